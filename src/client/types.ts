@@ -317,6 +317,11 @@ export interface AiccClient {
   /** Tenant-wide API Fabric token from AK/SK. Server-side only: never ship AK/SK to a browser. */
   tokenByAkSk(input: TokenByAkSkInput, options?: CallOptions): Promise<AccessToken>;
   applyToken(input: ApplyTokenInput, options?: CallOptions): Promise<{ token: string }>;
+  /**
+   * Makes sure a ccmessaging-token is held, asking the token provider if not (reason 'initial').
+   * The machine's `auth` state calls this; every other method calls it implicitly.
+   */
+  authenticate(options?: CallOptions): Promise<void>;
   queryHistoryChatMessage(input: HistoryQueryInput, options?: CallOptions): Promise<HistoryMessage[]>;
   /** Synchronous send; a non-zero resultCode is thrown as a business AiccError. */
   send(input: SendInput, options?: CallOptions): Promise<ResultInfo>;
