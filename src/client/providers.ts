@@ -1,0 +1,68 @@
+/**
+ * Ready-made auth providers. The browser-safe one asks your back end for the token; the
+ * server-side ones hold credentials and must never be bundled into a web page.
+ */
+import { AiccError } from './errors.js';
+import { createAiccClient } from './client.js';
+import type { AccessToken, AiccClient, ApplyTokenInput, GatewayHeadersProvider, TokenProvider } from './types.js';
+
+/** A token provider that calls applyToken directly (server side, or against the simulator). */
+export function applyTokenProvider(client: Pick<AiccClient, 'applyToken'>, identity: ApplyTokenInput): TokenProvider {
+  return async ({ signal }) => (await client.applyToken(identity, signal ? { signal } : undefined)).token;
+}
+
+export interface AkSkGatewayOptions {
+  /** Tenant base URL (where /apigovernance/api/oauth/tokenByAkSk lives). */
+  baseUrl: string;
+  appKey: string;
+  appSecret: string;
+  /** Requested AccessToken lifetime, 1..3600 s. Default 600. */
+  expiresInSeconds?: number;
+  /** Renew this long before expiry. Default 60 s (or a tenth of the lifetime if shorter). */
+  renewBeforeMs?: number;
+  /** A client for tokenByAkSk calls; built from baseUrl when absent. */
+  client?: Pick<AiccClient, 'tokenByAkSk'>;
+  /** Clock, for tests. */
+  now?: () => number;
+  /** This holds the tenant-wide secret: refuse to run in a browser unless you really mean it. */
+  allowInBrowser?: boolean;
+}
+
+/**
+ * Gateway headers from AK/SK (Node only): caches the AccessToken until shortly before expiry,
+ * renews it then, and at once when the client reports a 403 (forceRefresh).
+ */
+export function akSkGatewayHeaders(options: AkSkGatewayOptions): GatewayHeadersProvider {
+  const inBrowser = typeof (globalThis as { document?: unknown }).document !== 'undefined';
+  if (inBrowser && !options.allowInBrowser) {
+    throw new AiccError({
+      kind: 'validation',
+      api: 'tokenByAkSk',
+      field: 'appSecret',
+      message: 'akSkGatewayHeaders holds the tenant AK/SK and must run on a server, not in a browser',
+    });
+  }
+  const client = options.client ?? createAiccClient({ baseUrl: options.baseUrl });
+  const now = options.now ?? Date.now;
+  const lifetimeMs = (options.expiresInSeconds ?? 600) * 1000;
+  const renewBeforeMs = options.renewBeforeMs ?? Math.min(60_000, lifetimeMs / 10);
+  let current: AccessToken | undefined;
+  let pending: Promise<AccessToken> | undefined;
+
+  function renew(signal?: AbortSignal): Promise<AccessToken> {
+    pending ??= client
+      .tokenByAkSk(
+        { appKey: options.appKey, appSecret: options.appSecret, ...(options.expiresInSeconds !== undefined ? { expiresInSeconds: options.expiresInSeconds } : {}) },
+        signal ? { signal } : undefined,
+      )
+      .then((token) => (current = token))
+      .finally(() => (pending = undefined));
+    return pending;
+  }
+
+  return async ({ forceRefresh, signal }) => {
+    const fresh = current !== undefined && !forceRefresh && now() < current.expiresAt - renewBeforeMs;
+    const token = fresh && current ? current : await renew(signal);
+    return { 'x-app-key': options.appKey, Authorization: `Bearer ${token.accessToken}` };
+  };
+}
