@@ -1,0 +1,60 @@
+/** Shared set-up for client tests: a simulator and a client wired to it the way a server would. */
+import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.js';
+import { akSkGatewayHeaders, applyTokenProvider, createAiccClient } from '../../src/client/index.js';
+import type { AiccClient, AiccClientOptions, TokenRequestReason } from '../../src/client/index.js';
+
+export const FAST_TIMING = {
+  longPollWindowMs: 150,
+  robotReplyDelayMs: 5,
+  agentReplyDelayMs: 5,
+  queueAdvanceMs: 0,
+} as const;
+
+export async function fastSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+  return startSimulator({ ...options, timing: { ...FAST_TIMING, ...options.timing } });
+}
+
+let userCounter = 0;
+export function newUserId(): string {
+  userCounter += 1;
+  return `u${process.pid % 1000}-${userCounter}-${Math.floor(Math.random() * 1e6)}`;
+}
+
+export interface ClientRig {
+  client: AiccClient;
+  userId: string;
+  /** Reasons the token provider was asked for, in order. */
+  tokenRequests: TokenRequestReason[];
+  /** Tokens the provider handed out, in order. */
+  issuedTokens: string[];
+}
+
+/** A client for one user, with AK/SK gateway headers and applyToken as its token provider. */
+export function clientFor(sim: Simulator, overrides: Partial<AiccClientOptions> = {}, userId = newUserId()): ClientRig {
+  const gatewayHeaders = akSkGatewayHeaders({ baseUrl: sim.url, ...sim.credentials });
+  const tokenClient = createAiccClient({ baseUrl: sim.url, gatewayHeaders });
+  const provider = applyTokenProvider(tokenClient, { userId, userName: 'Test User', channelId: sim.channelId, locale: 'en_US' });
+  const tokenRequests: TokenRequestReason[] = [];
+  const issuedTokens: string[] = [];
+  const client = createAiccClient({
+    baseUrl: sim.url,
+    gatewayHeaders,
+    token: async (request) => {
+      tokenRequests.push(request.reason);
+      const token = await provider(request);
+      issuedTokens.push(token);
+      return token;
+    },
+    longPollWindowMs: FAST_TIMING.longPollWindowMs,
+    ...overrides,
+  });
+  return { client, userId, tokenRequests, issuedTokens };
+}
+
+export function connectInput(sim: Simulator, userId: string) {
+  return { controlType: 'CONNECT' as const, from: userId, to: sim.channelId, senderNickname: 'Test User' };
+}
+
+export function chatInput(sim: Simulator, userId: string, text: string) {
+  return { controlType: 'CHAT' as const, mediaType: 'TEXT' as const, content: text, from: userId, to: sim.channelId };
+}
