@@ -1,0 +1,95 @@
+/** What every API handler gets, and what it gives back. */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { ApiName, GatewayErrorBody, ResultResponse } from '../../client/protocol.js';
+import type { AccessTokens, CcTokens } from '../auth.js';
+import type { FileStore } from '../files.js';
+import type { Engine, Violate } from '../session.js';
+import type { TimerSet } from '../timers.js';
+import type { Fault, Scenario, SimulatorCredentials, SimulatorTiming } from '../types.js';
+import { ruleOf, type Body, type FieldIssue } from '../validate.js';
+
+export interface ResolvedConfig {
+  host: string;
+  port: number;
+  channelId: string;
+  credentials: SimulatorCredentials;
+  scenario: Scenario;
+  timing: SimulatorTiming;
+  downloadMaxBytes: number;
+  uploadMaxBytes: number;
+  now: () => number;
+  cors: boolean;
+}
+
+/** Everything the simulator holds, shared by the server, the handlers and the control API. */
+export interface World {
+  config: ResolvedConfig;
+  engine: Engine;
+  files: FileStore;
+  accessTokens: AccessTokens;
+  ccTokens: CcTokens;
+  timers: TimerSet;
+}
+
+export interface HandlerContext {
+  api: ApiName;
+  /** The parsed JSON body ({} for GET and empty bodies). */
+  body: Body;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  /** The user the ccmessaging-token belongs to ('' for APIs without one). */
+  userId: string;
+  /** The fault that hit this request (only duplicateDelivery reaches handlers). */
+  fault: Fault | undefined;
+  /** Aborted when the client goes away before the answer is written. */
+  signal: AbortSignal;
+  violate: Violate;
+  /** Sets the user a request is recorded under (applyToken). */
+  identify(userId: string): void;
+}
+
+export interface Reply {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+export type Handler = (ctx: HandlerContext, world: World) => Reply | Promise<Reply>;
+
+export interface Route {
+  api: ApiName;
+  method: 'GET' | 'POST';
+  /** none: tokenByAkSk; gateway: AccessToken only (applyToken); token: also a ccmessaging-token. */
+  auth: 'none' | 'gateway' | 'token';
+  /** The user id the request names (must be the token's user). */
+  identity?: (body: Body, query: URLSearchParams) => unknown;
+  handle: Handler;
+}
+
+export function ok(body: unknown): Reply {
+  return { status: 200, body };
+}
+
+export function result(resultCode: string, resultDesc?: string): ResultResponse {
+  return resultDesc === undefined ? { resultCode } : { resultCode, resultDesc };
+}
+
+/** Records the issue as a violation and answers HTTP 200 with the given body. */
+export function rejectWith(ctx: HandlerContext, issue: FieldIssue, body: unknown): Reply {
+  ctx.violate(ruleOf(issue), issue.message);
+  return ok(body);
+}
+
+/** The cross-API convention: "2" for a missing parameter, "3" for a wrong one (aicc-api.md §2.5). */
+export function conventionCode(issue: FieldIssue): '2' | '3' {
+  return issue.kind === 'missing' ? '2' : '3';
+}
+
+/**
+ * A gateway error answer `{errorCode, exceptionInfo}`. The only documented example (the 403 of an
+ * expired AccessToken) carries errorCode "0"; for other statuses we use the status itself
+ * [inferred].
+ */
+export function gatewayError(status: number, exceptionInfo: string, errorCode = String(status)): Reply {
+  return { status, body: { errorCode, exceptionInfo } satisfies GatewayErrorBody };
+}

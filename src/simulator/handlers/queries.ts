@@ -1,0 +1,70 @@
+/** queryHistoryChatMessage, queryQueueInfo, queryPhraseByKeyword (aicc-api.md §4.2, §4.8, §4.10). */
+import {
+  CHANNEL,
+  LIMITS,
+  QueueResultCode,
+  ResultCode,
+  type QueryHistoryResponse,
+  type QueryPhraseResponse,
+} from '../../client/protocol.js';
+import type { HistoryFilter } from '../session.js';
+import { InferredDesc, MoreResultDesc } from '../texts.js';
+import { checkString, DIGITS, firstIssue, LOCALE } from '../validate.js';
+import { conventionCode, ok, rejectWith, result, type Handler } from './context.js';
+
+const digits = { pattern: DIGITS, patternHint: 'must be a non-negative integer as a string' } as const;
+
+export const queryHistoryChatMessage: Handler = (ctx, world) => {
+  const body = ctx.body;
+  const issue = firstIssue(
+    checkString(body, 'channelId', { equals: world.config.channelId }),
+    checkString(body, 'userId', { maxLength: LIMITS.userIdMaxLength }),
+    checkString(body, 'limit', digits),
+    checkString(body, 'offset', digits),
+    checkString(body, 'channel', { equals: CHANNEL }),
+    checkString(body, 'startTime', { required: false, ...digits }),
+    checkString(body, 'endTime', { required: false, ...digits }),
+  );
+  if (issue) {
+    // Only "0" and "1" are documented here; "2"/"3" follow the cross-API convention [inferred].
+    const code = conventionCode(issue);
+    const desc = code === ResultCode.PARAMETER_MISSING ? InferredDesc.parameterMissing : InferredDesc.parameterError;
+    return rejectWith(ctx, issue, result(code, `${desc}: ${issue.message}`));
+  }
+  const filter: HistoryFilter = { limit: Number(body['limit']), offset: Number(body['offset']) };
+  if (typeof body['startTime'] === 'string' && body['startTime'] !== '') filter.startTime = Number(body['startTime']);
+  if (typeof body['endTime'] === 'string' && body['endTime'] !== '') filter.endTime = Number(body['endTime']);
+  const messageList = world.engine.history(world.engine.find(ctx.userId), filter);
+  return ok({ messageList, resultCode: ResultCode.SUCCESS, resultDesc: MoreResultDesc.historySuccess } satisfies QueryHistoryResponse);
+};
+
+export const queryQueueInfo: Handler = (ctx, world) => {
+  const issue = firstIssue(
+    checkString(ctx.body, 'userId', { maxLength: LIMITS.applyTokenUserIdMaxLength }),
+    checkString(ctx.body, 'channelConfigId', { equals: world.config.channelId }),
+    checkString(ctx.body, 'channel', { equals: CHANNEL }),
+  );
+  // "1" is the documented parameter-error code of this API.
+  if (issue) return rejectWith(ctx, issue, { resultCode: QueueResultCode.PARAMETER_ERROR });
+  return ok(world.engine.queueInfo(world.engine.user(ctx.userId)));
+};
+
+export const queryPhraseByKeyword: Handler = (ctx, world) => {
+  const body = ctx.body;
+  const failed = (desc: string): QueryPhraseResponse => ({ resultCode: ResultCode.FAILURE, resultDesc: desc });
+  const requestIssue = firstIssue(
+    checkString(body, 'strContent', { allowEmpty: true }),
+    checkString(body, 'channel', { equals: CHANNEL }),
+  );
+  if (requestIssue) return rejectWith(ctx, requestIssue, failed(MoreResultDesc.phraseRequestMissing));
+  const localeIssue = checkString(body, 'locale', { pattern: LOCALE, patternHint: 'must look like zh, zh_CN, en or en_US' });
+  if (localeIssue) return rejectWith(ctx, localeIssue, failed(MoreResultDesc.phraseLocaleError));
+  const { scenario } = world.config;
+  // Suggestions come from the robot's FAQ: a channel without a robot has none.
+  if (scenario.connectTo !== 'robot') return ok(failed(MoreResultDesc.phraseNoRobot));
+  const needle = (body['strContent'] as string).trim().toLowerCase();
+  const question = needle === ''
+    ? []
+    : scenario.robot.faq.filter((q) => q.toLowerCase().includes(needle)).slice(0, LIMITS.phraseMaxResults);
+  return ok({ resultCode: ResultCode.SUCCESS, question } satisfies QueryPhraseResponse);
+};

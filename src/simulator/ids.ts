@@ -1,0 +1,43 @@
+/** Identifier formats, shaped like the documented samples (aicc-api.md §2.6, §4.2, §4.9). */
+import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+
+/** 64 upper-case hex characters, like the history example's messageCode. */
+export function newMessageCode(): string {
+  return randomBytes(32).toString('hex').toUpperCase();
+}
+
+/** Agent call id like `1659938875-16806492` (epoch seconds, dash, 8 digits). */
+export function newCallId(nowMs: number): string {
+  return `${Math.floor(nowMs / 1000)}-${randomInt(10_000_000, 100_000_000)}`;
+}
+
+/** Numeric record id like `10113293212986888` (17 digits). */
+export function newRecordId(): string {
+  return `1${digits(16)}`;
+}
+
+/** Media-library file id: a numeric string like the channel ids (19 digits) [inferred]. */
+export function newLibraryId(): string {
+  return `1${digits(18)}`;
+}
+
+/** uploadFileStream objectKey / local file key: a UUID like the documented example. */
+export function newObjectKey(): string {
+  return randomUUID();
+}
+
+/** API Fabric AccessToken: opaque [inferred format]. */
+export function newAccessToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** Random nonce for ccmessaging tokens. */
+export function newNonce(): string {
+  return randomBytes(12).toString('hex');
+}
+
+function digits(n: number): string {
+  let out = '';
+  while (out.length < n) out += String(randomInt(0, 1_000_000_000)).padStart(9, '0');
+  return out.slice(0, n);
+}

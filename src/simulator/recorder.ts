@@ -1,0 +1,67 @@
+/** Request log and protocol violations, with secrets redacted before anything is stored. */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { ApiName } from '../client/protocol.js';
+import type { ProtocolViolation, RecordedRequest, ViolationRule } from './types.js';
+
+const SECRET_HEADERS = new Set(['authorization', 'x-app-key', 'ccmessaging-token', 'cookie']);
+const SECRET_FIELDS = new Set(['app_secret', 'AccessToken', 'token']);
+/** Longer strings (Base64 files) are stored shortened. */
+const MAX_RECORDED_STRING = 2048;
+
+export const REDACTED = '[redacted]';
+
+export function redactHeaders(headers: IncomingHttpHeaders): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    out[name] = SECRET_HEADERS.has(name) ? REDACTED : Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+/** Deep copy with secret fields replaced and long strings shortened. */
+export function redactJson(value: unknown): unknown {
+  if (typeof value === 'string') {
+    return value.length > MAX_RECORDED_STRING ? `[${value.length} chars]` : value;
+  }
+  if (Array.isArray(value)) return value.map(redactJson);
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [key, v] of Object.entries(value)) {
+      out[key] = SECRET_FIELDS.has(key) && typeof v === 'string' ? REDACTED : redactJson(v);
+    }
+    return out;
+  }
+  return value;
+}
+
+export class Recorder {
+  readonly requests: RecordedRequest[] = [];
+  readonly violations: ProtocolViolation[] = [];
+  private seq = 0;
+
+  constructor(private readonly now: () => number) {}
+
+  start(entry: Omit<RecordedRequest, 'seq' | 'at' | 'status' | 'response'>): RecordedRequest {
+    this.seq += 1;
+    const rec: RecordedRequest = { seq: this.seq, at: this.now(), ...entry, status: 0, response: undefined };
+    this.requests.push(rec);
+    return rec;
+  }
+
+  violate(api: ApiName | 'unknown', userId: string | undefined, rule: ViolationRule, message: string): void {
+    const v: ProtocolViolation = { at: this.now(), api, rule, message };
+    if (userId !== undefined) v.userId = userId;
+    this.violations.push(v);
+  }
+
+  requestsFor(api: ApiName, userId?: string): RecordedRequest[] {
+    return this.requests.filter((r) => r.api === api && (userId === undefined || r.userId === userId));
+  }
+
+  reset(): void {
+    // In place, so arrays a test already holds see the reset too.
+    this.requests.length = 0;
+    this.violations.length = 0;
+  }
+}

@@ -1,0 +1,309 @@
+/**
+ * The HTTP front: routing, the two auth layers, body parsing, fault injection and recording.
+ * Order of checks, like a gateway in front of a service: path → method → injected fault →
+ * AccessToken (403) → ccmessaging-token (401) → JSON body (400) → identity (401) → handler.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { HEADERS, ResultDesc } from '../client/protocol.js';
+import { faultKind, type FaultQueue } from './faults.js';
+import { gatewayError, type HandlerContext, type Reply, type Route, type World } from './handlers/context.js';
+import { ROUTES_BY_PATH } from './handlers/index.js';
+import { redactHeaders, redactJson, type Recorder } from './recorder.js';
+import { GatewayText, MoreResultDesc } from './texts.js';
+import type { RecordedRequest, ViolationRule } from './types.js';
+import type { Body } from './validate.js';
+
+const CORS_HEADERS: Record<string, string> = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-methods': 'GET, POST, OPTIONS',
+  'access-control-allow-headers': 'content-type, x-app-key, authorization, ccmessaging-token, x-token-expire',
+  'access-control-expose-headers': 'ccmessaging-token',
+  'access-control-max-age': '600',
+};
+
+class BodyTooLarge extends Error {}
+
+export class SimServer {
+  private readonly server: Server;
+  /** Responses not finished yet (close waits briefly for the ones being written). */
+  private readonly open = new Set<ServerResponse>();
+  private closing = false;
+
+  constructor(
+    private readonly world: World,
+    private readonly recorder: Recorder,
+    private readonly faults: FaultQueue,
+  ) {
+    this.server = createServer((req, res) => {
+      this.open.add(res);
+      res.on('close', () => this.open.delete(res));
+      this.onRequest(req, res).catch((err: unknown) => {
+        // Last line of defence: never leave a request hanging because of a simulator bug.
+        if (!res.headersSent) {
+          res.writeHead(500, { 'content-type': 'application/json;charset=UTF-8' });
+          res.end(JSON.stringify({ errorCode: '500', exceptionInfo: `simulator error: ${String(err)}` }));
+        }
+      });
+    });
+    // Long polls must not be cut by node's default timeouts.
+    this.server.requestTimeout = 0;
+    this.server.headersTimeout = 60_000;
+  }
+
+  listen(host: string, port: number): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve(this.server.address() as AddressInfo);
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    // Waiting polls are answered with [] first, so clients see an orderly end.
+    this.world.engine.releasePolls();
+    await this.settleOpenResponses(200);
+    this.world.timers.clearAll();
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  /** Lets answers that are already on their way finish (bounded: delayed ones never will). */
+  private async settleOpenResponses(maxMs: number): Promise<void> {
+    const deadline = Date.now() + maxMs;
+    while (Date.now() < deadline) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      const writing = [...this.open].some((res) => res.headersSent && !res.writableFinished);
+      if (!writing) return;
+    }
+  }
+
+  private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = (req.method ?? 'GET').toUpperCase();
+    const url = new URL(req.url ?? '/', 'http://simulator.local');
+    const cors = this.world.config.cors;
+    if (cors && method === 'OPTIONS') {
+      // Preflights are browser plumbing, not API traffic: answered, not recorded.
+      res.writeHead(204, CORS_HEADERS).end();
+      return;
+    }
+    const route = ROUTES_BY_PATH.get(url.pathname);
+    const rec = this.recorder.start({
+      api: route?.api ?? 'unknown',
+      method,
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers: redactHeaders(req.headers),
+      body: undefined,
+    });
+    const violate = (rule: ViolationRule, message: string): void =>
+      this.recorder.violate(rec.api, rec.userId, rule, message);
+
+    let raw: string;
+    try {
+      raw = await readBody(req, this.world.config.uploadMaxBytes * 2 + 1024 * 1024);
+    } catch (err) {
+      if (err instanceof BodyTooLarge) this.write(res, rec, gatewayError(413, GatewayText.tooLarge), true);
+      else res.destroy();
+      return;
+    }
+    rec.body = recordableBody(raw);
+
+    if (!route) {
+      violate('unknown-path', `${method} ${url.pathname} is not a CC-Messaging API path (paths are case-sensitive)`);
+      this.write(res, rec, gatewayError(404, GatewayText.notFound));
+      return;
+    }
+    if (method !== route.method) {
+      // The gateway matches method and path together, so a wrong method finds no API: 404 [inferred].
+      violate('wrong-method', `${route.api} takes ${route.method}, got ${method}`);
+      this.write(res, rec, gatewayError(404, GatewayText.notFound));
+      return;
+    }
+
+    const fault = this.faults.take(route.api);
+    if (fault) rec.fault = faultKind(fault);
+    if (fault && 'status' in fault) {
+      this.write(res, rec, { status: fault.status, body: fault.body ?? gatewayError(fault.status, GatewayText.injected).body });
+      return;
+    }
+    if (fault && 'reset' in fault && !fault.afterProcessing) {
+      res.destroy();
+      return;
+    }
+
+    const aborted = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) aborted.abort();
+    });
+    const reply = await this.process(route, req, raw, url, rec, violate, fault, aborted.signal);
+    if (fault && 'reset' in fault) {
+      res.destroy();
+      return;
+    }
+    if (fault && 'delayMs' in fault) {
+      await new Promise<void>((resolve) => this.world.timers.set(resolve, fault.delayMs));
+    }
+    this.write(res, rec, reply);
+  }
+
+  private async process(
+    route: Route,
+    req: IncomingMessage,
+    raw: string,
+    url: URL,
+    rec: RecordedRequest,
+    violate: (rule: ViolationRule, message: string) => void,
+    fault: HandlerContext['fault'],
+    signal: AbortSignal,
+  ): Promise<Reply> {
+    const { config, accessTokens, ccTokens, engine } = this.world;
+    const now = config.now();
+
+    if (route.auth !== 'none') {
+      const appKey = header(req, HEADERS.appKey);
+      const authorization = header(req, HEADERS.authorization);
+      if (!appKey || !authorization) {
+        violate('missing-header', `${!appKey ? 'x-app-key' : 'Authorization'} header is missing`);
+        return gatewayError(403, ResultDesc.accessTokenExpired, '0');
+      }
+      const bearer = /^Bearer (\S+)$/.exec(authorization);
+      if (!bearer) violate('invalid-value', 'Authorization must be "Bearer <AccessToken>" (one space)');
+      if (!bearer?.[1] || appKey !== config.credentials.appKey || !accessTokens.isValid(bearer[1], appKey, now)) {
+        return gatewayError(403, ResultDesc.accessTokenExpired, '0');
+      }
+    }
+
+    let userId = '';
+    let rotateTo: string | undefined;
+    if (route.auth === 'token') {
+      const token = header(req, HEADERS.ccmessagingToken);
+      if (!token) {
+        violate('missing-header', 'ccmessaging-token header is missing');
+        return gatewayError(401, GatewayText.ccTokenMissing);
+      }
+      const check = ccTokens.check(token, now, (id) => engine.isActive(id));
+      if (!check.ok) {
+        if (check.record) rec.userId = check.record.userId;
+        const successor = check.record?.supersededBy;
+        if (check.reason === 'superseded' && successor && ccTokens.lookup(successor)?.delivered) {
+          violate('stale-token', 'a superseded ccmessaging-token was used after its grace period; take the new one from the response header');
+        }
+        return gatewayError(401, GatewayText.ccTokenInvalid);
+      }
+      userId = check.record.userId;
+      rec.userId = userId;
+      rotateTo = check.rotateTo;
+    }
+
+    let body: Body = {};
+    if (route.method === 'POST' && raw.trim() !== '') {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(raw);
+      } catch {
+        violate('bad-json', 'the request body is not valid JSON');
+        return gatewayError(400, GatewayText.badRequest);
+      }
+      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+        violate('bad-json', 'the request body must be a JSON object');
+        return gatewayError(400, GatewayText.badRequest);
+      }
+      body = parsed as Body;
+    }
+
+    if (route.identity) {
+      const named = route.identity(body, url.searchParams);
+      if (typeof named === 'string' && named !== '' && named !== userId) {
+        violate('identity-mismatch', `the request names user "${named}" but the ccmessaging-token belongs to "${userId}"`);
+        return gatewayError(401, GatewayText.identityMismatch);
+      }
+    }
+
+    const ctx: HandlerContext = {
+      api: route.api,
+      body,
+      query: url.searchParams,
+      headers: req.headers,
+      userId,
+      fault,
+      signal,
+      violate,
+      identify: (id) => {
+        rec.userId = id;
+      },
+    };
+    let reply: Reply;
+    try {
+      reply = await route.handle(ctx, this.world);
+    } catch (err) {
+      // A handler bug answers like the service's catch-all would.
+      reply = { status: 500, body: { errorCode: '500', exceptionInfo: `${MoreResultDesc.exceptionAppeared} ${String(err)}` } };
+    }
+    if (rotateTo !== undefined) reply = { ...reply, headers: { ...reply.headers, [HEADERS.ccmessagingToken]: rotateTo } };
+    return reply;
+  }
+
+  private write(res: ServerResponse, rec: RecordedRequest, reply: Reply, closeConnection = false): void {
+    rec.status = reply.status;
+    rec.response = redactJson(reply.body);
+    if (res.destroyed) return;
+    const text = JSON.stringify(reply.body);
+    const headers: Record<string, string | number> = {
+      'content-type': 'application/json;charset=UTF-8',
+      'content-length': Buffer.byteLength(text),
+      ...(this.world.config.cors ? CORS_HEADERS : {}),
+      ...reply.headers,
+    };
+    if (closeConnection) headers['connection'] = 'close';
+    const rotated = reply.headers?.[HEADERS.ccmessagingToken];
+    if (rotated !== undefined) {
+      res.once('finish', () => this.world.ccTokens.markDelivered(rotated));
+    }
+    res.writeHead(reply.status, headers);
+    res.end(text);
+  }
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (chunk: Buffer) => {
+      if (tooLarge) return;
+      size += chunk.length;
+      if (size > maxBytes) {
+        tooLarge = true;
+        chunks.length = 0;
+        reject(new BodyTooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (!tooLarge) resolve(Buffer.concat(chunks).toString('utf8'));
+    });
+    req.on('error', reject);
+  });
+}
+
+function recordableBody(raw: string): unknown {
+  if (raw === '') return undefined;
+  try {
+    return redactJson(JSON.parse(raw));
+  } catch {
+    return redactJson(raw);
+  }
+}

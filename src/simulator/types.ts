@@ -1,0 +1,317 @@
+/**
+ * Public types of the embedded AICC simulator. Wire shapes come from ../client/protocol.ts;
+ * this file only describes how the simulator is configured, scripted and observed.
+ */
+import type { ApiName, SourceType, WireHistoryMessage } from '../client/protocol.js';
+
+export type ScenarioName = 'robot-only' | 'agent-direct' | 'robot-then-agent' | 'after-hours' | 'no-survey';
+
+export interface SurveyLevel {
+  key: string;
+  label: string;
+}
+
+export interface RobotScript {
+  nickname: string;
+  /** First ROBOT message after CONNECT (interIdx "1"). */
+  greeting: string;
+  /** Answer to a customer TEXT message. */
+  reply: (text: string) => string;
+  /** A CHAT containing one of these (case-insensitive) is treated as TRANS2AGENT. */
+  transferKeywords: string[];
+  /** FAQ questions queryPhraseByKeyword searches (case-insensitive substring). */
+  faq: string[];
+}
+
+export interface AgentScript {
+  nickname: string;
+  /** AGENT message sent right after the SYSTEM "connected" notice. */
+  greeting: string;
+  /** Auto reply to a customer TEXT message; null = no reply (script the agent by hand). */
+  reply: (text: string) => string | null;
+}
+
+/** The tenant/channel configuration and the scripted parties behind it. */
+export interface Scenario {
+  name: string;
+  /** What CONNECT lands on (channel configuration). */
+  connectTo: 'robot' | 'agent';
+  /** false → CONNECT to an agent and TRANS2AGENT answer "12". */
+  workingHours: boolean;
+  /** CONNECT answers "13" with 'No ccucs address available!' / 'fail to initialize robot'. */
+  connectFailure: null | 'no-ccucs' | 'robot-init';
+  /** false → TRANS2AGENT answers "13" 'transfer to agent failed, none channel config found.' */
+  agentsAvailable: boolean;
+  /** Queue position when queued; 0 = served immediately. */
+  initialQueuePosition: number;
+  survey: 'WEB' | 'NO';
+  surveyLevels: SurveyLevel[];
+  surveyQuestions: string[];
+  robot: RobotScript;
+  agent: AgentScript;
+}
+
+/**
+ * What `scenario` accepts besides a preset name: overrides on top of a preset. `name` picks the
+ * preset when it is a ScenarioName (default 'robot-then-agent'); robot and agent may be partial.
+ * Every `Partial<Scenario>` is a valid ScenarioOverrides.
+ */
+export type ScenarioOverrides = Partial<Omit<Scenario, 'robot' | 'agent'>> & {
+  robot?: Partial<RobotScript>;
+  agent?: Partial<AgentScript>;
+};
+
+export interface SimulatorTiming {
+  /** Poll answers at once when messages wait, else after this window with []. Default 5000. */
+  longPollWindowMs: number;
+  /** No poll for this long while a session is active → session released. Default 120000. */
+  sessionIdleTimeoutMs: number;
+  /** Token age after which it is rotated (active session) or rejected with 401. Default 3600000. */
+  ccmessagingTokenLifetimeMs: number;
+  /** A superseded token stays valid this long (requests already in flight). Default 30000. */
+  tokenRotationGraceMs: number;
+  /** Default 300. */
+  robotReplyDelayMs: number;
+  /** Default 500. */
+  agentReplyDelayMs: number;
+  /** Queue position drops by 1 this often; 0 = only through sim.queue. Default 1000. */
+  queueAdvanceMs: number;
+}
+
+export interface SimulatorCredentials {
+  appKey: string;
+  appSecret: string;
+}
+
+export interface SimulatorOptions {
+  /** Default '127.0.0.1'. */
+  host?: string;
+  /** Default 0 (any free port). */
+  port?: number;
+  /** Default 'robot-then-agent'. */
+  scenario?: ScenarioName | ScenarioOverrides;
+  /** Default { appKey: 'sim-app-key', appSecret: 'sim-app-secret' }. */
+  credentials?: SimulatorCredentials;
+  /** The single WEB channel configuration id. Default '1011577355744904195'. */
+  channelId?: string;
+  timing?: Partial<SimulatorTiming>;
+  /** downloadFileStream cap in decoded bytes. Default 2 MiB. */
+  downloadMaxBytes?: number;
+  /** uploadFileStream cap in decoded bytes. Default 2 MiB. */
+  uploadMaxBytes?: number;
+  /** Clock for token ages and timestamps. Default Date.now. Timers always run on real time. */
+  now?: () => number;
+  /**
+   * Answer CORS preflights and add Access-Control-* headers so a browser page on another origin
+   * can talk to the simulator (not something the real gateway is known to do). Default true.
+   */
+  cors?: boolean;
+}
+
+/** Why a rule was recorded as broken by the client. */
+export type ViolationRule =
+  | 'missing-header'
+  | 'missing-field'
+  | 'wrong-type'
+  | 'invalid-value'
+  | 'bad-json'
+  | 'unknown-path'
+  | 'wrong-method'
+  | 'identity-mismatch'
+  | 'stale-token'
+  | 'duplicate-connect'
+  | 'chat-without-session'
+  | 'transfer-without-session'
+  | 'concurrent-poll'
+  | 'missing-multimedia'
+  | 'missing-local-prefix'
+  | 'unknown-file';
+
+export interface ProtocolViolation {
+  /** Epoch ms (simulator clock). */
+  at: number;
+  api: ApiName | 'unknown';
+  userId?: string;
+  rule: ViolationRule;
+  message: string;
+}
+
+export type FaultKind = 'status' | 'reset' | 'delay' | 'duplicate-delivery';
+
+export interface RecordedRequest {
+  /** 1, 2, 3, ... in arrival order. */
+  seq: number;
+  /** Arrival time, epoch ms (simulator clock). */
+  at: number;
+  api: ApiName | 'unknown';
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  /** Lower-case names; authorization, x-app-key, ccmessaging-token and cookie are '[redacted]'. */
+  headers: Record<string, string>;
+  /** Parsed JSON, or the raw text when it is not JSON; app_secret redacted, long strings shortened. */
+  body: unknown;
+  /** HTTP status sent; 0 while still pending or when the socket was reset without an answer. */
+  status: number;
+  /** The JSON body sent (tokens redacted, long strings shortened); undefined when none. */
+  response: unknown;
+  /** The user the request was authenticated as (or applied for). */
+  userId?: string;
+  /** The injected fault that hit this request, if any. */
+  fault?: FaultKind;
+}
+
+export type SessionState = 'idle' | 'robot' | 'queued' | 'agent' | 'ended';
+
+export type EndReason =
+  /** The customer sent DISCONNECT. */
+  | 'customer-disconnect'
+  /** sim.agent.end: AGENT DISCONNECT downlink. */
+  | 'agent-end'
+  /** sim.system.disconnect: SYSTEM DISCONNECT downlink. */
+  | 'system-disconnect'
+  /** No poll within sessionIdleTimeoutMs (or sim.system.releaseSession). */
+  | 'idle-release';
+
+export interface TranscriptEntry {
+  direction: 'uplink' | 'downlink';
+  sourceType: SourceType | 'CUSTOMER';
+  controlType: string;
+  mediaType: string | null;
+  content: string | null;
+  /** Epoch ms (server stamp). */
+  timestamp: number;
+  messageCode: string;
+  callId: string | null;
+}
+
+export interface LeaveMessageRecord {
+  at: number;
+  caller: string;
+  message: string;
+}
+
+export interface SatisfactionRecord {
+  at: number;
+  /** Which request shape the client used. */
+  shape: 'flat' | 'wrapped';
+  evaluation: string;
+  comment: string;
+  npsScore: string | null;
+  fcrValue: string | null;
+  callId: string | null;
+}
+
+export interface FeedbackRecord {
+  at: number;
+  feedback: 0 | 1;
+  feedbackContent: string | null;
+  interIdx: string;
+}
+
+/** A JSON snapshot of one user's current (or last) session. */
+export interface SessionView {
+  userId: string;
+  state: SessionState;
+  queuePosition: number | null;
+  /** interIdx of the last ROBOT message, null before any. */
+  interIdx: string | null;
+  /** Call id of the agent call, null before an agent picked up. */
+  callId: string | null;
+  /** Uplink CHAT messages and every downlink message of this session, in order. */
+  transcript: TranscriptEntry[];
+  /** Downlink messages waiting for a poll. */
+  pendingDownlink: number;
+  /** All leave-messages of this user (they outlive sessions). */
+  leaveMessages: LeaveMessageRecord[];
+  satisfaction: SatisfactionRecord | null;
+  feedback: FeedbackRecord | null;
+  endReason: EndReason | null;
+}
+
+/** A one-shot fault for the next request(s) of an API. */
+export type Fault =
+  /** Answer this status with this body (default: a gateway error body); nothing is processed. */
+  | { status: number; body?: unknown }
+  /**
+   * Destroy the socket without answering. By default before the request is processed; with
+   * afterProcessing the work happens first (outcome unknown to the client).
+   */
+  | { reset: true; afterProcessing?: boolean }
+  /** Process normally, answer this much later. */
+  | { delayMs: number }
+  /** poll only: re-deliver the user's last batch (same messageCodes) along with anything new. */
+  | { duplicateDelivery: true };
+
+export interface AgentFile {
+  bytes: Uint8Array;
+  /** jpg, png, mp4, pdf, ... (used as mediaFileType). */
+  fileType: string;
+  /** Default derived from fileType. */
+  mediaType?: 'IMAGE' | 'VIDEO' | 'AUDIO' | 'DOCUMENT';
+  /** true: a locally uploaded file (contentType "1"); false: media library. Default false. */
+  local?: boolean;
+}
+
+export interface Simulator {
+  /** http://HOST:PORT */
+  readonly url: string;
+  readonly channelId: string;
+  readonly credentials: SimulatorCredentials;
+  readonly scenario: Scenario;
+  readonly timing: SimulatorTiming;
+  /** Every request, in arrival order. */
+  readonly requests: RecordedRequest[];
+  readonly violations: ProtocolViolation[];
+  requestsFor(api: ApiName, userId?: string): RecordedRequest[];
+  session(userId: string): SessionView | undefined;
+  agent: {
+    /** AGENT CHAT TEXT downlink (requires the agent state). */
+    say(userId: string, text: string): void;
+    /** Stores the file and sends it as an AGENT media message. */
+    sendFile(userId: string, file: AgentFile): { fileId: string };
+    /** READ downlink listing the customer's unread CHAT messages (isNeedRead polls only). */
+    read(userId: string): void;
+    /** AGENT DISCONNECT downlink; session ended. */
+    end(userId: string): void;
+  };
+  robot: {
+    /** ROBOT CHAT TEXT downlink with the next interIdx (requires the robot state). */
+    say(userId: string, text: string): void;
+  };
+  system: {
+    /** SYSTEM CHAT TEXT downlink. */
+    say(userId: string, text: string): void;
+    /** SYSTEM DISCONNECT (timeout style); session ended. */
+    disconnect(userId: string, opts?: { isOfflineStatus?: boolean }): void;
+    /** As if the idle timeout fired now. */
+    releaseSession(userId: string): void;
+  };
+  queue: {
+    advance(userId: string, steps?: number): void;
+    serve(userId: string): void;
+    setPosition(userId: string, position: number): void;
+  };
+  tokens: {
+    /** The next response to this user carries a new token in the `ccmessaging-token` header. */
+    rotate(userId: string): void;
+    /** The user's current token becomes invalid now (HTTP 401 until applyToken again). */
+    expire(userId: string): void;
+    /** Every API Fabric AccessToken becomes invalid (HTTP 403). */
+    expireAccessTokens(): void;
+  };
+  faults: {
+    next(api: ApiName, fault: Fault, times?: number): void;
+    clear(): void;
+  };
+  /** Adds messages of earlier sessions to the user's history (oldest first). */
+  seedHistory(userId: string, messages: Partial<WireHistoryMessage>[]): void;
+  files: {
+    /** Accepts the key or `local/<key>`. */
+    get(fileId: string): Uint8Array | undefined;
+  };
+  /** Forgets sessions, users, files, faults, requests and violations; keeps tokens and the server. */
+  reset(): void;
+  /** Ends pending long polls, clears every timer, closes all sockets. */
+  close(): Promise<void>;
+}
