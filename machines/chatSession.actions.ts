@@ -1,0 +1,435 @@
+/**
+ * The context updates of the chat-session machine as pure functions
+ * `(context, ...) => Partial<context>`. The machine wraps each in a named `assign` action;
+ * tests call them directly. Snapshots are immutable: arrays and the index are copied on
+ * write, and only when something actually changes.
+ */
+import type { AiccErrorInfo } from '../src/client/errors.js';
+import type { DownlinkMessage, HistoryMessage, SurveyMode } from '../src/client/types.js';
+import type {
+  AgentSurveyAnswer,
+  ChatSessionContext,
+  ChatSessionError,
+  DownloadEntry,
+  EndReason,
+  LeaveMessageDraft,
+  OutgoingEntry,
+  QueueInfo,
+  RobotSurveyAnswer,
+  TranscriptEntry,
+} from './chatSession.types.js';
+import { UPLOAD_MEDIA_TYPES, binarySize, entryAt, normaliseFileType } from './chatSession.validation.js';
+
+type Update = Partial<ChatSessionContext>;
+
+// ---------------------------------------------------------------------------------------------
+// Transcript plumbing
+
+/** Copy-on-write view of transcript + index for one update. */
+class TranscriptWriter {
+  private transcript: TranscriptEntry[];
+  private index: Record<string, number>;
+  private transcriptCopied = false;
+  private indexCopied = false;
+
+  constructor(private readonly context: Pick<ChatSessionContext, 'transcript' | 'transcriptIndex'>) {
+    this.transcript = context.transcript;
+    this.index = context.transcriptIndex;
+  }
+
+  has(key: string): boolean {
+    return Object.prototype.hasOwnProperty.call(this.index, key);
+  }
+
+  get(key: string): TranscriptEntry | undefined {
+    if (!this.has(key)) return undefined;
+    const position = this.index[key];
+    return position === undefined ? undefined : this.transcript[position];
+  }
+
+  /** Appends unless the key is known; O(1) per entry after the first copy. */
+  append(entry: TranscriptEntry): boolean {
+    if (this.has(entry.key)) return false;
+    this.copyTranscript();
+    if (!this.indexCopied) {
+      this.index = { ...this.index };
+      this.indexCopied = true;
+    }
+    this.index[entry.key] = this.transcript.length;
+    this.transcript.push(entry);
+    return true;
+  }
+
+  replace(key: string, update: (entry: TranscriptEntry) => TranscriptEntry): void {
+    const position = this.has(key) ? this.index[key] : undefined;
+    if (position === undefined) return;
+    const current = this.transcript[position];
+    if (!current) return;
+    const next = update(current);
+    if (next === current) return;
+    this.copyTranscript();
+    this.transcript[position] = next;
+  }
+
+  result(): Update {
+    const update: Update = {};
+    if (this.transcriptCopied) update.transcript = this.transcript;
+    if (this.indexCopied) update.transcriptIndex = this.index;
+    return update;
+  }
+
+  private copyTranscript(): void {
+    if (this.transcriptCopied) return;
+    this.transcript = this.context.transcript.slice();
+    this.transcriptCopied = true;
+  }
+}
+
+function updateOutgoing(
+  writer: TranscriptWriter,
+  key: string,
+  update: (entry: OutgoingEntry) => OutgoingEntry,
+): void {
+  writer.replace(key, (entry) => (entry.kind === 'outgoing' ? update(entry) : entry));
+}
+
+/** The key the READ notices of the simulator use for an outgoing message: its wire timestamp. */
+export function localIdFor(timestamp: number): string {
+  return `out-${timestamp}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Incoming
+
+/**
+ * Merges one poll batch: appends new messages (deduplicated by key), folds READ notices into
+ * outgoing entries, and tracks who serves the customer, the agent's nickname, the robot's
+ * latest interIdx, unread agent messages and the server's DISCONNECT.
+ */
+export function receiveMessages(context: ChatSessionContext, messages: readonly DownlinkMessage[]): Update {
+  const writer = new TranscriptWriter(context);
+  let { servedBy, agentNickname, lastInterIdx, awaitingAgent, serverDisconnect } = context;
+  let unread: string[] | null = null;
+
+  for (const message of messages) {
+    if (message.controlType === 'READ') {
+      for (const id of message.messageIds) {
+        const key = writer.has(id) ? id : localIdFor(Number(id));
+        updateOutgoing(writer, key, (entry) => (entry.read ? entry : { ...entry, read: true }));
+      }
+      continue;
+    }
+    if (!writer.append({ kind: 'incoming', key: message.key, message })) continue;
+
+    if (message.controlType === 'CHAT') {
+      if (message.sourceType === 'AGENT') {
+        servedBy = 'agent';
+        awaitingAgent = false;
+        if (message.senderNickname) agentNickname = message.senderNickname;
+        (unread ??= context.unreadAgentKeys.slice()).push(message.key);
+      } else if (message.sourceType === 'ROBOT') {
+        if (message.interIdx) lastInterIdx = message.interIdx;
+        if (servedBy === null && !awaitingAgent) servedBy = 'robot';
+      }
+    } else if (message.controlType === 'DISCONNECT') {
+      serverDisconnect = { sourceType: message.sourceType, isOfflineStatus: message.isOfflineStatus };
+    }
+  }
+
+  const update: Update = writer.result();
+  if (servedBy !== context.servedBy) update.servedBy = servedBy;
+  if (agentNickname !== context.agentNickname) update.agentNickname = agentNickname;
+  if (lastInterIdx !== context.lastInterIdx) update.lastInterIdx = lastInterIdx;
+  if (awaitingAgent !== context.awaitingAgent) update.awaitingAgent = awaitingAgent;
+  if (serverDisconnect !== context.serverDisconnect) update.serverDisconnect = serverDisconnect;
+  if (unread) update.unreadAgentKeys = unread;
+  if (context.connection.pollFailures !== 0) update.connection = { pollFailures: 0, lastPollError: null };
+  return update;
+}
+
+/** History goes first, oldest first, deduplicated by key like everything else. */
+export function mergeHistory(context: ChatSessionContext, history: readonly HistoryMessage[]): Update {
+  const writer = new TranscriptWriter(context);
+  const sorted = history
+    .map((message, order) => ({ message, order }))
+    .sort((a, b) => a.message.timestamp - b.message.timestamp || a.order - b.order);
+  for (const { message } of sorted) writer.append({ kind: 'history', key: message.key, message });
+  return writer.result();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Outgoing
+
+function nextTimestamp(context: ChatSessionContext, now: number): number {
+  return Math.max(Math.floor(now), context.lastOutgoingTimestamp + 1);
+}
+
+export function enqueueText(context: ChatSessionContext, text: string, now: number): Update {
+  const timestamp = nextTimestamp(context, now);
+  const localId = localIdFor(timestamp);
+  const writer = new TranscriptWriter(context);
+  writer.append({
+    kind: 'outgoing',
+    key: localId,
+    localId,
+    timestamp,
+    wireTimestamp: String(timestamp),
+    mediaType: 'TEXT',
+    text,
+    file: null,
+    content: text,
+    status: 'queued',
+    read: false,
+    error: null,
+  });
+  return {
+    ...writer.result(),
+    outbox: [...context.outbox, localId],
+    lastOutgoingTimestamp: timestamp,
+    draft: '',
+    suggestions: [],
+    error: null,
+  };
+}
+
+/** Sanitised display name: the FILE wire format joins fields with commas. */
+export function fileNameFor(name: unknown, fileType: string, timestamp: number): string {
+  const base = typeof name === 'string' && name.trim() !== '' ? name.trim() : `file-${timestamp}.${fileType}`;
+  return base.replace(/,/g, '_');
+}
+
+export function enqueueFile(
+  context: ChatSessionContext,
+  file: { data: unknown; fileType: string; name?: unknown },
+  now: number,
+): Update {
+  const fileType = normaliseFileType(file.fileType) ?? 'jpg';
+  const timestamp = nextTimestamp(context, now);
+  const localId = localIdFor(timestamp);
+  const writer = new TranscriptWriter(context);
+  writer.append({
+    kind: 'outgoing',
+    key: localId,
+    localId,
+    timestamp,
+    wireTimestamp: String(timestamp),
+    mediaType: UPLOAD_MEDIA_TYPES[fileType] ?? 'FILE',
+    text: null,
+    file: { name: fileNameFor(file.name, fileType, timestamp), size: binarySize(file.data) ?? 0, fileType, objectKey: null },
+    content: null,
+    status: 'uploading',
+    read: false,
+    error: null,
+  });
+  return { ...writer.result(), outbox: [...context.outbox, localId], lastOutgoingTimestamp: timestamp, error: null };
+}
+
+/** aicc-api.md §4.3: IMAGE/AUDIO/VIDEO carry the bare objectKey, FILE "name,size,objectKey,ext". */
+export function wireContentFor(entry: OutgoingEntry, objectKey: string): string {
+  if (entry.mediaType === 'FILE' && entry.file) {
+    return [entry.file.name, String(entry.file.size), objectKey, entry.file.fileType].join(',');
+  }
+  return objectKey;
+}
+
+export function completeUpload(context: ChatSessionContext, localId: string, objectKey: string): Update {
+  const writer = new TranscriptWriter(context);
+  updateOutgoing(writer, localId, (entry) =>
+    entry.status !== 'uploading' || !entry.file
+      ? entry
+      : { ...entry, status: 'queued', content: wireContentFor(entry, objectKey), file: { ...entry.file, objectKey }, error: null },
+  );
+  return writer.result();
+}
+
+function failEntries(
+  context: ChatSessionContext,
+  select: (entry: OutgoingEntry) => boolean,
+  error: (entry: OutgoingEntry) => ChatSessionError,
+): Update {
+  const writer = new TranscriptWriter(context);
+  const failed = new Set<string>();
+  for (const localId of context.outbox) {
+    const entry = writer.get(localId);
+    if (entry?.kind !== 'outgoing' || !select(entry)) continue;
+    failed.add(localId);
+    updateOutgoing(writer, localId, (current) => ({ ...current, status: 'failed', error: error(current) }));
+  }
+  if (failed.size === 0) return {};
+  return { ...writer.result(), outbox: context.outbox.filter((id) => !failed.has(id)) };
+}
+
+export function failUpload(context: ChatSessionContext, localId: string, error: AiccErrorInfo): Update {
+  return failEntries(context, (entry) => entry.localId === localId && entry.status === 'uploading', () => error);
+}
+
+/** After a reload the bytes of an unfinished upload are gone: fail it visibly. */
+export function failOrphanedUploads(context: ChatSessionContext): Update {
+  return failEntries(
+    context,
+    (entry) => entry.status === 'uploading',
+    () => ({
+      name: 'AiccError',
+      kind: 'validation',
+      api: 'uploadFileStream',
+      field: 'data',
+      message: 'The file was not uploaded before the page was reloaded; pick it again.',
+    }),
+  );
+}
+
+export function outboxHead(context: ChatSessionContext): OutgoingEntry | undefined {
+  const head = context.outbox[0];
+  const entry = head === undefined ? undefined : entryAt(context, head);
+  return entry?.kind === 'outgoing' ? entry : undefined;
+}
+
+export function markHeadSending(context: ChatSessionContext): Update {
+  const head = outboxHead(context);
+  if (!head || head.status !== 'queued') return {};
+  const writer = new TranscriptWriter(context);
+  updateOutgoing(writer, head.localId, (entry) => ({ ...entry, status: 'sending', error: null }));
+  return writer.result();
+}
+
+export function markSent(context: ChatSessionContext, localId: string | undefined): Update {
+  const id = localId ?? context.outbox[0];
+  if (id === undefined) return {};
+  const writer = new TranscriptWriter(context);
+  updateOutgoing(writer, id, (entry) => ({ ...entry, status: 'sent', error: null }));
+  return { ...writer.result(), outbox: context.outbox.filter((queued) => queued !== id) };
+}
+
+export function markHeadFailed(context: ChatSessionContext, error: AiccErrorInfo): Update {
+  const head = outboxHead(context);
+  if (!head) return {};
+  return failEntries(context, (entry) => entry.localId === head.localId, () => error);
+}
+
+/** Leaving `chatting` aborts the message on the wire: its outcome is unknown, so fail it visibly. */
+export function interruptSending(context: ChatSessionContext): Update {
+  return failEntries(
+    context,
+    (entry) => entry.status === 'sending',
+    () => ({
+      name: 'AiccError',
+      kind: 'aborted',
+      api: 'send',
+      outcomeUnknown: true,
+      message: 'Sending was interrupted; the agent may or may not have received it.',
+    }),
+  );
+}
+
+/** The conversation is over: nothing still waiting will be sent. */
+export function failUnsentMessages(context: ChatSessionContext): Update {
+  return failEntries(
+    context,
+    (entry) => entry.status !== 'sent' && entry.status !== 'failed',
+    (entry) => ({
+      name: 'AiccError',
+      kind: 'aborted',
+      api: entry.status === 'uploading' ? 'uploadFileStream' : 'send',
+      outcomeUnknown: entry.status === 'sending',
+      message: 'The conversation ended before the message was sent.',
+    }),
+  );
+}
+
+export function requeueMessage(context: ChatSessionContext, key: string): Update {
+  const entry = entryAt(context, key);
+  if (entry?.kind !== 'outgoing' || entry.status !== 'failed') return {};
+  const writer = new TranscriptWriter(context);
+  updateOutgoing(writer, key, (current) => ({ ...current, status: 'queued', error: null }));
+  return { ...writer.result(), outbox: [...context.outbox, entry.localId], error: null };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Downloads
+
+function setDownload(context: ChatSessionContext, key: string, entry: DownloadEntry): Update {
+  return { downloads: { ...context.downloads, [key]: entry } };
+}
+
+export function startDownload(context: ChatSessionContext, key: string): Update {
+  const entry = entryAt(context, key);
+  const fileType =
+    entry?.kind === 'incoming' && entry.message.controlType === 'CHAT' && 'file' in entry.message.content
+      ? entry.message.content.file.fileType
+      : null;
+  return { ...setDownload(context, key, { status: 'downloading', fileType, fileUrl: null, error: null }), error: null };
+}
+
+export function completeDownload(context: ChatSessionContext, key: string, fileType: string, fileUrl: string | null): Update {
+  return setDownload(context, key, { status: 'done', fileType, fileUrl, error: null });
+}
+
+export function failDownload(context: ChatSessionContext, key: string, error: AiccErrorInfo): Update {
+  const previous = context.downloads[key];
+  return setDownload(context, key, { status: 'failed', fileType: previous?.fileType ?? null, fileUrl: null, error });
+}
+
+/** Keys whose download was in flight (to resume after a reload). */
+export function pendingDownloads(context: ChatSessionContext): string[] {
+  return Object.keys(context.downloads).filter((key) => context.downloads[key]?.status === 'downloading');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Everything else
+
+export function setEndReason(reason: EndReason): Update {
+  return { endReason: reason };
+}
+
+export function setError(error: ChatSessionError | null): Update {
+  return { error };
+}
+
+export function setQueueInfo(info: QueueInfo): Update {
+  return { queue: info };
+}
+
+export function recordPollError(context: ChatSessionContext, error: AiccErrorInfo, failures: number): Update {
+  return { connection: { pollFailures: failures, lastPollError: error } };
+}
+
+export function markServedBy(servedBy: 'robot' | 'agent'): Update {
+  return servedBy === 'agent' ? { servedBy, awaitingAgent: false } : { servedBy };
+}
+
+export function storeSurvey(context: ChatSessionContext, mode: SurveyMode): Update {
+  if (mode.surveyType !== 'WEB' || context.servedBy === null) return {};
+  return { survey: { target: context.servedBy, levels: mode.levels, questions: mode.questions } };
+}
+
+export function storeAgentSurveyAnswer(event: AgentSurveyAnswer): Update {
+  const answer: AgentSurveyAnswer = { evaluation: event.evaluation };
+  if (event.comment !== undefined) answer.comment = event.comment;
+  if (event.npsScore !== undefined) answer.npsScore = event.npsScore;
+  if (event.fcr !== undefined) answer.fcr = event.fcr;
+  return { surveyAnswer: answer, error: null };
+}
+
+export function storeRobotSurveyAnswer(event: RobotSurveyAnswer): Update {
+  const answer: RobotSurveyAnswer = { satisfied: event.satisfied };
+  if (event.comment !== undefined) answer.comment = event.comment;
+  return { surveyAnswer: answer, error: null };
+}
+
+export function storeLeaveMessage(draft: LeaveMessageDraft): Update {
+  return { leaveMessage: { caller: draft.caller.trim(), message: draft.message }, error: null };
+}
+
+export function storeDraft(text: unknown): Update {
+  return { draft: typeof text === 'string' ? text : '' };
+}
+
+export function setSuggestions(context: ChatSessionContext, text: string, phrases: readonly string[]): Update {
+  // A late answer for text the customer has since changed or sent is dropped.
+  return text === context.draft ? { suggestions: phrases.slice(0, 5) } : {};
+}
+
+export function acknowledgeRead(context: ChatSessionContext, messageIds: readonly string[]): Update {
+  const done = new Set(messageIds);
+  return { unreadAgentKeys: context.unreadAgentKeys.filter((key) => !done.has(key)) };
+}

@@ -1,0 +1,117 @@
+/**
+ * Guards of the chat-session machine: yes/no questions about the context and the event,
+ * referenced by name in the config. Guards on `onDone` / `onError` read the actor's output or
+ * error through `outputOf` / `errorOf` (those events are not part of the declared event union).
+ */
+import type { AiccErrorInfo } from '../src/client/errors.js';
+import type { DownlinkMessage, SurveyMode } from '../src/client/types.js';
+import type { ChatSessionContext, ChatSessionEvent } from './chatSession.types.js';
+import { outboxHead } from './chatSession.actions.js';
+import {
+  toErrorInfo,
+  validateAgentRequest,
+  validateAgentSurvey,
+  validateDownload,
+  validateFile,
+  validateLeaveMessage,
+  validateRetry,
+  validateRobotSurvey,
+  validateText,
+} from './chatSession.validation.js';
+
+export interface GuardArgs {
+  context: ChatSessionContext;
+  event: ChatSessionEvent;
+}
+
+/** The `output` of an `xstate.done.actor.*` event. */
+export function outputOf(event: { type: string }): unknown {
+  return (event as { output?: unknown }).output;
+}
+
+/** The `error` of an `xstate.error.actor.*` event, as AiccErrorInfo. */
+export function errorOf(event: { type: string }): AiccErrorInfo {
+  return toErrorInfo((event as { error?: unknown }).error);
+}
+
+function pollMessages(event: ChatSessionEvent): readonly DownlinkMessage[] {
+  return event.type === 'poll.messages' && Array.isArray(event.messages) ? event.messages : [];
+}
+
+/** Transient failures worth another CONNECT: no answer, a timeout, an HTTP error, garbage. */
+const TRANSIENT_KINDS: ReadonlySet<string> = new Set(['network', 'timeout', 'http', 'protocol', 'aborted']);
+
+export const guards = {
+  shouldLoadHistory: ({ context }: GuardArgs) => context.config.loadHistory,
+
+  /** CONNECT succeeded and the answer says a robot took it (`connect to robot successfully`). */
+  isRobotAnswer: ({ event }: GuardArgs) => {
+    const output = outputOf(event) as { resultDesc?: unknown } | undefined;
+    return typeof output?.resultDesc === 'string' && /robot/i.test(output.resultDesc);
+  },
+
+  /** resultCode 12: outside the agents' working hours. */
+  isAfterHours: ({ event }: GuardArgs) => {
+    const error = errorOf(event);
+    return error.kind === 'business' && error.resultCode === '12';
+  },
+
+  /** The server answered and refused (13, CCUCS codes, ...). */
+  isBusinessError: ({ event }: GuardArgs) => errorOf(event).kind === 'business',
+
+  canRetryConnect: ({ context, event }: GuardArgs) =>
+    TRANSIENT_KINDS.has(errorOf(event).kind) && context.connectAttempts < context.config.timing.connectRetries,
+
+  isValidText: ({ event }: GuardArgs) => validateText(event) === null,
+  isValidFile: ({ context, event }: GuardArgs) => validateFile(context, event) === null,
+  isRetryableMessage: ({ context, event }: GuardArgs) => validateRetry(context, event) === null,
+  isDownloadable: ({ context, event }: GuardArgs) => validateDownload(context, event) === null,
+  isValidAgentSurvey: ({ context, event }: GuardArgs) => validateAgentSurvey(context, event) === null,
+  isValidRobotSurvey: ({ event }: GuardArgs) => validateRobotSurvey(event) === null,
+  isValidLeaveMessage: ({ event }: GuardArgs) => validateLeaveMessage(event) === null,
+
+  /** The head of the outbox is ready to go (not still uploading). */
+  hasSendableMessage: ({ context }: GuardArgs) => outboxHead(context)?.status === 'queued',
+
+  isServedByRobot: ({ context }: GuardArgs) => validateAgentRequest(context) === null,
+
+  /** Typing notices go to agents only, and only for real text. */
+  shouldSendTyping: ({ context, event }: GuardArgs) =>
+    context.servedBy === 'agent' && event.type === 'input.change' && typeof event.text === 'string' && event.text.trim() !== '',
+
+  isBlankInput: ({ event }: GuardArgs) => event.type !== 'input.change' || typeof event.text !== 'string' || event.text.trim() === '',
+
+  hasDraft: ({ context }: GuardArgs) => context.draft.trim() !== '',
+
+  hasUnreadAgentMessages: ({ context }: GuardArgs) => context.unreadAgentKeys.length > 0,
+
+  /** DISCONNECT before being served, and the customer may leave a message (queue timeout). */
+  hasOfflineDisconnect: ({ event }: GuardArgs) =>
+    pollMessages(event).some((m) => m.controlType === 'DISCONNECT' && m.isOfflineStatus),
+
+  /** The agent ended the chat. */
+  hasAgentDisconnect: ({ event }: GuardArgs) =>
+    pollMessages(event).some((m) => m.controlType === 'DISCONNECT' && m.sourceType === 'AGENT'),
+
+  /** Any other DISCONNECT (SYSTEM release or timeout, ROBOT). */
+  hasServerDisconnect: ({ event }: GuardArgs) => pollMessages(event).some((m) => m.controlType === 'DISCONNECT'),
+
+  hasAgentMessage: ({ event }: GuardArgs) =>
+    pollMessages(event).some((m) => m.controlType === 'CHAT' && m.sourceType === 'AGENT'),
+
+  /** A robot answers (and the customer is not waiting for an agent after a transfer). */
+  hasRobotMessage: ({ context, event }: GuardArgs) =>
+    !context.awaitingAgent && pollMessages(event).some((m) => m.controlType === 'CHAT' && m.sourceType === 'ROBOT'),
+
+  wasServed: ({ context }: GuardArgs) => context.servedBy !== null,
+
+  /** A WEB survey and an agent to rate. */
+  isAgentSurvey: ({ context, event }: GuardArgs) =>
+    (outputOf(event) as SurveyMode | undefined)?.surveyType === 'WEB' && context.servedBy === 'agent',
+
+  /** A WEB survey, a robot to rate, and the interIdx feedbacksatisfaction needs. */
+  isRobotSurvey: ({ context, event }: GuardArgs) =>
+    (outputOf(event) as SurveyMode | undefined)?.surveyType === 'WEB' && context.servedBy === 'robot' && context.lastInterIdx !== null,
+} as const;
+
+export type ChatSessionGuardName = keyof typeof guards;

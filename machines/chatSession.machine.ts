@@ -1,0 +1,648 @@
+/**
+ * The customer side of an AICC (CC-Messaging) chat as one statechart.
+ *
+ * The config below is one literal object; every action, guard, actor and delay is referenced by
+ * name, implemented in `setup(...)`. Effects are placeholder actors here: hosts supply real ones
+ * with `machine.provide({ actors: createChatActors(client) })` (or use `createChatSession`).
+ * This module performs no I/O and keeps no module-level state.
+ *
+ * See docs/statechart.md for every state, event, end reason and decision.
+ */
+import { assign, enqueueActions, fromCallback, fromPromise, setup, type EventObject } from 'xstate';
+import type { HistoryMessage, SurveyMode } from '../src/client/types.js';
+import * as A from './chatSession.actions.js';
+import { errorOf, guards, outputOf } from './chatSession.guards.js';
+import {
+  agentSurveyInput,
+  connectInput,
+  connectRetryDelay,
+  createInitialContext,
+  disconnectInput,
+  fetchSurveyModeInput,
+  leaveMessageInput,
+  loadHistoryInput,
+  pollLoopInput,
+  readReceiptInput,
+  requestAgentInput,
+  robotFeedbackInput,
+  sendMessageInput,
+  sendTypingInput,
+  sessionOutput,
+  suggestPhrasesInput,
+  suggestionDebounce,
+  typingThrottle,
+  watchQueueInput,
+} from './chatSession.mappers.js';
+import type {
+  AgentSurveyAnswer,
+  ChatSessionContext,
+  ChatSessionEmitted,
+  ChatSessionEvent,
+  ChatSessionInput,
+  ChatSessionOutput,
+  ConnectInput,
+  DisconnectInput,
+  DownloadWorkerEvent,
+  EndReason,
+  FetchSurveyModeInput,
+  LeaveMessageInput,
+  LoadHistoryInput,
+  PollLoopInput,
+  ReadReceiptInput,
+  ReadReceiptOutput,
+  RequestAgentInput,
+  ResultInfo,
+  RobotSurveyAnswer,
+  SendMessageInput,
+  SendMessageOutput,
+  SendTypingInput,
+  SubmitAgentSurveyInput,
+  SubmitRobotFeedbackInput,
+  SuggestPhrasesInput,
+  SuggestPhrasesOutput,
+  UploadWorkerEvent,
+  WatchQueueInput,
+} from './chatSession.types.js';
+import {
+  normaliseFileType,
+  validateAgentRequest,
+  validateAgentSurvey,
+  validateDownload,
+  validateFile,
+  validateLeaveMessage,
+  validateRetry,
+  validateRobotSurvey,
+  validateText,
+} from './chatSession.validation.js';
+
+function notProvided(name: string): Error {
+  return new Error(`actor "${name}" not provided: use machine.provide({ actors: createChatActors(client) }) or createChatSession()`);
+}
+
+function missingPromise<TOutput, TInput>(name: string) {
+  return fromPromise<TOutput, TInput>(() => Promise.reject(notProvided(name)));
+}
+
+function missingCallback<TReceived extends EventObject, TInput>(name: string) {
+  return fromCallback<TReceived, TInput>(() => {
+    throw notProvided(name);
+  });
+}
+
+/** Placeholder actors: the typed contract every provided implementation must meet. */
+export const chatSessionActorContracts = {
+  authenticate: missingPromise<void, void>('authenticate'),
+  loadHistory: missingPromise<HistoryMessage[], LoadHistoryInput>('loadHistory'),
+  connect: missingPromise<ResultInfo, ConnectInput>('connect'),
+  pollLoop: missingCallback<EventObject, PollLoopInput>('pollLoop'),
+  watchQueue: missingCallback<EventObject, WatchQueueInput>('watchQueue'),
+  sendMessage: missingPromise<SendMessageOutput, SendMessageInput>('sendMessage'),
+  uploadFile: missingCallback<UploadWorkerEvent, void>('uploadFile'),
+  downloadFile: missingCallback<DownloadWorkerEvent, void>('downloadFile'),
+  suggestPhrases: missingPromise<SuggestPhrasesOutput, SuggestPhrasesInput>('suggestPhrases'),
+  sendTyping: missingPromise<void, SendTypingInput>('sendTyping'),
+  requestAgent: missingPromise<ResultInfo, RequestAgentInput>('requestAgent'),
+  sendReadReceipt: missingPromise<ReadReceiptOutput, ReadReceiptInput>('sendReadReceipt'),
+  fetchSurveyMode: missingPromise<SurveyMode, FetchSurveyModeInput>('fetchSurveyMode'),
+  submitAgentSurvey: missingPromise<ResultInfo, SubmitAgentSurveyInput>('submitAgentSurvey'),
+  submitRobotFeedback: missingPromise<ResultInfo, SubmitRobotFeedbackInput>('submitRobotFeedback'),
+  disconnect: missingPromise<void, DisconnectInput>('disconnect'),
+  leaveMessage: missingPromise<ResultInfo, LeaveMessageInput>('leaveMessage'),
+};
+
+export type ChatSessionActorContracts = typeof chatSessionActorContracts;
+
+export const chatSessionMachine = setup({
+  types: {
+    context: {} as ChatSessionContext,
+    events: {} as ChatSessionEvent,
+    input: {} as ChatSessionInput,
+    output: {} as ChatSessionOutput,
+    emitted: {} as ChatSessionEmitted,
+  },
+  actors: chatSessionActorContracts,
+  guards,
+  delays: { connectRetryDelay, suggestionDebounce, typingThrottle },
+  actions: {
+    // --- lifecycle
+    setEndReason: assign((_, params: { reason: EndReason }) => A.setEndReason(params.reason)),
+    setErrorFromActor: assign(({ event }) => A.setError(errorOf(event))),
+    clearError: assign({ error: null }),
+    countConnectFailure: assign(({ context }) => ({ connectAttempts: context.connectAttempts + 1 })),
+    resetConnectAttempts: assign({ connectAttempts: 0 }),
+    mergeHistory: assign(({ context, event }) => {
+      const output = outputOf(event);
+      return Array.isArray(output) ? A.mergeHistory(context, output as HistoryMessage[]) : {};
+    }),
+    markServedByRobot: assign(() => A.markServedBy('robot')),
+    markServedByAgent: assign(() => A.markServedBy('agent')),
+    markAwaitingAgent: assign({ awaitingAgent: true }),
+    rejectAgentRequest: assign(({ context }) => A.setError(validateAgentRequest(context))),
+
+    // --- incoming
+    receiveMessages: assign(({ context, event }) =>
+      event.type === 'poll.messages' && Array.isArray(event.messages) ? A.receiveMessages(context, event.messages) : {},
+    ),
+    recordPollError: assign(({ context, event }) =>
+      event.type === 'poll.error' ? A.recordPollError(context, event.error, event.failures) : {},
+    ),
+    setPollFailure: assign(({ event }) => (event.type === 'poll.failed' ? A.setError(event.error) : {})),
+    setQueueInfo: assign(({ event }) => (event.type === 'queue.updated' ? A.setQueueInfo(event.info) : {})),
+    clearQueue: assign({ queue: null }),
+
+    // --- outgoing
+    enqueueText: assign(({ context, event }) =>
+      event.type === 'message.send' ? A.enqueueText(context, event.text, Date.now()) : {},
+    ),
+    rejectText: assign(({ event }) => A.setError(validateText(event))),
+    enqueueFile: assign(({ context, event }) => (event.type === 'file.send' ? A.enqueueFile(context, event, Date.now()) : {})),
+    startUpload: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'file.send') return;
+      const uploadStart: UploadWorkerEvent = {
+        type: 'upload.start',
+        localId: A.localIdFor(context.lastOutgoingTimestamp),
+        fileType: normaliseFileType(event.fileType) ?? 'jpg',
+        data: event.data,
+      };
+      enqueue.sendTo('uploadFile', uploadStart);
+    }),
+    rejectFile: assign(({ context, event }) => A.setError(validateFile(context, event))),
+    completeUpload: assign(({ context, event }) =>
+      event.type === 'upload.done' ? A.completeUpload(context, event.localId, event.objectKey) : {},
+    ),
+    failUpload: assign(({ context, event }) => (event.type === 'upload.failed' ? A.failUpload(context, event.localId, event.error) : {})),
+    failOrphanedUploads: assign(({ context }) => A.failOrphanedUploads(context)),
+    markHeadSending: assign(({ context }) => A.markHeadSending(context)),
+    markSent: assign(({ context, event }) => A.markSent(context, (outputOf(event) as SendMessageOutput | undefined)?.localId)),
+    markHeadFailed: assign(({ context, event }) => A.markHeadFailed(context, errorOf(event))),
+    interruptSending: assign(({ context }) => A.interruptSending(context)),
+    failUnsentMessages: assign(({ context }) => A.failUnsentMessages(context)),
+    requeueMessage: assign(({ context, event }) => (event.type === 'message.retry' ? A.requeueMessage(context, event.key) : {})),
+    rejectRetry: assign(({ context, event }) => A.setError(validateRetry(context, event))),
+
+    // --- downloads
+    startDownload: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'file.download') return;
+      const entry = context.transcript[context.transcriptIndex[event.key] ?? -1];
+      if (entry?.kind !== 'incoming' || entry.message.controlType !== 'CHAT' || !('file' in entry.message.content)) return;
+      const downloadStart: DownloadWorkerEvent = { type: 'download.start', key: entry.key, file: entry.message.content.file };
+      enqueue.assign(A.startDownload(context, entry.key));
+      enqueue.sendTo('downloadFile', downloadStart);
+    }),
+    rejectDownload: assign(({ context, event }) => A.setError(validateDownload(context, event))),
+    resumeDownloads: enqueueActions(({ context, enqueue }) => {
+      for (const key of A.pendingDownloads(context)) {
+        const entry = context.transcript[context.transcriptIndex[key] ?? -1];
+        if (entry?.kind !== 'incoming' || entry.message.controlType !== 'CHAT' || !('file' in entry.message.content)) continue;
+        const downloadStart: DownloadWorkerEvent = { type: 'download.start', key, file: entry.message.content.file };
+        enqueue.sendTo('downloadFile', downloadStart);
+      }
+    }),
+    completeDownload: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'download.done') return;
+      enqueue.assign(A.completeDownload(context, event.key, event.fileType, event.fileUrl));
+      enqueue.emit({ type: 'file.downloaded', key: event.key, bytes: event.bytes, fileType: event.fileType, fileUrl: event.fileUrl });
+    }),
+    failDownload: assign(({ context, event }) => (event.type === 'download.failed' ? A.failDownload(context, event.key, event.error) : {})),
+
+    // --- typing and suggestions
+    storeDraft: assign(({ event }) => (event.type === 'input.change' ? A.storeDraft(event.text) : {})),
+    clearSuggestions: assign({ suggestions: [] }),
+    setSuggestions: assign(({ context, event }) => {
+      const output = outputOf(event) as SuggestPhrasesOutput | undefined;
+      return output && Array.isArray(output.phrases) ? A.setSuggestions(context, output.text, output.phrases) : {};
+    }),
+
+    // --- read receipts
+    acknowledgeRead: assign(({ context, event }) => {
+      const output = outputOf(event) as ReadReceiptOutput | undefined;
+      return output && Array.isArray(output.messageIds) ? A.acknowledgeRead(context, output.messageIds) : {};
+    }),
+
+    // --- survey and leave-message
+    storeSurvey: assign(({ context, event }) => {
+      const output = outputOf(event) as SurveyMode | undefined;
+      return output ? A.storeSurvey(context, output) : {};
+    }),
+    storeAgentSurveyAnswer: assign(({ event }) =>
+      event.type === 'survey.submit' && 'evaluation' in event ? A.storeAgentSurveyAnswer(event as AgentSurveyAnswer) : {},
+    ),
+    storeRobotSurveyAnswer: assign(({ event }) =>
+      event.type === 'survey.submit' && 'satisfied' in event ? A.storeRobotSurveyAnswer(event as RobotSurveyAnswer) : {},
+    ),
+    rejectAgentSurvey: assign(({ context, event }) => A.setError(validateAgentSurvey(context, event))),
+    rejectRobotSurvey: assign(({ event }) => A.setError(validateRobotSurvey(event))),
+    markSurveySubmitted: assign({ surveySubmitted: true, surveyAnswer: null }),
+    storeLeaveMessage: assign(({ event }) =>
+      event.type === 'leaveMessage.submit' ? A.storeLeaveMessage({ caller: event.caller, message: event.message }) : {},
+    ),
+    rejectLeaveMessage: assign(({ event }) => A.setError(validateLeaveMessage(event))),
+    clearLeaveMessage: assign({ leaveMessage: null }),
+  },
+}).createMachine({
+  id: 'chatSession',
+  context: createInitialContext,
+  initial: 'auth',
+  output: sessionOutput,
+  states: {
+    auth: {
+      description: 'Make sure a ccmessaging-token is held (client.authenticate).',
+      invoke: {
+        id: 'authenticate',
+        src: 'authenticate',
+        onDone: [{ guard: 'shouldLoadHistory', target: 'history' }, { target: 'connecting' }],
+        onError: {
+          target: 'disconnected',
+          actions: ['setErrorFromActor', { type: 'setEndReason', params: { reason: 'auth-failed' } }],
+        },
+      },
+      on: {
+        'chat.end': { target: 'disconnected', actions: { type: 'setEndReason', params: { reason: 'customer-ended' } } },
+      },
+    },
+    history: {
+      description: 'Load earlier messages (queryHistoryChatMessage). A failure is not fatal.',
+      invoke: {
+        id: 'loadHistory',
+        src: 'loadHistory',
+        input: loadHistoryInput,
+        onDone: { target: 'connecting', actions: 'mergeHistory' },
+        onError: { target: 'connecting', actions: 'setErrorFromActor' },
+      },
+      on: {
+        'chat.end': { target: 'disconnected', actions: { type: 'setEndReason', params: { reason: 'customer-ended' } } },
+      },
+    },
+    connecting: {
+      description: 'send / sendAsync CONNECT. A robot answer goes straight to chatting.',
+      invoke: {
+        id: 'connect',
+        src: 'connect',
+        input: connectInput,
+        onDone: [
+          {
+            guard: 'isRobotAnswer',
+            target: 'connected.chatting',
+            actions: ['markServedByRobot', 'resetConnectAttempts', 'clearError'],
+          },
+          { target: 'connected.queuing', actions: ['resetConnectAttempts', 'clearError'] },
+        ],
+        onError: [
+          {
+            guard: 'isAfterHours',
+            target: 'leave-message',
+            actions: ['setErrorFromActor', { type: 'setEndReason', params: { reason: 'after-hours' } }],
+          },
+          {
+            guard: 'isBusinessError',
+            target: 'leave-message',
+            actions: ['setErrorFromActor', { type: 'setEndReason', params: { reason: 'connect-failed' } }],
+          },
+          { guard: 'canRetryConnect', target: 'connect-retry', actions: ['setErrorFromActor', 'countConnectFailure'] },
+          {
+            target: 'disconnected',
+            actions: ['setErrorFromActor', { type: 'setEndReason', params: { reason: 'connect-failed' } }],
+          },
+        ],
+      },
+      on: {
+        'chat.end': { target: 'disconnecting', actions: { type: 'setEndReason', params: { reason: 'customer-ended' } } },
+      },
+    },
+    'connect-retry': {
+      description: 'CONNECT failed without an answer; wait (exponential backoff) or retry now.',
+      after: { connectRetryDelay: { target: 'connecting' } },
+      on: {
+        retry: { target: 'connecting' },
+        'chat.end': { target: 'disconnected', actions: { type: 'setEndReason', params: { reason: 'customer-ended' } } },
+      },
+    },
+    'leave-message': {
+      description: 'No agent could be reached: offer doLeaveMessage. endReason holds why, until a message is left.',
+      initial: 'form',
+      states: {
+        form: {
+          on: {
+            'leaveMessage.submit': [
+              { guard: 'isValidLeaveMessage', target: 'submitting', actions: 'storeLeaveMessage' },
+              { actions: 'rejectLeaveMessage' },
+            ],
+          },
+        },
+        submitting: {
+          invoke: {
+            id: 'leaveMessage',
+            src: 'leaveMessage',
+            input: leaveMessageInput,
+            onDone: {
+              target: '#chatSession.disconnected',
+              actions: ['clearLeaveMessage', 'clearError', { type: 'setEndReason', params: { reason: 'message-left' } }],
+            },
+            onError: { target: 'form', actions: 'setErrorFromActor' },
+          },
+        },
+      },
+      on: {
+        'leaveMessage.skip': { target: 'disconnected', actions: 'clearLeaveMessage' },
+        'chat.end': { target: 'disconnected', actions: 'clearLeaveMessage' },
+      },
+    },
+    connected: {
+      description: 'CONNECT succeeded. One poll loop keeps the session alive; the file workers live here.',
+      initial: 'queuing',
+      invoke: [
+        {
+          id: 'pollLoop',
+          src: 'pollLoop',
+          input: pollLoopInput,
+          onError: {
+            target: 'disconnected',
+            actions: ['setErrorFromActor', { type: 'setEndReason', params: { reason: 'network-lost' } }],
+          },
+        },
+        { id: 'uploadFile', src: 'uploadFile', onError: { actions: ['failOrphanedUploads', 'setErrorFromActor'] } },
+        { id: 'downloadFile', src: 'downloadFile', onError: { actions: 'setErrorFromActor' } },
+      ],
+      on: {
+        'poll.messages': { actions: 'receiveMessages' },
+        'poll.error': { actions: 'recordPollError' },
+        'upload.ready': { actions: 'failOrphanedUploads' },
+        'upload.done': { actions: 'completeUpload' },
+        'upload.failed': { actions: 'failUpload' },
+        'download.ready': { actions: 'resumeDownloads' },
+        'download.done': { actions: 'completeDownload' },
+        'download.failed': { actions: 'failDownload' },
+        'file.download': [{ guard: 'isDownloadable', actions: 'startDownload' }, { actions: 'rejectDownload' }],
+      },
+      states: {
+        queuing: {
+          description: 'Waiting for an agent: queryQueueInfo every queueIntervalMs. Messages are held in the outbox.',
+          invoke: { id: 'watchQueue', src: 'watchQueue', input: watchQueueInput, onError: {} },
+          exit: 'clearQueue',
+          on: {
+            'queue.updated': { actions: 'setQueueInfo' },
+            'queue.served': { target: 'chatting', actions: 'markServedByAgent' },
+            'queue.ended': {
+              target: 'ending',
+              actions: { type: 'setEndReason', params: { reason: 'session-released' } },
+            },
+            'poll.messages': [
+              {
+                guard: 'hasOfflineDisconnect',
+                target: '#chatSession.leave-message',
+                actions: ['receiveMessages', { type: 'setEndReason', params: { reason: 'session-released' } }],
+              },
+              {
+                guard: 'hasAgentDisconnect',
+                target: 'ending',
+                actions: ['receiveMessages', { type: 'setEndReason', params: { reason: 'agent-ended' } }],
+              },
+              {
+                guard: 'hasServerDisconnect',
+                target: 'ending',
+                actions: ['receiveMessages', { type: 'setEndReason', params: { reason: 'session-released' } }],
+              },
+              { guard: 'hasAgentMessage', target: 'chatting', actions: 'receiveMessages' },
+              { guard: 'hasRobotMessage', target: 'chatting', actions: 'receiveMessages' },
+              { actions: 'receiveMessages' },
+            ],
+            'message.send': [{ guard: 'isValidText', actions: 'enqueueText' }, { actions: 'rejectText' }],
+            'file.send': [{ guard: 'isValidFile', actions: ['enqueueFile', 'startUpload'] }, { actions: 'rejectFile' }],
+            'message.retry': [{ guard: 'isRetryableMessage', actions: 'requeueMessage' }, { actions: 'rejectRetry' }],
+            'chat.end': { target: 'ending', actions: { type: 'setEndReason', params: { reason: 'customer-ended' } } },
+            'poll.failed': {
+              target: '#chatSession.disconnected',
+              actions: ['setPollFailure', { type: 'setEndReason', params: { reason: 'network-lost' } }],
+            },
+          },
+        },
+        chatting: {
+          description: 'Served by a robot or an agent (context.servedBy). Independent regions run side by side.',
+          type: 'parallel',
+          exit: 'interruptSending',
+          on: {
+            'poll.messages': [
+              {
+                guard: 'hasAgentDisconnect',
+                target: 'ending',
+                actions: ['receiveMessages', { type: 'setEndReason', params: { reason: 'agent-ended' } }],
+              },
+              {
+                guard: 'hasServerDisconnect',
+                target: 'ending',
+                actions: ['receiveMessages', { type: 'setEndReason', params: { reason: 'session-released' } }],
+              },
+              { actions: 'receiveMessages' },
+            ],
+            'message.send': [{ guard: 'isValidText', actions: 'enqueueText' }, { actions: 'rejectText' }],
+            'file.send': [{ guard: 'isValidFile', actions: ['enqueueFile', 'startUpload'] }, { actions: 'rejectFile' }],
+            'message.retry': [{ guard: 'isRetryableMessage', actions: 'requeueMessage' }, { actions: 'rejectRetry' }],
+            'chat.end': { target: 'ending', actions: { type: 'setEndReason', params: { reason: 'customer-ended' } } },
+            'poll.failed': {
+              target: '#chatSession.disconnected',
+              actions: ['setPollFailure', { type: 'setEndReason', params: { reason: 'network-lost' } }],
+            },
+          },
+          states: {
+            outbox: {
+              description: 'FIFO, one message on the wire at a time.',
+              initial: 'idle',
+              states: {
+                idle: {
+                  always: { guard: 'hasSendableMessage', target: 'sending' },
+                },
+                sending: {
+                  entry: 'markHeadSending',
+                  invoke: {
+                    id: 'sendMessage',
+                    src: 'sendMessage',
+                    input: sendMessageInput,
+                    onDone: { target: 'idle', actions: 'markSent' },
+                    onError: { target: 'idle', actions: 'markHeadFailed' },
+                  },
+                },
+              },
+            },
+            transfer: {
+              description: 'Robot to agent (TRANS2AGENT). Accepted: back to queuing.',
+              initial: 'idle',
+              states: {
+                idle: {
+                  on: {
+                    'agent.request': [
+                      { guard: 'isServedByRobot', target: 'requesting', actions: 'clearError' },
+                      { actions: 'rejectAgentRequest' },
+                    ],
+                  },
+                },
+                requesting: {
+                  invoke: {
+                    id: 'requestAgent',
+                    src: 'requestAgent',
+                    input: requestAgentInput,
+                    onDone: { target: '#chatSession.connected.queuing', actions: 'markAwaitingAgent' },
+                    onError: { target: 'idle', actions: 'setErrorFromActor' },
+                  },
+                },
+              },
+            },
+            suggestions: {
+              description: 'Phrase suggestions for the draft, debounced (queryPhraseByKeyword).',
+              initial: 'idle',
+              on: {
+                'input.change': [
+                  { guard: 'isBlankInput', target: '.idle', actions: ['storeDraft', 'clearSuggestions'] },
+                  { target: '.debouncing', actions: 'storeDraft' },
+                ],
+              },
+              states: {
+                idle: {},
+                debouncing: {
+                  after: {
+                    suggestionDebounce: [{ guard: 'hasDraft', target: 'fetching' }, { target: 'idle' }],
+                  },
+                },
+                fetching: {
+                  invoke: {
+                    id: 'suggestPhrases',
+                    src: 'suggestPhrases',
+                    input: suggestPhrasesInput,
+                    onDone: { target: 'idle', actions: 'setSuggestions' },
+                    onError: { target: 'idle', actions: 'clearSuggestions' },
+                  },
+                },
+              },
+            },
+            typing: {
+              description: 'INPUT notices to the agent, at most one per typingThrottleMs.',
+              initial: 'idle',
+              states: {
+                idle: {
+                  on: { 'input.change': { guard: 'shouldSendTyping', target: 'throttled' } },
+                },
+                throttled: {
+                  invoke: { id: 'sendTyping', src: 'sendTyping', input: sendTypingInput, onError: {} },
+                  after: { typingThrottle: { target: 'idle' } },
+                },
+              },
+            },
+            receipts: {
+              description: 'READ receipts for agent messages, on messages.markRead.',
+              initial: 'idle',
+              states: {
+                idle: {
+                  on: { 'messages.markRead': { guard: 'hasUnreadAgentMessages', target: 'sending' } },
+                },
+                sending: {
+                  invoke: {
+                    id: 'sendReadReceipt',
+                    src: 'sendReadReceipt',
+                    input: readReceiptInput,
+                    onDone: { target: 'idle', actions: 'acknowledgeRead' },
+                    onError: { target: 'idle' },
+                  },
+                },
+              },
+            },
+          },
+        },
+        ending: {
+          description: 'The conversation is over. Served? Ask getsatisfactionsurveymode which survey to show.',
+          entry: 'failUnsentMessages',
+          initial: 'checking',
+          states: {
+            checking: {
+              always: [{ guard: 'wasServed', target: 'fetching-survey' }, { target: '#chatSession.disconnecting' }],
+            },
+            'fetching-survey': {
+              invoke: {
+                id: 'fetchSurveyMode',
+                src: 'fetchSurveyMode',
+                input: fetchSurveyModeInput,
+                onDone: [
+                  { guard: 'isAgentSurvey', target: '#chatSession.connected.survey-agent', actions: 'storeSurvey' },
+                  { guard: 'isRobotSurvey', target: '#chatSession.connected.survey-robot', actions: 'storeSurvey' },
+                  { target: '#chatSession.disconnecting' },
+                ],
+                onError: { target: '#chatSession.disconnecting' },
+              },
+            },
+          },
+          on: {
+            'chat.end': { target: '#chatSession.disconnecting' },
+          },
+        },
+        'survey-agent': {
+          description: 'Rate the agent (saveSatisfaction), before DISCONNECT.',
+          initial: 'form',
+          states: {
+            form: {
+              on: {
+                'survey.submit': [
+                  { guard: 'isValidAgentSurvey', target: 'submitting', actions: 'storeAgentSurveyAnswer' },
+                  { actions: 'rejectAgentSurvey' },
+                ],
+              },
+            },
+            submitting: {
+              invoke: {
+                id: 'submitAgentSurvey',
+                src: 'submitAgentSurvey',
+                input: agentSurveyInput,
+                onDone: { target: '#chatSession.disconnecting', actions: 'markSurveySubmitted' },
+                onError: { target: 'form', actions: 'setErrorFromActor' },
+              },
+            },
+          },
+          on: {
+            'survey.skip': { target: '#chatSession.disconnecting' },
+            'chat.end': { target: '#chatSession.disconnecting' },
+          },
+        },
+        'survey-robot': {
+          description: 'Rate the robot (feedbacksatisfaction with the last interIdx), before DISCONNECT.',
+          initial: 'form',
+          states: {
+            form: {
+              on: {
+                'survey.submit': [
+                  { guard: 'isValidRobotSurvey', target: 'submitting', actions: 'storeRobotSurveyAnswer' },
+                  { actions: 'rejectRobotSurvey' },
+                ],
+              },
+            },
+            submitting: {
+              invoke: {
+                id: 'submitRobotFeedback',
+                src: 'submitRobotFeedback',
+                input: robotFeedbackInput,
+                onDone: { target: '#chatSession.disconnecting', actions: 'markSurveySubmitted' },
+                onError: { target: 'form', actions: 'setErrorFromActor' },
+              },
+            },
+          },
+          on: {
+            'survey.skip': { target: '#chatSession.disconnecting' },
+            'chat.end': { target: '#chatSession.disconnecting' },
+          },
+        },
+      },
+    },
+    disconnecting: {
+      description: 'send DISCONNECT (always: harmless when the server already ended it). Polling has stopped.',
+      invoke: {
+        id: 'disconnect',
+        src: 'disconnect',
+        input: disconnectInput,
+        onDone: { target: 'disconnected' },
+        onError: { target: 'disconnected' },
+      },
+    },
+    disconnected: {
+      description: 'Final. output = { endReason, transcript, servedBy, ... }.',
+      type: 'final',
+    },
+  },
+});
+
+export type ChatSessionMachine = typeof chatSessionMachine;

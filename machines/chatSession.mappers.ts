@@ -1,0 +1,230 @@
+/**
+ * Data mappers of the chat-session machine: the initial context, the input of every invoked
+ * actor, the final output and the delay functions. XState has no named form for invoke
+ * `input`, machine `context` and `output`, so these are the only function references in the
+ * config literal; each is a small pure function of the context, named after what it feeds.
+ */
+import type {
+  ChatSessionContext,
+  ChatSessionInput,
+  ChatSessionOutput,
+  ChatTiming,
+  ConnectInput,
+  DisconnectInput,
+  FetchSurveyModeInput,
+  LeaveMessageInput,
+  LoadHistoryInput,
+  PollLoopInput,
+  ReadReceiptInput,
+  RequestAgentInput,
+  SendMessageInput,
+  SendTypingInput,
+  SubmitAgentSurveyInput,
+  SubmitRobotFeedbackInput,
+  SuggestPhrasesInput,
+  UplinkParty,
+  WatchQueueInput,
+} from './chatSession.types.js';
+import { outboxHead } from './chatSession.actions.js';
+
+export const DEFAULT_TIMING: Readonly<ChatTiming> = Object.freeze({
+  queueIntervalMs: 3000,
+  pollBackoffBaseMs: 1000,
+  pollBackoffMaxMs: 30000,
+  maxPollFailures: 6,
+  pollMinIntervalMs: 500,
+  typingThrottleMs: 3000,
+  suggestionDebounceMs: 300,
+  connectRetries: 3,
+  connectRetryBaseMs: 1000,
+  connectRetryMaxMs: 8000,
+});
+
+export const DEFAULT_HISTORY_LIMIT = 50;
+export const DEFAULT_MAX_UPLOAD_BYTES = 2 * 1024 * 1024;
+
+type Args = { context: ChatSessionContext };
+
+function finite(value: unknown, fallback: number): number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : fallback;
+}
+
+export function resolveTiming(timing: Partial<ChatTiming> | undefined): ChatTiming {
+  const resolved = { ...DEFAULT_TIMING };
+  for (const key of Object.keys(DEFAULT_TIMING) as (keyof ChatTiming)[]) {
+    resolved[key] = finite(timing?.[key], DEFAULT_TIMING[key]);
+  }
+  return resolved;
+}
+
+/** `context` of the machine. */
+export function createInitialContext({ input }: { input: ChatSessionInput }): ChatSessionContext {
+  const { identity } = input;
+  return {
+    identity: {
+      userId: identity.userId,
+      userName: identity.userName,
+      channelId: identity.channelId,
+      locale: identity.locale,
+      nickname: identity.nickname ?? null,
+    },
+    config: {
+      connectVia: input.connectVia === 'sendAsync' ? 'sendAsync' : 'send',
+      loadHistory: input.loadHistory === true,
+      historyLimit: finite(input.historyLimit, DEFAULT_HISTORY_LIMIT) || DEFAULT_HISTORY_LIMIT,
+      isNeedRead: input.isNeedRead === true,
+      maxUploadBytes: finite(input.maxUploadBytes, DEFAULT_MAX_UPLOAD_BYTES) || DEFAULT_MAX_UPLOAD_BYTES,
+      timing: resolveTiming(input.timing),
+    },
+    transcript: [],
+    transcriptIndex: {},
+    outbox: [],
+    lastOutgoingTimestamp: 0,
+    unreadAgentKeys: [],
+    downloads: {},
+    queue: null,
+    servedBy: null,
+    agentNickname: null,
+    awaitingAgent: false,
+    lastInterIdx: null,
+    connectAttempts: 0,
+    connection: { pollFailures: 0, lastPollError: null },
+    serverDisconnect: null,
+    survey: null,
+    surveyAnswer: null,
+    surveySubmitted: false,
+    leaveMessage: null,
+    draft: '',
+    suggestions: [],
+    error: null,
+    endReason: null,
+  };
+}
+
+/** `output` of the machine (the final `disconnected` state). */
+export function sessionOutput({ context }: Args): ChatSessionOutput {
+  return {
+    endReason: context.endReason ?? 'customer-ended',
+    transcript: context.transcript,
+    servedBy: context.servedBy,
+    agentNickname: context.agentNickname,
+    surveySubmitted: context.surveySubmitted,
+    serverDisconnect: context.serverDisconnect,
+    error: context.error,
+  };
+}
+
+function party(context: ChatSessionContext): UplinkParty {
+  return { userId: context.identity.userId, channelId: context.identity.channelId, nickname: context.identity.nickname ?? null };
+}
+
+export function loadHistoryInput({ context }: Args): LoadHistoryInput {
+  return { userId: context.identity.userId, channelId: context.identity.channelId, limit: context.config.historyLimit };
+}
+
+export function connectInput({ context }: Args): ConnectInput {
+  return { ...party(context), via: context.config.connectVia };
+}
+
+export function pollLoopInput({ context }: Args): PollLoopInput {
+  const { timing } = context.config;
+  return {
+    userId: context.identity.userId,
+    isNeedRead: context.config.isNeedRead,
+    backoffBaseMs: timing.pollBackoffBaseMs,
+    backoffMaxMs: timing.pollBackoffMaxMs,
+    maxFailures: Math.max(1, timing.maxPollFailures),
+    minIntervalMs: timing.pollMinIntervalMs,
+  };
+}
+
+export function watchQueueInput({ context }: Args): WatchQueueInput {
+  return { userId: context.identity.userId, channelId: context.identity.channelId, intervalMs: context.config.timing.queueIntervalMs };
+}
+
+export function sendMessageInput({ context }: Args): SendMessageInput {
+  const head = outboxHead(context);
+  return {
+    ...party(context),
+    localId: head?.localId ?? '',
+    mediaType: head?.mediaType ?? 'TEXT',
+    content: head?.content ?? '',
+    timestamp: head?.timestamp ?? 0,
+  };
+}
+
+export function sendTypingInput({ context }: Args): SendTypingInput {
+  return party(context);
+}
+
+export function requestAgentInput({ context }: Args): RequestAgentInput {
+  return party(context);
+}
+
+export function readReceiptInput({ context }: Args): ReadReceiptInput {
+  return { ...party(context), messageIds: context.unreadAgentKeys.slice() };
+}
+
+export function suggestPhrasesInput({ context }: Args): SuggestPhrasesInput {
+  return { text: context.draft, locale: context.identity.locale };
+}
+
+export function fetchSurveyModeInput({ context }: Args): FetchSurveyModeInput {
+  return { language: context.identity.locale };
+}
+
+export function agentSurveyInput({ context }: Args): SubmitAgentSurveyInput {
+  const answer = context.surveyAnswer;
+  const input: SubmitAgentSurveyInput = {
+    userId: context.identity.userId,
+    channelId: context.identity.channelId,
+    evaluation: answer && 'evaluation' in answer ? answer.evaluation : '',
+  };
+  if (answer && 'evaluation' in answer) {
+    if (answer.comment !== undefined) input.comment = answer.comment;
+    if (answer.npsScore !== undefined) input.npsScore = answer.npsScore;
+    if (answer.fcr !== undefined) input.fcr = answer.fcr;
+  }
+  return input;
+}
+
+export function robotFeedbackInput({ context }: Args): SubmitRobotFeedbackInput {
+  const answer = context.surveyAnswer;
+  const input: SubmitRobotFeedbackInput = {
+    userId: context.identity.userId,
+    interIdx: context.lastInterIdx ?? '',
+    satisfied: answer && 'satisfied' in answer ? answer.satisfied : true,
+  };
+  if (answer && 'satisfied' in answer && answer.comment !== undefined) input.comment = answer.comment;
+  return input;
+}
+
+export function disconnectInput({ context }: Args): DisconnectInput {
+  return party(context);
+}
+
+export function leaveMessageInput({ context }: Args): LeaveMessageInput {
+  return {
+    userId: context.identity.userId,
+    caller: context.leaveMessage?.caller ?? '',
+    message: context.leaveMessage?.message ?? '',
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Delays (referenced by name in the config)
+
+/** CONNECT retry n (1-based): base * 2^(n-1), capped. */
+export function connectRetryDelay({ context }: Args): number {
+  const { connectRetryBaseMs, connectRetryMaxMs } = context.config.timing;
+  const exponent = Math.max(0, context.connectAttempts - 1);
+  return Math.min(connectRetryMaxMs, connectRetryBaseMs * 2 ** exponent);
+}
+
+export function suggestionDebounce({ context }: Args): number {
+  return context.config.timing.suggestionDebounceMs;
+}
+
+export function typingThrottle({ context }: Args): number {
+  return context.config.timing.typingThrottleMs;
+}

@@ -1,0 +1,494 @@
+/**
+ * Types of the chat-session statechart: input, context, events, output, and the contracts of
+ * the named actors the machine invokes. Everything in the context is plain JSON: no tokens, no
+ * client, no bytes, no functions (it is persisted with `getPersistedSnapshot()`).
+ */
+import type { AiccErrorInfo } from '../src/client/errors.js';
+import type { SourceType, UplinkMediaType } from '../src/client/protocol.js';
+import type {
+  BinaryInput,
+  ChatDownlink,
+  DisconnectDownlink,
+  DownlinkMessage,
+  FileRef,
+  HistoryMessage,
+  OtherDownlink,
+  QueueMetrics,
+  ResultInfo,
+  SatisfactionLevel,
+  SurveyMode,
+} from '../src/client/types.js';
+
+// ---------------------------------------------------------------------------------------------
+// Input and configuration
+
+/** Who the customer is. Sent with applyToken (by your token provider) and every uplink. */
+export interface ChatIdentity {
+  /** The customer's user id (1–24 characters). */
+  userId: string;
+  userName: string;
+  /** The WEB channel configuration id. */
+  channelId: string;
+  /** `en`, `en_US`, `zh_CN`, ... (phrase suggestions and survey language). */
+  locale: string;
+  /** Display name sent as `senderNickname`. */
+  nickname?: string | null;
+}
+
+/** Every duration the machine and its actors use, in milliseconds (tests shrink them). */
+export interface ChatTiming {
+  /** queryQueueInfo period while queuing. */
+  queueIntervalMs: number;
+  /** Poll backoff: first delay after a failed poll (full jitter: random * min(max, base * 2^n)). */
+  pollBackoffBaseMs: number;
+  /** Poll backoff ceiling. */
+  pollBackoffMaxMs: number;
+  /** Consecutive failed polls after which the session ends with 'network-lost'. */
+  maxPollFailures: number;
+  /**
+   * Minimum time between the starts of two polls when the first one brought nothing: protects
+   * the server from a hot loop if it answers an empty poll at once instead of holding it.
+   */
+  pollMinIntervalMs: number;
+  /** At most one INPUT (typing) notice per this period. */
+  typingThrottleMs: number;
+  /** Quiet time after the last keystroke before phrase suggestions are queried. */
+  suggestionDebounceMs: number;
+  /** Automatic CONNECT retries after a transient failure (network, timeout, HTTP). */
+  connectRetries: number;
+  /** CONNECT retry backoff: base * 2^(attempt-1), capped by connectRetryMaxMs. */
+  connectRetryBaseMs: number;
+  connectRetryMaxMs: number;
+}
+
+export type UplinkApi = 'send' | 'sendAsync';
+
+export interface ChatSessionConfig {
+  /** Which API carries the CONNECT request. Every other uplink uses `send`. */
+  connectVia: UplinkApi;
+  /** Load the customer's earlier conversation before connecting. */
+  loadHistory: boolean;
+  /** History page size. */
+  historyLimit: number;
+  /** Ask poll for READ notices (agent has read the customer's messages). */
+  isNeedRead: boolean;
+  /** Largest file `file.send` accepts, in bytes. */
+  maxUploadBytes: number;
+  timing: ChatTiming;
+}
+
+/** What `createActor(chatSessionMachine, { input })` needs. */
+export interface ChatSessionInput {
+  identity: ChatIdentity;
+  connectVia?: UplinkApi;
+  loadHistory?: boolean;
+  historyLimit?: number;
+  isNeedRead?: boolean;
+  maxUploadBytes?: number;
+  timing?: Partial<ChatTiming>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors kept in context
+
+export type ChatInputErrorCode =
+  /** `message.send` with no text, or only white space. */
+  | 'empty-text'
+  /** `message.send` text over 1024 UTF-8 bytes. */
+  | 'text-too-long'
+  /** `file.send` without Uint8Array / ArrayBuffer / Blob bytes, or with none. */
+  | 'invalid-file'
+  /** `file.send` fileType outside jpg, jpeg, png, bmp, mp3, aac, mp4, txt, csv. */
+  | 'unsupported-file-type'
+  /** `file.send` larger than `config.maxUploadBytes`. */
+  | 'file-too-large'
+  /** `message.retry` / `file.download` with a key that is not in the transcript. */
+  | 'unknown-message'
+  /** `message.retry` of a message that has not failed, or a file whose bytes are gone. */
+  | 'not-retryable'
+  /** `file.download` of a message that carries no file, or one already downloading. */
+  | 'not-downloadable'
+  /** `survey.submit` evaluation that is not one of the survey's level keys. */
+  | 'invalid-rating'
+  /** `survey.submit` comment that is not a string or is too long. */
+  | 'invalid-comment'
+  /** `survey.submit` to a robot survey with satisfied=false and no comment. */
+  | 'comment-required'
+  /** `survey.submit` npsScore that is not an integer 0..10. */
+  | 'invalid-nps'
+  /** `survey.submit` fcr that is not a boolean. */
+  | 'invalid-fcr'
+  /** `leaveMessage.submit` with no callback number. */
+  | 'invalid-caller'
+  /** `leaveMessage.submit` with no message text. */
+  | 'invalid-leave-message'
+  /** `agent.request` while not served by the robot. */
+  | 'not-served-by-robot';
+
+/** A rejected event payload. Nothing was sent; the state did not change. */
+export interface ChatInputError {
+  name: 'ChatInputError';
+  code: ChatInputErrorCode;
+  /** The event type that was rejected. */
+  event: string;
+  field?: string;
+  message: string;
+}
+
+export type ChatSessionError = AiccErrorInfo | ChatInputError;
+
+// ---------------------------------------------------------------------------------------------
+// Transcript
+
+export type ServedBy = 'robot' | 'agent' | null;
+
+/** Every downlink except READ notices (those only flip `read` on outgoing entries). */
+export type IncomingMessage = ChatDownlink | DisconnectDownlink | OtherDownlink;
+
+export interface IncomingEntry {
+  kind: 'incoming';
+  /** messageCode, else the client's stable hash. */
+  key: string;
+  message: IncomingMessage;
+}
+
+export interface HistoryEntry {
+  kind: 'history';
+  key: string;
+  message: HistoryMessage;
+}
+
+/**
+ * Lifecycle of an outgoing message. Files start `uploading`; text starts `queued`.
+ * `sending` is the one message on the wire; `failed` can be retried with `message.retry`.
+ */
+export type OutgoingStatus = 'uploading' | 'queued' | 'sending' | 'sent' | 'failed';
+
+export interface OutgoingFile {
+  /** File name shown to the agent (commas replaced: the FILE wire format is comma-joined). */
+  name: string;
+  size: number;
+  /** Lower-case upload type (jpeg folded to jpg). */
+  fileType: string;
+  /** Set once uploadFileStream answered. */
+  objectKey: string | null;
+}
+
+export interface OutgoingEntry {
+  kind: 'outgoing';
+  /** Equals localId. */
+  key: string;
+  /** `out-<timestamp>`: client-generated, unique per session. */
+  localId: string;
+  /** Epoch ms sent as the wire `timestamp` (strictly increasing per session). */
+  timestamp: number;
+  /** The wire timestamp string; READ receipts name customer messages by it. */
+  wireTimestamp: string;
+  mediaType: UplinkMediaType;
+  /** The text of a TEXT message. */
+  text: string | null;
+  file: OutgoingFile | null;
+  /** The wire `content` (text, objectKey or "name,size,objectKey,ext"); null until uploaded. */
+  content: string | null;
+  status: OutgoingStatus;
+  /** The agent has read it (READ notice). */
+  read: boolean;
+  error: ChatSessionError | null;
+}
+
+export type TranscriptEntry = IncomingEntry | HistoryEntry | OutgoingEntry;
+
+export type DownloadStatus = 'downloading' | 'done' | 'failed';
+
+/** Download bookkeeping. The bytes are never kept: they are emitted as `file.downloaded`. */
+export interface DownloadEntry {
+  status: DownloadStatus;
+  fileType: string | null;
+  fileUrl: string | null;
+  error: AiccErrorInfo | null;
+}
+
+export type QueueInfo = ({ status: 'queuing' } & QueueMetrics) | { status: 'in-ivr' };
+
+export interface SurveyDefinition {
+  /** Who is rated: the agent (saveSatisfaction) or the robot (feedbacksatisfaction). */
+  target: 'agent' | 'robot';
+  levels: SatisfactionLevel[];
+  /** FCR, NPS, CSAT: extra items to show. */
+  questions: string[];
+}
+
+export interface AgentSurveyAnswer {
+  /** A level key from `survey.levels`. */
+  evaluation: string;
+  comment?: string;
+  /** 0..10. */
+  npsScore?: number;
+  /** Was the problem solved? */
+  fcr?: boolean;
+}
+
+export interface RobotSurveyAnswer {
+  satisfied: boolean;
+  /** Required when not satisfied; at most 64 characters. */
+  comment?: string;
+}
+
+export interface LeaveMessageDraft {
+  caller: string;
+  message: string;
+}
+
+/** How the server ended the session, when it did (the DISCONNECT downlink). */
+export interface ServerDisconnect {
+  sourceType: SourceType;
+  /** True: the customer may still leave an offline message. */
+  isOfflineStatus: boolean;
+}
+
+/**
+ * Why the session ended.
+ * - `customer-ended`: the customer sent `chat.end` (at any point before the end).
+ * - `agent-ended`: a DISCONNECT downlink from the AGENT.
+ * - `session-released`: a DISCONNECT from SYSTEM/ROBOT (timeout, release) or queryQueueInfo
+ *   said the session is gone; also a queue timeout the customer did not leave a message for.
+ * - `auth-failed`: the ccmessaging-token could not be obtained.
+ * - `connect-failed`: CONNECT kept failing (retries exhausted or a non-retryable error), or it
+ *   was refused (resultCode 13 / CCUCS codes) and the customer left no message.
+ * - `after-hours`: CONNECT answered 12 (outside working hours) and the customer left no message.
+ * - `message-left`: the customer left a message (doLeaveMessage succeeded).
+ * - `network-lost`: polling failed `maxPollFailures` times in a row.
+ */
+export type EndReason =
+  | 'customer-ended'
+  | 'agent-ended'
+  | 'session-released'
+  | 'auth-failed'
+  | 'connect-failed'
+  | 'after-hours'
+  | 'message-left'
+  | 'network-lost';
+
+export const END_REASONS = [
+  'customer-ended',
+  'agent-ended',
+  'session-released',
+  'auth-failed',
+  'connect-failed',
+  'after-hours',
+  'message-left',
+  'network-lost',
+] as const satisfies readonly EndReason[];
+
+export interface ConnectionHealth {
+  /** Consecutive failed polls (0 while healthy). */
+  pollFailures: number;
+  lastPollError: AiccErrorInfo | null;
+}
+
+export interface ChatSessionContext {
+  identity: ChatIdentity;
+  config: ChatSessionConfig;
+  /** Every message once, in arrival (server) order; history first. */
+  transcript: TranscriptEntry[];
+  /** key → position in `transcript` (O(1) dedupe and updates). */
+  transcriptIndex: Record<string, number>;
+  /** localIds waiting to be sent, FIFO; the head is on the wire while `outbox.sending`. */
+  outbox: string[];
+  /** Last wire timestamp used for an outgoing message (keeps them unique and increasing). */
+  lastOutgoingTimestamp: number;
+  /** Keys of agent messages not yet acknowledged with a READ uplink. */
+  unreadAgentKeys: string[];
+  /** Downloads by message key. */
+  downloads: Record<string, DownloadEntry>;
+  /** Latest queue information while queuing, else null. */
+  queue: QueueInfo | null;
+  servedBy: ServedBy;
+  agentNickname: string | null;
+  /** TRANS2AGENT was accepted: robot messages no longer count as "served by robot". */
+  awaitingAgent: boolean;
+  /** interIdx of the latest ROBOT message (feedbacksatisfaction needs it). */
+  lastInterIdx: string | null;
+  /** Consecutive failed CONNECT attempts. */
+  connectAttempts: number;
+  connection: ConnectionHealth;
+  serverDisconnect: ServerDisconnect | null;
+  /** The survey on offer while surveying. */
+  survey: SurveyDefinition | null;
+  /** The answer being submitted. */
+  surveyAnswer: AgentSurveyAnswer | RobotSurveyAnswer | null;
+  surveySubmitted: boolean;
+  /** The message being submitted in `leave-message.submitting`. */
+  leaveMessage: LeaveMessageDraft | null;
+  /** The text in the input box as last reported by `input.change`. */
+  draft: string;
+  /** Phrase suggestions for `draft` (at most five). */
+  suggestions: string[];
+  /** The latest error: a failed call or a rejected event payload. */
+  error: ChatSessionError | null;
+  endReason: EndReason | null;
+}
+
+export interface ChatSessionOutput {
+  endReason: EndReason;
+  transcript: TranscriptEntry[];
+  servedBy: ServedBy;
+  agentNickname: string | null;
+  surveySubmitted: boolean;
+  serverDisconnect: ServerDisconnect | null;
+  error: ChatSessionError | null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events
+
+/** Events the host (UI) sends. */
+export type ChatUserEvent =
+  | { type: 'message.send'; text: string }
+  | { type: 'message.retry'; key: string }
+  | { type: 'file.send'; data: BinaryInput; fileType: string; name?: string }
+  | { type: 'file.download'; key: string }
+  | { type: 'input.change'; text: string }
+  | { type: 'agent.request' }
+  | { type: 'messages.markRead' }
+  | { type: 'chat.end' }
+  | ({ type: 'survey.submit' } & AgentSurveyAnswer)
+  | ({ type: 'survey.submit' } & RobotSurveyAnswer)
+  | { type: 'survey.skip' }
+  | { type: 'leaveMessage.submit'; caller: string; message: string }
+  | { type: 'leaveMessage.skip' }
+  | { type: 'retry' };
+
+/** Events the machine's own actors send back. */
+export type ChatActorEvent =
+  | { type: 'poll.messages'; messages: DownlinkMessage[] }
+  | { type: 'poll.error'; error: AiccErrorInfo; failures: number }
+  | { type: 'poll.failed'; error: AiccErrorInfo }
+  | { type: 'queue.updated'; info: QueueInfo }
+  | { type: 'queue.served' }
+  | { type: 'queue.ended'; resultCode: string }
+  | { type: 'upload.ready' }
+  | { type: 'upload.done'; localId: string; objectKey: string }
+  | { type: 'upload.failed'; localId: string; error: AiccErrorInfo }
+  | { type: 'download.ready' }
+  | { type: 'download.done'; key: string; bytes: Uint8Array; fileType: string; fileUrl: string | null }
+  | { type: 'download.failed'; key: string; error: AiccErrorInfo };
+
+export type ChatSessionEvent = ChatUserEvent | ChatActorEvent;
+
+/** Emitted to `actor.on(...)` listeners (not JSON: carries bytes). */
+export type ChatSessionEmitted = {
+  type: 'file.downloaded';
+  key: string;
+  bytes: Uint8Array;
+  fileType: string;
+  fileUrl: string | null;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Actor contracts (inputs and outputs of the named actors)
+
+/** Who sends an uplink: the common part of every send/sendAsync call. */
+export interface UplinkParty {
+  userId: string;
+  channelId: string;
+  nickname: string | null;
+}
+
+export type AuthenticateInput = Record<string, never>;
+
+export interface LoadHistoryInput {
+  userId: string;
+  channelId: string;
+  limit: number;
+}
+
+export interface ConnectInput extends UplinkParty {
+  via: UplinkApi;
+}
+
+export interface SendMessageInput extends UplinkParty {
+  localId: string;
+  mediaType: UplinkMediaType;
+  content: string;
+  timestamp: number;
+}
+
+export interface SendMessageOutput extends ResultInfo {
+  localId: string;
+}
+
+export type SendTypingInput = UplinkParty;
+export type RequestAgentInput = UplinkParty;
+export type DisconnectInput = UplinkParty;
+
+export interface ReadReceiptInput extends UplinkParty {
+  /** Keys (messageCodes) of the agent messages being acknowledged. */
+  messageIds: string[];
+}
+
+export interface ReadReceiptOutput {
+  messageIds: string[];
+}
+
+export interface PollLoopInput {
+  userId: string;
+  isNeedRead: boolean;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  maxFailures: number;
+  minIntervalMs: number;
+}
+
+export interface WatchQueueInput {
+  userId: string;
+  channelId: string;
+  intervalMs: number;
+}
+
+/** What the uploadFile worker receives (bytes live only in the worker, never in a snapshot). */
+export type UploadWorkerEvent = {
+  type: 'upload.start';
+  localId: string;
+  fileType: string;
+  data: BinaryInput;
+};
+export type UploadWorkerInput = Record<string, never>;
+
+/** What the downloadFile worker receives. */
+export type DownloadWorkerEvent = { type: 'download.start'; key: string; file: FileRef };
+export type DownloadWorkerInput = Record<string, never>;
+
+export interface SuggestPhrasesInput {
+  text: string;
+  locale: string;
+}
+
+export interface SuggestPhrasesOutput {
+  text: string;
+  phrases: string[];
+}
+
+export interface FetchSurveyModeInput {
+  language: string;
+}
+
+export type SurveyModeOutput = SurveyMode;
+
+export interface SubmitAgentSurveyInput extends AgentSurveyAnswer {
+  userId: string;
+  channelId: string;
+}
+
+export interface SubmitRobotFeedbackInput extends RobotSurveyAnswer {
+  userId: string;
+  interIdx: string;
+}
+
+export interface LeaveMessageInput {
+  userId: string;
+  caller: string;
+  message: string;
+}
+
+export type { ResultInfo, HistoryMessage, DownlinkMessage, QueueMetrics, SurveyMode, FileRef, BinaryInput };

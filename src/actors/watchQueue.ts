@@ -1,0 +1,51 @@
+/**
+ * Queue watcher while `queuing`: queryQueueInfo at once and then every `intervalMs` (one call
+ * at a time). Reports `queue.updated` (position and wait times, or in IVR), `queue.served`
+ * (160021: with an agent) or `queue.ended` (the session is gone) and stops after the last two.
+ * Errors are skipped: the poll loop, not this watcher, decides whether the network is gone.
+ */
+import { fromCallback, type EventObject } from 'xstate';
+import type { AiccClient } from '../client/types.js';
+import type { ChatActorEvent, WatchQueueInput } from '../../machines/chatSession.types.js';
+import type { ActorEnvironment } from './timing.js';
+
+export function watchQueueActor(client: AiccClient, env: ActorEnvironment) {
+  return fromCallback<EventObject, WatchQueueInput>(({ input, sendBack }) => {
+    const controller = new AbortController();
+    const { signal } = controller;
+    const send = (event: ChatActorEvent): void => {
+      if (!signal.aborted) sendBack(event);
+    };
+
+    void (async () => {
+      while (!signal.aborted) {
+        try {
+          const status = await client.queryQueueInfo({ userId: input.userId, channelConfigId: input.channelId }, { signal });
+          if (signal.aborted) return;
+          switch (status.status) {
+            case 'queuing': {
+              const { status: _status, ...metrics } = status;
+              send({ type: 'queue.updated', info: { status: 'queuing', ...metrics } });
+              break;
+            }
+            case 'in-ivr':
+              send({ type: 'queue.updated', info: { status: 'in-ivr' } });
+              break;
+            case 'with-agent':
+              send({ type: 'queue.served' });
+              return;
+            case 'ended':
+              send({ type: 'queue.ended', resultCode: status.resultCode });
+              return;
+          }
+        } catch {
+          if (signal.aborted) return;
+          // Transient: try again next period.
+        }
+        await env.sleep(input.intervalMs, signal);
+      }
+    })();
+
+    return () => controller.abort();
+  });
+}

@@ -1,0 +1,15 @@
+export {
+  createChatSession,
+  chatSessionInput,
+  type ChatSessionActor,
+  type ChatSessionOptions,
+  type PersistedChatSession,
+} from './createChatSession.js';
+export {
+  createMemorySessionStorage,
+  createWebSessionStorage,
+  persistSession,
+  type ChatSessionStorage,
+  type PersistableSession,
+  type WebSessionStorageOptions,
+} from './storage.js';
