@@ -140,7 +140,9 @@ export class SimServer {
 
     const aborted = new AbortController();
     res.on('close', () => {
-      if (!res.writableFinished) aborted.abort();
+      if (res.writableFinished) return;
+      if (rec.status === 0 && rec.fault !== 'reset') rec.abandoned = true;
+      aborted.abort();
     });
     const reply = await this.process(route, req, raw, url, rec, violate, fault, aborted.signal);
     if (fault && 'reset' in fault) {

@@ -159,6 +159,8 @@ export interface RecordedRequest {
   userId?: string;
   /** The injected fault that hit this request, if any. */
   fault?: FaultKind;
+  /** The client went away before the answer was written. */
+  abandoned?: boolean;
 }
 
 export type SessionState = 'idle' | 'robot' | 'queued' | 'agent' | 'ended';
