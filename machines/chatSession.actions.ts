@@ -16,74 +16,14 @@ import type {
   OutgoingEntry,
   QueueInfo,
   RobotSurveyAnswer,
-  TranscriptEntry,
 } from './chatSession.types.js';
-import { UPLOAD_MEDIA_TYPES, binarySize, entryAt, normaliseFileType } from './chatSession.validation.js';
+import { TranscriptWriter, entryAt } from './chatSession.transcript.js';
+import { UPLOAD_MEDIA_TYPES, binarySize, normaliseFileType } from './chatSession.validation.js';
 
 type Update = Partial<ChatSessionContext>;
 
 // ---------------------------------------------------------------------------------------------
 // Transcript plumbing
-
-/** Copy-on-write view of transcript + index for one update. */
-class TranscriptWriter {
-  private transcript: TranscriptEntry[];
-  private index: Record<string, number>;
-  private transcriptCopied = false;
-  private indexCopied = false;
-
-  constructor(private readonly context: Pick<ChatSessionContext, 'transcript' | 'transcriptIndex'>) {
-    this.transcript = context.transcript;
-    this.index = context.transcriptIndex;
-  }
-
-  has(key: string): boolean {
-    return Object.prototype.hasOwnProperty.call(this.index, key);
-  }
-
-  get(key: string): TranscriptEntry | undefined {
-    if (!this.has(key)) return undefined;
-    const position = this.index[key];
-    return position === undefined ? undefined : this.transcript[position];
-  }
-
-  /** Appends unless the key is known; O(1) per entry after the first copy. */
-  append(entry: TranscriptEntry): boolean {
-    if (this.has(entry.key)) return false;
-    this.copyTranscript();
-    if (!this.indexCopied) {
-      this.index = { ...this.index };
-      this.indexCopied = true;
-    }
-    this.index[entry.key] = this.transcript.length;
-    this.transcript.push(entry);
-    return true;
-  }
-
-  replace(key: string, update: (entry: TranscriptEntry) => TranscriptEntry): void {
-    const position = this.has(key) ? this.index[key] : undefined;
-    if (position === undefined) return;
-    const current = this.transcript[position];
-    if (!current) return;
-    const next = update(current);
-    if (next === current) return;
-    this.copyTranscript();
-    this.transcript[position] = next;
-  }
-
-  result(): Update {
-    const update: Update = {};
-    if (this.transcriptCopied) update.transcript = this.transcript;
-    if (this.indexCopied) update.transcriptIndex = this.index;
-    return update;
-  }
-
-  private copyTranscript(): void {
-    if (this.transcriptCopied) return;
-    this.transcript = this.context.transcript.slice();
-    this.transcriptCopied = true;
-  }
-}
 
 function updateOutgoing(
   writer: TranscriptWriter,

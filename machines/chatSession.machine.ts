@@ -12,6 +12,7 @@ import { assign, enqueueActions, fromCallback, fromPromise, setup, type EventObj
 import type { HistoryMessage, SurveyMode } from '../src/client/types.js';
 import * as A from './chatSession.actions.js';
 import { errorOf, guards, outputOf } from './chatSession.guards.js';
+import { entryAt } from './chatSession.transcript.js';
 import {
   agentSurveyInput,
   connectInput,
@@ -183,7 +184,7 @@ export const chatSessionMachine = setup({
     // --- downloads
     startDownload: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'file.download') return;
-      const entry = context.transcript[context.transcriptIndex[event.key] ?? -1];
+      const entry = entryAt(context, event.key);
       if (entry?.kind !== 'incoming' || entry.message.controlType !== 'CHAT' || !('file' in entry.message.content)) return;
       const downloadStart: DownloadWorkerEvent = { type: 'download.start', key: entry.key, file: entry.message.content.file };
       enqueue.assign(A.startDownload(context, entry.key));
@@ -192,7 +193,7 @@ export const chatSessionMachine = setup({
     rejectDownload: assign(({ context, event }) => A.setError(validateDownload(context, event))),
     resumeDownloads: enqueueActions(({ context, enqueue }) => {
       for (const key of A.pendingDownloads(context)) {
-        const entry = context.transcript[context.transcriptIndex[key] ?? -1];
+        const entry = entryAt(context, key);
         if (entry?.kind !== 'incoming' || entry.message.controlType !== 'CHAT' || !('file' in entry.message.content)) continue;
         const downloadStart: DownloadWorkerEvent = { type: 'download.start', key, file: entry.message.content.file };
         enqueue.sendTo('downloadFile', downloadStart);

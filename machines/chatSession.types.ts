@@ -198,6 +198,9 @@ export interface OutgoingEntry {
 
 export type TranscriptEntry = IncomingEntry | HistoryEntry | OutgoingEntry;
 
+/** shard → (key → position in the transcript). Look keys up with `entryAt(context, key)`. */
+export type TranscriptIndex = Record<string, Record<string, number>>;
+
 export type DownloadStatus = 'downloading' | 'done' | 'failed';
 
 /** Download bookkeeping. The bytes are never kept: they are emitted as `file.downloaded`. */
@@ -291,8 +294,8 @@ export interface ChatSessionContext {
   config: ChatSessionConfig;
   /** Every message once, in arrival (server) order; history first. */
   transcript: TranscriptEntry[];
-  /** key → position in `transcript` (O(1) dedupe and updates). */
-  transcriptIndex: Record<string, number>;
+  /** key → position in `transcript`, sharded by key hash (see chatSession.transcript.ts). */
+  transcriptIndex: TranscriptIndex;
   /** localIds waiting to be sent, FIFO; the head is on the wire while `outbox.sending`. */
   outbox: string[];
   /** Last wire timestamp used for an outgoing message (keeps them unique and increasing). */

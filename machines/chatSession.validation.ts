@@ -12,6 +12,7 @@ import type {
   OutgoingEntry,
   TranscriptEntry,
 } from './chatSession.types.js';
+import { entryAt } from './chatSession.transcript.js';
 
 /** TEXT content limit of an uplink message (aicc-api.md §4.3: "1 KB"), in UTF-8 bytes. */
 export const TEXT_MAX_BYTES = 1024;
@@ -79,13 +80,6 @@ type Loose = Record<string, unknown>;
 
 function field(event: unknown, name: string): unknown {
   return typeof event === 'object' && event !== null ? (event as Loose)[name] : undefined;
-}
-
-export function entryAt(context: ChatSessionContext, key: unknown): TranscriptEntry | undefined {
-  if (typeof key !== 'string') return undefined;
-  if (!Object.prototype.hasOwnProperty.call(context.transcriptIndex, key)) return undefined;
-  const position = context.transcriptIndex[key];
-  return position === undefined ? undefined : context.transcript[position];
 }
 
 export function validateText(event: unknown): ChatInputError | null {

@@ -1,0 +1,193 @@
+import { describe, expect, it } from 'vitest';
+import { initialTransition } from 'xstate';
+import { chatSessionMachine } from '../../machines/chatSession.machine.js';
+import * as A from '../../machines/chatSession.actions.js';
+import { entryAt, indexTranscript, shardOf } from '../../machines/chatSession.transcript.js';
+import type { ChatSessionContext, OutgoingEntry } from '../../machines/chatSession.types.js';
+import { agentText, disconnect, history, input, readNotice, robotText, systemText } from './helpers.js';
+
+function ctx(over: Partial<ChatSessionContext> = {}): ChatSessionContext {
+  const [snapshot] = initialTransition(chatSessionMachine, input);
+  return { ...snapshot.context, ...over };
+}
+
+function apply(context: ChatSessionContext, update: Partial<ChatSessionContext>): ChatSessionContext {
+  return { ...context, ...update };
+}
+
+const outgoing = (context: ChatSessionContext, key: string) => {
+  const entry = entryAt(context, key);
+  if (entry?.kind !== 'outgoing') throw new Error(`no outgoing ${key}`);
+  return entry;
+};
+
+describe('transcript merge', () => {
+  it('keeps each message once, in arrival order', () => {
+    let c = ctx();
+    c = apply(c, A.receiveMessages(c, [systemText('s1'), robotText('r1'), robotText('r2')]));
+    c = apply(c, A.receiveMessages(c, [robotText('r2'), robotText('r3'), robotText('r1')]));
+    expect(c.transcript.map((e) => e.key)).toEqual(['s1', 'r1', 'r2', 'r3']);
+    expect(c.transcriptIndex).toEqual(indexTranscript(c.transcript));
+    expect(['s1', 'r1', 'r2', 'r3'].map((k) => entryAt(c, k)?.key)).toEqual(['s1', 'r1', 'r2', 'r3']);
+  });
+
+  it('dedupes within one batch too', () => {
+    let c = ctx();
+    c = apply(c, A.receiveMessages(c, [agentText('a1'), agentText('a1')]));
+    expect(c.transcript).toHaveLength(1);
+    expect(c.unreadAgentKeys).toEqual(['a1']);
+  });
+
+  it('returns no transcript change for an all-duplicate batch (same references)', () => {
+    let c = ctx();
+    c = apply(c, A.receiveMessages(c, [agentText('a1')]));
+    const update = A.receiveMessages(c, [agentText('a1')]);
+    expect(update.transcript).toBeUndefined();
+    expect(update.transcriptIndex).toBeUndefined();
+  });
+
+  it('does not mutate the previous context', () => {
+    const c = apply(ctx(), A.receiveMessages(ctx(), [agentText('a1')]));
+    const before = JSON.stringify(c);
+    A.receiveMessages(c, [agentText('a2'), readNotice('rd', ['a1'])]);
+    expect(JSON.stringify(c)).toBe(before);
+  });
+
+  it('tracks servedBy, agent nickname, interIdx and the server disconnect', () => {
+    let c = ctx();
+    c = apply(c, A.receiveMessages(c, [robotText('r1', 'hi', '4')]));
+    expect(c).toMatchObject({ servedBy: 'robot', lastInterIdx: '4' });
+    c = apply(c, A.receiveMessages(c, [agentText('a1')]));
+    expect(c).toMatchObject({ servedBy: 'agent', agentNickname: 'Agent Smith' });
+    c = apply(c, A.receiveMessages(c, [robotText('r2')]));
+    expect(c.servedBy).toBe('agent');
+    c = apply(c, A.receiveMessages(c, [disconnect('SYSTEM', 'd1', true)]));
+    expect(c.serverDisconnect).toEqual({ sourceType: 'SYSTEM', isOfflineStatus: true });
+  });
+
+  it('does not count robot messages as being served while waiting for an agent', () => {
+    let c = ctx({ awaitingAgent: true });
+    c = apply(c, A.receiveMessages(c, [robotText('r1')]));
+    expect(c.servedBy).toBeNull();
+  });
+
+  it('puts history first, oldest first, and dedupes it against live messages', () => {
+    let c = ctx();
+    c = apply(c, A.mergeHistory(c, [history('h2', 20), history('h1', 10), history('h3', 30, 'CUSTOMER')]));
+    c = apply(c, A.receiveMessages(c, [agentText('h3'), agentText('live')]));
+    expect(c.transcript.map((e) => `${e.kind}:${e.key}`)).toEqual(['history:h1', 'history:h2', 'history:h3', 'incoming:live']);
+  });
+
+  it('merges a batch by index: only the shards of new keys are copied', () => {
+    let c = ctx();
+    c = apply(c, A.receiveMessages(c, Array.from({ length: 5000 }, (_, i) => agentText(`m${i}`))));
+    const update = A.receiveMessages(c, [agentText('m17'), agentText('brand-new')]);
+    const next = apply(c, update);
+    const touched = shardOf('brand-new');
+    for (const shard of Object.keys(c.transcriptIndex)) {
+      if (shard === touched) expect(next.transcriptIndex[shard]).not.toBe(c.transcriptIndex[shard]);
+      else expect(next.transcriptIndex[shard]).toBe(c.transcriptIndex[shard]); // shared, not copied
+    }
+    expect(next.transcript).toHaveLength(5001);
+    expect(next.transcriptIndex).toEqual(indexTranscript(next.transcript));
+  });
+});
+
+describe('outbox', () => {
+  it('queues text with a local id from a strictly increasing wire timestamp', () => {
+    let c = ctx({ draft: 'hel', suggestions: ['hello?'] });
+    c = apply(c, A.enqueueText(c, 'one', 1000));
+    c = apply(c, A.enqueueText(c, 'two', 1000)); // same millisecond
+    c = apply(c, A.enqueueText(c, 'three', 900)); // clock went back
+    expect(c.outbox).toEqual(['out-1000', 'out-1001', 'out-1002']);
+    expect(outgoing(c, 'out-1001')).toMatchObject({ text: 'two', wireTimestamp: '1001', status: 'queued', read: false });
+    expect(c.draft).toBe('');
+    expect(c.suggestions).toEqual([]);
+  });
+
+  it('goes queued → sending → sent, and failed → queued on retry', () => {
+    let c = ctx();
+    c = apply(c, A.enqueueText(c, 'one', 1));
+    c = apply(c, A.enqueueText(c, 'two', 2));
+    c = apply(c, A.markHeadSending(c));
+    expect(outgoing(c, 'out-1').status).toBe('sending');
+    c = apply(c, A.markSent(c, 'out-1'));
+    expect(outgoing(c, 'out-1').status).toBe('sent');
+    expect(c.outbox).toEqual(['out-2']);
+    c = apply(c, A.markHeadSending(c));
+    c = apply(c, A.markHeadFailed(c, { name: 'AiccError', kind: 'network', api: 'send', message: 'down' }));
+    expect(outgoing(c, 'out-2')).toMatchObject({ status: 'failed', error: { kind: 'network' } });
+    expect(c.outbox).toEqual([]);
+    c = apply(c, A.requeueMessage(c, 'out-2'));
+    expect(outgoing(c, 'out-2')).toMatchObject({ status: 'queued', error: null });
+    expect(c.outbox).toEqual(['out-2']);
+    expect(A.requeueMessage(c, 'out-1')).toEqual({}); // sent: nothing to retry
+  });
+
+  it('turns an uploaded file into IMAGE (bare key) or FILE ("name,size,key,ext") content', () => {
+    let c = ctx();
+    c = apply(c, A.enqueueFile(c, { data: new Uint8Array(10), fileType: 'JPEG' }, 5));
+    c = apply(c, A.enqueueFile(c, { data: new Uint8Array(6), fileType: 'txt', name: 'notes, v2.txt' }, 6));
+    expect(outgoing(c, 'out-5')).toMatchObject({ mediaType: 'IMAGE', status: 'uploading', content: null, file: { fileType: 'jpg', size: 10 } });
+    c = apply(c, A.completeUpload(c, 'out-5', 'key-5'));
+    c = apply(c, A.completeUpload(c, 'out-6', 'key-6'));
+    expect(outgoing(c, 'out-5')).toMatchObject({ status: 'queued', content: 'key-5', file: { objectKey: 'key-5' } });
+    expect(outgoing(c, 'out-6')).toMatchObject({ mediaType: 'FILE', content: 'notes_ v2.txt,6,key-6,txt' });
+  });
+
+  it('fails uploads that lost their bytes, and interrupted or unsent messages', () => {
+    let c = ctx();
+    c = apply(c, A.enqueueFile(c, { data: new Uint8Array(1), fileType: 'png' }, 1));
+    c = apply(c, A.enqueueText(c, 'on the wire', 2));
+    c = apply(c, A.enqueueText(c, 'waiting', 3));
+    c = apply(c, A.failOrphanedUploads(c));
+    expect(outgoing(c, 'out-1')).toMatchObject({ status: 'failed', error: { api: 'uploadFileStream', field: 'data' } });
+    c = apply(c, A.markHeadSending(c));
+    c = apply(c, A.interruptSending(c));
+    expect(outgoing(c, 'out-2')).toMatchObject({ status: 'failed', error: { kind: 'aborted', outcomeUnknown: true } });
+    c = apply(c, A.failUnsentMessages(c));
+    expect(outgoing(c, 'out-3')).toMatchObject({ status: 'failed', error: { kind: 'aborted' } });
+    expect(c.outbox).toEqual([]);
+  });
+
+  it('marks outgoing messages read from READ notices naming their wire timestamp', () => {
+    let c = ctx();
+    c = apply(c, A.enqueueText(c, 'one', 1700000000001));
+    c = apply(c, A.enqueueText(c, 'two', 1700000000002));
+    c = apply(c, A.receiveMessages(c, [readNotice('rd1', ['1700000000001', 'unknown'])]));
+    expect(outgoing(c, 'out-1700000000001').read).toBe(true);
+    expect(outgoing(c, 'out-1700000000002').read).toBe(false);
+    expect(c.transcript).toHaveLength(2); // READ notices are not transcript entries
+  });
+});
+
+describe('other updates', () => {
+  it('drops late suggestions for text that changed', () => {
+    const c = ctx({ draft: 'hello' });
+    expect(A.setSuggestions(c, 'hell', ['x'])).toEqual({});
+    expect(A.setSuggestions(c, 'hello', ['1', '2', '3', '4', '5', '6'])).toEqual({ suggestions: ['1', '2', '3', '4', '5'] });
+  });
+
+  it('acknowledges read agent messages', () => {
+    const c = ctx({ unreadAgentKeys: ['a', 'b', 'c'] });
+    expect(A.acknowledgeRead(c, ['a', 'c'])).toEqual({ unreadAgentKeys: ['b'] });
+  });
+
+  it('stores the survey for whoever served the customer', () => {
+    const mode = { surveyType: 'WEB' as const, levels: [{ key: '1', label: 'bad' }], questions: [] };
+    expect(A.storeSurvey(ctx({ servedBy: 'robot' }), mode)).toEqual({ survey: { target: 'robot', levels: mode.levels, questions: [] } });
+    expect(A.storeSurvey(ctx({ servedBy: null }), mode)).toEqual({});
+  });
+
+  it('sanitises file names for the comma-joined FILE format', () => {
+    expect(A.fileNameFor('a,b.txt', 'txt', 1)).toBe('a_b.txt');
+    expect(A.fileNameFor(undefined, 'csv', 7)).toBe('file-7.csv');
+  });
+
+  it('keeps only AgentSurveyAnswer fields', () => {
+    const entry = A.storeAgentSurveyAnswer({ evaluation: '5', npsScore: 9, ...({ extra: 'x' } as object) });
+    expect(entry.surveyAnswer).toEqual({ evaluation: '5', npsScore: 9 });
+  });
+});
+
+export type { OutgoingEntry };
