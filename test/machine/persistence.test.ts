@@ -1,0 +1,227 @@
+/**
+ * Persistence: the snapshot survives JSON, restores to the same state and context, resumes
+ * polling, and never holds secrets or bytes. Plus the storage helpers and createChatSession.
+ */
+import { describe, expect, it } from 'vitest';
+import { createActor, SimulatedClock, waitFor, type Snapshot } from 'xstate';
+import { chatSessionMachine } from '../../machines/chatSession.machine.js';
+import { entryAt } from '../../machines/chatSession.transcript.js';
+import type { OutgoingEntry } from '../../machines/chatSession.types.js';
+import {
+  createChatSession,
+  createMemorySessionStorage,
+  createWebSessionStorage,
+  persistSession,
+} from '../../src/session/index.js';
+import type { AiccClient, ResultInfo } from '../../src/client/types.js';
+import { agentImage, agentText, fakeActors, identity, input, ok, robotText, settle, startSession } from './helpers.js';
+
+function restore(snapshot: Snapshot<unknown>, fakes = fakeActors()) {
+  const actor = createActor(chatSessionMachine.provide({ actors: fakes.actors }), { input, snapshot, clock: new SimulatedClock() });
+  actor.start();
+  return { actor, fakes };
+}
+
+/** Walks a JSON-like value and reports anything that is not plain JSON. */
+function nonJson(value: unknown, path = '$'): string[] {
+  if (value === null || ['string', 'number', 'boolean'].includes(typeof value)) return [];
+  if (Array.isArray(value)) return value.flatMap((v, i) => nonJson(v, `${path}[${i}]`));
+  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.entries(value as object).flatMap(([k, v]) => nonJson(v, `${path}.${k}`));
+  }
+  return [`${path}: ${Object.prototype.toString.call(value)}`];
+}
+
+async function busySession() {
+  const fakes = fakeActors();
+  fakes.connect.answer = () => ok('connect to robot successfully.');
+  // keep the second message on the wire
+  fakes.sendMessage.answer = (i) => (i.content === 'hang' ? new Promise(() => {}) : { ...ok(), localId: i.localId });
+  const { actor } = startSession({ fakes });
+  await waitFor(actor, (s) => s.matches({ connected: 'chatting' }));
+  fakes.pollLoop.emit({ type: 'poll.messages', messages: [robotText('r1', 'Welcome', '2'), agentImage('img1')] });
+  actor.send({ type: 'message.send', text: 'first' });
+  await waitFor(actor, (s) => s.context.outbox.length === 0);
+  actor.send({ type: 'message.send', text: 'hang' });
+  actor.send({ type: 'input.change', text: 'draft text' });
+  await settle();
+  return { actor, fakes };
+}
+
+describe('persisted snapshot', () => {
+  it('is plain JSON and round-trips to the same state and context', async () => {
+    const { actor } = await busySession();
+    const persisted = actor.getPersistedSnapshot();
+    expect(nonJson(JSON.parse(JSON.stringify(persisted)))).toEqual([]);
+    expect(nonJson(actor.getSnapshot().context)).toEqual([]);
+    const revived = JSON.parse(JSON.stringify(persisted)) as Snapshot<unknown>;
+    const { actor: restored } = restore(revived);
+    expect(restored.getSnapshot().value).toEqual(actor.getSnapshot().value);
+    expect(restored.getSnapshot().context).toEqual(actor.getSnapshot().context);
+    actor.stop();
+    restored.stop();
+  });
+
+  it('restores the invoked actors: the poll loop runs again and the send in flight is retried', async () => {
+    const { actor, fakes: before } = await busySession();
+    const json = JSON.stringify(actor.getPersistedSnapshot());
+    actor.stop();
+    expect(before.pollLoop.running).toBe(0);
+    const { actor: restored, fakes } = restore(JSON.parse(json));
+    expect(fakes.pollLoop.running).toBe(1);
+    await waitFor(restored, (s) => s.context.outbox.length === 0);
+    expect(fakes.sendMessage.calls.map((c) => c.content)).toEqual(['hang']); // at-least-once after a reload
+    fakes.pollLoop.emit({ type: 'poll.messages', messages: [agentText('a9')] });
+    expect(entryAt(restored.getSnapshot().context, 'a9')).toBeDefined();
+    restored.stop();
+  });
+
+  it('holds no token, credential or client', async () => {
+    const { actor } = await busySession();
+    const json = JSON.stringify(actor.getPersistedSnapshot());
+    for (const secret of ['token', 'secret', 'Authorization', 'Bearer', 'x-app-key', 'http']) {
+      expect(json.toLowerCase()).not.toContain(`"${secret.toLowerCase()}`);
+    }
+    expect(Object.keys(actor.getSnapshot().context.identity).sort()).toEqual(['channelId', 'locale', 'nickname', 'userId', 'userName']);
+    actor.stop();
+  });
+
+  it('fails an upload whose bytes were lost in a reload, visibly', async () => {
+    const fakes = fakeActors();
+    const { actor } = startSession({ fakes });
+    await waitFor(actor, (s) => s.matches({ connected: 'queuing' }));
+    actor.send({ type: 'file.send', data: new Uint8Array([7, 7, 7]), fileType: 'png' });
+    const [localId] = actor.getSnapshot().context.outbox;
+    const json = JSON.stringify(actor.getPersistedSnapshot());
+    actor.stop();
+    expect(json).not.toMatch(/"0":7/);
+    const { actor: restored } = restore(JSON.parse(json));
+    const entry = entryAt(restored.getSnapshot().context, localId) as OutgoingEntry;
+    expect(entry).toMatchObject({ status: 'failed', error: { api: 'uploadFileStream', field: 'data' } });
+    expect(restored.getSnapshot().context.outbox).toEqual([]);
+    restored.stop();
+  });
+
+  it('restarts a download that was in flight', async () => {
+    const fakes = fakeActors();
+    const { actor } = startSession({ fakes });
+    await waitFor(actor, (s) => s.matches({ connected: 'queuing' }));
+    fakes.pollLoop.emit({ type: 'poll.messages', messages: [agentImage('img1')] });
+    actor.send({ type: 'file.download', key: 'img1' });
+    const json = JSON.stringify(actor.getPersistedSnapshot());
+    actor.stop();
+    const { fakes: after, actor: restored } = restore(JSON.parse(json));
+    expect(after.downloadFile.received).toEqual([{ type: 'download.start', key: 'img1', file: expect.objectContaining({ fileId: 'media-1' }) }]);
+    restored.stop();
+  });
+});
+
+describe('storage helpers', () => {
+  it('memory storage round-trips through JSON', () => {
+    const storage = createMemorySessionStorage();
+    expect(storage.load()).toBeUndefined();
+    const snapshot = { status: 'active', value: 'auth' } as unknown as Snapshot<unknown>;
+    storage.save(snapshot);
+    expect(storage.load()).toEqual(snapshot);
+    expect(storage.load()).not.toBe(snapshot);
+    storage.clear();
+    expect(storage.load()).toBeUndefined();
+  });
+
+  it('web storage tolerates garbage and quota errors', () => {
+    const map = new Map<string, string>();
+    const errors: unknown[] = [];
+    const webStore = {
+      getItem: (k: string) => map.get(k) ?? null,
+      setItem: (k: string, v: string) => {
+        if (v.length > 1000) throw new Error('QuotaExceededError');
+        map.set(k, v);
+      },
+      removeItem: (k: string) => void map.delete(k),
+    };
+    const storage = createWebSessionStorage(webStore, 'chat', { onError: (e) => errors.push(e) });
+    storage.save({ status: 'active', value: 'auth' } as unknown as Snapshot<unknown>);
+    expect(JSON.parse(map.get('chat')!)).toMatchObject({ status: 'active' });
+    map.set('chat', '{not json');
+    expect(storage.load()).toBeUndefined();
+    map.set('chat', '"a string"');
+    expect(storage.load()).toBeUndefined();
+    expect(map.has('chat')).toBe(false);
+    storage.save({ status: 'active', big: 'x'.repeat(2000) } as unknown as Snapshot<unknown>);
+    expect(errors).toHaveLength(2);
+  });
+
+  it('persistSession saves while running, keeps the save on stop, clears when done', async () => {
+    const storage = createMemorySessionStorage();
+    const fakes = fakeActors();
+    const { actor } = startSession({ fakes });
+    const unsubscribe = persistSession(actor, storage);
+    await waitFor(actor, (s) => s.matches({ connected: 'queuing' }));
+    expect(storage.load()).toMatchObject({ value: { connected: 'queuing' } });
+    actor.stop();
+    expect(storage.load()).toMatchObject({ value: { connected: 'queuing' } });
+    unsubscribe();
+
+    const { actor: resumed } = restore(storage.load()!);
+    persistSession(resumed, storage);
+    resumed.send({ type: 'chat.end' });
+    await waitFor(resumed, (s) => s.status === 'done');
+    expect(storage.load()).toBeUndefined();
+  });
+});
+
+describe('createChatSession', () => {
+  function fakeClient() {
+    const sent: string[] = [];
+    let resolvePoll: (() => void) | undefined;
+    const client = {
+      authenticate: async () => undefined,
+      send: async (i: { controlType: string }): Promise<ResultInfo> => {
+        sent.push(i.controlType);
+        return ok(i.controlType === 'CONNECT' ? 'connect to robot successfully.' : 'ok');
+      },
+      poll: (_: unknown, o?: { signal?: AbortSignal }) =>
+        new Promise<never[]>((resolve) => {
+          resolvePoll = () => resolve([]);
+          o?.signal?.addEventListener('abort', () => resolve([]));
+        }),
+      getSatisfactionSurveyMode: async () => ({ surveyType: 'NO' as const }),
+    } as unknown as AiccClient;
+    return { client, sent, release: () => resolvePoll?.() };
+  }
+
+  it('builds a typed actor from a client, identity and timing', async () => {
+    const { client, sent } = fakeClient();
+    const actor = createChatSession({ client, identity, timing: { pollMinIntervalMs: 0 }, connectVia: 'send' });
+    expect(actor.getSnapshot().context.config.timing.queueIntervalMs).toBe(3000);
+    actor.start();
+    await waitFor(actor, (s) => s.matches({ connected: 'chatting' }));
+    actor.send({ type: 'chat.end' });
+    const final = await waitFor(actor, (s) => s.status === 'done');
+    expect(sent).toEqual(['CONNECT', 'DISCONNECT']);
+    expect(final.output?.endReason).toBe('customer-ended');
+  });
+
+  it('resumes from storage with actor overrides', async () => {
+    const storage = createMemorySessionStorage();
+    const { client } = fakeClient();
+    const first = createChatSession({ client, identity });
+    persistSession(first, storage);
+    first.start();
+    await waitFor(first, (s) => s.matches({ connected: 'chatting' }));
+    first.stop();
+
+    const fakes = fakeActors();
+    const second = createChatSession({ client, identity, snapshot: storage.load(), actors: { pollLoop: fakes.actors.pollLoop } });
+    second.start();
+    expect(second.getSnapshot().matches({ connected: 'chatting' })).toBe(true);
+    expect(fakes.pollLoop.running).toBe(1);
+    second.stop();
+  });
+
+  it('builds its own client from clientOptions', () => {
+    const actor = createChatSession({ clientOptions: { baseUrl: 'http://127.0.0.1:1', token: () => 't' }, identity });
+    expect(actor.getSnapshot().value).toBe('auth');
+    expect(() => createChatSession({ clientOptions: { baseUrl: 'nope' }, identity })).toThrow();
+  });
+});
