@@ -46,7 +46,7 @@ describe('CONNECT per scenario', () => {
   });
 
   it('agent-direct: "success", Queuing... (queueFlag Y), positions count down, then connected + greeting and 160021', async () => {
-    sim = await start({ scenario: 'agent-direct', timing: { queueAdvanceMs: 40 } });
+    sim = await start({ scenario: 'agent-direct', timing: { queueAdvanceMs: 0 } });
     const c = await Customer.join(sim);
     expect(await c.send('CONNECT')).toEqual({ resultCode: '0', resultDesc: 'success' });
     const first = await queueInfo(c);
@@ -57,14 +57,33 @@ describe('CONNECT per scenario', () => {
     const [queuing] = await c.poll();
     expect(queuing).toMatchObject({ sourceType: 'SYSTEM', content: 'Queuing...', queueFlag: 'Y' });
     // Position 2 → 1 → served.
-    await expect.poll(() => sim.session('u1')?.queuePosition, { interval: 5 }).toBe(1);
+    sim.queue.advance('u1');
     expect(await queueInfo(c)).toMatchObject({ resultCode: '0', position: 1 });
+    sim.queue.advance('u1');
     const served = await c.pollUntil((all) => all.some((m) => m.sourceType === 'AGENT'));
     expect(texts(served)).toEqual(['The call is connected to an agent.', sim.scenario.agent.greeting]);
     expect(served[1]?.callId).toMatch(/^\d{10}-\d{8}$/);
     expect(await queueInfo(c)).toEqual({ resultCode: '160021' });
     expect(sim.session('u1')).toMatchObject({ state: 'agent', queuePosition: null });
     expect(sim.violations).toEqual([]);
+  });
+
+  it('the queue advances by itself every queueAdvanceMs', async () => {
+    sim = await start({ scenario: { name: 'agent-direct', initialQueuePosition: 3 }, timing: { queueAdvanceMs: 15 } });
+    const c = await Customer.join(sim);
+    await c.send('CONNECT');
+    const seen: number[] = [];
+    for (;;) {
+      const info = await queueInfo(c);
+      if (info.resultCode !== '0') {
+        expect(info.resultCode).toBe('160021');
+        break;
+      }
+      seen.push(info.position);
+    }
+    expect(seen[0]).toBeLessThanOrEqual(3);
+    expect([...seen].sort((a, b) => b - a)).toEqual(seen);
+    expect(sim.session('u1')?.state).toBe('agent');
   });
 
   it('no-survey: position 0 is served at once', async () => {

@@ -127,11 +127,11 @@ describe('session keep-alive', () => {
   });
 
   it('polling keeps the session alive', async () => {
-    sim = await start({ scenario: 'robot-only', timing: { sessionIdleTimeoutMs: 150, longPollWindowMs: 40 } });
+    sim = await start({ scenario: 'robot-only', timing: { sessionIdleTimeoutMs: 300, longPollWindowMs: 30 } });
     const c = await Customer.join(sim);
     await c.send('CONNECT');
     const t0 = performance.now();
-    while (performance.now() - t0 < 400) await c.poll();
+    while (performance.now() - t0 < 450) await c.poll();
     expect(sim.session('u1')?.state).toBe('robot');
   });
 
