@@ -83,8 +83,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     url: `http://${host}:${address.port}`,
     channelId: config.channelId,
     credentials: config.credentials,
+    // Live: scripts may change fields (workingHours, agent.reply, ...) mid-test.
     scenario: config.scenario,
-    timing: config.timing,
+    timing: Object.freeze({ ...config.timing }),
     get requests() {
       return recorder.requests;
     },

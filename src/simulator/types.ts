@@ -260,8 +260,10 @@ export interface Simulator {
   readonly url: string;
   readonly channelId: string;
   readonly credentials: SimulatorCredentials;
+  /** The live scenario: changing a field (workingHours, agent.reply, ...) takes effect at once. */
   readonly scenario: Scenario;
-  readonly timing: SimulatorTiming;
+  /** The resolved timing (read-only). */
+  readonly timing: Readonly<SimulatorTiming>;
   /** Every request, in arrival order. */
   readonly requests: RecordedRequest[];
   readonly violations: ProtocolViolation[];

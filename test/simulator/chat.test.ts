@@ -209,3 +209,15 @@ describe('send validation', () => {
     expect(sim.violations.map((v) => v.rule)).toEqual(['invalid-value', 'invalid-value', 'unknown-file']);
   });
 });
+
+describe('live scenario', () => {
+  it('changing sim.scenario takes effect at once', async () => {
+    const c = await connected({ scenario: 'robot-then-agent' });
+    sim.scenario.workingHours = false;
+    expect((await c.send('TRANS2AGENT')).resultCode).toBe('12');
+    sim.scenario.workingHours = true;
+    sim.scenario.initialQueuePosition = 0;
+    expect((await c.send('TRANS2AGENT')).resultCode).toBe('0');
+    expect(sim.session('u1')?.state).toBe('agent');
+  });
+});

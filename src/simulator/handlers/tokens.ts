@@ -1,5 +1,6 @@
 /** tokenByAkSk (API Fabric) and applyToken (ccmessaging-token). aicc-api.md §3, §4.1. */
 import {
+  HEADERS,
   LIMITS,
   ResultCode,
   type ApplyTokenResponse,
@@ -11,7 +12,7 @@ import { gatewayError, ok, rejectWith, type Handler } from './context.js';
 
 export const tokenByAkSk: Handler = (ctx, world) => {
   const { credentials, now } = world.config;
-  const rawExpire = ctx.headers['x-token-expire'];
+  const rawExpire = ctx.headers[HEADERS.tokenExpire];
   let seconds: number = LIMITS.accessTokenDefaultSeconds;
   if (rawExpire !== undefined) {
     const text = Array.isArray(rawExpire) ? rawExpire[0] ?? '' : rawExpire;
