@@ -315,11 +315,13 @@ export const chatSessionMachine = setup({
       after: { connectRetryDelay: { target: 'connecting' } },
       on: {
         retry: { target: 'connecting' },
+        'session.resumed': { target: 'connecting' },
         'chat.end': { target: 'disconnected', actions: { type: 'setEndReason', params: { reason: 'customer-ended' } } },
       },
     },
     'leave-message': {
       description: 'No agent could be reached: offer doLeaveMessage. endReason holds why, until a message is left.',
+      entry: 'failUnsentMessages',
       initial: 'form',
       states: {
         form: {
@@ -351,6 +353,7 @@ export const chatSessionMachine = setup({
     connected: {
       description: 'CONNECT succeeded. One poll loop keeps the session alive; the file workers live here.',
       initial: 'queuing',
+      exit: 'failUnsentMessages',
       invoke: [
         {
           id: 'pollLoop',
@@ -502,6 +505,7 @@ export const chatSessionMachine = setup({
                   after: {
                     suggestionDebounce: [{ guard: 'hasDraft', target: 'fetching' }, { target: 'idle' }],
                   },
+                  on: { 'session.resumed': { target: 'idle' } },
                 },
                 fetching: {
                   invoke: {
@@ -524,6 +528,7 @@ export const chatSessionMachine = setup({
                 throttled: {
                   invoke: { id: 'sendTyping', src: 'sendTyping', input: sendTypingInput, onError: {} },
                   after: { typingThrottle: { target: 'idle' } },
+                  on: { 'session.resumed': { target: 'idle' } },
                 },
               },
             },

@@ -360,7 +360,13 @@ export type ChatUserEvent =
   | { type: 'survey.skip' }
   | { type: 'leaveMessage.submit'; caller: string; message: string }
   | { type: 'leaveMessage.skip' }
-  | { type: 'retry' };
+  | { type: 'retry' }
+  /**
+   * Send once after restoring a persisted snapshot (createChatSession does it for you):
+   * XState does not persist pending delayed transitions, so the states that wait on a timer
+   * (connect-retry, typing, suggestion debounce) move on instead of waiting forever.
+   */
+  | { type: 'session.resumed' };
 
 /** Events the machine's own actors send back. */
 export type ChatActorEvent =

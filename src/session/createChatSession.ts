@@ -67,5 +67,9 @@ export function createChatSession(options: ChatSessionOptions): ChatSessionActor
   if (options.snapshot !== undefined) actorOptions.snapshot = options.snapshot;
   if (options.inspect !== undefined) actorOptions.inspect = options.inspect;
   if (options.clock !== undefined) actorOptions.clock = options.clock;
-  return createActor(chatSessionMachine.provide({ actors }), actorOptions);
+  const actor = createActor(chatSessionMachine.provide({ actors }), actorOptions);
+  // Pending delayed transitions are not part of a persisted snapshot; this event (queued until
+  // start) moves timer-driven states on. See ChatUserEvent 'session.resumed'.
+  if (options.snapshot !== undefined) actor.send({ type: 'session.resumed' });
+  return actor;
 }

@@ -225,3 +225,45 @@ describe('createChatSession', () => {
     expect(() => createChatSession({ clientOptions: { baseUrl: 'nope' }, identity })).toThrow();
   });
 });
+
+describe('timers after a restore', () => {
+  it('XState drops pending delays on restore; session.resumed moves connect-retry on', async () => {
+    const fakes = fakeActors();
+    fakes.connect.answer = () => {
+      throw new Error('ECONNRESET');
+    };
+    const { actor } = startSession({ fakes });
+    await waitFor(actor, (s) => s.matches('connect-retry'));
+    const json = JSON.stringify(actor.getPersistedSnapshot());
+    actor.stop();
+
+    const stuck = restore(JSON.parse(json));
+    await settle();
+    expect(stuck.actor.getSnapshot().value).toBe('connect-retry'); // the backoff timer is gone
+    stuck.actor.send({ type: 'session.resumed' });
+    await waitFor(stuck.actor, (s) => s.matches({ connected: 'queuing' }));
+    stuck.actor.stop();
+  });
+
+  it('createChatSession sends session.resumed itself; typing is not stuck in its throttle', async () => {
+    const fakes = fakeActors();
+    const { actor } = startSession({ fakes });
+    await waitFor(actor, (s) => s.matches({ connected: 'queuing' }));
+    fakes.watchQueue.emit({ type: 'queue.served' });
+    actor.send({ type: 'input.change', text: 'typing' });
+    expect(actor.getSnapshot().matches({ connected: { chatting: { typing: 'throttled' } } })).toBe(true);
+    const snapshot = actor.getPersistedSnapshot();
+    actor.stop();
+
+    const after = fakeActors();
+    const resumed = createChatSession({ client: {} as AiccClient, identity, snapshot, actors: after.actors });
+    resumed.start();
+    expect(resumed.getSnapshot().matches({ connected: { chatting: { typing: 'idle' } } })).toBe(true);
+    await settle();
+    expect(after.sendTyping.calls).toHaveLength(1); // the notice that was in flight is re-sent on restore
+    resumed.send({ type: 'input.change', text: 'more' });
+    await settle();
+    expect(after.sendTyping.calls).toHaveLength(2); // and the throttle is open again
+    resumed.stop();
+  });
+});
