@@ -196,6 +196,21 @@ export const ResultDesc = {
   leaveMessageParamsError: 'the leaveMessageParams is error.',
   satisfactionSaved: 'Save satisfaction success!',
   satisfactionNoCall: 'The callIdString obtained failed!',
+  /** TRANS2AGENT "12": the documented row ends with a period, unlike the CONNECT one. */
+  transferAfterHours: 'The current time is not within the working time of the service agents.',
+  transferNoChannelConfig: 'transfer to agent failed, none channel config found.',
+  historySuccess: 'success',
+  objectKeyNull: 'objectKey is null!',
+  fileTypeOutOfRange: 'param filetype Out of range!',
+  emptyFile: 'empty file!',
+  downloadFailed: 'fsservice downloadFile is failed',
+  downloadException: 'downloadFileStream exception',
+  downloadParamNull: 'param channelId or userId or tenantId is null',
+  phraseRequestMissing: 'request is no exsit',
+  phraseLocaleError: 'locale is error',
+  phraseNoRobot: 'Robot is no exsit',
+  satisfactionFailed: 'Save satisfaction failed',
+  exceptionAppeared: 'Exception appeared!',
   accessTokenExpired:
     'auth fail! illegal or expired token info. please apply or refresh the access token from the server!',
 } as const;

@@ -10,7 +10,7 @@ import { faultKind, type FaultQueue } from './faults.js';
 import { gatewayError, type HandlerContext, type Reply, type Route, type World } from './handlers/context.js';
 import { ROUTES_BY_PATH } from './handlers/index.js';
 import { redactHeaders, redactJson, type Recorder } from './recorder.js';
-import { GatewayText, MoreResultDesc } from './texts.js';
+import { GatewayText } from './texts.js';
 import type { RecordedRequest, ViolationRule } from './types.js';
 import type { Body } from './validate.js';
 
@@ -246,7 +246,7 @@ export class SimServer {
       reply = await route.handle(ctx, this.world);
     } catch (err) {
       // A handler bug answers like the service's catch-all would.
-      reply = { status: 500, body: { errorCode: '500', exceptionInfo: `${MoreResultDesc.exceptionAppeared} ${String(err)}` } };
+      reply = { status: 500, body: { errorCode: '500', exceptionInfo: `${ResultDesc.exceptionAppeared} ${String(err)}` } };
     }
     if (rotateTo !== undefined) reply = { ...reply, headers: { ...reply.headers, [HEADERS.ccmessagingToken]: rotateTo } };
     return reply;

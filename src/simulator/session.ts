@@ -250,10 +250,10 @@ export class Engine {
     }
     // No agent channel config at all wins over working hours: there is nobody to ask.
     if (!this.scenario.agentsAvailable) {
-      return { code: ResultCode.INTERNAL_FAILURE, desc: MoreResultDesc.transferNoChannelConfig };
+      return { code: ResultCode.INTERNAL_FAILURE, desc: ResultDesc.transferNoChannelConfig };
     }
     if (!this.scenario.workingHours) {
-      return { code: ResultCode.AFTER_HOURS, desc: MoreResultDesc.transferAfterHours };
+      return { code: ResultCode.AFTER_HOURS, desc: ResultDesc.transferAfterHours };
     }
     this.systemMessage(user, SystemText.transferring);
     this.startQueue(user, session);

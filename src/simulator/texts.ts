@@ -1,31 +1,8 @@
-/**
- * Documented result texts that protocol.ts's ResultDesc does not carry (yet), and the
- * simulator's own tenant texts. Texts marked [inferred] are not in the docs.
- */
+/** The simulator's own texts where the docs give none, and its tenant texts ([inferred]). */
+/** Result texts the docs do not give [inferred]; the documented ones live in protocol.ts ResultDesc. */
 export const MoreResultDesc = {
-  /** send TRANS2AGENT "12" (the TRANS2AGENT row ends with a period, the CONNECT row does not). */
-  transferAfterHours: 'The current time is not within the working time of the service agents.',
-  /** send TRANS2AGENT "13". */
-  transferNoChannelConfig: 'transfer to agent failed, none channel config found.',
   /** TRANS2AGENT "0": undocumented [inferred]. */
   transferAccepted: 'success',
-  /** queryHistoryChatMessage "0" (example). */
-  historySuccess: 'success',
-  /** downloadFileStream. */
-  objectKeyNull: 'objectKey is null!',
-  fileTypeOutOfRange: 'param filetype Out of range!',
-  emptyFile: 'empty file!',
-  downloadFailed: 'fsservice downloadFile is failed',
-  downloadException: 'downloadFileStream exception',
-  downloadParamNull: 'param channelId or userId or tenantId is null',
-  /** queryPhraseByKeyword "1". */
-  phraseRequestMissing: 'request is no exsit',
-  phraseLocaleError: 'locale is error',
-  phraseNoRobot: 'Robot is no exsit',
-  /** saveSatisfaction "13". */
-  satisfactionFailed: 'Save satisfaction failed',
-  /** doLeaveMessage "13" / generic. */
-  exceptionAppeared: 'Exception appeared!',
   /** getsatisfactionsurveymode "0": undocumented [inferred]. */
   surveyModeSuccess: 'query satisfaction survey mode success',
 } as const;

@@ -3,13 +3,14 @@ import {
   CHANNEL,
   DOWNLOAD_FILE_TYPES,
   DownloadResultCode,
+  ResultDesc,
   UploadReturnCode,
   type DownloadFileResponse,
   type UploadFileResponse,
 } from '../../client/protocol.js';
 import { decodeStrictBase64, encodeBase64, normalizeUploadType, sameFileType } from '../files.js';
 import { newObjectKey } from '../ids.js';
-import { InferredDesc, MoreResultDesc } from '../texts.js';
+import { InferredDesc } from '../texts.js';
 import { checkString, firstIssue } from '../validate.js';
 import { conventionCode, ok, rejectWith, type Handler } from './context.js';
 
@@ -62,26 +63,26 @@ export const downloadFileStream: Handler = (ctx, world) => {
   const body = ctx.body;
   const fileIdIssue = checkString(body, 'fileId');
   if (fileIdIssue) {
-    return rejectWith(ctx, fileIdIssue, downloadAnswer(DownloadResultCode.OBJECT_KEY_NULL, MoreResultDesc.objectKeyNull));
+    return rejectWith(ctx, fileIdIssue, downloadAnswer(DownloadResultCode.OBJECT_KEY_NULL, ResultDesc.objectKeyNull));
   }
   const channelIssue = checkString(body, 'channel', { equals: CHANNEL });
   if (channelIssue) {
-    return rejectWith(ctx, channelIssue, downloadAnswer(DownloadResultCode.PARAMETER_NULL, MoreResultDesc.downloadParamNull));
+    return rejectWith(ctx, channelIssue, downloadAnswer(DownloadResultCode.PARAMETER_NULL, ResultDesc.downloadParamNull));
   }
   const typeIssue = checkString(body, 'fileType');
   if (typeIssue) {
-    return rejectWith(ctx, typeIssue, downloadAnswer(DownloadResultCode.FAILED, MoreResultDesc.fileTypeOutOfRange));
+    return rejectWith(ctx, typeIssue, downloadAnswer(DownloadResultCode.FAILED, ResultDesc.fileTypeOutOfRange));
   }
   const fileType = (body['fileType'] as string).toLowerCase();
   if (!(DOWNLOAD_FILE_TYPES as readonly string[]).includes(fileType)) {
-    return ok(downloadAnswer(DownloadResultCode.FAILED, MoreResultDesc.fileTypeOutOfRange));
+    return ok(downloadAnswer(DownloadResultCode.FAILED, ResultDesc.fileTypeOutOfRange));
   }
   const multiMedia = body['multiMedia'];
   if (multiMedia !== undefined && multiMedia !== null && multiMedia !== 'multiMedia') {
     ctx.violate('invalid-value', `multiMedia must be the literal "multiMedia", got ${JSON.stringify(multiMedia)}`);
   }
   const fileId = body['fileId'] as string;
-  const failed = downloadAnswer(DownloadResultCode.FAILED, MoreResultDesc.downloadFailed);
+  const failed = downloadAnswer(DownloadResultCode.FAILED, ResultDesc.downloadFailed);
   const isLocal = fileId.startsWith('local/');
   const file = world.files.get(fileId);
   if (!file) return ok(failed);
@@ -101,10 +102,10 @@ export const downloadFileStream: Handler = (ctx, world) => {
   if (file.origin === 'agent-local' && !sameFileType(fileType, file.fileType)) {
     ctx.violate('invalid-value', `fileType of a local file must be its mediaFileType "${file.fileType}", got "${fileType}"`);
   }
-  if (file.bytes.length === 0) return ok(downloadAnswer(DownloadResultCode.FAILED, MoreResultDesc.emptyFile));
+  if (file.bytes.length === 0) return ok(downloadAnswer(DownloadResultCode.FAILED, ResultDesc.emptyFile));
   // The documented 2 MB default cap; which text the server uses then is not documented [inferred].
   if (file.bytes.length > world.config.downloadMaxBytes) {
-    return ok(downloadAnswer(DownloadResultCode.FAILED, MoreResultDesc.downloadException));
+    return ok(downloadAnswer(DownloadResultCode.FAILED, ResultDesc.downloadException));
   }
   return ok({ resultCode: DownloadResultCode.SUCCESS, fileStream: encodeBase64(file.bytes) } satisfies DownloadFileResponse);
 };

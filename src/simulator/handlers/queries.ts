@@ -4,11 +4,12 @@ import {
   LIMITS,
   QueueResultCode,
   ResultCode,
+  ResultDesc,
   type QueryHistoryResponse,
   type QueryPhraseResponse,
 } from '../../client/protocol.js';
 import type { HistoryFilter } from '../session.js';
-import { InferredDesc, MoreResultDesc } from '../texts.js';
+import { InferredDesc } from '../texts.js';
 import { checkString, DIGITS, firstIssue, LOCALE } from '../validate.js';
 import { conventionCode, ok, rejectWith, result, type Handler } from './context.js';
 
@@ -35,7 +36,7 @@ export const queryHistoryChatMessage: Handler = (ctx, world) => {
   if (typeof body['startTime'] === 'string' && body['startTime'] !== '') filter.startTime = Number(body['startTime']);
   if (typeof body['endTime'] === 'string' && body['endTime'] !== '') filter.endTime = Number(body['endTime']);
   const messageList = world.engine.history(world.engine.find(ctx.userId), filter);
-  return ok({ messageList, resultCode: ResultCode.SUCCESS, resultDesc: MoreResultDesc.historySuccess } satisfies QueryHistoryResponse);
+  return ok({ messageList, resultCode: ResultCode.SUCCESS, resultDesc: ResultDesc.historySuccess } satisfies QueryHistoryResponse);
 };
 
 export const queryQueueInfo: Handler = (ctx, world) => {
@@ -56,12 +57,12 @@ export const queryPhraseByKeyword: Handler = (ctx, world) => {
     checkString(body, 'strContent', { allowEmpty: true }),
     checkString(body, 'channel', { equals: CHANNEL }),
   );
-  if (requestIssue) return rejectWith(ctx, requestIssue, failed(MoreResultDesc.phraseRequestMissing));
+  if (requestIssue) return rejectWith(ctx, requestIssue, failed(ResultDesc.phraseRequestMissing));
   const localeIssue = checkString(body, 'locale', { pattern: LOCALE, patternHint: 'must look like zh, zh_CN, en or en_US' });
-  if (localeIssue) return rejectWith(ctx, localeIssue, failed(MoreResultDesc.phraseLocaleError));
+  if (localeIssue) return rejectWith(ctx, localeIssue, failed(ResultDesc.phraseLocaleError));
   const { scenario } = world.config;
   // Suggestions come from the robot's FAQ: a channel without a robot has none.
-  if (scenario.connectTo !== 'robot') return ok(failed(MoreResultDesc.phraseNoRobot));
+  if (scenario.connectTo !== 'robot') return ok(failed(ResultDesc.phraseNoRobot));
   const needle = (body['strContent'] as string).trim().toLowerCase();
   const question = needle === ''
     ? []

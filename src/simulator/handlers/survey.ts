@@ -67,7 +67,7 @@ export const saveSatisfaction: Handler = (ctx, world) => {
   );
   const answer = (code: string, desc: string): SaveSatisfactionResponse => ({ resultCode: code, resultDesc: desc, returnCode: code });
   // "13" is the only documented failure code of this API.
-  if (issue) return rejectWith(ctx, issue, answer(ResultCode.INTERNAL_FAILURE, MoreResultDesc.satisfactionFailed));
+  if (issue) return rejectWith(ctx, issue, answer(ResultCode.INTERNAL_FAILURE, ResultDesc.satisfactionFailed));
   const session = world.engine.find(ctx.userId)?.session;
   // The rating is tied to the agent call of the current or last session.
   if (!session?.hadAgentCall) return ok(answer(ResultCode.INTERNAL_FAILURE, ResultDesc.satisfactionNoCall));
