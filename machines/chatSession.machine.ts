@@ -46,7 +46,7 @@ import type {
   DownloadWorkerEvent,
   EndReason,
   FetchSurveyModeInput,
-  LeaveMessageInput,
+  LeaveMessageActorInput,
   LoadHistoryInput,
   PollLoopInput,
   ReadReceiptInput,
@@ -108,7 +108,7 @@ export const chatSessionActorContracts = {
   submitAgentSurvey: missingPromise<ResultInfo, SubmitAgentSurveyInput>('submitAgentSurvey'),
   submitRobotFeedback: missingPromise<ResultInfo, SubmitRobotFeedbackInput>('submitRobotFeedback'),
   disconnect: missingPromise<void, DisconnectInput>('disconnect'),
-  leaveMessage: missingPromise<ResultInfo, LeaveMessageInput>('leaveMessage'),
+  leaveMessage: missingPromise<ResultInfo, LeaveMessageActorInput>('leaveMessage'),
 };
 
 export type ChatSessionActorContracts = typeof chatSessionActorContracts;

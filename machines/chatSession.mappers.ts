@@ -12,7 +12,7 @@ import type {
   ConnectInput,
   DisconnectInput,
   FetchSurveyModeInput,
-  LeaveMessageInput,
+  LeaveMessageActorInput,
   LoadHistoryInput,
   PollLoopInput,
   ReadReceiptInput,
@@ -203,7 +203,7 @@ export function disconnectInput({ context }: Args): DisconnectInput {
   return party(context);
 }
 
-export function leaveMessageInput({ context }: Args): LeaveMessageInput {
+export function leaveMessageInput({ context }: Args): LeaveMessageActorInput {
   return {
     userId: context.identity.userId,
     caller: context.leaveMessage?.caller ?? '',

@@ -494,7 +494,7 @@ export interface SubmitRobotFeedbackInput extends RobotSurveyAnswer {
   interIdx: string;
 }
 
-export interface LeaveMessageInput {
+export interface LeaveMessageActorInput {
   userId: string;
   caller: string;
   message: string;

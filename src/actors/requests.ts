@@ -3,7 +3,7 @@ import { fromPromise } from 'xstate';
 import type { AiccClient, HistoryMessage, ResultInfo, SurveyMode } from '../client/types.js';
 import type {
   FetchSurveyModeInput,
-  LeaveMessageInput,
+  LeaveMessageActorInput,
   LoadHistoryInput,
   SubmitAgentSurveyInput,
   SubmitRobotFeedbackInput,
@@ -61,7 +61,7 @@ export function submitRobotFeedbackActor(client: AiccClient) {
 }
 
 export function leaveMessageActor(client: AiccClient) {
-  return fromPromise<ResultInfo, LeaveMessageInput>(({ input, signal }) =>
+  return fromPromise<ResultInfo, LeaveMessageActorInput>(({ input, signal }) =>
     client.doLeaveMessage({ userId: input.userId, caller: input.caller, message: input.message }, { signal }),
   );
 }

@@ -1,0 +1,13 @@
+/**
+ * aicc-chat-machine: the customer side of a Huawei AICC (CC-Messaging) chat as one XState v5
+ * statechart. This entry is browser-safe: the simulator lives in `aicc-chat-machine/simulator`
+ * (and the server-side gateway in `aicc-chat-machine/gateway`), never here.
+ */
+export { chatSessionMachine, chatSessionActorContracts, type ChatSessionMachine, type ChatSessionActorContracts } from '../machines/chatSession.machine.js';
+export { DEFAULT_TIMING } from '../machines/chatSession.mappers.js';
+export { entryAt } from '../machines/chatSession.transcript.js';
+export { END_REASONS } from '../machines/chatSession.types.js';
+export type * from '../machines/chatSession.types.js';
+export { createChatActors, fullJitterBackoff, type ChatActors, type ChatActorsOptions } from './actors/index.js';
+export * from './session/index.js';
+export * from './client/index.js';
