@@ -17,6 +17,8 @@ export interface StatelyMachineEntry {
   export: string;
   json: string;
   diagram: string;
+  /** A Markdown file whose `<!-- diagram:start -->` … `<!-- diagram:end -->` block gets the diagram. */
+  embedIn?: string;
 }
 
 export interface StatelyConfig {
@@ -126,13 +128,26 @@ export interface GeneratedFile {
   content: string;
 }
 
+const DIAGRAM_BLOCK = /<!-- diagram:start -->[\s\S]*?<!-- diagram:end -->/;
+
+/** Replaces the marked block of a Markdown page with the diagram as a mermaid code block. */
+export function embedDiagram(markdown: string, mermaid: string, source: string): string {
+  if (!DIAGRAM_BLOCK.test(markdown)) throw new Error(`${source} has no <!-- diagram:start --> … <!-- diagram:end --> block`);
+  return markdown.replace(DIAGRAM_BLOCK, () => `<!-- diagram:start -->\n\`\`\`mermaid\n${mermaid}\`\`\`\n<!-- diagram:end -->`);
+}
+
 export async function generateAll(): Promise<GeneratedFile[]> {
   const config = await readStatelyConfig();
   const files: GeneratedFile[] = [];
   for (const entry of config.machines) {
     const machine = await loadMachine(entry);
+    const mermaid = machineMermaid(machine);
     files.push({ path: entry.json, content: machineJson(machine) });
-    files.push({ path: entry.diagram, content: machineMermaid(machine) });
+    files.push({ path: entry.diagram, content: mermaid });
+    if (entry.embedIn) {
+      const page = await readFile(resolve(projectRoot, entry.embedIn), 'utf8');
+      files.push({ path: entry.embedIn, content: embedDiagram(page, mermaid, entry.embedIn) });
+    }
   }
   return files;
 }
