@@ -1,0 +1,535 @@
+/**
+ * createGateway: the server-side front of the CC-Messaging API. One request, in this order:
+ *
+ *   path (exact, 404) → origin (403) → preflight → method (404) → content type (415) →
+ *   declared size (413) → identify (401) → rate limit (429) → sealed token (401) →
+ *   body: size (413), JSON (400) → binding to the caller (400/403) → upstream (x-app-key,
+ *   Authorization and the real ccmessaging-token added here; one retry after a 403) →
+ *   answer: rotation header re-sealed, secrets scrubbed, only allow-listed headers.
+ *
+ * Nothing is forwarded that the gateway did not build itself: upstream request headers and the
+ * browser's response headers are allow-lists, the JSON body is re-serialised after parsing and
+ * the poll query is rebuilt. The gateway keeps no per-user state; the rate-limit store is
+ * pluggable and the sealed token carries its own binding.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AiccError } from '../client/errors.js';
+import { createAiccClient } from '../client/client.js';
+import { akSkGatewayHeaders } from '../client/providers.js';
+import { API_PATHS, HEADERS, LIMITS } from '../client/protocol.js';
+import type { GatewayHeaders } from '../client/types.js';
+import { createRateLimiter } from './rateLimit.js';
+import { checkBody, checkPollQuery, findRoute, validIdentity, type RouteSpec } from './routes.js';
+import { createTokenSealer, type SealedClaims } from './sealing.js';
+import type {
+  ForwardedApi,
+  Gateway,
+  GatewayIdentity,
+  GatewayLogEntry,
+  GatewayLogLevel,
+  GatewayOptions,
+  GatewayRoute,
+} from './types.js';
+import { createAgents, upstreamRequest, type UpstreamResult } from './upstream.js';
+
+export const DEFAULT_JSON_BODY_BYTES = 64 * 1024;
+export const DEFAULT_UPLOAD_BODY_BYTES = 3 * 1024 * 1024;
+export const DEFAULT_RESPONSE_BYTES = 8 * 1024 * 1024;
+export const DEFAULT_TOKEN_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+const DEFAULT_UPSTREAM_TIMEOUT_MS = 15_000;
+const POLL_TIMEOUT_MARGIN_MS = 10_000;
+/** Request headers a browser may send (besides CORS-safelisted ones). */
+const BASE_ALLOWED_HEADERS = ['content-type', HEADERS.ccmessagingToken] as const;
+/** Response headers a browser script may read: only what the client needs. */
+const EXPOSED_HEADERS = HEADERS.ccmessagingToken;
+const REDACTED = '[redacted]';
+
+/** Why a request was refused; the text goes into the log and the answer's exceptionInfo. */
+const Reason = {
+  noRoute: 'no such route',
+  origin: 'origin not allowed',
+  preflight: 'preflight not allowed',
+  contentType: 'content-type must be application/json',
+  tooLarge: 'request body too large',
+  unidentified: 'caller not identified',
+  identifyFailed: 'identify failed',
+  badIdentity: 'identify returned an invalid identity',
+  rateLimited: 'rate limit exceeded',
+  noToken: 'ccmessaging-token missing',
+  badToken: 'ccmessaging-token not issued to this caller',
+  oldToken: 'ccmessaging-token too old',
+  unexpectedBody: 'this route takes no request body',
+  unexpectedQuery: 'this route takes no query string',
+  badJson: 'request body must be a JSON object',
+  consumed: 'request body already consumed: mount the gateway before any body parser',
+  upstreamAuth: 'upstream refused the gateway credentials',
+  upstreamTimeout: 'upstream timeout',
+  upstreamNetwork: 'upstream unreachable',
+  upstreamTooLarge: 'upstream answer too large',
+  upstreamNotJson: 'upstream answered with a non-JSON body',
+  applyTokenFailed: 'applyToken failed',
+  internal: 'internal error',
+} as const;
+
+type Status = number;
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function isJsonContentType(value: string | undefined): boolean {
+  return (value ?? '').split(';')[0]?.trim().toLowerCase() === 'application/json';
+}
+
+function validateOptions(options: GatewayOptions): void {
+  if (options === null || typeof options !== 'object') throw new TypeError('createGateway: options are required');
+  if (typeof options.upstream !== 'string' || !/^https?:\/\/[^/?#]+(\/[^?#]*)?$/.test(options.upstream)) {
+    throw new TypeError('createGateway: upstream must be an http(s) base URL without query or fragment');
+  }
+  if (typeof options.appKey !== 'string' || options.appKey === '') throw new TypeError('createGateway: appKey is required');
+  if (typeof options.appSecret !== 'string' || options.appSecret === '') throw new TypeError('createGateway: appSecret is required');
+  if (typeof options.identify !== 'function') throw new TypeError('createGateway: identify must be a function');
+  const seconds = options.accessTokenSeconds;
+  if (seconds !== undefined && !(Number.isInteger(seconds) && seconds >= 1 && seconds <= LIMITS.accessTokenMaxSeconds)) {
+    throw new TypeError(`createGateway: accessTokenSeconds must be an integer in 1..${LIMITS.accessTokenMaxSeconds}`);
+  }
+  const basePath = options.basePath ?? '';
+  if (basePath !== '' && !/^(\/[A-Za-z0-9._~-]+)+$/.test(basePath)) {
+    throw new TypeError('createGateway: basePath must be "" or like "/aicc" (no trailing slash)');
+  }
+  for (const origin of options.allowedOrigins ?? []) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || parsed.origin !== origin) {
+      throw new TypeError(`createGateway: allowedOrigins must be exact origins like https://shop.example.com (got ${JSON.stringify(origin)})`);
+    }
+  }
+  for (const [name, value] of Object.entries({
+    tokenMaxAgeMs: options.tokenMaxAgeMs,
+    upstreamTimeoutMs: options.upstreamTimeoutMs,
+    longPollWindowMs: options.longPollWindowMs,
+    pollTimeoutMs: options.pollTimeoutMs,
+    jsonBodyBytes: options.limits?.jsonBodyBytes,
+    uploadBodyBytes: options.limits?.uploadBodyBytes,
+    responseBytes: options.limits?.responseBytes,
+  })) {
+    if (value !== undefined && !(Number.isInteger(value) && value > 0)) throw new TypeError(`createGateway: ${name} must be a positive integer`);
+  }
+}
+
+type BodyRead = { kind: 'body'; bytes: Buffer } | { kind: 'too-large' } | { kind: 'aborted' };
+
+/** Reads at most `limit` bytes; stops listening as soon as the limit is passed. */
+function readBody(req: IncomingMessage, limit: number): Promise<BodyRead> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const finish = (result: BodyRead): void => {
+      if (done) return;
+      done = true;
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onAbort);
+      req.off('close', onClose);
+      resolve(result);
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > limit) finish({ kind: 'too-large' });
+      else chunks.push(chunk);
+    };
+    const onEnd = (): void => finish({ kind: 'body', bytes: Buffer.concat(chunks, size) });
+    const onAbort = (): void => finish({ kind: 'aborted' });
+    const onClose = (): void => {
+      if (!req.complete) finish({ kind: 'aborted' });
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onAbort);
+    req.on('close', onClose);
+  });
+}
+
+/** Replaces every occurrence of a secret (8+ characters) with [redacted]. */
+function scrub(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (secret.length >= 8 && out.includes(secret)) out = out.split(secret).join(REDACTED);
+  }
+  return out;
+}
+
+function secretVariants(value: string): string[] {
+  const variants = [value];
+  try {
+    const decoded = decodeURIComponent(value);
+    if (decoded !== value) variants.push(decoded);
+  } catch {
+    // not URL-encoded
+  }
+  return variants;
+}
+
+export function createGateway(options: GatewayOptions): Gateway {
+  validateOptions(options);
+  const now = options.now ?? Date.now;
+  const upstreamBase = options.upstream.replace(/\/+$/, '');
+  const basePath = options.basePath ?? '';
+  const allowedOrigins = new Set(options.allowedOrigins ?? []);
+  const allowedHeaders = [...new Set([...BASE_ALLOWED_HEADERS, ...(options.corsAllowHeaders ?? []).map((h) => h.toLowerCase())])];
+  const corsMaxAge = String(options.corsMaxAgeSeconds ?? 600);
+  const jsonLimit = options.limits?.jsonBodyBytes ?? DEFAULT_JSON_BODY_BYTES;
+  const uploadLimit = options.limits?.uploadBodyBytes ?? DEFAULT_UPLOAD_BODY_BYTES;
+  const responseLimit = options.limits?.responseBytes ?? DEFAULT_RESPONSE_BYTES;
+  const tokenMaxAge = options.tokenMaxAgeMs ?? DEFAULT_TOKEN_MAX_AGE_MS;
+  const upstreamTimeout = options.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS;
+  const pollTimeout = options.pollTimeoutMs ?? (options.longPollWindowMs ?? LIMITS.longPollWindowMs) + POLL_TIMEOUT_MARGIN_MS;
+  const sealer = createTokenSealer(options.tokenSecret);
+  const limiter = createRateLimiter(options.rateLimit, now);
+  const log = options.logger ?? (() => {});
+  const staticSecrets = [options.appSecret, options.appKey];
+
+  const gatewayHeaders = akSkGatewayHeaders({
+    baseUrl: upstreamBase,
+    appKey: options.appKey,
+    appSecret: options.appSecret,
+    ...(options.accessTokenSeconds !== undefined ? { expiresInSeconds: options.accessTokenSeconds } : {}),
+  });
+  const tokenClient = createAiccClient({ baseUrl: upstreamBase, gatewayHeaders, timeoutMs: upstreamTimeout });
+  const agents = createAgents();
+  const inFlight = new Set<AbortController>();
+
+  /** Per-request state: CORS headers to add, what to log. */
+  class Exchange {
+    readonly started = performance.now();
+    cors: Record<string, string> = {};
+    route: GatewayRoute | undefined;
+    userId: string | undefined;
+    /** The request body was not read to its end: close the connection after answering. */
+    bodyPending = true;
+
+    constructor(
+      readonly req: IncomingMessage,
+      readonly res: ServerResponse,
+    ) {}
+
+    entry(level: GatewayLogLevel, msg: string, status?: Status): GatewayLogEntry {
+      const entry: GatewayLogEntry = { level, msg, ms: Math.round(performance.now() - this.started) };
+      if (this.userId !== undefined) entry.userId = this.userId;
+      if (this.route !== undefined) entry.api = this.route;
+      if (status !== undefined) entry.status = status;
+      return entry;
+    }
+
+    log(level: GatewayLogLevel, msg: string, status?: Status): void {
+      try {
+        log(this.entry(level, msg, status));
+      } catch {
+        // A throwing logger must not break the request.
+      }
+    }
+
+    send(status: Status, text: string, extra: Record<string, string> = {}): void {
+      const { res } = this;
+      if (res.headersSent || res.destroyed) return;
+      const headers: Record<string, string | number> = {
+        'content-type': 'application/json;charset=UTF-8',
+        'content-length': Buffer.byteLength(text),
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+        vary: 'Origin',
+        ...this.cors,
+        ...extra,
+      };
+      if (this.bodyPending && this.req.method !== 'GET' && this.req.method !== 'HEAD' && this.req.method !== 'OPTIONS') {
+        // Do not wait for (or drain) a body we refused to read.
+        headers['connection'] = 'close';
+      }
+      res.writeHead(status, headers);
+      res.end(text);
+    }
+
+    /** A refusal: gateway error body, one log line. */
+    refuse(status: Status, reason: string, extra: Record<string, string> = {}): void {
+      this.send(status, JSON.stringify({ errorCode: String(status), exceptionInfo: reason }), extra);
+      this.log(status >= 500 ? 'error' : 'warn', `${this.req.method ?? '?'} ${this.route ?? 'unmatched'} refused: ${reason}`, status);
+    }
+  }
+
+  async function handle(x: Exchange): Promise<void> {
+    const { req } = x;
+    const method = req.method ?? '';
+    const rawUrl = req.url ?? '';
+    const q = rawUrl.indexOf('?');
+    const path = q < 0 ? rawUrl : rawUrl.slice(0, q);
+    const search = q < 0 ? null : rawUrl.slice(q + 1);
+
+    // Path: exact bytes, below basePath. No decoding, no normalisation, case-sensitive.
+    let spec: RouteSpec | undefined;
+    if (path.startsWith(basePath)) spec = findRoute(path.slice(basePath.length));
+
+    // Origin: browsers send it on every cross-origin and every same-origin POST request.
+    const origin = header(req, 'origin');
+    if (origin !== undefined) {
+      if (!allowedOrigins.has(origin)) return x.refuse(403, Reason.origin);
+      x.cors = { 'access-control-allow-origin': origin, 'access-control-allow-credentials': 'true', 'access-control-expose-headers': EXPOSED_HEADERS };
+    }
+
+    if (method === 'OPTIONS' && origin !== undefined && header(req, 'access-control-request-method') !== undefined) {
+      if (!spec) return x.refuse(404, Reason.noRoute);
+      x.route = spec.route;
+      return preflight(x, spec);
+    }
+    if (!spec || method !== spec.method) return x.refuse(404, Reason.noRoute);
+    x.route = spec.route;
+
+    if (req.readableEnded) return x.refuse(500, Reason.consumed);
+    if (spec.method === 'POST') {
+      if (!isJsonContentType(header(req, 'content-type'))) return x.refuse(415, Reason.contentType);
+      if (search !== null) return x.refuse(400, Reason.unexpectedQuery);
+      const limit = spec.body === 'upload' ? uploadLimit : jsonLimit;
+      const declared = Number(header(req, 'content-length'));
+      if (Number.isFinite(declared) && declared > limit) return x.refuse(413, Reason.tooLarge);
+    } else if ((header(req, 'content-length') ?? '0') !== '0' || header(req, 'transfer-encoding') !== undefined) {
+      return x.refuse(400, Reason.unexpectedBody);
+    } else {
+      x.bodyPending = false;
+    }
+
+    // Identity: the host application's decision.
+    let who: GatewayIdentity | null;
+    try {
+      who = await options.identify(req);
+    } catch {
+      return x.refuse(500, Reason.identifyFailed);
+    }
+    if (who === null || who === undefined) return x.refuse(401, Reason.unidentified);
+    if (!validIdentity(who)) return x.refuse(500, Reason.badIdentity);
+    who = { userId: who.userId, userName: who.userName, channelId: who.channelId, locale: who.locale };
+    x.userId = who.userId;
+
+    if (limiter) {
+      try {
+        const decision = await limiter.check(who.userId, spec.route);
+        if (!decision.allowed) return x.refuse(429, Reason.rateLimited, { 'retry-after': String(decision.retryAfterSeconds) });
+      } catch {
+        // Fail open: a broken counter store must not take the chat down (logged).
+        x.log('error', 'rate-limit store failed; request let through');
+      }
+    }
+
+    if (spec.route === 'token') return issueToken(x, who);
+    return forward(x, spec, spec.route, who, search ?? '');
+  }
+
+  function preflight(x: Exchange, spec: RouteSpec): void {
+    const requestedMethod = header(x.req, 'access-control-request-method');
+    const requestedHeaders = (header(x.req, 'access-control-request-headers') ?? '')
+      .split(',')
+      .map((h) => h.trim().toLowerCase())
+      .filter((h) => h !== '');
+    if (requestedMethod !== spec.method || requestedHeaders.some((h) => !allowedHeaders.includes(h))) {
+      x.cors = {};
+      return x.refuse(403, Reason.preflight);
+    }
+    x.bodyPending = false;
+    x.res.writeHead(204, {
+      ...x.cors,
+      'access-control-allow-methods': spec.method,
+      'access-control-allow-headers': allowedHeaders.join(', '),
+      'access-control-max-age': corsMaxAge,
+      'cache-control': 'no-store',
+      vary: 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers',
+    });
+    x.res.end();
+    x.log('debug', `OPTIONS ${spec.route} preflight`, 204);
+  }
+
+  /** Reads and parses the JSON body; answers the refusal itself and returns null on failure. */
+  async function readJson(x: Exchange, limit: number, allowEmpty: boolean): Promise<Record<string, unknown> | null> {
+    const read = await readBody(x.req, limit);
+    if (read.kind === 'too-large') {
+      x.refuse(413, Reason.tooLarge);
+      return null;
+    }
+    if (read.kind === 'aborted') {
+      x.log('info', `${x.req.method ?? '?'} ${x.route ?? 'unmatched'}: the browser went away`, 499);
+      return null;
+    }
+    x.bodyPending = false;
+    const text = read.bytes.toString('utf8');
+    if (allowEmpty && text.trim() === '') return {};
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      x.refuse(400, Reason.badJson);
+      return null;
+    }
+    return parsed as Record<string, unknown>;
+  }
+
+  /** Aborted when the browser goes away before the answer is written, or the gateway closes. */
+  function abortOnDisconnect(x: Exchange): AbortController {
+    const controller = new AbortController();
+    inFlight.add(controller);
+    x.res.once('close', () => {
+      inFlight.delete(controller);
+      if (!x.res.writableFinished) controller.abort();
+    });
+    return controller;
+  }
+
+  async function issueToken(x: Exchange, who: GatewayIdentity): Promise<void> {
+    // The body carries nothing; it is read (bounded) so the connection stays usable.
+    if ((await readJson(x, 1024, true)) === null) return;
+    const controller = abortOnDisconnect(x);
+    let upstreamToken: string;
+    try {
+      upstreamToken = (await tokenClient.applyToken(who, { signal: controller.signal })).token;
+    } catch (error) {
+      if (error instanceof AiccError) {
+        if (error.kind === 'aborted') return x.log('info', 'POST token: the browser went away', 499);
+        if (error.kind === 'validation') return x.refuse(500, Reason.badIdentity);
+        if (error.kind === 'timeout') return x.refuse(504, Reason.upstreamTimeout);
+        const detail = error.kind === 'business' ? ` (resultCode ${error.resultCode ?? '?'})` : error.status ? ` (HTTP ${error.status})` : '';
+        x.log('error', `applyToken failed: ${error.kind}${detail}`);
+      }
+      return x.refuse(502, Reason.applyTokenFailed);
+    }
+    const token = sealer.seal({ token: upstreamToken, userId: who.userId, channelId: who.channelId, issuedAt: now() });
+    x.send(200, JSON.stringify({ resultCode: '0', token }));
+    x.log('info', 'POST token issued', 200);
+  }
+
+  async function forward(x: Exchange, spec: RouteSpec, api: ForwardedApi, who: GatewayIdentity, search: string): Promise<void> {
+    // The sealed token must be ours, for this user and channel, and not too old.
+    const presented = header(x.req, HEADERS.ccmessagingToken);
+    if (!presented) return x.refuse(401, Reason.noToken);
+    const claims = sealer.open(presented);
+    if (!claims || claims.userId !== who.userId || claims.channelId !== who.channelId) return x.refuse(401, Reason.badToken);
+    const age = now() - claims.issuedAt;
+    if (age > tokenMaxAge || age < -60_000) return x.refuse(401, Reason.oldToken);
+
+    let body: Buffer | undefined;
+    let query = '';
+    if (spec.method === 'GET') {
+      const checked = checkPollQuery(search, who);
+      if (!checked.ok) return x.refuse(checked.status, checked.reason);
+      query = `?${checked.query}`;
+    } else {
+      const parsed = await readJson(x, spec.body === 'upload' ? uploadLimit : jsonLimit, false);
+      if (parsed === null) return;
+      const checked = checkBody(api, parsed, who);
+      if (!checked.ok) return x.refuse(checked.status, checked.reason);
+      // Re-serialised: one value per key whatever the upstream parser would have picked.
+      body = Buffer.from(JSON.stringify(parsed), 'utf8');
+    }
+
+    const controller = abortOnDisconnect(x);
+    const url = new URL(upstreamBase + API_PATHS[api] + query);
+    const timeoutMs = api === 'poll' ? pollTimeout : upstreamTimeout;
+    const secrets = [...staticSecrets, ...secretVariants(claims.token)];
+    let result: UpstreamResult | undefined;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      let credentials: GatewayHeaders;
+      try {
+        credentials = await gatewayHeaders({ forceRefresh: attempt > 0, signal: controller.signal });
+      } catch (error) {
+        if (error instanceof AiccError && error.kind === 'aborted') return x.log('info', 'the browser went away', 499);
+        x.log('error', `tokenByAkSk failed: ${error instanceof AiccError ? error.kind : 'error'}`);
+        return x.refuse(502, Reason.upstreamAuth);
+      }
+      const headers: Record<string, string | number> = { accept: 'application/json' };
+      for (const [name, value] of Object.entries(credentials)) {
+        headers[name.toLowerCase()] = value;
+        secrets.push(...secretVariants(value), value.replace(/^Bearer /, ''));
+      }
+      headers[HEADERS.ccmessagingToken] = claims.token;
+      if (body !== undefined) {
+        headers['content-type'] = 'application/json; charset=UTF-8';
+        headers['content-length'] = body.length;
+      }
+      result = await upstreamRequest(
+        { method: spec.method, url, headers, ...(body !== undefined ? { body } : {}), timeoutMs, signal: controller.signal, maxResponseBytes: responseLimit },
+        agents,
+      );
+      // 403: the API Fabric AccessToken expired or was revoked. Renew once and retry.
+      if (result.kind === 'response' && result.status === 403 && attempt === 0) {
+        x.log('info', `${api}: upstream 403, renewing the AccessToken`);
+        continue;
+      }
+      break;
+    }
+    if (!result) return x.refuse(500, Reason.internal);
+    answer(x, api, result, claims, secrets);
+  }
+
+  function answer(x: Exchange, api: ForwardedApi, result: UpstreamResult, claims: SealedClaims, secrets: string[]): void {
+    switch (result.kind) {
+      case 'aborted':
+        return x.log('info', `${api}: the browser went away; upstream request aborted`, 499);
+      case 'timeout':
+        return x.refuse(504, Reason.upstreamTimeout);
+      case 'too-large':
+        return x.refuse(502, Reason.upstreamTooLarge);
+      case 'network':
+        x.log('error', `${api}: upstream network error ${result.code}`);
+        return x.refuse(502, Reason.upstreamNetwork);
+      case 'response':
+        break;
+    }
+    if (result.status === 403) return x.refuse(502, Reason.upstreamAuth);
+
+    const extra: Record<string, string> = {};
+    const rotatedRaw = result.headers[HEADERS.ccmessagingToken];
+    const rotated = Array.isArray(rotatedRaw) ? rotatedRaw[0] : rotatedRaw;
+    if (typeof rotated === 'string' && rotated !== '' && rotated !== claims.token) {
+      secrets.push(...secretVariants(rotated));
+      extra[HEADERS.ccmessagingToken] = sealer.seal({ token: rotated, userId: claims.userId, channelId: claims.channelId, issuedAt: now() });
+    }
+
+    const text = result.body.toString('utf8');
+    let json = true;
+    try {
+      JSON.parse(text);
+    } catch {
+      json = text.trim() === '' && result.status >= 400;
+    }
+    const ok = result.status >= 200 && result.status < 300;
+    if (!json || (ok && text.trim() === '')) {
+      return x.refuse(ok ? 502 : result.status, ok ? Reason.upstreamNotJson : `upstream HTTP ${result.status}`, extra);
+    }
+    const out = text.trim() === '' ? JSON.stringify({ errorCode: String(result.status), exceptionInfo: `upstream HTTP ${result.status}` }) : scrub(text, secrets);
+    x.send(result.status, out, extra);
+    const rotation = extra[HEADERS.ccmessagingToken] ? ' (token rotated)' : '';
+    x.log(ok ? 'info' : 'warn', `${x.req.method ?? '?'} ${api} → ${result.status}${rotation}`, result.status);
+  }
+
+  return {
+    async handler(req: IncomingMessage, res: ServerResponse): Promise<void> {
+      const x = new Exchange(req, res);
+      try {
+        await handle(x);
+      } catch {
+        // Never leave a request hanging, never echo the error (it might hold anything).
+        if (!res.headersSent) x.refuse(500, Reason.internal);
+        else res.destroy();
+      }
+    },
+    async close(): Promise<void> {
+      for (const controller of inFlight) controller.abort();
+      inFlight.clear();
+      agents.destroy();
+    },
+  };
+}

@@ -1,0 +1,67 @@
+/**
+ * Fixed-window per-user rate limiting through a pluggable counter store. Windows are aligned on
+ * the epoch (window index = floor(now / windowMs)), so every gateway instance sharing a store
+ * counts into the same key and computes the same Retry-After without talking to the others.
+ */
+import type { GatewayRoute, RateLimitOptions, RateLimitStore } from './types.js';
+
+export const DEFAULT_RATE_WINDOW_MS = 60_000;
+export const DEFAULT_RATE_MAX = 300;
+export const DEFAULT_PER_ROUTE: Readonly<Partial<Record<GatewayRoute, number>>> = { token: 20, uploadFileStream: 20 };
+
+/**
+ * The default store: counters in a Map, forgotten after their window. Per process: behind a load
+ * balancer each instance counts on its own unless you pass a shared store.
+ */
+export function memoryRateLimitStore(now: () => number = Date.now): RateLimitStore {
+  const counters = new Map<string, { count: number; expiresAt: number }>();
+  let nextSweep = 0;
+  return {
+    async hit(key, windowMs) {
+      const t = now();
+      if (t >= nextSweep) {
+        for (const [k, v] of counters) if (v.expiresAt <= t) counters.delete(k);
+        nextSweep = t + windowMs;
+      }
+      const entry = counters.get(key);
+      if (entry && entry.expiresAt > t) {
+        entry.count += 1;
+        return entry.count;
+      }
+      counters.set(key, { count: 1, expiresAt: t + windowMs });
+      return 1;
+    },
+  };
+}
+
+export type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+
+export interface RateLimiter {
+  check(userId: string, route: GatewayRoute): Promise<RateDecision>;
+}
+
+export function createRateLimiter(options: RateLimitOptions | false | undefined, now: () => number): RateLimiter | null {
+  if (options === false) return null;
+  const windowMs = options?.windowMs ?? DEFAULT_RATE_WINDOW_MS;
+  const max = options?.max ?? DEFAULT_RATE_MAX;
+  const perRoute = options?.perRoute ?? DEFAULT_PER_ROUTE;
+  if (!(Number.isInteger(windowMs) && windowMs > 0)) throw new TypeError('rateLimit.windowMs must be a positive integer');
+  for (const limit of [max, ...Object.values(perRoute)]) {
+    if (!(Number.isInteger(limit) && (limit as number) > 0)) throw new TypeError('rateLimit limits must be positive integers');
+  }
+  const store = options?.store ?? memoryRateLimitStore(now);
+  return {
+    async check(userId, route) {
+      const own = perRoute[route];
+      const bucket = own !== undefined ? route : '*';
+      const limit = own ?? max;
+      const t = now();
+      const window = Math.floor(t / windowMs);
+      const key = `aicc-gw:${encodeURIComponent(userId)}:${bucket}:${window}`;
+      const count = await store.hit(key, windowMs);
+      if (count <= limit) return { allowed: true };
+      const resetAt = (window + 1) * windowMs;
+      return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((resetAt - t) / 1000)) };
+    },
+  };
+}

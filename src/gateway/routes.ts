@@ -1,0 +1,155 @@
+/**
+ * What the gateway forwards and how each request is bound to the identified user. Pure
+ * functions: no I/O, so the rules can be read (and tested) in one place.
+ */
+import { API_PATHS, CHANNEL, CUSTOMER_APIS, LIMITS } from '../client/protocol.js';
+import type { ForwardedApi, GatewayIdentity, GatewayRoute } from './types.js';
+
+export type BodyKind = 'json' | 'upload' | 'none';
+
+export interface RouteSpec {
+  route: GatewayRoute;
+  method: 'GET' | 'POST';
+  /** Path below basePath, matched byte for byte (no decoding, no normalisation, case-sensitive). */
+  path: string;
+  body: BodyKind;
+}
+
+function isForwarded(api: (typeof CUSTOMER_APIS)[number]): api is ForwardedApi {
+  return api !== 'applyToken';
+}
+
+/** The 12 customer APIs, in protocol order. */
+export const FORWARDED_APIS: readonly ForwardedApi[] = CUSTOMER_APIS.filter(isForwarded);
+
+/** The route the browser's token provider calls. */
+export const TOKEN_PATH = '/token';
+
+export const ROUTES: readonly RouteSpec[] = [
+  { route: 'token', method: 'POST', path: TOKEN_PATH, body: 'json' },
+  ...FORWARDED_APIS.map(
+    (api): RouteSpec => ({
+      route: api,
+      method: api === 'poll' ? 'GET' : 'POST',
+      path: API_PATHS[api],
+      body: api === 'poll' ? 'none' : api === 'uploadFileStream' ? 'upload' : 'json',
+    }),
+  ),
+];
+
+const ROUTES_BY_PATH: ReadonlyMap<string, RouteSpec> = new Map(ROUTES.map((r) => [r.path, r]));
+
+/** The route for an exact path below basePath, or undefined. */
+export function findRoute(path: string): RouteSpec | undefined {
+  return ROUTES_BY_PATH.get(path);
+}
+
+export type Check = { ok: true } | { ok: false; status: 400 | 403; reason: string };
+
+const OK: Check = { ok: true };
+
+function own(body: Record<string, unknown>, field: string): unknown {
+  return Object.hasOwn(body, field) ? body[field] : undefined;
+}
+
+/** A field that must be present, a string, and one of the allowed values. */
+function bound(body: Record<string, unknown>, field: string, allowed: readonly string[], label = field): Check {
+  const value = own(body, field);
+  if (value === undefined) return { ok: false, status: 400, reason: `${label} is missing` };
+  if (typeof value !== 'string') return { ok: false, status: 400, reason: `${label} must be a string` };
+  if (!allowed.includes(value)) return { ok: false, status: 403, reason: `${label} does not belong to the caller` };
+  return OK;
+}
+
+function all(...checks: Check[]): Check {
+  return checks.find((c) => !c.ok) ?? OK;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/**
+ * Every field through which a request names a user or a channel must name the caller's
+ * (aicc-api.md §2.6): missing or not a string → 400, someone else's → 403.
+ */
+export function checkBody(api: ForwardedApi, body: Record<string, unknown>, who: GatewayIdentity): Check {
+  const user = [who.userId];
+  const channel = [who.channelId];
+  switch (api) {
+    case 'send':
+    case 'sendAsync':
+      return all(bound(body, 'from', user), bound(body, 'to', channel));
+    case 'queryHistoryChatMessage':
+      return all(bound(body, 'userId', user), bound(body, 'channelId', channel));
+    case 'queryQueueInfo':
+      return all(bound(body, 'userId', user), bound(body, 'channelConfigId', channel));
+    case 'doLeaveMessage':
+      // callId is the user id here, despite its name (aicc-api.md §4.5).
+      return bound(body, 'callId', user);
+    case 'saveSatisfaction': {
+      // Documented both flat and wrapped in `satisfication` (sic, aicc-api.md §4.12): every
+      // shape present is checked, and at least one must be.
+      const wrapped = own(body, 'satisfication');
+      const checks: Check[] = [];
+      if (wrapped !== undefined) {
+        if (!isPlainObject(wrapped)) return { ok: false, status: 400, reason: 'satisfication must be an object' };
+        checks.push(
+          bound(wrapped, 'userId', user, 'satisfication.userId'),
+          bound(wrapped, 'channelConfigId', channel, 'satisfication.channelConfigId'),
+        );
+      }
+      if (wrapped === undefined || own(body, 'userId') !== undefined) checks.push(bound(body, 'userId', user));
+      if (wrapped === undefined || own(body, 'channelConfigId') !== undefined) checks.push(bound(body, 'channelConfigId', channel));
+      return all(...checks);
+    }
+    case 'feedbackSatisfaction':
+      // `from` is ambiguous upstream (aicc-api.md §6.12): the user id or the channel id.
+      return bound(body, 'from', [who.userId, who.channelId]);
+    case 'downloadFileStream':
+    case 'uploadFileStream':
+    case 'queryPhraseByKeyword':
+    case 'getSatisfactionSurveyMode':
+    case 'poll':
+      return OK;
+  }
+}
+
+export type QueryCheck = { ok: true; query: string } | { ok: false; status: 400 | 403; reason: string };
+
+const POLL_PARAMS = new Set(['receiverId', 'channel', 'isNeedRead']);
+
+/**
+ * The poll query: receiverId exactly once and the caller's, channel at most once and WEB,
+ * isNeedRead at most once and true/false, nothing else. Answers the canonical query to forward.
+ */
+export function checkPollQuery(search: string, who: GatewayIdentity): QueryCheck {
+  const params = new URLSearchParams(search);
+  const seen = new Map<string, string>();
+  for (const [name, value] of params) {
+    if (!POLL_PARAMS.has(name)) return { ok: false, status: 400, reason: `unknown query parameter` };
+    if (seen.has(name)) return { ok: false, status: 400, reason: `${name} given twice` };
+    seen.set(name, value);
+  }
+  const receiverId = seen.get('receiverId');
+  if (receiverId === undefined) return { ok: false, status: 400, reason: 'receiverId is missing' };
+  if (receiverId !== who.userId) return { ok: false, status: 403, reason: 'receiverId does not belong to the caller' };
+  const channel = seen.get('channel');
+  if (channel !== undefined && channel !== CHANNEL) return { ok: false, status: 400, reason: 'channel must be WEB' };
+  const isNeedRead = seen.get('isNeedRead');
+  if (isNeedRead !== undefined && isNeedRead !== 'true' && isNeedRead !== 'false') {
+    return { ok: false, status: 400, reason: 'isNeedRead must be true or false' };
+  }
+  const out = new URLSearchParams({ receiverId, channel: CHANNEL });
+  if (isNeedRead !== undefined) out.set('isNeedRead', isNeedRead);
+  return { ok: true, query: out.toString() };
+}
+
+/** An identity the gateway can bind requests to (identify is host code: check what it hands back). */
+export function validIdentity(value: unknown): value is GatewayIdentity {
+  if (!isPlainObject(value)) return false;
+  const { userId, userName, channelId, locale } = value;
+  const text = (v: unknown, max: number): boolean =>
+    typeof v === 'string' && v.length > 0 && v.length <= max && !/[\u0000-\u001f\u007f]/.test(v);
+  return text(userId, LIMITS.userIdMaxLength) && text(userName, 256) && text(channelId, 64) && text(locale, 16);
+}

@@ -1,0 +1,49 @@
+/**
+ * The browser half of the gateway: a TokenProvider for `createAiccClient` that asks the
+ * gateway's `POST {gatewayUrl}/token` route. Browser-safe (fetch only, no node: imports), so it
+ * can be re-exported from a browser entry point.
+ */
+import { AiccError } from '../client/errors.js';
+import type { TokenProvider } from '../client/types.js';
+
+export interface GatewayTokenProviderOptions {
+  /** Default: the global fetch. */
+  fetch?: typeof fetch;
+  /**
+   * Whether cookies go along (the gateway identifies the caller by your session).
+   * Default 'include' (the gateway usually lives on another origin than the page).
+   */
+  credentials?: RequestCredentials;
+  /** Extra headers, e.g. an Authorization header your identify() reads. */
+  headers?: Record<string, string>;
+}
+
+/** `createAiccClient({ baseUrl: gatewayUrl, token: gatewayTokenProvider(gatewayUrl) })`. */
+export function gatewayTokenProvider(gatewayUrl: string, options: GatewayTokenProviderOptions = {}): TokenProvider {
+  const url = `${gatewayUrl.replace(/\/+$/, '')}/token`;
+  return async ({ signal }) => {
+    const doFetch = options.fetch ?? fetch;
+    let response: Response;
+    try {
+      response = await doFetch(url, {
+        method: 'POST',
+        // application/json makes a cross-origin call need a CORS preflight (a CSRF barrier).
+        headers: { 'content-type': 'application/json', ...options.headers },
+        body: '{}',
+        credentials: options.credentials ?? 'include',
+        ...(signal ? { signal } : {}),
+      });
+    } catch (error) {
+      const aborted = error instanceof Error && error.name === 'AbortError';
+      throw new AiccError({ kind: aborted ? 'aborted' : 'network', api: 'applyToken', message: `gateway token: ${aborted ? 'aborted' : 'network error'}` });
+    }
+    if (!response.ok) {
+      throw new AiccError({ kind: 'http', api: 'applyToken', status: response.status, message: `gateway token: HTTP ${response.status}` });
+    }
+    const body = (await response.json().catch(() => null)) as { token?: unknown } | null;
+    if (typeof body?.token !== 'string' || body.token === '') {
+      throw new AiccError({ kind: 'protocol', api: 'applyToken', message: 'gateway token: the answer holds no token' });
+    }
+    return body.token;
+  };
+}

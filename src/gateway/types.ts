@@ -1,0 +1,143 @@
+/**
+ * Public types of the server-side gateway (`aicc-chat-machine/gateway`, Node only).
+ * The gateway holds the tenant's AK/SK and API Fabric AccessToken, decides who the caller is
+ * (`identify`), and forwards the customer's CC-Messaging calls to AICC bound to that user.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ApiName } from '../client/protocol.js';
+
+/** The 12 customer APIs the gateway forwards (applyToken is called by the gateway itself). */
+export type ForwardedApi = Exclude<ApiName, 'tokenByAkSk' | 'applyToken'>;
+
+/** Every route the gateway answers: the 12 forwarded APIs plus `POST {basePath}/token`. */
+export type GatewayRoute = ForwardedApi | 'token';
+
+/**
+ * Who the caller is, as the host application decides it (session cookie, JWT, ...). The gateway
+ * calls applyToken with exactly these values and binds every forwarded call to them.
+ */
+export interface GatewayIdentity {
+  /** 1–24 characters (the shortest documented limit, aicc-api.md §2.6). */
+  userId: string;
+  userName: string;
+  /** The WEB channel configuration id this user chats on. */
+  channelId: string;
+  /** zh, zh_CN, en, en_US, ... */
+  locale: string;
+}
+
+/**
+ * Decides who sent the request; `null` → 401. Called for every request the gateway routes
+ * (never for 404s or preflights). It may read cookies or an Authorization header of your own:
+ * the gateway never forwards either upstream.
+ */
+export type IdentifyFn = (request: IncomingMessage) => Promise<GatewayIdentity | null> | GatewayIdentity | null;
+
+export type GatewayLogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/** One log line. Never holds a token, the AccessToken, the app key or the app secret. */
+export interface GatewayLogEntry {
+  level: GatewayLogLevel;
+  msg: string;
+  userId?: string;
+  api?: GatewayRoute;
+  /** HTTP status answered to the browser (499: the browser went away first). */
+  status?: number;
+  /** Time spent on the request, ms. */
+  ms?: number;
+}
+
+export type GatewayLogger = (entry: GatewayLogEntry) => void;
+
+/**
+ * Counter store for the fixed-window rate limit. `hit` increments the counter under `key` and
+ * resolves with its new value; the key is already specific to one window, so `windowMs` is only
+ * the time after which the store may forget it (Redis: `INCR key` + `PEXPIRE key windowMs`).
+ * Share one store between gateway instances to share the limits.
+ */
+export interface RateLimitStore {
+  hit(key: string, windowMs: number): Promise<number>;
+}
+
+export interface RateLimitOptions {
+  /** Window length in ms. Default 60 000. */
+  windowMs?: number;
+  /** Requests per user and window over all routes without their own limit. Default 300. */
+  max?: number;
+  /**
+   * Routes with their own counter and limit per user and window. Default
+   * `{ token: 20, uploadFileStream: 20 }` (replaced, not merged, when given).
+   */
+  perRoute?: Partial<Record<GatewayRoute, number>>;
+  /** Default: an in-memory store (per process). */
+  store?: RateLimitStore;
+}
+
+export interface GatewayLimits {
+  /** Largest JSON request body in bytes. Default 64 KiB. */
+  jsonBodyBytes?: number;
+  /** Largest uploadFileStream body in bytes. Default 3 MiB (a 2 MiB file in Base64 plus JSON). */
+  uploadBodyBytes?: number;
+  /** Largest upstream answer in bytes (downloadFileStream carries Base64 files). Default 8 MiB. */
+  responseBytes?: number;
+}
+
+export interface GatewayOptions {
+  /** Tenant base URL, `https://{domain}` (or the simulator's `sim.url`). */
+  upstream: string;
+  /** API Fabric app key (x-app-key). Server side only. */
+  appKey: string;
+  /** API Fabric app secret. Server side only. */
+  appSecret: string;
+  /** Requested AccessToken lifetime, 1..3600 s. Default 600. */
+  accessTokenSeconds?: number;
+  /** Who is calling; null → 401. */
+  identify: IdentifyFn;
+  /**
+   * Key material for sealing the ccmessaging-token handed to the browser (AES-256-GCM; the key is
+   * derived with HKDF-SHA256). At least 32 characters; the same value on every instance. An array
+   * rotates keys: the first seals, all of them open.
+   */
+  tokenSecret: string | readonly string[];
+  /** A sealed token older than this is refused with 401 (the client then asks for a new one). Default 24 h. */
+  tokenMaxAgeMs?: number;
+  /**
+   * Path prefix the handler sees in `req.url`, e.g. `/aicc` with plain node:http or a Fastify
+   * route. Leave it '' (default) when the framework strips the mount path (Express `app.use`,
+   * @fastify/middie `fastify.use`).
+   */
+  basePath?: string;
+  /** Exact origins (`https://shop.example.com`) allowed to call from a browser. Default none. */
+  allowedOrigins?: readonly string[];
+  /** Extra request headers browsers may send, e.g. `authorization` when `identify` reads a bearer token. */
+  corsAllowHeaders?: readonly string[];
+  /** Preflight cache time. Default 600 s. */
+  corsMaxAgeSeconds?: number;
+  limits?: GatewayLimits;
+  /** Per-user rate limit; `false` turns it off. */
+  rateLimit?: RateLimitOptions | false;
+  /** Upstream timeout for everything but poll. Default 15 000 ms. */
+  upstreamTimeoutMs?: number;
+  /** The service's long-poll window. Default 5000 ms. */
+  longPollWindowMs?: number;
+  /** Upstream timeout for poll. Default longPollWindowMs + 10 000 ms. */
+  pollTimeoutMs?: number;
+  /** Where log lines go. Default: nowhere. */
+  logger?: GatewayLogger;
+  /** Clock (token ages and rate-limit windows). Default Date.now. */
+  now?: () => number;
+}
+
+/** Express-style continuation; the gateway answers every request itself and never calls it. */
+export type NextFunction = (error?: unknown) => void;
+
+export interface Gateway {
+  /**
+   * A node:http request handler: `http.createServer(gateway.handler)`, Express
+   * `app.use('/aicc', gateway.handler)`, Fastify via @fastify/middie. Answers every request
+   * itself (unknown paths → 404); the promise never rejects.
+   */
+  handler(req: IncomingMessage, res: ServerResponse, next?: NextFunction): Promise<void>;
+  /** Aborts requests still in flight upstream and closes kept-alive upstream sockets. */
+  close(): Promise<void>;
+}
