@@ -3,11 +3,17 @@
  * at a time). Reports `queue.updated` (position and wait times, or in IVR), `queue.served`
  * (160021: with an agent) or `queue.ended` (the session is gone) and stops after the last two.
  * Errors are skipped: the poll loop, not this watcher, decides whether the network is gone.
+ *
+ * "Gone" (5 / 160004) right after CONNECT is not trusted at once: a robot session has no CCUCS
+ * call, so with sendAsync the watcher can ask before the robot's greeting arrives. Unless the
+ * customer was seen queuing, it takes ENDED_CONFIRMATIONS answers in a row.
  */
 import { fromCallback, type EventObject } from 'xstate';
 import type { AiccClient } from '../client/types.js';
 import type { ChatActorEvent, WatchQueueInput } from '../../machines/chatSession.types.js';
 import type { ActorEnvironment } from './timing.js';
+
+export const ENDED_CONFIRMATIONS = 3;
 
 export function watchQueueActor(client: AiccClient, env: ActorEnvironment) {
   return fromCallback<EventObject, WatchQueueInput>(({ input, sendBack }) => {
@@ -18,12 +24,16 @@ export function watchQueueActor(client: AiccClient, env: ActorEnvironment) {
     };
 
     void (async () => {
+      let seenQueuing = false;
+      let endedAnswers = 0;
       while (!signal.aborted) {
         try {
           const status = await client.queryQueueInfo({ userId: input.userId, channelConfigId: input.channelId }, { signal });
           if (signal.aborted) return;
           switch (status.status) {
             case 'queuing': {
+              seenQueuing = true;
+              endedAnswers = 0;
               const { status: _status, ...metrics } = status;
               send({ type: 'queue.updated', info: { status: 'queuing', ...metrics } });
               break;
@@ -35,8 +45,12 @@ export function watchQueueActor(client: AiccClient, env: ActorEnvironment) {
               send({ type: 'queue.served' });
               return;
             case 'ended':
-              send({ type: 'queue.ended', resultCode: status.resultCode });
-              return;
+              endedAnswers += 1;
+              if (seenQueuing || endedAnswers >= ENDED_CONFIRMATIONS) {
+                send({ type: 'queue.ended', resultCode: status.resultCode });
+                return;
+              }
+              break;
           }
         } catch {
           if (signal.aborted) return;

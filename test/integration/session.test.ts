@@ -61,6 +61,25 @@ describe('robot-only', () => {
   });
 });
 
+describe('robot channel through sendAsync', () => {
+  it('waits in queuing for the greeting instead of calling the session gone', async () => {
+    const sim = await fastSimulator({ scenario: 'robot-only' });
+    try {
+      const rig = startSession(sim, { connectVia: 'sendAsync' });
+      const chatting = await rig.until((s) => s.context.servedBy === 'robot');
+      expect(chatting.matches({ connected: 'chatting' })).toBe(true);
+      expect(rig.states.slice(0, 4)).toEqual(['auth', 'connecting', 'connected.queuing', 'connected.chatting']);
+      rig.actor.send({ type: 'chat.end' });
+      await rig.untilState('connected.survey-robot');
+      rig.actor.send({ type: 'survey.skip' });
+      expect((await finished(rig)).endReason).toBe('customer-ended');
+      expect(violationsOf(sim, rig.userId)).toEqual([]);
+    } finally {
+      await sim.close();
+    }
+  });
+});
+
 describe('inspection', () => {
   it('forwards the inspect option to createActor', async () => {
     const sim = await fastSimulator({ scenario: 'robot-only' });

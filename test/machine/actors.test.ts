@@ -182,11 +182,28 @@ describe('watchQueue', () => {
     expect(waits).toEqual([3000, 3000, 3000]);
   });
 
-  it('reports a session that is gone', async () => {
-    const fake = queueClient([{ status: 'ended', resultCode: '160004' }]);
-    const { events } = host(createChatActors(fake.client, recordingSleep()).watchQueue, { userId: 'u', channelId: 'c', intervalMs: 1 });
+  it('reports a session that is gone once it was seen queuing', async () => {
+    const metrics = { position: 1, totalWaitTime: 0, currentDeviceWaitTime: 0, configMaxWaitTime: 0, longestWaitTime: 0, estimateWaitTime: 0 };
+    const fake = queueClient([{ status: 'queuing', ...metrics }, { status: 'ended', resultCode: '160004' }]);
+    const { types, events } = host(createChatActors(fake.client, recordingSleep()).watchQueue, { userId: 'u', channelId: 'c', intervalMs: 1 });
     await settle(10);
-    expect(events).toEqual([{ type: 'queue.ended', resultCode: '160004' }]);
+    expect(types()).toEqual(['queue.updated', 'queue.ended']);
+    expect(events[1]).toEqual({ type: 'queue.ended', resultCode: '160004' });
+  });
+
+  it('does not trust "gone" before the queue was seen: a robot greeting may still be on its way', async () => {
+    const gone = { status: 'ended', resultCode: '160004' } as const;
+    const metrics = { position: 1, totalWaitTime: 0, currentDeviceWaitTime: 0, configMaxWaitTime: 0, longestWaitTime: 0, estimateWaitTime: 0 };
+    const fake = queueClient([gone, gone, { status: 'queuing', ...metrics }, gone]);
+    const { types } = host(createChatActors(fake.client, recordingSleep()).watchQueue, { userId: 'u', channelId: 'c', intervalMs: 1 });
+    await settle(10);
+    expect(types()).toEqual(['queue.updated', 'queue.ended']);
+
+    const never = queueClient([gone, gone, gone]);
+    const second = host(createChatActors(never.client, recordingSleep()).watchQueue, { userId: 'u', channelId: 'c', intervalMs: 1 });
+    await settle(10);
+    expect(second.types()).toEqual(['queue.ended']);
+    expect(never.calls).toHaveLength(3);
   });
 });
 
