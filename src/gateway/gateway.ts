@@ -43,6 +43,9 @@ const BASE_ALLOWED_HEADERS = ['content-type', HEADERS.ccmessagingToken] as const
 /** Response headers a browser script may read: only what the client needs. */
 const EXPOSED_HEADERS = HEADERS.ccmessagingToken;
 const REDACTED = '[redacted]';
+/** How long / how much of a refused body is discarded before the connection is cut. */
+const LINGER_MAX_MS = 1000;
+const LINGER_MAX_BYTES = 4 * 1024 * 1024;
 
 /** Why a request was refused; the text goes into the log and the answer's exceptionInfo. */
 const Reason = {
@@ -156,6 +159,36 @@ function readBody(req: IncomingMessage, limit: number): Promise<BodyRead> {
   });
 }
 
+/**
+ * After answering without reading the request body (401, 413, ...): discard, never buffer, what
+ * the client still sends for a short while, then cut the connection. Closing at once would turn
+ * the unread bytes into a TCP reset that can make the client lose the answer; draining to the
+ * end (what Node does by default) would let anyone stream gigabytes at us.
+ */
+function linger(req: IncomingMessage, res: ServerResponse): void {
+  let discarded = 0;
+  const cut = (): void => {
+    stop();
+    if (req.complete) return;
+    if (res.writableFinished) req.socket.destroy();
+    else res.once('finish', () => req.socket.destroy());
+  };
+  const onData = (chunk: Buffer): void => {
+    discarded += chunk.length;
+    if (discarded > LINGER_MAX_BYTES) cut();
+  };
+  const stop = (): void => {
+    clearTimeout(timer);
+    req.off('data', onData);
+    req.off('end', stop);
+  };
+  const timer = setTimeout(cut, LINGER_MAX_MS);
+  timer.unref();
+  req.on('data', onData);
+  req.once('end', stop);
+  req.resume();
+}
+
 /** Replaces every occurrence of a secret (8+ characters) with [redacted]. */
 function scrub(text: string, secrets: readonly string[]): string {
   let out = text;
@@ -211,7 +244,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     cors: Record<string, string> = {};
     route: GatewayRoute | undefined;
     userId: string | undefined;
-    /** The request body was not read to its end: close the connection after answering. */
+    /** The request body was not read to its end: linger, then cut the connection. */
     bodyPending = true;
 
     constructor(
@@ -247,12 +280,9 @@ export function createGateway(options: GatewayOptions): Gateway {
         ...this.cors,
         ...extra,
       };
-      if (this.bodyPending && this.req.method !== 'GET' && this.req.method !== 'HEAD' && this.req.method !== 'OPTIONS') {
-        // Do not wait for (or drain) a body we refused to read.
-        headers['connection'] = 'close';
-      }
       res.writeHead(status, headers);
       res.end(text);
+      if (this.bodyPending && !this.req.complete) linger(this.req, res);
     }
 
     /** A refusal: gateway error body, one log line. */
