@@ -1,0 +1,139 @@
+/**
+ * The scripted conversation (stdin is not a terminal, e.g. CI). It types the same lines a person
+ * would and adapts to what the scenario does:
+ *
+ *   robot → phrase suggestions → a question → /agent → queue → agent → a file both ways
+ *   (the simulated agent sends one back) → /end → survey → disconnected
+ *
+ * robot-only: the transfer is refused and the robot is rated instead; after-hours: a message is
+ * left; no-survey: the chat ends without a survey. Against a real server only the customer's
+ * side is scripted (the agent is whoever answers).
+ */
+import { parseCommand } from './commands.js';
+import type { DemoController, DemoSnapshot } from './controller.js';
+import { DemoTimeoutError } from './controller.js';
+import { stateKey } from './render.js';
+import { sampleAgentImage } from './samples.js';
+import type { Simulator } from '../simulator/index.js';
+
+export interface ScriptOptions {
+  /** Pause after each customer action, ms. */
+  paceMs: number;
+  /** Longest wait for one step, ms. */
+  stepTimeoutMs: number;
+  /** Prints a typed command the way a prompt would show it. */
+  echo: (line: string) => void;
+  /** The simulator plays the agent's side too (say, send a file, read receipts). */
+  sim: Simulator | null;
+  userId: string;
+}
+
+/** A scripted line the session refused (a bug in the script or the machine). */
+export class ScriptError extends Error {
+  override readonly name = 'ScriptError';
+}
+
+const key = (s: DemoSnapshot): string => stateKey(s.value);
+
+/** How many CHAT messages this party has sent so far. */
+export function countFrom(s: DemoSnapshot, sourceType: 'ROBOT' | 'AGENT'): number {
+  return s.context.transcript.filter((e) => e.kind === 'incoming' && e.message.controlType === 'CHAT' && e.message.sourceType === sourceType).length;
+}
+
+function transferRegion(s: DemoSnapshot): string | null {
+  const v = s.value as unknown;
+  if (typeof v !== 'object' || v === null) return null;
+  const connected = (v as Record<string, unknown>)['connected'];
+  if (typeof connected !== 'object' || connected === null) return null;
+  const chatting = (connected as Record<string, unknown>)['chatting'];
+  if (typeof chatting !== 'object' || chatting === null) return null;
+  const transfer = (chatting as Record<string, unknown>)['transfer'];
+  return typeof transfer === 'string' ? transfer : null;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export async function runScript(ctl: DemoController, options: ScriptOptions): Promise<void> {
+  const { stepTimeoutMs: timeout, sim, userId } = options;
+  const wait = (predicate: (s: DemoSnapshot) => boolean, what: string, ms = timeout) => ctl.waitFor(predicate, what, ms);
+  const type = async (line: string): Promise<void> => {
+    if (line.startsWith('/')) options.echo(line);
+    const errorBefore = ctl.snapshot.context.error;
+    await ctl.run(parseCommand(line));
+    const error = ctl.snapshot.context.error;
+    // The machine refuses a bad payload by storing a ChatInputError: the script is wrong.
+    if (error !== errorBefore && error?.name === 'ChatInputError') throw new ScriptError(`the session refused "${line}": ${error.message}`);
+    await sleep(options.paceMs);
+  };
+  /** Type a message and wait for `party` to answer it. */
+  const ask = async (line: string, party: 'ROBOT' | 'AGENT'): Promise<void> => {
+    const before = countFrom(ctl.snapshot, party);
+    await type(line);
+    await wait((s) => countFrom(s, party) > before, `the ${party.toLowerCase()} to answer "${line}"`);
+  };
+
+  const first = await wait((s) => ['chatting', 'queuing', 'leave-message'].includes(key(s)), 'the chat to connect');
+
+  if (key(first) === 'leave-message') {
+    await type('/leave +49 30 1234567 Please call me back about order 4711.');
+    await wait((s) => s.status === 'done', 'the message to be left');
+    return;
+  }
+
+  if (key(first) === 'chatting' && first.context.servedBy === 'robot') {
+    await wait((s) => countFrom(s, 'ROBOT') > 0, 'the robot greeting');
+    await type('/suggest password');
+    // Suggestions are a nicety: a channel without FAQ answers none.
+    await wait((s) => s.context.suggestions.length > 0, 'phrase suggestions', Math.min(timeout, 2000)).catch((error: unknown) => {
+      if (!(error instanceof DemoTimeoutError)) throw error;
+    });
+    await ask('How do I reset my password?', 'ROBOT');
+    await type('/agent');
+    const after = await wait(
+      (s) => key(s) === 'queuing' || (key(s) === 'chatting' && s.context.servedBy === 'agent') || (transferRegion(s) === 'idle' && s.context.error !== null),
+      'the transfer to an agent',
+    );
+    if (key(after) === 'chatting' && after.context.servedBy === 'robot') {
+      // No agent behind this robot: finish with the robot.
+      await ask('OK, I will try the help centre. Thanks!', 'ROBOT');
+      await endAndRate(type, wait);
+      return;
+    }
+  }
+
+  await wait((s) => key(s) === 'chatting' && s.context.servedBy === 'agent', 'an agent');
+  await wait((s) => countFrom(s, 'AGENT') > 0, 'the agent greeting');
+  await ask('Hi, my order arrived damaged.', 'AGENT');
+
+  const outgoingFiles = (s: DemoSnapshot) => s.context.transcript.filter((e) => e.kind === 'outgoing' && e.file !== null && e.status === 'sent').length;
+  const sentBefore = outgoingFiles(ctl.snapshot);
+  await type('/file');
+  await wait((s) => outgoingFiles(s) > sentBefore, 'the photo to be sent');
+
+  if (sim) {
+    // The simulator plays the agent: a reply, a file back, read receipts.
+    const agentBefore = countFrom(ctl.snapshot, 'AGENT');
+    sim.agent.say(userId, 'Thanks for the photo. Here is your return label.');
+    sim.agent.sendFile(userId, { bytes: sampleAgentImage(), fileType: 'jpg' });
+    await wait((s) => countFrom(s, 'AGENT') >= agentBefore + 2, 'the agent to send a file');
+    await wait((s) => Object.values(s.context.downloads).some((d) => d.status === 'done'), 'the file download');
+    sim.agent.read(userId);
+    await wait((s) => s.context.transcript.some((e) => e.kind === 'outgoing' && e.read), 'the read receipt');
+  }
+
+  await ask("Got it, thanks! That's all.", 'AGENT');
+  await endAndRate(type, wait);
+}
+
+async function endAndRate(
+  type: (line: string) => Promise<void>,
+  wait: (predicate: (s: DemoSnapshot) => boolean, what: string) => Promise<DemoSnapshot>,
+): Promise<void> {
+  await type('/end');
+  const next = await wait(
+    (s) => s.status === 'done' || ((key(s) === 'survey-agent' || key(s) === 'survey-robot') && s.context.survey !== null) || key(s) === 'disconnecting',
+    'the survey or the end',
+  );
+  if (next.status !== 'done' && key(next) !== 'disconnecting') await type('/rate 5 great service');
+  await wait((s) => s.status === 'done', 'the session to end');
+}
