@@ -528,8 +528,10 @@ describe('gateway rate limits', () => {
   });
 
   it('shares counters between gateway instances through one store', async () => {
-    const store = memoryRateLimitStore();
-    const rig = await startRig({ rateLimit: { max: 2, store } });
+    // A fixed clock: a window boundary in mid-test would reset the counters.
+    const now = () => Date.UTC(2026, 0, 1, 12, 0, 10);
+    const store = memoryRateLimitStore(now);
+    const rig = await startRig({ now, rateLimit: { max: 2, store } });
     try {
       const second = createGateway({
         upstream: rig.tap.url,
@@ -538,6 +540,7 @@ describe('gateway rate limits', () => {
         basePath: BASE_PATH,
         identify: (req) => (req.headers.cookie === cookie ? { userId, userName: 'n', channelId: rig.sim.channelId, locale: 'en' } : null),
         rateLimit: { max: 2, store },
+        now,
       });
       const server = createServer((req, res) => void second.handler(req, res));
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));

@@ -1,0 +1,213 @@
+/** The gateway's parts on their own: sealing, binding rules, rate limiter, options, mounting. */
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { API_PATHS, CUSTOMER_APIS } from '../../src/client/index.js';
+import { createGateway, FORWARDED_APIS, gatewayTokenProvider, memoryRateLimitStore, type GatewayOptions } from '../../src/gateway/index.js';
+import { createRateLimiter } from '../../src/gateway/rateLimit.js';
+import { checkBody, checkPollQuery, findRoute, ROUTES } from '../../src/gateway/routes.js';
+import { createTokenSealer } from '../../src/gateway/sealing.js';
+import { BASE_PATH, TOKEN_SECRET, browserFor, jsonHeaders, newUserId, raw, startRig, tokenFor } from './helpers.js';
+
+const who = { userId: 'alice', userName: 'Alice', channelId: '42', locale: 'en' };
+
+describe('sealed tokens', () => {
+  it('round-trips, randomises, refuses tampering and foreign keys, and rotates keys', () => {
+    const sealer = createTokenSealer(TOKEN_SECRET);
+    const claims = { token: 'upstream%3D', userId: 'alice', channelId: '42', issuedAt: 1 };
+    const a = sealer.seal(claims);
+    const b = sealer.seal(claims);
+    expect(a).not.toBe(b);
+    expect(a).toMatch(/^v1\.[A-Za-z0-9_-]+$/);
+    expect(a).not.toContain('upstream');
+    expect(sealer.open(a)).toEqual(claims);
+    for (const bad of ['', 'v1.', 'v1.!!!', 'v2.' + a.slice(3), a.slice(0, -1), a + 'A', 'v1.' + 'A'.repeat(9000)]) {
+      expect(sealer.open(bad)).toBeNull();
+    }
+    const next = 'next-secret-next-secret-next-secret-0123';
+    const rotated = createTokenSealer([next, TOKEN_SECRET]);
+    expect(rotated.open(a)).toEqual(claims);
+    expect(sealer.open(rotated.seal(claims))).toBeNull();
+    expect(() => createTokenSealer('short')).toThrow(/32 characters/);
+    expect(() => createTokenSealer([])).toThrow();
+  });
+});
+
+describe('routes and binding rules', () => {
+  it('forwards exactly the 12 customer APIs besides applyToken, with their documented methods', () => {
+    expect(FORWARDED_APIS).toEqual(CUSTOMER_APIS.filter((a) => a !== 'applyToken'));
+    expect(FORWARDED_APIS).toHaveLength(12);
+    expect(ROUTES.map((r) => `${r.method} ${r.path}`)).toContain(`GET ${API_PATHS.poll}`);
+    expect(ROUTES.filter((r) => r.method === 'GET').map((r) => r.route)).toEqual(['poll']);
+    expect(findRoute(API_PATHS.applyToken)).toBeUndefined();
+    expect(findRoute(API_PATHS.tokenByAkSk)).toBeUndefined();
+    expect(findRoute('/token')?.route).toBe('token');
+  });
+
+  it('binds every user and channel field', () => {
+    expect(checkBody('send', { from: 'alice', to: '42' }, who)).toEqual({ ok: true });
+    expect(checkBody('send', { from: 'bob', to: '42' }, who)).toMatchObject({ ok: false, status: 403 });
+    expect(checkBody('sendAsync', { from: 'alice', to: '43' }, who)).toMatchObject({ ok: false, status: 403 });
+    expect(checkBody('saveSatisfaction', { satisfication: { userId: 'alice', channelConfigId: '42' } }, who)).toEqual({ ok: true });
+    expect(checkBody('saveSatisfaction', { satisfication: { userId: 'alice', channelConfigId: '42' }, channelConfigId: '43' }, who)).toMatchObject({ status: 403 });
+    expect(checkBody('saveSatisfaction', { satisfication: { userId: 'alice' } }, who)).toMatchObject({ status: 400 });
+    expect(checkBody('feedbackSatisfaction', { from: '42' }, who)).toEqual({ ok: true });
+    expect(checkBody('feedbackSatisfaction', { from: 'alice' }, who)).toEqual({ ok: true });
+    expect(checkBody('feedbackSatisfaction', {}, who)).toMatchObject({ status: 400 });
+    // Inherited properties do not count as fields.
+    expect(checkBody('doLeaveMessage', Object.create({ callId: 'alice' }) as Record<string, unknown>, who)).toMatchObject({ status: 400 });
+    expect(checkBody('downloadFileStream', { fileId: 'x' }, who)).toEqual({ ok: true });
+  });
+
+  it('rebuilds the poll query canonically', () => {
+    expect(checkPollQuery('channel=WEB&receiverId=alice', who)).toEqual({ ok: true, query: 'receiverId=alice&channel=WEB' });
+    expect(checkPollQuery('receiverId=%61lice&isNeedRead=true', who)).toEqual({ ok: true, query: 'receiverId=alice&channel=WEB&isNeedRead=true' });
+    expect(checkPollQuery('receiverId=alice&receiverId=alice', who)).toMatchObject({ ok: false, status: 400 });
+    expect(checkPollQuery('receiverId=bob', who)).toMatchObject({ ok: false, status: 403 });
+  });
+});
+
+describe('rate limiter', () => {
+  it('counts per user and bucket in epoch-aligned windows', async () => {
+    let t = 120_000;
+    const limiter = createRateLimiter({ windowMs: 10_000, max: 2, perRoute: { token: 1 } }, () => t);
+    if (!limiter) throw new Error('limiter expected');
+    expect(await limiter.check('a', 'send')).toEqual({ allowed: true });
+    expect(await limiter.check('a', 'poll')).toEqual({ allowed: true });
+    t += 2_500;
+    expect(await limiter.check('a', 'send')).toEqual({ allowed: false, retryAfterSeconds: 8 });
+    expect(await limiter.check('a', 'token')).toEqual({ allowed: true });
+    expect(await limiter.check('a', 'token')).toMatchObject({ allowed: false });
+    expect(await limiter.check('b', 'send')).toEqual({ allowed: true });
+    t += 7_500;
+    expect(await limiter.check('a', 'send')).toEqual({ allowed: true });
+    expect(createRateLimiter(false, () => t)).toBeNull();
+    expect(() => createRateLimiter({ max: 0 }, () => t)).toThrow();
+  });
+
+  it('the memory store forgets old windows', async () => {
+    let t = 0;
+    const store = memoryRateLimitStore(() => t);
+    expect(await store.hit('k', 100)).toBe(1);
+    expect(await store.hit('k', 100)).toBe(2);
+    t = 150;
+    expect(await store.hit('k', 100)).toBe(1);
+  });
+});
+
+describe('createGateway options', () => {
+  const base: GatewayOptions = {
+    upstream: 'http://127.0.0.1:1',
+    appKey: 'k',
+    appSecret: 's',
+    identify: () => null,
+    tokenSecret: TOKEN_SECRET,
+  };
+  it('refuses unsafe or malformed configuration', () => {
+    const bad: Array<Partial<GatewayOptions>> = [
+      { upstream: 'ftp://x' },
+      { upstream: 'http://x?y=1' },
+      { appSecret: '' },
+      { tokenSecret: 'short' },
+      { allowedOrigins: ['*'] },
+      { allowedOrigins: ['https://shop.example.com/'] },
+      { allowedOrigins: ['shop.example.com'] },
+      { basePath: 'aicc' },
+      { basePath: '/aicc/' },
+      { accessTokenSeconds: 7200 },
+      { limits: { jsonBodyBytes: -1 } },
+      { identify: undefined as unknown as GatewayOptions['identify'] },
+    ];
+    for (const override of bad) expect(() => createGateway({ ...base, ...override }), JSON.stringify(override)).toThrow(TypeError);
+    expect(() => createGateway(base)).not.toThrow();
+  });
+});
+
+describe('mounting and robustness', () => {
+  it('works mounted Express-style (mount path stripped, basePath "")', async () => {
+    const rig = await startRig();
+    try {
+      const mounted = createGateway({
+        upstream: rig.tap.url,
+        ...rig.sim.credentials,
+        tokenSecret: TOKEN_SECRET,
+        identify: (req: IncomingMessage) => (req.headers.cookie === cookie ? { userId, userName: 'n', channelId: rig.sim.channelId, locale: 'en' } : null),
+      });
+      // What app.use('/aicc', gateway.handler) does: req.url loses the mount path.
+      const server = createServer((req, res) => {
+        if (!req.url?.startsWith('/aicc/')) return void res.writeHead(418).end();
+        req.url = req.url.slice('/aicc'.length);
+        void mounted.handler(req, res, () => res.writeHead(599).end());
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+      const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const userId = newUserId();
+      const cookie = `sid=${userId}`;
+      try {
+        const { createAiccClient } = await import('../../src/client/index.js');
+        const { default: axios } = await import('axios');
+        const client = createAiccClient({
+          baseUrl: `${origin}/aicc`,
+          token: gatewayTokenProvider(`${origin}/aicc`, { headers: { cookie } }),
+          axios: axios.create({ headers: { cookie } }),
+        });
+        expect((await client.send({ controlType: 'CONNECT', from: userId, to: rig.sim.channelId })).resultCode).toBe('0');
+        expect((await raw({ origin }, { path: '/aicc/apigovernance/api/oauth/tokenByAkSk', body: '{}' })).status).toBe(404);
+      } finally {
+        await mounted.close();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+    } finally {
+      await rig.close();
+    }
+  });
+
+  it('answers 500 (not a hang) when a body parser consumed the body first; a throwing logger breaks nothing', async () => {
+    const rig = await startRig({
+      logger: () => {
+        throw new Error('logger down');
+      },
+    });
+    try {
+      const userId = newUserId();
+      const cookie = rig.login(userId);
+      const token = await tokenFor(rig, cookie);
+      const consumed = createGateway({ upstream: rig.tap.url, ...rig.sim.credentials, tokenSecret: TOKEN_SECRET, basePath: BASE_PATH, identify: () => rig.identities.get(`s-${userId}`) ?? null });
+      const server = createServer(async (req, res) => {
+        for await (const chunk of req) void chunk; // what express.json() would do first
+        void consumed.handler(req, res);
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+      const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      try {
+        const before = rig.sim.requests.length;
+        const answer = await raw({ origin }, { path: `${BASE_PATH}/apiaccess/ccmessaging/send`, headers: jsonHeaders(cookie, token), body: '{}' });
+        expect(answer.status).toBe(500);
+        expect(answer.body).toContain('body parser');
+        expect(rig.sim.requests.length).toBe(before);
+      } finally {
+        await consumed.close();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+    } finally {
+      await rig.close();
+    }
+  });
+
+  it('the browser token provider reports refusals as AiccErrors', async () => {
+    const rig = await startRig();
+    try {
+      const provider = gatewayTokenProvider(rig.url, { headers: { cookie: 'sid=nobody' } });
+      await expect(provider({ reason: 'initial' })).rejects.toMatchObject({ name: 'AiccError', kind: 'http', status: 401 });
+      const unreachable = gatewayTokenProvider('http://127.0.0.1:1/aicc');
+      await expect(unreachable({ reason: 'initial' })).rejects.toMatchObject({ kind: 'network' });
+      // A client with a session the host revoked fails cleanly after one re-apply attempt.
+      const b = browserFor(rig);
+      await b.client.authenticate();
+      rig.identities.clear();
+      await expect(b.client.queryPhraseByKeyword({ text: 'hou', locale: 'en' })).rejects.toMatchObject({ kind: 'http', status: 401 });
+    } finally {
+      await rig.close();
+    }
+  });
+});
