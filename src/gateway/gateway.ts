@@ -13,6 +13,7 @@
  * pluggable and the sealed token carries its own binding.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import axios from 'axios';
 import { AiccError } from '../client/errors.js';
 import { createAiccClient } from '../client/client.js';
 import { akSkGatewayHeaders } from '../client/providers.js';
@@ -70,6 +71,7 @@ const Reason = {
   upstreamNetwork: 'upstream unreachable',
   upstreamTooLarge: 'upstream answer too large',
   upstreamNotJson: 'upstream answered with a non-JSON body',
+  upstreamRedirect: 'upstream answered with a redirect',
   applyTokenFailed: 'applyToken failed',
   internal: 'internal error',
 } as const;
@@ -228,13 +230,17 @@ export function createGateway(options: GatewayOptions): Gateway {
   const log = options.logger ?? (() => {});
   const staticSecrets = [options.appSecret, options.appKey];
 
+  // tokenByAkSk and applyToken carry the app secret and the AccessToken: never follow a redirect
+  // (a 307 would replay the secret to wherever it points).
+  const noRedirects = () => axios.create({ maxRedirects: 0 });
   const gatewayHeaders = akSkGatewayHeaders({
     baseUrl: upstreamBase,
     appKey: options.appKey,
     appSecret: options.appSecret,
+    client: createAiccClient({ baseUrl: upstreamBase, axios: noRedirects(), timeoutMs: upstreamTimeout }),
     ...(options.accessTokenSeconds !== undefined ? { expiresInSeconds: options.accessTokenSeconds } : {}),
   });
-  const tokenClient = createAiccClient({ baseUrl: upstreamBase, gatewayHeaders, timeoutMs: upstreamTimeout });
+  const tokenClient = createAiccClient({ baseUrl: upstreamBase, gatewayHeaders, axios: noRedirects(), timeoutMs: upstreamTimeout });
   const agents = createAgents();
   const inFlight = new Set<AbortController>();
 
@@ -519,6 +525,10 @@ export function createGateway(options: GatewayOptions): Gateway {
         break;
     }
     if (result.status === 403) return x.refuse(502, Reason.upstreamAuth);
+    // Redirects are never followed nor passed on (the Location would point the browser elsewhere).
+    if (result.status < 200 || (result.status >= 300 && result.status < 400) || result.status > 599) {
+      return x.refuse(502, Reason.upstreamRedirect);
+    }
 
     const extra: Record<string, string> = {};
     const rotatedRaw = result.headers[HEADERS.ccmessagingToken];

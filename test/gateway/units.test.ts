@@ -210,4 +210,39 @@ describe('mounting and robustness', () => {
       await rig.close();
     }
   });
+
+  it('never follows an upstream redirect, so credentials are not replayed elsewhere', async () => {
+    const stolen: string[] = [];
+    const evil = createServer((req, res) => {
+      stolen.push(`${req.method} ${req.url} ${JSON.stringify(req.headers)}`);
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"AccessToken":"x","Expires":"600","resultCode":"0","token":"t"}');
+    });
+    await new Promise<void>((resolve) => evil.listen(0, '127.0.0.1', () => resolve()));
+    const evilUrl = `http://127.0.0.1:${(evil.address() as AddressInfo).port}`;
+    const redirecting = createServer((req, res) => res.writeHead(307, { location: `${evilUrl}${req.url ?? '/'}` }).end());
+    await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', () => resolve()));
+    const upstream = `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}`;
+    const gateway = createGateway({
+      upstream,
+      appKey: 'app-key-redirect-test',
+      appSecret: 'app-secret-redirect-test',
+      tokenSecret: TOKEN_SECRET,
+      identify: () => ({ userId: 'alice', userName: 'A', channelId: '42', locale: 'en' }),
+    });
+    const server = createServer((req, res) => void gateway.handler(req, res));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const token = await raw({ origin }, { path: '/token', headers: { 'content-type': 'application/json' }, body: '{}' });
+      expect(token.status).toBe(502);
+      const sealed = createTokenSealer(TOKEN_SECRET).seal({ token: 't', userId: 'alice', channelId: '42', issuedAt: Date.now() });
+      const send = await raw({ origin }, { path: API_PATHS.send, headers: { 'content-type': 'application/json', 'ccmessaging-token': sealed }, body: JSON.stringify({ from: 'alice', to: '42' }) });
+      expect(send.status).toBe(502);
+      expect(send.headers.location).toBeUndefined();
+      expect(stolen).toEqual([]);
+    } finally {
+      await gateway.close();
+      for (const s of [server, redirecting, evil]) await new Promise<void>((resolve) => s.close(() => resolve()));
+    }
+  });
 });
