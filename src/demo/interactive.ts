@@ -53,6 +53,8 @@ export async function runInteractive(ctl: DemoController, options: InteractiveOp
       clearLine(output, 0);
     }
     queue = queue.then(async () => {
+      // Piped input is not echoed by a terminal: show commands where they take effect.
+      if (!terminal && command.kind !== 'say' && command.kind !== 'empty') sink.writeLine(paint('dim', `> ${line.trim()}`));
       await ctl.run(command);
       if (!closed && terminal) rl.prompt();
     });

@@ -27,6 +27,8 @@ export interface DemoIO {
   input?: NodeJS.ReadableStream;
   /** Abort = end the chat now (Ctrl+C in the CLI). */
   signal?: AbortSignal;
+  /** Called with the embedded simulator before the session starts (tests: faults, extra scripting). */
+  onSimulator?: (sim: Simulator) => void | Promise<void>;
 }
 
 /** Which end reasons count as a successful run. */
@@ -129,7 +131,10 @@ export async function runDemo(options: DemoOptions, output: OutputStream, io: De
   let failure: string | null = null;
   let interrupted = false;
   try {
-    if (sim) seedDemoHistory(sim, options.userId);
+    if (sim) {
+      seedDemoHistory(sim, options.userId);
+      await io.onSimulator?.(sim);
+    }
     printer.line(paint('bold', `AICC chat demo · ${where} · ${options.mode === 'script' ? 'scripted' : 'interactive'}`));
     printer.line(paint('dim', `customer ${options.userId} (${options.userName}, ${options.locale}) · channel ${channelId}`));
 
