@@ -65,7 +65,8 @@ export type Paint = (style: Style, text: string) => string;
 
 /** A painter: ANSI styles when `color`, the text unchanged otherwise. */
 export function painter(color: boolean): Paint {
-  return color ? (style, text) => styleText(STYLE_FORMATS[style], text) : (_style, text) => text;
+  // validateStream: false — the demo decides (its output may not be process.stdout).
+  return color ? (style, text) => styleText(STYLE_FORMATS[style], text, { validateStream: false }) : (_style, text) => text;
 }
 
 /** Colours only on a terminal, and never when NO_COLOR is set to anything non-empty. */
