@@ -18,7 +18,7 @@ import { AiccError } from '../client/errors.js';
 import { createAiccClient } from '../client/client.js';
 import { akSkGatewayHeaders } from '../client/providers.js';
 import { API_PATHS, HEADERS, LIMITS } from '../client/protocol.js';
-import type { GatewayHeaders } from '../client/types.js';
+import type { GatewayHeaders, GatewayHeadersProvider } from '../client/types.js';
 import { createRateLimiter } from './rateLimit.js';
 import { checkBody, checkPollQuery, findRoute, validIdentity, type RouteSpec } from './routes.js';
 import { createTokenSealer, type SealedClaims } from './sealing.js';
@@ -233,13 +233,16 @@ export function createGateway(options: GatewayOptions): Gateway {
   // tokenByAkSk and applyToken carry the app secret and the AccessToken: never follow a redirect
   // (a 307 would replay the secret to wherever it points).
   const noRedirects = () => axios.create({ maxRedirects: 0 });
-  const gatewayHeaders = akSkGatewayHeaders({
+  const sharedHeaders = akSkGatewayHeaders({
     baseUrl: upstreamBase,
     appKey: options.appKey,
     appSecret: options.appSecret,
     client: createAiccClient({ baseUrl: upstreamBase, axios: noRedirects(), timeoutMs: upstreamTimeout }),
     ...(options.accessTokenSeconds !== undefined ? { expiresInSeconds: options.accessTokenSeconds } : {}),
   });
+  // One renewal serves every waiting request: it must not die because the browser that happened
+  // to start it went away, so no request's AbortSignal is passed down.
+  const gatewayHeaders: GatewayHeadersProvider = ({ forceRefresh }) => sharedHeaders({ forceRefresh });
   const tokenClient = createAiccClient({ baseUrl: upstreamBase, gatewayHeaders, axios: noRedirects(), timeoutMs: upstreamTimeout });
   const agents = createAgents();
   const inFlight = new Set<AbortController>();
@@ -479,9 +482,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     for (let attempt = 0; attempt < 2; attempt++) {
       let credentials: GatewayHeaders;
       try {
-        credentials = await gatewayHeaders({ forceRefresh: attempt > 0, signal: controller.signal });
+        credentials = await gatewayHeaders({ forceRefresh: attempt > 0 });
       } catch (error) {
-        if (error instanceof AiccError && error.kind === 'aborted') return x.log('info', 'the browser went away', 499);
         x.log('error', `tokenByAkSk failed: ${error instanceof AiccError ? error.kind : 'error'}`);
         return x.refuse(502, Reason.upstreamAuth);
       }
