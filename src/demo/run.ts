@@ -33,7 +33,9 @@ export interface DemoIO {
 
 /** Which end reasons count as a successful run. */
 export function expectedEndReasons(options: Pick<DemoOptions, 'mode' | 'target'>): readonly EndReason[] {
-  if (options.mode === 'interactive') return ['customer-ended', 'agent-ended', 'message-left', 'after-hours'];
+  // Interactive: however the person or the (simulated) server ends it, the session worked;
+  // only the failures count.
+  if (options.mode === 'interactive') return ['customer-ended', 'agent-ended', 'session-released', 'message-left', 'after-hours'];
   if (options.target.kind === 'remote') return ['customer-ended', 'agent-ended', 'message-left'];
   return options.target.scenario === 'after-hours' ? ['message-left'] : ['customer-ended'];
 }
