@@ -2,13 +2,14 @@
  * Ready-made auth providers. The browser-safe one asks your back end for the token; the
  * server-side ones hold credentials and must never be bundled into a web page.
  */
+import { waitUnlessAborted } from './abort.js';
 import { AiccError } from './errors.js';
 import { createAiccClient } from './client.js';
 import type { AccessToken, AiccClient, ApplyTokenInput, GatewayHeadersProvider, TokenProvider } from './types.js';
 
 /** A token provider that calls applyToken directly (server side, or against the simulator). */
 export function applyTokenProvider(client: Pick<AiccClient, 'applyToken'>, identity: ApplyTokenInput): TokenProvider {
-  return async ({ signal }) => (await client.applyToken(identity, signal ? { signal } : undefined)).token;
+  return async () => (await client.applyToken(identity)).token;
 }
 
 export interface AkSkGatewayOptions {
@@ -49,15 +50,13 @@ export function akSkGatewayHeaders(options: AkSkGatewayOptions): GatewayHeadersP
   let current: AccessToken | undefined;
   let pending: Promise<AccessToken> | undefined;
 
+  /** One renewal shared by every waiting caller; a caller's abort releases only that caller. */
   function renew(signal?: AbortSignal): Promise<AccessToken> {
     pending ??= client
-      .tokenByAkSk(
-        { appKey: options.appKey, appSecret: options.appSecret, ...(options.expiresInSeconds !== undefined ? { expiresInSeconds: options.expiresInSeconds } : {}) },
-        signal ? { signal } : undefined,
-      )
+      .tokenByAkSk({ appKey: options.appKey, appSecret: options.appSecret, ...(options.expiresInSeconds !== undefined ? { expiresInSeconds: options.expiresInSeconds } : {}) })
       .then((token) => (current = token))
       .finally(() => (pending = undefined));
-    return pending;
+    return waitUnlessAborted(pending, signal, 'tokenByAkSk');
   }
 
   return async ({ forceRefresh, signal }) => {

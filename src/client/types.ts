@@ -19,11 +19,9 @@ export type TokenRequestReason = 'initial' | 'unauthorized';
 /**
  * Supplies the per-user ccmessaging-token. In a browser this calls your back end (which calls
  * applyToken with the tenant's credentials); on a server it may call `client.applyToken` itself.
+ * Concurrent calls share one provider call, so no single caller's AbortSignal is passed in.
  */
-export type TokenProvider = (request: {
-  reason: TokenRequestReason;
-  signal?: AbortSignal;
-}) => string | Promise<string>;
+export type TokenProvider = (request: { reason: TokenRequestReason }) => string | Promise<string>;
 
 /** Headers the API Fabric gateway wants (x-app-key, Authorization). */
 export type GatewayHeaders = Record<string, string>;

@@ -21,7 +21,7 @@ export interface GatewayTokenProviderOptions {
 /** `createAiccClient({ baseUrl: gatewayUrl, token: gatewayTokenProvider(gatewayUrl) })`. */
 export function gatewayTokenProvider(gatewayUrl: string, options: GatewayTokenProviderOptions = {}): TokenProvider {
   const url = `${gatewayUrl.replace(/\/+$/, '')}/token`;
-  return async ({ signal }) => {
+  return async () => {
     const doFetch = options.fetch ?? fetch;
     let response: Response;
     try {
@@ -31,7 +31,6 @@ export function gatewayTokenProvider(gatewayUrl: string, options: GatewayTokenPr
         headers: { 'content-type': 'application/json', ...options.headers },
         body: '{}',
         credentials: options.credentials ?? 'include',
-        ...(signal ? { signal } : {}),
       });
     } catch (error) {
       const aborted = error instanceof Error && error.name === 'AbortError';

@@ -88,6 +88,30 @@ describe('client against the robot-then-agent simulator', () => {
     expect(token.length).toBeGreaterThan(10);
   });
 
+  it('one caller aborting does not cancel the token fetch the others wait for', async () => {
+    const inner = clientFor(sim);
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let calls = 0;
+    const client = createAiccClient({
+      baseUrl: sim.url,
+      gatewayHeaders: akSkGatewayHeaders({ baseUrl: sim.url, ...sim.credentials }),
+      token: async () => {
+        calls += 1;
+        await gate;
+        return (await inner.client.applyToken({ userId: inner.userId, userName: 'n', channelId: sim.channelId, locale: 'en' })).token;
+      },
+    });
+    const controller = new AbortController();
+    const impatient = client.getSatisfactionSurveyMode(undefined, { signal: controller.signal });
+    const patient = client.getSatisfactionSurveyMode();
+    controller.abort();
+    await expect(impatient).rejects.toMatchObject({ kind: 'aborted' });
+    release();
+    expect((await patient).surveyType).toBe('WEB');
+    expect(calls).toBe(1);
+  });
+
   it('authenticate asks the provider once, however many calls wait for it', async () => {
     const rig = clientFor(sim);
     await Promise.all([rig.client.authenticate(), rig.client.authenticate(), rig.client.getSatisfactionSurveyMode()]);
