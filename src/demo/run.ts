@@ -45,12 +45,13 @@ export function expectedEndReasons(options: Pick<DemoOptions, 'mode' | 'target'>
  * JSON to `url`; the answer is `{ "token": "..." }` or the bare token as text.
  */
 export function tokenFromUrl(url: string, identity: ApplyTokenInput, fetchImpl: typeof fetch = fetch): TokenProvider {
-  return async ({ reason, signal }) => {
+  // No AbortSignal: the client shares one provider call among concurrent requests, so one
+  // caller's abort must not cancel the token everybody waits for.
+  return async ({ reason }) => {
     const response = await fetchImpl(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json, text/plain' },
       body: JSON.stringify({ ...identity, reason }),
-      ...(signal ? { signal } : {}),
     });
     if (!response.ok) throw new Error(`token server ${url} answered HTTP ${response.status}`);
     const text = (await response.text()).trim();
