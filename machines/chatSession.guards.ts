@@ -103,7 +103,12 @@ export const guards = {
   hasRobotMessage: ({ context, event }: GuardArgs) =>
     !context.awaitingAgent && pollMessages(event).some((m) => m.controlType === 'CHAT' && m.sourceType === 'ROBOT'),
 
-  wasServed: ({ context }: GuardArgs) => context.servedBy !== null,
+  /**
+   * Someone served the customer and can still be rated. A customer who gave up in the queue after
+   * a transfer has neither: the robot session is gone (feedbacksatisfaction → 30000000019) and no
+   * agent answered, so there is no survey and DISCONNECT goes out at once (leaving the queue).
+   */
+  hasPartyToRate: ({ context }: GuardArgs) => context.servedBy !== null && !context.awaitingAgent,
 
   /** A WEB survey and an agent to rate. */
   isAgentSurvey: ({ context, event }: GuardArgs) =>

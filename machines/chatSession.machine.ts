@@ -558,7 +558,7 @@ export const chatSessionMachine = setup({
           initial: 'checking',
           states: {
             checking: {
-              always: [{ guard: 'wasServed', target: 'fetching-survey' }, { target: '#chatSession.disconnecting' }],
+              always: [{ guard: 'hasPartyToRate', target: 'fetching-survey' }, { target: '#chatSession.disconnecting' }],
             },
             'fetching-survey': {
               invoke: {

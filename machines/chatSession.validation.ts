@@ -3,6 +3,7 @@
  * guards use `=== null`, the matching `reject*` actions store the error. Nothing here throws:
  * JavaScript callers may send anything.
  */
+import { CALLER_PATTERN } from '../src/client/protocol.js';
 import { AiccError, isAiccError, type AiccErrorInfo } from '../src/client/errors.js';
 import type { UplinkMediaType } from '../src/client/protocol.js';
 import type {
@@ -192,9 +193,6 @@ export function validateRobotSurvey(event: unknown): ChatInputError | null {
   }
   return null;
 }
-
-/** A callback number: digits, spaces, dashes, optional leading + (what the client accepts). */
-export const CALLER_PATTERN = /^\+?[0-9][0-9 -]{2,31}$/;
 
 export function validateLeaveMessage(event: unknown): ChatInputError | null {
   const caller = field(event, 'caller');

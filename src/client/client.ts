@@ -7,6 +7,7 @@ import { AiccError, validationError } from './errors.js';
 import { base64DecodedLength, decodeBase64, encodeBase64, isBase64, toBytes } from './base64.js';
 import { parseDownlink, parseHistoryMessage, parseQueueStatus, parseSurveyMode } from './parse.js';
 import {
+  CALLER_PATTERN,
   CHANNEL,
   CONTROL_TYPES,
   DOWNLOAD_FILE_TYPES,
@@ -179,7 +180,7 @@ export function createAiccClient(options: AiccClientOptions): AiccClient {
         leaveMessage: requireText(api, 'message', input.message),
         channel: CHANNEL,
       };
-      if (!/^\+?[0-9][0-9 -]{2,31}$/.test(body.caller.trim())) {
+      if (!CALLER_PATTERN.test(body.caller.trim())) {
         throw validationError(api, 'caller', 'caller must be a phone number (digits, spaces, dashes, optional leading +)');
       }
       const answer = await transport.request<ResultResponse>({ api, body, auth: 'session', ...callSpec(callOptions) });

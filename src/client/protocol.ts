@@ -80,6 +80,13 @@ export const LIMITS = {
   ccmessagingTokenLifetimeMs: 60 * 60 * 1000,
 } as const;
 
+/**
+ * doLeaveMessage `caller`: a callback phone number. The docs give no format [inferred]: digits,
+ * spaces and dashes with an optional leading +, 3 to 32 characters. Client, machine and
+ * simulator all use this one pattern.
+ */
+export const CALLER_PATTERN = /^\+?[0-9][0-9 -]{2,30}$/;
+
 /** File types downloadFileStream accepts (`bpm` is the documented spelling; `bmp` is accepted too). */
 export const DOWNLOAD_FILE_TYPES = [
   'jpg', 'png', 'bpm', 'bmp', 'mp3', 'aac', 'mp4', 'txt', 'csv', 'richtext', 'doc', 'docx', 'pdf', 'zip',

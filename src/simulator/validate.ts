@@ -88,4 +88,4 @@ export const DIGITS = /^\d+$/;
 /** zh, zh_CN, en, en_US, pt_BR ... (newest pages allow the country part). */
 export const LOCALE = /^[a-z]{2}(?:_[A-Z]{2})?$/;
 /** A callback phone number [inferred rule]: digits with an optional + and separators. */
-export const PHONE = /^\+?\d[\d\- ]{2,30}$/;
+export { CALLER_PATTERN as PHONE } from '../client/protocol.js';

@@ -221,6 +221,22 @@ describe('robot-then-agent', () => {
     expect(violationsOf(sim, rig.userId)).toEqual([]);
   });
 
+  it('giving up in the queue after a transfer: no survey, DISCONNECT at once', async () => {
+    const rig = startSession(sim);
+    await rig.until((s) => s.context.servedBy === 'robot' && s.context.lastInterIdx !== null);
+    rig.actor.send({ type: 'agent.request' });
+    await rig.untilState('connected.queuing');
+    rig.actor.send({ type: 'chat.end' });
+    const output = await finished(rig);
+    expect(output.endReason).toBe('customer-ended');
+    // ending.checking passes through in the same step: nobody to rate.
+    expect(rig.states.slice(-3)).toEqual(['connected.queuing', 'disconnecting', 'disconnected']);
+    expect(sim.requestsFor('getSatisfactionSurveyMode', rig.userId)).toHaveLength(0);
+    expect(sim.requestsFor('feedbackSatisfaction', rig.userId)).toHaveLength(0);
+    expect(sim.session(rig.userId)?.state).toBe('ended');
+    expect(violationsOf(sim, rig.userId)).toEqual([]);
+  });
+
   it('the server releases the session: ends as session-released, still offers the survey', async () => {
     const rig = startSession(sim);
     await rig.until((s) => s.context.servedBy === 'robot');

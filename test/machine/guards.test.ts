@@ -132,8 +132,10 @@ describe('guards', () => {
     expect(g('isAgentSurvey', web, freshContext({ servedBy: 'robot' }))).toBe(false);
     expect(g('isRobotSurvey', web, freshContext({ servedBy: 'robot', lastInterIdx: '7' }))).toBe(true);
     expect(g('isRobotSurvey', web, freshContext({ servedBy: 'robot', lastInterIdx: null }))).toBe(false);
-    expect(g('wasServed', { type: 'chat.end' })).toBe(false);
-    expect(g('wasServed', { type: 'chat.end' }, freshContext({ servedBy: 'robot' }))).toBe(true);
+    expect(g('hasPartyToRate', { type: 'chat.end' })).toBe(false);
+    expect(g('hasPartyToRate', { type: 'chat.end' }, freshContext({ servedBy: 'robot' }))).toBe(true);
+    // Transferred, still waiting for an agent: the robot session is gone and no agent came.
+    expect(g('hasPartyToRate', { type: 'chat.end' }, freshContext({ servedBy: 'robot', awaitingAgent: true }))).toBe(false);
   });
 
   it('throttles typing to agents and real text', () => {
