@@ -1,0 +1,86 @@
+/**
+ * Model-based tests of the shipped chat-session statechart (docs/testing.md).
+ *
+ * Paths are generated with xstate/graph from machines/chatSession.machine.ts itself (see
+ * model.ts and paths.ts) and each one is executed against the real system: createChatSession
+ * with the real actors and a real axios client, against a simulator over HTTP (runner.ts).
+ * Coverage is counted from what the real actors did (their inspect stream) and the run fails
+ * below 100% of state nodes and transitions (exclusions, with reasons, in coverage.ts).
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { TestModel } from 'xstate/graph';
+import { EXCLUSIONS, TRANSITIONS, coverageReport, describeTransition } from './coverage.js';
+import { chatSessionModel, stateLabel } from './model.js';
+import { planPaths } from './paths.js';
+import { PathRun, realCoverage } from './runner.js';
+import type { ModelEvent, ModelSnapshot } from './types.js';
+
+const plan = planPaths();
+
+/** The model that executes paths; its options only make failure traces readable. */
+const executor = new TestModel<ModelSnapshot, ModelEvent, unknown>(chatSessionModel, {
+  serializeState: (state) => stateLabel(state),
+  serializeEvent: (event) => (event as ModelEvent).variant,
+});
+
+const runStarted = Date.now();
+const outcome = { passed: 0, failed: 0 };
+
+describe.concurrent(`chatSession model: ${plan.paths.length} generated paths against the simulator`, () => {
+  for (const path of plan.paths) {
+    it(path.name, async () => {
+      const run = await PathRun.create();
+      try {
+        await run.run(path.statePath, executor);
+        outcome.passed += 1;
+      } catch (error) {
+        outcome.failed += 1;
+        throw error;
+      } finally {
+        await run.dispose();
+      }
+    }, 60_000);
+  }
+});
+
+describe('chatSession model coverage', () => {
+  it('exclusions name transitions that exist', () => {
+    const ids = new Set(TRANSITIONS.map((t) => t.id));
+    expect(Object.keys(EXCLUSIONS).filter((id) => !ids.has(id))).toEqual([]);
+  });
+
+  it('the generated paths plan every state node, transition and variant', () => {
+    expect(plan.unreachable, 'targets no generated path reaches').toEqual([]);
+    const planned = TRANSITIONS.filter((t) => !(t.id in EXCLUSIONS) && !plan.planned.transitions.has(t.id)).map((t) => describeTransition(t.id));
+    expect(planned, 'transitions no path plans').toEqual([]);
+  });
+
+  it('the real actors visited 100% of the state nodes and took 100% of the transitions', () => {
+    const report = coverageReport(realCoverage.nodes, realCoverage.transitions, {
+      nodes: plan.planned.nodes,
+      transitions: plan.planned.transitions,
+      paths: plan.paths.length,
+      steps: plan.paths.reduce((n, p) => n + p.variants.length, 0),
+    });
+    expect(report.stateNodes.missing, 'state nodes the real actor never entered').toEqual([]);
+    expect(report.transitions.missing.map(describeTransition), 'transitions the real actor never took').toEqual([]);
+  });
+});
+
+afterAll(() => {
+  const report = coverageReport(
+    realCoverage.nodes,
+    realCoverage.transitions,
+    {
+      nodes: plan.planned.nodes,
+      transitions: plan.planned.transitions,
+      paths: plan.paths.length,
+      steps: plan.paths.reduce((n, p) => n + p.variants.length, 0),
+    },
+    [
+      `model graph: ${plan.vertices} states, ${plan.edges} edges, planned in ${plan.millis} ms; ${plan.planned.variants.size} event variants used`,
+      `paths passed: ${outcome.passed}, failed: ${outcome.failed}; run time ${((Date.now() - runStarted) / 1000).toFixed(1)} s`,
+    ],
+  );
+  console.log(report.table);
+});

@@ -1,0 +1,310 @@
+/**
+ * The test model: the SHIPPED chatSessionMachine, stepped with `machine.transition`, wrapped in a
+ * small logic that also tracks the world around it (what the simulator is doing, which requests
+ * are in flight, which timers are pending). Nothing of the statechart is copied: invokes are not
+ * started (the traversal scope never runs deferred work) and their outcomes are fed as
+ * `xstate.done.actor.<id>` / `xstate.error.actor.<id>` events with realistic payloads; delayed
+ * transitions are fed as their `xstate.after.<delay>.<state>` events. Which requests and timers
+ * are pending is read from the actions the machine itself executes (spawnChild / stopChild,
+ * delayed raise / cancel), so a new invoke or `after` shows up here without any edit.
+ *
+ * The events offered in each model state (see `eventsFor`) follow one rule that keeps the model
+ * and the asynchronous real system in step: what the real system does by itself happens first
+ * (workers reporting ready, answers to requests in flight, greetings the simulator pushes), and
+ * only then does the test act (user events, simulator scripting, firing a timer).
+ */
+import { createEmptyActor, type ActorLogic, type AnyActorScope, type AnyStateNode, type EventObject } from 'xstate';
+import { chatSessionMachine } from '../../machines/chatSession.machine.js';
+import type { ChatSessionEvent, OutgoingEntry } from '../../machines/chatSession.types.js';
+import { transitionId } from './coverage.js';
+import { sessionInput, MODEL_USER, CHANNEL, type StartConfig } from './fixtures.js';
+import type { MachineSnapshot, ModelEvent, ModelSnapshot, Variant, World } from './types.js';
+import { VARIANTS } from './variants.js';
+
+/** Long-lived callback actors: their events are modelled as variants, they have no outcome. */
+export const WORKERS: ReadonlySet<string> = new Set(['pollLoop', 'uploadFile', 'downloadFile', 'watchQueue']);
+
+/** What the workers report synchronously when they start. */
+const READY_ON_START: Readonly<Record<string, string>> = { uploadFile: 'upload.ready', downloadFile: 'download.ready' };
+
+export const variantByName: ReadonlyMap<string, Variant> = new Map(VARIANTS.map((v) => [v.name, v]));
+
+export function variantOf(name: string): Variant {
+  const v = variantByName.get(name);
+  if (!v) throw new Error(`unknown variant "${name}"`);
+  return v;
+}
+
+interface Recording {
+  transitions: string[];
+  nodes: string[];
+  actions: { type: string; params: unknown }[];
+}
+
+/** An actor scope like xstate/graph's mock scope, recording microsteps and executed actions. */
+function recordingScope(rec: Recording): AnyActorScope {
+  const empty = createEmptyActor();
+  const system = Object.create(empty.system) as AnyActorScope['system'] & { _sendInspectionEvent: (ev: unknown) => void };
+  system._sendInspectionEvent = (ev: unknown) => {
+    const e = ev as { type: string; _transitions?: Parameters<typeof transitionId>[0][]; snapshot?: { _nodes?: AnyStateNode[] } };
+    if (e.type !== '@xstate.microstep') return;
+    for (const t of e._transitions ?? []) rec.transitions.push(transitionId(t));
+    for (const n of e.snapshot?._nodes ?? []) rec.nodes.push(n.id);
+  };
+  return {
+    self: empty,
+    logger: () => {},
+    id: '',
+    sessionId: 'model',
+    defer: () => {},
+    system,
+    stopChild: () => {},
+    emit: () => {},
+    actionExecutor: (action: { type: string; params?: unknown }) => rec.actions.push({ type: action.type, params: action.params }),
+  } as unknown as AnyActorScope;
+}
+
+const INITIAL_WORLD: World = {
+  config: null,
+  channel: null,
+  party: 'none',
+  now: 0,
+  timers: {},
+  inflight: [],
+  spontaneous: [],
+  uploads: {},
+  lastBatch: [],
+  seq: 0,
+};
+
+function outgoing(m: MachineSnapshot): OutgoingEntry[] {
+  return m.context.transcript.filter((e): e is OutgoingEntry => e.kind === 'outgoing');
+}
+
+/** Requests in flight: invoked promise actors, uploads and downloads the workers are doing. */
+export function busyWith(s: ModelSnapshot): string[] {
+  if (!s.machine) return [];
+  const uploads = outgoing(s.machine).filter((e) => e.status === 'uploading').map((e) => `upload:${e.localId}`);
+  const downloads = Object.entries(s.machine.context.downloads)
+    .filter(([, d]) => d.status === 'downloading')
+    .map(([key]) => `download:${key}`);
+  return [...s.world.inflight, ...uploads, ...downloads];
+}
+
+/** A short readable label of a model state (used in failure traces). */
+export function stateLabel(s: ModelSnapshot): string {
+  if (!s.machine) return '(not started)';
+  const flat = (value: unknown): string =>
+    typeof value === 'string'
+      ? value
+      : Object.entries(value as Record<string, unknown>)
+          .map(([k, v]) => (typeof v === 'string' ? `${k}.${v}` : `${k}{${flat(v)}}`))
+          .join(',');
+  return flat(s.machine.value);
+}
+
+/**
+ * The traversal vertex: the state value plus everything that decides which transitions can
+ * happen next (guard inputs, pending requests and timers, the simulator's side). Timestamps,
+ * message texts and counters that only grow are left out, so the graph is finite.
+ */
+export function vertexKey(s: ModelSnapshot): string {
+  if (!s.machine) return 'not-started';
+  const m = s.machine;
+  const c = m.context;
+  const w = s.world;
+  if (m.status !== 'active') return JSON.stringify([m.status, m.value]);
+  const key: unknown[] = [
+    m.value,
+    w.spontaneous,
+    [...w.inflight].sort(),
+    Object.entries(w.timers)
+      .map(([type, due]) => `${type.split('.')[2]}+${due - w.now}`)
+      .sort(),
+  ];
+  if (m.matches('auth' as never) || m.matches('history' as never) || m.matches('connecting' as never) || m.matches('connect-retry' as never)) {
+    key.push(w.config, c.connectAttempts);
+  } else if (m.matches({ connected: 'queuing' } as never) || m.matches({ connected: 'chatting' } as never)) {
+    const out = outgoing(m);
+    key.push(
+      w.channel,
+      w.party,
+      Object.values(w.uploads).sort(),
+      w.lastBatch.length > 0,
+      c.servedBy,
+      c.awaitingAgent,
+      c.lastInterIdx !== null,
+      c.connection.pollFailures > 0,
+      c.outbox.slice(0, 3).map((id) => out.find((e) => e.localId === id)?.status),
+      out.some((e) => e.status === 'failed' && e.mediaType === 'TEXT'),
+      c.transcript.some((e) => e.kind === 'incoming' && e.message.controlType === 'CHAT' && 'file' in e.message.content && !c.downloads[e.key]),
+      [...new Set(Object.values(c.downloads).map((d) => d.status))].sort(),
+      c.unreadAgentKeys.length > 0,
+      c.draft !== '',
+    );
+  } else if (m.matches({ connected: 'ending' } as never) || m.matches({ connected: 'survey-agent' } as never) || m.matches({ connected: 'survey-robot' } as never)) {
+    key.push(w.channel, w.party === 'none' ? 'none' : 'some', c.servedBy, c.lastInterIdx !== null, c.survey?.target ?? null);
+  }
+  return JSON.stringify(key);
+}
+
+function applyActions(world: World, actions: Recording['actions']): World {
+  const inflight = new Set(world.inflight);
+  const timers = { ...world.timers };
+  const spontaneous = [...world.spontaneous];
+  for (const { type, params } of actions) {
+    const p = (params ?? {}) as { id?: string; delay?: number; sendId?: string; event?: EventObject };
+    switch (type) {
+      case 'xstate.spawnChild':
+        if (p.id && WORKERS.has(p.id)) {
+          const ready = READY_ON_START[p.id];
+          if (ready) spontaneous.push(ready);
+        } else if (p.id) inflight.add(p.id);
+        break;
+      case 'xstate.stopChild':
+        if (p.id) inflight.delete(p.id);
+        break;
+      case 'xstate.raise':
+        if (typeof p.delay === 'number') timers[p.id ?? p.event?.type ?? '?'] = world.now + p.delay;
+        break;
+      case 'xstate.cancel':
+        if (p.sendId) delete timers[p.sendId];
+        break;
+    }
+  }
+  return { ...world, inflight: [...inflight], timers, spontaneous };
+}
+
+function snapshotOf(machine: MachineSnapshot, world: World, variant: string, rec: Recording): ModelSnapshot {
+  const snapshot: ModelSnapshot = {
+    status: machine.status === 'active' ? 'active' : machine.status,
+    output: undefined,
+    error: undefined,
+    machine,
+    world,
+    variant,
+    taken: rec.transitions,
+    visited: [...new Set(rec.nodes)],
+    toJSON: () => stateLabel(snapshot),
+  };
+  return snapshot;
+}
+
+export function machineEventOf(event: ModelEvent): ChatSessionEvent {
+  const { variant: _variant, ...rest } = event;
+  return rest as unknown as ChatSessionEvent;
+}
+
+/** One model step: the machine takes the machine event, then the world follows. */
+export function modelTransition(prev: ModelSnapshot, event: ModelEvent): ModelSnapshot {
+  const variant = variantOf(event.variant);
+  const rec: Recording = { transitions: [], nodes: [], actions: [] };
+  const scope = recordingScope(rec);
+  let world: World = { ...prev.world };
+  let machine: MachineSnapshot;
+
+  if (event.type === 'session.start') {
+    const config = event.config as StartConfig;
+    machine = chatSessionMachine.getInitialSnapshot(scope, sessionInput(config, MODEL_USER, CHANNEL)) as MachineSnapshot;
+    for (const n of machine._nodes) rec.nodes.push(n.id);
+    world = { ...world, config };
+  } else {
+    if (!prev.machine) throw new Error(`${event.variant} before session.start`);
+    if (variant.kind === 'spontaneous') {
+      if (world.spontaneous[0] !== variant.name) throw new Error(`${variant.name} is not the next spontaneous event`);
+      world = { ...world, spontaneous: world.spontaneous.slice(1) };
+    }
+    const settled = /^xstate\.(done|error)\.actor\.(.+)$/.exec(event.type)?.[2];
+    if (settled) world = { ...world, inflight: world.inflight.filter((id) => id !== settled) };
+    if (event.type.startsWith('xstate.after.')) {
+      const due = world.timers[event.type];
+      if (due === undefined) throw new Error(`${event.type} is not pending`);
+      const timers = { ...world.timers };
+      delete timers[event.type];
+      world = { ...world, now: due, timers };
+    }
+    machine = chatSessionMachine.transition(prev.machine, machineEventOf(event), scope) as MachineSnapshot;
+    for (const n of machine._nodes) rec.nodes.push(n.id);
+  }
+  world = applyActions(world, rec.actions);
+  if (variant.world) world = variant.world(world, machine, event, prev.machine);
+  return snapshotOf(machine, world, variant.name, rec);
+}
+
+function offers(s: ModelSnapshot & { machine: MachineSnapshot }, variants: readonly Variant[], seq: number): ModelEvent[] {
+  const events: ModelEvent[] = [];
+  for (const v of variants) {
+    const payload = v.offer(s);
+    if (!payload) continue;
+    const event = { ...payload, type: v.eventType, variant: v.name } as ModelEvent;
+    // User and simulator actions must do something here (the machine's own guards decide).
+    if ((v.kind === 'user' || v.kind === 'env') && !s.machine.can(machineEventOf(event))) continue;
+    events.push(event);
+  }
+  void seq;
+  return events;
+}
+
+/**
+ * The events to explore in a model state, in this order of precedence:
+ * 1. what a worker reports synchronously when it starts (upload.ready, download.ready);
+ * 2. while a request is in flight: its possible outcomes, plus the user events that must
+ *    overtake it (their variant holds the request back in the real run);
+ * 3. what the simulator pushes by itself next (greetings, queue notices);
+ * 4. otherwise: user events, simulator scripting, and the timer due first.
+ */
+export function eventsFor(s: ModelSnapshot): ModelEvent[] {
+  if (!s.machine) return offers({ ...s, machine: null as unknown as MachineSnapshot }, VARIANTS.filter((v) => v.kind === 'start'), 0);
+  if (s.machine.status !== 'active') return [];
+  const active = s as ModelSnapshot & { machine: MachineSnapshot };
+  const head = s.world.spontaneous[0];
+  const headVariant = head === undefined ? undefined : variantOf(head);
+  if (headVariant?.sync) return requireSome(offers(active, [headVariant], 0), s, headVariant.name);
+
+  const busy = busyWith(s);
+  if (busy.length > 1) throw new Error(`model: more than one request in flight (${busy.join(', ')}) in ${stateLabel(s)}; their order would not be deterministic`);
+  if (busy.length === 1) {
+    const outcomes = offers(active, VARIANTS.filter((v) => v.kind === 'outcome'), 0);
+    requireSome(outcomes, s, `an outcome of ${busy[0]}`);
+    return [...outcomes, ...offers(active, VARIANTS.filter((v) => v.held), 0)];
+  }
+  if (headVariant) return requireSome(offers(active, [headVariant], 0), s, headVariant.name);
+
+  const due = Object.entries(s.world.timers).sort((a, b) => a[1] - b[1]);
+  // One concern at a time in the chat: while a timer runs there, only what belongs to it.
+  const pendingInChat = due.length > 0 && s.machine.matches({ connected: 'chatting' } as never);
+  const first = due[0];
+  const timers = first
+    ? offers(active, VARIANTS.filter((v) => v.kind === 'timer' && v.eventType === first[0]), 0)
+    : [];
+  if (first && timers.length === 0) throw new Error(`model: no timer variant for ${first[0]} (add one to test/model/variants.ts)`);
+  const actions = VARIANTS.filter((v) => ((v.kind === 'user' && !v.held) || v.kind === 'env') && (!pendingInChat || v.whileTimerRuns));
+  return [...offers(active, actions, 0), ...timers];
+}
+
+function requireSome(events: ModelEvent[], s: ModelSnapshot, what: string): ModelEvent[] {
+  if (events.length === 0) {
+    throw new Error(`model: no variant offers ${what} in state ${stateLabel(s)} (add one to test/model/variants.ts)`);
+  }
+  return events;
+}
+
+export const INITIAL_SNAPSHOT: ModelSnapshot = {
+  status: 'active',
+  output: undefined,
+  error: undefined,
+  machine: null,
+  world: INITIAL_WORLD,
+  variant: 'xstate.init',
+  taken: [],
+  visited: [],
+  toJSON: () => '(not started)',
+};
+
+/** The model as actor logic, for xstate/graph (TestModel, getShortestPaths, getAdjacencyMap). */
+export const chatSessionModel = {
+  config: chatSessionMachine.config,
+  transition: (snapshot: ModelSnapshot, event: ModelEvent) => modelTransition(snapshot, event),
+  getInitialSnapshot: () => INITIAL_SNAPSHOT,
+  getPersistedSnapshot: (snapshot: ModelSnapshot) => snapshot,
+} as unknown as ActorLogic<ModelSnapshot, ModelEvent>;

@@ -1,0 +1,422 @@
+/**
+ * Executes a model path against the real system: `createChatSession` with the real actors and a
+ * real axios client (AK/SK gateway headers + applyToken, as a server would wire it), talking HTTP
+ * to a simulator of its own. Each step is caused for real (a user event, simulator scripting, a
+ * timer on the SimulatedClock, or nothing for what the system does by itself) and then matched
+ * against what the real actor did, read from its `inspect` stream:
+ *
+ * - the next real macrostep with the step's event type must have taken exactly the machine
+ *   transitions the model took, and end in the same state value;
+ * - macrosteps in between are only allowed if they are harmless background (a queue position
+ *   update, a message merged where nothing changes state);
+ * - the context fields the model predicts (who serves, end reason, outbox statuses, error, ...)
+ *   must be equal, and the step's own checks (variant.check) and the state's promises (what the
+ *   simulator reports about the session) must hold.
+ *
+ * Steps are grouped: an action (start, user, env, timer) and the outcomes and spontaneous
+ * events that follow it without further action. Before the action, the simulator is armed for
+ * every step of the group (faults, scenario changes), plus `armAhead` of the next group's first
+ * step (holding back a request so that a user event can overtake it).
+ */
+import { expect } from 'vitest';
+import { SimulatedClock, type InspectionEvent } from 'xstate';
+import type { StatePath, TestModel } from 'xstate/graph';
+import { akSkGatewayHeaders, applyTokenProvider, createAiccClient } from '../../src/client/index.js';
+import type { TokenRequestReason } from '../../src/client/types.js';
+import type { ApiName } from '../../src/client/protocol.js';
+import { startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { createChatSession, type ChatSessionActor } from '../../src/session/createChatSession.js';
+import type { ChatSessionContext, ChatSessionEmitted, ChatSessionEvent, ChatSessionInput, OutgoingEntry } from '../../machines/chatSession.types.js';
+import { describeTransition, transitionId } from './coverage.js';
+import { HOLD_MS, POLL_HOLD_MS, SIM_TIMING, SIM_UPLOAD_MAX_BYTES, STEP_TIMEOUT_MS } from './fixtures.js';
+import { variantOf } from './model.js';
+import type { MachineSnapshot, ModelEvent, ModelSnapshot, RunApi, StepInfo } from './types.js';
+
+/** What the real actor did for one event: the transitions of all its microsteps, the result. */
+interface RealStep {
+  event: { type: string } & Record<string, unknown>;
+  transitions: string[];
+  snapshot: MachineSnapshot;
+  value: string;
+}
+
+/** Background the real system may do between two steps: it changes no state. */
+const BACKGROUND: ReadonlySet<string> = new Set([
+  'chatSession.connected.queuing|queue.updated|0',
+  'chatSession.connected.queuing|poll.messages|5',
+  'chatSession.connected.chatting|poll.messages|2',
+  'chatSession.connected|poll.messages|0',
+]);
+
+const ACTION_KINDS = new Set(['start', 'user', 'env', 'timer']);
+
+let userCounter = 0;
+
+/** Coverage of the real actors, over all paths of the run. */
+export const realCoverage = { nodes: new Set<string>(), transitions: new Set<string>() };
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+function outgoing(m: MachineSnapshot): OutgoingEntry[] {
+  return m.context.transcript.filter((e): e is OutgoingEntry => e.kind === 'outgoing');
+}
+
+function errorSignature(error: ChatSessionContext['error']): string | null {
+  if (!error) return null;
+  if (error.name === 'ChatInputError') return `input:${error.code}`;
+  return `aicc:${error.kind}${error.resultCode ? `:${error.resultCode}` : ''}`;
+}
+
+/** The context the model predicts exactly (message texts, keys and timestamps differ by design). */
+export function promises(m: MachineSnapshot): Record<string, unknown> {
+  const c = m.context;
+  const out = outgoing(m);
+  return {
+    servedBy: c.servedBy,
+    agentNickname: c.agentNickname,
+    awaitingAgent: c.awaitingAgent,
+    interIdxKnown: c.lastInterIdx !== null,
+    connectAttempts: c.connectAttempts,
+    endReason: c.endReason,
+    error: errorSignature(c.error),
+    history: c.transcript.filter((e) => e.kind === 'history').length,
+    outgoing: out.map((e) => `${e.mediaType}:${e.status}`),
+    outbox: c.outbox.map((id) => out.find((e) => e.localId === id)?.status ?? '?'),
+    downloads: Object.values(c.downloads)
+      .map((d) => d.status)
+      .sort(),
+    unread: c.unreadAgentKeys.length > 0,
+    draft: c.draft,
+    suggestions: c.suggestions.length > 0,
+    survey: c.survey ? { target: c.survey.target, levels: c.survey.levels.map((l) => l.key) } : null,
+    surveyAnswer: c.surveyAnswer,
+    surveySubmitted: c.surveySubmitted,
+    leaveMessage: c.leaveMessage,
+  };
+}
+
+export class PathRun implements RunApi {
+  readonly clock = new SimulatedClock();
+  readonly tokenRequests: TokenRequestReason[] = [];
+  readonly rotatedTokens: string[] = [];
+  readonly downloaded: ChatSessionEmitted[] = [];
+  readonly userId = `mbt-${process.pid % 1000}-${++userCounter}`;
+  private session: ChatSessionActor | undefined;
+  private readonly log: RealStep[] = [];
+  private microsteps: string[] = [];
+  private cursor = 0;
+  private current: RealStep | undefined;
+  private readonly listeners = new Set<() => void>();
+  private steps: StepInfo[] = [];
+
+  private constructor(readonly sim: Simulator) {}
+
+  static async create(): Promise<PathRun> {
+    const sim = await startSimulator({ timing: SIM_TIMING, uploadMaxBytes: SIM_UPLOAD_MAX_BYTES, scenario: { agent: { reply: () => null } } });
+    return new PathRun(sim);
+  }
+
+  // --- RunApi
+
+  actor(): ChatSessionActor {
+    if (!this.session) throw new Error('the session has not been started');
+    return this.session;
+  }
+
+  start(input: ChatSessionInput): void {
+    const gatewayHeaders = akSkGatewayHeaders({ baseUrl: this.sim.url, ...this.sim.credentials });
+    const tokenClient = createAiccClient({ baseUrl: this.sim.url, gatewayHeaders });
+    const provider = applyTokenProvider(tokenClient, {
+      userId: input.identity.userId,
+      userName: input.identity.userName,
+      channelId: input.identity.channelId,
+      locale: input.identity.locale,
+    });
+    const client = createAiccClient({
+      baseUrl: this.sim.url,
+      gatewayHeaders,
+      token: async (request) => {
+        this.tokenRequests.push(request.reason);
+        return provider(request);
+      },
+      onTokenRotated: (token) => this.rotatedTokens.push(token),
+      longPollWindowMs: SIM_TIMING.longPollWindowMs ?? 100,
+      timeoutMs: HOLD_MS + 4_000,
+    });
+    this.session = createChatSession({ client, ...input, clock: this.clock, inspect: (event) => this.inspect(event) });
+    this.session.on('file.downloaded', (event) => this.downloaded.push(event));
+    this.session.start();
+  }
+
+  send(event: ChatSessionEvent): void {
+    this.actor().send(event);
+  }
+
+  matched(): MachineSnapshot {
+    if (!this.current) throw new Error('no step matched yet');
+    return this.current.snapshot;
+  }
+
+  matchedEvent(): { type: string } & Record<string, unknown> {
+    if (!this.current) throw new Error('no step matched yet');
+    return this.current.event;
+  }
+
+  context(): ChatSessionContext {
+    return this.actor().getSnapshot().context;
+  }
+
+  realEvents(): ({ type: string } & Record<string, unknown>)[] {
+    return this.log.map((step) => step.event);
+  }
+
+  private readonly holds = new Map<ApiName, number>();
+
+  hold(api: ApiName, delayMs: number): void {
+    this.holds.set(api, this.sim.requestsFor(api).length);
+    this.sim.faults.next(api, { delayMs });
+  }
+
+  async whenHeld(api: ApiName): Promise<void> {
+    const since = this.holds.get(api);
+    if (since === undefined) throw new Error(`nothing was held for ${api}`);
+    await this.eventually(() => this.sim.requestsFor(api).slice(since).some((r) => r.fault === 'delay'), `the held ${api} request in flight`);
+  }
+
+  async holdPoll(): Promise<void> {
+    const before = this.sim.requestsFor('poll').length;
+    this.sim.faults.next('poll', { delayMs: POLL_HOLD_MS });
+    await this.eventually(() => this.sim.requestsFor('poll').slice(before).some((r) => r.fault === 'delay'), 'a held poll in flight');
+  }
+
+  async holdQueueWatcher(waitInFlight: boolean): Promise<void> {
+    const before = this.sim.requestsFor('queryQueueInfo').length;
+    this.sim.faults.next('queryQueueInfo', { delayMs: HOLD_MS });
+    if (waitInFlight) {
+      await this.eventually(
+        () => this.sim.requestsFor('queryQueueInfo').slice(before).some((r) => r.fault === 'delay'),
+        'a held queue query in flight',
+      );
+    }
+  }
+
+  async eventually(check: () => void | boolean, what: string, timeoutMs = STEP_TIMEOUT_MS): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let lastError: unknown;
+    for (;;) {
+      try {
+        if (check() !== false) return;
+        lastError = undefined;
+      } catch (error) {
+        lastError = error;
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}${lastError ? ` (${String(lastError)})` : ''}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
+  // --- inspection: the real actor's macrosteps and coverage
+
+  private inspect(event: InspectionEvent): void {
+    if (event.actorRef.sessionId !== event.rootId) return;
+    if (event.type === '@xstate.microstep') {
+      for (const t of event._transitions) {
+        const id = transitionId(t);
+        this.microsteps.push(id);
+        realCoverage.transitions.add(id);
+      }
+      for (const n of (event.snapshot as MachineSnapshot)._nodes) realCoverage.nodes.add(n.id);
+    } else if (event.type === '@xstate.snapshot') {
+      const snapshot = event.snapshot as MachineSnapshot;
+      for (const n of snapshot._nodes) realCoverage.nodes.add(n.id);
+      this.log.push({ event: event.event as RealStep['event'], transitions: this.microsteps, snapshot, value: JSON.stringify(snapshot.value) });
+      this.microsteps = [];
+      for (const listener of this.listeners) listener();
+    }
+  }
+
+  private describeReal(step: RealStep): string {
+    const transitions = step.transitions.length ? step.transitions.map(describeTransition).join('; ') : 'no transition';
+    return `${step.event.type}: ${transitions} ⇒ ${step.value}`;
+  }
+
+  private recent(): string {
+    return this.log
+      .slice(Math.max(0, this.cursor - 3))
+      .map((s, i) => `    ${i + Math.max(0, this.cursor - 3) < this.cursor ? '✓' : '·'} ${this.describeReal(s)}`)
+      .join('\n');
+  }
+
+  /** Waits for the real macrostep that corresponds to the step. */
+  private async match(info: StepInfo): Promise<void> {
+    const expected = info.after;
+    if (!expected.machine) throw new Error('model step without machine');
+    const type = info.event.type === 'session.start' ? 'xstate.init' : info.event.type;
+    const value = JSON.stringify(expected.machine.value);
+    const previous = info.before.machine ? JSON.stringify(info.before.machine.value) : null;
+    const deadline = Date.now() + STEP_TIMEOUT_MS;
+    for (;;) {
+      while (this.cursor < this.log.length) {
+        const real = this.log[this.cursor]!;
+        this.cursor += 1;
+        if (real.event.type === type && sameList(real.transitions, expected.taken) && real.value === value) {
+          this.current = real;
+          return;
+        }
+        const background = real.value === previous && real.transitions.every((t) => BACKGROUND.has(t));
+        if (background) continue;
+        throw new Error(
+          [
+            `step ${info.index} "${info.event.variant}": the real actor did something else.`,
+            `  expected ${type}: ${expected.taken.map(describeTransition).join('; ') || 'no transition'} ⇒ ${value}`,
+            `  real     ${this.describeReal(real)}`,
+            `  recent real steps:`,
+            this.recent(),
+          ].join('\n'),
+        );
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new Error(
+          [
+            `step ${info.index} "${info.event.variant}": timed out after ${STEP_TIMEOUT_MS} ms waiting for the real actor.`,
+            `  expected ${type}: ${expected.taken.map(describeTransition).join('; ') || 'no transition'} ⇒ ${value}`,
+            `  real actor is in ${this.session ? JSON.stringify(this.session.getSnapshot().value) : '(not started)'}; recent real steps:`,
+            this.recent() || '    (none)',
+          ].join('\n'),
+        );
+      }
+      await new Promise<void>((resolve) => {
+        const finish = () => {
+          clearTimeout(timer);
+          this.listeners.delete(finish);
+          resolve();
+        };
+        const timer = setTimeout(finish, Math.min(left, 50));
+        this.listeners.add(finish);
+      });
+    }
+  }
+
+  // --- one path
+
+  private groupOf(index: number): number[] {
+    const members = [index];
+    for (let j = index + 1; j < this.steps.length && !ACTION_KINDS.has(variantOf(this.steps[j]!.event.variant).kind); j += 1) members.push(j);
+    return members;
+  }
+
+  private async executeStep(index: number): Promise<void> {
+    const info = this.steps[index]!;
+    const variant = variantOf(info.event.variant);
+    if (ACTION_KINDS.has(variant.kind)) {
+      await variant.ready?.(this, info);
+      // Faults armed for earlier groups are spent by now; drop any that were not.
+      this.sim.faults.clear();
+      const group = this.groupOf(index);
+      for (const j of group) {
+        const member = this.steps[j]!;
+        await variantOf(member.event.variant).arm?.(this, member);
+      }
+      const next = this.steps[group[group.length - 1]! + 1];
+      if (next) await variantOf(next.event.variant).armAhead?.(this, next);
+      await variant.act?.(this, info);
+    }
+    await this.match(info);
+  }
+
+  private async checkStep(index: number): Promise<void> {
+    const info = this.steps[index]!;
+    const model = info.after.machine;
+    if (!model) return;
+    expect(promises(this.matched()), `context after step ${index} "${info.event.variant}"`).toEqual(promises(model));
+    await variantOf(info.event.variant).check?.(this, info);
+    const last = index === this.steps.length - 1 || ACTION_KINDS.has(variantOf(this.steps[index + 1]!.event.variant).kind);
+    if (last) await this.statePromises(info.after);
+  }
+
+  /** What each state promises about the outside world, checked when the system is at rest. */
+  private async statePromises(after: ModelSnapshot): Promise<void> {
+    const m = after.machine!;
+    const view = this.sim.session(this.userId);
+    if (m.matches({ connected: 'queuing' } as never) && after.world.party === 'queued') {
+      expect(view?.state, 'the simulator has the customer queued').toBe('queued');
+      await this.eventually(() => {
+        const queue = this.context().queue;
+        return queue?.status === 'queuing' && queue.position === this.sim.session(this.userId)?.queuePosition;
+      }, 'context.queue shows the position the simulator reports');
+    }
+    if (m.matches({ connected: 'chatting' } as never)) {
+      expect(view?.state, 'the simulator has the customer with the same party').toBe(after.world.party);
+      expect(this.matched().context.servedBy).toBe(after.world.party);
+    }
+    if (m.matches({ connected: { 'survey-robot': 'form' } } as never)) {
+      expect(this.matched().context.lastInterIdx, 'survey-robot knows the last interIdx').toBe(view?.interIdx);
+      expect(view?.state, 'the robot session is still there to be rated').not.toBe('idle');
+    }
+    if (m.matches({ connected: { 'survey-agent': 'form' } } as never)) {
+      expect(view?.callId, 'there is an agent call to rate').toBeTruthy();
+      expect(this.matched().context.survey?.levels.map((l) => l.key)).toEqual(this.sim.scenario.surveyLevels.map((l) => l.key));
+    }
+    if (m.matches('leave-message' as never)) {
+      expect(['robot', 'queued', 'agent'], 'no session is left open when offering leave-message').not.toContain(view?.state);
+    }
+    if (m.status === 'done') {
+      const snapshot = this.actor().getSnapshot();
+      expect(snapshot.status).toBe('done');
+      expect(snapshot.output?.endReason, 'the session ends with the predicted reason').toBe(m.context.endReason ?? 'customer-ended');
+    }
+  }
+
+  /** Invariants at the end of every path. */
+  private finalChecks(): void {
+    const context = this.actor().getSnapshot().context;
+    const keys = context.transcript.map((e) => e.key);
+    expect(keys.filter((k, i) => keys.indexOf(k) !== i), 'every message is in the transcript once').toEqual([]);
+    const downlinks = (this.sim.session(this.userId)?.transcript ?? []).filter((t) => t.direction === 'downlink' && t.controlType !== 'READ').map((t) => t.messageCode);
+    const incoming = context.transcript.filter((e) => e.kind === 'incoming').map((e) => e.key);
+    let at = 0;
+    for (const key of incoming) {
+      const found = downlinks.indexOf(key, at);
+      expect(found, `incoming message ${key} is one the simulator sent, in the order it sent them`).toBeGreaterThanOrEqual(0);
+      at = found + 1;
+    }
+    expect(this.sim.violations, 'the simulator saw no protocol violation').toEqual([]);
+  }
+
+  /** Runs the path through TestModel.testPath: its failure message ends with the path trace. */
+  async run(path: StatePath<ModelSnapshot, ModelEvent>, model: TestModel<ModelSnapshot, ModelEvent, unknown>): Promise<void> {
+    this.steps = path.steps.map((step, index) => ({
+      index,
+      event: step.event,
+      before: index === 0 ? step.state : path.steps[index - 1]!.state,
+      after: step.state,
+    }));
+    const indexOf = new Map<unknown, number>(path.steps.map((step, index) => [step, index]));
+    let currentIndex = 0;
+    const exec = async (step: unknown) => {
+      currentIndex = indexOf.get(step) ?? -1;
+      await this.executeStep(currentIndex);
+    };
+    const types = new Set(path.steps.slice(1).map((s) => s.event.type));
+    await model.testPath(path, {
+      events: Object.fromEntries([...types].map((t) => [t, exec])),
+      states: {
+        '*': async () => {
+          if (currentIndex > 0) await this.checkStep(currentIndex);
+        },
+      },
+    });
+    if (this.session) this.finalChecks();
+  }
+
+  async dispose(): Promise<void> {
+    this.session?.stop();
+    await this.sim.close();
+  }
+}
+

@@ -1,0 +1,775 @@
+/**
+ * The event variants of the model, one entry per way an event can happen, each with
+ *   - its model side: when it applies (`offer`, returning the event payload the machine gets in
+ *     the traversal) and how the world changes (`world`), and
+ *   - its real side: how the simulator is prepared (`arm`, `armAhead`), what the test does to
+ *     make the event really happen (`act`), and what it checks afterwards (`check`).
+ *
+ * Kinds: `start` (create and start the session), `user` (actor.send), `env` (script the
+ * simulator), `timer` (advance the SimulatedClock to a delayed transition), `outcome` (the
+ * answer to a request in flight: nothing to do but arm it) and `spontaneous` (what the real
+ * system does by itself next: workers reporting ready, the simulator's greetings and notices).
+ *
+ * User and env variants are only offered where the shipped machine has an enabled transition
+ * for them (`snapshot.can(event)`, i.e. the machine's own guards decide), so a payload variant
+ * (valid / invalid) is all it takes to reach a guarded branch.
+ */
+import { expect } from 'vitest';
+import type { DownlinkMessage, ReadDownlink } from '../../src/client/types.js';
+import { ResultDesc } from '../../src/client/protocol.js';
+import type { ApiName } from '../../src/client/protocol.js';
+import type { ChatSessionEvent, OutgoingEntry } from '../../machines/chatSession.types.js';
+import {
+  AFTER_HOURS,
+  HOLD_MS,
+  LARGE_FILE,
+  NO_AGENTS,
+  NO_CCUCS,
+  NO_ROBOT,
+  SMALL_FILE,
+  SURVEY_WEB,
+  TEXT,
+  UPLOAD_TOO_LARGE,
+  agentImage,
+  businessError,
+  disconnectMessage,
+  historyMessages,
+  httpError,
+  networkError,
+  robotText,
+  sessionInput,
+  text,
+  type StartConfig,
+} from './fixtures.js';
+import type { MachineSnapshot, ModelEvent, ModelSnapshot, RunApi, StepInfo, Variant, World } from './types.js';
+
+type Active = ModelSnapshot & { machine: MachineSnapshot };
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+function inState(s: Active, ...values: unknown[]): boolean {
+  return values.some((v) => s.machine.matches(v as Parameters<MachineSnapshot['matches']>[0]));
+}
+
+const CHATTING = { connected: 'chatting' };
+const QUEUING = { connected: 'queuing' };
+const STABLE_CONNECTED = [QUEUING, CHATTING, { connected: { 'survey-agent': 'form' } }, { connected: { 'survey-robot': 'form' } }];
+
+function outgoingOf(m: MachineSnapshot): OutgoingEntry[] {
+  return m.context.transcript.filter((e): e is OutgoingEntry => e.kind === 'outgoing');
+}
+
+function setParty(party: World['party']) {
+  return (w: World): World => ({ ...w, party });
+}
+
+function then(...names: string[]) {
+  return (w: World): World => ({ ...w, spontaneous: [...w.spontaneous, ...names] });
+}
+
+/** Changes the simulator's live channel configuration. */
+function scenario(run: RunApi, patch: Partial<RunApi['sim']['scenario']>): void {
+  Object.assign(run.sim.scenario, patch);
+}
+
+function fault(run: RunApi, api: ApiName, f: Parameters<RunApi['sim']['faults']['next']>[1], times = 1): void {
+  run.sim.faults.next(api, f, times);
+}
+
+/** The real event for a model event: the same payload, keys translated where they differ. */
+function strip(event: ModelEvent): ChatSessionEvent {
+  const { variant: _variant, ...rest } = event;
+  return rest as unknown as ChatSessionEvent;
+}
+
+function user(name: string, eventType: string, offer: Variant['offer'], extra: Partial<Variant> = {}): Variant {
+  return { name, kind: 'user', eventType, offer, act: (run, step) => run.send(strip(step.event)), ...extra };
+}
+
+function outcome(name: string, invokeId: string, ok: boolean, payload: (s: Active) => Record<string, unknown>, extra: Partial<Variant> = {}): Variant {
+  return {
+    name,
+    kind: 'outcome',
+    eventType: `xstate.${ok ? 'done' : 'error'}.actor.${invokeId}`,
+    settles: invokeId,
+    offer: (s) => (s.world.inflight.includes(invokeId) ? payload(s) : undefined),
+    ...extra,
+  };
+}
+
+function timer(delay: string, stateId: string): Variant {
+  return {
+    name: `after ${delay}`,
+    kind: 'timer',
+    eventType: `xstate.after.${delay}.${stateId}`,
+    offer: (s) => (s.world.timers[`xstate.after.${delay}.${stateId}`] !== undefined ? {} : undefined),
+    act: async (run, step) => {
+      // Exactly the delay the machine computed: one millisecond early nothing may happen.
+      const delta = step.after.world.now - run.clock.now();
+      const before = JSON.stringify(run.actor().getSnapshot().value);
+      run.clock.increment(delta - 1);
+      expect(JSON.stringify(run.actor().getSnapshot().value), `${delay} fired before its due time`).toBe(before);
+      run.clock.increment(1);
+    },
+  };
+}
+
+/** A poll batch. Keys are unique per path (the world's counter); the world remembers the batch. */
+function poll(
+  name: string,
+  kind: 'env' | 'spontaneous',
+  messages: (s: Active, key: (i: number) => string) => DownlinkMessage[] | undefined,
+  extra: Partial<Variant> = {},
+): Variant {
+  const { world: more, ...rest } = extra;
+  return {
+    name,
+    kind,
+    eventType: 'poll.messages',
+    offer: (s) => {
+      const batch = messages(s, (i) => `${name.replace(/^poll\.messages:/, '')}-${s.world.seq}-${i}`);
+      return batch ? { messages: batch } : undefined;
+    },
+    world: (w, next, event, prev) => {
+      const updated = { ...w, seq: w.seq + 1, lastBatch: (event.messages as DownlinkMessage[]).map((m) => m.key) };
+      return more ? more(updated, next, event, prev) : updated;
+    },
+    ...rest,
+  };
+}
+
+function sessionOf(run: RunApi) {
+  const view = run.sim.session(run.userId);
+  if (!view) throw new Error(`the simulator has no session for ${run.userId}`);
+  return view;
+}
+
+/** Waits until the real actor has processed a poll.messages event satisfying `match`. */
+async function processedPoll(run: RunApi, match: (messages: DownlinkMessage[]) => boolean, what: string): Promise<void> {
+  await run.eventually(() => {
+    return run.realEvents().some((e) => e.type === 'poll.messages' && Array.isArray(e.messages) && match(e.messages as DownlinkMessage[]));
+  }, what);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The catalog
+
+const START: Variant[] = (['send', 'history', 'sendAsync'] as StartConfig[]).map(
+  (config): Variant => ({
+    name: `start(${config})`,
+    kind: 'start',
+    eventType: 'session.start',
+    offer: () => ({ config }),
+    arm:
+      config === 'history'
+        ? (run) =>
+            run.sim.seedHistory(
+              run.userId,
+              TEXT.history.map((content, i) => ({ content, sourceType: i === 0 ? 'USER' : 'AGENT' })),
+            )
+        : undefined,
+    act: (run) => run.start(sessionInput(config, run.userId, run.sim.channelId)),
+  }),
+);
+
+const HOLD_API: Record<string, (s: ModelSnapshot) => ApiName> = {
+  auth: () => 'applyToken',
+  history: () => 'queryHistoryChatMessage',
+  connecting: (s) => (s.world.config === 'sendAsync' ? 'sendAsync' : 'send'),
+  'fetching-survey': () => 'getSatisfactionSurveyMode',
+};
+
+function heldApi(s: ModelSnapshot): ApiName {
+  const m = s.machine;
+  if (!m) throw new Error('no machine');
+  for (const [state, api] of Object.entries(HOLD_API)) {
+    if (m.matches(state as never) || m.matches({ connected: { ending: state } } as never)) return api(s);
+  }
+  throw new Error(`chat.end (held) from ${JSON.stringify(m.value)}: nothing to hold`);
+}
+
+const LIFECYCLE: Variant[] = [
+  outcome('authenticate.done', 'authenticate', true, () => ({ output: undefined })),
+  outcome('authenticate.error', 'authenticate', false, () => ({ error: httpError('applyToken') }), {
+    arm: (run) => fault(run, 'applyToken', { status: 500 }),
+  }),
+  user(
+    'chat.end (request held)',
+    'chat.end',
+    (s) => (inState(s, 'auth', 'history', 'connecting', { connected: { ending: 'fetching-survey' } }) ? {} : undefined),
+    {
+      held: true,
+      armAhead: (run, step) => run.hold(heldApi(step.before), HOLD_MS),
+      // The request must really be held at the server before the customer ends the chat.
+      ready: (run, step) => run.whenHeld(heldApi(step.before)),
+    },
+  ),
+  user('chat.end', 'chat.end', () => ({})),
+  outcome('loadHistory.done', 'loadHistory', true, () => ({ output: historyMessages() }), {
+    check: (run) => {
+      const history = run.matched().context.transcript.filter((e) => e.kind === 'history');
+      expect(history.map((e) => (e.kind === 'history' ? e.message.content : null))).toEqual([...TEXT.history]);
+    },
+  }),
+  outcome('loadHistory.error', 'loadHistory', false, () => ({ error: httpError('queryHistoryChatMessage') }), {
+    arm: (run) => fault(run, 'queryHistoryChatMessage', { status: 500 }),
+  }),
+
+  // CONNECT: what it lands on is the simulator's channel configuration, set right before.
+  outcome(
+    'connect.done (robot)',
+    'connect',
+    true,
+    () => ({ output: { resultCode: '0', resultDesc: ResultDesc.connectRobot } }),
+    {
+      offer: (s) => (s.world.inflight.includes('connect') && s.world.config !== 'sendAsync' ? { output: { resultCode: '0', resultDesc: ResultDesc.connectRobot } } : undefined),
+      arm: (run) => scenario(run, { connectTo: 'robot', workingHours: true, connectFailure: null }),
+      world: (w) => then('poll.messages:robot-greeting')({ ...w, channel: 'robot', party: 'robot' }),
+    },
+  ),
+  outcome('connect.done (agent queue)', 'connect', true, () => ({}), {
+    offer: (s) => (s.world.inflight.includes('connect') && s.world.config !== 'sendAsync' ? { output: { resultCode: '0', resultDesc: ResultDesc.connectAgent } } : undefined),
+    arm: (run) => scenario(run, { connectTo: 'agent', workingHours: true, connectFailure: null, initialQueuePosition: 1 }),
+    world: (w) => then('poll.messages:queue-notice')({ ...w, channel: 'agent', party: 'queued' }),
+  }),
+  outcome('connect.done (sendAsync accepted)', 'connect', true, () => ({}), {
+    offer: (s) => (s.world.inflight.includes('connect') && s.world.config === 'sendAsync' ? { output: { resultCode: '0', resultDesc: ResultDesc.sendAsyncAccepted } } : undefined),
+    // The robot greeting must reach the poll before the queue watcher finds "no CCUCS session".
+    arm: (run) => {
+      scenario(run, { connectTo: 'robot', workingHours: true, connectFailure: null });
+      return run.holdQueueWatcher(false);
+    },
+    world: (w) => then('poll.messages:robot-greeting')({ ...w, channel: 'robot', party: 'robot' }),
+  }),
+  outcome('connect.error (after hours)', 'connect', false, () => ({ error: AFTER_HOURS }), {
+    offer: (s) => (s.world.inflight.includes('connect') && s.world.config !== 'sendAsync' ? { error: AFTER_HOURS } : undefined),
+    arm: (run) => scenario(run, { connectTo: 'agent', workingHours: false, connectFailure: null }),
+  }),
+  outcome('connect.error (refused 13)', 'connect', false, () => ({ error: NO_CCUCS }), {
+    offer: (s) => (s.world.inflight.includes('connect') && s.world.config !== 'sendAsync' ? { error: NO_CCUCS } : undefined),
+    arm: (run) => scenario(run, { connectFailure: 'no-ccucs' }),
+  }),
+  outcome('connect.error (HTTP 500)', 'connect', false, (s) => ({ error: httpError(s.world.config === 'sendAsync' ? 'sendAsync' : 'send') }), {
+    arm: (run, step) => fault(run, step.before.world.config === 'sendAsync' ? 'sendAsync' : 'send', { status: 500 }),
+  }),
+  outcome('connect.error (connection reset)', 'connect', false, () => ({ error: networkError('send') }), {
+    offer: (s) => (s.world.inflight.includes('connect') && s.world.config !== 'sendAsync' ? { error: networkError('send') } : undefined),
+    arm: (run) => fault(run, 'send', { reset: true }),
+  }),
+  user('retry', 'retry', () => ({})),
+  user('session.resumed', 'session.resumed', () => ({}), { whileTimerRuns: true }),
+  timer('connectRetryDelay', 'chatSession.connect-retry'),
+
+  user('leaveMessage.submit (valid)', 'leaveMessage.submit', () => ({ caller: TEXT.caller, message: TEXT.leaveMessage })),
+  user('leaveMessage.submit (no caller)', 'leaveMessage.submit', () => ({ caller: '', message: '' })),
+  user('leaveMessage.skip', 'leaveMessage.skip', () => ({})),
+  outcome('leaveMessage.done', 'leaveMessage', true, () => ({ output: { resultCode: '0', resultDesc: ResultDesc.leaveMessageSaved } }), {
+    check: async (run) =>
+      run.eventually(() => sessionOf(run).leaveMessages.some((m) => m.message === TEXT.leaveMessage && m.caller === TEXT.caller), 'the simulator stored the leave-message'),
+  }),
+  outcome('leaveMessage.error', 'leaveMessage', false, () => ({ error: httpError('doLeaveMessage') }), {
+    arm: (run) => fault(run, 'doLeaveMessage', { status: 500 }),
+  }),
+
+  outcome('disconnect.done', 'disconnect', true, () => ({ output: undefined }), {
+    world: (w) => ({ ...w, party: w.party === 'none' ? 'none' : 'ended' }),
+    check: (run, step) => {
+      const view = run.sim.session(run.userId);
+      if (step.before.world.party !== 'none') expect(view?.state, 'the simulator ended the session').toBe('ended');
+    },
+  }),
+  outcome('disconnect.error', 'disconnect', false, () => ({ error: httpError('send') }), {
+    arm: (run) => fault(run, 'send', { status: 500 }),
+  }),
+];
+
+// ---------------------------------------------------------------------------------------------
+// Connected: the queue, the poll loop and what the simulator pushes
+
+const QUEUE_INFO = { status: 'queuing', position: 1, totalWaitTime: 0, currentDeviceWaitTime: 0, configMaxWaitTime: 60, longestWaitTime: 0, estimateWaitTime: 0 };
+
+const SYSTEM_CONNECTED = 'The call is connected to an agent.';
+
+const CONNECTED: Variant[] = [
+  { name: 'upload.ready', kind: 'spontaneous', sync: true, eventType: 'upload.ready', offer: () => ({}) },
+  { name: 'download.ready', kind: 'spontaneous', sync: true, eventType: 'download.ready', offer: () => ({}) },
+
+  poll('poll.messages:robot-greeting', 'spontaneous', (_s, key) => [robotText(key(0), 'Hello, I am the AICC virtual assistant.', '1')]),
+  poll('poll.messages:queue-notice', 'spontaneous', (_s, key) => [text(key(0), 'SYSTEM', 'Queuing...', { queueFlag: true })]),
+  poll('poll.messages:agent-greeting', 'spontaneous', (_s, key) => [text(key(0), 'SYSTEM', SYSTEM_CONNECTED), text(key(1), 'AGENT', 'Hello, this is Alice.')]),
+  poll('poll.messages:transfer-notice', 'spontaneous', (_s, key) => [
+    text(key(0), 'SYSTEM', 'The session is transferred to an agent.'),
+    text(key(1), 'SYSTEM', 'Queuing...', { queueFlag: true }),
+  ]),
+
+  {
+    name: 'queue.updated (tick)',
+    kind: 'env',
+    eventType: 'queue.updated',
+    offer: (s) => (s.world.party === 'queued' ? { info: QUEUE_INFO } : undefined),
+    check: async (run) =>
+      run.eventually(() => {
+        const queue = run.context().queue;
+        return queue?.status === 'queuing' && queue.position === sessionOf(run).queuePosition;
+      }, 'context.queue shows the position the simulator reports'),
+  },
+  {
+    name: 'queue.updated (queue moves)',
+    kind: 'env',
+    eventType: 'queue.updated',
+    offer: (s) => (s.world.party === 'queued' ? { info: { ...QUEUE_INFO, position: 2 } } : undefined),
+    act: (run) => {
+      run.sim.queue.setPosition(run.userId, 3);
+      run.sim.queue.advance(run.userId, 1);
+    },
+    check: async (run) =>
+      run.eventually(() => {
+        const queue = run.context().queue;
+        return queue?.status === 'queuing' && queue.position === 2 && sessionOf(run).queuePosition === 2;
+      }, 'context.queue.position follows the queue to 2'),
+  },
+  {
+    name: 'queue.served',
+    kind: 'env',
+    eventType: 'queue.served',
+    offer: (s) => (s.world.party === 'queued' ? {} : undefined),
+    // The greeting must not reach the poll before the watcher reports: hold the poll.
+    act: async (run) => {
+      await run.holdPoll();
+      run.sim.queue.serve(run.userId);
+    },
+    world: (w) => then('poll.messages:agent-greeting')({ ...w, party: 'agent' }),
+  },
+  {
+    name: 'queue.ended (session released)',
+    kind: 'env',
+    eventType: 'queue.ended',
+    offer: (s) => (s.world.party === 'queued' ? { resultCode: '160004' } : undefined),
+    act: async (run) => {
+      await run.holdPoll();
+      run.sim.system.releaseSession(run.userId);
+    },
+    world: setParty('ended'),
+  },
+  poll(
+    'poll.messages:offline-disconnect',
+    'env',
+    (s, key) => (s.world.party === 'queued' ? [disconnectMessage(key(0), 'SYSTEM', true)] : undefined),
+    {
+      arm: (run) => run.holdQueueWatcher(true),
+      act: (run) => run.sim.system.disconnect(run.userId, { isOfflineStatus: true }),
+      world: setParty('ended'),
+    },
+  ),
+  poll(
+    'poll.messages:served-and-ended',
+    'env',
+    (s, key) =>
+      s.world.party === 'queued' && inState(s, QUEUING)
+        ? [text(key(0), 'SYSTEM', SYSTEM_CONNECTED), text(key(1), 'AGENT', 'Hello, this is Alice.'), disconnectMessage(key(2), 'AGENT')]
+        : undefined,
+    {
+      arm: (run) => run.holdQueueWatcher(true),
+      act: (run) => {
+        run.sim.queue.serve(run.userId);
+        run.sim.agent.end(run.userId);
+      },
+      world: setParty('ended'),
+    },
+  ),
+  poll(
+    'poll.messages:served',
+    'env',
+    (s, key) =>
+      s.world.party === 'queued' && inState(s, QUEUING) ? [text(key(0), 'SYSTEM', SYSTEM_CONNECTED), text(key(1), 'AGENT', 'Hello, this is Alice.')] : undefined,
+    {
+      arm: (run) => run.holdQueueWatcher(true),
+      act: (run) => run.sim.queue.serve(run.userId),
+      world: setParty('agent'),
+    },
+  ),
+  poll(
+    'poll.messages:system-disconnect',
+    'env',
+    (s, key) =>
+      ['robot', 'queued', 'agent'].includes(s.world.party) && inState(s, QUEUING, CHATTING) ? [disconnectMessage(key(0), 'SYSTEM')] : undefined,
+    {
+      arm: async (run, step) => {
+        if (step.before.machine?.matches(QUEUING as never)) await run.holdQueueWatcher(true);
+      },
+      act: (run) => run.sim.system.disconnect(run.userId),
+      world: setParty('ended'),
+    },
+  ),
+  poll(
+    'poll.messages:system-notice',
+    'env',
+    (s, key) =>
+      s.world.party !== 'none' && s.machine.context.connection.pollFailures === 0 && inState(s, ...STABLE_CONNECTED)
+        ? [text(key(0), 'SYSTEM', TEXT.systemNotice)]
+        : undefined,
+    { act: (run) => run.sim.system.say(run.userId, TEXT.systemNotice) },
+  ),
+  poll(
+    'poll.messages:robot-says',
+    'env',
+    (s, key) => (s.world.party === 'robot' && inState(s, CHATTING) ? [robotText(key(0), TEXT.robot, '2')] : undefined),
+    { act: (run) => run.sim.robot.say(run.userId, TEXT.robot) },
+  ),
+  poll(
+    'poll.messages:robot-says (token rotated)',
+    'env',
+    (s, key) => (s.world.party === 'robot' && inState(s, CHATTING) ? [robotText(key(0), TEXT.robot, '2')] : undefined),
+    {
+      arm: (run) => run.sim.tokens.rotate(run.userId),
+      act: (run) => run.sim.robot.say(run.userId, TEXT.robot),
+      check: (run) => run.eventually(() => run.rotatedTokens.length > 0, 'the client took the rotated ccmessaging-token'),
+    },
+  ),
+  poll(
+    'poll.messages:agent-says',
+    'env',
+    (s, key) => (s.world.party === 'agent' && inState(s, CHATTING) ? [text(key(0), 'AGENT', TEXT.agent)] : undefined),
+    { act: (run) => run.sim.agent.say(run.userId, TEXT.agent) },
+  ),
+  poll(
+    'poll.messages:agent-says (token expired)',
+    'env',
+    (s, key) => (s.world.party === 'agent' && inState(s, CHATTING) ? [text(key(0), 'AGENT', TEXT.agent)] : undefined),
+    {
+      arm: (run) => run.sim.tokens.expire(run.userId),
+      act: (run) => run.sim.agent.say(run.userId, TEXT.agent),
+      check: (run) =>
+        run.eventually(() => run.tokenRequests.includes('unauthorized'), 'the client re-applied for a token after the 401 and went on polling'),
+    },
+  ),
+  poll(
+    'poll.messages:agent-sends-file',
+    'env',
+    (s, key) => (s.world.party === 'agent' && inState(s, CHATTING) ? [agentImage(key(0))] : undefined),
+    { act: (run) => void run.sim.agent.sendFile(run.userId, { bytes: SMALL_FILE, fileType: 'png' }) },
+  ),
+  poll(
+    'poll.messages:agent-read',
+    'env',
+    (s, key) => {
+      if (s.world.party !== 'agent' || !inState(s, CHATTING)) return undefined;
+      const sent = outgoingOf(s.machine).filter((e) => e.status === 'sent').map((e) => e.wireTimestamp);
+      const { content: _content, interIdx: _i, robotGender: _g, simQuestions: _q, queueFlag: _f, ...head } = text(key(0), 'AGENT', '');
+      const read: ReadDownlink = { ...head, controlType: 'READ', messageIds: sent };
+      return [read];
+    },
+    {
+      act: (run) => run.sim.agent.read(run.userId),
+      check: (run) =>
+        run.eventually(
+          () => outgoingOf(run.actor().getSnapshot()).filter((e) => e.status === 'sent').every((e) => e.read),
+          'every sent message is marked read',
+        ),
+    },
+  ),
+  poll(
+    'poll.messages:agent-ends',
+    'env',
+    (s, key) => (s.world.party === 'agent' && inState(s, CHATTING) ? [disconnectMessage(key(0), 'AGENT')] : undefined),
+    { act: (run) => run.sim.agent.end(run.userId), world: setParty('ended') },
+  ),
+  poll(
+    'poll.messages:redelivered',
+    'env',
+    (s) => {
+      if (!inState(s, CHATTING) || s.world.lastBatch.length === 0) return undefined;
+      const again = s.machine.context.transcript.flatMap((e) => (e.kind === 'incoming' && s.world.lastBatch.includes(e.key) ? [e.message as DownlinkMessage] : []));
+      return again.length ? again : undefined;
+    },
+    {
+      // The simulator re-delivers its last batch (same messageCodes) on the next poll.
+      arm: (run) => fault(run, 'poll', { duplicateDelivery: true }),
+      check: async (run) => {
+        const answered = () => run.sim.requestsFor('poll').find((r) => r.fault === 'duplicate-delivery' && r.status === 200);
+        await run.eventually(() => answered() !== undefined, 'the re-delivering poll answered');
+        const response = answered()?.response as { downlinkMessages?: { messageCode: string }[] } | undefined;
+        const codes = response?.downlinkMessages?.map((m) => m.messageCode) ?? [];
+        expect(codes.length, 'the simulator re-delivered something').toBeGreaterThan(0);
+        await processedPoll(run, (messages) => codes.every((c) => messages.some((m) => m.key === c)), 'the machine received the re-delivered batch');
+        const keys = run.actor().getSnapshot().context.transcript.map((e) => e.key);
+        for (const code of codes) expect(keys.filter((k) => k === code), `message ${code} is in the transcript once`).toHaveLength(1);
+      },
+    },
+  ),
+  poll(
+    'poll.messages:after recovery',
+    'env',
+    (s, key) => (s.machine.context.connection.pollFailures > 0 && inState(s, QUEUING, CHATTING) ? [text(key(0), 'SYSTEM', TEXT.systemNotice)] : undefined),
+    {
+      act: (run) => run.sim.system.say(run.userId, TEXT.systemNotice),
+      check: (run) => expect(run.matched().context.connection, 'connection health is restored').toEqual({ pollFailures: 0, lastPollError: null }),
+    },
+  ),
+  {
+    name: 'poll.error (one failed poll)',
+    kind: 'env',
+    eventType: 'poll.error',
+    offer: (s) => (inState(s, QUEUING, CHATTING) && s.machine.context.connection.pollFailures === 0 ? { error: httpError('poll'), failures: 1 } : undefined),
+    arm: (run) => fault(run, 'poll', { status: 500 }),
+    check: (run) => expect(run.matched().context.connection).toMatchObject({ pollFailures: 1, lastPollError: { kind: 'http', status: 500 } }),
+  },
+  {
+    name: 'poll.error (network down)',
+    kind: 'env',
+    eventType: 'poll.error',
+    offer: (s) => (inState(s, QUEUING, CHATTING) && s.machine.context.connection.pollFailures === 0 ? { error: networkError('poll'), failures: 1 } : undefined),
+    arm: (run) => fault(run, 'poll', { reset: true }, 2),
+    world: then('poll.failed'),
+  },
+  {
+    name: 'poll.failed',
+    kind: 'spontaneous',
+    eventType: 'poll.failed',
+    offer: () => ({ error: networkError('poll') }),
+    check: (run) => expect(run.sim.requestsFor('send').filter((r) => (r.body as { controlType?: string })?.controlType === 'DISCONNECT')).toEqual([]),
+  },
+];
+
+// ---------------------------------------------------------------------------------------------
+// Chatting: outbox, files, transfer, suggestions, typing, receipts, downloads
+
+function lastFailedText(m: MachineSnapshot): OutgoingEntry | undefined {
+  return outgoingOf(m)
+    .filter((e) => e.status === 'failed' && e.mediaType === 'TEXT')
+    .at(-1);
+}
+
+function downloadableKey(m: MachineSnapshot): string | undefined {
+  const c = m.context;
+  return c.transcript
+    .filter((e) => e.kind === 'incoming' && e.message.controlType === 'CHAT' && 'file' in e.message.content && !c.downloads[e.key])
+    .at(-1)?.key;
+}
+
+function uploadingWith(s: Active, outcomeName: 'ok' | 'rejected'): string | undefined {
+  return outgoingOf(s.machine).find((e) => e.status === 'uploading' && s.world.uploads[e.localId] === outcomeName)?.localId;
+}
+
+function newLocalId(next: MachineSnapshot): string {
+  const id = next.context.outbox.at(-1);
+  if (!id) throw new Error('file.send enqueued nothing');
+  return id;
+}
+
+const CHAT: Variant[] = [
+  user('message.send (text)', 'message.send', (s) => (s.machine.context.outbox.length < 2 ? { text: TEXT.customer } : undefined), {
+    whileTimerRuns: true,
+  }),
+  user('message.send (blank)', 'message.send', () => ({ text: TEXT.customerBlank })),
+  outcome(
+    'sendMessage.done',
+    'sendMessage',
+    true,
+    (s) => ({ output: { resultCode: '0', resultDesc: ResultDesc.chatAgent, localId: s.machine.context.outbox[0] ?? '' } }),
+    {
+      check: (run) =>
+        run.eventually(() => {
+          const sent = outgoingOf(run.actor().getSnapshot()).filter((e) => e.status === 'sent');
+          const uplinks = sessionOf(run).transcript.filter((t) => t.direction === 'uplink');
+          return sent.every((e) => uplinks.some((u) => u.content === e.content));
+        }, 'every sent message reached the simulator'),
+    },
+  ),
+  outcome('sendMessage.error', 'sendMessage', false, () => ({ error: httpError('send') }), {
+    arm: (run) => fault(run, 'send', { status: 500 }),
+  }),
+  user('message.retry (failed message)', 'message.retry', (s) => {
+    const failed = lastFailedText(s.machine);
+    return failed ? { key: failed.key } : undefined;
+  }, {
+    act: (run) => {
+      const failed = lastFailedText(run.actor().getSnapshot());
+      if (!failed) throw new Error('the real session has no failed message to retry');
+      run.send({ type: 'message.retry', key: failed.key });
+    },
+  }),
+  user('message.retry (unknown key)', 'message.retry', () => ({ key: 'no-such-message' })),
+
+  user('file.send (image)', 'file.send', (s) => (s.machine.context.outbox.length < 2 ? { data: SMALL_FILE, fileType: 'png', name: 'screenshot.png' } : undefined), {
+    world: (w, next) => ({ ...w, uploads: { ...w.uploads, [newLocalId(next)]: 'ok' } }),
+  }),
+  user('file.send (too large for the server)', 'file.send', (s) => (s.machine.context.outbox.length < 2 ? { data: LARGE_FILE, fileType: 'png', name: 'huge.png' } : undefined), {
+    world: (w, next) => ({ ...w, uploads: { ...w.uploads, [newLocalId(next)]: 'rejected' } }),
+  }),
+  user('file.send (unsupported type)', 'file.send', () => ({ data: SMALL_FILE, fileType: 'exe', name: 'setup.exe' })),
+  {
+    name: 'upload.done',
+    kind: 'outcome',
+    eventType: 'upload.done',
+    settles: 'upload',
+    offer: (s) => {
+      const localId = uploadingWith(s, 'ok');
+      return localId ? { localId, objectKey: 'model-object-key' } : undefined;
+    },
+    world: (w, _next, event) => {
+      const uploads = { ...w.uploads };
+      delete uploads[event.localId as string];
+      return { ...w, uploads };
+    },
+  },
+  {
+    name: 'upload.failed (rejected by the server)',
+    kind: 'outcome',
+    eventType: 'upload.failed',
+    settles: 'upload',
+    offer: (s) => {
+      const localId = uploadingWith(s, 'rejected');
+      return localId ? { localId, error: UPLOAD_TOO_LARGE } : undefined;
+    },
+    world: (w, _next, event) => {
+      const uploads = { ...w.uploads };
+      delete uploads[event.localId as string];
+      return { ...w, uploads };
+    },
+    check: (run) => {
+      const failed = outgoingOf(run.matched()).filter((e) => e.file && e.status === 'failed');
+      expect(failed.at(-1)?.error).toMatchObject({ kind: 'business', api: 'uploadFileStream', resultCode: '13' });
+    },
+  },
+
+  user('agent.request', 'agent.request', (s) => (inState(s, CHATTING) ? {} : undefined)),
+  outcome('requestAgent.done', 'requestAgent', true, () => ({ output: { resultCode: '0', resultDesc: 'success' } }), {
+    arm: (run) => scenario(run, { agentsAvailable: true, workingHours: true, initialQueuePosition: 1 }),
+    world: (w) => then('poll.messages:transfer-notice')({ ...w, party: 'queued' }),
+  }),
+  outcome('requestAgent.error (no agents)', 'requestAgent', false, () => ({ error: NO_AGENTS }), {
+    arm: (run) => scenario(run, { agentsAvailable: false }),
+  }),
+
+  user('input.change (text)', 'input.change', (s) => (inState(s, CHATTING) ? { text: TEXT.draft } : undefined)),
+  user('input.change (cleared)', 'input.change', (s) => (inState(s, CHATTING) ? { text: '' } : undefined)),
+  timer('suggestionDebounce', 'chatSession.connected.chatting.suggestions.debouncing'),
+  outcome('suggestPhrases.done', 'suggestPhrases', true, (s) => ({ output: { text: s.machine.context.draft, phrases: ['How do I reset my password?', 'How do I change my password?'] } }), {
+    offer: (s) =>
+      s.world.inflight.includes('suggestPhrases') && s.world.channel === 'robot'
+        ? { output: { text: s.machine.context.draft, phrases: ['How do I reset my password?', 'How do I change my password?'] } }
+        : undefined,
+    check: (run) => expect(run.matched().context.suggestions.every((q) => q.toLowerCase().includes(TEXT.draft))).toBe(true),
+  }),
+  outcome('suggestPhrases.error (no robot on the channel)', 'suggestPhrases', false, () => ({ error: NO_ROBOT }), {
+    offer: (s) => (s.world.inflight.includes('suggestPhrases') && s.world.channel === 'agent' ? { error: NO_ROBOT } : undefined),
+  }),
+  outcome('sendTyping.done', 'sendTyping', true, () => ({ output: undefined }), {
+    check: (run) =>
+      run.eventually(
+        () => run.sim.requestsFor('send').some((r) => (r.body as { controlType?: string })?.controlType === 'INPUT' && r.status === 200),
+        'the simulator received the INPUT notice',
+      ),
+  }),
+  outcome('sendTyping.error', 'sendTyping', false, () => ({ error: httpError('send') }), {
+    arm: (run) => fault(run, 'send', { status: 500 }),
+  }),
+  timer('typingThrottle', 'chatSession.connected.chatting.typing.throttled'),
+
+  user('messages.markRead', 'messages.markRead', () => ({})),
+  outcome('sendReadReceipt.done', 'sendReadReceipt', true, (s) => ({ output: { messageIds: s.machine.context.unreadAgentKeys.slice() } }), {
+    check: (run) =>
+      run.eventually(
+        () => run.sim.requestsFor('send').some((r) => (r.body as { controlType?: string })?.controlType === 'READ' && r.status === 200),
+        'the simulator received the READ uplink',
+      ),
+  }),
+  outcome('sendReadReceipt.error', 'sendReadReceipt', false, () => ({ error: httpError('send') }), {
+    arm: (run) => fault(run, 'send', { status: 500 }),
+  }),
+
+  user('file.download (received file)', 'file.download', (s) => {
+    const key = downloadableKey(s.machine);
+    return key ? { key } : undefined;
+  }, {
+    act: (run) => {
+      const key = downloadableKey(run.actor().getSnapshot());
+      if (!key) throw new Error('the real session has no file to download');
+      run.send({ type: 'file.download', key });
+    },
+  }),
+  user('file.download (unknown key)', 'file.download', (s) => (inState(s, QUEUING, CHATTING) ? { key: 'no-such-file' } : undefined)),
+  {
+    name: 'download.done',
+    kind: 'outcome',
+    eventType: 'download.done',
+    settles: 'download',
+    offer: (s) => {
+      const key = Object.entries(s.machine.context.downloads).find(([, d]) => d.status === 'downloading')?.[0];
+      return key ? { key, bytes: SMALL_FILE, fileType: 'png', fileUrl: null } : undefined;
+    },
+    check: (run) => {
+      expect(run.downloaded.at(-1)?.bytes, 'file.downloaded carries the agent file bytes').toEqual(SMALL_FILE);
+    },
+  },
+  {
+    name: 'download.failed',
+    kind: 'outcome',
+    eventType: 'download.failed',
+    settles: 'download',
+    offer: (s) => {
+      const key = Object.entries(s.machine.context.downloads).find(([, d]) => d.status === 'downloading')?.[0];
+      return key ? { key, error: httpError('downloadFileStream') } : undefined;
+    },
+    arm: (run) => fault(run, 'downloadFileStream', { status: 500 }),
+  },
+];
+
+// ---------------------------------------------------------------------------------------------
+// Ending and surveys
+
+const SURVEYS: Variant[] = [
+  outcome('fetchSurveyMode.done (WEB)', 'fetchSurveyMode', true, () => ({ output: SURVEY_WEB }), {
+    arm: (run) => scenario(run, { survey: 'WEB' }),
+  }),
+  outcome('fetchSurveyMode.done (NO)', 'fetchSurveyMode', true, () => ({ output: { surveyType: 'NO' } }), {
+    arm: (run) => scenario(run, { survey: 'NO' }),
+  }),
+  outcome('fetchSurveyMode.error', 'fetchSurveyMode', false, () => ({ error: httpError('getSatisfactionSurveyMode') }), {
+    arm: (run) => fault(run, 'getSatisfactionSurveyMode', { status: 500 }),
+  }),
+
+  user('survey.submit (agent rating)', 'survey.submit', (s) =>
+    inState(s, { connected: 'survey-agent' }) ? { evaluation: '5', comment: 'Great help', npsScore: 9, fcr: true } : undefined,
+  ),
+  user('survey.submit (unknown level)', 'survey.submit', (s) => (inState(s, { connected: 'survey-agent' }) ? { evaluation: '42' } : undefined)),
+  outcome('submitAgentSurvey.done', 'submitAgentSurvey', true, () => ({ output: { resultCode: '0', resultDesc: ResultDesc.satisfactionSaved } }), {
+    check: (run) => expect(sessionOf(run).satisfaction).toMatchObject({ evaluation: '5', comment: 'Great help', npsScore: '9', fcrValue: '1' }),
+  }),
+  outcome('submitAgentSurvey.error', 'submitAgentSurvey', false, () => ({ error: httpError('saveSatisfaction') }), {
+    arm: (run) => fault(run, 'saveSatisfaction', { status: 500 }),
+  }),
+
+  user('survey.submit (robot: satisfied)', 'survey.submit', (s) => (inState(s, { connected: 'survey-robot' }) ? { satisfied: true } : undefined)),
+  user('survey.submit (robot: unhappy, with comment)', 'survey.submit', (s) =>
+    inState(s, { connected: 'survey-robot' }) ? { satisfied: false, comment: TEXT.comment } : undefined,
+  ),
+  user('survey.submit (robot: unhappy, no comment)', 'survey.submit', (s) => (inState(s, { connected: 'survey-robot' }) ? { satisfied: false } : undefined)),
+  outcome('submitRobotFeedback.done', 'submitRobotFeedback', true, () => ({ output: { resultCode: '0', resultDesc: 'success' } }), {
+    check: (run, step) => {
+      const feedback = sessionOf(run).feedback;
+      expect(feedback?.interIdx, 'feedback names the last interIdx').toBe(run.matched().context.lastInterIdx);
+      expect(feedback?.feedback).toBe((step.before.machine?.context.surveyAnswer as { satisfied?: boolean } | null)?.satisfied ? 1 : 0);
+    },
+  }),
+  outcome('submitRobotFeedback.error', 'submitRobotFeedback', false, () => ({ error: httpError('feedbackSatisfaction') }), {
+    arm: (run) => fault(run, 'feedbackSatisfaction', { status: 500 }),
+  }),
+  user('survey.skip', 'survey.skip', () => ({})),
+];
+
+export const VARIANTS: readonly Variant[] = [...START, ...LIFECYCLE, ...CONNECTED, ...CHAT, ...SURVEYS];
+
+// Names must be unique: they identify edges of the traversal and steps of a path.
+{
+  const seen = new Set<string>();
+  for (const v of VARIANTS) {
+    if (seen.has(v.name)) throw new Error(`duplicate variant name ${v.name}`);
+    seen.add(v.name);
+  }
+}
+
+export type { StepInfo };
+export { businessError };
