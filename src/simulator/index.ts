@@ -15,10 +15,12 @@ import { resolveScenario } from './scenarios.js';
 import { SimServer } from './server.js';
 import { Engine } from './session.js';
 import { TimerSet } from './timers.js';
-import type { Fault, Simulator, SimulatorOptions, SimulatorTiming } from './types.js';
+import type { Fault, FaultPlan, Simulator, SimulatorOptions, SimulatorTiming } from './types.js';
 
 export { scenarios, resolveScenario, SCENARIO_NAMES, DEFAULT_SURVEY_LEVELS, DEFAULT_SURVEY_QUESTIONS } from './scenarios.js';
 export type * from './types.js';
+export { PLANNED_FAULTS } from './types.js';
+export { hashSeed, seededRandom } from './faults.js';
 
 export const DEFAULT_TIMING: Readonly<SimulatorTiming> = Object.freeze({
   longPollWindowMs: LIMITS.longPollWindowMs,
@@ -56,6 +58,7 @@ function resolveOptions(options: SimulatorOptions): ResolvedConfig {
     uploadMaxBytes: bytes('uploadMaxBytes', options.uploadMaxBytes),
     now: options.now ?? Date.now,
     cors: options.cors ?? true,
+    recordRequests: options.recordRequests ?? true,
   };
 }
 
@@ -72,7 +75,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     accessTokens: new AccessTokens(),
     ccTokens: new CcTokens(config.timing.ccmessagingTokenLifetimeMs, config.timing.tokenRotationGraceMs),
   };
-  const recorder = new Recorder(config.now);
+  const recorder = new Recorder(config.now, config.recordRequests);
   const faults = new FaultQueue();
   const server = new SimServer(world, recorder, faults);
   const address = await server.listen(config.host, config.port);
@@ -120,6 +123,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     },
     faults: {
       next: (api: ApiName, fault: Fault, times?: number) => faults.next(api, fault, times),
+      plan: (plan: FaultPlan | null) => faults.setPlan(plan),
+      stats: () => faults.stats(),
       clear: () => faults.clear(),
     },
     seedHistory: (userId: string, messages: Partial<WireHistoryMessage>[]) => engine.seedHistory(userId, messages),

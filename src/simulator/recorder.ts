@@ -40,12 +40,16 @@ export class Recorder {
   readonly violations: ProtocolViolation[] = [];
   private seq = 0;
 
-  constructor(private readonly now: () => number) {}
+  constructor(
+    private readonly now: () => number,
+    /** false: requests are numbered and handled but not kept (bounded memory for long runs). */
+    private readonly keep = true,
+  ) {}
 
   start(entry: Omit<RecordedRequest, 'seq' | 'at' | 'status' | 'response'>): RecordedRequest {
     this.seq += 1;
     const rec: RecordedRequest = { seq: this.seq, at: this.now(), ...entry, status: 0, response: undefined };
-    this.requests.push(rec);
+    if (this.keep) this.requests.push(rec);
     return rec;
   }
 

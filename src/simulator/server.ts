@@ -5,13 +5,13 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HEADERS, ResultDesc } from '../client/protocol.js';
-import { faultKind, type FaultQueue } from './faults.js';
+import { HEADERS, ResultDesc, type WireDownlinkMessage } from '../client/protocol.js';
+import { faultKind, hashSeed, seededRandom, shuffled, type FaultQueue, type PlannedDecision } from './faults.js';
 import { gatewayError, type HandlerContext, type Reply, type Route, type World } from './handlers/context.js';
 import { ROUTES_BY_PATH } from './handlers/index.js';
 import { redactHeaders, redactJson, type Recorder } from './recorder.js';
 import { GatewayText } from './texts.js';
-import type { RecordedRequest, ViolationRule } from './types.js';
+import type { Fault, RecordedRequest, ViolationRule } from './types.js';
 import type { Body } from './validate.js';
 
 const CORS_HEADERS: Record<string, string> = {
@@ -127,10 +127,21 @@ export class SimServer {
       return;
     }
 
-    const fault = this.faults.take(route.api);
-    if (fault) rec.fault = faultKind(fault);
-    if (fault && 'status' in fault) {
-      this.write(res, rec, { status: fault.status, body: fault.body ?? gatewayError(fault.status, GatewayText.injected).body });
+    let fault: Fault | undefined = this.faults.take(route.api);
+    let planned: PlannedDecision | undefined;
+    if (fault) {
+      rec.fault = faultKind(fault);
+    } else if (this.faults.hasPlan) {
+      const userId = this.userOf(route, req, raw, url);
+      planned = this.faults.decide(route.api, userId);
+      if (planned && userId !== undefined) {
+        rec.plannedFault = planned.type;
+        fault = this.applyPlanned(planned, userId);
+        if (fault) rec.fault = faultKind(fault);
+      }
+    }
+    if (fault && 'status' in fault && !fault.afterProcessing) {
+      this.write(res, rec, statusReply(fault));
       return;
     }
     if (fault && 'reset' in fault && !fault.afterProcessing) {
@@ -144,15 +155,83 @@ export class SimServer {
       if (rec.status === 0 && rec.fault !== 'reset') rec.abandoned = true;
       aborted.abort();
     });
-    const reply = await this.process(route, req, raw, url, rec, violate, fault, aborted.signal);
+    let reply = await this.process(route, req, raw, url, rec, violate, fault, aborted.signal);
     if (fault && 'reset' in fault) {
+      // Processed, and the answer is lost on the way: a poll batch taken here is gone.
       res.destroy();
       return;
+    }
+    if (fault && 'status' in fault) {
+      // Processed; a gateway lost the upstream answer and says so.
+      reply = statusReply(fault);
+    }
+    if (fault && 'reorder' in fault) {
+      reply = reorderBatch(reply, planned?.random ?? seededRandom(hashSeed('reorder', rec.seq)));
     }
     if (fault && 'delayMs' in fault) {
       await new Promise<void>((resolve) => this.world.timers.set(resolve, fault.delayMs));
     }
+    if (res.destroyed || aborted.signal.aborted) {
+      // Never written: the client went away first. Like an abandoned waiting poll, a poll batch
+      // goes back to the queue for the next poll [inferred].
+      if (route.api === 'poll' && rec.userId !== undefined && this.world.engine.giveBack(rec.userId, batchOf(reply))) {
+        this.faults.countGivenBack();
+      }
+      rec.status = reply.status;
+      return;
+    }
     this.write(res, rec, reply);
+  }
+
+  /** Who a request is from, before any check: the token's user, else the user it names. */
+  private userOf(route: Route, req: IncomingMessage, raw: string, url: URL): string | undefined {
+    const token = header(req, HEADERS.ccmessagingToken);
+    const record = token ? this.world.ccTokens.lookup(token) : undefined;
+    if (record) return record.userId;
+    let body: Body = {};
+    try {
+      const parsed: unknown = raw.trim() === '' ? {} : JSON.parse(raw);
+      if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) body = parsed as Body;
+    } catch {
+      // not JSON: only the query can name the user
+    }
+    const named = route.identity?.(body, url.searchParams) ?? (route.api === 'applyToken' ? body['userId'] : undefined);
+    return typeof named === 'string' && named !== '' ? named : undefined;
+  }
+
+  /** Turns a planned decision into a transport fault, or applies its effect on the world. */
+  private applyPlanned(decision: PlannedDecision, userId: string): Fault | undefined {
+    const { random } = decision;
+    switch (decision.type) {
+      case 'http-5xx':
+        return { status: [500, 502, 503, 504][Math.floor(random() * 4)] ?? 503 };
+      case 'http-5xx-after':
+        return { status: random() < 0.5 ? 502 : 504, afterProcessing: true };
+      case 'reset':
+        return { reset: true };
+      case 'reset-after':
+        return { reset: true, afterProcessing: true };
+      case 'slow':
+        return { delayMs: this.faults.slowMs };
+      case 'delay':
+        return { delayMs: this.faults.delayMs };
+      case 'duplicate-delivery':
+        return { duplicateDelivery: true };
+      case 'reorder':
+        return { reorder: true };
+      case 'token-rotation':
+        this.world.ccTokens.requestRotation(userId);
+        return undefined;
+      case 'unauthorized':
+        this.world.ccTokens.expire(userId);
+        return undefined;
+      case 'access-token-expiry':
+        this.world.accessTokens.expireAll();
+        return undefined;
+      case 'session-release':
+        if (this.world.engine.isActive(userId)) this.world.engine.releaseSession(userId);
+        return undefined;
+    }
   }
 
   private async process(
@@ -256,7 +335,7 @@ export class SimServer {
     rec.status = reply.status;
     rec.response = redactJson(reply.body);
     if (res.destroyed) return;
-    const text = JSON.stringify(reply.body);
+    const text = reply.raw ?? JSON.stringify(reply.body);
     const headers: Record<string, string | number> = {
       'content-type': 'application/json;charset=UTF-8',
       'content-length': Buffer.byteLength(text),
@@ -268,9 +347,31 @@ export class SimServer {
     if (rotated !== undefined) {
       res.once('finish', () => this.world.ccTokens.markDelivered(rotated));
     }
+    if (rec.api === 'poll' && rec.userId !== undefined && reply.status === 200) {
+      const batch = batchOf(reply);
+      const userId = rec.userId;
+      if (batch.length > 0) res.once('finish', () => this.world.engine.markDelivered(userId, batch));
+    }
     res.writeHead(reply.status, headers);
     res.end(text);
   }
+}
+
+function statusReply(fault: Extract<Fault, { status: number }>): Reply {
+  if (fault.raw !== undefined) return { status: fault.status, body: fault.raw, raw: fault.raw };
+  return { status: fault.status, body: fault.body ?? gatewayError(fault.status, GatewayText.injected).body };
+}
+
+/** The downlink messages of a poll answer (none for anything else). */
+function batchOf(reply: Reply): WireDownlinkMessage[] {
+  const list = (reply.body as { downlinkMessages?: unknown } | null)?.downlinkMessages;
+  return Array.isArray(list) ? (list as WireDownlinkMessage[]) : [];
+}
+
+function reorderBatch(reply: Reply, random: () => number): Reply {
+  const batch = batchOf(reply);
+  if (batch.length < 2) return reply;
+  return { ...reply, body: { ...(reply.body as object), downlinkMessages: shuffled(batch, random) } };
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

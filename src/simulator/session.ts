@@ -101,6 +101,8 @@ export class UserRecord {
   readonly leaveMessages: LeaveMessageRecord[] = [];
   idleTimer: NodeJS.Timeout | undefined;
   flushScheduled = false;
+  /** messageCode → poll answers carrying it that were written to a socket. */
+  readonly deliveries = new Map<string, number>();
 
   constructor(readonly userId: string) {}
 }
@@ -308,6 +310,7 @@ export class Engine {
       timestamp: stamp,
       messageCode,
       callId: session.callId,
+      ...(uplink.timestamp !== undefined ? { wireTimestamp: uplink.timestamp } : {}),
     });
     // READ lists what the client can correlate: its own timestamp strings [inferred].
     session.customerReadIds.push(uplink.timestamp ?? String(stamp));
@@ -497,6 +500,31 @@ export class Engine {
     if (messages.length > 0) user.lastBatch = messages;
     this.restartIdle(user);
     pending.resolve(messages);
+  }
+
+  /**
+   * A poll answer that was never written (the client left during a delay): its messages go back
+   * to the front of the queue, so the next poll delivers them [inferred, like abandoned polls].
+   * Returns whether anything went back.
+   */
+  giveBack(userId: string, messages: readonly WireDownlinkMessage[]): boolean {
+    const user = this.users.get(userId);
+    if (!user || messages.length === 0) return false;
+    const queued = new Set(user.downlink.map((m) => m.messageCode));
+    const back = messages.filter((m) => !queued.has(m.messageCode));
+    if (back.length === 0) return false;
+    user.downlink = [...back, ...user.downlink];
+    this.wake(user);
+    return true;
+  }
+
+  /** A poll answer carrying these messages was written to the socket. */
+  markDelivered(userId: string, messages: readonly WireDownlinkMessage[]): void {
+    const user = this.users.get(userId);
+    if (!user) return;
+    for (const m of messages) {
+      if (typeof m.messageCode === 'string') user.deliveries.set(m.messageCode, (user.deliveries.get(m.messageCode) ?? 0) + 1);
+    }
   }
 
   private wake(user: UserRecord): void {
@@ -812,7 +840,7 @@ export class Engine {
       queuePosition: s?.queuePosition ?? null,
       interIdx: s && s.interIdx > 0 ? String(s.interIdx) : null,
       callId: s?.callId ?? null,
-      transcript: s ? s.transcript : [],
+      transcript: s ? this.annotated(user, s.transcript) : [],
       pendingDownlink: user.downlink.length,
       leaveMessages: user.leaveMessages,
       satisfaction: s?.satisfaction ?? null,
@@ -820,6 +848,15 @@ export class Engine {
       endReason: s?.endReason ?? null,
     };
     return structuredClone(view);
+  }
+
+  private annotated(user: UserRecord, transcript: readonly TranscriptEntry[]): TranscriptEntry[] {
+    const pending = new Set(user.downlink.map((m) => m.messageCode));
+    return transcript.map((entry) =>
+      entry.direction === 'downlink'
+        ? { ...entry, deliveries: user.deliveries.get(entry.messageCode) ?? 0, pending: pending.has(entry.messageCode) }
+        : entry,
+    );
   }
 
   /** Answers every waiting poll with [] (close and reset). */

@@ -102,6 +102,11 @@ export interface SimulatorOptions {
   /** Clock for token ages and timestamps. Default Date.now. Timers always run on real time. */
   now?: () => number;
   /**
+   * Keep every request in `sim.requests` (default true). Long chaos runs turn it off to bound
+   * memory; violations, sessions and fault statistics are kept either way.
+   */
+  recordRequests?: boolean;
+  /**
    * Answer CORS preflights and add Access-Control-* headers so a browser page on another origin
    * can talk to the simulator (not something the real gateway is known to do). Default true.
    */
@@ -136,7 +141,87 @@ export interface ProtocolViolation {
   message: string;
 }
 
-export type FaultKind = 'status' | 'reset' | 'delay' | 'duplicate-delivery';
+export type FaultKind = 'status' | 'reset' | 'delay' | 'duplicate-delivery' | 'reorder';
+
+/**
+ * What a seeded fault plan (`sim.faults.plan`) can do to one request. Transport faults change
+ * how the request is answered; the last four change the world the request meets.
+ */
+export type PlannedFault =
+  /** HTTP 500/502/503/504 with a gateway body; nothing processed. */
+  | 'http-5xx'
+  /** Processed, then HTTP 502/504 (a gateway lost the upstream answer): outcome unknown. */
+  | 'http-5xx-after'
+  /** Socket destroyed before processing. */
+  | 'reset'
+  /** Processed, then the socket destroyed (the answer is lost in transit): outcome unknown. */
+  | 'reset-after'
+  /** Processed, answered after `slowMs` (meant to exceed the client's timeout). */
+  | 'slow'
+  /** Processed, answered after `delayMs` (within the timeout: just slow). */
+  | 'delay'
+  /** poll: the last batch again (same messageCodes) with anything new. */
+  | 'duplicate-delivery'
+  /** poll: the batch in a shuffled order. */
+  | 'reorder'
+  /** The answer carries a new ccmessaging-token (rotation mid-session). */
+  | 'token-rotation'
+  /** The user's ccmessaging-token is revoked before this request: HTTP 401 until applyToken again. */
+  | 'unauthorized'
+  /** Every API Fabric AccessToken becomes invalid before this request: HTTP 403 until tokenByAkSk. */
+  | 'access-token-expiry'
+  /** The user's active session is released now (SYSTEM DISCONNECT), as if polling had stopped. */
+  | 'session-release';
+
+export const PLANNED_FAULTS: readonly PlannedFault[] = [
+  'http-5xx',
+  'http-5xx-after',
+  'reset',
+  'reset-after',
+  'slow',
+  'delay',
+  'duplicate-delivery',
+  'reorder',
+  'token-rotation',
+  'unauthorized',
+  'access-token-expiry',
+  'session-release',
+];
+
+export type FaultRates = Partial<Record<PlannedFault, number>>;
+
+/**
+ * A seeded, reproducible fault plan. Each request is decided on its own from
+ * hash(seed, userId, api, n) where n counts that user's requests to that API, so the same seed
+ * hits the same requests of the same sessions however concurrent sessions interleave.
+ */
+export interface FaultPlan {
+  seed: number;
+  /** Probability per request of each fault (0..1; their sum at most 1). */
+  rates: FaultRates;
+  /** Per-API rates replacing `rates` for that API (e.g. `{ tokenByAkSk: {} }` for none). */
+  apis?: Partial<Record<ApiName, FaultRates>>;
+  /** Which users' requests may be hit (default every user; requests with no user never are). */
+  users?: (userId: string) => boolean;
+  /** The delay of `slow`. Default 20000. */
+  slowMs?: number;
+  /** The delay of `delay`. Default 20. */
+  delayMs?: number;
+  /** Skip the first n requests of each (user, api) pair (e.g. let CONNECT through). Default 0. */
+  skipFirst?: number;
+}
+
+/** What the faults injected so far did, by type and API. */
+export interface FaultStats {
+  /** One-shot faults from `faults.next`, by kind. */
+  oneShot: Partial<Record<FaultKind, number>>;
+  /** Planned faults, by type. */
+  planned: Partial<Record<PlannedFault, number>>;
+  /** Planned faults by API and type. */
+  byApi: Partial<Record<ApiName, Partial<Record<PlannedFault, number>>>>;
+  /** poll batches given back to the queue because their answer was never written. */
+  batchesGivenBack: number;
+}
 
 export interface RecordedRequest {
   /** 1, 2, 3, ... in arrival order. */
@@ -159,6 +244,8 @@ export interface RecordedRequest {
   userId?: string;
   /** The injected fault that hit this request, if any. */
   fault?: FaultKind;
+  /** The planned fault (sim.faults.plan) that hit this request, if any. */
+  plannedFault?: PlannedFault;
   /** The client went away before the answer was written. */
   abandoned?: boolean;
 }
@@ -185,6 +272,12 @@ export interface TranscriptEntry {
   timestamp: number;
   messageCode: string;
   callId: string | null;
+  /** Uplink CHAT: the `timestamp` string the client sent (its idempotency key), if any. */
+  wireTimestamp?: string;
+  /** Downlink: how many poll answers carrying it were written to a socket. */
+  deliveries?: number;
+  /** Downlink: still waiting in the user's queue (no poll took it yet). */
+  pending?: boolean;
 }
 
 export interface LeaveMessageRecord {
@@ -233,8 +326,12 @@ export interface SessionView {
 
 /** A one-shot fault for the next request(s) of an API. */
 export type Fault =
-  /** Answer this status with this body (default: a gateway error body); nothing is processed. */
-  | { status: number; body?: unknown }
+  /**
+   * Answer this status with this body (default: a gateway error body), or `raw` text as the
+   * body (e.g. broken JSON). Nothing is processed, unless `afterProcessing` (the request takes
+   * effect and its answer is replaced: a gateway that lost the upstream answer).
+   */
+  | { status: number; body?: unknown; raw?: string; afterProcessing?: boolean }
   /**
    * Destroy the socket without answering. By default before the request is processed; with
    * afterProcessing the work happens first (outcome unknown to the client).
@@ -243,7 +340,9 @@ export type Fault =
   /** Process normally, answer this much later. */
   | { delayMs: number }
   /** poll only: re-deliver the user's last batch (same messageCodes) along with anything new. */
-  | { duplicateDelivery: true };
+  | { duplicateDelivery: true }
+  /** poll only: deliver the batch in a shuffled order (a batch of one is left alone). */
+  | { reorder: true };
 
 export interface AgentFile {
   bytes: Uint8Array;
@@ -306,6 +405,11 @@ export interface Simulator {
   };
   faults: {
     next(api: ApiName, fault: Fault, times?: number): void;
+    /** Installs a seeded fault plan (replacing any), or removes it with null. */
+    plan(plan: FaultPlan | null): void;
+    /** Counts of what was injected so far (one-shot and planned). */
+    stats(): FaultStats;
+    /** Drops queued one-shot faults and the plan (statistics are kept). */
     clear(): void;
   };
   /** Adds messages of earlier sessions to the user's history (oldest first). */

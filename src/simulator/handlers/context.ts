@@ -19,6 +19,7 @@ export interface ResolvedConfig {
   uploadMaxBytes: number;
   now: () => number;
   cors: boolean;
+  recordRequests: boolean;
 }
 
 /** Everything the simulator holds, shared by the server, the handlers and the control API. */
@@ -52,6 +53,8 @@ export interface Reply {
   status: number;
   body: unknown;
   headers?: Record<string, string>;
+  /** Sent as is instead of JSON.stringify(body) (injected malformed answers). */
+  raw?: string;
 }
 
 export type Handler = (ctx: HandlerContext, world: World) => Reply | Promise<Reply>;
