@@ -30,6 +30,7 @@ import type { ChatSessionContext, ChatSessionEmitted, ChatSessionEvent, ChatSess
 import { describeTransition, transitionId } from './coverage.js';
 import { HOLD_MS, POLL_HOLD_MS, SIM_TIMING, SIM_UPLOAD_MAX_BYTES, STEP_TIMEOUT_MS } from './fixtures.js';
 import { variantOf } from './model.js';
+import { ORACLES, type Oracle } from './oracles.js';
 import type { MachineSnapshot, ModelEvent, ModelSnapshot, RunApi, StepInfo } from './types.js';
 
 /** What the real actor did for one event: the transitions of all its microsteps, the result. */
@@ -334,9 +335,25 @@ export class PathRun implements RunApi {
     const model = info.after.machine;
     if (!model) return;
     expect(promises(this.matched()), `context after step ${index} "${info.event.variant}"`).toEqual(promises(model));
+    const oracle = info.before.machine ? ORACLES[info.event.variant]?.(info.before.machine) : undefined;
+    if (oracle) this.checkOracle(info, oracle);
     await variantOf(info.event.variant).check?.(this, info);
     const last = index === this.steps.length - 1 || ACTION_KINDS.has(variantOf(this.steps[index + 1]!.event.variant).kind);
     if (last) await this.statePromises(info.after);
+  }
+
+  /** The expectation written down from the docs (oracles.ts), against the real actor. */
+  private checkOracle(info: StepInfo, oracle: Oracle): void {
+    const real = this.matched();
+    const where = `after step ${info.index} "${info.event.variant}" (docs/statechart.md)`;
+    for (const value of oracle.in === undefined ? [] : Array.isArray(oracle.in) ? oracle.in : [oracle.in]) {
+      expect(real.matches(value as never), `${where}: the real actor is in ${JSON.stringify(value)}; it is in ${JSON.stringify(real.value)}`).toBe(true);
+    }
+    if (oracle.endReason !== undefined) expect(real.context.endReason, `${where}: end reason`).toBe(oracle.endReason);
+    if (oracle.error !== undefined) expect(errorSignature(real.context.error), `${where}: context.error`).toBe(oracle.error);
+    if (oracle.servedBy !== undefined) expect(real.context.servedBy, `${where}: servedBy`).toBe(oracle.servedBy);
+    if (oracle.awaitingAgent !== undefined) expect(real.context.awaitingAgent, `${where}: awaitingAgent`).toBe(oracle.awaitingAgent);
+    if (oracle.surveySubmitted !== undefined) expect(real.context.surveySubmitted, `${where}: surveySubmitted`).toBe(oracle.surveySubmitted);
   }
 
   /** What each state promises about the outside world, checked when the system is at rest. */

@@ -1,0 +1,140 @@
+/**
+ * What each event variant must lead to, written down from docs/statechart.md, independently of
+ * the machine. The model IS the shipped machine, so on its own it cannot tell a wrong target or
+ * a wrong guard in the machine from a right one: the real actor would follow the same wrong
+ * branch. These expectations are checked against the real actor after every step (runner.ts),
+ * next to the checks against the simulator; a variant without an entry here is checked against
+ * the model and the simulator only.
+ */
+import type { EndReason } from '../../machines/chatSession.types.js';
+import type { MachineSnapshot } from './types.js';
+
+export interface Oracle {
+  /** Partial state values the real actor must match after the step (all of them). */
+  in?: unknown | unknown[];
+  endReason?: EndReason | null;
+  /** `input:<ChatInputError code>`, `aicc:<kind>[:<resultCode>]`, or null. */
+  error?: string | null;
+  servedBy?: 'robot' | 'agent' | null;
+  awaitingAgent?: boolean;
+  surveySubmitted?: boolean;
+}
+
+const CHATTING = { connected: 'chatting' };
+const QUEUING = { connected: 'queuing' };
+const FETCHING_SURVEY = { connected: { ending: 'fetching-survey' } };
+const RETRIES = (b: MachineSnapshot) => b.context.config.timing.connectRetries;
+
+function is(b: MachineSnapshot, value: unknown): boolean {
+  return b.matches(value as Parameters<MachineSnapshot['matches']>[0]);
+}
+
+/** A survey is offered only when someone served the customer and can still be rated. */
+function afterConversation(b: MachineSnapshot, servedBy = b.context.servedBy, awaitingAgent = b.context.awaitingAgent): unknown {
+  return servedBy !== null && !awaitingAgent ? FETCHING_SURVEY : 'disconnecting';
+}
+
+function connectFailed(b: MachineSnapshot, error: string): Oracle {
+  return b.context.connectAttempts < RETRIES(b)
+    ? { in: 'connect-retry', error }
+    : { in: 'disconnected', endReason: 'connect-failed', error };
+}
+
+export const ORACLES: Readonly<Record<string, (before: MachineSnapshot) => Oracle>> = {
+  'authenticate.done': (b) => ({ in: b.context.config.loadHistory ? 'history' : 'connecting' }),
+  'authenticate.error': () => ({ in: 'disconnected', endReason: 'auth-failed', error: 'aicc:http' }),
+  'loadHistory.done': () => ({ in: 'connecting', error: null }),
+  'loadHistory.error': () => ({ in: 'connecting', error: 'aicc:http' }),
+  'chat.end (request held)': (b) =>
+    is(b, 'auth') || is(b, 'history')
+      ? { in: 'disconnected', endReason: 'customer-ended' }
+      : is(b, 'connecting')
+        ? { in: 'disconnecting', endReason: 'customer-ended' }
+        : { in: 'disconnecting', endReason: b.context.endReason },
+  'chat.end': (b) => {
+    if (is(b, 'connect-retry')) return { in: 'disconnected', endReason: 'customer-ended' };
+    if (is(b, 'leave-message')) return { in: 'disconnected', endReason: b.context.endReason };
+    if (is(b, QUEUING) || is(b, CHATTING)) return { in: afterConversation(b), endReason: 'customer-ended' };
+    return { in: 'disconnecting', endReason: b.context.endReason };
+  },
+
+  'connect.done (robot)': () => ({ in: CHATTING, servedBy: 'robot', error: null }),
+  'connect.done (agent queue)': () => ({ in: QUEUING, servedBy: null, error: null }),
+  'connect.done (sendAsync accepted)': () => ({ in: QUEUING, servedBy: null }),
+  'connect.error (after hours)': () => ({ in: { 'leave-message': 'form' }, endReason: 'after-hours', error: 'aicc:business:12' }),
+  'connect.error (refused 13)': () => ({ in: { 'leave-message': 'form' }, endReason: 'connect-failed', error: 'aicc:business:13' }),
+  'connect.error (HTTP 500)': (b) => connectFailed(b, 'aicc:http'),
+  'connect.error (connection reset)': (b) => connectFailed(b, 'aicc:network'),
+  retry: () => ({ in: 'connecting' }),
+  'after connectRetryDelay': () => ({ in: 'connecting' }),
+  'session.resumed': (b) => {
+    if (is(b, 'connect-retry')) return { in: 'connecting' };
+    const idle: unknown[] = [];
+    if (is(b, { connected: { chatting: { suggestions: 'debouncing' } } })) idle.push({ connected: { chatting: { suggestions: 'idle' } } });
+    if (is(b, { connected: { chatting: { typing: 'throttled' } } })) idle.push({ connected: { chatting: { typing: 'idle' } } });
+    return { in: idle };
+  },
+
+  'leaveMessage.submit (valid)': () => ({ in: { 'leave-message': 'submitting' } }),
+  'leaveMessage.submit (no caller)': () => ({ in: { 'leave-message': 'form' }, error: 'input:invalid-caller' }),
+  'leaveMessage.skip': (b) => ({ in: 'disconnected', endReason: b.context.endReason }),
+  'leaveMessage.done': () => ({ in: 'disconnected', endReason: 'message-left', error: null }),
+  'leaveMessage.error': () => ({ in: { 'leave-message': 'form' }, error: 'aicc:http' }),
+  'disconnect.done': () => ({ in: 'disconnected' }),
+  'disconnect.error': () => ({ in: 'disconnected' }),
+
+  'queue.updated (tick)': () => ({ in: QUEUING }),
+  'queue.updated (queue moves)': () => ({ in: QUEUING }),
+  'queue.served': () => ({ in: CHATTING, servedBy: 'agent', awaitingAgent: false }),
+  'queue.ended (session released)': (b) => ({ in: afterConversation(b), endReason: 'session-released' }),
+  'poll.messages:offline-disconnect': () => ({ in: 'leave-message', endReason: 'session-released' }),
+  'poll.messages:served-and-ended': (b) => ({ in: afterConversation(b, 'agent', false), endReason: 'agent-ended', servedBy: 'agent' }),
+  'poll.messages:system-disconnect': (b) => ({ in: afterConversation(b), endReason: 'session-released' }),
+  'poll.messages:served': () => ({ in: CHATTING, servedBy: 'agent', awaitingAgent: false }),
+  'poll.messages:agent-ends': (b) => ({ in: afterConversation(b), endReason: 'agent-ended' }),
+  'poll.messages:robot-greeting': (b) => ({ in: CHATTING, servedBy: b.context.awaitingAgent ? b.context.servedBy : b.context.servedBy ?? 'robot' }),
+  'poll.messages:agent-greeting': () => ({ in: CHATTING, servedBy: 'agent' }),
+  'poll.messages:transfer-notice': () => ({ in: QUEUING, awaitingAgent: true }),
+  'poll.failed': () => ({ in: 'disconnected', endReason: 'network-lost', error: 'aicc:network' }),
+
+  'message.send (blank)': () => ({ error: 'input:empty-text' }),
+  'message.send (text)': () => ({ error: null }),
+  'message.retry (unknown key)': () => ({ error: 'input:unknown-message' }),
+  'message.retry (failed message)': () => ({ error: null }),
+  'file.send (unsupported type)': () => ({ error: 'input:unsupported-file-type' }),
+  'file.download (unknown key)': () => ({ error: 'input:unknown-message' }),
+  'agent.request': (b) =>
+    b.context.servedBy === 'robot' && !b.context.awaitingAgent
+      ? { in: { connected: { chatting: { transfer: 'requesting' } } }, error: null }
+      : { in: { connected: { chatting: { transfer: 'idle' } } }, error: 'input:not-served-by-robot' },
+  'requestAgent.done': () => ({ in: QUEUING, awaitingAgent: true }),
+  'requestAgent.error (no agents)': () => ({ in: { connected: { chatting: { transfer: 'idle' } } }, error: 'aicc:business:13' }),
+  'input.change (text)': (b) => ({
+    in: [
+      { connected: { chatting: { suggestions: 'debouncing' } } },
+      { connected: { chatting: { typing: b.context.servedBy === 'agent' ? 'throttled' : (b.value as { connected: { chatting: { typing: string } } }).connected.chatting.typing } } },
+    ],
+  }),
+  'input.change (cleared)': () => ({ in: { connected: { chatting: { suggestions: 'idle' } } } }),
+  'after suggestionDebounce': (b) => ({ in: { connected: { chatting: { suggestions: b.context.draft.trim() !== '' ? 'fetching' : 'idle' } } } }),
+  'after typingThrottle': () => ({ in: { connected: { chatting: { typing: 'idle' } } } }),
+  'messages.markRead': () => ({ in: { connected: { chatting: { receipts: 'sending' } } } }),
+
+  'fetchSurveyMode.done (WEB)': (b) => {
+    if (b.context.servedBy === 'agent') return { in: { connected: { 'survey-agent': 'form' } } };
+    if (b.context.servedBy === 'robot' && b.context.lastInterIdx !== null) return { in: { connected: { 'survey-robot': 'form' } } };
+    return { in: 'disconnecting' };
+  },
+  'fetchSurveyMode.done (NO)': () => ({ in: 'disconnecting' }),
+  'fetchSurveyMode.error': () => ({ in: 'disconnecting' }),
+  'survey.submit (agent rating)': () => ({ in: { connected: { 'survey-agent': 'submitting' } }, error: null }),
+  'survey.submit (unknown level)': () => ({ in: { connected: { 'survey-agent': 'form' } }, error: 'input:invalid-rating' }),
+  'survey.submit (robot: satisfied)': () => ({ in: { connected: { 'survey-robot': 'submitting' } }, error: null }),
+  'survey.submit (robot: unhappy, with comment)': () => ({ in: { connected: { 'survey-robot': 'submitting' } }, error: null }),
+  'survey.submit (robot: unhappy, no comment)': () => ({ in: { connected: { 'survey-robot': 'form' } }, error: 'input:comment-required' }),
+  'submitAgentSurvey.done': () => ({ in: 'disconnecting', surveySubmitted: true }),
+  'submitAgentSurvey.error': () => ({ in: { connected: { 'survey-agent': 'form' } }, surveySubmitted: false, error: 'aicc:http' }),
+  'submitRobotFeedback.done': () => ({ in: 'disconnecting', surveySubmitted: true }),
+  'submitRobotFeedback.error': () => ({ in: { connected: { 'survey-robot': 'form' } }, surveySubmitted: false, error: 'aicc:http' }),
+  'survey.skip': () => ({ in: 'disconnecting', surveySubmitted: false }),
+};
