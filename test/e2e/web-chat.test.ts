@@ -1,0 +1,237 @@
+/**
+ * The React example end to end, in a real headless Chromium (playwright-core driving the
+ * system's /usr/bin/chromium; no browser download, no network):
+ *
+ *   Chromium ──► demo server: production build of examples/react (strict CSP)
+ *                             + gateway (AK/SK here) ──► simulator (scripted by this test)
+ *
+ * One customer chats with the robot, asks for a human, waits in the queue, is served, reloads
+ * the page (the session resumes), sends a picture, receives the agent's picture, ends and rates
+ * the agent; the rating must reach the simulator. Another rates the robot, a third arrives
+ * after hours and leaves a message. Message text containing HTML must show as text.
+ *
+ * Artefact: test-results/e2e-chat.png (mid-chat, with the live statechart).
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDemoServer, type DemoServer } from '../../examples/shared/demoServer.js';
+import { makePng } from '../../examples/shared/png.js';
+import type { GatewayLogEntry } from '../../src/gateway/index.js';
+import { resolveScenario } from '../../src/simulator/index.js';
+import { assertChromium, launchChromium, openPage, type Browser } from './chromium.js';
+
+const RESULTS_DIR = path.resolve(import.meta.dirname, '../../test-results');
+export const SCREENSHOT = path.join(RESULTS_DIR, 'e2e-chat.png');
+/** Per UI step: generous, the CI machine has two cores and runs other test files alongside. */
+const STEP_MS = 15_000;
+const XSS = '<img src=x onerror="window.__xss=1">';
+const AGENT_XSS = '<b>bold?</b> <img src=x onerror="window.__xss=2"> <script>window.__xss=3</script>';
+
+describe('React example in headless Chromium', () => {
+  let demo: DemoServer;
+  let browser: Browser;
+  let outDir: string;
+  const gatewayLog: GatewayLogEntry[] = [];
+
+  beforeAll(async () => {
+    assertChromium(); // before spending time on the build
+    outDir = mkdtempSync(path.join(os.tmpdir(), 'aicc-react-build-'));
+    demo = await startDemoServer({
+      app: 'react',
+      mode: 'build',
+      outDir,
+      scenario: 'robot-then-agent',
+      // Fast parties, and a queue that only moves when the test says so.
+      simulatorTiming: { longPollWindowMs: 1000, robotReplyDelayMs: 20, agentReplyDelayMs: 20, queueAdvanceMs: 0 },
+      log: () => {},
+      onGatewayLog: (entry) => gatewayLog.push(entry),
+    });
+    browser = await launchChromium();
+    browser.context.setDefaultTimeout(STEP_MS);
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await demo?.close();
+    if (outDir) rmSync(outDir, { recursive: true, force: true });
+  });
+
+  /** A fresh tab (own sessionStorage) for one demo user. */
+  const open = (userId: string) => openPage(browser.context, `${demo.url}?user=${userId}`);
+
+  const phase = (page: Page, name: string) => page.locator(`[data-testid="chat-status"][data-phase="${name}"]`).waitFor();
+  const activeState = (page: Page, id: string) => page.locator(`[data-state="${id}"][data-active="true"]`).waitFor();
+
+  it(
+    'robot → suggestions → human → queue → agent → reload → pictures both ways → end → agent survey',
+    async () => {
+      const userId = 'e2e-agent';
+      const { page, problems, requests } = await open(userId);
+
+      // The robot greets; the statechart shows the parallel chatting regions.
+      await phase(page, 'chatting');
+      await page.getByTestId('msg-robot').first().getByText('virtual assistant').waitFor();
+      await activeState(page, 'connected.chatting.outbox.idle');
+
+      // Phrase suggestions (queryPhraseByKeyword through the gateway), picked and sent.
+      await page.getByLabel('Message', { exact: true }).fill('opening');
+      await page.getByRole('button', { name: 'What are your opening hours?' }).click();
+      await expect.poll(() => page.getByLabel('Message', { exact: true }).inputValue()).toBe('What are your opening hours?');
+      await page.getByRole('button', { name: 'Send', exact: true }).click();
+      await page.getByTestId('msg-robot').getByText('please see our help centre').waitFor();
+
+      // HTML in a message is text, in the customer's bubble and in the robot's echo.
+      await page.getByLabel('Message', { exact: true }).fill(XSS);
+      await page.keyboard.press('Enter');
+      await page.getByTestId('msg-customer').getByText(XSS, { exact: true }).waitFor();
+      await page.getByTestId('msg-robot').getByText(`You said: "${XSS}"`, { exact: false }).waitFor();
+      await page.getByTestId('msg-customer').getByText('sent').last().waitFor();
+
+      // Robot → agent: TRANS2AGENT, then the queue with its position.
+      await page.getByRole('button', { name: 'Talk to a human' }).click();
+      await phase(page, 'queuing');
+      await page.getByTestId('queue').getByText('You are number 1 in the queue').waitFor();
+      await activeState(page, 'connected.queuing');
+      expect(demo.sim.session(userId)?.state).toBe('queued');
+
+      demo.sim.queue.serve(userId);
+      await phase(page, 'chatting');
+      await page.getByTestId('chat-status').getByText('Chatting with Alice').waitFor();
+      await page.getByTestId('msg-agent').getByText('Hello, this is Alice').waitFor();
+
+      // A reload resumes the same session from sessionStorage: same transcript, no new CONNECT.
+      const connects = () =>
+        demo.sim.requestsFor('send', userId).filter((r) => (r.body as { controlType?: string }).controlType === 'CONNECT').length;
+      expect(connects()).toBe(1);
+      await page.reload();
+      await page.getByTestId('chat-status').getByText('Chatting with Alice').waitFor();
+      await page.getByTestId('msg-agent').getByText('Hello, this is Alice').waitFor();
+      expect(await page.getByTestId('msg-robot').getByText('virtual assistant').count()).toBe(1);
+      expect(connects()).toBe(1);
+
+      // The customer sends a picture: uploadFileStream, then an IMAGE CHAT.
+      await page.getByTestId('file-input').setInputFiles({
+        name: 'photo.png',
+        mimeType: 'image/png',
+        buffer: Buffer.from(makePng({ width: 120, height: 80, hue: [30, 160, 90] })),
+      });
+      await page.getByTestId('msg-customer').getByRole('img', { name: 'photo.png' }).waitFor();
+      await expect
+        .poll(() => demo.sim.session(userId)?.transcript.some((m) => m.direction === 'uplink' && m.mediaType === 'IMAGE'), { timeout: STEP_MS })
+        .toBe(true);
+      expect(demo.sim.requestsFor('uploadFileStream', userId)).toHaveLength(1);
+
+      // The agent writes HTML (shown as text), reads, and sends a picture (downloaded → object URL).
+      demo.sim.agent.say(userId, AGENT_XSS);
+      await page.getByTestId('msg-agent').getByText(AGENT_XSS, { exact: true }).waitFor();
+      demo.sim.agent.read(userId);
+      await page.getByTestId('msg-customer').getByText('read').first().waitFor();
+      demo.sim.agent.sendFile(userId, { bytes: makePng(), fileType: 'png' });
+      const picture = page.getByTestId('incoming-image');
+      await picture.waitFor();
+      await expect.poll(() => picture.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(160);
+      expect(await picture.getAttribute('src')).toMatch(/^blob:/);
+
+      // Nothing was injected: no element from a message, no handler ran.
+      expect(await page.locator('.transcript img[src="x"], .transcript b, .transcript script').count()).toBe(0);
+      expect(await page.evaluate(() => (window as { __xss?: unknown }).__xss)).toBeUndefined();
+
+      await activeState(page, 'connected.chatting');
+      mkdirSync(RESULTS_DIR, { recursive: true });
+      await page.screenshot({ path: SCREENSHOT });
+
+      // End, then the agent survey.
+      await page.getByRole('region', { name: 'Chat' }).getByRole('button', { name: 'End chat' }).click();
+      await phase(page, 'survey-agent');
+      await activeState(page, 'connected.survey-agent.form');
+      await page.getByRole('radio', { name: /^5/ }).click();
+      await page.getByLabel('How likely are you to recommend us?').selectOption('10');
+      await page.getByLabel('Yes').check();
+      await page.getByLabel('Comment (optional)').fill('Quick and friendly');
+      await page.getByRole('button', { name: 'Send rating' }).click();
+      await page.locator('[data-testid="ended"][data-end-reason="customer-ended"]').waitFor();
+      await page.getByText('Thank you for your feedback!').waitFor();
+      await activeState(page, 'disconnected');
+
+      expect(demo.sim.session(userId)?.satisfaction).toMatchObject({ evaluation: '5', comment: 'Quick and friendly', npsScore: '10', fcrValue: '1' });
+      expect(demo.sim.session(userId)?.endReason).toBe('customer-disconnect');
+      expect(demo.sim.violations.filter((v) => v.userId === userId)).toEqual([]);
+
+      // Everything the page loaded came from the demo origin (or was a blob/data URL it made).
+      expect(requests.filter((url) => !url.startsWith(demo.url) && !/^(blob|data):/.test(url))).toEqual([]);
+      // The browser never saw a credential: the token route answered a sealed token, not AICC's.
+      expect(requests.some((url) => url.includes('sim-app'))).toBe(false);
+      expect(problems).toEqual([]);
+      await page.close();
+    },
+    120_000,
+  );
+
+  it(
+    'robot only: end → robot survey (not satisfied, with a reason) reaches the simulator',
+    async () => {
+      const userId = 'e2e-robot';
+      const { page, problems } = await open(userId);
+      await phase(page, 'chatting');
+      await page.getByLabel('Message', { exact: true }).fill('How do I return an item?');
+      await page.keyboard.press('Enter');
+      await page.getByTestId('msg-robot').getByText('please see our help centre').waitFor();
+
+      await page.getByRole('region', { name: 'Chat' }).getByRole('button', { name: 'End chat' }).click();
+      await phase(page, 'survey-robot');
+      await page.getByRole('radio', { name: 'No' }).click();
+      const send = page.getByRole('button', { name: 'Send feedback' });
+      expect(await send.isDisabled()).toBe(true); // a reason is required when not satisfied
+      await page.getByLabel('What went wrong? (required)').fill('Did not answer my question');
+      await send.click();
+      await page.locator('[data-testid="ended"][data-end-reason="customer-ended"]').waitFor();
+
+      expect(demo.sim.session(userId)?.feedback).toMatchObject({ feedback: 0, feedbackContent: 'Did not answer my question' });
+      expect(demo.sim.violations.filter((v) => v.userId === userId)).toEqual([]);
+      expect(problems).toEqual([]);
+      await page.close();
+    },
+    60_000,
+  );
+
+  it(
+    'after hours: CONNECT answers 12 → leave-message form → message left',
+    async () => {
+      const userId = 'e2e-closed';
+      // The live scenario: the next CONNECT sees a closed contact centre.
+      const before = { ...demo.sim.scenario };
+      Object.assign(demo.sim.scenario, resolveScenario('after-hours'));
+      try {
+        const { page, problems } = await open(userId);
+        await phase(page, 'leave-message');
+        await page.getByText('We are closed right now').waitFor();
+        await activeState(page, 'leave-message.form');
+
+        // An empty form is refused by the machine (typed input error), nothing is sent.
+        await page.getByRole('button', { name: 'Leave message' }).click();
+        await page.getByTestId('chat-error').waitFor();
+        expect(demo.sim.requestsFor('doLeaveMessage', userId)).toHaveLength(0);
+
+        await page.getByLabel('Phone number').fill('+1 555 0100');
+        await page.getByLabel('Message', { exact: true }).fill('Please call me back about order 42.');
+        await page.getByRole('button', { name: 'Leave message' }).click();
+        await page.locator('[data-testid="ended"][data-end-reason="message-left"]').waitFor();
+
+        expect(demo.sim.session(userId)?.leaveMessages).toMatchObject([{ caller: '+1 555 0100', message: 'Please call me back about order 42.' }]);
+        expect(demo.sim.violations.filter((v) => v.userId === userId)).toEqual([]);
+        expect(problems).toEqual([]);
+        await page.close();
+      } finally {
+        Object.assign(demo.sim.scenario, before);
+      }
+    },
+    60_000,
+  );
+
+  it('the gateway logged no errors', () => {
+    expect(gatewayLog.filter((e) => e.level === 'error')).toEqual([]);
+  });
+});

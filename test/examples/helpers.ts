@@ -1,0 +1,88 @@
+/**
+ * Smoke tests of the framework examples: type-check with the framework's own checker, build
+ * with Vite (programmatically, into a temp dir), then load the build in headless Chromium
+ * against the simulator behind the gateway and chat a little.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { expect } from 'vitest';
+import { buildExample, REPO_ROOT, startDemoServer, type ExampleApp } from '../../examples/shared/demoServer.js';
+import { launchChromium, openPage } from '../e2e/chromium.js';
+
+const run = promisify(execFile);
+
+/** Runs a checker from node_modules/.bin; rejects with its output when it fails. */
+export async function check(bin: string, args: readonly string[]): Promise<string> {
+  const file = path.join(REPO_ROOT, 'node_modules', '.bin', bin);
+  try {
+    const { stdout, stderr } = await run(file, [...args], { cwd: REPO_ROOT, maxBuffer: 16 * 1024 * 1024 });
+    return stdout + stderr;
+  } catch (error) {
+    const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
+    throw new Error(`${bin} ${args.join(' ')} failed:\n${stdout}${stderr}`);
+  }
+}
+
+/** `vite build` into a fresh temp dir; checks index.html points at a built script. */
+export async function buildInto(app: ExampleApp): Promise<string> {
+  const outDir = mkdtempSync(path.join(os.tmpdir(), `aicc-${app}-build-`));
+  await buildExample(app, outDir, 'error');
+  const html = readFileSync(path.join(outDir, 'index.html'), 'utf8');
+  const script = /<script type="module" crossorigin src="\/(assets\/[^"]+\.js)"/.exec(html)?.[1];
+  expect(script, 'index.html loads a built module').toBeDefined();
+  expect(existsSync(path.join(outDir, script as string))).toBe(true);
+  expect(readdirSync(path.join(outDir, 'assets')).some((f) => f.endsWith('.css'))).toBe(true);
+  // Built from the source tree, not from a stale dist/ of the package.
+  expect(readFileSync(path.join(outDir, script as string), 'utf8')).toContain('chatSession');
+  return outDir;
+}
+
+/**
+ * The built widget in Chromium: the robot greets, a message with HTML in it goes out and comes
+ * back as text, the customer ends the chat, skips the survey, and the simulator saw it all
+ * without a protocol violation.
+ */
+export async function chatInBrowser(app: ExampleApp, outDir: string): Promise<void> {
+  const demo = await startDemoServer({
+    app,
+    mode: 'prebuilt',
+    outDir,
+    simulatorTiming: { longPollWindowMs: 1000, robotReplyDelayMs: 20, agentReplyDelayMs: 20, queueAdvanceMs: 0 },
+    log: () => {},
+  });
+  const browser = await launchChromium({ width: 800, height: 700 });
+  browser.context.setDefaultTimeout(15_000);
+  try {
+    const userId = `smoke-${app}`;
+    const { page, problems, requests } = await openPage(browser.context, `${demo.url}?user=${userId}`);
+    const phase = (name: string) => page.locator(`[data-testid="chat-status"][data-phase="${name}"]`).waitFor();
+    await phase('chatting');
+    await page.getByText('Hello, I am the AICC virtual assistant').waitFor();
+
+    const text = 'Hi <b>there</b>';
+    await page.getByLabel('Message', { exact: true }).fill(text);
+    await page.keyboard.press('Enter');
+    await page.getByText(`You said: "${text}"`, { exact: false }).waitFor();
+    expect(await page.locator('.transcript b').count()).toBe(0);
+
+    await page.getByRole('button', { name: 'End', exact: true }).click();
+    await phase('survey-robot');
+    await page.getByRole('button', { name: 'Skip the survey' }).click();
+    await page.getByTestId('ended').getByText('customer-ended').waitFor();
+
+    expect(demo.sim.session(userId)?.endReason).toBe('customer-disconnect');
+    expect(demo.sim.violations).toEqual([]);
+    expect(requests.filter((url) => !url.startsWith(demo.url) && !/^(blob|data):/.test(url))).toEqual([]);
+    expect(problems).toEqual([]);
+  } finally {
+    await browser.close();
+    await demo.close();
+  }
+}
+
+export function removeDir(dir: string | undefined): void {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+}

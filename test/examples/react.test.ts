@@ -1,0 +1,29 @@
+/**
+ * examples/react type-checks on its own tsconfig (the browser e2e test builds and drives it),
+ * and the Node side of the examples (demo server, Vite configs) on examples/tsconfig.json.
+ */
+import { describe, expect, it } from 'vitest';
+import { parseArgs } from '../../examples/server.js';
+import { check } from './helpers.js';
+
+describe('examples/react and the demo server', { concurrent: true }, () => {
+  it('the React app type-checks (tsc, strict, its own tsconfig)', async () => {
+    await check('tsc', ['-p', 'examples/react/tsconfig.json']);
+  }, 120_000);
+
+  it('the Node side (demo server, shared helpers, vite configs) type-checks', async () => {
+    await check('tsc', ['-p', 'examples/tsconfig.json']);
+  }, 120_000);
+
+  it('the demo server CLI parses its flags', () => {
+    expect(parseArgs([])).toEqual({ port: 5173 });
+    expect(parseArgs(['--app', 'vue', '--build', '--port=0', '--scenario', 'after-hours'])).toEqual({
+      app: 'vue',
+      mode: 'build',
+      port: 0,
+      scenario: 'after-hours',
+    });
+    expect(() => parseArgs(['--app', 'angular'])).toThrow(/unknown app/);
+    expect(() => parseArgs(['--scenario', 'nope'])).toThrow(/unknown scenario/);
+  });
+});
