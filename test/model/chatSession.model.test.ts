@@ -11,7 +11,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { TestModel } from 'xstate/graph';
 import { EXCLUSIONS, TRANSITIONS, coverageReport, describeTransition } from './coverage.js';
 import { chatSessionModel, stateLabel } from './model.js';
+import { ORACLES } from './oracles.js';
 import { planPaths } from './paths.js';
+import { VARIANTS } from './variants.js';
 import { PathRun, realCoverage } from './runner.js';
 import type { ModelEvent, ModelSnapshot } from './types.js';
 
@@ -47,6 +49,15 @@ describe('chatSession model coverage', () => {
   it('exclusions name transitions that exist', () => {
     const ids = new Set(TRANSITIONS.map((t) => t.id));
     expect(Object.keys(EXCLUSIONS).filter((id) => !ids.has(id))).toEqual([]);
+  });
+
+  it('every event variant of the catalog is used by a generated path', () => {
+    expect(VARIANTS.map((v) => v.name).filter((name) => !plan.planned.variants.has(name))).toEqual([]);
+  });
+
+  it('every oracle names a variant of the catalog', () => {
+    const names = new Set(VARIANTS.map((v) => v.name));
+    expect(Object.keys(ORACLES).filter((name) => !names.has(name))).toEqual([]);
   });
 
   it('the generated paths plan every state node, transition and variant', () => {

@@ -143,7 +143,8 @@ export function vertexKey(s: ModelSnapshot): string {
       c.draft !== '',
     );
   } else if (m.matches({ connected: 'ending' } as never) || m.matches({ connected: 'survey-agent' } as never) || m.matches({ connected: 'survey-robot' } as never)) {
-    key.push(w.channel, w.party === 'none' ? 'none' : 'some', c.servedBy, c.lastInterIdx !== null, c.survey?.target ?? null);
+    const answer = c.surveyAnswer as { satisfied?: boolean } | null;
+    key.push(w.channel, w.party === 'none' ? 'none' : 'some', c.servedBy, c.lastInterIdx !== null, c.survey?.target ?? null, answer?.satisfied ?? null);
   }
   return JSON.stringify(key);
 }

@@ -85,6 +85,7 @@ export const ORACLES: Readonly<Record<string, (before: MachineSnapshot) => Oracl
 
   'queue.updated (tick)': () => ({ in: QUEUING }),
   'queue.updated (queue moves)': () => ({ in: QUEUING }),
+  'queue.updated (after a failed queue query)': () => ({ in: QUEUING }),
   'queue.served': () => ({ in: CHATTING, servedBy: 'agent', awaitingAgent: false }),
   'queue.ended (session released)': (b) => ({ in: afterConversation(b), endReason: 'session-released' }),
   'poll.messages:offline-disconnect': () => ({ in: 'leave-message', endReason: 'session-released' }),
@@ -134,7 +135,8 @@ export const ORACLES: Readonly<Record<string, (before: MachineSnapshot) => Oracl
   'survey.submit (robot: unhappy, no comment)': () => ({ in: { connected: { 'survey-robot': 'form' } }, error: 'input:comment-required' }),
   'submitAgentSurvey.done': () => ({ in: 'disconnecting', surveySubmitted: true }),
   'submitAgentSurvey.error': () => ({ in: { connected: { 'survey-agent': 'form' } }, surveySubmitted: false, error: 'aicc:http' }),
-  'submitRobotFeedback.done': () => ({ in: 'disconnecting', surveySubmitted: true }),
+  'submitRobotFeedback.done (satisfied)': () => ({ in: 'disconnecting', surveySubmitted: true }),
+  'submitRobotFeedback.done (unhappy)': () => ({ in: 'disconnecting', surveySubmitted: true }),
   'submitRobotFeedback.error': () => ({ in: { connected: { 'survey-robot': 'form' } }, surveySubmitted: false, error: 'aicc:http' }),
   'survey.skip': () => ({ in: 'disconnecting', surveySubmitted: false }),
 };

@@ -109,6 +109,7 @@ export class PathRun implements RunApi {
   private microsteps: string[] = [];
   private cursor = 0;
   private current: RealStep | undefined;
+  private before: RealStep | undefined;
   private readonly listeners = new Set<() => void>();
   private steps: StepInfo[] = [];
 
@@ -158,6 +159,11 @@ export class PathRun implements RunApi {
   matched(): MachineSnapshot {
     if (!this.current) throw new Error('no step matched yet');
     return this.current.snapshot;
+  }
+
+  previous(): MachineSnapshot {
+    if (!this.before) throw new Error('no step matched yet');
+    return this.before.snapshot;
   }
 
   matchedEvent(): { type: string } & Record<string, unknown> {
@@ -265,6 +271,7 @@ export class PathRun implements RunApi {
         const real = this.log[this.cursor]!;
         this.cursor += 1;
         if (real.event.type === type && sameList(real.transitions, expected.taken) && real.value === value) {
+          this.before = this.current ?? real;
           this.current = real;
           return;
         }

@@ -78,6 +78,8 @@ export interface RunApi {
   send(event: ChatSessionEvent): void;
   /** The real snapshot right after the macrostep that matched the current step. */
   matched(): MachineSnapshot;
+  /** The real snapshot matched by the step before (at the start: the first real snapshot). */
+  previous(): MachineSnapshot;
   /** The real event of that macrostep. */
   matchedEvent(): { type: string } & Record<string, unknown>;
   /** The live real context. */

@@ -330,6 +330,19 @@ const CONNECTED: Variant[] = [
       }, 'context.queue.position follows the queue to 2'),
   },
   {
+    name: 'queue.updated (after a failed queue query)',
+    kind: 'env',
+    eventType: 'queue.updated',
+    offer: (s) => (s.world.party === 'queued' ? { info: QUEUE_INFO } : undefined),
+    arm: (run) => fault(run, 'queryQueueInfo', { status: 500 }),
+    check: (run) =>
+      run.eventually(() => {
+        const queries = run.sim.requestsFor('queryQueueInfo');
+        const failed = queries.findIndex((r) => r.fault === 'status');
+        return failed >= 0 && queries.slice(failed + 1).some((r) => r.status === 200);
+      }, 'the queue watcher asks again after a failed queryQueueInfo'),
+  },
+  {
     name: 'queue.served',
     kind: 'env',
     eventType: 'queue.served',
@@ -670,11 +683,12 @@ const CHAT: Variant[] = [
 
   user('messages.markRead', 'messages.markRead', () => ({})),
   outcome('sendReadReceipt.done', 'sendReadReceipt', true, (s) => ({ output: { messageIds: s.machine.context.unreadAgentKeys.slice() } }), {
-    check: (run) =>
-      run.eventually(
-        () => run.sim.requestsFor('send').some((r) => (r.body as { controlType?: string })?.controlType === 'READ' && r.status === 200),
-        'the simulator received the READ uplink',
-      ),
+    check: (run) => {
+      const read = run.sim.requestsFor('send').find((r) => (r.body as { controlType?: string })?.controlType === 'READ' && r.status === 200);
+      expect(read, 'the simulator received the READ uplink').toBeDefined();
+      expect(JSON.parse((read?.body as { content: string }).content), 'READ names every unread agent message').toEqual(run.previous().context.unreadAgentKeys);
+      expect(run.matched().context.unreadAgentKeys).toEqual([]);
+    },
   }),
   outcome('sendReadReceipt.error', 'sendReadReceipt', false, () => ({ error: httpError('send') }), {
     arm: (run) => fault(run, 'send', { status: 500 }),
@@ -747,13 +761,21 @@ const SURVEYS: Variant[] = [
     inState(s, { connected: 'survey-robot' }) ? { satisfied: false, comment: TEXT.comment } : undefined,
   ),
   user('survey.submit (robot: unhappy, no comment)', 'survey.submit', (s) => (inState(s, { connected: 'survey-robot' }) ? { satisfied: false } : undefined)),
-  outcome('submitRobotFeedback.done', 'submitRobotFeedback', true, () => ({ output: { resultCode: '0', resultDesc: 'success' } }), {
-    check: (run, step) => {
-      const feedback = sessionOf(run).feedback;
-      expect(feedback?.interIdx, 'feedback names the last interIdx').toBe(run.matched().context.lastInterIdx);
-      expect(feedback?.feedback).toBe((step.before.machine?.context.surveyAnswer as { satisfied?: boolean } | null)?.satisfied ? 1 : 0);
-    },
-  }),
+  ...([true, false] as const).map((satisfied) =>
+    outcome(`submitRobotFeedback.done (${satisfied ? 'satisfied' : 'unhappy'})`, 'submitRobotFeedback', true, () => ({}), {
+      offer: (s) =>
+        s.world.inflight.includes('submitRobotFeedback') && (s.machine.context.surveyAnswer as { satisfied?: boolean } | null)?.satisfied === satisfied
+          ? { output: { resultCode: '0', resultDesc: 'success' } }
+          : undefined,
+      check: (run) => {
+        const feedback = sessionOf(run).feedback;
+        expect(feedback?.interIdx, 'feedback names the last interIdx').toBe(run.matched().context.lastInterIdx);
+        expect(feedback, 'the simulator stored the rating as given').toMatchObject(
+          satisfied ? { feedback: 1 } : { feedback: 0, feedbackContent: TEXT.comment },
+        );
+      },
+    }),
+  ),
   outcome('submitRobotFeedback.error', 'submitRobotFeedback', false, () => ({ error: httpError('feedbackSatisfaction') }), {
     arm: (run) => fault(run, 'feedbackSatisfaction', { status: 500 }),
   }),
