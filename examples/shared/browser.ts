@@ -9,14 +9,12 @@ import {
   chatSessionMachine,
   createAiccClient,
   createChatActors,
+  gatewayTokenProvider,
   type ChatSessionInput,
   type ChatTiming,
   type TranscriptEntry,
 } from 'aicc-chat-machine';
 import type { StateValue } from 'xstate';
-// The browser half of the gateway (fetch only, no node: imports). It is only exported from the
-// Node-only gateway entry so far, so the examples import the file itself.
-import { gatewayTokenProvider } from '../../src/gateway/tokenProvider.js';
 
 /** What GET /demo/identity answers (see examples/shared/demoServer.ts). */
 export interface DemoIdentity {
