@@ -214,6 +214,7 @@ describe('React example in headless Chromium', () => {
         await page.getByRole('button', { name: 'Leave message' }).click();
         await page.getByTestId('chat-error').waitFor();
         expect(demo.sim.requestsFor('doLeaveMessage', userId)).toHaveLength(0);
+        await page.getByText('We are closed right now').waitFor();
 
         await page.getByLabel('Phone number').fill('+1 555 0100');
         await page.getByLabel('Message', { exact: true }).fill('Please call me back about order 42.');

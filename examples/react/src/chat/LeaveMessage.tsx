@@ -5,7 +5,12 @@ import type { ChatActorRef } from './useChatSession.js';
 
 export function LeaveMessage({ actorRef }: { actorRef: ChatActorRef }) {
   const submitting = useSelector(actorRef, (s) => s.matches({ 'leave-message': 'submitting' }));
-  const afterHours = useSelector(actorRef, (s) => s.context.error?.name !== 'ChatInputError' && s.context.error?.resultCode === '12');
+  // Why we are here is only visible in the error that brought us (CONNECT answered 12 = after
+  // hours); a refused submit replaces that error, so remember the reason from the moment we came.
+  const [afterHours] = useState(() => {
+    const error = actorRef.getSnapshot().context.error;
+    return error !== null && error.name !== 'ChatInputError' && error.resultCode === '12';
+  });
   const [caller, setCaller] = useState('');
   const [message, setMessage] = useState('');
   const submit = (event: FormEvent) => {
