@@ -1,0 +1,76 @@
+/** Parent side of sim-child.ts: the simulator in its own process, driven over IPC. */
+import { fileURLToPath } from 'node:url';
+import type { ChildCommand, ChildReply, SimChildConfig, SimInfo, SimStats } from './sim-protocol.js';
+import { spawnNode } from './spawn.js';
+
+const CHILD = fileURLToPath(new URL('./sim-child.ts', import.meta.url));
+
+type CommandBody = ChildCommand extends infer C ? (C extends { id: number } ? Omit<C, 'id'> : never) : never;
+
+export interface SimProcess extends SimInfo {
+  /** One stamped agent message to each user, now. */
+  say(users: string[]): Promise<{ sent: number; failed: number }>;
+  inject(prefix: string, count: number, intervalMs: number, durationMs: number): Promise<{ sent: number; failed: number }>;
+  stats(): Promise<SimStats>;
+  resetStats(): Promise<void>;
+  /** `api` or `send:CONTROLTYPE` of every request the user made, in order (keepRequests). */
+  requests(userId: string): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+export function startSimProcess(config: SimChildConfig): Promise<SimProcess> {
+  const child = spawnNode(CHILD, { args: [JSON.stringify(config)], nodeFlags: ['--max-old-space-size=4096'] });
+  const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  let nextId = 1;
+  let exited = false;
+
+  return new Promise((resolveStart, rejectStart) => {
+    child.on('exit', (code) => {
+      exited = true;
+      const error = new Error(`simulator process exited (${code})`);
+      rejectStart(error);
+      for (const w of waiting.values()) w.reject(error);
+      waiting.clear();
+    });
+    child.on('message', (raw) => {
+      const reply = raw as ChildReply;
+      if (reply.id === 0 && reply.ok) {
+        resolveStart(api(reply.value as SimInfo));
+        return;
+      }
+      const w = waiting.get(reply.id);
+      if (!w) return;
+      waiting.delete(reply.id);
+      if (reply.ok) w.resolve(reply.value);
+      else w.reject(new Error(reply.error));
+    });
+  });
+
+  function call<T>(body: CommandBody): Promise<T> {
+    if (exited) return Promise.reject(new Error('simulator process is gone'));
+    const id = nextId++;
+    return new Promise<T>((resolve, reject) => {
+      waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      child.send({ ...body, id });
+    });
+  }
+
+  function api(info: SimInfo): SimProcess {
+    return {
+      ...info,
+      say: (users) => call({ type: 'say', users }),
+      inject: (prefix, count, intervalMs, durationMs) => call({ type: 'inject', prefix, count, intervalMs, durationMs }),
+      stats: () => call({ type: 'stats' }),
+      resetStats: () => call({ type: 'resetStats' }),
+      requests: (userId) => call({ type: 'requests', userId }),
+      close: async () => {
+        if (exited) return;
+        const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+        await call({ type: 'close' }).catch(() => undefined);
+        const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+        await gone;
+        clearTimeout(timer);
+      },
+    };
+  }
+}

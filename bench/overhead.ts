@@ -1,0 +1,176 @@
+/**
+ * Benchmark 1 — overhead. One complete scripted robot conversation (token, CONNECT, greeting,
+ * K messages each answered by the robot, chat.end, survey mode, survey skipped, DISCONNECT)
+ * through createChatSession, versus the same HTTP calls made with bare axios, against the same
+ * simulator (its own process, so this process's CPU time is the client's alone).
+ * Rounds alternate the order (ABBA) and each reports the machine/bare ratio of wall and CPU time.
+ *
+ *   node --import tsx bench/overhead.ts [--quick]
+ */
+import { latency, spread, cpuMs, monoMs, sleep } from './lib/stats.js';
+import { QUICK, machineInfo, writeResult } from './lib/results.js';
+import { startSimProcess, type SimProcess } from './lib/sim-process.js';
+import { BareSession, Waiter, bareGatewayHeaders, machineSession, sharedAuth, type BareMessage, type SharedAuth } from './lib/wiring.js';
+import type { ChatSessionActor } from '../src/index.js';
+
+const MESSAGES = 20;
+const SESSIONS_PER_RUN = QUICK ? 4 : 10;
+const ROUNDS = QUICK ? 3 : 9;
+
+type Snapshot = ReturnType<ChatSessionActor['getSnapshot']>;
+
+/** Counts robot replies from new transcript entries only (the bench must not add O(transcript) work). */
+class RobotCounter {
+  count = 0;
+  private seen = 0;
+
+  update(snapshot: Snapshot): void {
+    const { transcript } = snapshot.context;
+    for (; this.seen < transcript.length; this.seen++) {
+      const entry = transcript[this.seen];
+      if (entry?.kind === 'incoming' && entry.message.controlType === 'CHAT' && entry.message.sourceType === 'ROBOT') this.count++;
+    }
+  }
+}
+
+async function machineConversation(sim: SimProcess, auth: SharedAuth, userId: string): Promise<void> {
+  const actor = machineSession(sim, auth, userId);
+  const waiter = new Waiter();
+  const robot = new RobotCounter();
+  let snapshot = actor.getSnapshot();
+  actor.subscribe({ next: (s) => ((snapshot = s), robot.update(s), waiter.notify()), error: () => waiter.notify() });
+  actor.start();
+  await waiter.until(() => robot.count >= 1);
+  for (let i = 1; i <= MESSAGES; i++) {
+    actor.send({ type: 'message.send', text: `question ${i}` });
+    // Answered, and our message is off the outbox (sent: a failure would end the check below).
+    await waiter.until(() => robot.count >= i + 1 && snapshot.context.outbox.length === 0);
+  }
+  actor.send({ type: 'chat.end' });
+  await waiter.until(() => snapshot.matches({ connected: 'survey-robot' }) || snapshot.status !== 'active');
+  actor.send({ type: 'survey.skip' });
+  await waiter.until(() => snapshot.status !== 'active');
+  const failed = snapshot.context.transcript.filter((e) => e.kind === 'outgoing' && e.status !== 'sent').length;
+  if (snapshot.status !== 'done' || snapshot.output?.endReason !== 'customer-ended' || failed > 0) {
+    throw new Error(`machine session ended ${snapshot.status} ${snapshot.output?.endReason ?? ''}`);
+  }
+}
+
+async function bareConversation(sim: SimProcess, gateway: Record<string, string>, userId: string): Promise<void> {
+  const session = new BareSession(sim, gateway, userId);
+  const waiter = new Waiter();
+  let robot = 0;
+  await session.applyToken();
+  await session.send('CONNECT');
+  session.startPolling((messages: BareMessage[]) => {
+    for (const m of messages) if (m.controlType === 'CHAT' && m.sourceType === 'ROBOT') robot++;
+    waiter.notify();
+  });
+  await waiter.until(() => robot >= 1);
+  for (let i = 1; i <= MESSAGES; i++) {
+    await session.send('CHAT', `question ${i}`);
+    await waiter.until(() => robot >= i + 1);
+  }
+  await session.surveyMode();
+  await session.stop();
+  await session.send('DISCONNECT');
+}
+
+interface Run {
+  wallMs: number;
+  cpuMs: number;
+}
+
+async function run(kind: 'machine' | 'bare', sim: SimProcess, auth: SharedAuth, gateway: Record<string, string>, tag: string): Promise<Run> {
+  const wall0 = monoMs();
+  const cpu0 = cpuMs();
+  for (let s = 0; s < SESSIONS_PER_RUN; s++) {
+    const userId = `ov${kind[0]}-${tag}-${s}`;
+    if (kind === 'machine') await machineConversation(sim, auth, userId);
+    else await bareConversation(sim, gateway, userId);
+  }
+  return { wallMs: monoMs() - wall0, cpuMs: cpuMs() - cpu0 };
+}
+
+const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+
+async function main(): Promise<void> {
+  const startedAt = performance.now();
+  const machine = machineInfo();
+  const sim = await startSimProcess({ scenario: 'robot', timing: { robotReplyDelayMs: 0 }, keepRequests: true });
+  try {
+    const auth = sharedAuth(sim);
+    const gateway = await bareGatewayHeaders(sim);
+    await auth.gatewayHeaders({ forceRefresh: false });
+    const timersBefore = timers();
+
+    // The request sequences must match for the comparison to mean anything.
+    await machineConversation(sim, auth, 'ovm-seq');
+    await bareConversation(sim, gateway, 'ovb-seq');
+    const machineRequests = await sim.requests('ovm-seq');
+    const bareRequests = await sim.requests('ovb-seq');
+
+    await run('machine', sim, auth, gateway, 'warm');
+    await run('bare', sim, auth, gateway, 'warm');
+    await sim.resetStats();
+
+    const rounds: { machine: Run; bare: Run; wallRatio: number; cpuRatio: number }[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      const order: ('machine' | 'bare')[] = r % 2 === 0 ? ['machine', 'bare'] : ['bare', 'machine'];
+      const got: Partial<Record<'machine' | 'bare', Run>> = {};
+      for (const kind of order) got[kind] = await run(kind, sim, auth, gateway, `r${r}`);
+      const m = got.machine as Run;
+      const b = got.bare as Run;
+      rounds.push({ machine: m, bare: b, wallRatio: m.wallMs / b.wallMs, cpuRatio: m.cpuMs / b.cpuMs });
+      console.log(`overhead round ${r + 1}/${ROUNDS}: wall ${(m.wallMs / b.wallMs).toFixed(3)} cpu ${(m.cpuMs / b.cpuMs).toFixed(3)}`);
+    }
+    await sleep(200);
+    const timersAfter = timers();
+    const simStats = await sim.stats();
+
+    const perSession = (values: number[]) => spread(values.map((v) => v / SESSIONS_PER_RUN));
+    const perMessage = (m: number[], b: number[]) => latency(m.map((v, i) => (v - (b[i] ?? 0)) / SESSIONS_PER_RUN / MESSAGES));
+    const result = {
+      script: { messages: MESSAGES, sessionsPerRun: SESSIONS_PER_RUN, rounds: ROUNDS, scenario: 'robot-only, robotReplyDelayMs 0, longPollWindowMs 5000' },
+      requests: {
+        machine: countBy(machineRequests),
+        bare: countBy(bareRequests),
+        // Same calls in the same order once polls are left out (how many polls it takes is timing).
+        sameSequence: withoutPolls(machineRequests).join() === withoutPolls(bareRequests).join(),
+        machineSequence: machineRequests,
+        bareSequence: bareRequests,
+      },
+      wallRatio: spread(rounds.map((r) => r.wallRatio)),
+      cpuRatio: spread(rounds.map((r) => r.cpuRatio)),
+      machinePerSession: { wallMs: perSession(rounds.map((r) => r.machine.wallMs)), cpuMs: perSession(rounds.map((r) => r.machine.cpuMs)) },
+      barePerSession: { wallMs: perSession(rounds.map((r) => r.bare.wallMs)), cpuMs: perSession(rounds.map((r) => r.bare.cpuMs)) },
+      addedCpuPerMessageMs: perMessage(
+        rounds.map((r) => r.machine.cpuMs),
+        rounds.map((r) => r.bare.cpuMs),
+      ),
+      // Keep-alive: TCP connections opened during the measured rounds, for all requests of both variants.
+      connections: simStats.connections,
+      requestsPerConnection: Object.values(simStats.byApi).reduce((a, b) => a + b, 0) / Math.max(1, simStats.connections),
+      violations: simStats.violations,
+      timersBefore,
+      timersAfter,
+      target: { ratio: 1.1 },
+    };
+    const file = writeResult('overhead', startedAt, result, machine);
+    console.log(JSON.stringify({ wallRatio: file.result.wallRatio, cpuRatio: file.result.cpuRatio, requests: file.result.requests.sameSequence }, null, 1));
+  } finally {
+    await sim.close();
+  }
+}
+
+function countBy(list: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const item of list) out[item] = (out[item] ?? 0) + 1;
+  return out;
+}
+
+function withoutPolls(list: readonly string[]): string[] {
+  return list.filter((item) => item !== 'poll');
+}
+
+await main();

@@ -1,0 +1,42 @@
+/**
+ * `npm run bench`: every benchmark, one after the other, each in its own process (with the
+ * simulator in yet another), then docs/performance.md regenerated from bench/results/*.json.
+ *
+ *   node --import tsx bench/run.ts [--quick] [--only overhead,latency,...] [--skip scale]
+ */
+import { fileURLToPath } from 'node:url';
+import { spawnNode } from './lib/spawn.js';
+import { QUICK, argValue } from './lib/results.js';
+
+const BENCHES: { name: string; file: string; flags?: string[] }[] = [
+  { name: 'bundle', file: 'bundle.ts' },
+  { name: 'merge', file: 'merge.ts', flags: ['--expose-gc'] },
+  { name: 'overhead', file: 'overhead.ts' },
+  { name: 'latency', file: 'latency.ts' },
+  { name: 'idle', file: 'idle.ts' },
+  { name: 'scale', file: 'scale.ts' },
+  { name: 'model', file: 'model.ts' },
+];
+
+const only = argValue('only')?.split(',');
+const skip = argValue('skip')?.split(',') ?? [];
+
+function runOne(file: string, flags: string[]): Promise<number> {
+  const child = spawnNode(fileURLToPath(new URL(file, import.meta.url)), { nodeFlags: flags, args: QUICK ? ['--quick'] : [] });
+  return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
+}
+
+const started = performance.now();
+const failed: string[] = [];
+for (const bench of BENCHES) {
+  if ((only && !only.includes(bench.name)) || skip.includes(bench.name)) continue;
+  const t0 = performance.now();
+  console.log(`\n== ${bench.name}`);
+  const code = await runOne(bench.file, bench.flags ?? []);
+  console.log(`== ${bench.name}: ${code === 0 ? 'done' : `FAILED (exit ${code})`} in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  if (code !== 0) failed.push(bench.name);
+}
+const code = await runOne('report.ts', []);
+if (code !== 0) failed.push('report');
+console.log(`\nbench: ${((performance.now() - started) / 1000).toFixed(0)} s${failed.length ? `; failed: ${failed.join(', ')}` : ''}`);
+process.exitCode = failed.length ? 1 : 0;

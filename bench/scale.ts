@@ -1,0 +1,299 @@
+/**
+ * Benchmark 3 — scale. N createChatSession sessions in ONE Node process (a worker), the
+ * simulator in another, chatting steadily: every session gets a stamped agent message and sends
+ * a customer message every INTERVAL_MS (phases spread evenly), on the real 5000 ms long-poll
+ * window. Per N: heap and RSS per session (after gc), event-loop delay p99, delivery latency
+ * (agent message injected → visible in the snapshot) p50/p99, errors. N grows through
+ * SCALE_STEPS and the search stops at the first N that fails twice in a row (p99 delivery
+ * >= 250 ms, or any error, or sessions that never reach `chatting`).
+ *
+ *   node --import tsx bench/scale.ts [--quick] [--steps 500,1000] [--duration-ms 30000]
+ */
+import os from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { QUICK, argValue, machineInfo, writeResult } from './lib/results.js';
+import { startSimProcess } from './lib/sim-process.js';
+import type { SimInfo, SimStats } from './lib/sim-protocol.js';
+import { nextFromParent, openFileLimit, startWorker, toParent } from './lib/spawn.js';
+import { cpuMs, latency, monoMs, sleep, type Latency } from './lib/stats.js';
+import { Waiter, machineSession, sharedAuth } from './lib/wiring.js';
+import type { ChatSessionActor } from '../src/index.js';
+
+const STEPS = (argValue('steps') ?? (QUICK ? '200,500' : '500,1000,2000,5000,10000')).split(',').map(Number);
+const DURATION_MS = Number(argValue('duration-ms') ?? (QUICK ? 10_000 : 30_000));
+const INTERVAL_MS = 15_000;
+const LONG_POLL_MS = 5_000;
+const P99_LIMIT_MS = 250;
+const RAMP_TIMEOUT_MS = 240_000;
+/** Sockets per session at worst (poll + send in flight) plus headroom, for the fd check. */
+const FDS_PER_SESSION = 2;
+
+interface StepResult {
+  n: number;
+  /** 1-minute load average of the machine when the step started (other work on the machine). */
+  loadAverage: number;
+  /** 1, or 2 when the first attempt failed and the step was run again. */
+  attempt: number;
+  rampMs: number;
+  chatting: number;
+  heapPerSessionKB: number;
+  rssPerSessionKB: number;
+  heapPerSessionAfterKB: number;
+  eventLoopDelayP99Ms: number;
+  eventLoopDelayMaxMs: number;
+  delivery: Latency;
+  messagesPerSession: { received: number; sent: number };
+  errors: { pollErrors: number; sessionsEnded: number; failedSends: number; injectFailed: number; violations: number };
+  clientCpuPercent: number;
+  simulator: { cpuPercent: number; loopDelayP99Ms: number; requestsPerSec: number; connections: number };
+  pass: boolean;
+  why?: string;
+}
+
+interface WorkerReady {
+  type: 'ready';
+  rampMs: number;
+  chatting: number;
+  heapPerSessionKB: number;
+  rssPerSessionKB: number;
+}
+
+interface WorkerDone {
+  type: 'done';
+  delivery: number[];
+  eventLoopDelayP99Ms: number;
+  eventLoopDelayMaxMs: number;
+  heapPerSessionAfterKB: number;
+  received: number;
+  sent: number;
+  pollErrors: number;
+  sessionsEnded: number;
+  failedSends: number;
+  cpuPercent: number;
+}
+
+const gc = (): void => {
+  const collect = (globalThis as { gc?: () => void }).gc;
+  if (!collect) throw new Error('run the scale worker with --expose-gc');
+  collect();
+  collect();
+};
+
+async function worker(n: number, sim: SimInfo): Promise<void> {
+  const auth = sharedAuth(sim);
+  await auth.gatewayHeaders({ forceRefresh: false });
+  gc();
+  const heap0 = process.memoryUsage().heapUsed;
+  const rss0 = process.memoryUsage().rss;
+
+  const actors: ChatSessionActor[] = [];
+  const waiter = new Waiter();
+  let chatting = 0;
+  let measuring = false;
+  const delivery: number[] = [];
+  let received = 0;
+  let pollErrors = 0;
+  let sessionsEnded = 0;
+
+  const ramp0 = monoMs();
+  for (let i = 0; i < n; i++) {
+    const actor = machineSession(sim, auth, `sc-${i}`, { longPollWindowMs: LONG_POLL_MS });
+    let seen = 0;
+    let isChatting = false;
+    let failures = 0;
+    actor.subscribe({
+      next: (snapshot) => {
+        if (!isChatting && snapshot.matches({ connected: 'chatting' })) {
+          isChatting = true;
+          chatting++;
+          waiter.notify();
+        }
+        const { pollFailures } = snapshot.context.connection;
+        if (pollFailures > failures) pollErrors += pollFailures - failures;
+        failures = pollFailures;
+        if (snapshot.status !== 'active') sessionsEnded++;
+        const { transcript } = snapshot.context;
+        for (; seen < transcript.length; seen++) {
+          const entry = transcript[seen];
+          if (entry?.kind !== 'incoming' || entry.message.controlType !== 'CHAT' || entry.message.content.mediaType !== 'TEXT') continue;
+          const text = entry.message.content.text;
+          if (!text.startsWith('lat:')) continue;
+          received++;
+          if (measuring) delivery.push(monoMs() - Number(text.slice(4)));
+        }
+      },
+      error: () => sessionsEnded++,
+    });
+    actor.start();
+    actors.push(actor);
+    // Back-pressure: at most 300 sessions connecting at once.
+    if (i % 100 === 99) await waiter.until(() => chatting >= i + 1 - 300 || monoMs() - ramp0 > RAMP_TIMEOUT_MS);
+  }
+  await Promise.race([waiter.until(() => chatting === n), sleep(Math.max(0, RAMP_TIMEOUT_MS - (monoMs() - ramp0)))]);
+  const rampMs = monoMs() - ramp0;
+  await sleep(2000);
+  gc();
+  const mem1 = process.memoryUsage();
+  await toParent({
+    type: 'ready',
+    rampMs,
+    chatting,
+    heapPerSessionKB: (mem1.heapUsed - heap0) / n / 1024,
+    rssPerSessionKB: (mem1.rss - rss0) / n / 1024,
+  } satisfies WorkerReady as unknown as { type: string });
+
+  await nextFromParent('go');
+  received = 0;
+  measuring = true;
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
+  const c0 = cpuMs();
+  const t0 = monoMs();
+  // Customer messages, phases spread evenly like the simulator's injections.
+  let sent = 0;
+  const perMessageMs = INTERVAL_MS / n;
+  const maxMessages = Math.floor(DURATION_MS / perMessageMs);
+  const sender = setInterval(() => {
+    const due = Math.min(maxMessages, Math.floor((monoMs() - t0) / perMessageMs));
+    for (; sent < due; sent++) actors[(sent + Math.floor(n / 2)) % n]?.send({ type: 'message.send', text: `customer ${sent}` });
+  }, 10);
+  await sleep(DURATION_MS);
+  clearInterval(sender);
+  await sleep(3000); // drain: the last injections and sends complete
+  measuring = false;
+  const cpuPercent = ((cpuMs() - c0) / (monoMs() - t0)) * 100;
+  loop.disable();
+  let failedSends = 0;
+  for (const actor of actors) {
+    for (const entry of actor.getSnapshot().context.transcript) if (entry.kind === 'outgoing' && entry.status === 'failed') failedSends++;
+  }
+  gc();
+  const mem2 = process.memoryUsage();
+  await toParent({
+    type: 'done',
+    delivery,
+    eventLoopDelayP99Ms: loop.percentile(99) / 1e6,
+    eventLoopDelayMaxMs: loop.max / 1e6,
+    heapPerSessionAfterKB: (mem2.heapUsed - heap0) / n / 1024,
+    received,
+    sent,
+    pollErrors,
+    sessionsEnded,
+    failedSends,
+    cpuPercent,
+  } satisfies WorkerDone as unknown as { type: string });
+  process.exit(0);
+}
+
+async function step(n: number, attempt: number): Promise<StepResult> {
+  const loadAverage = os.loadavg()[0] ?? 0;
+  const sim = await startSimProcess({ scenario: 'agent', timing: { longPollWindowMs: LONG_POLL_MS } });
+  const self = fileURLToPath(import.meta.url);
+  const w = startWorker(self, { args: ['--worker', String(n), JSON.stringify(sim)], nodeFlags: ['--expose-gc', '--max-old-space-size=8192'] });
+  try {
+    const ready = await w.next<WorkerReady>('ready', RAMP_TIMEOUT_MS + 60_000);
+    console.log(`scale N=${n}: ${ready.chatting}/${n} chatting after ${(ready.rampMs / 1000).toFixed(1)} s, heap ${ready.heapPerSessionKB.toFixed(1)} KB/session`);
+    await sim.resetStats();
+    w.send({ type: 'go' });
+    const injected = await sim.inject('sc-', n, INTERVAL_MS, DURATION_MS);
+    const done = await w.next<WorkerDone>('done', DURATION_MS + 120_000);
+    const simStats: SimStats = await sim.stats();
+    const violations = Object.values(simStats.violations).reduce((a, b) => a + b, 0);
+    const requests = Object.values(simStats.byApi).reduce((a, b) => a + b, 0);
+    const delivery = latency(done.delivery);
+    const errors = {
+      pollErrors: done.pollErrors,
+      sessionsEnded: done.sessionsEnded,
+      failedSends: done.failedSends,
+      injectFailed: injected.failed,
+      violations,
+    };
+    const errorCount = Object.values(errors).reduce((a, b) => a + b, 0);
+    const lost = injected.sent - done.received;
+    let why: string | undefined;
+    if (ready.chatting < n) why = `${n - ready.chatting} sessions never reached chatting`;
+    else if (!(delivery.p99 < P99_LIMIT_MS)) why = `p99 delivery ${delivery.p99.toFixed(0)} ms >= ${P99_LIMIT_MS} ms`;
+    else if (errorCount > 0) why = `${errorCount} errors`;
+    else if (lost > 0) why = `${lost} injected messages not delivered`;
+    const result: StepResult = {
+      n,
+      loadAverage,
+      attempt,
+      rampMs: ready.rampMs,
+      chatting: ready.chatting,
+      heapPerSessionKB: ready.heapPerSessionKB,
+      rssPerSessionKB: ready.rssPerSessionKB,
+      heapPerSessionAfterKB: done.heapPerSessionAfterKB,
+      eventLoopDelayP99Ms: done.eventLoopDelayP99Ms,
+      eventLoopDelayMaxMs: done.eventLoopDelayMaxMs,
+      delivery,
+      messagesPerSession: { received: done.received / n, sent: done.sent / n },
+      errors,
+      clientCpuPercent: done.cpuPercent,
+      simulator: {
+        cpuPercent: (simStats.cpuMs / simStats.elapsedMs) * 100,
+        loopDelayP99Ms: simStats.loopDelayP99Ms,
+        requestsPerSec: requests / (simStats.elapsedMs / 1000),
+        connections: simStats.connections,
+      },
+      pass: why === undefined,
+      ...(why !== undefined ? { why } : {}),
+    };
+    console.log(
+      `scale N=${n}: delivery p50 ${delivery.p50.toFixed(1)} p99 ${delivery.p99.toFixed(1)} ms, loop p99 ${done.eventLoopDelayP99Ms.toFixed(1)} ms, client cpu ${done.cpuPercent.toFixed(0)}%, sim cpu ${result.simulator.cpuPercent.toFixed(0)}% → ${result.pass ? 'pass' : `FAIL (${why})`}`,
+    );
+    return result;
+  } finally {
+    w.kill();
+    await w.exited;
+    await sim.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const startedAt = performance.now();
+  const machine = machineInfo();
+  const fdLimit = openFileLimit();
+  const steps: StepResult[] = [];
+  const skipped: { n: number; why: string }[] = [];
+  for (const n of STEPS) {
+    if (fdLimit !== null && n * FDS_PER_SESSION + 1000 > fdLimit) {
+      skipped.push({ n, why: `open-file limit ${fdLimit} < ${n * FDS_PER_SESSION + 1000}` });
+      break;
+    }
+    // The machine is shared: a failing step is run once more before the search stops; both
+    // attempts are kept in the results, and the step counts as passed if the second one passes.
+    let r = await step(n, 1);
+    steps.push(r);
+    if (!r.pass) {
+      r = await step(n, 2);
+      steps.push(r);
+    }
+    if (!r.pass) break;
+  }
+  const passing = steps.filter((s) => s.pass);
+  const result = {
+    method: {
+      steps: STEPS,
+      durationMs: DURATION_MS,
+      intervalMs: INTERVAL_MS,
+      longPollWindowMs: LONG_POLL_MS,
+      p99LimitMs: P99_LIMIT_MS,
+      openFileLimit: fdLimit,
+    },
+    steps,
+    skipped,
+    largestPassingN: passing.length ? Math.max(...passing.map((s) => s.n)) : 0,
+    target: { sessions: 10_000, heapPerSessionKB: 30 },
+  };
+  writeResult(QUICK ? 'scale-quick' : 'scale', startedAt, result, machine);
+  console.log(`scale: largest N holding p99 < ${P99_LIMIT_MS} ms: ${result.largestPassingN}`);
+}
+
+const workerIndex = process.argv.indexOf('--worker');
+if (workerIndex >= 0) {
+  await worker(Number(process.argv[workerIndex + 1]), JSON.parse(process.argv[workerIndex + 2] ?? '{}') as SimInfo);
+} else {
+  await main();
+}
