@@ -14,11 +14,8 @@ export const PEERS = ['xstate', 'axios'] as const;
 export const CORE_ENTRY = 'src/index.ts';
 /** Source folders that are Node-only or tooling, never part of the browser core. */
 export const FORBIDDEN_SOURCES = ['src/simulator/', 'src/gateway/', 'src/demo/'] as const;
-/**
- * Files under a forbidden folder that are browser code by design. gatewayTokenProvider is the
- * browser half of the gateway (fetch only) and is re-exported from the client entry.
- */
-export const BROWSER_SAFE = ['src/gateway/tokenProvider.ts'] as const;
+/** Files under a forbidden folder that are browser code by design (none at the moment). */
+export const BROWSER_SAFE: readonly string[] = [];
 
 export interface BundleFigures {
   entry: string;

@@ -5,4 +5,4 @@ export { fileRefOf, messageKey, parseDownlink } from './parse.js';
 export * from './protocol.js';
 export type * from './types.js';
 // Browser half of the gateway (fetch only): lets web bundles avoid the Node-only gateway entry.
-export { gatewayTokenProvider, type GatewayTokenProviderOptions } from '../gateway/tokenProvider.js';
+export { gatewayTokenProvider, type GatewayTokenProviderOptions } from './gatewayTokenProvider.js';

@@ -13,7 +13,7 @@ export {
 export { memoryRateLimitStore, DEFAULT_PER_ROUTE, DEFAULT_RATE_MAX, DEFAULT_RATE_WINDOW_MS } from './rateLimit.js';
 export { FORWARDED_APIS, TOKEN_PATH } from './routes.js';
 export { MIN_TOKEN_SECRET_CHARS } from './sealing.js';
-export { gatewayTokenProvider, type GatewayTokenProviderOptions } from './tokenProvider.js';
+export { gatewayTokenProvider, type GatewayTokenProviderOptions } from '../client/gatewayTokenProvider.js';
 export type {
   ForwardedApi,
   Gateway,

@@ -1,10 +1,9 @@
 /**
- * The browser half of the gateway: a TokenProvider for `createAiccClient` that asks the
- * gateway's `POST {gatewayUrl}/token` route. Browser-safe (fetch only, no node: imports), so it
- * can be re-exported from a browser entry point.
+ * The browser half of the gateway (src/gateway): a TokenProvider for `createAiccClient` that asks
+ * the gateway's `POST {gatewayUrl}/token` route. Fetch only, no node: imports.
  */
-import { AiccError } from '../client/errors.js';
-import type { TokenProvider } from '../client/types.js';
+import { AiccError } from './errors.js';
+import type { TokenProvider } from './types.js';
 
 export interface GatewayTokenProviderOptions {
   /** Default: the global fetch. */
