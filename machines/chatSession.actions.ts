@@ -240,10 +240,51 @@ export function markSent(context: ChatSessionContext, localId: string | undefine
   return { ...writer.result(), outbox: context.outbox.filter((queued) => queued !== id) };
 }
 
+/**
+ * How a failed CHAT send is handled, from what the error says about the server:
+ * - `resend`: it certainly did not reach the server and may work later — connection refused
+ *   (`network` with `outcomeUnknown: false`), HTTP 429 or 503 (refused before processing, per
+ *   RFC 9110). Resent automatically, in order, with backoff.
+ * - `unknown`: the server may have processed it — timeout, reset, abort (`outcomeUnknown`),
+ *   HTTP 500 (aicc-api.md: "business failure", i.e. the service ran it), 502/504 and other 5xx (a
+ *   gateway lost the upstream answer), an answer that is not the documented shape. Shown failed
+ *   with `outcomeUnknown: true`; never repeated without the customer asking.
+ * - `failed`: the server answered and refused (business codes, 4xx) or it was never sendable
+ *   (validation). Shown failed; repeating it would not help.
+ */
+export type SendFailure = 'resend' | 'unknown' | 'failed';
+
+export function sendFailure(error: AiccErrorInfo): SendFailure {
+  if (error.outcomeUnknown === true) return 'unknown';
+  switch (error.kind) {
+    case 'network':
+      return error.outcomeUnknown === false ? 'resend' : 'unknown';
+    case 'http':
+      if (error.status === 429 || error.status === 503) return 'resend';
+      return (error.status ?? 0) >= 500 ? 'unknown' : 'failed';
+    case 'timeout':
+    case 'aborted':
+    case 'protocol':
+      return 'unknown';
+    default:
+      return 'failed';
+  }
+}
+
 export function markHeadFailed(context: ChatSessionContext, error: AiccErrorInfo): Update {
   const head = outboxHead(context);
   if (!head) return {};
-  return failEntries(context, (entry) => entry.localId === head.localId, () => error);
+  const shown: AiccErrorInfo = sendFailure(error) === 'unknown' && error.outcomeUnknown !== true ? { ...error, outcomeUnknown: true } : error;
+  return failEntries(context, (entry) => entry.localId === head.localId, () => shown);
+}
+
+/** The head certainly did not arrive: back to `queued`, keeping the error, one resend more. */
+export function markHeadResending(context: ChatSessionContext, error: AiccErrorInfo): Update {
+  const head = outboxHead(context);
+  if (!head) return {};
+  const writer = new TranscriptWriter(context);
+  updateOutgoing(writer, head.localId, (entry) => ({ ...entry, status: 'queued', error, resends: (entry.resends ?? 0) + 1 }));
+  return writer.result();
 }
 
 /** Leaving `chatting` aborts the message on the wire: its outcome is unknown, so fail it visibly. */
@@ -257,6 +298,24 @@ export function interruptSending(context: ChatSessionContext): Update {
       api: 'send',
       outcomeUnknown: true,
       message: 'Sending was interrupted; the agent may or may not have received it.',
+    }),
+  );
+}
+
+/**
+ * A restored snapshot with a send in flight: the page went away before the answer, so the server
+ * may or may not have it. Failed visibly with `outcomeUnknown` instead of being re-sent blindly.
+ */
+export function abandonInterruptedSends(context: ChatSessionContext): Update {
+  return failEntries(
+    context,
+    (entry) => entry.status === 'sending',
+    () => ({
+      name: 'AiccError',
+      kind: 'aborted',
+      api: 'send',
+      outcomeUnknown: true,
+      message: 'The page was reloaded while this message was being sent; the agent may or may not have received it.',
     }),
   );
 }
@@ -280,7 +339,10 @@ export function requeueMessage(context: ChatSessionContext, key: string): Update
   const entry = entryAt(context, key);
   if (entry?.kind !== 'outgoing' || entry.status !== 'failed') return {};
   const writer = new TranscriptWriter(context);
-  updateOutgoing(writer, key, (current) => ({ ...current, status: 'queued', error: null }));
+  updateOutgoing(writer, key, (current) => {
+    const { resends: _resends, ...rest } = current;
+    return { ...rest, status: 'queued', error: null };
+  });
   return { ...writer.result(), outbox: [...context.outbox, entry.localId], error: null };
 }
 
@@ -327,6 +389,17 @@ export function setError(error: ChatSessionError | null): Update {
 
 export function setQueueInfo(info: QueueInfo): Update {
   return { queue: info };
+}
+
+export function setConnectivity(online: boolean | undefined, pageVisible: boolean | undefined): Update {
+  const update: Update = {};
+  if (online !== undefined) update.online = online;
+  if (pageVisible !== undefined) update.pageVisible = pageVisible;
+  return update;
+}
+
+export function markConnected(now: number): Update {
+  return { connectAttempts: 0, connectedAt: Math.floor(now) };
 }
 
 export function recordPollError(context: ChatSessionContext, error: AiccErrorInfo, failures: number): Update {

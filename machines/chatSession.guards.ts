@@ -6,7 +6,7 @@
 import type { AiccErrorInfo } from '../src/client/errors.js';
 import type { DownlinkMessage, SurveyMode } from '../src/client/types.js';
 import type { ChatSessionContext, ChatSessionEvent } from './chatSession.types.js';
-import { outboxHead } from './chatSession.actions.js';
+import { outboxHead, sendFailure } from './chatSession.actions.js';
 import {
   toErrorInfo,
   validateAgentRequest,
@@ -70,8 +70,12 @@ export const guards = {
   isValidRobotSurvey: ({ event }: GuardArgs) => validateRobotSurvey(event) === null,
   isValidLeaveMessage: ({ event }: GuardArgs) => validateLeaveMessage(event) === null,
 
-  /** The head of the outbox is ready to go (not still uploading). */
-  hasSendableMessage: ({ context }: GuardArgs) => outboxHead(context)?.status === 'queued',
+  /** The head of the outbox is ready to go (not still uploading) and the browser is online. */
+  hasSendableMessage: ({ context }: GuardArgs) => context.online && outboxHead(context)?.status === 'queued',
+
+  /** The send certainly did not arrive (refused, 429, 503) and resends are left. */
+  isResendable: ({ context, event }: GuardArgs) =>
+    sendFailure(errorOf(event)) === 'resend' && (outboxHead(context)?.resends ?? 0) < context.config.timing.sendRetries,
 
   isServedByRobot: ({ context }: GuardArgs) => validateAgentRequest(context) === null,
 

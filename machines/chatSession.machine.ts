@@ -8,7 +8,7 @@
  *
  * See docs/statechart.md for every state, event, end reason and decision.
  */
-import { assign, enqueueActions, fromCallback, fromPromise, setup, type EventObject } from 'xstate';
+import { assign, enqueueActions, fromCallback, fromPromise, raise, setup, stateIn, type EventObject } from 'xstate';
 import type { HistoryMessage, SurveyMode } from '../src/client/types.js';
 import * as A from './chatSession.actions.js';
 import { errorOf, guards, outputOf } from './chatSession.guards.js';
@@ -16,6 +16,7 @@ import { entryAt } from './chatSession.transcript.js';
 import {
   agentSurveyInput,
   connectInput,
+  connectivityNotice,
   connectRetryDelay,
   createInitialContext,
   disconnectInput,
@@ -27,6 +28,7 @@ import {
   requestAgentInput,
   robotFeedbackInput,
   sendMessageInput,
+  sendRetryDelay,
   sendTypingInput,
   sessionOutput,
   suggestPhrasesInput,
@@ -48,6 +50,7 @@ import type {
   FetchSurveyModeInput,
   LeaveMessageActorInput,
   LoadHistoryInput,
+  PollLoopEvent,
   PollLoopInput,
   ReadReceiptInput,
   ReadReceiptOutput,
@@ -95,7 +98,7 @@ export const chatSessionActorContracts = {
   authenticate: missingPromise<void, void>('authenticate'),
   loadHistory: missingPromise<HistoryMessage[], LoadHistoryInput>('loadHistory'),
   connect: missingPromise<ResultInfo, ConnectInput>('connect'),
-  pollLoop: missingCallback<EventObject, PollLoopInput>('pollLoop'),
+  pollLoop: missingCallback<PollLoopEvent, PollLoopInput>('pollLoop'),
   watchQueue: missingCallback<EventObject, WatchQueueInput>('watchQueue'),
   sendMessage: missingPromise<SendMessageOutput, SendMessageInput>('sendMessage'),
   uploadFile: missingCallback<UploadWorkerEvent, void>('uploadFile'),
@@ -122,15 +125,19 @@ export const chatSessionMachine = setup({
     emitted: {} as ChatSessionEmitted,
   },
   actors: chatSessionActorContracts,
-  guards,
-  delays: { connectRetryDelay, suggestionDebounce, typingThrottle },
+  guards: {
+    ...guards,
+    /** The poll loop runs (it is invoked by `connected`). */
+    isPolling: stateIn('#chatSession.connected'),
+  },
+  delays: { connectRetryDelay, sendRetryDelay, suggestionDebounce, typingThrottle },
   actions: {
     // --- lifecycle
     setEndReason: assign((_, params: { reason: EndReason }) => A.setEndReason(params.reason)),
     setErrorFromActor: assign(({ event }) => A.setError(errorOf(event))),
     clearError: assign({ error: null }),
     countConnectFailure: assign(({ context }) => ({ connectAttempts: context.connectAttempts + 1 })),
-    resetConnectAttempts: assign({ connectAttempts: 0 }),
+    markConnected: assign(() => A.markConnected(Date.now())),
     mergeHistory: assign(({ context, event }) => {
       const output = outputOf(event);
       return Array.isArray(output) ? A.mergeHistory(context, output as HistoryMessage[]) : {};
@@ -176,6 +183,27 @@ export const chatSessionMachine = setup({
     markHeadSending: assign(({ context }) => A.markHeadSending(context)),
     markSent: assign(({ context, event }) => A.markSent(context, (outputOf(event) as SendMessageOutput | undefined)?.localId)),
     markHeadFailed: assign(({ context, event }) => A.markHeadFailed(context, errorOf(event))),
+    markHeadResending: assign(({ context, event }) => A.markHeadResending(context, errorOf(event))),
+    flushOutbox: raise({ type: 'outbox.flush' }),
+
+    // --- connectivity and visibility (the poll loop is told while it runs)
+    goOffline: enqueueActions(({ enqueue, check }) => {
+      enqueue.assign(A.setConnectivity(false, undefined));
+      if (check('isPolling')) enqueue.sendTo('pollLoop', connectivityNotice);
+    }),
+    goOnline: enqueueActions(({ enqueue, check }) => {
+      enqueue.assign(A.setConnectivity(true, undefined));
+      if (check('isPolling')) enqueue.sendTo('pollLoop', connectivityNotice);
+      enqueue.raise({ type: 'outbox.flush' });
+    }),
+    hidePage: enqueueActions(({ enqueue, check }) => {
+      enqueue.assign(A.setConnectivity(undefined, false));
+      if (check('isPolling')) enqueue.sendTo('pollLoop', connectivityNotice);
+    }),
+    showPage: enqueueActions(({ enqueue, check }) => {
+      enqueue.assign(A.setConnectivity(undefined, true));
+      if (check('isPolling')) enqueue.sendTo('pollLoop', connectivityNotice);
+    }),
     interruptSending: assign(({ context }) => A.interruptSending(context)),
     failUnsentMessages: assign(({ context }) => A.failUnsentMessages(context)),
     requeueMessage: assign(({ context, event }) => (event.type === 'message.retry' ? A.requeueMessage(context, event.key) : {})),
@@ -245,6 +273,12 @@ export const chatSessionMachine = setup({
   context: createInitialContext,
   initial: 'auth',
   output: sessionOutput,
+  on: {
+    'connection.offline': { actions: 'goOffline' },
+    'connection.online': { actions: 'goOnline' },
+    'page.hidden': { actions: 'hidePage' },
+    'page.visible': { actions: 'showPage' },
+  },
   states: {
     auth: {
       description: 'Make sure a ccmessaging-token is held (client.authenticate).',
@@ -284,9 +318,9 @@ export const chatSessionMachine = setup({
           {
             guard: 'isRobotAnswer',
             target: 'connected.chatting',
-            actions: ['markServedByRobot', 'resetConnectAttempts', 'clearError'],
+            actions: ['markServedByRobot', 'markConnected', 'clearError'],
           },
-          { target: 'connected.queuing', actions: ['resetConnectAttempts', 'clearError'] },
+          { target: 'connected.queuing', actions: ['markConnected', 'clearError'] },
         ],
         onError: [
           {
@@ -436,7 +470,8 @@ export const chatSessionMachine = setup({
                 target: 'ending',
                 actions: ['receiveMessages', { type: 'setEndReason', params: { reason: 'session-released' } }],
               },
-              { actions: 'receiveMessages' },
+              // Messages arrived: the connection works, so resend now what waits for it.
+              { actions: ['receiveMessages', 'flushOutbox'] },
             ],
             'message.send': [{ guard: 'isValidText', actions: 'enqueueText' }, { actions: 'rejectText' }],
             'file.send': [{ guard: 'isValidFile', actions: ['enqueueFile', 'startUpload'] }, { actions: 'rejectFile' }],
@@ -449,7 +484,7 @@ export const chatSessionMachine = setup({
           },
           states: {
             outbox: {
-              description: 'FIFO, one message on the wire at a time.',
+              description: 'FIFO, one message on the wire at a time; held while offline; refused sends resent in order.',
               initial: 'idle',
               states: {
                 idle: {
@@ -462,7 +497,18 @@ export const chatSessionMachine = setup({
                     src: 'sendMessage',
                     input: sendMessageInput,
                     onDone: { target: 'idle', actions: 'markSent' },
-                    onError: { target: 'idle', actions: 'markHeadFailed' },
+                    onError: [
+                      { guard: 'isResendable', target: 'resending', actions: 'markHeadResending' },
+                      { target: 'idle', actions: 'markHeadFailed' },
+                    ],
+                  },
+                },
+                resending: {
+                  description: 'The head certainly did not arrive: it stays first and is resent after a backoff, or at once when the connection is back.',
+                  after: { sendRetryDelay: { target: 'idle' } },
+                  on: {
+                    'outbox.flush': { target: 'idle' },
+                    'session.resumed': { target: 'idle' },
                   },
                 },
               },

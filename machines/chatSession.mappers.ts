@@ -14,6 +14,7 @@ import type {
   FetchSurveyModeInput,
   LeaveMessageActorInput,
   LoadHistoryInput,
+  PollLoopEvent,
   PollLoopInput,
   ReadReceiptInput,
   RequestAgentInput,
@@ -38,6 +39,11 @@ export const DEFAULT_TIMING: Readonly<ChatTiming> = Object.freeze({
   connectRetries: 3,
   connectRetryBaseMs: 1000,
   connectRetryMaxMs: 8000,
+  sendRetries: 6,
+  sendRetryBaseMs: 500,
+  sendRetryMaxMs: 8000,
+  hiddenPollDelayMs: 0,
+  pollStaleMs: 7000,
 });
 
 export const DEFAULT_HISTORY_LIMIT = 50;
@@ -89,6 +95,9 @@ export function createInitialContext({ input }: { input: ChatSessionInput }): Ch
     lastInterIdx: null,
     connectAttempts: 0,
     connection: { pollFailures: 0, lastPollError: null },
+    online: true,
+    pageVisible: true,
+    connectedAt: null,
     serverDisconnect: null,
     survey: null,
     surveyAnswer: null,
@@ -130,12 +139,34 @@ export function pollLoopInput({ context }: Args): PollLoopInput {
   const { timing } = context.config;
   return {
     userId: context.identity.userId,
+    channelId: context.identity.channelId,
     isNeedRead: context.config.isNeedRead,
     backoffBaseMs: timing.pollBackoffBaseMs,
     backoffMaxMs: timing.pollBackoffMaxMs,
     maxFailures: Math.max(1, timing.maxPollFailures),
     minIntervalMs: timing.pollMinIntervalMs,
+    hiddenDelayMs: timing.hiddenPollDelayMs,
+    staleMs: timing.pollStaleMs,
+    since: latestIncomingTimestamp(context),
+    connectedAt: context.connectedAt,
+    servedBy: context.servedBy,
+    online: context.online,
+    visible: context.pageVisible,
   };
+}
+
+/** Server timestamp of the newest incoming message (0 when none). */
+export function latestIncomingTimestamp(context: ChatSessionContext): number {
+  let latest = 0;
+  for (const entry of context.transcript) {
+    if (entry.kind === 'incoming' && entry.message.timestamp > latest) latest = entry.message.timestamp;
+  }
+  return latest;
+}
+
+/** What the poll loop needs to know when connectivity or visibility changes. */
+export function connectivityNotice({ context }: Args): PollLoopEvent {
+  return { type: 'connectivity', online: context.online, visible: context.pageVisible };
 }
 
 export function watchQueueInput({ context }: Args): WatchQueueInput {
@@ -219,6 +250,29 @@ export function connectRetryDelay({ context }: Args): number {
   const { connectRetryBaseMs, connectRetryMaxMs } = context.config.timing;
   const exponent = Math.max(0, context.connectAttempts - 1);
   return Math.min(connectRetryMaxMs, connectRetryBaseMs * 2 ** exponent);
+}
+
+/**
+ * Automatic resend n (1-based, `resends` of the head): base * 2^(n-1), capped, scaled by a
+ * jitter in [0.5, 1) derived from the message id, so sessions that lost the network together
+ * do not resend in lockstep while the machine stays deterministic.
+ */
+export function sendRetryDelay({ context }: Args): number {
+  const { sendRetryBaseMs, sendRetryMaxMs } = context.config.timing;
+  const head = outboxHead(context);
+  const n = Math.max(1, head?.resends ?? 1);
+  const ceiling = Math.min(sendRetryMaxMs, sendRetryBaseMs * 2 ** Math.min(n - 1, 30));
+  return Math.floor(ceiling * (0.5 + 0.5 * unitHash(`${head?.localId ?? ''}:${n}`)));
+}
+
+/** A stable number in [0, 1) from a string (FNV-1a). */
+function unitHash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) / 4294967296;
 }
 
 export function suggestionDebounce({ context }: Args): number {

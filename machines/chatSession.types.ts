@@ -59,6 +59,25 @@ export interface ChatTiming {
   /** CONNECT retry backoff: base * 2^(attempt-1), capped by connectRetryMaxMs. */
   connectRetryBaseMs: number;
   connectRetryMaxMs: number;
+  /**
+   * Automatic resends of a message whose send certainly did not reach the server (connection
+   * refused, HTTP 429 or 503). Outcome-unknown failures are never resent automatically.
+   */
+  sendRetries: number;
+  /** Resend backoff: base * 2^(n-1), capped, times a deterministic jitter in [0.5, 1). */
+  sendRetryBaseMs: number;
+  sendRetryMaxMs: number;
+  /**
+   * While the page is hidden, wait this long after an empty poll before the next one (0 = keep
+   * long-polling as usual, the default: see docs/reliability.md for the trade-off). Keep it far
+   * below the server's session release timeout.
+   */
+  hiddenPollDelayMs: number;
+  /**
+   * A poll in flight for longer than this when the page becomes visible again is presumed dead
+   * (a suspended tab, a network switch) and replaced by a new one. Long-poll window + a margin.
+   */
+  pollStaleMs: number;
 }
 
 export type UplinkApi = 'send' | 'sendAsync';
@@ -161,6 +180,7 @@ export interface HistoryEntry {
 /**
  * Lifecycle of an outgoing message. Files start `uploading`; text starts `queued`.
  * `sending` is the one message on the wire; `failed` can be retried with `message.retry`.
+ * A `queued` entry with an `error` is waiting to be resent automatically (see `resends`).
  */
 export type OutgoingStatus = 'uploading' | 'queued' | 'sending' | 'sent' | 'failed';
 
@@ -193,7 +213,14 @@ export interface OutgoingEntry {
   status: OutgoingStatus;
   /** The agent has read it (READ notice). */
   read: boolean;
+  /**
+   * The latest failure. On a `failed` entry: why (with `outcomeUnknown: true` when the server may
+   * have received it — then a `message.retry` may deliver it twice). On a `queued` entry: the
+   * last attempt certainly did not arrive and the message will be resent automatically.
+   */
   error: ChatSessionError | null;
+  /** Automatic resends so far (absent: none). */
+  resends?: number;
 }
 
 export type TranscriptEntry = IncomingEntry | HistoryEntry | OutgoingEntry;
@@ -315,6 +342,12 @@ export interface ChatSessionContext {
   /** Consecutive failed CONNECT attempts. */
   connectAttempts: number;
   connection: ConnectionHealth;
+  /** The host says the browser is online (`connection.online` / `connection.offline`). */
+  online: boolean;
+  /** The host says the page is visible (`page.visible` / `page.hidden`). */
+  pageVisible: boolean;
+  /** Client clock (epoch ms) when CONNECT succeeded; bounds the poll loop's catch-up window. */
+  connectedAt: number | null;
   serverDisconnect: ServerDisconnect | null;
   /** The survey on offer while surveying. */
   survey: SurveyDefinition | null;
@@ -361,6 +394,12 @@ export type ChatUserEvent =
   | { type: 'leaveMessage.submit'; caller: string; message: string }
   | { type: 'leaveMessage.skip' }
   | { type: 'retry' }
+  /** The browser went offline / online (`bindBrowserConnectivity` sends these). */
+  | { type: 'connection.offline' }
+  | { type: 'connection.online' }
+  /** The page was hidden / shown (visibilitychange). */
+  | { type: 'page.hidden' }
+  | { type: 'page.visible' }
   /**
    * Send once after restoring a persisted snapshot (createChatSession does it for you):
    * XState does not persist pending delayed transitions, so the states that wait on a timer
@@ -383,7 +422,10 @@ export type ChatActorEvent =
   | { type: 'download.done'; key: string; bytes: Uint8Array; fileType: string; fileUrl: string | null }
   | { type: 'download.failed'; key: string; error: AiccErrorInfo };
 
-export type ChatSessionEvent = ChatUserEvent | ChatActorEvent;
+/** Raised by the machine itself: resend now what is waiting for an automatic resend. */
+export type ChatInternalEvent = { type: 'outbox.flush' };
+
+export type ChatSessionEvent = ChatUserEvent | ChatActorEvent | ChatInternalEvent;
 
 /** Emitted to `actor.on(...)` listeners (not JSON: carries bytes). */
 export type ChatSessionEmitted = {
@@ -442,12 +484,25 @@ export interface ReadReceiptOutput {
 
 export interface PollLoopInput {
   userId: string;
+  channelId: string;
   isNeedRead: boolean;
   backoffBaseMs: number;
   backoffMaxMs: number;
   maxFailures: number;
   minIntervalMs: number;
+  hiddenDelayMs: number;
+  staleMs: number;
+  /** Server timestamp of the latest incoming message (0: none yet): catch-up starts there. */
+  since: number;
+  /** Client clock when CONNECT succeeded (null: unknown): catch-up bound when `since` is 0. */
+  connectedAt: number | null;
+  servedBy: ServedBy;
+  online: boolean;
+  visible: boolean;
 }
+
+/** What the machine tells the running poll loop when connectivity or visibility changes. */
+export type PollLoopEvent = { type: 'connectivity'; online: boolean; visible: boolean };
 
 export interface WatchQueueInput {
   userId: string;

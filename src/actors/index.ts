@@ -66,6 +66,7 @@ export function createChatActors(client: AiccClient, options: ChatActorsOptions 
 }
 
 export { fullJitterBackoff, defaultSleep, type Sleep, type ActorEnvironment } from './timing.js';
+export { inServerOrder, historyAsDownlink, CATCH_UP_PAGE, CATCH_UP_MAX_PAGES, CATCH_UP_SKEW_MS } from './pollLoop.js';
 export {
   authenticateActor,
   connectActor,

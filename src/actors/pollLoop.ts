@@ -3,50 +3,245 @@
  * flight at a time; a batch with messages is followed by an immediate re-poll; failures back
  * off with full jitter and after `maxFailures` in a row the loop reports `poll.failed` and stops.
  * Stopping the actor (leaving `connected`) aborts the poll in flight through its AbortController.
+ *
+ * Beyond that it keeps the transcript whole and the session alive under bad networks:
+ * - each batch is delivered in server order (sorted by timestamp: a server may shuffle a batch);
+ * - after anything that may have swallowed a batch (a poll that failed after it left: timeout,
+ *   reset, 5xx, garbage; a poll the loop itself gave up; a restart after a reload), it catches up
+ *   from queryHistoryChatMessage before the next poll: agent/robot/system CHAT messages since the
+ *   newest one it knows, delivered as `poll.messages` (the machine drops what it already has);
+ *   when an agent was serving, it also asks queryQueueInfo whether the session still exists and,
+ *   if not and no DISCONNECT follows, reports the end the lost batch must have carried;
+ * - `connectivity` events from the machine: offline → the poll in flight is dropped and the loop
+ *   waits (no request storm, no failures counted) until online, then polls at once with a fresh
+ *   failure count; page visible → a backoff is cut short and a poll in flight for longer than
+ *   `staleMs` (a suspended tab or a dead socket after a network switch) is replaced; page hidden
+ *   → optionally a pause of `hiddenDelayMs` after empty polls (0 by default);
+ * - after failures, the first good poll reports `poll.messages` (possibly empty) so the machine's
+ *   "reconnecting" state clears even when nothing new arrived.
  */
-import { fromCallback, type EventObject } from 'xstate';
+import { fromCallback } from 'xstate';
 import { isAiccError } from '../client/errors.js';
-import type { AiccClient } from '../client/types.js';
-import type { ChatActorEvent, PollLoopInput } from '../../machines/chatSession.types.js';
+import { parseDownlink } from '../client/parse.js';
+import type { WireDownlinkMessage } from '../client/protocol.js';
+import type { AiccClient, DisconnectDownlink, DownlinkMessage, HistoryMessage } from '../client/types.js';
+import type { ChatActorEvent, PollLoopEvent, PollLoopInput, ServedBy } from '../../machines/chatSession.types.js';
 import { toErrorInfo } from '../../machines/chatSession.validation.js';
 import { fullJitterBackoff, type ActorEnvironment } from './timing.js';
 
+/** History page size and the most pages one catch-up reads. */
+export const CATCH_UP_PAGE = 50;
+export const CATCH_UP_MAX_PAGES = 4;
+/** With no message seen yet, catch up from this long before CONNECT (client/server clock skew). */
+export const CATCH_UP_SKEW_MS = 10_000;
+
+/** Server order within a batch (stable: equal timestamps keep their order). */
+export function inServerOrder(messages: readonly DownlinkMessage[]): DownlinkMessage[] {
+  return messages
+    .map((message, i) => ({ message, i }))
+    .sort((a, b) => a.message.timestamp - b.message.timestamp || a.i - b.i)
+    .map(({ message }) => message);
+}
+
+/** A history record as the downlink the lost poll would have carried (same key: messageCode). */
+export function historyAsDownlink(message: HistoryMessage, userId: string, channelId: string): DownlinkMessage {
+  const wire: WireDownlinkMessage = {
+    from: channelId,
+    to: userId,
+    channel: 'WEB',
+    controlType: 'CHAT',
+    mediaType: message.mediaType as WireDownlinkMessage['mediaType'],
+    content: message.content,
+    senderNickname: message.senderNickname,
+    timestamp: message.timestamp,
+    sourceType: message.sourceType as WireDownlinkMessage['sourceType'],
+    callId: message.callId,
+    messageCode: message.messageCode,
+  };
+  return parseDownlink(wire);
+}
+
+/**
+ * Could this failure have swallowed a batch? Not when the server answered without one (business
+ * code) or nothing was sent (validation). Anything else might have: the server may have handed
+ * the batch to an answer that never arrived. (A refused connection could not, but poll errors do
+ * not say which network error it was; a needless catch-up costs one history query.)
+ */
+function mayHaveLostBatch(error: unknown): boolean {
+  return !isAiccError(error) || (error.kind !== 'business' && error.kind !== 'validation');
+}
+
 export function pollLoopActor(client: AiccClient, env: ActorEnvironment) {
-  return fromCallback<EventObject, PollLoopInput>(({ input, sendBack }) => {
-    const controller = new AbortController();
-    const { signal } = controller;
+  return fromCallback<PollLoopEvent, PollLoopInput>(({ input, sendBack, receive }) => {
+    const life = new AbortController();
     const send = (event: ChatActorEvent): void => {
-      if (!signal.aborted) sendBack(event);
+      if (!life.signal.aborted) sendBack(event);
+    };
+
+    // Inputs added later default to the earlier behaviour (hosts may build the input themselves).
+    const channelId: string = input.channelId ?? '';
+    const hiddenDelayMs = input.hiddenDelayMs ?? 0;
+    const staleMs = input.staleMs ?? Number.POSITIVE_INFINITY;
+    const connectedAt = input.connectedAt ?? null;
+    let online = input.online !== false;
+    let visible = input.visible !== false;
+    let failures = 0;
+    let since = input.since ?? 0;
+    /** Catch up before the next poll. A restarted loop (reload) catches up at once. */
+    let gap = since > 0 && channelId !== '';
+    let party: ServedBy = input.servedBy ?? null;
+    /** An agent session looked gone after a gap: report its end unless a DISCONNECT comes. */
+    let suspectEnded = false;
+    let current: { controller: AbortController; startedAt: number } | null = null;
+    let pause: AbortController | null = null;
+
+    const interruptPause = (): void => pause?.abort();
+    const abortCurrent = (): void => {
+      if (!current) return;
+      gap = true;
+      current.controller.abort();
+    };
+
+    receive((event) => {
+      if (event.type !== 'connectivity') return;
+      const cameOnline = event.online && !online;
+      online = event.online;
+      visible = event.visible;
+      if (!online) abortCurrent();
+      if (cameOnline) failures = 0;
+      if (visible && current && env.now() - current.startedAt > staleMs) abortCurrent();
+      interruptPause();
+    });
+
+    /** Sleeps up to `ms` (forever when null); a connectivity change or stopping ends it early. */
+    const rest = async (ms: number | null): Promise<void> => {
+      const controller = new AbortController();
+      pause = controller;
+      const onLife = (): void => controller.abort();
+      life.signal.addEventListener('abort', onLife, { once: true });
+      try {
+        if (ms === null) {
+          await new Promise<void>((resolve) => {
+            if (controller.signal.aborted) resolve();
+            else controller.signal.addEventListener('abort', () => resolve(), { once: true });
+          });
+        } else {
+          await env.sleep(ms, controller.signal);
+        }
+      } finally {
+        life.signal.removeEventListener('abort', onLife);
+        if (pause === controller) pause = null;
+      }
+    };
+
+    const note = (messages: readonly DownlinkMessage[]): void => {
+      for (const m of messages) {
+        if (m.timestamp > since) since = m.timestamp;
+        if (m.controlType === 'CHAT' && (m.sourceType === 'AGENT' || m.sourceType === 'ROBOT')) party = m.sourceType === 'AGENT' ? 'agent' : 'robot';
+        if (m.controlType === 'DISCONNECT') suspectEnded = false;
+      }
+    };
+
+    const fail = async (error: unknown): Promise<boolean> => {
+      failures += 1;
+      const info = toErrorInfo(error);
+      if (failures >= input.maxFailures) {
+        send({ type: 'poll.failed', error: info });
+        return false;
+      }
+      send({ type: 'poll.error', error: info, failures });
+      await rest(fullJitterBackoff(failures, input.backoffBaseMs, input.backoffMaxMs, env.random));
+      return true;
+    };
+
+    /** Messages a lost batch carried, from history; and whether an agent session still exists. */
+    const catchUp = async (signal: AbortSignal): Promise<void> => {
+      if (channelId === '') return;
+      const from = since > 0 ? since : connectedAt !== null ? Math.max(0, connectedAt - CATCH_UP_SKEW_MS) : 0;
+      const found: HistoryMessage[] = [];
+      for (let page = 0; page < CATCH_UP_MAX_PAGES; page++) {
+        const batch = await client.queryHistoryChatMessage(
+          { userId: input.userId, channelId, limit: CATCH_UP_PAGE, offset: page * CATCH_UP_PAGE, ...(from > 0 ? { startTime: from } : {}) },
+          { signal },
+        );
+        found.push(...batch);
+        if (batch.length < CATCH_UP_PAGE) break;
+      }
+      // Strictly after the newest known message (the one at `since` is already there); from the
+      // CONNECT bound inclusive when none is known yet.
+      const recovered = found
+        .filter((m) => m.sourceType !== 'CUSTOMER' && m.controlType === 'CHAT' && m.messageCode && (since > 0 ? m.timestamp > since : m.timestamp >= from))
+        .map((m) => historyAsDownlink(m, input.userId, channelId));
+      const ordered = inServerOrder(recovered);
+      if (signal.aborted) return;
+      if (ordered.length > 0) {
+        note(ordered);
+        send({ type: 'poll.messages', messages: ordered });
+      }
+      if (party === 'agent') {
+        const status = await client.queryQueueInfo({ userId: input.userId, channelConfigId: channelId }, { signal });
+        if (status.status === 'ended') suspectEnded = true;
+      }
     };
 
     void (async () => {
-      let failures = 0;
-      while (!signal.aborted) {
+      while (!life.signal.aborted) {
+        if (!online) {
+          await rest(null);
+          continue;
+        }
+        const controller = new AbortController();
+        const onLife = (): void => controller.abort();
+        life.signal.addEventListener('abort', onLife, { once: true });
         const startedAt = env.now();
+        current = { controller, startedAt };
+        const failedBefore = failures;
         try {
-          const messages = await client.poll({ userId: input.userId, isNeedRead: input.isNeedRead }, { signal });
-          if (signal.aborted) return;
+          if (gap) {
+            await catchUp(controller.signal);
+            gap = false;
+          }
+          const messages = inServerOrder(await client.poll({ userId: input.userId, isNeedRead: input.isNeedRead }, { signal: controller.signal }));
+          current = null;
+          if (life.signal.aborted) return;
           failures = 0;
-          if (messages.length > 0) {
-            send({ type: 'poll.messages', messages });
-            continue; // more may be waiting: re-poll at once
+          const ended = suspectEnded && !messages.some((m) => m.controlType === 'DISCONNECT');
+          note(messages);
+          if (ended) {
+            // The session is gone and its DISCONNECT was in a batch that never arrived.
+            suspectEnded = false;
+            const lost: DisconnectDownlink = {
+              key: `lost-disconnect:${input.userId}:${since}`,
+              messageCode: null,
+              sourceType: 'SYSTEM',
+              senderNickname: null,
+              timestamp: since,
+              callId: null,
+              from: channelId,
+              to: input.userId,
+              controlType: 'DISCONNECT',
+              isOfflineStatus: false,
+            };
+            messages.push(lost);
           }
-          const elapsed = env.now() - startedAt;
-          if (elapsed < input.minIntervalMs) await env.sleep(input.minIntervalMs - elapsed, signal);
+          if (messages.length > 0 || failedBefore > 0) send({ type: 'poll.messages', messages });
+          if (messages.length > 0) continue; // more may be waiting: re-poll at once
+          // An empty answer sooner than minIntervalMs (a server that does not hold long polls)
+          // waits out the rest; a hidden page may pause longer.
+          const wait = Math.max(input.minIntervalMs - (env.now() - startedAt), !visible ? hiddenDelayMs : 0);
+          if (wait > 0) await rest(wait);
         } catch (error) {
-          if (signal.aborted || (isAiccError(error) && error.kind === 'aborted')) return;
-          failures += 1;
-          const info = toErrorInfo(error);
-          if (failures >= input.maxFailures) {
-            send({ type: 'poll.failed', error: info });
-            return;
-          }
-          send({ type: 'poll.error', error: info, failures });
-          await env.sleep(fullJitterBackoff(failures, input.backoffBaseMs, input.backoffMaxMs, env.random), signal);
+          current = null;
+          if (life.signal.aborted) return;
+          if (controller.signal.aborted) continue; // dropped on purpose (offline, stale): not a failure
+          if (mayHaveLostBatch(error)) gap = true;
+          if (!(await fail(error))) return;
+        } finally {
+          life.signal.removeEventListener('abort', onLife);
         }
       }
     })();
 
-    return () => controller.abort();
+    return () => life.abort();
   });
 }

@@ -8,6 +8,7 @@ import type { AiccClient, AiccClientOptions } from '../client/types.js';
 import { chatSessionMachine, type ChatSessionMachine } from '../../machines/chatSession.machine.js';
 import type { ChatIdentity, ChatSessionInput, ChatTiming, UplinkApi } from '../../machines/chatSession.types.js';
 import { createChatActors, type ChatActors, type ChatActorsOptions } from '../actors/index.js';
+import { settleInterruptedSends } from './restore.js';
 
 /** What `actor.getPersistedSnapshot()` returns: plain JSON, safe to store. */
 export type PersistedChatSession = Snapshot<unknown>;
@@ -28,7 +29,10 @@ interface ChatSessionCommonOptions {
   maxUploadBytes?: number;
   /** Durations in ms; anything left out takes its default (see DEFAULT_TIMING). */
   timing?: Partial<ChatTiming>;
-  /** A persisted snapshot to resume (from `storage.load()`). Polling resumes on start. */
+  /**
+   * A persisted snapshot to resume (from `storage.load()`). Polling resumes on start, with a
+   * catch-up from history; a message that was being sent is shown failed with `outcomeUnknown`.
+   */
   snapshot?: PersistedChatSession;
   /** Inspection hook passed to createActor (e.g. `createBrowserInspector().inspect`). */
   inspect?: ActorOptions<ChatSessionMachine>['inspect'];
@@ -64,7 +68,8 @@ export function createChatSession(options: ChatSessionOptions): ChatSessionActor
   const client = options.client ?? createAiccClient(options.clientOptions as AiccClientOptions);
   const actors: ChatActors = { ...createChatActors(client, options.actorOptions), ...options.actors };
   const actorOptions: ActorOptions<ChatSessionMachine> & { input: ChatSessionInput } = { input: chatSessionInput(options) };
-  if (options.snapshot !== undefined) actorOptions.snapshot = options.snapshot;
+  // A CHAT that was on the wire when the page went away is not re-sent blindly (restore.ts).
+  if (options.snapshot !== undefined) actorOptions.snapshot = settleInterruptedSends(options.snapshot);
   if (options.inspect !== undefined) actorOptions.inspect = options.inspect;
   if (options.clock !== undefined) actorOptions.clock = options.clock;
   const actor = createActor(chatSessionMachine.provide({ actors }), actorOptions);

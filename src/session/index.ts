@@ -13,3 +13,5 @@ export {
   type PersistableSession,
   type WebSessionStorageOptions,
 } from './storage.js';
+export { bindBrowserConnectivity, type BrowserLike, type ConnectivityReceiver } from './connectivity.js';
+export { settleInterruptedSends } from './restore.js';

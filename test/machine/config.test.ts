@@ -85,6 +85,8 @@ describe('machine config as data', () => {
         addTransitions(invoke.onError);
       }
     });
+    // Guards an action asks by name with enqueueActions' check() (not visible in the config).
+    used.guards.add('isPolling');
     const impl = chatSessionMachine.implementations;
     for (const kind of ['actions', 'guards', 'actors', 'delays'] as const) {
       expect([...used[kind]].sort(), kind).toEqual(Object.keys(impl[kind]).sort());

@@ -24,6 +24,9 @@ import { VARIANTS } from './variants.js';
 /** Long-lived callback actors: their events are modelled as variants, they have no outcome. */
 export const WORKERS: ReadonlySet<string> = new Set(['pollLoop', 'uploadFile', 'downloadFile', 'watchQueue']);
 
+/** The only actions explored while the model is offline or hidden. */
+const WHILE_AWAY: ReadonlySet<string> = new Set(['connection.online', 'page.visible', 'message.send (text)']);
+
 /** What the workers report synchronously when they start. */
 const READY_ON_START: Readonly<Record<string, string>> = { uploadFile: 'upload.ready', downloadFile: 'download.ready' };
 
@@ -119,7 +122,8 @@ export function vertexKey(s: ModelSnapshot): string {
     w.spontaneous,
     [...w.inflight].sort(),
     Object.entries(w.timers)
-      .map(([type, due]) => `${type.split('.')[2]}+${due - w.now}`)
+      // sendRetryDelay is jittered by the message id (a timestamp): its length is not state.
+      .map(([type, due]) => (type.split('.')[2] === 'sendRetryDelay' ? 'sendRetryDelay' : `${type.split('.')[2]}+${due - w.now}`))
       .sort(),
   ];
   if (m.matches('auth' as never) || m.matches('history' as never) || m.matches('connecting' as never) || m.matches('connect-retry' as never)) {
@@ -141,6 +145,9 @@ export function vertexKey(s: ModelSnapshot): string {
       [...new Set(Object.values(c.downloads).map((d) => d.status))].sort(),
       c.unreadAgentKeys.length > 0,
       c.draft !== '',
+      c.online,
+      c.pageVisible,
+      c.outbox.slice(0, 1).map((id) => out.find((e) => e.localId === id)?.resends ?? 0),
     );
   } else if (m.matches({ connected: 'ending' } as never) || m.matches({ connected: 'survey-agent' } as never) || m.matches({ connected: 'survey-robot' } as never)) {
     const answer = c.surveyAnswer as { satisfied?: boolean } | null;
@@ -279,7 +286,12 @@ export function eventsFor(s: ModelSnapshot): ModelEvent[] {
     ? offers(active, VARIANTS.filter((v) => v.kind === 'timer' && v.eventType === first[0]), 0)
     : [];
   if (first && timers.length === 0) throw new Error(`model: no timer variant for ${first[0]} (add one to test/model/variants.ts)`);
-  const actions = VARIANTS.filter((v) => ((v.kind === 'user' && !v.held) || v.kind === 'env') && (!pendingInChat || v.whileTimerRuns));
+  // Offline or hidden: only coming back (and typing while offline) is explored, so the rest of
+  // the graph is not duplicated for each connectivity flag.
+  const away = !s.machine.context.online || !s.machine.context.pageVisible;
+  const actions = VARIANTS.filter(
+    (v) => ((v.kind === 'user' && !v.held) || v.kind === 'env') && (!pendingInChat || v.whileTimerRuns) && (!away || WHILE_AWAY.has(v.name)),
+  );
   return [...offers(active, actions, 0), ...timers];
 }
 

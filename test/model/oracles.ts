@@ -72,6 +72,8 @@ export const ORACLES: Readonly<Record<string, (before: MachineSnapshot) => Oracl
     const idle: unknown[] = [];
     if (is(b, { connected: { chatting: { suggestions: 'debouncing' } } })) idle.push({ connected: { chatting: { suggestions: 'idle' } } });
     if (is(b, { connected: { chatting: { typing: 'throttled' } } })) idle.push({ connected: { chatting: { typing: 'idle' } } });
+    // A resend waiting on its (lost) timer goes out at once.
+    if (is(b, { connected: { chatting: { outbox: 'resending' } } })) idle.push({ connected: { chatting: { outbox: b.context.online ? 'sending' : 'idle' } } });
     return { in: idle };
   },
 
@@ -98,6 +100,12 @@ export const ORACLES: Readonly<Record<string, (before: MachineSnapshot) => Oracl
   'poll.messages:transfer-notice': () => ({ in: QUEUING, awaitingAgent: true }),
   'poll.failed': () => ({ in: 'disconnected', endReason: 'network-lost', error: 'aicc:network' }),
 
+  'sendMessage.error (refused: resent later)': () => ({ in: { connected: { chatting: { outbox: 'resending' } } } }),
+  'after sendRetryDelay': (b) => ({ in: { connected: { chatting: { outbox: b.context.online ? 'sending' : 'idle' } } } }),
+  'connection.offline': (b) => ({ in: b.value }),
+  'connection.online': (b) => (is(b, { connected: { chatting: { outbox: 'resending' } } }) ? { in: { connected: { chatting: { outbox: 'sending' } } } } : {}),
+  'page.hidden': (b) => ({ in: b.value }),
+  'page.visible': (b) => ({ in: b.value }),
   'message.send (blank)': () => ({ error: 'input:empty-text' }),
   'message.send (text)': () => ({ error: null }),
   'message.retry (unknown key)': () => ({ error: 'input:unknown-message' }),

@@ -19,6 +19,7 @@ import type { DownlinkMessage, ReadDownlink } from '../../src/client/types.js';
 import { ResultDesc } from '../../src/client/protocol.js';
 import type { ApiName } from '../../src/client/protocol.js';
 import type { ChatSessionEvent, OutgoingEntry } from '../../machines/chatSession.types.js';
+import { sendRetryDelay } from '../../machines/chatSession.mappers.js';
 import {
   AFTER_HOURS,
   HOLD_MS,
@@ -592,6 +593,71 @@ const CHAT: Variant[] = [
   ),
   outcome('sendMessage.error', 'sendMessage', false, () => ({ error: httpError('send') }), {
     arm: (run) => fault(run, 'send', { status: 500 }),
+    check: (run) => expect(lastFailedText(run.matched())?.error, 'HTTP 500 may have been processed: outcome unknown').toMatchObject({ outcomeUnknown: true }),
+  }),
+  outcome(
+    'sendMessage.error (refused: resent later)',
+    'sendMessage',
+    false,
+    () => ({ error: httpError('send', 503) }),
+    {
+      offer: (s) =>
+        // One refusal per message is enough to cover the resend path (keeps the graph small).
+        s.world.inflight.includes('sendMessage') && (outgoingOf(s.machine).find((e) => e.localId === s.machine.context.outbox[0])?.resends ?? 0) === 0
+          ? { error: httpError('send', 503) }
+          : undefined,
+      arm: (run) => fault(run, 'send', { status: 503 }),
+      check: (run) => {
+        const head = outgoingOf(run.matched()).find((e) => e.localId === run.matched().context.outbox[0]);
+        expect(head, 'the refused message stays first in the outbox, queued for a resend').toMatchObject({ status: 'queued', resends: 1, error: { status: 503 } });
+      },
+    },
+  ),
+  {
+    ...timer('sendRetryDelay', 'chatSession.connected.chatting.outbox.resending'),
+    // The delay is jittered by the message's id (a timestamp), which differs between the model
+    // and the real run: advance the real clock by the real actor's own delay.
+    act: (run) => {
+      const delay = sendRetryDelay({ context: run.actor().getSnapshot().context });
+      const before = JSON.stringify(run.actor().getSnapshot().value);
+      run.clock.increment(delay - 1);
+      expect(JSON.stringify(run.actor().getSnapshot().value), 'sendRetryDelay fired before its due time').toBe(before);
+      run.clock.increment(1);
+    },
+  },
+  user(
+    'connection.offline',
+    'connection.offline',
+    (s) =>
+      inState(s, CHATTING) && s.machine.context.online && s.machine.context.pageVisible && s.machine.context.outbox.length === 0 && s.machine.context.connection.pollFailures === 0
+        ? {}
+        : undefined,
+    { check: (run) => expect(run.matched().context.online).toBe(false) },
+  ),
+  user(
+    'connection.online',
+    'connection.online',
+    (s) => (!s.machine.context.online || inState(s, { connected: { chatting: { outbox: 'resending' } } }) ? {} : undefined),
+    {
+      whileTimerRuns: true,
+      check: async (run, step) => {
+        expect(run.matched().context.online).toBe(true);
+        // Back online, the poll loop polls again at once.
+        if (step.before.machine && inState(step.before as Active, CHATTING)) {
+          const polls = run.sim.requestsFor('poll', run.userId).length;
+          await run.eventually(() => run.sim.requestsFor('poll', run.userId).length > polls || run.sim.requestsFor('poll', run.userId).some((r) => r.status === 0), 'the poll loop polls after coming back online');
+        }
+      },
+    },
+  ),
+  user(
+    'page.hidden',
+    'page.hidden',
+    (s) => (inState(s, CHATTING) && s.machine.context.pageVisible && s.machine.context.online && s.machine.context.outbox.length === 0 ? {} : undefined),
+    { check: (run) => expect(run.matched().context.pageVisible).toBe(false) },
+  ),
+  user('page.visible', 'page.visible', (s) => (!s.machine.context.pageVisible ? {} : undefined), {
+    check: (run) => expect(run.matched().context.pageVisible).toBe(true),
   }),
   user('message.retry (failed message)', 'message.retry', (s) => {
     const failed = lastFailedText(s.machine);
