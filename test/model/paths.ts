@@ -62,8 +62,27 @@ export function replay(variants: readonly string[]): StatePath<ModelSnapshot, Mo
   return { state, steps, weight: variants.length };
 }
 
+/** The machine's actions read the wall clock (outgoing timestamps); the model must not. */
+const MODEL_NOW = 1_700_000_000_000;
+
+function onFrozenClock<T>(run: () => T): T {
+  const realNow = Date.now;
+  let tick = 0;
+  Date.now = () => MODEL_NOW + tick++;
+  try {
+    return run();
+  } finally {
+    Date.now = realNow;
+  }
+}
+
 export function planPaths(): Plan {
   const started = Date.now();
+  const plan = onFrozenClock(() => planOnFrozenClock());
+  return { ...plan, millis: Date.now() - started };
+}
+
+function planOnFrozenClock(): Plan {
   const adjacency = getAdjacencyMap(chatSessionModel, traversal) as unknown as Adjacency;
   const shortest = getShortestPaths(chatSessionModel, traversal);
 
@@ -80,7 +99,9 @@ export function planPaths(): Plan {
     }
     const parent = trails.get(keys[keys.length - 2]!);
     const edge = adjacency[keys[keys.length - 2]!]?.transitions[variants[variants.length - 1]!];
-    if (!parent || !edge) throw new Error(`shortest path to ${target} has no parent trail`);
+    if (!parent || !edge) {
+      throw new Error(`model: two traversals of the model disagree (at ${target}): something the model reads is not deterministic`);
+    }
     trails.set(target, { variants, cover: new Set([...parent.cover, ...edgeCover(edge.state)]) });
   }
 
@@ -163,6 +184,6 @@ export function planPaths(): Plan {
     edges,
     planned,
     unreachable: unreachable.map((t) => t.replace(/^[tnv]:/, '')),
-    millis: Date.now() - started,
+    millis: 0,
   };
 }
