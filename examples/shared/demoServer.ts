@@ -247,7 +247,9 @@ async function serveStatic(dir: string, req: IncomingMessage, res: ServerRespons
     res.end();
     return;
   }
-  createReadStream(file).pipe(res);
+  const stream = createReadStream(file);
+  stream.on('error', () => res.destroy());
+  stream.pipe(res);
 }
 
 /** `vite build` of one example into `outDir`. Resolves with outDir. */
