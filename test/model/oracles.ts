@@ -145,7 +145,7 @@ export const ORACLES: Readonly<Record<string, (before: MachineSnapshot) => Oracl
   'poll.messages:agent-read': () => ({ in: CHATTING }),
   'poll.messages:redelivered': () => ({ in: CHATTING }),
   'poll.messages:system-notice': (b) => ({ in: b.value }),
-  'poll.messages:after recovery': (b) => ({ in: b.value }),
+  'poll.messages:recovered': (b) => ({ in: b.value }),
   'poll.error (one failed poll)': (b) => ({ in: b.value, endReason: b.context.endReason }),
   'poll.error (network down)': (b) => ({ in: b.value, endReason: b.context.endReason }),
 
