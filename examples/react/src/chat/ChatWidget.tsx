@@ -26,6 +26,7 @@ export function ChatWidget({ actorRef, files, onNewChat }: Props) {
   const queue = useSelector(actorRef, (s) => s.context.queue);
   const error = useSelector(actorRef, (s) => s.context.error);
   const pollFailures = useSelector(actorRef, (s) => s.context.connection.pollFailures);
+  const online = useSelector(actorRef, (s) => s.context.online);
   const unread = useSelector(actorRef, (s) => s.context.unreadAgentKeys.length);
   const transferring = useSelector(actorRef, (s) => s.matches({ connected: { chatting: { transfer: 'requesting' } } }));
   const output = useSelector(actorRef, (s) => (s.status === 'done' ? s.output : undefined));
@@ -79,7 +80,8 @@ export function ChatWidget({ actorRef, files, onNewChat }: Props) {
         )}
       </header>
 
-      {pollFailures > 0 && <div className="banner warn">Connection trouble, reconnecting… ({pollFailures})</div>}
+      {!online && <div className="banner warn">You are offline. Messages will be sent when you are back.</div>}
+      {online && pollFailures > 0 && <div className="banner warn">Connection trouble, reconnecting… ({pollFailures})</div>}
       {error && phase !== 'disconnected' && (
         <div className="banner error" role="alert" data-testid="chat-error">
           {errorText(error)}

@@ -4,7 +4,7 @@
  * and files the session downloads (`file.downloaded` emitted events) turned into object URLs.
  */
 import { useActorRef, useSelector } from '@xstate/react';
-import { createWebSessionStorage, persistSession, type PersistedChatSession } from 'aicc-chat-machine';
+import { bindBrowserConnectivity, createWebSessionStorage, persistSession, type PersistedChatSession } from 'aicc-chat-machine';
 import { useEffect, useRef, useState } from 'react';
 import type { InspectionEvent } from 'xstate';
 import { chatLogicFor, objectUrlOf, type DemoIdentity } from '../../../shared/browser.js';
@@ -49,6 +49,10 @@ export function useChatSession(identity: DemoIdentity, inspect?: (event: Inspect
   }, [actorRef, snapshot]);
 
   useEffect(() => persistSession(actorRef, storageFor(identity)), [actorRef, identity]);
+
+  // online/offline and page visibility: the machine holds the outbox while offline and polls
+  // less while the page is hidden.
+  useEffect(() => bindBrowserConnectivity(actorRef, window), [actorRef]);
 
   // Downloaded bytes never enter the snapshot: they arrive as an emitted event.
   const [files, setFiles] = useState<ReadonlyMap<string, DownloadedFile>>(new Map());
