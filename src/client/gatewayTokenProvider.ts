@@ -12,7 +12,7 @@ export interface GatewayTokenProviderOptions {
    * Whether cookies go along (the gateway identifies the caller by your session).
    * Default 'include' (the gateway usually lives on another origin than the page).
    */
-  credentials?: RequestCredentials;
+  credentials?: 'omit' | 'same-origin' | 'include';
   /** Extra headers, e.g. an Authorization header your identify() reads. */
   headers?: Record<string, string>;
 }
