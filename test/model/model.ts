@@ -239,7 +239,7 @@ export function modelTransition(prev: ModelSnapshot, event: ModelEvent): ModelSn
   return snapshotOf(machine, world, variant.name, rec);
 }
 
-function offers(s: ModelSnapshot & { machine: MachineSnapshot }, variants: readonly Variant[], seq: number): ModelEvent[] {
+function offers(s: ModelSnapshot & { machine: MachineSnapshot }, variants: readonly Variant[]): ModelEvent[] {
   const events: ModelEvent[] = [];
   for (const v of variants) {
     const payload = v.offer(s);
@@ -249,7 +249,6 @@ function offers(s: ModelSnapshot & { machine: MachineSnapshot }, variants: reado
     if ((v.kind === 'user' || v.kind === 'env') && !s.machine.can(machineEventOf(event))) continue;
     events.push(event);
   }
-  void seq;
   return events;
 }
 
@@ -262,28 +261,28 @@ function offers(s: ModelSnapshot & { machine: MachineSnapshot }, variants: reado
  * 4. otherwise: user events, simulator scripting, and the timer due first.
  */
 export function eventsFor(s: ModelSnapshot): ModelEvent[] {
-  if (!s.machine) return offers({ ...s, machine: null as unknown as MachineSnapshot }, VARIANTS.filter((v) => v.kind === 'start'), 0);
+  if (!s.machine) return offers({ ...s, machine: null as unknown as MachineSnapshot }, VARIANTS.filter((v) => v.kind === 'start'));
   if (s.machine.status !== 'active') return [];
   const active = s as ModelSnapshot & { machine: MachineSnapshot };
   const head = s.world.spontaneous[0];
   const headVariant = head === undefined ? undefined : variantOf(head);
-  if (headVariant?.sync) return requireSome(offers(active, [headVariant], 0), s, headVariant.name);
+  if (headVariant?.sync) return requireSome(offers(active, [headVariant]), s, headVariant.name);
 
   const busy = busyWith(s);
   if (busy.length > 1) throw new Error(`model: more than one request in flight (${busy.join(', ')}) in ${stateLabel(s)}; their order would not be deterministic`);
   if (busy.length === 1) {
-    const outcomes = offers(active, VARIANTS.filter((v) => v.kind === 'outcome'), 0);
+    const outcomes = offers(active, VARIANTS.filter((v) => v.kind === 'outcome'));
     requireSome(outcomes, s, `an outcome of ${busy[0]}`);
-    return [...outcomes, ...offers(active, VARIANTS.filter((v) => v.held), 0)];
+    return [...outcomes, ...offers(active, VARIANTS.filter((v) => v.held))];
   }
-  if (headVariant) return requireSome(offers(active, [headVariant], 0), s, headVariant.name);
+  if (headVariant) return requireSome(offers(active, [headVariant]), s, headVariant.name);
 
   const due = Object.entries(s.world.timers).sort((a, b) => a[1] - b[1]);
   // One concern at a time in the chat: while a timer runs there, only what belongs to it.
   const pendingInChat = due.length > 0 && s.machine.matches({ connected: 'chatting' } as never);
   const first = due[0];
   const timers = first
-    ? offers(active, VARIANTS.filter((v) => v.kind === 'timer' && v.eventType === first[0]), 0)
+    ? offers(active, VARIANTS.filter((v) => v.kind === 'timer' && v.eventType === first[0]))
     : [];
   if (first && timers.length === 0) throw new Error(`model: no timer variant for ${first[0]} (add one to test/model/variants.ts)`);
   // Offline or hidden: only coming back (and typing while offline) is explored, so the rest of
@@ -292,7 +291,7 @@ export function eventsFor(s: ModelSnapshot): ModelEvent[] {
   const actions = VARIANTS.filter(
     (v) => ((v.kind === 'user' && !v.held) || v.kind === 'env') && (!pendingInChat || v.whileTimerRuns) && (!away || WHILE_AWAY.has(v.name)),
   );
-  return [...offers(active, actions, 0), ...timers];
+  return [...offers(active, actions), ...timers];
 }
 
 function requireSome(events: ModelEvent[], s: ModelSnapshot, what: string): ModelEvent[] {

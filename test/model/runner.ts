@@ -166,11 +166,6 @@ export class PathRun implements RunApi {
     return this.before.snapshot;
   }
 
-  matchedEvent(): { type: string } & Record<string, unknown> {
-    if (!this.current) throw new Error('no step matched yet');
-    return this.current.event;
-  }
-
   context(): ChatSessionContext {
     return this.actor().getSnapshot().context;
   }

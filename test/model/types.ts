@@ -80,8 +80,6 @@ export interface RunApi {
   matched(): MachineSnapshot;
   /** The real snapshot matched by the step before (at the start: the first real snapshot). */
   previous(): MachineSnapshot;
-  /** The real event of that macrostep. */
-  matchedEvent(): { type: string } & Record<string, unknown>;
   /** The live real context. */
   context(): ChatSessionContext;
   /** Holds back the next request to `api` (a delay fault); `whenHeld` waits until it is in flight. */

@@ -32,7 +32,6 @@ import {
   TEXT,
   UPLOAD_TOO_LARGE,
   agentImage,
-  businessError,
   disconnectMessage,
   historyMessages,
   httpError,
@@ -42,7 +41,7 @@ import {
   text,
   type StartConfig,
 } from './fixtures.js';
-import type { MachineSnapshot, ModelEvent, ModelSnapshot, RunApi, StepInfo, Variant, World } from './types.js';
+import type { MachineSnapshot, ModelEvent, ModelSnapshot, RunApi, Variant, World } from './types.js';
 
 type Active = ModelSnapshot & { machine: MachineSnapshot };
 
@@ -858,5 +857,3 @@ export const VARIANTS: readonly Variant[] = [...START, ...LIFECYCLE, ...CONNECTE
   }
 }
 
-export type { StepInfo };
-export { businessError };
