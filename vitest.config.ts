@@ -7,5 +7,6 @@ export default defineConfig({
     hookTimeout: 20_000,
     // Tests start their own simulators on port 0, so files can run in parallel safely.
     pool: 'threads',
+    reporters: ['default', './test/support/summaryReporter.ts'],
   },
 });
