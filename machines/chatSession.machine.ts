@@ -45,6 +45,7 @@ import type {
   ChatSessionOutput,
   ConnectInput,
   DisconnectInput,
+  DisconnectOutput,
   DownloadWorkerEvent,
   EndReason,
   FetchSurveyModeInput,
@@ -110,7 +111,7 @@ export const chatSessionActorContracts = {
   fetchSurveyMode: missingPromise<SurveyMode, FetchSurveyModeInput>('fetchSurveyMode'),
   submitAgentSurvey: missingPromise<ResultInfo, SubmitAgentSurveyInput>('submitAgentSurvey'),
   submitRobotFeedback: missingPromise<ResultInfo, SubmitRobotFeedbackInput>('submitRobotFeedback'),
-  disconnect: missingPromise<void, DisconnectInput>('disconnect'),
+  disconnect: missingPromise<DisconnectOutput, DisconnectInput>('disconnect'),
   leaveMessage: missingPromise<ResultInfo, LeaveMessageActorInput>('leaveMessage'),
 };
 
@@ -151,6 +152,13 @@ export const chatSessionMachine = setup({
     receiveMessages: assign(({ context, event }) =>
       event.type === 'poll.messages' && Array.isArray(event.messages) ? A.receiveMessages(context, event.messages) : {},
     ),
+    mergeFinalMessages: assign(({ context, event }) => {
+      // From the output, or from a failed DISCONNECT's error (`recovered`): the catch-up ran anyway.
+      const messages =
+        (outputOf(event) as Partial<DisconnectOutput> | undefined)?.messages ??
+        ((event as { error?: { recovered?: unknown } }).error?.recovered as DisconnectOutput['messages'] | undefined);
+      return Array.isArray(messages) && messages.length > 0 ? A.receiveMessages(context, messages) : {};
+    }),
     recordPollError: assign(({ context, event }) =>
       event.type === 'poll.error' ? A.recordPollError(context, event.error, event.failures) : {},
     ),
@@ -335,7 +343,9 @@ export const chatSessionMachine = setup({
           },
           { guard: 'canRetryConnect', target: 'connect-retry', actions: ['setErrorFromActor', 'countConnectFailure'] },
           {
-            target: 'disconnected',
+            // A CONNECT without an answer may have opened a session: DISCONNECT closes it (harmless
+            // when there is none), so no agent is offered a customer who is gone.
+            target: 'disconnecting',
             actions: ['setErrorFromActor', { type: 'setEndReason', params: { reason: 'connect-failed' } }],
           },
         ],
@@ -350,7 +360,8 @@ export const chatSessionMachine = setup({
       on: {
         retry: { target: 'connecting' },
         'session.resumed': { target: 'connecting' },
-        'chat.end': { target: 'disconnected', actions: { type: 'setEndReason', params: { reason: 'customer-ended' } } },
+        // The failed CONNECT may have opened a session after all: close it.
+        'chat.end': { target: 'disconnecting', actions: { type: 'setEndReason', params: { reason: 'customer-ended' } } },
       },
     },
     'leave-message': {
@@ -686,8 +697,8 @@ export const chatSessionMachine = setup({
         id: 'disconnect',
         src: 'disconnect',
         input: disconnectInput,
-        onDone: { target: 'disconnected' },
-        onError: { target: 'disconnected' },
+        onDone: { target: 'disconnected', actions: 'mergeFinalMessages' },
+        onError: { target: 'disconnected', actions: 'mergeFinalMessages' },
       },
     },
     disconnected: {

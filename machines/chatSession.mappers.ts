@@ -231,7 +231,9 @@ export function robotFeedbackInput({ context }: Args): SubmitRobotFeedbackInput 
 }
 
 export function disconnectInput({ context }: Args): DisconnectInput {
-  return party(context);
+  // Only a session that was connected has anything to catch up on.
+  if (context.connectedAt === null) return party(context);
+  return { ...party(context), since: latestIncomingTimestamp(context), connectedAt: context.connectedAt };
 }
 
 export function leaveMessageInput({ context }: Args): LeaveMessageActorInput {

@@ -471,7 +471,20 @@ export interface SendMessageOutput extends ResultInfo {
 
 export type SendTypingInput = UplinkParty;
 export type RequestAgentInput = UplinkParty;
-export type DisconnectInput = UplinkParty;
+
+export interface DisconnectInput extends UplinkParty {
+  /**
+   * Server timestamp of the newest incoming message: after DISCONNECT the actor catches up from
+   * history on anything newer (absent: no catch-up, e.g. never connected).
+   */
+  since?: number;
+  connectedAt?: number | null;
+}
+
+/** Messages the final catch-up found (merged into the transcript before `disconnected`). */
+export interface DisconnectOutput {
+  messages: DownlinkMessage[];
+}
 
 export interface ReadReceiptInput extends UplinkParty {
   /** Keys (messageCodes) of the agent messages being acknowledged. */
@@ -499,6 +512,8 @@ export interface PollLoopInput {
   servedBy: ServedBy;
   online: boolean;
   visible: boolean;
+  /** Restarted from a persisted snapshot (prepareRestoredSnapshot): catch up before polling. */
+  resumed?: boolean;
 }
 
 /** What the machine tells the running poll loop when connectivity or visibility changes. */

@@ -12,9 +12,10 @@
  *   newest one it knows, delivered as `poll.messages` (the machine drops what it already has);
  *   when an agent was serving, it also asks queryQueueInfo whether the session still exists and,
  *   if not and no DISCONNECT follows, reports the end the lost batch must have carried;
- * - `connectivity` events from the machine: offline → the poll in flight is dropped and the loop
- *   waits (no request storm, no failures counted) until online, then polls at once with a fresh
- *   failure count; page visible → a backoff is cut short and a poll in flight for longer than
+ * - `connectivity` events from the machine: offline → no new poll starts (no request storm, no
+ *   failures counted) until online, then it polls at once with a fresh failure count (the poll in
+ *   flight is left alone: cutting it could drop a batch already handed out); page visible → a
+ *   backoff is cut short and a poll in flight for longer than
  *   `staleMs` (a suspended tab or a dead socket after a network switch) is replaced; page hidden
  *   → optionally a pause of `hiddenDelayMs` after empty polls (0 by default);
  * - after failures, the first good poll reports `poll.messages` (possibly empty) so the machine's
@@ -34,6 +35,41 @@ export const CATCH_UP_PAGE = 50;
 export const CATCH_UP_MAX_PAGES = 4;
 /** With no message seen yet, catch up from this long before CONNECT (client/server clock skew). */
 export const CATCH_UP_SKEW_MS = 10_000;
+
+export interface CatchUpWindow {
+  userId: string;
+  channelId: string;
+  /** Server timestamp of the newest message already known (0: none). */
+  since: number;
+  /** Client clock when CONNECT succeeded: the bound when nothing is known yet. */
+  connectedAt: number | null;
+}
+
+/**
+ * Agent/robot/system CHAT messages after `since` (or from the CONNECT bound), from
+ * queryHistoryChatMessage, in server order and shaped like the downlinks that carried them
+ * (same key: the messageCode, so the machine drops what it already has). History records
+ * without a messageCode are skipped: nothing could tell them from messages already shown.
+ */
+export async function recoverFromHistory(client: Pick<AiccClient, 'queryHistoryChatMessage'>, window: CatchUpWindow, signal?: AbortSignal): Promise<DownlinkMessage[]> {
+  const { userId, channelId, since, connectedAt } = window;
+  const from = since > 0 ? since : connectedAt !== null ? Math.max(0, connectedAt - CATCH_UP_SKEW_MS) : 0;
+  const found: HistoryMessage[] = [];
+  for (let page = 0; page < CATCH_UP_MAX_PAGES; page++) {
+    const batch = await client.queryHistoryChatMessage(
+      { userId, channelId, limit: CATCH_UP_PAGE, offset: page * CATCH_UP_PAGE, ...(from > 0 ? { startTime: from } : {}) },
+      signal ? { signal } : {},
+    );
+    found.push(...batch);
+    if (batch.length < CATCH_UP_PAGE) break;
+  }
+  // Strictly after the newest known message (the one at `since` is already there); from the
+  // CONNECT bound inclusive when none is known yet.
+  const recovered = found
+    .filter((m) => m.sourceType !== 'CUSTOMER' && m.controlType === 'CHAT' && m.messageCode && (since > 0 ? m.timestamp > since : m.timestamp >= from))
+    .map((m) => historyAsDownlink(m, userId, channelId));
+  return inServerOrder(recovered);
+}
 
 /** Server order within a batch (stable: equal timestamps keep their order). */
 export function inServerOrder(messages: readonly DownlinkMessage[]): DownlinkMessage[] {
@@ -88,7 +124,7 @@ export function pollLoopActor(client: AiccClient, env: ActorEnvironment) {
     let failures = 0;
     let since = input.since ?? 0;
     /** Catch up before the next poll. A restarted loop (reload) catches up at once. */
-    let gap = since > 0 && channelId !== '';
+    let gap = (input.resumed === true || since > 0) && channelId !== '';
     let party: ServedBy = input.servedBy ?? null;
     /** An agent session looked gone after a gap: report its end unless a DISCONNECT comes. */
     let suspectEnded = false;
@@ -107,7 +143,8 @@ export function pollLoopActor(client: AiccClient, env: ActorEnvironment) {
       const cameOnline = event.online && !online;
       online = event.online;
       visible = event.visible;
-      if (!online) abortCurrent();
+      // Going offline does not cut the poll in flight: its batch may already be on the way, and
+      // a real outage fails it anyway. No new poll starts until the browser is back online.
       if (cameOnline) failures = 0;
       if (visible && current && env.now() - current.startedAt > staleMs) abortCurrent();
       interruptPause();
@@ -157,22 +194,7 @@ export function pollLoopActor(client: AiccClient, env: ActorEnvironment) {
     /** Messages a lost batch carried, from history; and whether an agent session still exists. */
     const catchUp = async (signal: AbortSignal): Promise<void> => {
       if (channelId === '') return;
-      const from = since > 0 ? since : connectedAt !== null ? Math.max(0, connectedAt - CATCH_UP_SKEW_MS) : 0;
-      const found: HistoryMessage[] = [];
-      for (let page = 0; page < CATCH_UP_MAX_PAGES; page++) {
-        const batch = await client.queryHistoryChatMessage(
-          { userId: input.userId, channelId, limit: CATCH_UP_PAGE, offset: page * CATCH_UP_PAGE, ...(from > 0 ? { startTime: from } : {}) },
-          { signal },
-        );
-        found.push(...batch);
-        if (batch.length < CATCH_UP_PAGE) break;
-      }
-      // Strictly after the newest known message (the one at `since` is already there); from the
-      // CONNECT bound inclusive when none is known yet.
-      const recovered = found
-        .filter((m) => m.sourceType !== 'CUSTOMER' && m.controlType === 'CHAT' && m.messageCode && (since > 0 ? m.timestamp > since : m.timestamp >= from))
-        .map((m) => historyAsDownlink(m, input.userId, channelId));
-      const ordered = inServerOrder(recovered);
+      const ordered = await recoverFromHistory(client, { userId: input.userId, channelId, since, connectedAt }, signal);
       if (signal.aborted) return;
       if (ordered.length > 0) {
         note(ordered);

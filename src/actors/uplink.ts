@@ -4,9 +4,16 @@
  */
 import { fromPromise } from 'xstate';
 import type { AiccClient, ResultInfo, SendInput } from '../client/types.js';
+import { recoverFromHistory } from './pollLoop.js';
+import { defaultSleep } from './timing.js';
+
+/** The last catch-up after DISCONNECT: attempts, and the first pause (then ×3). */
+export const FINAL_CATCH_UP_ATTEMPTS = 4;
+export const FINAL_CATCH_UP_PAUSE_MS = 100;
 import type {
   ConnectInput,
   DisconnectInput,
+  DisconnectOutput,
   ReadReceiptInput,
   ReadReceiptOutput,
   RequestAgentInput,
@@ -64,9 +71,37 @@ export function sendReadReceiptActor(client: AiccClient) {
   });
 }
 
-/** DISCONNECT. */
+/**
+ * DISCONNECT, then one last catch-up from history: what the server said before the end but the
+ * poll loop never delivered (a batch lost in transit, a poll cut off when polling stopped) still
+ * makes it into the final transcript. Best effort: a few attempts, then it gives up quietly.
+ */
 export function disconnectActor(client: AiccClient) {
-  return fromPromise<void, DisconnectInput>(async ({ input, signal }) => {
-    await client.send(uplink(input, { controlType: 'DISCONNECT', mediaType: 'TEXT', content: '' }), { signal });
+  return fromPromise<DisconnectOutput, DisconnectInput>(async ({ input, signal }) => {
+    let failure: unknown;
+    try {
+      await client.send(uplink(input, { controlType: 'DISCONNECT', mediaType: 'TEXT', content: '' }), { signal });
+    } catch (error) {
+      failure = error;
+    }
+    const messages = await finalCatchUp(client, input, signal);
+    // A failed DISCONNECT still rejects (the machine ignores it), carrying what was recovered.
+    if (failure !== undefined) throw Object.assign(failure instanceof Error ? failure : new Error(String(failure)), { recovered: messages });
+    return { messages };
   });
+}
+
+async function finalCatchUp(client: AiccClient, input: DisconnectInput, signal: AbortSignal): Promise<DisconnectOutput['messages']> {
+  if (input.since === undefined) return [];
+  const window = { userId: input.userId, channelId: input.channelId, since: input.since, connectedAt: input.connectedAt ?? null };
+  for (let attempt = 0; attempt < FINAL_CATCH_UP_ATTEMPTS; attempt++) {
+    if (attempt > 0) await defaultSleep(FINAL_CATCH_UP_PAUSE_MS * 3 ** (attempt - 1), signal);
+    if (signal.aborted) break;
+    try {
+      return await recoverFromHistory(client, window, signal);
+    } catch {
+      // best effort: try again, then give up quietly
+    }
+  }
+  return [];
 }

@@ -8,7 +8,7 @@ import type { AiccClient, AiccClientOptions } from '../client/types.js';
 import { chatSessionMachine, type ChatSessionMachine } from '../../machines/chatSession.machine.js';
 import type { ChatIdentity, ChatSessionInput, ChatTiming, UplinkApi } from '../../machines/chatSession.types.js';
 import { createChatActors, type ChatActors, type ChatActorsOptions } from '../actors/index.js';
-import { settleInterruptedSends } from './restore.js';
+import { prepareRestoredSnapshot } from './restore.js';
 
 /** What `actor.getPersistedSnapshot()` returns: plain JSON, safe to store. */
 export type PersistedChatSession = Snapshot<unknown>;
@@ -68,8 +68,9 @@ export function createChatSession(options: ChatSessionOptions): ChatSessionActor
   const client = options.client ?? createAiccClient(options.clientOptions as AiccClientOptions);
   const actors: ChatActors = { ...createChatActors(client, options.actorOptions), ...options.actors };
   const actorOptions: ActorOptions<ChatSessionMachine> & { input: ChatSessionInput } = { input: chatSessionInput(options) };
-  // A CHAT that was on the wire when the page went away is not re-sent blindly (restore.ts).
-  if (options.snapshot !== undefined) actorOptions.snapshot = settleInterruptedSends(options.snapshot);
+  // A CHAT that was on the wire when the page went away is not re-sent blindly, and the poll
+  // loop catches up on what the old page may have missed (restore.ts).
+  if (options.snapshot !== undefined) actorOptions.snapshot = prepareRestoredSnapshot(options.snapshot);
   if (options.inspect !== undefined) actorOptions.inspect = options.inspect;
   if (options.clock !== undefined) actorOptions.clock = options.clock;
   const actor = createActor(chatSessionMachine.provide({ actors }), actorOptions);

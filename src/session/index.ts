@@ -14,4 +14,4 @@ export {
   type WebSessionStorageOptions,
 } from './storage.js';
 export { bindBrowserConnectivity, type BrowserLike, type ConnectivityReceiver } from './connectivity.js';
-export { settleInterruptedSends } from './restore.js';
+export { prepareRestoredSnapshot } from './restore.js';

@@ -1,11 +1,18 @@
 /**
- * What a restored snapshot must not do by itself. XState restarts every invoked actor of a
- * restored snapshot, so a CHAT that was on the wire when the page went away would be sent again
- * blindly — a duplicate whenever the first attempt had arrived. `settleInterruptedSends` turns
- * such a message into `failed` with `outcomeUnknown: true` (the customer decides, as after a
- * timeout) and puts the outbox back to `idle`, so the rest of the queue goes on in order.
+ * What a restored snapshot must (not) do by itself. XState restarts every invoked actor of a
+ * restored snapshot with the input it was first invoked with:
+ * - a CHAT that was on the wire when the page went away would be sent again blindly — a
+ *   duplicate whenever the first attempt had arrived. It becomes `failed` with
+ *   `outcomeUnknown: true` (the customer decides, as after a timeout) and the outbox goes back to
+ *   `idle`, so the rest of the queue goes on in order;
+ * - the poll loop would start from its original input, not knowing that the old page may have
+ *   abandoned a poll whose batch the server had already handed out. Its input is brought up to
+ *   date and marked `resumed`, so it catches up from history before polling.
+ * `createChatSession` applies this to every snapshot it is given; hosts that restore with plain
+ * `createActor` should too.
  */
 import { abandonInterruptedSends } from '../../machines/chatSession.actions.js';
+import { latestIncomingTimestamp } from '../../machines/chatSession.mappers.js';
 import type { ChatSessionContext } from '../../machines/chatSession.types.js';
 import type { PersistedChatSession } from './createChatSession.js';
 
@@ -30,12 +37,37 @@ function outboxIdle(value: unknown): unknown {
   return out;
 }
 
-export function settleInterruptedSends(snapshot: PersistedChatSession): PersistedChatSession {
+interface PersistedChild {
+  snapshot?: { input?: Record<string, unknown> } & Record<string, unknown>;
+}
+
+export function prepareRestoredSnapshot(snapshot: PersistedChatSession): PersistedChatSession {
   const s = snapshot as unknown as PersistedShape;
   if (!isContext(s.context)) return snapshot;
   const update = abandonInterruptedSends(s.context);
-  if (Object.keys(update).length === 0) return snapshot;
-  const children = { ...(s.children ?? {}) };
-  delete children['sendMessage'];
-  return { ...snapshot, value: outboxIdle(s.value), context: { ...s.context, ...update }, children } as unknown as PersistedChatSession;
+  const context = { ...s.context, ...update };
+  const children: Record<string, unknown> = { ...(s.children ?? {}) };
+  let value = s.value;
+  if (Object.keys(update).length > 0) {
+    delete children['sendMessage'];
+    value = outboxIdle(s.value);
+  }
+  const poll = children['pollLoop'] as PersistedChild | undefined;
+  if (poll?.snapshot?.input) {
+    children['pollLoop'] = {
+      ...poll,
+      snapshot: {
+        ...poll.snapshot,
+        input: {
+          ...poll.snapshot.input,
+          since: latestIncomingTimestamp(context),
+          servedBy: context.servedBy,
+          online: context.online,
+          visible: context.pageVisible,
+          resumed: true,
+        },
+      },
+    };
+  }
+  return { ...snapshot, value, context, children } as unknown as PersistedChatSession;
 }

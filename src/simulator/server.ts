@@ -49,12 +49,17 @@ export class SimServer {
     // Long polls must not be cut by node's default timeouts.
     this.server.requestTimeout = 0;
     this.server.headersTimeout = 60_000;
+    // Keep idle connections open like a load balancer does (Node's default closes them after 5 s
+    // from the server side, which leaves the server's port in TIME_WAIT for every client socket).
+    this.server.keepAliveTimeout = 65_000;
   }
 
   listen(host: string, port: number): Promise<AddressInfo> {
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen(port, host, () => {
+      // A deep accept queue: hundreds of simulated browsers may connect in the same instant (the
+      // default 511 drops SYNs, which the clients only retry a second later).
+      this.server.listen({ port, host, backlog: 4096 }, () => {
         this.server.off('error', reject);
         resolve(this.server.address() as AddressInfo);
       });

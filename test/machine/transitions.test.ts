@@ -148,12 +148,15 @@ describe('connecting: failures', () => {
     s = run(s, { type: 'retry' }, failed('connect', networkError()));
     expect(s.value).toBe('connect-retry');
     s = run(s, { type: 'retry' }, failed('connect', networkError())); // connectRetries = 2
+    // The last CONNECT may have opened a session after all: DISCONNECT closes it.
+    expect(s.value).toBe('disconnecting');
+    s = run(s, done('disconnect'));
     expect(s.status).toBe('done');
     expect(s.output?.endReason).toBe('connect-failed');
   });
 
   it('a validation error is not retried', () => {
-    const s = run(connecting(), failed('connect', new AiccError({ kind: 'validation', api: 'send', field: 'from', message: 'too long' })));
+    const s = run(connecting(), failed('connect', new AiccError({ kind: 'validation', api: 'send', field: 'from', message: 'too long' })), done('disconnect'));
     expect(s.status).toBe('done');
     expect(s.output).toMatchObject({ endReason: 'connect-failed', error: { kind: 'validation' } });
   });
@@ -247,7 +250,8 @@ describe('ending and end reasons', () => {
     expect(run(start(), done('authenticate'), { type: 'chat.end' }).value).toBe('disconnecting');
     expect(run(start(), { type: 'chat.end' }).output?.endReason).toBe('customer-ended');
     const retrying = run(start(), done('authenticate'), failed('connect', networkError()), { type: 'chat.end' });
-    expect(retrying.output?.endReason).toBe('customer-ended');
+    expect(retrying.value).toBe('disconnecting');
+    expect(run(retrying, done('disconnect')).output?.endReason).toBe('customer-ended');
   });
 
   it('survey-mode errors skip the survey', () => {

@@ -37,7 +37,7 @@ function afterConversation(b: MachineSnapshot, servedBy = b.context.servedBy, aw
 function connectFailed(b: MachineSnapshot, error: string): Oracle {
   return b.context.connectAttempts < RETRIES(b)
     ? { in: 'connect-retry', error }
-    : { in: 'disconnected', endReason: 'connect-failed', error };
+    : { in: 'disconnecting', endReason: 'connect-failed', error };
 }
 
 export const ORACLES: Readonly<Record<string, (before: MachineSnapshot) => Oracle>> = {
@@ -52,7 +52,7 @@ export const ORACLES: Readonly<Record<string, (before: MachineSnapshot) => Oracl
         ? { in: 'disconnecting', endReason: 'customer-ended' }
         : { in: 'disconnecting', endReason: b.context.endReason },
   'chat.end': (b) => {
-    if (is(b, 'connect-retry')) return { in: 'disconnected', endReason: 'customer-ended' };
+    if (is(b, 'connect-retry')) return { in: 'disconnecting', endReason: 'customer-ended' };
     if (is(b, 'leave-message')) return { in: 'disconnected', endReason: b.context.endReason };
     if (is(b, QUEUING) || is(b, CHATTING)) return { in: afterConversation(b), endReason: 'customer-ended' };
     return { in: 'disconnecting', endReason: b.context.endReason };
