@@ -1,0 +1,26 @@
+/**
+ * docs/api is generated from the sources' doc comments by `npm run docs:api` (typedoc); this
+ * fails when the committed reference no longer matches the code.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Application } from 'typedoc';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const out = mkdtempSync(join(tmpdir(), 'aicc-api-'));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+describe('API reference (docs/api)', () => {
+  it('is up to date with the sources (run `npm run docs:api` if not)', async () => {
+    const app = await Application.bootstrapWithPlugins({ options: 'typedoc.json', out, logLevel: 'Error' });
+    const project = await app.convert();
+    expect(project).toBeDefined();
+    await app.generateOutputs(project!);
+    const generated = readdirSync(out).sort();
+    expect(generated).toEqual(readdirSync('docs/api').sort());
+    for (const file of generated) {
+      expect(readFileSync(join(out, file), 'utf8'), file).toBe(readFileSync(join('docs/api', file), 'utf8'));
+    }
+  }, 120_000);
+});
