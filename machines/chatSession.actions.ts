@@ -186,6 +186,7 @@ function failEntries(
   context: ChatSessionContext,
   select: (entry: OutgoingEntry) => boolean,
   error: (entry: OutgoingEntry) => ChatSessionError,
+  patch: Partial<OutgoingEntry> = {},
 ): Update {
   const writer = new TranscriptWriter(context);
   const failed = new Set<string>();
@@ -193,7 +194,7 @@ function failEntries(
     const entry = writer.get(localId);
     if (entry?.kind !== 'outgoing' || !select(entry)) continue;
     failed.add(localId);
-    updateOutgoing(writer, localId, (current) => ({ ...current, status: 'failed', error: error(current) }));
+    updateOutgoing(writer, localId, (current) => ({ ...current, ...patch, status: 'failed', error: error(current) }));
   }
   if (failed.size === 0) return {};
   return { ...writer.result(), outbox: context.outbox.filter((id) => !failed.has(id)) };
@@ -244,7 +245,8 @@ export function markSent(context: ChatSessionContext, localId: string | undefine
  * How a failed CHAT send is handled, from what the error says about the server:
  * - `resend`: it certainly did not reach the server and may work later — connection refused
  *   (`network` with `outcomeUnknown: false`), HTTP 429 or 503 (refused before processing, per
- *   RFC 9110). Resent automatically, in order, with backoff.
+ *   RFC 9110), 401 or 403 (the gateway refused the token even after the client's own re-apply /
+ *   renewal and retry). Resent automatically, in order, with backoff.
  * - `unknown`: the server may have processed it — timeout, reset, abort (`outcomeUnknown`),
  *   HTTP 500 (aicc-api.md: "business failure", i.e. the service ran it), 502/504 and other 5xx (a
  *   gateway lost the upstream answer), an answer that is not the documented shape. Shown failed
@@ -260,7 +262,9 @@ export function sendFailure(error: AiccErrorInfo): SendFailure {
     case 'network':
       return error.outcomeUnknown === false ? 'resend' : 'unknown';
     case 'http':
-      if (error.status === 429 || error.status === 503) return 'resend';
+      // 401/403 reach us only after the client re-applied for the token / renewed the gateway's
+      // AccessToken and retried once: the gateway refused before the service saw anything.
+      if (error.status === 401 || error.status === 403 || error.status === 429 || error.status === 503) return 'resend';
       return (error.status ?? 0) >= 500 ? 'unknown' : 'failed';
     case 'timeout':
     case 'aborted':
@@ -274,8 +278,10 @@ export function sendFailure(error: AiccErrorInfo): SendFailure {
 export function markHeadFailed(context: ChatSessionContext, error: AiccErrorInfo): Update {
   const head = outboxHead(context);
   if (!head) return {};
-  const shown: AiccErrorInfo = sendFailure(error) === 'unknown' && error.outcomeUnknown !== true ? { ...error, outcomeUnknown: true } : error;
-  return failEntries(context, (entry) => entry.localId === head.localId, () => shown);
+  // An unknown outcome now, or on an earlier attempt of this message: it may have arrived.
+  const unknown = sendFailure(error) === 'unknown' || head.maybeDelivered === true;
+  const shown: AiccErrorInfo = unknown && error.outcomeUnknown !== true ? { ...error, outcomeUnknown: true } : error;
+  return failEntries(context, (entry) => entry.localId === head.localId, () => shown, unknown ? { maybeDelivered: true } : {});
 }
 
 /** The head certainly did not arrive: back to `queued`, keeping the error, one resend more. */
@@ -299,6 +305,7 @@ export function interruptSending(context: ChatSessionContext): Update {
       outcomeUnknown: true,
       message: 'Sending was interrupted; the agent may or may not have received it.',
     }),
+    { maybeDelivered: true },
   );
 }
 
@@ -317,6 +324,7 @@ export function abandonInterruptedSends(context: ChatSessionContext): Update {
       outcomeUnknown: true,
       message: 'The page was reloaded while this message was being sent; the agent may or may not have received it.',
     }),
+    { maybeDelivered: true },
   );
 }
 
@@ -329,7 +337,7 @@ export function failUnsentMessages(context: ChatSessionContext): Update {
       name: 'AiccError',
       kind: 'aborted',
       api: entry.status === 'uploading' ? 'uploadFileStream' : 'send',
-      outcomeUnknown: entry.status === 'sending',
+      outcomeUnknown: entry.status === 'sending' || entry.maybeDelivered === true,
       message: 'The conversation ended before the message was sent.',
     }),
   );

@@ -221,6 +221,11 @@ export interface OutgoingEntry {
   error: ChatSessionError | null;
   /** Automatic resends so far (absent: none). */
   resends?: number;
+  /**
+   * An attempt ended with an unknown outcome, so the server may have it even if a later retry
+   * failed for certain: the failure then still says `outcomeUnknown: true`.
+   */
+  maybeDelivered?: boolean;
 }
 
 export type TranscriptEntry = IncomingEntry | HistoryEntry | OutgoingEntry;

@@ -141,7 +141,7 @@ export class SimServer {
       planned = this.faults.decide(route.api, userId);
       if (planned && userId !== undefined) {
         rec.plannedFault = planned.type;
-        fault = this.applyPlanned(planned, userId);
+        fault = this.applyPlanned(planned, userId, raw);
         if (fault) rec.fault = faultKind(fault);
       }
     }
@@ -205,7 +205,7 @@ export class SimServer {
   }
 
   /** Turns a planned decision into a transport fault, or applies its effect on the world. */
-  private applyPlanned(decision: PlannedDecision, userId: string): Fault | undefined {
+  private applyPlanned(decision: PlannedDecision, userId: string, raw: string): Fault | undefined {
     const { random } = decision;
     switch (decision.type) {
       case 'http-5xx':
@@ -234,7 +234,9 @@ export class SimServer {
         this.world.accessTokens.expireAll();
         return undefined;
       case 'session-release':
-        if (this.world.engine.isActive(userId)) this.world.engine.releaseSession(userId);
+        // Not on a CONNECT: a release racing the CONNECT that opens the session is not a release
+        // of the conversation the client is in.
+        if (this.world.engine.isActive(userId) && !/"controlType"\s*:\s*"CONNECT"/.test(raw)) this.world.engine.releaseSession(userId);
         return undefined;
     }
   }

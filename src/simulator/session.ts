@@ -101,8 +101,8 @@ export class UserRecord {
   readonly leaveMessages: LeaveMessageRecord[] = [];
   idleTimer: NodeJS.Timeout | undefined;
   flushScheduled = false;
-  /** messageCode → poll answers carrying it that were written to a socket. */
-  readonly deliveries = new Map<string, number>();
+  /** messageCode → poll answers carrying it that were written to a socket, and when first. */
+  readonly deliveries = new Map<string, { count: number; firstAt: number }>();
 
   constructor(readonly userId: string) {}
 }
@@ -523,7 +523,10 @@ export class Engine {
     const user = this.users.get(userId);
     if (!user) return;
     for (const m of messages) {
-      if (typeof m.messageCode === 'string') user.deliveries.set(m.messageCode, (user.deliveries.get(m.messageCode) ?? 0) + 1);
+      if (typeof m.messageCode !== 'string') continue;
+      const seen = user.deliveries.get(m.messageCode);
+      if (seen) seen.count += 1;
+      else user.deliveries.set(m.messageCode, { count: 1, firstAt: this.deps.now() });
     }
   }
 
@@ -854,7 +857,12 @@ export class Engine {
     const pending = new Set(user.downlink.map((m) => m.messageCode));
     return transcript.map((entry) =>
       entry.direction === 'downlink'
-        ? { ...entry, deliveries: user.deliveries.get(entry.messageCode) ?? 0, pending: pending.has(entry.messageCode) }
+        ? {
+            ...entry,
+            deliveries: user.deliveries.get(entry.messageCode)?.count ?? 0,
+            ...(user.deliveries.has(entry.messageCode) ? { firstDeliveredAt: user.deliveries.get(entry.messageCode)?.firstAt } : {}),
+            pending: pending.has(entry.messageCode),
+          }
         : entry,
     );
   }

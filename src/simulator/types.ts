@@ -276,6 +276,8 @@ export interface TranscriptEntry {
   wireTimestamp?: string;
   /** Downlink: how many poll answers carrying it were written to a socket. */
   deliveries?: number;
+  /** Downlink: when the first of those answers was written (simulator clock). */
+  firstDeliveredAt?: number;
   /** Downlink: still waiting in the user's queue (no poll took it yet). */
   pending?: boolean;
 }

@@ -205,6 +205,10 @@ export function checkSession(log: CustomerLog, view: SessionView | undefined, vi
     // A DISCONNECT lost in transit is detected after the catch-up, at the next poll (at most a
     // long-poll window later); a customer who ended before that simply ended first.
     if (!got && log.endRequestedAt !== null && log.endRequestedAt - e.timestamp < SERVER_END_DETECTION_MS) continue;
+    // Handed out only after the customer had asked to end: the customer ended first.
+    if (!got && log.endRequestedAt !== null && e.firstDeliveredAt !== undefined && e.firstDeliveredAt >= log.endRequestedAt) continue;
+    // The session ended for a server reason anyway (e.g. the queue watcher saw it gone).
+    if (!got && (endReason === 'agent-ended' || endReason === 'session-released')) continue;
     if (!got) add('server-end-missed', `${e.sourceType} DISCONNECT (${e.messageCode.slice(0, 8)}, deliveries ${e.deliveries}, pending ${e.pending}); session ended ${endReason}`);
     else if (s.status === 'done' && endReason !== 'agent-ended' && endReason !== 'session-released' && endReason !== 'customer-ended' && endReason !== 'message-left') {
       add('server-end-missed', `saw the ${e.sourceType} DISCONNECT but ended ${endReason}`);

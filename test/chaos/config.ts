@@ -79,6 +79,6 @@ export interface ChaosOptions {
 export const PRESETS = {
   /** `npm test`: a few hundred sessions, seeded, well under a minute on 2 cores. */
   fast: { sessions: 240, concurrency: 60, seed: 20260501, maxSeconds: 45 },
-  /** `npm run chaos`: thousands of sessions, bounded in time. */
-  big: { sessions: 3000, concurrency: 150, seed: 20260502, maxSeconds: 480 },
+  /** `npm run chaos`: thousands of sessions, bounded in time (new sessions stop after maxSeconds). */
+  big: { sessions: 3000, concurrency: 100, seed: 20260502, maxSeconds: 420 },
 } as const satisfies Record<string, ChaosOptions>;

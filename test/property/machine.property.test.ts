@@ -314,9 +314,9 @@ function apply(s: Snap, event: Record<string, unknown>, trace: Trace): Snap {
       error.kind === 'aborted' ||
       error.kind === 'protocol' ||
       (error.kind === 'http' && status >= 500 && status !== 503);
-    const refused = !unknown && ((error.kind === 'network' && error.outcomeUnknown === false) || (error.kind === 'http' && (status === 429 || status === 503)));
+    const refused = !unknown && ((error.kind === 'network' && error.outcomeUnknown === false) || (error.kind === 'http' && [401, 403, 429, 503].includes(status)));
     if (head && after && head.status === 'sending') {
-      if (unknown) {
+      if (unknown || head.maybeDelivered) {
         expect(after.status, 'an unknown outcome is surfaced, not resent').toBe('failed');
         expect((after.error as { outcomeUnknown?: boolean } | null)?.outcomeUnknown, 'flagged outcomeUnknown').toBe(true);
       } else if (refused && (head.resends ?? 0) < (s.context.config.timing.sendRetries ?? 0)) {
