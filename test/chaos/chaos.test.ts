@@ -1,0 +1,64 @@
+/**
+ * The fast chaos run of `npm test` (seeded; see test/chaos/config.ts PRESETS.fast and
+ * docs/reliability.md). It runs in a child process that must exit by itself once the run is over:
+ * a timer, socket or server left behind keeps the child alive, and the test fails (the child's
+ * own watchdog then reports what is still open and exits with code 3).
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import type { ChaosReport } from './run.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const LIMIT_MS = 150_000;
+
+function runChild(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/chaos/cli.ts', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`the chaos child did not exit within ${LIMIT_MS} ms\n${stderr}`));
+    }, LIMIT_MS);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr, ms: Date.now() - started });
+    });
+  });
+}
+
+describe('chaos (fast, seeded)', () => {
+  it(
+    'hundreds of concurrent sessions under injected faults: nothing lost, nothing doubled, every session ends typed, the process exits by itself',
+    async () => {
+      const { code, stdout, stderr } = await runChild(['--preset', 'fast', '--json', '--quiet']);
+      const line = stdout.trim().split('\n').at(-1) ?? '';
+      expect(line, `no report from the child:\n${stderr}`).not.toBe('');
+      const report = JSON.parse(line) as ChaosReport;
+      const summary = stderr.slice(-4000);
+      expect(code, `exit code (3 = still running after the run: something leaked)\n${summary}`).toBe(0);
+      expect(report.sessions, summary).toBeGreaterThanOrEqual(200);
+      expect(report.lost, summary).toBe(0);
+      expect(report.duplicated, summary).toBe(0);
+      expect(report.problems, summary).toEqual({});
+      expect(report.unhandledRejections, summary).toBe(0);
+      expect(report.uncaughtExceptions, summary).toBe(0);
+      // The run really was chaotic: every kind of fault hit, bad input was tried, pages reloaded.
+      for (const type of ['http-5xx', 'http-5xx-after', 'reset', 'reset-after', 'slow', 'delay', 'duplicate-delivery', 'reorder', 'token-rotation', 'unauthorized']) {
+        expect(report.faults.byType[type as keyof ChaosReport['faults']['byType']] ?? 0, `${type} injected`).toBeGreaterThan(0);
+      }
+      expect(report.badInputs).toBeGreaterThan(100);
+      expect(report.badInputEffects).toBe(0);
+      expect(report.reloads).toBeGreaterThan(20);
+      expect(report.offlineEpisodes).toBeGreaterThan(20);
+      expect(report.incoming.received).toBe(report.incoming.expected);
+      expect(Object.keys(report.endReasons).every((r) => r !== 'null')).toBe(true);
+    },
+    LIMIT_MS + 10_000,
+  );
+});
