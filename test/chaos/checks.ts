@@ -55,6 +55,12 @@ export interface SessionCheck {
     failedUnknown: number;
     duplicated: number;
     acceptedTwiceAfterExplicitRetry: number;
+    /** Incoming messages no poll answer ever carried to the client: recovered from history. */
+    recoveredFromHistory: number;
+    /** Automatic resends of refused sends. */
+    autoResends: number;
+    /** Server DISCONNECTs lost in transit and reported by the poll loop's liveness check. */
+    lostDisconnectsDetected: number;
   };
 }
 
@@ -92,6 +98,9 @@ export function checkSession(log: CustomerLog, view: SessionView | undefined, vi
     failedUnknown: 0,
     duplicated: 0,
     acceptedTwiceAfterExplicitRetry: 0,
+    recoveredFromHistory: 0,
+    autoResends: 0,
+    lostDisconnectsDetected: 0,
   };
   if (!s) {
     add('not-final', 'no snapshot');
@@ -133,6 +142,8 @@ export function checkSession(log: CustomerLog, view: SessionView | undefined, vi
     add('lost-message', `${e.sourceType} "${e.content}" (${e.messageCode.slice(0, 8)}, deliveries ${e.deliveries}, pending ${e.pending})`);
   }
   counts.incomingExpected = serverDown.length - counts.leftUnread;
+  counts.recoveredFromHistory = serverDown.filter((e) => clientSet.has(e.messageCode) && (e.deliveries ?? 0) === 0).length;
+  counts.lostDisconnectsDetected = s.context.transcript.filter((e) => e.key.startsWith('lost-disconnect:')).length;
   const serverOrder = serverDown.map((e) => e.messageCode).filter((code) => clientSet.has(code));
   const serverSet = new Set(serverDown.map((e) => e.messageCode));
   const clientOrder = clientIncoming.filter((code) => serverSet.has(code));
@@ -158,6 +169,7 @@ export function checkSession(log: CustomerLog, view: SessionView | undefined, vi
   }
   const explicit = new Set(log.unknownRetries);
   for (const entry of outgoing) {
+    counts.autoResends += entry.resends ?? 0;
     const times = accepted.get(entry.wireTimestamp) ?? 0;
     const error = entry.error as { outcomeUnknown?: boolean } | null;
     if (entry.status === 'sent') counts.customerSent += 1;

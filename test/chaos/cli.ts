@@ -56,7 +56,7 @@ export function summary(r: ChaosReport): string {
     `  faults injected: ${r.faults.total} ${JSON.stringify(r.faults.byType)}; batches given back: ${r.faults.batchesGivenBack}`,
     `  reloads ${r.reloads}, offline episodes ${r.offlineEpisodes}, hidden episodes ${r.hiddenEpisodes}, bad inputs ${r.badInputs} (effects ${r.badInputEffects})`,
     `  customer: ${JSON.stringify(r.customer)}`,
-    `  incoming: ${JSON.stringify(r.incoming)}`,
+    `  incoming: ${JSON.stringify(r.incoming)}; automatic resends: ${r.autoResends}`,
     `  LOST ${r.lost}, DUPLICATED ${r.duplicated}; unhandled rejections ${r.unhandledRejections}, uncaught ${r.uncaughtExceptions}`,
     `  problems: ${JSON.stringify(r.problems)}; protocol violations: ${JSON.stringify(r.violations)}`,
   ];

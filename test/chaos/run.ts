@@ -39,7 +39,16 @@ export interface ChaosReport {
     /** Failures the customer saw (and retried), by kind. */
     retriedFailures: Record<string, number>;
   };
-  incoming: { expected: number; received: number; leftUnreadWhenCustomerLeft: number; redeliveriesAbsorbed: number };
+  incoming: {
+    expected: number;
+    received: number;
+    leftUnreadWhenCustomerLeft: number;
+    redeliveriesAbsorbed: number;
+    recoveredFromHistory: number;
+    lostDisconnectsDetected: number;
+  };
+  /** Sends refused by the server and resent automatically (in order). */
+  autoResends: number;
   lost: number;
   duplicated: number;
   problems: Partial<Record<ProblemCode, number>>;
@@ -224,7 +233,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       received: sum(checks, (c) => c.counts.incomingReceived),
       leftUnreadWhenCustomerLeft: sum(checks, (c) => c.counts.leftUnread),
       redeliveriesAbsorbed: sum(checks, (c) => c.counts.redeliveriesAbsorbed),
+      recoveredFromHistory: sum(checks, (c) => c.counts.recoveredFromHistory),
+      lostDisconnectsDetected: sum(checks, (c) => c.counts.lostDisconnectsDetected),
     },
+    autoResends: sum(checks, (c) => c.counts.autoResends),
     lost: sum(checks, (c) => c.counts.lost),
     duplicated: sum(checks, (c) => c.counts.duplicated),
     problems,

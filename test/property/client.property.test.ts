@@ -252,7 +252,11 @@ const CALLS: Call[] = [
   },
 ];
 
+const tally = { calls: 0, answers: 0, typedErrors: 0, values: 0 };
+
 async function outcome(call: Call, answers: Answer[]): Promise<void> {
+  tally.calls += 1;
+  tally.answers += answers.length;
   let value: unknown;
   try {
     value = await call.run(clientFor(answers));
@@ -262,9 +266,11 @@ async function outcome(call: Call, answers: Answer[]): Promise<void> {
     }
     expect(KINDS).toContain(error.kind);
     expect(typeof error.message).toBe('string');
+    tally.typedErrors += 1;
     return;
   }
   call.shape(value);
+  tally.values += 1;
 }
 
 describe('client: malformed answers give typed results or typed errors (fast-check)', () => {
@@ -284,6 +290,10 @@ describe('client: malformed answers give typed results or typed errors (fast-che
       );
     });
   }
+});
+
+afterAll(() => {
+  if (process.env['PROPERTY_STATS']) console.log(`client properties: ${JSON.stringify(tally)}`);
 });
 
 describe('client: malformed answers over real HTTP (simulator raw answers)', () => {

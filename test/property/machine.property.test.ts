@@ -416,6 +416,7 @@ describe('chat-session statechart, random event sequences (fast-check)', () => {
     const missing = [...STATE_IDS].filter((id) => !visited.has(id) && !TRANSIENT.has(id));
     expect(missing.join(' '), `state nodes no random run reached (${eventsTried} events, ${refusedPayloads} refused payloads)`).toBe('');
     expect(refusedPayloads).toBeGreaterThan(100);
+    if (process.env['PROPERTY_STATS']) console.log(`machine properties: ${eventsTried} events, ${refusedPayloads} refused payloads, ${visited.size} state nodes`);
   });
 
 });
