@@ -80,8 +80,12 @@ export const TOLERATED_VIOLATIONS: Readonly<Partial<Record<ProtocolViolation['ru
   'stale-token': 'the answer that rotated the token was lost in transit',
 };
 
-/** How long noticing a lost DISCONNECT may take: catch-up + one long-poll window + backoff. */
-export const SERVER_END_DETECTION_MS = 3_000;
+/**
+ * How long noticing a lost DISCONNECT may take under load: catch-up + liveness check + a short
+ * confirming poll, with backoffs when those fail too. It equals the customer's patience
+ * (customer.ts waits 5 s for the end), so a session is flagged when the customer gave up first.
+ */
+export const SERVER_END_DETECTION_MS = 5_000;
 
 export function checkSession(log: CustomerLog, view: SessionView | undefined, violations: ProtocolViolation[]): SessionCheck {
   const problems: Problem[] = [];
