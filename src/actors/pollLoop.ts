@@ -35,8 +35,6 @@ export const CATCH_UP_PAGE = 50;
 export const CATCH_UP_MAX_PAGES = 4;
 /** With no message seen yet, catch up from this long before CONNECT (client/server clock skew). */
 export const CATCH_UP_SKEW_MS = 10_000;
-/** After queryQueueInfo said the agent session is gone: how long a DISCONNECT may take to show. */
-export const SUSPECT_CONFIRM_MS = 500;
 
 export interface CatchUpWindow {
   userId: string;
@@ -131,7 +129,6 @@ export function pollLoopActor(client: AiccClient, env: ActorEnvironment) {
     /** An agent session looked gone after a gap: report its end unless a DISCONNECT comes. */
     let suspectEnded = false;
     let current: { controller: AbortController; startedAt: number } | null = null;
-    let confirmTimer: ReturnType<typeof setTimeout> | undefined;
     let pause: AbortController | null = null;
 
     const interruptPause = (): void => pause?.abort();
@@ -226,24 +223,10 @@ export function pollLoopActor(client: AiccClient, env: ActorEnvironment) {
             await catchUp(controller.signal);
             gap = false;
           }
-          // The session looked gone: a DISCONNECT still queued comes at once; if none comes within
-          // a moment, the lost batch carried it (no need to wait out a whole long-poll window).
-          let confirmed = false;
-          if (suspectEnded) {
-            confirmTimer = setTimeout(() => {
-              confirmed = true;
-              controller.abort();
-            }, SUSPECT_CONFIRM_MS);
-          }
-          let answer: DownlinkMessage[];
-          try {
-            answer = await client.poll({ userId: input.userId, isNeedRead: input.isNeedRead }, { signal: controller.signal });
-          } catch (error) {
-            if (!confirmed || life.signal.aborted) throw error;
-            answer = [];
-            gap = true;
-          }
-          const messages = inServerOrder(answer);
+          // When the session looked gone, only an answer without a DISCONNECT proves the DISCONNECT
+          // was lost: a DISCONNECT still queued comes at once (a client-side deadline instead
+          // misread slow answers as lost ones in the chaos runs).
+          const messages = inServerOrder(await client.poll({ userId: input.userId, isNeedRead: input.isNeedRead }, { signal: controller.signal }));
           current = null;
           if (life.signal.aborted) return;
           failures = 0;
@@ -279,8 +262,6 @@ export function pollLoopActor(client: AiccClient, env: ActorEnvironment) {
           if (mayHaveLostBatch(error)) gap = true;
           if (!(await fail(error))) return;
         } finally {
-          clearTimeout(confirmTimer);
-          confirmTimer = undefined;
           life.signal.removeEventListener('abort', onLife);
         }
       }

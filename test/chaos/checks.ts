@@ -15,7 +15,7 @@
  */
 import { END_REASONS, type OutgoingEntry } from '../../src/index.js';
 import type { ProtocolViolation, SessionView } from '../../src/simulator/index.js';
-import type { CustomerLog, Snapshot } from './customer.js';
+import { AGENT_END_PATIENCE_MS, type CustomerLog, type Snapshot } from './customer.js';
 
 export type ProblemCode =
   | 'not-final'
@@ -61,6 +61,8 @@ export interface SessionCheck {
     autoResends: number;
     /** Server DISCONNECTs lost in transit and reported by the poll loop's liveness check. */
     lostDisconnectsDetected: number;
+    /** Of those, reported although the real one was not lost (only late): the end reason then says session-released. */
+    lostDisconnectsPremature: number;
   };
 }
 
@@ -81,11 +83,11 @@ export const TOLERATED_VIOLATIONS: Readonly<Partial<Record<ProtocolViolation['ru
 };
 
 /**
- * How long noticing a lost DISCONNECT may take under load: catch-up + liveness check + a short
- * confirming poll, with backoffs when those fail too. It equals the customer's patience
- * (customer.ts waits 5 s for the end), so a session is flagged when the customer gave up first.
+ * How long noticing a lost DISCONNECT may take under load: catch-up + liveness check + one
+ * long-poll window, with backoffs when those fail too. It equals the customer's patience
+ * (AGENT_END_PATIENCE_MS), so a session is flagged when the customer gave up first.
  */
-export const SERVER_END_DETECTION_MS = 5_000;
+export const SERVER_END_DETECTION_MS = AGENT_END_PATIENCE_MS;
 
 export function checkSession(log: CustomerLog, view: SessionView | undefined, violations: ProtocolViolation[]): SessionCheck {
   const problems: Problem[] = [];
@@ -105,6 +107,7 @@ export function checkSession(log: CustomerLog, view: SessionView | undefined, vi
     recoveredFromHistory: 0,
     autoResends: 0,
     lostDisconnectsDetected: 0,
+    lostDisconnectsPremature: 0,
   };
   if (!s) {
     add('not-final', 'no snapshot');
@@ -148,6 +151,10 @@ export function checkSession(log: CustomerLog, view: SessionView | undefined, vi
   counts.incomingExpected = serverDown.length - counts.leftUnread;
   counts.recoveredFromHistory = serverDown.filter((e) => clientSet.has(e.messageCode) && (e.deliveries ?? 0) === 0).length;
   counts.lostDisconnectsDetected = s.context.transcript.filter((e) => e.key.startsWith('lost-disconnect:')).length;
+  if (counts.lostDisconnectsDetected > 0) {
+    const real = (view?.transcript ?? []).find((e) => e.direction === 'downlink' && e.controlType === 'DISCONNECT');
+    if (real && ((real.deliveries ?? 0) > 0 || real.pending)) counts.lostDisconnectsPremature += 1;
+  }
   const serverOrder = serverDown.map((e) => e.messageCode).filter((code) => clientSet.has(code));
   const serverSet = new Set(serverDown.map((e) => e.messageCode));
   const clientOrder = clientIncoming.filter((code) => serverSet.has(code));

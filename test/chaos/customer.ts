@@ -107,6 +107,9 @@ export interface CustomerEnv {
   connectivityEvents: boolean;
 }
 
+/** How long a customer waits for the agent's end to show before ending the chat themselves. */
+export const AGENT_END_PATIENCE_MS = 8_000;
+
 const SMALL_PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3, 4]);
 
 /** Invalid user events: each must be refused without a throw or a state change. */
@@ -424,7 +427,7 @@ export class Customer {
           } catch {
             // the session ended meanwhile (e.g. released): nothing for the agent to end
           }
-          await this.until((s) => !inConversation(s), 5_000);
+          await this.until((s) => !inConversation(s), AGENT_END_PATIENCE_MS);
         }
       }
       await this.finish();

@@ -46,6 +46,7 @@ export interface ChaosReport {
     redeliveriesAbsorbed: number;
     recoveredFromHistory: number;
     lostDisconnectsDetected: number;
+    lostDisconnectsPremature: number;
   };
   /** Sends refused by the server and resent automatically (in order). */
   autoResends: number;
@@ -235,6 +236,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       redeliveriesAbsorbed: sum(checks, (c) => c.counts.redeliveriesAbsorbed),
       recoveredFromHistory: sum(checks, (c) => c.counts.recoveredFromHistory),
       lostDisconnectsDetected: sum(checks, (c) => c.counts.lostDisconnectsDetected),
+      lostDisconnectsPremature: sum(checks, (c) => c.counts.lostDisconnectsPremature),
     },
     autoResends: sum(checks, (c) => c.counts.autoResends),
     lost: sum(checks, (c) => c.counts.lost),
