@@ -79,6 +79,15 @@ export const guards = {
 
   isServedByRobot: ({ context }: GuardArgs) => validateAgentRequest(context) === null,
 
+  /**
+   * TRANS2AGENT answered 13 "fail to transfer from robot to agent,session keep touch failed."
+   * (aicc-api.md §4.3: the session is no longer valid).
+   */
+  isSessionGone: ({ event }: GuardArgs) => {
+    const error = errorOf(event);
+    return error.kind === 'business' && error.resultCode === '13' && /session keep touch failed/i.test(error.resultDesc ?? '');
+  },
+
   /** Typing notices go to agents only, and only for real text. */
   shouldSendTyping: ({ context, event }: GuardArgs) =>
     context.servedBy === 'agent' && event.type === 'input.change' && typeof event.text === 'string' && event.text.trim() !== '',

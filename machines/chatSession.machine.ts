@@ -542,7 +542,16 @@ export const chatSessionMachine = setup({
                     src: 'requestAgent',
                     input: requestAgentInput,
                     onDone: { target: '#chatSession.connected.queuing', actions: 'markAwaitingAgent' },
-                    onError: { target: 'idle', actions: 'setErrorFromActor' },
+                    onError: [
+                      {
+                        // "session keep touch failed": the robot session is gone (its DISCONNECT
+                        // may have been lost in transit; robot sessions have no other liveness check).
+                        guard: 'isSessionGone',
+                        target: '#chatSession.connected.ending',
+                        actions: ['setErrorFromActor', { type: 'setEndReason', params: { reason: 'session-released' } }],
+                      },
+                      { target: 'idle', actions: 'setErrorFromActor' },
+                    ],
                   },
                 },
               },

@@ -117,6 +117,7 @@ export const ORACLES: Readonly<Record<string, (before: MachineSnapshot) => Oracl
       ? { in: { connected: { chatting: { transfer: 'requesting' } } }, error: null }
       : { in: { connected: { chatting: { transfer: 'idle' } } }, error: 'input:not-served-by-robot' },
   'requestAgent.done': () => ({ in: QUEUING, awaitingAgent: true }),
+  'requestAgent.error (session gone)': (b) => ({ in: afterConversation(b), endReason: 'session-released', error: 'aicc:business:13' }),
   'requestAgent.error (no agents)': () => ({ in: { connected: { chatting: { transfer: 'idle' } } }, error: 'aicc:business:13' }),
   'input.change (text)': (b) => ({
     in: [

@@ -32,6 +32,7 @@ import {
   TEXT,
   UPLOAD_TOO_LARGE,
   agentImage,
+  businessError,
   disconnectMessage,
   historyMessages,
   httpError,
@@ -44,6 +45,8 @@ import {
 import type { MachineSnapshot, ModelEvent, ModelSnapshot, RunApi, Variant, World } from './types.js';
 
 type Active = ModelSnapshot & { machine: MachineSnapshot };
+
+const SESSION_GONE = businessError('send', '13', 'fail to transfer from robot to agent,session keep touch failed.');
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -715,6 +718,10 @@ const CHAT: Variant[] = [
   outcome('requestAgent.done', 'requestAgent', true, () => ({ output: { resultCode: '0', resultDesc: 'success' } }), {
     arm: (run) => scenario(run, { agentsAvailable: true, workingHours: true, initialQueuePosition: 1 }),
     world: (w) => then('poll.messages:transfer-notice')({ ...w, party: 'queued' }),
+  }),
+  outcome('requestAgent.error (session gone)', 'requestAgent', false, () => ({ error: SESSION_GONE }), {
+    // The server answers as for a robot session it no longer has (its DISCONNECT lost in transit).
+    arm: (run) => fault(run, 'send', { status: 200, body: { resultCode: '13', resultDesc: SESSION_GONE.resultDesc } }),
   }),
   outcome('requestAgent.error (no agents)', 'requestAgent', false, () => ({ error: NO_AGENTS }), {
     arm: (run) => scenario(run, { agentsAvailable: false }),
