@@ -8,7 +8,12 @@ import type { ApiName } from './protocol.js';
 export function waitUnlessAborted<T>(shared: Promise<T>, signal: AbortSignal | undefined, api: ApiName | 'client'): Promise<T> {
   if (!signal) return shared;
   const aborted = () => new AiccError({ kind: 'aborted', api, message: `${api}: aborted` });
-  if (signal.aborted) return Promise.reject(aborted());
+  if (signal.aborted) {
+    // The shared work goes on without this caller; if nobody else waits for it, its failure
+    // must not surface as an unhandled rejection (a page reload during a token renewal).
+    shared.catch(() => undefined);
+    return Promise.reject(aborted());
+  }
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(aborted());
     signal.addEventListener('abort', onAbort, { once: true });

@@ -166,7 +166,8 @@ export function createAiccClient(options: AiccClientOptions): AiccClient {
       if (input.endTime !== undefined) body.endTime = String(requireCount(api, 'endTime', input.endTime));
       const answer = await transport.request<QueryHistoryResponse>({ api, body, auth: 'session', ...callSpec(callOptions) });
       expectSuccess(api, answer.resultCode, answer.resultDesc);
-      return (answer.messageList ?? []).filter((m) => m && typeof m === 'object').map(parseHistoryMessage);
+      const list: unknown = answer.messageList;
+      return (Array.isArray(list) ? list : []).filter((m) => m && typeof m === 'object').map(parseHistoryMessage);
     },
 
     send: (input, callOptions) => sendVia('send', input, callOptions),

@@ -37,15 +37,17 @@ export function messageKey(raw: WireDownlinkMessage): string {
 
 /** Media content is a bare key, or "key,ext" in older pages (aicc-api.md §4.3 contradiction). */
 export function fileRefOf(raw: Pick<WireDownlinkMessage, 'content' | 'contentType' | 'mediaFileType' | 'mediaType'>): FileRef {
-  const content = raw.content ?? '';
+  // Wire fields are untrusted: a number or an object where a string belongs must not throw.
+  const content = typeof raw.content === 'string' ? raw.content : '';
   const [resource = '', ext] = content.split(',');
   const local = raw.contentType === '1';
-  const fileType = (raw.mediaFileType || ext || DEFAULT_FILE_TYPE[raw.mediaType ?? ''] || 'jpg').toLowerCase();
+  const mediaFileType = typeof raw.mediaFileType === 'string' ? raw.mediaFileType : '';
+  const fileType = (mediaFileType || ext || DEFAULT_FILE_TYPE[typeof raw.mediaType === 'string' ? raw.mediaType : ''] || 'jpg').toLowerCase();
   return { fileId: local ? `local/${resource}` : resource, fileType, multiMedia: !local };
 }
 
 function parseContent(raw: WireDownlinkMessage): DownlinkContent {
-  const content = raw.content ?? null;
+  const content = toStringOrNull(raw.content);
   switch (raw.mediaType) {
     case 'TEXT':
       return { mediaType: 'TEXT', text: content ?? '' };
@@ -67,8 +69,8 @@ function parseContent(raw: WireDownlinkMessage): DownlinkContent {
 }
 
 /** READ content is "an array of read message ids", typed string: a JSON array, or a plain list. */
-function parseReadIds(content: string | null | undefined): string[] {
-  if (!content) return [];
+function parseReadIds(content: unknown): string[] {
+  if (typeof content !== 'string' || content === '') return [];
   try {
     const parsed: unknown = JSON.parse(content);
     if (Array.isArray(parsed)) return parsed.map(String);
@@ -161,8 +163,8 @@ export function parseQueueStatus(body: QueryQueueInfoResponse): QueueStatus | nu
 
 export function parseSurveyMode(body: SurveyModeResponse): SurveyMode {
   const survey = body.satisfactionSurvey;
-  if (!survey || survey.surveyType !== 'WEB') return { surveyType: 'NO' };
-  const levels = (survey.satisfactionLevel ?? [])
+  if (!survey || typeof survey !== 'object' || survey.surveyType !== 'WEB') return { surveyType: 'NO' };
+  const levels = (Array.isArray(survey.satisfactionLevel) ? survey.satisfactionLevel : [])
     .filter((level) => level && typeof level.satisfactionLevelKey === 'string')
     .map((level) => ({ key: level.satisfactionLevelKey, label: String(level.satisfactionLevelDesc ?? level.satisfactionLevelKey) }));
   const questions = Array.isArray(survey.satisfactionQuestion) ? survey.satisfactionQuestion.map(String) : [];
