@@ -104,7 +104,11 @@ function nextTimestamp(context: ChatSessionContext, now: number): number {
   return Math.max(Math.floor(now), context.lastOutgoingTimestamp + 1);
 }
 
-export function enqueueText(context: ChatSessionContext, text: string, now: number): Update {
+/** What differs between a text and a file entry; the rest of an outgoing entry is common. */
+type OutgoingPayload = Pick<OutgoingEntry, 'mediaType' | 'text' | 'file' | 'content' | 'status'>;
+
+/** Appends an outgoing entry with the next unique wire timestamp and queues it in the outbox. */
+function enqueueOutgoing(context: ChatSessionContext, now: number, payload: (timestamp: number) => OutgoingPayload): Update {
   const timestamp = nextTimestamp(context, now);
   const localId = localIdFor(timestamp);
   const writer = new TranscriptWriter(context);
@@ -114,22 +118,16 @@ export function enqueueText(context: ChatSessionContext, text: string, now: numb
     localId,
     timestamp,
     wireTimestamp: String(timestamp),
-    mediaType: 'TEXT',
-    text,
-    file: null,
-    content: text,
-    status: 'queued',
+    ...payload(timestamp),
     read: false,
     error: null,
   });
-  return {
-    ...writer.result(),
-    outbox: [...context.outbox, localId],
-    lastOutgoingTimestamp: timestamp,
-    draft: '',
-    suggestions: [],
-    error: null,
-  };
+  return { ...writer.result(), outbox: [...context.outbox, localId], lastOutgoingTimestamp: timestamp, error: null };
+}
+
+export function enqueueText(context: ChatSessionContext, text: string, now: number): Update {
+  const update = enqueueOutgoing(context, now, () => ({ mediaType: 'TEXT', text, file: null, content: text, status: 'queued' }));
+  return { ...update, draft: '', suggestions: [] };
 }
 
 /** Sanitised display name: the FILE wire format joins fields with commas. */
@@ -144,24 +142,13 @@ export function enqueueFile(
   now: number,
 ): Update {
   const fileType = normaliseFileType(file.fileType) ?? 'jpg';
-  const timestamp = nextTimestamp(context, now);
-  const localId = localIdFor(timestamp);
-  const writer = new TranscriptWriter(context);
-  writer.append({
-    kind: 'outgoing',
-    key: localId,
-    localId,
-    timestamp,
-    wireTimestamp: String(timestamp),
+  return enqueueOutgoing(context, now, (timestamp) => ({
     mediaType: UPLOAD_MEDIA_TYPES[fileType] ?? 'FILE',
     text: null,
     file: { name: fileNameFor(file.name, fileType, timestamp), size: binarySize(file.data) ?? 0, fileType, objectKey: null },
     content: null,
     status: 'uploading',
-    read: false,
-    error: null,
-  });
-  return { ...writer.result(), outbox: [...context.outbox, localId], lastOutgoingTimestamp: timestamp, error: null };
+  }));
 }
 
 /** aicc-api.md §4.3: IMAGE/AUDIO/VIDEO carry the bare objectKey, FILE "name,size,objectKey,ext". */
