@@ -1,12 +1,13 @@
 /**
  * Benchmark 1 — overhead. One complete scripted robot conversation (token, CONNECT, greeting,
- * K messages each answered by the robot, chat.end, survey mode, survey skipped, DISCONNECT)
- * through createChatSession, versus the same HTTP calls made with bare axios, against the same
+ * K messages each answered by the robot, chat.end, survey mode, survey skipped, DISCONNECT, the
+ * final history catch-up) through createChatSession, versus the same HTTP calls made with bare axios, against the same
  * simulator (its own process, so this process's CPU time is the client's alone).
  * Rounds alternate the order (ABBA) and each reports the machine/bare ratio of wall and CPU time.
  *
  *   node --import tsx bench/overhead.ts [--quick]
  */
+import { pathToFileURL } from 'node:url';
 import { latency, spread, cpuMs, monoMs, sleep } from './lib/stats.js';
 import { QUICK, machineInfo, writeResult } from './lib/results.js';
 import { startSimProcess, type SimProcess } from './lib/sim-process.js';
@@ -33,7 +34,7 @@ class RobotCounter {
   }
 }
 
-async function machineConversation(sim: SimProcess, auth: SharedAuth, userId: string): Promise<void> {
+export async function machineConversation(sim: SimProcess, auth: SharedAuth, userId: string): Promise<void> {
   const actor = machineSession(sim, auth, userId);
   const waiter = new Waiter();
   const robot = new RobotCounter();
@@ -56,14 +57,18 @@ async function machineConversation(sim: SimProcess, auth: SharedAuth, userId: st
   }
 }
 
-async function bareConversation(sim: SimProcess, gateway: Record<string, string>, userId: string): Promise<void> {
+export async function bareConversation(sim: SimProcess, gateway: Record<string, string>, userId: string): Promise<void> {
   const session = new BareSession(sim, gateway, userId);
   const waiter = new Waiter();
   let robot = 0;
+  let newest = 0;
   await session.applyToken();
   await session.send('CONNECT');
   session.startPolling((messages: BareMessage[]) => {
-    for (const m of messages) if (m.controlType === 'CHAT' && m.sourceType === 'ROBOT') robot++;
+    for (const m of messages) {
+      if (m.controlType === 'CHAT' && m.sourceType === 'ROBOT') robot++;
+      newest = Math.max(newest, Number(m.timestamp ?? 0));
+    }
     waiter.notify();
   });
   await waiter.until(() => robot >= 1);
@@ -74,6 +79,7 @@ async function bareConversation(sim: SimProcess, gateway: Record<string, string>
   await session.surveyMode();
   await session.stop();
   await session.send('DISCONNECT');
+  await session.historySince(newest);
 }
 
 interface Run {
@@ -173,4 +179,5 @@ function withoutPolls(list: readonly string[]): string[] {
   return list.filter((item) => item !== 'poll');
 }
 
-await main();
+// Imported by bench/profile-overhead.ts for its conversations: run only as the entry script.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();

@@ -57,6 +57,7 @@ export function machineSession(sim: SimInfo, auth: SharedAuth, userId: string, o
 /** Wire shape of a downlink message, as far as the benchmarks read it. */
 export interface BareMessage {
   controlType?: string;
+  timestamp?: number | string;
   sourceType?: string;
   content?: string | null;
   messageCode?: string | null;
@@ -124,6 +125,20 @@ export class BareSession {
 
   async surveyMode(): Promise<void> {
     await this.http.post(this.sim.url + API_PATHS.getSatisfactionSurveyMode, { language: 'en_US' }, { headers: this.headers });
+  }
+
+  /**
+   * The history query the machine makes after DISCONNECT (what a poll cut off by the end may have
+   * carried: src/actors/uplink.ts), so both variants make the same calls.
+   */
+  async historySince(startTime: number): Promise<unknown[]> {
+    const answer = await this.http.post<{ resultCode: string; messageList?: unknown[] }>(
+      this.sim.url + API_PATHS.queryHistoryChatMessage,
+      { channelId: this.sim.channelId, userId: this.userId, limit: '50', offset: '0', channel: 'WEB', startTime: String(startTime) },
+      { headers: this.headers },
+    );
+    if (answer.data.resultCode !== '0') throw new Error(`queryHistoryChatMessage ${answer.data.resultCode}`);
+    return answer.data.messageList ?? [];
   }
 
   /** Long-polls until stop(); each non-empty answer goes to onMessages. */

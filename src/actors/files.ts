@@ -6,30 +6,33 @@
  * page reload): unfinished uploads fail visibly, unfinished downloads are started again.
  */
 import { fromCallback } from 'xstate';
-import type { AiccClient } from '../client/types.js';
 import type { ChatActorEvent, DownloadWorkerEvent, UploadWorkerEvent } from '../../machines/chatSession.types.js';
 import { toErrorInfo } from '../../machines/chatSession.validation.js';
+import { clientOf, type ClientSource } from './source.js';
+import type { AiccClient } from '../client/types.js';
 
 function worker<TReceived extends { type: string }>(
   ready: ChatActorEvent,
-  run: (event: TReceived, signal: AbortSignal, send: (event: ChatActorEvent) => void) => Promise<void>,
+  source: ClientSource,
+  run: (client: AiccClient, event: TReceived, signal: AbortSignal, send: (event: ChatActorEvent) => void) => Promise<void>,
 ) {
-  return fromCallback<TReceived, void>(({ sendBack, receive }) => {
+  return fromCallback<TReceived, void>(({ sendBack, receive, system }) => {
+    const client = clientOf(source, system);
     const controller = new AbortController();
     const { signal } = controller;
     const send = (event: ChatActorEvent): void => {
       if (!signal.aborted) sendBack(event);
     };
     receive((event) => {
-      void run(event, signal, send);
+      void run(client, event, signal, send);
     });
     send(ready);
     return () => controller.abort();
   });
 }
 
-export function uploadFileActor(client: AiccClient) {
-  return worker<UploadWorkerEvent>({ type: 'upload.ready' }, async (event, signal, send) => {
+export function uploadFileActor(source: ClientSource) {
+  return worker<UploadWorkerEvent>({ type: 'upload.ready' }, source, async (client, event, signal, send) => {
     if (event.type !== 'upload.start') return;
     try {
       const { objectKey } = await client.uploadFileStream({ fileType: event.fileType, data: event.data }, { signal });
@@ -40,8 +43,8 @@ export function uploadFileActor(client: AiccClient) {
   });
 }
 
-export function downloadFileActor(client: AiccClient) {
-  return worker<DownloadWorkerEvent>({ type: 'download.ready' }, async (event, signal, send) => {
+export function downloadFileActor(source: ClientSource) {
+  return worker<DownloadWorkerEvent>({ type: 'download.ready' }, source, async (client, event, signal, send) => {
     if (event.type !== 'download.start') return;
     try {
       const file = await client.downloadFileStream(event.file, { signal });

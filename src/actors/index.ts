@@ -1,8 +1,7 @@
 /**
- * The named actors of the chat-session machine, bound to one AiccClient:
+ * The named actors of the chat-session machine, bound to one AiccClient (or a lookup of it):
  * `machine.provide({ actors: createChatActors(client) })`.
  */
-import type { AiccClient } from '../client/types.js';
 import type { ChatSessionActorContracts } from '../../machines/chatSession.machine.js';
 import { downloadFileActor, uploadFileActor } from './files.js';
 import { pollLoopActor } from './pollLoop.js';
@@ -25,6 +24,7 @@ import {
   sendTypingActor,
 } from './uplink.js';
 import { watchQueueActor } from './watchQueue.js';
+import type { ClientSource } from './source.js';
 
 /** The actor map the machine expects (same names and types as its placeholders). */
 export type ChatActors = ChatSessionActorContracts;
@@ -38,7 +38,8 @@ export interface ChatActorsOptions {
   sleep?: Sleep;
 }
 
-export function createChatActors(client: AiccClient, options: ChatActorsOptions = {}): ChatActors {
+/** `client`: the session's client, or a lookup by actor system (one machine for many sessions). */
+export function createChatActors(client: ClientSource, options: ChatActorsOptions = {}): ChatActors {
   const env: ActorEnvironment = {
     random: options.random ?? Math.random,
     now: options.now ?? Date.now,
@@ -65,6 +66,7 @@ export function createChatActors(client: AiccClient, options: ChatActorsOptions 
   };
 }
 
+export { clientOf, type ClientSource, type SessionSystem } from './source.js';
 export { fullJitterBackoff, defaultSleep, type Sleep, type ActorEnvironment } from './timing.js';
 export { inServerOrder, historyAsDownlink, CATCH_UP_PAGE, CATCH_UP_MAX_PAGES, CATCH_UP_SKEW_MS } from './pollLoop.js';
 export {

@@ -28,6 +28,7 @@ import type { WireDownlinkMessage } from '../client/protocol.js';
 import type { AiccClient, DisconnectDownlink, DownlinkMessage, HistoryMessage } from '../client/types.js';
 import type { ChatActorEvent, PollLoopEvent, PollLoopInput, ServedBy } from '../../machines/chatSession.types.js';
 import { toErrorInfo } from '../../machines/chatSession.validation.js';
+import { clientOf, type ClientSource } from './source.js';
 import { fullJitterBackoff, type ActorEnvironment } from './timing.js';
 
 /** History page size and the most pages one catch-up reads. */
@@ -107,8 +108,9 @@ function mayHaveLostBatch(error: unknown): boolean {
   return !isAiccError(error) || (error.kind !== 'business' && error.kind !== 'validation');
 }
 
-export function pollLoopActor(client: AiccClient, env: ActorEnvironment) {
-  return fromCallback<PollLoopEvent, PollLoopInput>(({ input, sendBack, receive }) => {
+export function pollLoopActor(source: ClientSource, env: ActorEnvironment) {
+  return fromCallback<PollLoopEvent, PollLoopInput>(({ input, sendBack, receive, system }) => {
+    const client = clientOf(source, system);
     const life = new AbortController();
     const send = (event: ChatActorEvent): void => {
       if (!life.signal.aborted) sendBack(event);

@@ -22,6 +22,7 @@ import type {
   SendTypingInput,
   UplinkParty,
 } from '../../machines/chatSession.types.js';
+import { clientOf, type ClientSource } from './source.js';
 
 function uplink(party: UplinkParty, rest: Omit<SendInput, 'from' | 'to'>): SendInput {
   const input: SendInput = { ...rest, from: party.userId, to: party.channelId };
@@ -30,16 +31,16 @@ function uplink(party: UplinkParty, rest: Omit<SendInput, 'from' | 'to'>): SendI
 }
 
 /** CONNECT via send or sendAsync. The resultDesc tells a robot answer from an agent queue. */
-export function connectActor(client: AiccClient) {
-  return fromPromise<ResultInfo, ConnectInput>(({ input, signal }) =>
-    client[input.via](uplink(input, { controlType: 'CONNECT', mediaType: 'TEXT', content: '' }), { signal }),
+export function connectActor(source: ClientSource) {
+  return fromPromise<ResultInfo, ConnectInput>(({ input, signal, system }) =>
+    clientOf(source, system)[input.via](uplink(input, { controlType: 'CONNECT', mediaType: 'TEXT', content: '' }), { signal }),
   );
 }
 
 /** One CHAT message of the outbox (text or an uploaded file's content). */
-export function sendMessageActor(client: AiccClient) {
-  return fromPromise<SendMessageOutput, SendMessageInput>(async ({ input, signal }) => {
-    const result = await client.send(
+export function sendMessageActor(source: ClientSource) {
+  return fromPromise<SendMessageOutput, SendMessageInput>(async ({ input, signal, system }) => {
+    const result = await clientOf(source, system).send(
       uplink(input, { controlType: 'CHAT', mediaType: input.mediaType, content: input.content, timestamp: input.timestamp }),
       { signal },
     );
@@ -48,23 +49,23 @@ export function sendMessageActor(client: AiccClient) {
 }
 
 /** INPUT: the customer is typing. */
-export function sendTypingActor(client: AiccClient) {
-  return fromPromise<void, SendTypingInput>(async ({ input, signal }) => {
-    await client.send(uplink(input, { controlType: 'INPUT', mediaType: 'TEXT', content: '' }), { signal });
+export function sendTypingActor(source: ClientSource) {
+  return fromPromise<void, SendTypingInput>(async ({ input, signal, system }) => {
+    await clientOf(source, system).send(uplink(input, { controlType: 'INPUT', mediaType: 'TEXT', content: '' }), { signal });
   });
 }
 
 /** TRANS2AGENT: robot to human. */
-export function requestAgentActor(client: AiccClient) {
-  return fromPromise<ResultInfo, RequestAgentInput>(({ input, signal }) =>
-    client.send(uplink(input, { controlType: 'TRANS2AGENT', mediaType: 'TEXT', content: '' }), { signal }),
+export function requestAgentActor(source: ClientSource) {
+  return fromPromise<ResultInfo, RequestAgentInput>(({ input, signal, system }) =>
+    clientOf(source, system).send(uplink(input, { controlType: 'TRANS2AGENT', mediaType: 'TEXT', content: '' }), { signal }),
   );
 }
 
 /** READ: the customer has read these agent messages (content: a JSON array of their keys). */
-export function sendReadReceiptActor(client: AiccClient) {
-  return fromPromise<ReadReceiptOutput, ReadReceiptInput>(async ({ input, signal }) => {
-    await client.send(uplink(input, { controlType: 'READ', mediaType: 'TEXT', content: JSON.stringify(input.messageIds) }), {
+export function sendReadReceiptActor(source: ClientSource) {
+  return fromPromise<ReadReceiptOutput, ReadReceiptInput>(async ({ input, signal, system }) => {
+    await clientOf(source, system).send(uplink(input, { controlType: 'READ', mediaType: 'TEXT', content: JSON.stringify(input.messageIds) }), {
       signal,
     });
     return { messageIds: input.messageIds };
@@ -76,15 +77,15 @@ export function sendReadReceiptActor(client: AiccClient) {
  * poll loop never delivered (a batch lost in transit, a poll cut off when polling stopped) still
  * makes it into the final transcript. Best effort: a few attempts, then it gives up quietly.
  */
-export function disconnectActor(client: AiccClient) {
-  return fromPromise<DisconnectOutput, DisconnectInput>(async ({ input, signal }) => {
+export function disconnectActor(source: ClientSource) {
+  return fromPromise<DisconnectOutput, DisconnectInput>(async ({ input, signal, system }) => {
     let failure: unknown;
     try {
-      await client.send(uplink(input, { controlType: 'DISCONNECT', mediaType: 'TEXT', content: '' }), { signal });
+      await clientOf(source, system).send(uplink(input, { controlType: 'DISCONNECT', mediaType: 'TEXT', content: '' }), { signal });
     } catch (error) {
       failure = error;
     }
-    const messages = await finalCatchUp(client, input, signal);
+    const messages = await finalCatchUp(clientOf(source, system), input, signal);
     // A failed DISCONNECT still rejects (the machine ignores it), carrying what was recovered.
     if (failure !== undefined) throw Object.assign(failure instanceof Error ? failure : new Error(String(failure)), { recovered: messages });
     return { messages };

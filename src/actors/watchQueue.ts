@@ -9,14 +9,15 @@
  * customer was seen queuing, it takes ENDED_CONFIRMATIONS answers in a row.
  */
 import { fromCallback, type EventObject } from 'xstate';
-import type { AiccClient } from '../client/types.js';
 import type { ChatActorEvent, WatchQueueInput } from '../../machines/chatSession.types.js';
+import { clientOf, type ClientSource } from './source.js';
 import type { ActorEnvironment } from './timing.js';
 
 export const ENDED_CONFIRMATIONS = 3;
 
-export function watchQueueActor(client: AiccClient, env: ActorEnvironment) {
-  return fromCallback<EventObject, WatchQueueInput>(({ input, sendBack }) => {
+export function watchQueueActor(source: ClientSource, env: ActorEnvironment) {
+  return fromCallback<EventObject, WatchQueueInput>(({ input, sendBack, system }) => {
+    const client = clientOf(source, system);
     const controller = new AbortController();
     const { signal } = controller;
     const send = (event: ChatActorEvent): void => {

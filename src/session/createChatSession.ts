@@ -7,7 +7,7 @@ import { createAiccClient } from '../client/index.js';
 import type { AiccClient, AiccClientOptions } from '../client/types.js';
 import { chatSessionMachine, type ChatSessionMachine } from '../../machines/chatSession.machine.js';
 import type { ChatIdentity, ChatSessionInput, ChatTiming, UplinkApi } from '../../machines/chatSession.types.js';
-import { createChatActors, type ChatActors, type ChatActorsOptions } from '../actors/index.js';
+import { createChatActors, type ChatActors, type ChatActorsOptions, type SessionSystem } from '../actors/index.js';
 import { prepareRestoredSnapshot } from './restore.js';
 
 /** What `actor.getPersistedSnapshot()` returns: plain JSON, safe to store. */
@@ -59,6 +59,26 @@ export function chatSessionInput(options: ChatSessionCommonOptions): ChatSession
   return input;
 }
 
+/** Each session's client, by the actor system the session runs in (the shared machine's actors look it up). */
+const clientsBySystem = new WeakMap<SessionSystem, AiccClient>();
+let provided: ChatSessionMachine | undefined;
+
+/**
+ * One machine for every session that uses the default actors: `provide` builds a whole new
+ * state-node tree (~80 KB of heap, ~0.6 ms), which a process with thousands of sessions should
+ * pay once, not per session.
+ */
+function sharedMachine(): ChatSessionMachine {
+  provided ??= chatSessionMachine.provide({
+    actors: createChatActors((system) => {
+      const client = clientsBySystem.get(system);
+      if (!client) throw new Error('createChatSession: this actor system has no client (actor not created by createChatSession)');
+      return client;
+    }),
+  });
+  return provided;
+}
+
 /**
  * Builds the session actor. Call `.start()`; send it `ChatUserEvent`s; read `getSnapshot()`;
  * listen for downloaded files with `.on('file.downloaded', ...)` (register before start to also
@@ -66,14 +86,19 @@ export function chatSessionInput(options: ChatSessionCommonOptions): ChatSession
  */
 export function createChatSession(options: ChatSessionOptions): ChatSessionActor {
   const client = options.client ?? createAiccClient(options.clientOptions as AiccClientOptions);
-  const actors: ChatActors = { ...createChatActors(client, options.actorOptions), ...options.actors };
+  const custom = options.actors !== undefined || options.actorOptions !== undefined;
+  const machine = custom
+    ? chatSessionMachine.provide({ actors: { ...createChatActors(client, options.actorOptions), ...options.actors } as ChatActors })
+    : sharedMachine();
   const actorOptions: ActorOptions<ChatSessionMachine> & { input: ChatSessionInput } = { input: chatSessionInput(options) };
   // A CHAT that was on the wire when the page went away is not re-sent blindly, and the poll
   // loop catches up on what the old page may have missed (restore.ts).
   if (options.snapshot !== undefined) actorOptions.snapshot = prepareRestoredSnapshot(options.snapshot);
   if (options.inspect !== undefined) actorOptions.inspect = options.inspect;
   if (options.clock !== undefined) actorOptions.clock = options.clock;
-  const actor = createActor(chatSessionMachine.provide({ actors }), actorOptions);
+  const actor = createActor(machine, actorOptions);
+  // Before start, so the actors a restored snapshot re-invokes find it too.
+  clientsBySystem.set(actor.system, client);
   // Pending delayed transitions are not part of a persisted snapshot; this event (queued until
   // start) moves timer-driven states on. See ChatUserEvent 'session.resumed'.
   if (options.snapshot !== undefined) actor.send({ type: 'session.resumed' });

@@ -59,6 +59,35 @@ describe('robot-only', () => {
     expect(duplicateKeys(rig.actor.getSnapshot())).toEqual([]);
     expect(violationsOf(sim, rig.userId)).toEqual([]);
   });
+
+  it('sessions share one provided machine, and each still calls through its own client', async () => {
+    const [a, b] = [startSession(sim), startSession(sim)];
+    // One state-node tree for the process, not one per session (docs/performance.md).
+    expect(a.actor.logic).toBe(b.actor.logic);
+    await Promise.all([a, b].map((rig) => rig.untilState('connected.chatting')));
+    a.actor.send({ type: 'message.send', text: 'from a' });
+    b.actor.send({ type: 'message.send', text: 'from b' });
+    for (const [rig, text] of [[a, 'from a'], [b, 'from b']] as const) {
+      const replied = await rig.until((s) => outgoing(s)[0]?.status === 'sent' && incomingTexts(s, 'ROBOT').length >= 2);
+      expect(outgoing(replied).map((m) => m.text)).toEqual([text]);
+      // The simulator ties each token to its user: a client mix-up would show as violations or 401s.
+      expect(sim.requestsFor('send', rig.userId).map((r) => (r.body as { content: string }).content)).toContain(text);
+      expect(rig.tokenRequests).toEqual(['initial']);
+      expect(violationsOf(sim, rig.userId)).toEqual([]);
+    }
+    for (const rig of [a, b]) rig.actor.send({ type: 'chat.end' });
+    await Promise.all([a, b].map((rig) => rig.untilState('connected.survey-robot')));
+    for (const rig of [a, b]) rig.actor.send({ type: 'survey.skip' });
+    expect((await Promise.all([a, b].map(finished))).map((o) => o.endReason)).toEqual(['customer-ended', 'customer-ended']);
+  });
+
+  it('sessions with their own actors get their own machine', () => {
+    const rig = startSession(sim, { actorOptions: { random: () => 0.5 } });
+    const shared = startSession(sim);
+    expect(rig.actor.logic).not.toBe(shared.actor.logic);
+    rig.actor.stop();
+    shared.actor.stop();
+  });
 });
 
 describe('robot channel through sendAsync', () => {
