@@ -1,4 +1,4 @@
-/** Base64 in and out for Node and browsers, without pulling in Buffer polyfills. */
+/** Bytes: Base64 in and out for Node and browsers (no Buffer polyfills), sizes, UTF-8 length. */
 import type { BinaryInput } from './types.js';
 
 interface BufferLike {
@@ -17,6 +17,12 @@ export function isBase64(text: string): boolean {
 export function base64DecodedLength(text: string): number {
   const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
   return Math.floor((text.length * 3) / 4) - padding;
+}
+
+/** Byte size of a Uint8Array / ArrayBuffer / Blob, or null for anything else. */
+export function binarySize(data: unknown): number | null {
+  if (data instanceof Uint8Array || data instanceof ArrayBuffer) return data.byteLength;
+  return typeof Blob !== 'undefined' && data instanceof Blob ? data.size : null;
 }
 
 export async function toBytes(data: BinaryInput): Promise<Uint8Array> {

@@ -3,8 +3,8 @@
  * friendly inputs, validate them, put the exact wire fields on the wire and hand back parsed,
  * typed answers. Business failures (non-zero codes) reject with an AiccError of kind 'business'.
  */
-import { AiccError, validationError } from './errors.js';
-import { base64DecodedLength, decodeBase64, encodeBase64, isBase64, toBytes } from './base64.js';
+import { AiccError, aiccError, validationError } from './errors.js';
+import { base64DecodedLength, binarySize, decodeBase64, encodeBase64, isBase64, toBytes } from './base64.js';
 import { parseDownlink, parseHistoryMessage, parseQueueStatus, parseSurveyMode } from './parse.js';
 import {
   CALLER_PATTERN,
@@ -21,7 +21,9 @@ import {
   type DownloadFileRequest,
   type DownloadFileResponse,
   type FeedbackSatisfactionRequest,
+  type PollQuery,
   type PollResponse,
+  type QueryHistoryRequest,
   type QueryHistoryResponse,
   type QueryPhraseResponse,
   type QueryQueueInfoResponse,
@@ -33,12 +35,16 @@ import {
   type TokenByAkSkResponse,
   type UploadFileResponse,
 } from './protocol.js';
-import { createTransport, type RequestSpec } from './transport.js';
+import { createTransport } from './transport.js';
 import type { AiccClient, AiccClientOptions, CallOptions, ResultInfo, SendInput } from './types.js';
 import {
+  CALLER_RULE,
+  invalid,
   requireCount,
+  requireInt,
   requireLocale,
-  requireMaxChars,
+  requireMax,
+  requireOneOf,
   requireText,
   requireTextBytes,
   requireUserId,
@@ -47,36 +53,46 @@ import {
 const DEFAULT_HISTORY_LIMIT = 50;
 const DEFAULT_UPLOAD_MAX_BYTES = 2 * 1024 * 1024;
 
-function callSpec(options: CallOptions | undefined): Pick<RequestSpec, 'signal' | 'timeoutMs'> {
-  return { signal: options?.signal, timeoutMs: options?.timeoutMs };
-}
-
 /** Rejects with a business error unless the code says success. */
 function expectSuccess(api: ApiName, code: string | undefined, desc: string | undefined, what: string = api): ResultInfo {
   if (code === ResultCode.SUCCESS) return { resultCode: code, resultDesc: desc ?? '' };
-  const info = { kind: 'business' as const, api, message: `${what} failed: resultCode ${code ?? '(none)'}${desc ? ` (${desc})` : ''}` };
-  throw new AiccError({ ...info, ...(code !== undefined ? { resultCode: code } : {}), ...(desc !== undefined ? { resultDesc: desc } : {}) });
+  throw new AiccError({ kind: 'business', api, message: `${what} failed: resultCode ${code ?? '(none)'}${desc ? ` (${desc})` : ''}`, resultCode: code, resultDesc: desc });
 }
+
+/** The answer lacks what it exists for. */
+const missing = (api: ApiName, what: string) => aiccError('protocol', api, `the answer holds no ${what}`);
+
+/** Wire arrays may come as null or hold junk: objects only. */
+const objects = <T>(list: T[] | null | undefined): T[] => (Array.isArray(list) ? list.filter((item: unknown) => item && typeof item === 'object') : []);
 
 export function createAiccClient(options: AiccClientOptions): AiccClient {
   if (typeof options?.baseUrl !== 'string' || !/^https?:\/\//.test(options.baseUrl)) {
-    throw validationError('client', 'baseUrl', 'baseUrl must be an http(s) URL');
+    throw validationError('client', 'baseUrl', 'must be an http(s) URL');
   }
   const transport = createTransport(options);
+  const request = transport.request;
   const downloadMaxBytes = options.downloadMaxBytes ?? LIMITS.downloadMaxBytes;
   const uploadMaxBytes = options.uploadMaxBytes ?? DEFAULT_UPLOAD_MAX_BYTES;
 
-  function buildSendRequest(api: 'send' | 'sendAsync', input: SendInput): SendMessageRequest {
-    if (!(CONTROL_TYPES as readonly string[]).includes(input?.controlType)) {
-      throw validationError(api, 'controlType', `controlType must be one of ${CONTROL_TYPES.join(', ')}`);
-    }
-    const mediaType = input.mediaType ?? 'TEXT';
-    if (!(UPLINK_MEDIA_TYPES as readonly string[]).includes(mediaType)) {
-      throw validationError(api, 'mediaType', `mediaType must be one of ${UPLINK_MEDIA_TYPES.join(', ')}`);
-    }
-    const request: SendMessageRequest = {
+  /** Sends, then checks resultCode; hands back the whole answer. */
+  async function checked<T extends ResultResponse>(api: ApiName, payload: object, call?: CallOptions): Promise<T> {
+    const answer = await request<T>(api, payload, call);
+    expectSuccess(api, answer.resultCode, answer.resultDesc);
+    return answer;
+  }
+
+  /** Sends; the result codes are the answer. */
+  async function result(api: ApiName, payload: object, call?: CallOptions, what?: string): Promise<ResultInfo> {
+    const answer = await request<ResultResponse>(api, payload, call);
+    return expectSuccess(api, answer.resultCode, answer.resultDesc, what);
+  }
+
+  async function sendVia(api: 'send' | 'sendAsync', input: SendInput, call?: CallOptions): Promise<ResultInfo> {
+    const controlType = requireOneOf(api, 'controlType', input?.controlType, CONTROL_TYPES);
+    const mediaType = requireOneOf(api, 'mediaType', input.mediaType ?? 'TEXT', UPLINK_MEDIA_TYPES);
+    const body: SendMessageRequest = {
       channel: CHANNEL,
-      controlType: input.controlType,
+      controlType,
       from: requireUserId(api, 'from', input.from),
       to: requireText(api, 'to', input.to),
       mediaType,
@@ -84,44 +100,29 @@ export function createAiccClient(options: AiccClientOptions): AiccClient {
       timestamp: String(input.timestamp ?? Date.now()),
       content: input.content ?? '',
     };
-    if (input.controlType === 'CHAT') {
+    if (controlType === 'CHAT') {
       requireText(api, 'content', input.content);
-      if (mediaType === 'TEXT') requireTextBytes(api, 'content', input.content ?? '');
+      if (mediaType === 'TEXT') requireTextBytes(api, 'content', body.content!);
     }
-    if (input.senderNickname !== undefined) request.senderNickname = input.senderNickname;
-    if (input.senderAvatar !== undefined) request.senderAvatar = input.senderAvatar;
-    if (input.userAgent !== undefined) request.userAgent = input.userAgent;
-    return request;
-  }
-
-  async function sendVia(api: 'send' | 'sendAsync', input: SendInput, callOptions?: CallOptions): Promise<ResultInfo> {
-    const body = buildSendRequest(api, input);
-    const answer = await transport.request<ResultResponse>({ api, body, auth: 'session', ...callSpec(callOptions) });
-    return expectSuccess(api, answer.resultCode, answer.resultDesc, `${api} ${body.controlType}`);
+    for (const key of ['senderNickname', 'senderAvatar', 'userAgent'] as const) {
+      if (input[key] !== undefined) (body as unknown as Record<string, unknown>)[key] = input[key];
+    }
+    return result(api, body, call, `${api} ${controlType}`);
   }
 
   return {
-    http: transport.http,
+    get http() {
+      return transport.http;
+    },
 
-    async tokenByAkSk(input, callOptions) {
-      const appKey = requireText('tokenByAkSk', 'appKey', input?.appKey);
-      const appSecret = requireText('tokenByAkSk', 'appSecret', input?.appSecret);
-      const expires = input.expiresInSeconds ?? LIMITS.accessTokenDefaultSeconds;
-      if (!Number.isInteger(expires) || expires < 1 || expires > LIMITS.accessTokenMaxSeconds) {
-        throw validationError('tokenByAkSk', 'expiresInSeconds', `expiresInSeconds must be an integer in 1..${LIMITS.accessTokenMaxSeconds}`);
-      }
+    async tokenByAkSk(input, call) {
+      const api = 'tokenByAkSk';
+      const appKey = requireText(api, 'appKey', input?.appKey);
+      const body = { app_key: appKey, app_secret: requireText(api, 'appSecret', input.appSecret) };
+      const expires = requireInt(api, 'expiresInSeconds', input.expiresInSeconds ?? LIMITS.accessTokenDefaultSeconds, 1, LIMITS.accessTokenMaxSeconds);
       const requestedAt = Date.now();
-      const answer = await transport.request<TokenByAkSkResponse>({
-        api: 'tokenByAkSk',
-        body: { app_key: appKey, app_secret: appSecret },
-        headers: { [HEADERS.tokenExpire]: String(expires) },
-        auth: 'none',
-        ...callSpec(callOptions),
-      });
-      if (typeof answer.AccessToken !== 'string' || answer.AccessToken === '') {
-        throw new AiccError({ kind: 'protocol', api: 'tokenByAkSk', message: 'tokenByAkSk: the answer holds no AccessToken' });
-      }
-      const lifetimeSeconds = Number(answer.Expires) || expires;
+      const answer = await request<TokenByAkSkResponse>(api, body, call, { headers: { [HEADERS.tokenExpire]: String(expires) } });
+      if (typeof answer.AccessToken !== 'string' || answer.AccessToken === '') throw missing(api, 'AccessToken');
       const createdSeconds = Number(answer.CreateTime);
       return {
         accessToken: answer.AccessToken,
@@ -129,51 +130,49 @@ export function createAiccClient(options: AiccClientOptions): AiccClient {
         scope: answer.Scope ?? '',
         createdAt: Number.isFinite(createdSeconds) && createdSeconds > 0 ? createdSeconds * 1000 : requestedAt,
         // Local clock, so a skewed server clock cannot make us use an expired token.
-        expiresAt: requestedAt + lifetimeSeconds * 1000,
+        expiresAt: requestedAt + (Number(answer.Expires) || expires) * 1000,
       };
     },
 
-    async applyToken(input, callOptions) {
+    async applyToken(input, call) {
+      const api = 'applyToken';
       const body = {
-        userId: requireUserId('applyToken', 'userId', input?.userId, LIMITS.applyTokenUserIdMaxLength),
-        userName: requireText('applyToken', 'userName', input.userName),
-        channelId: requireText('applyToken', 'channelId', input.channelId),
-        locale: requireLocale('applyToken', 'locale', input.locale),
+        userId: requireUserId(api, 'userId', input?.userId, LIMITS.applyTokenUserIdMaxLength),
+        userName: requireText(api, 'userName', input.userName),
+        channelId: requireText(api, 'channelId', input.channelId),
+        locale: requireLocale(api, 'locale', input.locale),
       };
-      const answer = await transport.request<ApplyTokenResponse>({ api: 'applyToken', body, auth: 'gateway', ...callSpec(callOptions) });
+      const answer = await request<ApplyTokenResponse>(api, body, call);
       // Huawei's demo ignores resultCode; an answer with a token and no code counts as success.
-      if (answer.resultCode !== undefined) expectSuccess('applyToken', answer.resultCode, answer.resultDesc);
-      if (typeof answer.token !== 'string' || answer.token === '') {
-        throw new AiccError({ kind: 'protocol', api: 'applyToken', message: 'applyToken: the answer holds no token' });
-      }
+      if (answer.resultCode !== undefined) expectSuccess(api, answer.resultCode, answer.resultDesc);
+      if (typeof answer.token !== 'string' || answer.token === '') throw missing(api, 'token');
       return { token: answer.token };
     },
 
-    authenticate(callOptions) {
-      return transport.authenticate(callOptions?.signal);
+    authenticate(call) {
+      return transport.authenticate(call?.signal);
     },
 
-    async queryHistoryChatMessage(input, callOptions) {
+    async queryHistoryChatMessage(input, call) {
       const api = 'queryHistoryChatMessage';
-      const body: Record<string, string> = {
+      const body: QueryHistoryRequest = {
         channelId: requireText(api, 'channelId', input?.channelId),
         userId: requireUserId(api, 'userId', input.userId),
-        limit: String(requireCount(api, 'limit', input.limit ?? DEFAULT_HISTORY_LIMIT)),
-        offset: String(requireCount(api, 'offset', input.offset ?? 0)),
+        limit: requireCount(api, 'limit', input.limit ?? DEFAULT_HISTORY_LIMIT),
+        offset: requireCount(api, 'offset', input.offset ?? 0),
         channel: CHANNEL,
       };
-      if (input.startTime !== undefined) body.startTime = String(requireCount(api, 'startTime', input.startTime));
-      if (input.endTime !== undefined) body.endTime = String(requireCount(api, 'endTime', input.endTime));
-      const answer = await transport.request<QueryHistoryResponse>({ api, body, auth: 'session', ...callSpec(callOptions) });
-      expectSuccess(api, answer.resultCode, answer.resultDesc);
-      const list: unknown = answer.messageList;
-      return (Array.isArray(list) ? list : []).filter((m) => m && typeof m === 'object').map(parseHistoryMessage);
+      for (const key of ['startTime', 'endTime'] as const) {
+        if (input[key] !== undefined) body[key] = requireCount(api, key, input[key]);
+      }
+      const answer = await checked<QueryHistoryResponse>(api, body, call);
+      return objects(answer.messageList).map(parseHistoryMessage);
     },
 
-    send: (input, callOptions) => sendVia('send', input, callOptions),
-    sendAsync: (input, callOptions) => sendVia('sendAsync', input, callOptions),
+    send: (input, call) => sendVia('send', input, call),
+    sendAsync: (input, call) => sendVia('sendAsync', input, call),
 
-    async doLeaveMessage(input, callOptions) {
+    async doLeaveMessage(input, call) {
       const api = 'doLeaveMessage';
       const body = {
         callId: requireUserId(api, 'userId', input?.userId),
@@ -181,118 +180,83 @@ export function createAiccClient(options: AiccClientOptions): AiccClient {
         leaveMessage: requireText(api, 'message', input.message),
         channel: CHANNEL,
       };
-      if (!CALLER_PATTERN.test(body.caller.trim())) {
-        throw validationError(api, 'caller', 'caller must be a phone number (digits, spaces, dashes, optional leading +)');
-      }
-      const answer = await transport.request<ResultResponse>({ api, body, auth: 'session', ...callSpec(callOptions) });
-      return expectSuccess(api, answer.resultCode, answer.resultDesc);
+      if (!CALLER_PATTERN.test(body.caller.trim())) throw invalid(api, 'caller', CALLER_RULE);
+      return result(api, body, call);
     },
 
-    async poll(input, callOptions) {
-      const query: Record<string, string> = { receiverId: requireUserId('poll', 'userId', input?.userId), channel: CHANNEL };
+    async poll(input, call) {
+      const query: PollQuery = { receiverId: requireUserId('poll', 'userId', input?.userId), channel: CHANNEL };
       if (input.isNeedRead) query.isNeedRead = 'true';
-      const answer = await transport.request<PollResponse>({ api: 'poll', method: 'GET', query, auth: 'session', ...callSpec(callOptions) });
-      expectSuccess('poll', answer.resultCode, answer.resultDesc);
+      const answer = await checked<PollResponse>('poll', query, call);
       // An empty window may come as [], null or no field at all (aicc-api.md §6.4).
-      const messages = Array.isArray(answer.downlinkMessages) ? answer.downlinkMessages : [];
-      return messages.filter((m) => m && typeof m === 'object').map(parseDownlink);
+      return objects(answer.downlinkMessages).map(parseDownlink);
     },
 
-    async downloadFileStream(file, callOptions) {
+    async downloadFileStream(file, call) {
       const api = 'downloadFileStream';
-      const fileType = requireText(api, 'fileType', file?.fileType).toLowerCase();
-      if (!(DOWNLOAD_FILE_TYPES as readonly string[]).includes(fileType)) {
-        throw validationError(api, 'fileType', `fileType must be one of ${DOWNLOAD_FILE_TYPES.join(', ')}`);
-      }
+      const fileType = requireOneOf(api, 'fileType', requireText(api, 'fileType', file?.fileType).toLowerCase(), DOWNLOAD_FILE_TYPES);
       const body: DownloadFileRequest = { fileId: requireText(api, 'fileId', file.fileId), channel: CHANNEL, fileType };
       if (file.multiMedia) body.multiMedia = 'multiMedia';
-      const answer = await transport.request<DownloadFileResponse>({
-        api,
-        body,
-        auth: 'session',
-        // Base64 inflates by 4/3; a little slack for the JSON around it.
-        maxResponseBytes: Math.ceil((downloadMaxBytes * 4) / 3) + 64 * 1024,
-        ...callSpec(callOptions),
-      });
+      // Base64 inflates by 4/3; a little slack for the JSON around it.
+      const answer = await request<DownloadFileResponse>(api, body, call, { maxResponseBytes: Math.ceil((downloadMaxBytes * 4) / 3) + 64 * 1024 });
       // The documented example holds only fileStream: a missing code with a stream is success.
-      if (answer.resultCode !== undefined && answer.resultCode !== ResultCode.SUCCESS) {
-        expectSuccess(api, answer.resultCode, answer.resultDesc);
-      }
+      if (answer.resultCode !== undefined) expectSuccess(api, answer.resultCode, answer.resultDesc);
       const stream = answer.fileStream;
-      if (typeof stream !== 'string' || !isBase64(stream)) {
-        throw new AiccError({ kind: 'protocol', api, message: `${api}: the answer holds no valid Base64 fileStream` });
-      }
+      if (typeof stream !== 'string' || !isBase64(stream)) throw missing(api, 'valid Base64 fileStream');
       if (base64DecodedLength(stream) > downloadMaxBytes) {
-        throw new AiccError({ kind: 'protocol', api, message: `${api}: the file is larger than the ${downloadMaxBytes}-byte download cap` });
+        throw aiccError('protocol', api, `the file is larger than the ${downloadMaxBytes}-byte download cap`);
       }
       return { bytes: decodeBase64(stream), fileType, fileUrl: typeof answer.fileUrl === 'string' ? answer.fileUrl : null };
     },
 
-    async queryQueueInfo(input, callOptions) {
+    async queryQueueInfo(input, call) {
       const api = 'queryQueueInfo';
       const body = {
         userId: requireUserId(api, 'userId', input?.userId, LIMITS.applyTokenUserIdMaxLength),
         channelConfigId: requireText(api, 'channelConfigId', input.channelConfigId),
         channel: CHANNEL,
       };
-      const answer = await transport.request<QueryQueueInfoResponse>({ api, body, auth: 'session', ...callSpec(callOptions) });
-      const status = parseQueueStatus(answer);
-      if (status) return status;
-      expectSuccess(api, answer.resultCode, answer.resultDesc);
-      throw new Error('unreachable'); // expectSuccess threw: resultCode "0" always parses
+      const answer = await request<QueryQueueInfoResponse>(api, body, call);
+      // Null only for real errors: "0" always parses, so expectSuccess throws.
+      return parseQueueStatus(answer) ?? (expectSuccess(api, answer.resultCode, answer.resultDesc) as never);
     },
 
-    async uploadFileStream(input, callOptions) {
+    async uploadFileStream(input, call) {
       const api = 'uploadFileStream';
       let fileType = requireText(api, 'fileType', input?.fileType).toLowerCase();
       if (fileType === 'jpeg') fileType = 'jpg';
-      if (!(UPLOAD_FILE_TYPES as readonly string[]).includes(fileType)) {
-        throw validationError(api, 'fileType', `fileType must be one of ${UPLOAD_FILE_TYPES.join(', ')} or jpeg`);
-      }
-      const data = input.data as unknown;
-      if (!(data instanceof Uint8Array || data instanceof ArrayBuffer || (typeof Blob !== 'undefined' && data instanceof Blob))) {
-        throw validationError(api, 'data', 'data must be a Uint8Array, ArrayBuffer or Blob');
-      }
+      requireOneOf(api, 'fileType', fileType, UPLOAD_FILE_TYPES, ' or jpeg');
+      if (binarySize(input.data) === null) throw invalid(api, 'data', 'be a Uint8Array, ArrayBuffer or Blob');
       const bytes = await toBytes(input.data);
-      if (bytes.length === 0) throw validationError(api, 'data', 'the file is empty');
-      if (bytes.length > uploadMaxBytes) {
-        throw validationError(api, 'data', `the file is ${bytes.length} bytes; the limit is ${uploadMaxBytes}`);
-      }
-      const body = { fileType, fileStream: encodeBase64(bytes), channel: CHANNEL };
-      const answer = await transport.request<UploadFileResponse>({ api, body, auth: 'session', ...callSpec(callOptions) });
+      if (bytes.length === 0) throw invalid(api, 'data', 'not be empty');
+      requireMax(api, 'data', '', uploadMaxBytes, bytes.length, 'bytes');
+      const answer = await request<UploadFileResponse>(api, { fileType, fileStream: encodeBase64(bytes), channel: CHANNEL }, call);
       // uploadFileStream answers with returnCode, not resultCode.
       expectSuccess(api, answer.returnCode, answer.resultDesc);
-      if (typeof answer.objectKey !== 'string' || answer.objectKey === '') {
-        throw new AiccError({ kind: 'protocol', api, message: `${api}: the answer holds no objectKey` });
-      }
+      if (typeof answer.objectKey !== 'string' || answer.objectKey === '') throw missing(api, 'objectKey');
       return { objectKey: answer.objectKey };
     },
 
-    async queryPhraseByKeyword(input, callOptions) {
+    async queryPhraseByKeyword(input, call) {
       const api = 'queryPhraseByKeyword';
       const body = {
         strContent: requireTextBytes(api, 'text', requireText(api, 'text', input?.text)),
         locale: requireLocale(api, 'locale', input.locale),
         channel: CHANNEL,
       };
-      const answer = await transport.request<QueryPhraseResponse>({ api, body, auth: 'session', ...callSpec(callOptions) });
-      expectSuccess(api, answer.resultCode, answer.resultDesc);
-      const question = answer.question;
+      const { question } = await checked<QueryPhraseResponse>(api, body, call);
       const list = Array.isArray(question) ? question : typeof question === 'string' && question !== '' ? [question] : [];
       return list.map(String).slice(0, LIMITS.phraseMaxResults);
     },
 
-    async getSatisfactionSurveyMode(input, callOptions) {
+    async getSatisfactionSurveyMode(input, call) {
       const api = 'getSatisfactionSurveyMode';
-      const body = input?.language ? { language: input.language } : {};
-      const answer = await transport.request<SurveyModeResponse>({ api, body, auth: 'session', ...callSpec(callOptions) });
-      expectSuccess(api, answer.resultCode, answer.resultDesc);
-      return parseSurveyMode(answer);
+      return parseSurveyMode(await checked<SurveyModeResponse>(api, input?.language ? { language: input.language } : {}, call));
     },
 
-    async saveSatisfaction(input, callOptions) {
+    async saveSatisfaction(input, call) {
       const api = 'saveSatisfaction';
-      const comment = requireMaxChars(api, 'comment', input?.comment ?? '', LIMITS.commentMaxChars);
+      const comment = requireMax(api, 'comment', input?.comment ?? '', LIMITS.commentMaxChars);
       // Sent flat, as the documented example does (aicc-api.md §4.12).
       const body: SaveSatisfactionRequest = {
         channel: CHANNEL,
@@ -301,33 +265,26 @@ export function createAiccClient(options: AiccClientOptions): AiccClient {
         comment,
         channelConfigId: requireText(api, 'channelConfigId', input.channelConfigId),
       };
-      if (input.npsScore !== undefined) {
-        if (!Number.isInteger(input.npsScore) || input.npsScore < 0 || input.npsScore > 10) {
-          throw validationError(api, 'npsScore', 'npsScore must be an integer in 0..10');
-        }
-        body.npsScore = String(input.npsScore);
-      }
+      if (input.npsScore !== undefined) body.npsScore = String(requireInt(api, 'npsScore', input.npsScore, 0, 10));
       if (input.fcr !== undefined) body.fcrValue = input.fcr ? '1' : '2';
-      const answer = await transport.request<SaveSatisfactionResponse>({ api, body, auth: 'session', ...callSpec(callOptions) });
+      const answer = await request<SaveSatisfactionResponse>(api, body, call);
       // Tables say resultCode, the example answers returnCode (aicc-api.md §4.12): accept either.
       return expectSuccess(api, answer.resultCode ?? answer.returnCode, answer.resultDesc);
     },
 
-    async feedbackSatisfaction(input, callOptions) {
+    async feedbackSatisfaction(input, call) {
       const api = 'feedbackSatisfaction';
-      if (typeof input?.satisfied !== 'boolean') throw validationError(api, 'satisfied', 'satisfied must be true or false');
+      const satisfied = input?.satisfied;
+      if (typeof satisfied !== 'boolean') throw invalid(api, 'satisfied', 'be true or false');
       const body: FeedbackSatisfactionRequest = {
-        feedback: input.satisfied ? 1 : 0,
+        feedback: satisfied ? 1 : 0,
         from: requireText(api, 'from', input.from),
         interIdx: requireText(api, 'interIdx', input.interIdx),
       };
       const content = input.content?.trim() ?? '';
-      if (!input.satisfied && content === '') {
-        throw validationError(api, 'content', 'content is required when the customer is not satisfied');
-      }
-      if (content !== '') body.feedbackContent = requireMaxChars(api, 'content', content, LIMITS.feedbackContentMaxChars);
-      const answer = await transport.request<ResultResponse>({ api, body, auth: 'session', ...callSpec(callOptions) });
-      return expectSuccess(api, answer.resultCode, answer.resultDesc);
+      if (!satisfied && content === '') throw invalid(api, 'content', 'be given when the customer is not satisfied');
+      if (content !== '') body.feedbackContent = requireMax(api, 'content', content, LIMITS.feedbackContentMaxChars);
+      return result(api, body, call);
     },
   };
 }

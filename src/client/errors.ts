@@ -37,42 +37,35 @@ export interface AiccErrorInfo {
   outcomeUnknown?: boolean;
 }
 
+/** The fields an AiccError copies from its info (besides name and message), in toJSON order. */
+const FIELDS = ['kind', 'api', 'status', 'resultCode', 'resultDesc', 'errorCode', 'exceptionInfo', 'field', 'outcomeUnknown'] as const;
+
 /** The one error class every client method rejects with. Never carries tokens or secrets. */
 export class AiccError extends Error {
-  override readonly name = 'AiccError' as const;
-  readonly kind: AiccErrorKind;
-  readonly api: ApiName | 'client';
-  readonly status?: number;
-  readonly resultCode?: string;
-  readonly resultDesc?: string;
-  readonly errorCode?: string;
-  readonly exceptionInfo?: string;
-  readonly field?: string;
-  readonly outcomeUnknown?: boolean;
+  // `declare`: no per-field initialisers in the bundle; the constructor copies what is set.
+  declare readonly name: 'AiccError';
+  declare readonly kind: AiccErrorKind;
+  declare readonly api: ApiName | 'client';
+  declare readonly status?: number;
+  declare readonly resultCode?: string;
+  declare readonly resultDesc?: string;
+  declare readonly errorCode?: string;
+  declare readonly exceptionInfo?: string;
+  declare readonly field?: string;
+  declare readonly outcomeUnknown?: boolean;
 
   constructor(info: Omit<AiccErrorInfo, 'name'>, options?: { cause?: unknown }) {
     super(info.message, options);
-    this.kind = info.kind;
-    this.api = info.api;
-    if (info.status !== undefined) this.status = info.status;
-    if (info.resultCode !== undefined) this.resultCode = info.resultCode;
-    if (info.resultDesc !== undefined) this.resultDesc = info.resultDesc;
-    if (info.errorCode !== undefined) this.errorCode = info.errorCode;
-    if (info.exceptionInfo !== undefined) this.exceptionInfo = info.exceptionInfo;
-    if (info.field !== undefined) this.field = info.field;
-    if (info.outcomeUnknown !== undefined) this.outcomeUnknown = info.outcomeUnknown;
+    const self = this as unknown as Record<string, unknown>;
+    self.name = 'AiccError';
+    for (const key of FIELDS) if (info[key] !== undefined) self[key] = info[key];
   }
 
   toJSON(): AiccErrorInfo {
-    const info: AiccErrorInfo = { name: 'AiccError', kind: this.kind, api: this.api, message: this.message };
-    if (this.status !== undefined) info.status = this.status;
-    if (this.resultCode !== undefined) info.resultCode = this.resultCode;
-    if (this.resultDesc !== undefined) info.resultDesc = this.resultDesc;
-    if (this.errorCode !== undefined) info.errorCode = this.errorCode;
-    if (this.exceptionInfo !== undefined) info.exceptionInfo = this.exceptionInfo;
-    if (this.field !== undefined) info.field = this.field;
-    if (this.outcomeUnknown !== undefined) info.outcomeUnknown = this.outcomeUnknown;
-    return info;
+    const json: Record<string, unknown> = { name: 'AiccError', kind: this.kind, api: this.api, message: this.message };
+    // A list, not `...this`: some engines add enumerable own fields (line, column) to errors.
+    for (const key of FIELDS) if (this[key] !== undefined) json[key] = this[key];
+    return json as unknown as AiccErrorInfo;
   }
 }
 
@@ -80,7 +73,12 @@ export function isAiccError(value: unknown): value is AiccError {
   return value instanceof AiccError;
 }
 
+/** `${api}: ${message}`, the one shape every client error message has. */
+export function aiccError(kind: AiccErrorKind, api: ApiName | 'client', message: string, extra?: Partial<Omit<AiccErrorInfo, 'name'>>): AiccError {
+  return new AiccError({ kind, api, message: `${api}: ${message}`, ...extra });
+}
+
 /** A validation error: thrown before any request leaves. */
 export function validationError(api: ApiName | 'client', field: string, message: string): AiccError {
-  return new AiccError({ kind: 'validation', api, field, message: `${api}: ${message}` });
+  return aiccError('validation', api, `${field} ${message}`, { field });
 }

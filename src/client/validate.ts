@@ -1,47 +1,57 @@
 /** Input checks that run before a request leaves, so bad input never reaches the server. */
-import { validationError } from './errors.js';
+import { validationError, type AiccError } from './errors.js';
 import { LIMITS, type ApiName } from './protocol.js';
 import { utf8ByteLength } from './base64.js';
 
+/** `${api}: ${field} must ${rule}`: every validation message has this one shape. */
+export function invalid(api: ApiName, field: string, rule: string): AiccError {
+  return validationError(api, field, `must ${rule}`);
+}
+
 export function requireText(api: ApiName, field: string, value: unknown): string {
-  if (typeof value !== 'string' || value.trim() === '') {
-    throw validationError(api, field, `${field} must be a non-empty string`);
-  }
+  if (typeof value !== 'string' || value.trim() === '') throw invalid(api, field, 'be a non-empty string');
+  return value;
+}
+
+/** At most `max` `unit`s (characters by default); the message tells how many it got. */
+export function requireMax(api: ApiName, field: string, value: string, max: number, size = value.length, unit = 'characters'): string {
+  if (size > max) throw invalid(api, field, `be at most ${max} ${unit} (got ${size})`);
   return value;
 }
 
 export function requireUserId(api: ApiName, field: string, value: unknown, maxLength: number = LIMITS.userIdMaxLength): string {
-  const id = requireText(api, field, value);
-  if (id.length > maxLength) {
-    throw validationError(api, field, `${field} must be at most ${maxLength} characters (got ${id.length})`);
+  return requireMax(api, field, requireText(api, field, value), maxLength);
+}
+
+export function requireTextBytes(api: ApiName, field: string, value: string): string {
+  return requireMax(api, field, value, LIMITS.textMaxBytes, utf8ByteLength(value), 'bytes of UTF-8');
+}
+
+/** An integer in min..max. */
+export function requireInt(api: ApiName, field: string, value: unknown, min = 0, max = Infinity): number {
+  if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) {
+    throw invalid(api, field, `be an integer ${max < Infinity ? `in ${min}..${max}` : `>= ${min}`}`);
   }
-  return id;
+  return value as number;
 }
 
-export function requireMaxChars(api: ApiName, field: string, value: string, max: number): string {
-  if (value.length > max) throw validationError(api, field, `${field} must be at most ${max} characters (got ${value.length})`);
-  return value;
+/** Non-negative integer, as a wire string. */
+export function requireCount(api: ApiName, field: string, value: unknown): string {
+  return String(requireInt(api, field, value));
 }
 
-export function requireTextBytes(api: ApiName, field: string, value: string, maxBytes: number = LIMITS.textMaxBytes): string {
-  const bytes = utf8ByteLength(value);
-  if (bytes > maxBytes) throw validationError(api, field, `${field} must be at most ${maxBytes} bytes of UTF-8 (got ${bytes})`);
-  return value;
+/** One of `allowed` (listed in the message). */
+export function requireOneOf<T extends string>(api: ApiName, field: string, value: unknown, allowed: readonly T[], extra = ''): T {
+  if (!allowed.includes(value as T)) throw invalid(api, field, `be one of ${allowed.join(', ')}${extra}`);
+  return value as T;
 }
 
-/** Non-negative integer, as the wire's string numbers need. */
-export function requireCount(api: ApiName, field: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-    throw validationError(api, field, `${field} must be a non-negative integer`);
-  }
-  return value;
-}
-
-const LOCALE_PATTERN = /^[a-z]{2}(?:[_-][A-Z]{2})?$/;
+/** doLeaveMessage caller (CALLER_PATTERN), shared with the machine's check. */
+export const CALLER_RULE = 'be a phone number (digits, spaces, dashes, optional leading +)';
 
 /** `zh`, `zh_CN`, `en`, `en_US`: ISO 639 with an optional country, as the newest pages allow. */
 export function requireLocale(api: ApiName, field: string, value: unknown): string {
   const locale = requireText(api, field, value);
-  if (!LOCALE_PATTERN.test(locale)) throw validationError(api, field, `${field} must look like "en" or "en_US" (got "${locale}")`);
+  if (!/^[a-z]{2}(?:[_-][A-Z]{2})?$/.test(locale)) throw invalid(api, field, `look like "en" or "en_US" (got "${locale}")`);
   return locale.replace('-', '_');
 }
