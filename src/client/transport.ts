@@ -40,6 +40,8 @@ const newHttp = (): AxiosInstance => axios.create({ maxRedirects: 0 });
  * is ~9 KB of heap, and nothing per client lives on it (every request carries its own config).
  */
 let shared: AxiosInstance | undefined;
+/** The shared instance (created on first use). Internal: tests watch it; not part of the public entry. */
+export const sharedHttp = (): AxiosInstance => (shared ??= newHttp());
 
 // Per-request constants, built once. The body is already a JSON string (axios' default
 // transformRequest would JSON.parse it again to check), and we parse answers ourselves: axios
@@ -137,7 +139,7 @@ export function createTransport(options: AiccClientOptions): Transport {
 
       let response: AxiosResponse<string>;
       try {
-        response = await (own ?? (shared ??= newHttp())).request<string>(config);
+        response = await (own ?? sharedHttp()).request<string>(config);
       } catch (error) {
         throw asAiccError(error, api, method);
       }

@@ -12,6 +12,7 @@ import {
   type DownlinkMessage,
 } from '../../src/client/index.js';
 import type { Simulator } from '../../src/simulator/index.js';
+import { sharedHttp } from '../../src/client/transport.js';
 import { chatInput, clientFor, connectInput, fastSimulator, newUserId } from './helpers.js';
 
 async function rejection(promise: Promise<unknown>): Promise<AiccError> {
@@ -526,5 +527,45 @@ describe('client failures: timeout, abort, network, HTTP errors, secrets', () =>
     expect(rig.client.http).toBe(http);
     await rig.client.getSatisfactionSurveyMode();
     expect(seen.some((url) => url.endsWith('/apiaccess/ccmessaging/getsatisfactionsurveymode'))).toBe(true);
+  });
+
+  it('gives a client its own axios instance once it reads client.http; interceptors stay with that client', async () => {
+    const first = clientFor(sim);
+    const second = clientFor(sim);
+    const firstHttp = first.client.http;
+    expect(first.client.http).toBe(firstHttp); // the same instance on every read
+    const secondHttp = second.client.http;
+    expect(secondHttp).not.toBe(firstHttp);
+    expect(firstHttp).not.toBe(axios); // never the global default instance
+
+    const seenByFirst: string[] = [];
+    const seenBySecond: string[] = [];
+    firstHttp.interceptors.request.use((config) => (seenByFirst.push(String(config.url)), config));
+    secondHttp.interceptors.request.use((config) => (seenBySecond.push(String(config.url)), config));
+    await first.client.send(connectInput(sim, first.userId));
+    expect(seenByFirst.filter((url) => url.endsWith('/apiaccess/ccmessaging/send'))).toHaveLength(1);
+    expect(seenBySecond).toEqual([]);
+    await second.client.poll({ userId: second.userId });
+    expect(seenBySecond.filter((url) => url.includes('/apiaccess/ccmessaging/poll?'))).toHaveLength(1);
+    expect(seenByFirst.some((url) => url.includes('/poll'))).toBe(false);
+  });
+
+  it('shares one axios instance between clients that never read client.http', async () => {
+    const seen: string[] = [];
+    const id = sharedHttp().interceptors.request.use((config) => (seen.push(String(config.url)), config));
+    try {
+      const rigs = [clientFor(sim), clientFor(sim)];
+      for (const rig of rigs) await rig.client.send(connectInput(sim, rig.userId));
+      expect(seen.filter((url) => url.endsWith('/apiaccess/ccmessaging/send'))).toHaveLength(2);
+      // Reading http gives that client its own instance for every later call.
+      const own = rigs[0]!.client.http;
+      expect(own).not.toBe(sharedHttp());
+      seen.length = 0;
+      await rigs[0]!.client.send(connectInput(sim, rigs[0]!.userId));
+      await rigs[1]!.client.send(connectInput(sim, rigs[1]!.userId));
+      expect(seen.filter((url) => url.endsWith('/apiaccess/ccmessaging/send'))).toHaveLength(1);
+    } finally {
+      sharedHttp().interceptors.request.eject(id);
+    }
   });
 });
