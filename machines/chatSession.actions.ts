@@ -48,7 +48,8 @@ export function localIdFor(timestamp: number): string {
  */
 export function receiveMessages(context: ChatSessionContext, messages: readonly DownlinkMessage[]): Update {
   const writer = new TranscriptWriter(context);
-  let { servedBy, agentNickname, lastInterIdx, awaitingAgent, serverDisconnect } = context;
+  let { servedBy, agentNickname, serverDisconnect } = context;
+  let { lastInterIdx, awaitingAgent } = context.bookkeeping;
   let unread: string[] | null = null;
 
   for (const message of messages) {
@@ -66,7 +67,7 @@ export function receiveMessages(context: ChatSessionContext, messages: readonly 
         servedBy = 'agent';
         awaitingAgent = false;
         if (message.senderNickname) agentNickname = message.senderNickname;
-        (unread ??= context.unreadAgentKeys.slice()).push(message.key);
+        (unread ??= context.bookkeeping.unreadAgentKeys.slice()).push(message.key);
       } else if (message.sourceType === 'ROBOT') {
         if (message.interIdx) lastInterIdx = message.interIdx;
         if (servedBy === null && !awaitingAgent) servedBy = 'robot';
@@ -79,11 +80,12 @@ export function receiveMessages(context: ChatSessionContext, messages: readonly 
   const update: Update = writer.result();
   if (servedBy !== context.servedBy) update.servedBy = servedBy;
   if (agentNickname !== context.agentNickname) update.agentNickname = agentNickname;
-  if (lastInterIdx !== context.lastInterIdx) update.lastInterIdx = lastInterIdx;
-  if (awaitingAgent !== context.awaitingAgent) update.awaitingAgent = awaitingAgent;
   if (serverDisconnect !== context.serverDisconnect) update.serverDisconnect = serverDisconnect;
-  if (unread) update.unreadAgentKeys = unread;
-  if (context.connection.pollFailures !== 0) update.connection = { pollFailures: 0, lastPollError: null };
+  const { bookkeeping } = context;
+  if (lastInterIdx !== bookkeeping.lastInterIdx || awaitingAgent !== bookkeeping.awaitingAgent || unread) {
+    update.bookkeeping = { ...bookkeeping, lastInterIdx, awaitingAgent, unreadAgentKeys: unread ?? bookkeeping.unreadAgentKeys };
+  }
+  if (context.connection.pollFailures !== 0) update.connection = { ...context.connection, pollFailures: 0, lastPollError: null };
   return update;
 }
 
@@ -101,7 +103,7 @@ export function mergeHistory(context: ChatSessionContext, history: readonly Hist
 // Outgoing
 
 function nextTimestamp(context: ChatSessionContext, now: number): number {
-  return Math.max(Math.floor(now), context.lastOutgoingTimestamp + 1);
+  return Math.max(Math.floor(now), context.bookkeeping.lastOutgoingTimestamp + 1);
 }
 
 /** What differs between a text and a file entry; the rest of an outgoing entry is common. */
@@ -122,12 +124,17 @@ function enqueueOutgoing(context: ChatSessionContext, now: number, payload: (tim
     read: false,
     error: null,
   });
-  return { ...writer.result(), outbox: [...context.outbox, localId], lastOutgoingTimestamp: timestamp, error: null };
+  return {
+    ...writer.result(),
+    outbox: [...context.outbox, localId],
+    bookkeeping: { ...context.bookkeeping, lastOutgoingTimestamp: timestamp },
+    error: null,
+  };
 }
 
 export function enqueueText(context: ChatSessionContext, text: string, now: number): Update {
   const update = enqueueOutgoing(context, now, () => ({ mediaType: 'TEXT', text, file: null, content: text, status: 'queued' }));
-  return { ...update, draft: '', suggestions: [] };
+  return { ...update, compose: { draft: '', suggestions: [] } };
 }
 
 /** Sanitised display name: the FILE wire format joins fields with commas. */
@@ -386,58 +393,74 @@ export function setQueueInfo(info: QueueInfo): Update {
   return { queue: info };
 }
 
-export function setConnectivity(online: boolean | undefined, pageVisible: boolean | undefined): Update {
-  const update: Update = {};
-  if (online !== undefined) update.online = online;
-  if (pageVisible !== undefined) update.pageVisible = pageVisible;
-  return update;
+export function setConnectivity(context: ChatSessionContext, online: boolean | undefined, pageVisible: boolean | undefined): Update {
+  const connection = { ...context.connection };
+  if (online !== undefined) connection.online = online;
+  if (pageVisible !== undefined) connection.pageVisible = pageVisible;
+  return { connection };
 }
 
-export function markConnected(now: number): Update {
-  return { connectAttempts: 0, connectedAt: Math.floor(now) };
+export function markConnected(context: ChatSessionContext, now: number): Update {
+  return { bookkeeping: { ...context.bookkeeping, connectAttempts: 0, connectedAt: Math.floor(now) } };
+}
+
+export function countConnectFailure(context: ChatSessionContext): Update {
+  return { bookkeeping: { ...context.bookkeeping, connectAttempts: context.bookkeeping.connectAttempts + 1 } };
+}
+
+export function markAwaitingAgent(context: ChatSessionContext): Update {
+  return { bookkeeping: { ...context.bookkeeping, awaitingAgent: true } };
 }
 
 export function recordPollError(context: ChatSessionContext, error: AiccErrorInfo, failures: number): Update {
-  return { connection: { pollFailures: failures, lastPollError: error } };
+  return { connection: { ...context.connection, pollFailures: failures, lastPollError: error } };
 }
 
-export function markServedBy(servedBy: 'robot' | 'agent'): Update {
-  return servedBy === 'agent' ? { servedBy, awaitingAgent: false } : { servedBy };
+export function markServedBy(context: ChatSessionContext, servedBy: 'robot' | 'agent'): Update {
+  return servedBy === 'agent' ? { servedBy, bookkeeping: { ...context.bookkeeping, awaitingAgent: false } } : { servedBy };
 }
 
 export function storeSurvey(context: ChatSessionContext, mode: SurveyMode): Update {
   if (mode.surveyType !== 'WEB' || context.servedBy === null) return {};
-  return { survey: { target: context.servedBy, levels: mode.levels, questions: mode.questions } };
+  return { survey: { ...context.survey, offer: { target: context.servedBy, levels: mode.levels, questions: mode.questions } } };
 }
 
-export function storeAgentSurveyAnswer(event: AgentSurveyAnswer): Update {
+export function markSurveySubmitted(context: ChatSessionContext): Update {
+  return { survey: { ...context.survey, answer: null, submitted: true } };
+}
+
+export function storeAgentSurveyAnswer(context: ChatSessionContext, event: AgentSurveyAnswer): Update {
   const answer: AgentSurveyAnswer = { evaluation: event.evaluation };
   if (event.comment !== undefined) answer.comment = event.comment;
   if (event.npsScore !== undefined) answer.npsScore = event.npsScore;
   if (event.fcr !== undefined) answer.fcr = event.fcr;
-  return { surveyAnswer: answer, error: null };
+  return { survey: { ...context.survey, answer }, error: null };
 }
 
-export function storeRobotSurveyAnswer(event: RobotSurveyAnswer): Update {
+export function storeRobotSurveyAnswer(context: ChatSessionContext, event: RobotSurveyAnswer): Update {
   const answer: RobotSurveyAnswer = { satisfied: event.satisfied };
   if (event.comment !== undefined) answer.comment = event.comment;
-  return { surveyAnswer: answer, error: null };
+  return { survey: { ...context.survey, answer }, error: null };
 }
 
 export function storeLeaveMessage(draft: LeaveMessageDraft): Update {
   return { leaveMessage: { caller: draft.caller.trim(), message: draft.message }, error: null };
 }
 
-export function storeDraft(text: unknown): Update {
-  return { draft: typeof text === 'string' ? text : '' };
+export function storeDraft(context: ChatSessionContext, text: unknown): Update {
+  return { compose: { ...context.compose, draft: typeof text === 'string' ? text : '' } };
+}
+
+export function clearSuggestions(context: ChatSessionContext): Update {
+  return context.compose.suggestions.length === 0 ? {} : { compose: { ...context.compose, suggestions: [] } };
 }
 
 export function setSuggestions(context: ChatSessionContext, text: string, phrases: readonly string[]): Update {
   // A late answer for text the customer has since changed or sent is dropped.
-  return text === context.draft ? { suggestions: phrases.slice(0, 5) } : {};
+  return text === context.compose.draft ? { compose: { ...context.compose, suggestions: phrases.slice(0, 5) } } : {};
 }
 
 export function acknowledgeRead(context: ChatSessionContext, messageIds: readonly string[]): Update {
   const done = new Set(messageIds);
-  return { unreadAgentKeys: context.unreadAgentKeys.filter((key) => !done.has(key)) };
+  return { bookkeeping: { ...context.bookkeeping, unreadAgentKeys: context.bookkeeping.unreadAgentKeys.filter((key) => !done.has(key)) } };
 }

@@ -60,7 +60,7 @@ export const guards = {
   isBusinessError: ({ event }: GuardArgs) => errorOf(event).kind === 'business',
 
   canRetryConnect: ({ context, event }: GuardArgs) =>
-    TRANSIENT_KINDS.has(errorOf(event).kind) && context.connectAttempts < context.config.timing.connectRetries,
+    TRANSIENT_KINDS.has(errorOf(event).kind) && context.bookkeeping.connectAttempts < context.config.timing.connectRetries,
 
   isValidText: ({ event }: GuardArgs) => validateText(event) === null,
   isValidFile: ({ context, event }: GuardArgs) => validateFile(context, event) === null,
@@ -71,7 +71,7 @@ export const guards = {
   isValidLeaveMessage: ({ event }: GuardArgs) => validateLeaveMessage(event) === null,
 
   /** The head of the outbox is ready to go (not still uploading) and the browser is online. */
-  hasSendableMessage: ({ context }: GuardArgs) => context.online && outboxHead(context)?.status === 'queued',
+  hasSendableMessage: ({ context }: GuardArgs) => context.connection.online && outboxHead(context)?.status === 'queued',
 
   /** The send certainly did not arrive (refused, 429, 503) and resends are left. */
   isResendable: ({ context, event }: GuardArgs) =>
@@ -94,9 +94,9 @@ export const guards = {
 
   isBlankInput: ({ event }: GuardArgs) => event.type !== 'input.change' || typeof event.text !== 'string' || event.text.trim() === '',
 
-  hasDraft: ({ context }: GuardArgs) => context.draft.trim() !== '',
+  hasDraft: ({ context }: GuardArgs) => context.compose.draft.trim() !== '',
 
-  hasUnreadAgentMessages: ({ context }: GuardArgs) => context.unreadAgentKeys.length > 0,
+  hasUnreadAgentMessages: ({ context }: GuardArgs) => context.bookkeeping.unreadAgentKeys.length > 0,
 
   /** DISCONNECT before being served, and the customer may leave a message (queue timeout). */
   hasOfflineDisconnect: ({ event }: GuardArgs) =>
@@ -114,14 +114,14 @@ export const guards = {
 
   /** A robot answers (and the customer is not waiting for an agent after a transfer). */
   hasRobotMessage: ({ context, event }: GuardArgs) =>
-    !context.awaitingAgent && pollMessages(event).some((m) => m.controlType === 'CHAT' && m.sourceType === 'ROBOT'),
+    !context.bookkeeping.awaitingAgent && pollMessages(event).some((m) => m.controlType === 'CHAT' && m.sourceType === 'ROBOT'),
 
   /**
    * Someone served the customer and can still be rated. A customer who gave up in the queue after
    * a transfer has neither: the robot session is gone (feedbacksatisfaction → 30000000019) and no
    * agent answered, so there is no survey and DISCONNECT goes out at once (leaving the queue).
    */
-  hasPartyToRate: ({ context }: GuardArgs) => context.servedBy !== null && !context.awaitingAgent,
+  hasPartyToRate: ({ context }: GuardArgs) => context.servedBy !== null && !context.bookkeeping.awaitingAgent,
 
   /** A WEB survey and an agent to rate. */
   isAgentSurvey: ({ context, event }: GuardArgs) =>
@@ -129,7 +129,7 @@ export const guards = {
 
   /** A WEB survey, a robot to rate, and the interIdx feedbacksatisfaction needs. */
   isRobotSurvey: ({ context, event }: GuardArgs) =>
-    (outputOf(event) as SurveyMode | undefined)?.surveyType === 'WEB' && context.servedBy === 'robot' && context.lastInterIdx !== null,
+    (outputOf(event) as SurveyMode | undefined)?.surveyType === 'WEB' && context.servedBy === 'robot' && context.bookkeeping.lastInterIdx !== null,
 } as const;
 
 export type ChatSessionGuardName = keyof typeof guards;

@@ -137,15 +137,15 @@ export const chatSessionMachine = setup({
     setEndReason: assign((_, params: { reason: EndReason }) => A.setEndReason(params.reason)),
     setErrorFromActor: assign(({ event }) => A.setError(errorOf(event))),
     clearError: assign({ error: null }),
-    countConnectFailure: assign(({ context }) => ({ connectAttempts: context.connectAttempts + 1 })),
-    markConnected: assign(() => A.markConnected(Date.now())),
+    countConnectFailure: assign(({ context }) => A.countConnectFailure(context)),
+    markConnected: assign(({ context }) => A.markConnected(context, Date.now())),
     mergeHistory: assign(({ context, event }) => {
       const output = outputOf(event);
       return Array.isArray(output) ? A.mergeHistory(context, output as HistoryMessage[]) : {};
     }),
-    markServedByRobot: assign(() => A.markServedBy('robot')),
-    markServedByAgent: assign(() => A.markServedBy('agent')),
-    markAwaitingAgent: assign({ awaitingAgent: true }),
+    markServedByRobot: assign(({ context }) => A.markServedBy(context, 'robot')),
+    markServedByAgent: assign(({ context }) => A.markServedBy(context, 'agent')),
+    markAwaitingAgent: assign(({ context }) => A.markAwaitingAgent(context)),
     rejectAgentRequest: assign(({ context }) => A.setError(validateAgentRequest(context))),
 
     // --- incoming
@@ -176,7 +176,7 @@ export const chatSessionMachine = setup({
       if (event.type !== 'file.send') return;
       const uploadStart: UploadWorkerEvent = {
         type: 'upload.start',
-        localId: A.localIdFor(context.lastOutgoingTimestamp),
+        localId: A.localIdFor(context.bookkeeping.lastOutgoingTimestamp),
         fileType: normaliseFileType(event.fileType) ?? 'jpg',
         data: event.data,
       };
@@ -196,20 +196,20 @@ export const chatSessionMachine = setup({
 
     // --- connectivity and visibility (the poll loop is told while it runs)
     goOffline: enqueueActions(({ enqueue, check }) => {
-      enqueue.assign(A.setConnectivity(false, undefined));
+      enqueue.assign(({ context }) => A.setConnectivity(context, false, undefined));
       if (check('isPolling')) enqueue.sendTo('pollLoop', connectivityNotice);
     }),
     goOnline: enqueueActions(({ enqueue, check }) => {
-      enqueue.assign(A.setConnectivity(true, undefined));
+      enqueue.assign(({ context }) => A.setConnectivity(context, true, undefined));
       if (check('isPolling')) enqueue.sendTo('pollLoop', connectivityNotice);
       enqueue.raise({ type: 'outbox.flush' });
     }),
     hidePage: enqueueActions(({ enqueue, check }) => {
-      enqueue.assign(A.setConnectivity(undefined, false));
+      enqueue.assign(({ context }) => A.setConnectivity(context, undefined, false));
       if (check('isPolling')) enqueue.sendTo('pollLoop', connectivityNotice);
     }),
     showPage: enqueueActions(({ enqueue, check }) => {
-      enqueue.assign(A.setConnectivity(undefined, true));
+      enqueue.assign(({ context }) => A.setConnectivity(context, undefined, true));
       if (check('isPolling')) enqueue.sendTo('pollLoop', connectivityNotice);
     }),
     interruptSending: assign(({ context }) => A.interruptSending(context)),
@@ -243,8 +243,8 @@ export const chatSessionMachine = setup({
     failDownload: assign(({ context, event }) => (event.type === 'download.failed' ? A.failDownload(context, event.key, event.error) : {})),
 
     // --- typing and suggestions
-    storeDraft: assign(({ event }) => (event.type === 'input.change' ? A.storeDraft(event.text) : {})),
-    clearSuggestions: assign({ suggestions: [] }),
+    storeDraft: assign(({ context, event }) => (event.type === 'input.change' ? A.storeDraft(context, event.text) : {})),
+    clearSuggestions: assign(({ context }) => A.clearSuggestions(context)),
     setSuggestions: assign(({ context, event }) => {
       const output = outputOf(event) as SuggestPhrasesOutput | undefined;
       return output && Array.isArray(output.phrases) ? A.setSuggestions(context, output.text, output.phrases) : {};
@@ -261,15 +261,15 @@ export const chatSessionMachine = setup({
       const output = outputOf(event) as SurveyMode | undefined;
       return output ? A.storeSurvey(context, output) : {};
     }),
-    storeAgentSurveyAnswer: assign(({ event }) =>
-      event.type === 'survey.submit' && 'evaluation' in event ? A.storeAgentSurveyAnswer(event as AgentSurveyAnswer) : {},
+    storeAgentSurveyAnswer: assign(({ context, event }) =>
+      event.type === 'survey.submit' && 'evaluation' in event ? A.storeAgentSurveyAnswer(context, event as AgentSurveyAnswer) : {},
     ),
-    storeRobotSurveyAnswer: assign(({ event }) =>
-      event.type === 'survey.submit' && 'satisfied' in event ? A.storeRobotSurveyAnswer(event as RobotSurveyAnswer) : {},
+    storeRobotSurveyAnswer: assign(({ context, event }) =>
+      event.type === 'survey.submit' && 'satisfied' in event ? A.storeRobotSurveyAnswer(context, event as RobotSurveyAnswer) : {},
     ),
     rejectAgentSurvey: assign(({ context, event }) => A.setError(validateAgentSurvey(context, event))),
     rejectRobotSurvey: assign(({ event }) => A.setError(validateRobotSurvey(event))),
-    markSurveySubmitted: assign({ surveySubmitted: true, surveyAnswer: null }),
+    markSurveySubmitted: assign(({ context }) => A.markSurveySubmitted(context)),
     storeLeaveMessage: assign(({ event }) =>
       event.type === 'leaveMessage.submit' ? A.storeLeaveMessage({ caller: event.caller, message: event.message }) : {},
     ),

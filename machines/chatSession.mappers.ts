@@ -85,28 +85,25 @@ export function createInitialContext({ input }: { input: ChatSessionInput }): Ch
     transcript: [],
     transcriptIndex: {},
     outbox: [],
-    lastOutgoingTimestamp: 0,
-    unreadAgentKeys: [],
     downloads: {},
     queue: null,
     servedBy: null,
     agentNickname: null,
-    awaitingAgent: false,
-    lastInterIdx: null,
-    connectAttempts: 0,
-    connection: { pollFailures: 0, lastPollError: null },
-    online: true,
-    pageVisible: true,
-    connectedAt: null,
+    connection: { pollFailures: 0, lastPollError: null, online: true, pageVisible: true },
     serverDisconnect: null,
-    survey: null,
-    surveyAnswer: null,
-    surveySubmitted: false,
+    survey: { offer: null, answer: null, submitted: false },
     leaveMessage: null,
-    draft: '',
-    suggestions: [],
+    compose: { draft: '', suggestions: [] },
     error: null,
     endReason: null,
+    bookkeeping: {
+      lastOutgoingTimestamp: 0,
+      unreadAgentKeys: [],
+      awaitingAgent: false,
+      lastInterIdx: null,
+      connectAttempts: 0,
+      connectedAt: null,
+    },
   };
 }
 
@@ -117,7 +114,7 @@ export function sessionOutput({ context }: Args): ChatSessionOutput {
     transcript: context.transcript,
     servedBy: context.servedBy,
     agentNickname: context.agentNickname,
-    surveySubmitted: context.surveySubmitted,
+    surveySubmitted: context.survey.submitted,
     serverDisconnect: context.serverDisconnect,
     error: context.error,
   };
@@ -148,10 +145,10 @@ export function pollLoopInput({ context }: Args): PollLoopInput {
     hiddenDelayMs: timing.hiddenPollDelayMs,
     staleMs: timing.pollStaleMs,
     since: latestIncomingTimestamp(context),
-    connectedAt: context.connectedAt,
+    connectedAt: context.bookkeeping.connectedAt,
     servedBy: context.servedBy,
-    online: context.online,
-    visible: context.pageVisible,
+    online: context.connection.online,
+    visible: context.connection.pageVisible,
   };
 }
 
@@ -166,7 +163,7 @@ export function latestIncomingTimestamp(context: ChatSessionContext): number {
 
 /** What the poll loop needs to know when connectivity or visibility changes. */
 export function connectivityNotice({ context }: Args): PollLoopEvent {
-  return { type: 'connectivity', online: context.online, visible: context.pageVisible };
+  return { type: 'connectivity', online: context.connection.online, visible: context.connection.pageVisible };
 }
 
 export function watchQueueInput({ context }: Args): WatchQueueInput {
@@ -193,11 +190,11 @@ export function requestAgentInput({ context }: Args): RequestAgentInput {
 }
 
 export function readReceiptInput({ context }: Args): ReadReceiptInput {
-  return { ...party(context), messageIds: context.unreadAgentKeys.slice() };
+  return { ...party(context), messageIds: context.bookkeeping.unreadAgentKeys.slice() };
 }
 
 export function suggestPhrasesInput({ context }: Args): SuggestPhrasesInput {
-  return { text: context.draft, locale: context.identity.locale };
+  return { text: context.compose.draft, locale: context.identity.locale };
 }
 
 export function fetchSurveyModeInput({ context }: Args): FetchSurveyModeInput {
@@ -205,7 +202,7 @@ export function fetchSurveyModeInput({ context }: Args): FetchSurveyModeInput {
 }
 
 export function agentSurveyInput({ context }: Args): SubmitAgentSurveyInput {
-  const answer = context.surveyAnswer;
+  const answer = context.survey.answer;
   const input: SubmitAgentSurveyInput = {
     userId: context.identity.userId,
     channelId: context.identity.channelId,
@@ -220,10 +217,10 @@ export function agentSurveyInput({ context }: Args): SubmitAgentSurveyInput {
 }
 
 export function robotFeedbackInput({ context }: Args): SubmitRobotFeedbackInput {
-  const answer = context.surveyAnswer;
+  const answer = context.survey.answer;
   const input: SubmitRobotFeedbackInput = {
     userId: context.identity.userId,
-    interIdx: context.lastInterIdx ?? '',
+    interIdx: context.bookkeeping.lastInterIdx ?? '',
     satisfied: answer && 'satisfied' in answer ? answer.satisfied : true,
   };
   if (answer && 'satisfied' in answer && answer.comment !== undefined) input.comment = answer.comment;
@@ -232,8 +229,9 @@ export function robotFeedbackInput({ context }: Args): SubmitRobotFeedbackInput 
 
 export function disconnectInput({ context }: Args): DisconnectInput {
   // Only a session that was connected has anything to catch up on.
-  if (context.connectedAt === null) return party(context);
-  return { ...party(context), since: latestIncomingTimestamp(context), connectedAt: context.connectedAt };
+  const { connectedAt } = context.bookkeeping;
+  if (connectedAt === null) return party(context);
+  return { ...party(context), since: latestIncomingTimestamp(context), connectedAt };
 }
 
 export function leaveMessageInput({ context }: Args): LeaveMessageActorInput {
@@ -250,7 +248,7 @@ export function leaveMessageInput({ context }: Args): LeaveMessageActorInput {
 /** CONNECT retry n (1-based): base * 2^(n-1), capped. */
 export function connectRetryDelay({ context }: Args): number {
   const { connectRetryBaseMs, connectRetryMaxMs } = context.config.timing;
-  const exponent = Math.max(0, context.connectAttempts - 1);
+  const exponent = Math.max(0, context.bookkeeping.connectAttempts - 1);
   return Math.min(connectRetryMaxMs, connectRetryBaseMs * 2 ** exponent);
 }
 

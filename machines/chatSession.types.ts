@@ -319,8 +319,50 @@ export interface ConnectionHealth {
   /** Consecutive failed polls (0 while healthy). */
   pollFailures: number;
   lastPollError: AiccErrorInfo | null;
+  /** The host says the browser is online (`connection.online` / `connection.offline`). */
+  online: boolean;
+  /** The host says the page is visible (`page.visible` / `page.hidden`). */
+  pageVisible: boolean;
 }
 
+/** The satisfaction survey of the ending session. */
+export interface SurveyState {
+  /** The survey on offer while surveying, else null. */
+  offer: SurveyDefinition | null;
+  /** The answer being submitted. */
+  answer: AgentSurveyAnswer | RobotSurveyAnswer | null;
+  submitted: boolean;
+}
+
+/** The input box: what the customer is typing and the phrases suggested for it. */
+export interface ComposeState {
+  /** The text in the input box as last reported by `input.change`. */
+  draft: string;
+  /** Phrase suggestions for `draft` (at most five). */
+  suggestions: string[];
+}
+
+/** What the protocol needs remembered between calls; rarely worth rendering. */
+export interface SessionBookkeeping {
+  /** Last wire timestamp used for an outgoing message (keeps them unique and increasing). */
+  lastOutgoingTimestamp: number;
+  /** Keys of agent messages not yet acknowledged with a READ uplink. */
+  unreadAgentKeys: string[];
+  /** TRANS2AGENT was accepted: robot messages no longer count as "served by robot". */
+  awaitingAgent: boolean;
+  /** interIdx of the latest ROBOT message (feedbacksatisfaction needs it). */
+  lastInterIdx: string | null;
+  /** Consecutive failed CONNECT attempts. */
+  connectAttempts: number;
+  /** Client clock (epoch ms) when CONNECT succeeded; bounds the poll loop's catch-up window. */
+  connectedAt: number | null;
+}
+
+/**
+ * Few top-level fields on purpose: XState copies the context with `Object.assign({}, …)` on
+ * every assign, and V8 turns a copy with 20 or more properties into a slow dictionary object
+ * (~20× slower to copy, ~1.5 KB more heap per session; docs/performance.md). Group new fields.
+ */
 export interface ChatSessionContext {
   identity: ChatIdentity;
   config: ChatSessionConfig;
@@ -330,44 +372,22 @@ export interface ChatSessionContext {
   transcriptIndex: TranscriptIndex;
   /** localIds waiting to be sent, FIFO; the head is on the wire while `outbox.sending`. */
   outbox: string[];
-  /** Last wire timestamp used for an outgoing message (keeps them unique and increasing). */
-  lastOutgoingTimestamp: number;
-  /** Keys of agent messages not yet acknowledged with a READ uplink. */
-  unreadAgentKeys: string[];
   /** Downloads by message key. */
   downloads: Record<string, DownloadEntry>;
   /** Latest queue information while queuing, else null. */
   queue: QueueInfo | null;
   servedBy: ServedBy;
   agentNickname: string | null;
-  /** TRANS2AGENT was accepted: robot messages no longer count as "served by robot". */
-  awaitingAgent: boolean;
-  /** interIdx of the latest ROBOT message (feedbacksatisfaction needs it). */
-  lastInterIdx: string | null;
-  /** Consecutive failed CONNECT attempts. */
-  connectAttempts: number;
   connection: ConnectionHealth;
-  /** The host says the browser is online (`connection.online` / `connection.offline`). */
-  online: boolean;
-  /** The host says the page is visible (`page.visible` / `page.hidden`). */
-  pageVisible: boolean;
-  /** Client clock (epoch ms) when CONNECT succeeded; bounds the poll loop's catch-up window. */
-  connectedAt: number | null;
   serverDisconnect: ServerDisconnect | null;
-  /** The survey on offer while surveying. */
-  survey: SurveyDefinition | null;
-  /** The answer being submitted. */
-  surveyAnswer: AgentSurveyAnswer | RobotSurveyAnswer | null;
-  surveySubmitted: boolean;
+  survey: SurveyState;
   /** The message being submitted in `leave-message.submitting`. */
   leaveMessage: LeaveMessageDraft | null;
-  /** The text in the input box as last reported by `input.change`. */
-  draft: string;
-  /** Phrase suggestions for `draft` (at most five). */
-  suggestions: string[];
+  compose: ComposeState;
   /** The latest error: a failed call or a rejected event payload. */
   error: ChatSessionError | null;
   endReason: EndReason | null;
+  bookkeeping: SessionBookkeeping;
 }
 
 export interface ChatSessionOutput {

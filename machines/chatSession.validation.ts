@@ -162,7 +162,7 @@ function validateComment(event: unknown, max: number): ChatInputError | null {
 
 export function validateAgentSurvey(context: ChatSessionContext, event: unknown): ChatInputError | null {
   const evaluation = field(event, 'evaluation');
-  const levels = context.survey?.levels.map((level) => level.key) ?? [];
+  const levels = context.survey.offer?.levels.map((level) => level.key) ?? [];
   const allowed: readonly string[] = levels.length > 0 ? levels : DEFAULT_LEVEL_KEYS;
   if (typeof evaluation !== 'string' || !allowed.includes(evaluation)) {
     return inputError('invalid-rating', 'survey.submit', `evaluation must be one of ${allowed.join(', ')}.`, 'evaluation');

@@ -235,10 +235,10 @@ export class DemoController {
     const { context } = this.snapshot;
     const key = this.stateKey;
     const withComment = comment === null ? {} : { comment };
-    if (key === 'survey-agent' && context.survey) {
-      const level = context.survey.levels.find((l) => l.key === String(score)) ?? (typeof score === 'number' ? context.survey.levels[score - 1] : undefined);
+    if (key === 'survey-agent' && context.survey.offer) {
+      const level = context.survey.offer.levels.find((l) => l.key === String(score)) ?? (typeof score === 'number' ? context.survey.offer.levels[score - 1] : undefined);
       if (!level) {
-        renderer.note('warn', '!', `rate with one of ${context.survey.levels.map((l) => l.key).join(', ')}`);
+        renderer.note('warn', '!', `rate with one of ${context.survey.offer.levels.map((l) => l.key).join(', ')}`);
         return;
       }
       this.send({ type: 'survey.submit', evaluation: level.key, ...withComment });

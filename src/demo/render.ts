@@ -420,7 +420,7 @@ export class TranscriptRenderer {
   }
 
   private trackSuggestions(context: ChatSessionContext): void {
-    const { suggestions } = context;
+    const { suggestions } = context.compose;
     if (suggestions === this.lastSuggestions) return;
     const changed = suggestions.length !== this.lastSuggestions.length || suggestions.some((s, i) => s !== this.lastSuggestions[i]);
     this.lastSuggestions = suggestions;
@@ -440,11 +440,11 @@ export class TranscriptRenderer {
   private trackPrompts(snapshot: RenderableSnapshot): void {
     const key = stateKey(snapshot.value);
     const { context } = snapshot;
-    if ((key === 'survey-agent' || key === 'survey-robot') && context.survey && !this.surveyShown) {
+    if ((key === 'survey-agent' || key === 'survey-robot') && context.survey.offer && !this.surveyShown) {
       this.surveyShown = true;
-      for (const line of formatSurveyPrompt(context.survey, context.agentNickname)) this.note('survey', 'survey', line);
+      for (const line of formatSurveyPrompt(context.survey.offer, context.agentNickname)) this.note('survey', 'survey', line);
     }
-    if (context.surveySubmitted && !this.surveyThanked) {
+    if (context.survey.submitted && !this.surveyThanked) {
       this.surveyThanked = true;
       this.note('survey', 'survey', 'thank you for your feedback');
     }

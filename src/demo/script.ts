@@ -84,7 +84,7 @@ export async function runScript(ctl: DemoController, options: ScriptOptions): Pr
     await wait((s) => countFrom(s, 'ROBOT') > 0, 'the robot greeting');
     await type('/suggest password');
     // Suggestions are a nicety: a channel without FAQ answers none.
-    await wait((s) => s.context.suggestions.length > 0, 'phrase suggestions', Math.min(timeout, 2000)).catch((error: unknown) => {
+    await wait((s) => s.context.compose.suggestions.length > 0, 'phrase suggestions', Math.min(timeout, 2000)).catch((error: unknown) => {
       if (!(error instanceof DemoTimeoutError)) throw error;
     });
     await ask('How do I reset my password?', 'ROBOT');
@@ -131,7 +131,7 @@ async function endAndRate(
 ): Promise<void> {
   await type('/end');
   const next = await wait(
-    (s) => s.status === 'done' || ((key(s) === 'survey-agent' || key(s) === 'survey-robot') && s.context.survey !== null) || key(s) === 'disconnecting',
+    (s) => s.status === 'done' || ((key(s) === 'survey-agent' || key(s) === 'survey-robot') && s.context.survey.offer !== null) || key(s) === 'disconnecting',
     'the survey or the end',
   );
   if (next.status !== 'done' && key(next) !== 'disconnecting') await type('/rate 5 great service');

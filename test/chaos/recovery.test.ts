@@ -116,7 +116,7 @@ describe('connectivity and visibility', () => {
     expect(accepted(sim!, rig.userId)).toEqual([]);
     rig.actor.send({ type: 'connection.online' });
     const back = await rig.until((s) => outgoing(s).every((e) => e.status === 'sent') && incomingTexts(s, 'AGENT').includes('said while you were offline'));
-    expect(back.context.online).toBe(true);
+    expect(back.context.connection.online).toBe(true);
     expect(accepted(sim!, rig.userId)).toEqual(['typed offline 1', 'typed offline 2']);
     await finish(rig);
   });

@@ -41,7 +41,7 @@ describe('robot-only', () => {
 
     rig.actor.send({ type: 'chat.end' });
     const survey = await rig.untilState('connected.survey-robot');
-    const interIdx = survey.context.lastInterIdx;
+    const interIdx = survey.context.bookkeeping.lastInterIdx;
     expect(interIdx).toBe(sim.session(rig.userId)?.interIdx);
     rig.actor.send({ type: 'survey.submit', satisfied: true });
     const output = await finished(rig);
@@ -154,7 +154,7 @@ describe('agent-direct', () => {
     sim.agent.end(rig.userId);
 
     const survey = await rig.untilState('connected.survey-agent');
-    expect(survey.context.survey?.levels.map((l) => l.key)).toEqual(['1', '2', '3', '4', '5']);
+    expect(survey.context.survey.offer?.levels.map((l) => l.key)).toEqual(['1', '2', '3', '4', '5']);
     rig.actor.send({ type: 'survey.submit', evaluation: '5', comment: 'great', npsScore: 10, fcr: true });
     const output = await finished(rig);
 
@@ -252,7 +252,7 @@ describe('robot-then-agent', () => {
 
   it('giving up in the queue after a transfer: no survey, DISCONNECT at once', async () => {
     const rig = startSession(sim);
-    await rig.until((s) => s.context.servedBy === 'robot' && s.context.lastInterIdx !== null);
+    await rig.until((s) => s.context.servedBy === 'robot' && s.context.bookkeeping.lastInterIdx !== null);
     rig.actor.send({ type: 'agent.request' });
     await rig.untilState('connected.queuing');
     rig.actor.send({ type: 'chat.end' });

@@ -6,9 +6,23 @@ import { entryAt, indexTranscript, shardOf } from '../../machines/chatSession.tr
 import type { ChatSessionContext, OutgoingEntry } from '../../machines/chatSession.types.js';
 import { agentText, disconnect, history, input, readNotice, robotText, systemText } from './helpers.js';
 
-function ctx(over: Partial<ChatSessionContext> = {}): ChatSessionContext {
+/** Context fields to override; the grouped ones (bookkeeping, compose, survey) merge field by field. */
+type ContextOverrides = Omit<Partial<ChatSessionContext>, 'bookkeeping' | 'compose' | 'survey'> & {
+  bookkeeping?: Partial<ChatSessionContext['bookkeeping']>;
+  compose?: Partial<ChatSessionContext['compose']>;
+  survey?: Partial<ChatSessionContext['survey']>;
+};
+
+function ctx(over: ContextOverrides = {}): ChatSessionContext {
   const [snapshot] = initialTransition(chatSessionMachine, input);
-  return { ...snapshot.context, ...over };
+  const base = snapshot.context;
+  return {
+    ...base,
+    ...over,
+    bookkeeping: { ...base.bookkeeping, ...over.bookkeeping },
+    compose: { ...base.compose, ...over.compose },
+    survey: { ...base.survey, ...over.survey },
+  };
 }
 
 function apply(context: ChatSessionContext, update: Partial<ChatSessionContext>): ChatSessionContext {
@@ -35,7 +49,7 @@ describe('transcript merge', () => {
     let c = ctx();
     c = apply(c, A.receiveMessages(c, [agentText('a1'), agentText('a1')]));
     expect(c.transcript).toHaveLength(1);
-    expect(c.unreadAgentKeys).toEqual(['a1']);
+    expect(c.bookkeeping.unreadAgentKeys).toEqual(['a1']);
   });
 
   it('returns no transcript change for an all-duplicate batch (same references)', () => {
@@ -56,7 +70,7 @@ describe('transcript merge', () => {
   it('tracks servedBy, agent nickname, interIdx and the server disconnect', () => {
     let c = ctx();
     c = apply(c, A.receiveMessages(c, [robotText('r1', 'hi', '4')]));
-    expect(c).toMatchObject({ servedBy: 'robot', lastInterIdx: '4' });
+    expect(c).toMatchObject({ servedBy: 'robot', bookkeeping: { lastInterIdx: '4' } });
     c = apply(c, A.receiveMessages(c, [agentText('a1')]));
     expect(c).toMatchObject({ servedBy: 'agent', agentNickname: 'Agent Smith' });
     c = apply(c, A.receiveMessages(c, [robotText('r2')]));
@@ -66,7 +80,7 @@ describe('transcript merge', () => {
   });
 
   it('does not count robot messages as being served while waiting for an agent', () => {
-    let c = ctx({ awaitingAgent: true });
+    let c = ctx({ bookkeeping: { awaitingAgent: true } });
     c = apply(c, A.receiveMessages(c, [robotText('r1')]));
     expect(c.servedBy).toBeNull();
   });
@@ -95,14 +109,13 @@ describe('transcript merge', () => {
 
 describe('outbox', () => {
   it('queues text with a local id from a strictly increasing wire timestamp', () => {
-    let c = ctx({ draft: 'hel', suggestions: ['hello?'] });
+    let c = ctx({ compose: { draft: 'hel', suggestions: ['hello?'] } });
     c = apply(c, A.enqueueText(c, 'one', 1000));
     c = apply(c, A.enqueueText(c, 'two', 1000)); // same millisecond
     c = apply(c, A.enqueueText(c, 'three', 900)); // clock went back
     expect(c.outbox).toEqual(['out-1000', 'out-1001', 'out-1002']);
     expect(outgoing(c, 'out-1001')).toMatchObject({ text: 'two', wireTimestamp: '1001', status: 'queued', read: false });
-    expect(c.draft).toBe('');
-    expect(c.suggestions).toEqual([]);
+    expect(c.compose).toEqual({ draft: '', suggestions: [] });
   });
 
   it('goes queued → sending → sent, and failed → queued on retry', () => {
@@ -163,19 +176,21 @@ describe('outbox', () => {
 
 describe('other updates', () => {
   it('drops late suggestions for text that changed', () => {
-    const c = ctx({ draft: 'hello' });
+    const c = ctx({ compose: { draft: 'hello' } });
     expect(A.setSuggestions(c, 'hell', ['x'])).toEqual({});
-    expect(A.setSuggestions(c, 'hello', ['1', '2', '3', '4', '5', '6'])).toEqual({ suggestions: ['1', '2', '3', '4', '5'] });
+    expect(A.setSuggestions(c, 'hello', ['1', '2', '3', '4', '5', '6'])).toEqual({ compose: { draft: 'hello', suggestions: ['1', '2', '3', '4', '5'] } });
   });
 
   it('acknowledges read agent messages', () => {
-    const c = ctx({ unreadAgentKeys: ['a', 'b', 'c'] });
-    expect(A.acknowledgeRead(c, ['a', 'c'])).toEqual({ unreadAgentKeys: ['b'] });
+    const c = ctx({ bookkeeping: { unreadAgentKeys: ['a', 'b', 'c'] } });
+    expect(A.acknowledgeRead(c, ['a', 'c'])).toEqual({ bookkeeping: { ...c.bookkeeping, unreadAgentKeys: ['b'] } });
   });
 
   it('stores the survey for whoever served the customer', () => {
     const mode = { surveyType: 'WEB' as const, levels: [{ key: '1', label: 'bad' }], questions: [] };
-    expect(A.storeSurvey(ctx({ servedBy: 'robot' }), mode)).toEqual({ survey: { target: 'robot', levels: mode.levels, questions: [] } });
+    expect(A.storeSurvey(ctx({ servedBy: 'robot' }), mode)).toEqual({
+      survey: { offer: { target: 'robot', levels: mode.levels, questions: [] }, answer: null, submitted: false },
+    });
     expect(A.storeSurvey(ctx({ servedBy: null }), mode)).toEqual({});
   });
 
@@ -185,8 +200,8 @@ describe('other updates', () => {
   });
 
   it('keeps only AgentSurveyAnswer fields', () => {
-    const entry = A.storeAgentSurveyAnswer({ evaluation: '5', npsScore: 9, ...({ extra: 'x' } as object) });
-    expect(entry.surveyAnswer).toEqual({ evaluation: '5', npsScore: 9 });
+    const entry = A.storeAgentSurveyAnswer(ctx(), { evaluation: '5', npsScore: 9, ...({ extra: 'x' } as object) });
+    expect(entry.survey?.answer).toEqual({ evaluation: '5', npsScore: 9 });
   });
 });
 

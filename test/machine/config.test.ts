@@ -2,6 +2,8 @@
  * The machine as data: the config survives JSON, names every implementation, has the state keys
  * the design card fixes, and every state is reachable.
  */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createMachine, type AnyStateNode } from 'xstate';
 import { chatSessionMachine } from '../../machines/chatSession.machine.js';
@@ -132,5 +134,25 @@ describe('machine config as data', () => {
     expect([...END_REASONS].sort()).toEqual(
       ['after-hours', 'agent-ended', 'auth-failed', 'connect-failed', 'customer-ended', 'message-left', 'network-lost', 'session-released'],
     );
+  });
+});
+
+describe('context shape', () => {
+  it('stays small enough for V8 to copy it as a fast object (XState copies it on every assign)', () => {
+    // Object.assign({}, context, update) — what XState's assign does — gives a slow dictionary
+    // object from 20 properties on (docs/statechart.md, docs/performance.md). Asked of V8 itself.
+    const mappers = fileURLToPath(new URL('../../machines/chatSession.mappers.ts', import.meta.url));
+    const script = `
+      const { createInitialContext } = await import(${JSON.stringify(mappers)});
+      const context = createInitialContext({ input: { identity: { userId: 'u', userName: 'n', channelId: 'c', locale: 'en_US' } } });
+      const copy = Object.assign({}, context, { error: null });
+      const grown = Object.assign({}, copy, { a: 1, b: 2, c: 3 });
+      console.log(JSON.stringify({ keys: Object.keys(context).length, fast: %HasFastProperties(copy), grownFast: %HasFastProperties(grown) }));`;
+    const out = execFileSync(process.execPath, ['--allow-natives-syntax', '--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    const result = JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as { keys: number; fast: boolean; grownFast: boolean };
+    expect(result.fast).toBe(true);
+    // The check itself can tell: three more top-level fields would cross the line.
+    expect(result.grownFast).toBe(false);
+    expect(result.keys).toBeLessThanOrEqual(17);
   });
 });

@@ -16,9 +16,23 @@ import type { ChatSessionContext, ChatSessionEvent } from '../../machines/chatSe
 import { AiccError } from '../../src/client/errors.js';
 import { agentText, businessError, disconnect, done, failed, input, networkError, polled, robotText, agentSurvey } from './helpers.js';
 
-function freshContext(over: Partial<ChatSessionContext> = {}): ChatSessionContext {
+/** Context fields to override; the grouped ones (bookkeeping, compose, survey) merge field by field. */
+type ContextOverrides = Omit<Partial<ChatSessionContext>, 'bookkeeping' | 'compose' | 'survey'> & {
+  bookkeeping?: Partial<ChatSessionContext['bookkeeping']>;
+  compose?: Partial<ChatSessionContext['compose']>;
+  survey?: Partial<ChatSessionContext['survey']>;
+};
+
+function freshContext(over: ContextOverrides = {}): ChatSessionContext {
   const [snapshot] = initialTransition(chatSessionMachine, input);
-  return { ...snapshot.context, ...over };
+  const base = snapshot.context;
+  return {
+    ...base,
+    ...over,
+    bookkeeping: { ...base.bookkeeping, ...over.bookkeeping },
+    compose: { ...base.compose, ...over.compose },
+    survey: { ...base.survey, ...over.survey },
+  };
 }
 
 const g = (name: keyof typeof guards, event: ChatSessionEvent, context = freshContext()) => guards[name]({ context, event });
@@ -55,7 +69,7 @@ describe('validation', () => {
   });
 
   it('checks agent survey answers against the survey levels', () => {
-    const context = freshContext({ survey: { target: 'agent', levels: agentSurvey.surveyType === 'WEB' ? agentSurvey.levels : [], questions: [] } });
+    const context = freshContext({ survey: { offer: { target: 'agent', levels: agentSurvey.surveyType === 'WEB' ? agentSurvey.levels : [], questions: [] } } });
     expect(validateAgentSurvey(context, { evaluation: '5' })).toBeNull();
     expect(validateAgentSurvey(context, { evaluation: '3' })?.code).toBe('invalid-rating');
     expect(validateAgentSurvey(context, { evaluation: 5 })?.code).toBe('invalid-rating');
@@ -107,7 +121,7 @@ describe('guards', () => {
     expect(g('isBusinessError', noCcucs)).toBe(true);
     expect(g('isBusinessError', network)).toBe(false);
     expect(g('canRetryConnect', network)).toBe(true);
-    expect(g('canRetryConnect', network, freshContext({ connectAttempts: 2 }))).toBe(false); // fastTiming.connectRetries = 2
+    expect(g('canRetryConnect', network, freshContext({ bookkeeping: { connectAttempts: 2 } }))).toBe(false); // fastTiming.connectRetries = 2
     expect(g('canRetryConnect', invalid)).toBe(false);
   });
 
@@ -115,7 +129,7 @@ describe('guards', () => {
     const batch = polled(robotText('r1'), agentText('a1'));
     expect(g('hasAgentMessage', batch)).toBe(true);
     expect(g('hasRobotMessage', batch)).toBe(true);
-    expect(g('hasRobotMessage', batch, freshContext({ awaitingAgent: true }))).toBe(false);
+    expect(g('hasRobotMessage', batch, freshContext({ bookkeeping: { awaitingAgent: true } }))).toBe(false);
     expect(g('hasAgentDisconnect', polled(disconnect('AGENT', 'd1')))).toBe(true);
     expect(g('hasAgentDisconnect', polled(disconnect('SYSTEM', 'd1')))).toBe(false);
     expect(g('hasServerDisconnect', polled(disconnect('SYSTEM', 'd1')))).toBe(true);
@@ -130,12 +144,12 @@ describe('guards', () => {
     expect(g('isAgentSurvey', web, freshContext({ servedBy: 'agent' }))).toBe(true);
     expect(g('isAgentSurvey', none, freshContext({ servedBy: 'agent' }))).toBe(false);
     expect(g('isAgentSurvey', web, freshContext({ servedBy: 'robot' }))).toBe(false);
-    expect(g('isRobotSurvey', web, freshContext({ servedBy: 'robot', lastInterIdx: '7' }))).toBe(true);
-    expect(g('isRobotSurvey', web, freshContext({ servedBy: 'robot', lastInterIdx: null }))).toBe(false);
+    expect(g('isRobotSurvey', web, freshContext({ servedBy: 'robot', bookkeeping: { lastInterIdx: '7' } }))).toBe(true);
+    expect(g('isRobotSurvey', web, freshContext({ servedBy: 'robot', bookkeeping: { lastInterIdx: null } }))).toBe(false);
     expect(g('hasPartyToRate', { type: 'chat.end' })).toBe(false);
     expect(g('hasPartyToRate', { type: 'chat.end' }, freshContext({ servedBy: 'robot' }))).toBe(true);
     // Transferred, still waiting for an agent: the robot session is gone and no agent came.
-    expect(g('hasPartyToRate', { type: 'chat.end' }, freshContext({ servedBy: 'robot', awaitingAgent: true }))).toBe(false);
+    expect(g('hasPartyToRate', { type: 'chat.end' }, freshContext({ servedBy: 'robot', bookkeeping: { awaitingAgent: true } }))).toBe(false);
   });
 
   it('throttles typing to agents and real text', () => {

@@ -88,7 +88,7 @@ describe('timers (SimulatedClock)', () => {
     clock.increment(99);
     expect(actor.getSnapshot().value).toBe('connect-retry');
     clock.increment(1); // 100 ms = base
-    await waitFor(actor, (s) => s.context.connectAttempts === 2);
+    await waitFor(actor, (s) => s.context.bookkeeping.connectAttempts === 2);
     expect(fakes.connect.calls).toHaveLength(2);
     clock.increment(199);
     expect(actor.getSnapshot().value).toBe('connect-retry');
@@ -123,11 +123,11 @@ describe('timers (SimulatedClock)', () => {
     clock.increment(150);
     expect(fakes.suggestPhrases.calls).toHaveLength(0);
     clock.increment(50);
-    await waitFor(actor, (s) => s.context.suggestions.length > 0);
+    await waitFor(actor, (s) => s.context.compose.suggestions.length > 0);
     expect(fakes.suggestPhrases.calls).toEqual([{ text: 'vers', locale: 'en' }]);
-    expect(actor.getSnapshot().context.suggestions).toEqual(['vers?']);
+    expect(actor.getSnapshot().context.compose.suggestions).toEqual(['vers?']);
     actor.send({ type: 'input.change', text: '' });
-    expect(actor.getSnapshot().context.suggestions).toEqual([]);
+    expect(actor.getSnapshot().context.compose.suggestions).toEqual([]);
   });
 
   it('sends at most one typing notice per throttle window, to agents only', async () => {
@@ -224,7 +224,7 @@ describe('read receipts', () => {
     await waitFor(actor, (s) => s.matches({ connected: 'queuing' }));
     fakes.pollLoop.emit({ type: 'poll.messages', messages: [agentText('a1'), agentText('a2')] });
     actor.send({ type: 'messages.markRead' });
-    await waitFor(actor, (s) => s.context.unreadAgentKeys.length === 0);
+    await waitFor(actor, (s) => s.context.bookkeeping.unreadAgentKeys.length === 0);
     expect(fakes.sendReadReceipt.calls[0]).toMatchObject({ messageIds: ['a1', 'a2'] });
   });
 });
@@ -237,7 +237,7 @@ describe('poll health', () => {
     fakes.pollLoop.emit({ type: 'poll.error', error: networkError('poll').toJSON(), failures: 2 });
     expect(actor.getSnapshot().context.connection).toMatchObject({ pollFailures: 2, lastPollError: { kind: 'network' } });
     fakes.pollLoop.emit({ type: 'poll.messages', messages: [agentText('a1')] });
-    expect(actor.getSnapshot().context.connection).toEqual({ pollFailures: 0, lastPollError: null });
+    expect(actor.getSnapshot().context.connection).toEqual({ pollFailures: 0, lastPollError: null, online: true, pageVisible: true });
   });
 
   it('poll.failed ends the session with network-lost and stops every child', async () => {

@@ -144,7 +144,7 @@ describe('connecting: failures', () => {
   it('network errors → connect-retry, then give up → connect-failed', () => {
     let s = run(connecting(), failed('connect', networkError()));
     expect(s.value).toBe('connect-retry');
-    expect(s.context.connectAttempts).toBe(1);
+    expect(s.context.bookkeeping.connectAttempts).toBe(1);
     s = run(s, { type: 'retry' }, failed('connect', networkError()));
     expect(s.value).toBe('connect-retry');
     s = run(s, { type: 'retry' }, failed('connect', networkError())); // connectRetries = 2
@@ -163,7 +163,7 @@ describe('connecting: failures', () => {
 
   it('resets the attempt counter once connected', () => {
     const s = run(connecting(), failed('connect', networkError()), { type: 'retry' }, agentConnect);
-    expect(s.context.connectAttempts).toBe(0);
+    expect(s.context.bookkeeping.connectAttempts).toBe(0);
     expect(s.context.error).toBeNull();
   });
 });
@@ -264,13 +264,13 @@ describe('surveys', () => {
   it('WEB + agent → survey-agent; submit → saveSatisfaction → disconnecting', () => {
     let s = run(chattingWithAgent(), { type: 'chat.end' }, done('fetchSurveyMode', agentSurvey));
     expect(s.matches({ connected: { 'survey-agent': 'form' } })).toBe(true);
-    expect(s.context.survey).toMatchObject({ target: 'agent', questions: ['NPS', 'FCR'] });
+    expect(s.context.survey.offer).toMatchObject({ target: 'agent', questions: ['NPS', 'FCR'] });
     const bad = run(s, { type: 'survey.submit', evaluation: '3' });
     expect(bad.value).toEqual(s.value);
     expect(bad.context.error).toMatchObject({ code: 'invalid-rating' });
     s = run(s, { type: 'survey.submit', evaluation: '5', comment: 'great', npsScore: 9, fcr: true });
     expect(s.matches({ connected: { 'survey-agent': 'submitting' } })).toBe(true);
-    expect(s.context.surveyAnswer).toEqual({ evaluation: '5', comment: 'great', npsScore: 9, fcr: true });
+    expect(s.context.survey.answer).toEqual({ evaluation: '5', comment: 'great', npsScore: 9, fcr: true });
     s = run(s, done('submitAgentSurvey', ok('Save satisfaction success!')));
     expect(s.value).toBe('disconnecting');
     s = run(s, done('disconnect'));
@@ -295,12 +295,12 @@ describe('surveys', () => {
     expect(s.children.submitRobotFeedback).toBeDefined();
     s = run(s, done('submitRobotFeedback', ok()));
     expect(s.value).toBe('disconnecting');
-    expect(s.context.surveySubmitted).toBe(true);
+    expect(s.context.survey.submitted).toBe(true);
   });
 
   it('robot without an interIdx → no survey', () => {
     const s = run(start(), done('authenticate'), robotConnect, polled(robotText('r1', 'hi', '')), { type: 'chat.end' }, done('fetchSurveyMode', agentSurvey));
-    expect(s.context.lastInterIdx).toBeNull();
+    expect(s.context.bookkeeping.lastInterIdx).toBeNull();
     expect(s.value).toBe('disconnecting');
   });
 
@@ -379,12 +379,12 @@ describe('chatting: transfer to an agent', () => {
     expect(s.matches({ connected: { chatting: { transfer: 'requesting' } } })).toBe(true);
     s = run(s, done('requestAgent', ok()));
     expect(s.matches({ connected: 'queuing' })).toBe(true);
-    expect(s.context.awaitingAgent).toBe(true);
+    expect(s.context.bookkeeping.awaitingAgent).toBe(true);
     s = run(s, polled(robotText('r2', 'transferring you')));
     expect(s.matches({ connected: 'queuing' })).toBe(true);
     s = run(s, polled(agentText('a1')));
     expect(s.matches({ connected: 'chatting' })).toBe(true);
-    expect(s.context).toMatchObject({ servedBy: 'agent', awaitingAgent: false });
+    expect(s.context).toMatchObject({ servedBy: 'agent', bookkeeping: { awaitingAgent: false } });
   });
 
   it('after hours (12) stays with the robot and says why', () => {

@@ -127,7 +127,7 @@ export function vertexKey(s: ModelSnapshot): string {
       .sort(),
   ];
   if (m.matches('auth' as never) || m.matches('history' as never) || m.matches('connecting' as never) || m.matches('connect-retry' as never)) {
-    key.push(w.config, c.connectAttempts);
+    key.push(w.config, c.bookkeeping.connectAttempts);
   } else if (m.matches({ connected: 'queuing' } as never) || m.matches({ connected: 'chatting' } as never)) {
     const out = outgoing(m);
     key.push(
@@ -136,22 +136,22 @@ export function vertexKey(s: ModelSnapshot): string {
       Object.values(w.uploads).sort(),
       w.lastBatch.length > 0,
       c.servedBy,
-      c.awaitingAgent,
-      c.lastInterIdx !== null,
+      c.bookkeeping.awaitingAgent,
+      c.bookkeeping.lastInterIdx !== null,
       c.connection.pollFailures > 0,
       c.outbox.slice(0, 3).map((id) => out.find((e) => e.localId === id)?.status),
       out.some((e) => e.status === 'failed' && e.mediaType === 'TEXT'),
       c.transcript.some((e) => e.kind === 'incoming' && e.message.controlType === 'CHAT' && 'file' in e.message.content && !c.downloads[e.key]),
       [...new Set(Object.values(c.downloads).map((d) => d.status))].sort(),
-      c.unreadAgentKeys.length > 0,
-      c.draft !== '',
-      c.online,
-      c.pageVisible,
+      c.bookkeeping.unreadAgentKeys.length > 0,
+      c.compose.draft !== '',
+      c.connection.online,
+      c.connection.pageVisible,
       c.outbox.slice(0, 1).map((id) => out.find((e) => e.localId === id)?.resends ?? 0),
     );
   } else if (m.matches({ connected: 'ending' } as never) || m.matches({ connected: 'survey-agent' } as never) || m.matches({ connected: 'survey-robot' } as never)) {
-    const answer = c.surveyAnswer as { satisfied?: boolean } | null;
-    key.push(w.channel, w.party === 'none' ? 'none' : 'some', c.servedBy, c.lastInterIdx !== null, c.survey?.target ?? null, answer?.satisfied ?? null);
+    const answer = c.survey.answer as { satisfied?: boolean } | null;
+    key.push(w.channel, w.party === 'none' ? 'none' : 'some', c.servedBy, c.bookkeeping.lastInterIdx !== null, c.survey.offer?.target ?? null, answer?.satisfied ?? null);
   }
   return JSON.stringify(key);
 }
@@ -287,7 +287,7 @@ export function eventsFor(s: ModelSnapshot): ModelEvent[] {
   if (first && timers.length === 0) throw new Error(`model: no timer variant for ${first[0]} (add one to test/model/variants.ts)`);
   // Offline or hidden: only coming back (and typing while offline) is explored, so the rest of
   // the graph is not duplicated for each connectivity flag.
-  const away = !s.machine.context.online || !s.machine.context.pageVisible;
+  const away = !s.machine.context.connection.online || !s.machine.context.connection.pageVisible;
   const actions = VARIANTS.filter(
     (v) => ((v.kind === 'user' && !v.held) || v.kind === 'env') && (!pendingInChat || v.whileTimerRuns) && (!away || WHILE_AWAY.has(v.name)),
   );

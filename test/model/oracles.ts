@@ -30,12 +30,12 @@ function is(b: MachineSnapshot, value: unknown): boolean {
 }
 
 /** A survey is offered only when someone served the customer and can still be rated. */
-function afterConversation(b: MachineSnapshot, servedBy = b.context.servedBy, awaitingAgent = b.context.awaitingAgent): unknown {
+function afterConversation(b: MachineSnapshot, servedBy = b.context.servedBy, awaitingAgent = b.context.bookkeeping.awaitingAgent): unknown {
   return servedBy !== null && !awaitingAgent ? FETCHING_SURVEY : 'disconnecting';
 }
 
 function connectFailed(b: MachineSnapshot, error: string): Oracle {
-  return b.context.connectAttempts < RETRIES(b)
+  return b.context.bookkeeping.connectAttempts < RETRIES(b)
     ? { in: 'connect-retry', error }
     : { in: 'disconnecting', endReason: 'connect-failed', error };
 }
@@ -73,7 +73,7 @@ export const ORACLES: Readonly<Record<string, (before: MachineSnapshot) => Oracl
     if (is(b, { connected: { chatting: { suggestions: 'debouncing' } } })) idle.push({ connected: { chatting: { suggestions: 'idle' } } });
     if (is(b, { connected: { chatting: { typing: 'throttled' } } })) idle.push({ connected: { chatting: { typing: 'idle' } } });
     // A resend waiting on its (lost) timer goes out at once.
-    if (is(b, { connected: { chatting: { outbox: 'resending' } } })) idle.push({ connected: { chatting: { outbox: b.context.online ? 'sending' : 'idle' } } });
+    if (is(b, { connected: { chatting: { outbox: 'resending' } } })) idle.push({ connected: { chatting: { outbox: b.context.connection.online ? 'sending' : 'idle' } } });
     return { in: idle };
   },
 
@@ -95,13 +95,13 @@ export const ORACLES: Readonly<Record<string, (before: MachineSnapshot) => Oracl
   'poll.messages:system-disconnect': (b) => ({ in: afterConversation(b), endReason: 'session-released' }),
   'poll.messages:served': () => ({ in: CHATTING, servedBy: 'agent', awaitingAgent: false }),
   'poll.messages:agent-ends': (b) => ({ in: afterConversation(b), endReason: 'agent-ended' }),
-  'poll.messages:robot-greeting': (b) => ({ in: CHATTING, servedBy: b.context.awaitingAgent ? b.context.servedBy : b.context.servedBy ?? 'robot' }),
+  'poll.messages:robot-greeting': (b) => ({ in: CHATTING, servedBy: b.context.bookkeeping.awaitingAgent ? b.context.servedBy : b.context.servedBy ?? 'robot' }),
   'poll.messages:agent-greeting': () => ({ in: CHATTING, servedBy: 'agent' }),
   'poll.messages:transfer-notice': () => ({ in: QUEUING, awaitingAgent: true }),
   'poll.failed': () => ({ in: 'disconnected', endReason: 'network-lost', error: 'aicc:network' }),
 
   'sendMessage.error (refused: resent later)': () => ({ in: { connected: { chatting: { outbox: 'resending' } } } }),
-  'after sendRetryDelay': (b) => ({ in: { connected: { chatting: { outbox: b.context.online ? 'sending' : 'idle' } } } }),
+  'after sendRetryDelay': (b) => ({ in: { connected: { chatting: { outbox: b.context.connection.online ? 'sending' : 'idle' } } } }),
   'connection.offline': (b) => ({ in: b.value }),
   'connection.online': (b) => (is(b, { connected: { chatting: { outbox: 'resending' } } }) ? { in: { connected: { chatting: { outbox: 'sending' } } } } : {}),
   'page.hidden': (b) => ({ in: b.value }),
@@ -113,7 +113,7 @@ export const ORACLES: Readonly<Record<string, (before: MachineSnapshot) => Oracl
   'file.send (unsupported type)': () => ({ error: 'input:unsupported-file-type' }),
   'file.download (unknown key)': () => ({ error: 'input:unknown-message' }),
   'agent.request': (b) =>
-    b.context.servedBy === 'robot' && !b.context.awaitingAgent
+    b.context.servedBy === 'robot' && !b.context.bookkeeping.awaitingAgent
       ? { in: { connected: { chatting: { transfer: 'requesting' } } }, error: null }
       : { in: { connected: { chatting: { transfer: 'idle' } } }, error: 'input:not-served-by-robot' },
   'requestAgent.done': () => ({ in: QUEUING, awaitingAgent: true }),
@@ -126,7 +126,7 @@ export const ORACLES: Readonly<Record<string, (before: MachineSnapshot) => Oracl
     ],
   }),
   'input.change (cleared)': () => ({ in: { connected: { chatting: { suggestions: 'idle' } } } }),
-  'after suggestionDebounce': (b) => ({ in: { connected: { chatting: { suggestions: b.context.draft.trim() !== '' ? 'fetching' : 'idle' } } } }),
+  'after suggestionDebounce': (b) => ({ in: { connected: { chatting: { suggestions: b.context.compose.draft.trim() !== '' ? 'fetching' : 'idle' } } } }),
   'after typingThrottle': () => ({ in: { connected: { chatting: { typing: 'idle' } } } }),
   'messages.markRead': () => ({ in: { connected: { chatting: { receipts: 'sending' } } } }),
   'sendReadReceipt.done': () => ({ in: { connected: { chatting: { receipts: 'idle' } } } }),
@@ -152,7 +152,7 @@ export const ORACLES: Readonly<Record<string, (before: MachineSnapshot) => Oracl
 
   'fetchSurveyMode.done (WEB)': (b) => {
     if (b.context.servedBy === 'agent') return { in: { connected: { 'survey-agent': 'form' } } };
-    if (b.context.servedBy === 'robot' && b.context.lastInterIdx !== null) return { in: { connected: { 'survey-robot': 'form' } } };
+    if (b.context.servedBy === 'robot' && b.context.bookkeeping.lastInterIdx !== null) return { in: { connected: { 'survey-robot': 'form' } } };
     return { in: 'disconnecting' };
   },
   'fetchSurveyMode.done (NO)': () => ({ in: 'disconnecting' }),

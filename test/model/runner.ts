@@ -77,9 +77,9 @@ export function promises(m: MachineSnapshot): Record<string, unknown> {
   return {
     servedBy: c.servedBy,
     agentNickname: c.agentNickname,
-    awaitingAgent: c.awaitingAgent,
-    interIdxKnown: c.lastInterIdx !== null,
-    connectAttempts: c.connectAttempts,
+    awaitingAgent: c.bookkeeping.awaitingAgent,
+    interIdxKnown: c.bookkeeping.lastInterIdx !== null,
+    connectAttempts: c.bookkeeping.connectAttempts,
     endReason: c.endReason,
     error: errorSignature(c.error),
     history: c.transcript.filter((e) => e.kind === 'history').length,
@@ -88,12 +88,12 @@ export function promises(m: MachineSnapshot): Record<string, unknown> {
     downloads: Object.values(c.downloads)
       .map((d) => d.status)
       .sort(),
-    unread: c.unreadAgentKeys.length > 0,
-    draft: c.draft,
-    suggestions: c.suggestions.length > 0,
-    survey: c.survey ? { target: c.survey.target, levels: c.survey.levels.map((l) => l.key) } : null,
-    surveyAnswer: c.surveyAnswer,
-    surveySubmitted: c.surveySubmitted,
+    unread: c.bookkeeping.unreadAgentKeys.length > 0,
+    draft: c.compose.draft,
+    suggestions: c.compose.suggestions.length > 0,
+    survey: c.survey.offer ? { target: c.survey.offer.target, levels: c.survey.offer.levels.map((l) => l.key) } : null,
+    surveyAnswer: c.survey.answer,
+    surveySubmitted: c.survey.submitted,
     leaveMessage: c.leaveMessage,
   };
 }
@@ -354,8 +354,8 @@ export class PathRun implements RunApi {
     if (oracle.endReason !== undefined) expect(real.context.endReason, `${where}: end reason`).toBe(oracle.endReason);
     if (oracle.error !== undefined) expect(errorSignature(real.context.error), `${where}: context.error`).toBe(oracle.error);
     if (oracle.servedBy !== undefined) expect(real.context.servedBy, `${where}: servedBy`).toBe(oracle.servedBy);
-    if (oracle.awaitingAgent !== undefined) expect(real.context.awaitingAgent, `${where}: awaitingAgent`).toBe(oracle.awaitingAgent);
-    if (oracle.surveySubmitted !== undefined) expect(real.context.surveySubmitted, `${where}: surveySubmitted`).toBe(oracle.surveySubmitted);
+    if (oracle.awaitingAgent !== undefined) expect(real.context.bookkeeping.awaitingAgent, `${where}: awaitingAgent`).toBe(oracle.awaitingAgent);
+    if (oracle.surveySubmitted !== undefined) expect(real.context.survey.submitted, `${where}: surveySubmitted`).toBe(oracle.surveySubmitted);
   }
 
   /** What each state promises about the outside world, checked when the system is at rest. */
@@ -374,12 +374,12 @@ export class PathRun implements RunApi {
       expect(this.matched().context.servedBy).toBe(after.world.party);
     }
     if (m.matches({ connected: { 'survey-robot': 'form' } } as never)) {
-      expect(this.matched().context.lastInterIdx, 'survey-robot knows the last interIdx').toBe(view?.interIdx);
+      expect(this.matched().context.bookkeeping.lastInterIdx, 'survey-robot knows the last interIdx').toBe(view?.interIdx);
       expect(view?.state, 'the robot session is still there to be rated').not.toBe('idle');
     }
     if (m.matches({ connected: { 'survey-agent': 'form' } } as never)) {
       expect(view?.callId, 'there is an agent call to rate').toBeTruthy();
-      expect(this.matched().context.survey?.levels.map((l) => l.key)).toEqual(this.sim.scenario.surveyLevels.map((l) => l.key));
+      expect(this.matched().context.survey.offer?.levels.map((l) => l.key)).toEqual(this.sim.scenario.surveyLevels.map((l) => l.key));
     }
     if (m.matches('leave-message' as never)) {
       expect(['robot', 'queued', 'agent'], 'no session is left open when offering leave-message').not.toContain(view?.state);

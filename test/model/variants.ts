@@ -519,7 +519,7 @@ const CONNECTED: Variant[] = [
   poll('poll.messages:recovered', 'spontaneous', () => [], {
     // After failures, the first good poll is reported even when it brings nothing, so the
     // machine can show the connection as healthy again.
-    check: (run) => expect(run.matched().context.connection, 'connection health is restored').toEqual({ pollFailures: 0, lastPollError: null }),
+    check: (run) => expect(run.matched().context.connection, 'connection health is restored').toMatchObject({ pollFailures: 0, lastPollError: null }),
   }),
   {
     name: 'poll.error (one failed poll)',
@@ -630,19 +630,19 @@ const CHAT: Variant[] = [
     'connection.offline',
     'connection.offline',
     (s) =>
-      inState(s, CHATTING) && s.machine.context.online && s.machine.context.pageVisible && s.machine.context.outbox.length === 0 && s.machine.context.connection.pollFailures === 0
+      inState(s, CHATTING) && s.machine.context.connection.online && s.machine.context.connection.pageVisible && s.machine.context.outbox.length === 0 && s.machine.context.connection.pollFailures === 0
         ? {}
         : undefined,
-    { check: (run) => expect(run.matched().context.online).toBe(false) },
+    { check: (run) => expect(run.matched().context.connection.online).toBe(false) },
   ),
   user(
     'connection.online',
     'connection.online',
-    (s) => (!s.machine.context.online || inState(s, { connected: { chatting: { outbox: 'resending' } } }) ? {} : undefined),
+    (s) => (!s.machine.context.connection.online || inState(s, { connected: { chatting: { outbox: 'resending' } } }) ? {} : undefined),
     {
       whileTimerRuns: true,
       check: async (run, step) => {
-        expect(run.matched().context.online).toBe(true);
+        expect(run.matched().context.connection.online).toBe(true);
         // Back online, the poll loop polls again at once.
         if (step.before.machine && inState(step.before as Active, CHATTING)) {
           const polls = run.sim.requestsFor('poll', run.userId).length;
@@ -654,11 +654,11 @@ const CHAT: Variant[] = [
   user(
     'page.hidden',
     'page.hidden',
-    (s) => (inState(s, CHATTING) && s.machine.context.pageVisible && s.machine.context.online && s.machine.context.outbox.length === 0 ? {} : undefined),
-    { check: (run) => expect(run.matched().context.pageVisible).toBe(false) },
+    (s) => (inState(s, CHATTING) && s.machine.context.connection.pageVisible && s.machine.context.connection.online && s.machine.context.outbox.length === 0 ? {} : undefined),
+    { check: (run) => expect(run.matched().context.connection.pageVisible).toBe(false) },
   ),
-  user('page.visible', 'page.visible', (s) => (!s.machine.context.pageVisible ? {} : undefined), {
-    check: (run) => expect(run.matched().context.pageVisible).toBe(true),
+  user('page.visible', 'page.visible', (s) => (!s.machine.context.connection.pageVisible ? {} : undefined), {
+    check: (run) => expect(run.matched().context.connection.pageVisible).toBe(true),
   }),
   user('message.retry (failed message)', 'message.retry', (s) => {
     const failed = lastFailedText(s.machine);
@@ -730,12 +730,12 @@ const CHAT: Variant[] = [
   user('input.change (text)', 'input.change', (s) => (inState(s, CHATTING) ? { text: TEXT.draft } : undefined)),
   user('input.change (cleared)', 'input.change', (s) => (inState(s, CHATTING) ? { text: '' } : undefined)),
   timer('suggestionDebounce', 'chatSession.connected.chatting.suggestions.debouncing'),
-  outcome('suggestPhrases.done', 'suggestPhrases', true, (s) => ({ output: { text: s.machine.context.draft, phrases: ['How do I reset my password?', 'How do I change my password?'] } }), {
+  outcome('suggestPhrases.done', 'suggestPhrases', true, (s) => ({ output: { text: s.machine.context.compose.draft, phrases: ['How do I reset my password?', 'How do I change my password?'] } }), {
     offer: (s) =>
       s.world.inflight.includes('suggestPhrases') && s.world.channel === 'robot'
-        ? { output: { text: s.machine.context.draft, phrases: ['How do I reset my password?', 'How do I change my password?'] } }
+        ? { output: { text: s.machine.context.compose.draft, phrases: ['How do I reset my password?', 'How do I change my password?'] } }
         : undefined,
-    check: (run) => expect(run.matched().context.suggestions.every((q) => q.toLowerCase().includes(TEXT.draft))).toBe(true),
+    check: (run) => expect(run.matched().context.compose.suggestions.every((q) => q.toLowerCase().includes(TEXT.draft))).toBe(true),
   }),
   outcome('suggestPhrases.error (no robot on the channel)', 'suggestPhrases', false, () => ({ error: NO_ROBOT }), {
     offer: (s) => (s.world.inflight.includes('suggestPhrases') && s.world.channel === 'agent' ? { error: NO_ROBOT } : undefined),
@@ -753,12 +753,12 @@ const CHAT: Variant[] = [
   timer('typingThrottle', 'chatSession.connected.chatting.typing.throttled'),
 
   user('messages.markRead', 'messages.markRead', () => ({})),
-  outcome('sendReadReceipt.done', 'sendReadReceipt', true, (s) => ({ output: { messageIds: s.machine.context.unreadAgentKeys.slice() } }), {
+  outcome('sendReadReceipt.done', 'sendReadReceipt', true, (s) => ({ output: { messageIds: s.machine.context.bookkeeping.unreadAgentKeys.slice() } }), {
     check: (run) => {
       const read = run.sim.requestsFor('send').find((r) => (r.body as { controlType?: string })?.controlType === 'READ' && r.status === 200);
       expect(read, 'the simulator received the READ uplink').toBeDefined();
-      expect(JSON.parse((read?.body as { content: string }).content), 'READ names every unread agent message').toEqual(run.previous().context.unreadAgentKeys);
-      expect(run.matched().context.unreadAgentKeys).toEqual([]);
+      expect(JSON.parse((read?.body as { content: string }).content), 'READ names every unread agent message').toEqual(run.previous().context.bookkeeping.unreadAgentKeys);
+      expect(run.matched().context.bookkeeping.unreadAgentKeys).toEqual([]);
     },
   }),
   outcome('sendReadReceipt.error', 'sendReadReceipt', false, () => ({ error: httpError('send') }), {
@@ -835,12 +835,12 @@ const SURVEYS: Variant[] = [
   ...([true, false] as const).map((satisfied) =>
     outcome(`submitRobotFeedback.done (${satisfied ? 'satisfied' : 'unhappy'})`, 'submitRobotFeedback', true, () => ({}), {
       offer: (s) =>
-        s.world.inflight.includes('submitRobotFeedback') && (s.machine.context.surveyAnswer as { satisfied?: boolean } | null)?.satisfied === satisfied
+        s.world.inflight.includes('submitRobotFeedback') && (s.machine.context.survey.answer as { satisfied?: boolean } | null)?.satisfied === satisfied
           ? { output: { resultCode: '0', resultDesc: 'success' } }
           : undefined,
       check: (run) => {
         const feedback = sessionOf(run).feedback;
-        expect(feedback?.interIdx, 'feedback names the last interIdx').toBe(run.matched().context.lastInterIdx);
+        expect(feedback?.interIdx, 'feedback names the last interIdx').toBe(run.matched().context.bookkeeping.lastInterIdx);
         expect(feedback, 'the simulator stored the rating as given').toMatchObject(
           satisfied ? { feedback: 1 } : { feedback: 0, feedbackContent: TEXT.comment },
         );

@@ -22,12 +22,12 @@ export function ChatWidget({ actorRef, files, onNewChat }: Props) {
   const phase = useSelector(actorRef, phaseOf);
   const servedBy = useSelector(actorRef, (s) => s.context.servedBy);
   const agent = useSelector(actorRef, (s) => s.context.agentNickname);
-  const awaitingAgent = useSelector(actorRef, (s) => s.context.awaitingAgent);
+  const awaitingAgent = useSelector(actorRef, (s) => s.context.bookkeeping.awaitingAgent);
   const queue = useSelector(actorRef, (s) => s.context.queue);
   const error = useSelector(actorRef, (s) => s.context.error);
   const pollFailures = useSelector(actorRef, (s) => s.context.connection.pollFailures);
-  const online = useSelector(actorRef, (s) => s.context.online);
-  const unread = useSelector(actorRef, (s) => s.context.unreadAgentKeys.length);
+  const online = useSelector(actorRef, (s) => s.context.connection.online);
+  const unread = useSelector(actorRef, (s) => s.context.bookkeeping.unreadAgentKeys.length);
   const transferring = useSelector(actorRef, (s) => s.matches({ connected: { chatting: { transfer: 'requesting' } } }));
   const output = useSelector(actorRef, (s) => (s.status === 'done' ? s.output : undefined));
 

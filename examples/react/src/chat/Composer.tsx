@@ -12,7 +12,7 @@ const ACCEPT = '.jpg,.jpeg,.png,.bmp,.mp3,.aac,.mp4,.txt,.csv';
 
 export function Composer({ actorRef, onPicture }: { actorRef: ChatActorRef; onPicture: (name: string, file: File) => void }) {
   const [text, setText] = useState('');
-  const suggestions = useSelector(actorRef, (s) => s.context.suggestions);
+  const suggestions = useSelector(actorRef, (s) => s.context.compose.suggestions);
   const typingNotice = useSelector(actorRef, (s) => s.matches({ connected: { chatting: { typing: 'throttled' } } }));
   const fileInput = useRef<HTMLInputElement>(null);
 

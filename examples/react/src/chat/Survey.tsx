@@ -4,7 +4,7 @@ import { useState, type FormEvent } from 'react';
 import type { ChatActorRef } from './useChatSession.js';
 
 export function AgentSurvey({ actorRef }: { actorRef: ChatActorRef }) {
-  const survey = useSelector(actorRef, (s) => s.context.survey);
+  const survey = useSelector(actorRef, (s) => s.context.survey.offer);
   const agent = useSelector(actorRef, (s) => s.context.agentNickname);
   const submitting = useSelector(actorRef, (s) => s.matches({ connected: { 'survey-agent': 'submitting' } }));
   const [evaluation, setEvaluation] = useState<string | null>(null);
