@@ -11,7 +11,7 @@
  * (injected → poll answer parsed here) p50/p99, request rates and errors.
  *
  *   ulimit -n 20000; node --import tsx bench/sim-capacity.ts [--steps 1000,5000,10000]
- *     [--duration-ms 30000] [--cpu-prof <dir>] [--no-read]
+ *     [--duration-ms 30000] [--cpu-prof <dir>] [--sim-flags "--trace-gc"] [--no-read]
  */
 import http from 'node:http';
 import { cpus } from 'node:os';
@@ -26,6 +26,8 @@ import { cpuMs, latency, monoMs, sleep } from './lib/stats.js';
 const STEPS = (argValue('steps') ?? '1000,5000,10000').split(',').map(Number);
 const DURATION_MS = Number(argValue('duration-ms') ?? 30_000);
 const CPU_PROF_DIR = argValue('cpu-prof');
+/** Extra node flags for the simulator process, space-separated (e.g. "--trace-gc"). */
+const SIM_FLAGS = (argValue('sim-flags') ?? '').split(' ').filter((f) => f !== '');
 const READ_RECEIPTS = !process.argv.includes('--no-read');
 const INTERVAL_MS = 15_000;
 const LONG_POLL_MS = 5_000;
@@ -42,7 +44,7 @@ interface Child {
 
 /** sim-child.ts with optional node flags (--cpu-prof), driven over its IPC protocol. */
 function startChild(config: SimChildConfig): Promise<Child> {
-  const nodeFlags = ['--max-old-space-size=4096', ...(CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`] : [])];
+  const nodeFlags = ['--max-old-space-size=4096', ...(CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`] : []), ...SIM_FLAGS];
   const child = spawnNode(CHILD, { args: [JSON.stringify(config)], nodeFlags });
   const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   let nextId = 1;
@@ -219,7 +221,7 @@ class User {
 interface StepResult {
   n: number;
   rampMs: number;
-  sim: { cpuPercent: number; loopDelayP99Ms: number; requestsPerSec: number; rssMB: number; violations: number };
+  sim: { cpuPercent: number; loopDelayP99Ms: number; requestsPerSec: number; rssMB: number; heapMB: number; violations: number };
   generator: { cpuPercent: number; loopDelayP99Ms: number };
   pollLatency: ReturnType<typeof latency>;
   injected: { sent: number; failed: number };
@@ -295,6 +297,7 @@ async function step(n: number): Promise<StepResult> {
         loopDelayP99Ms: stats.loopDelayP99Ms,
         requestsPerSec: requests / (stats.elapsedMs / 1000),
         rssMB: stats.rssBytes / 2 ** 20,
+        heapMB: stats.heapUsedBytes / 2 ** 20,
         violations: Object.values(stats.violations).reduce((a, b) => a + b, 0),
       },
       generator: { cpuPercent: ((cpuMs() - c0) / (elapsed * 1000)) * 100, loopDelayP99Ms: loop.percentile(99) / 1e6 },
@@ -323,7 +326,7 @@ for (const n of STEPS) {
   const r = await step(n);
   const f = (v: number, d = 1): string => v.toFixed(d);
   console.log(
-    `N=${n}: ramp ${f(r.rampMs / 1000)} s | sim cpu ${f(r.sim.cpuPercent, 0)}% loop p99 ${f(r.sim.loopDelayP99Ms)} ms ${f(r.sim.requestsPerSec, 0)} req/s rss ${f(r.sim.rssMB, 0)} MB violations ${r.sim.violations}` +
+    `N=${n}: ramp ${f(r.rampMs / 1000)} s | sim cpu ${f(r.sim.cpuPercent, 0)}% loop p99 ${f(r.sim.loopDelayP99Ms)} ms ${f(r.sim.requestsPerSec, 0)} req/s rss ${f(r.sim.rssMB, 0)} MB heap ${f(r.sim.heapMB, 0)} MB violations ${r.sim.violations}` +
       ` | poll latency p50 ${f(r.pollLatency.p50)} p99 ${f(r.pollLatency.p99)} max ${f(r.pollLatency.max)} ms (n ${r.pollLatency.n})` +
       ` | injected ${r.injected.sent} (failed ${r.injected.failed}) received ${r.received} errors ${r.errors}` +
       ` | polls ${f(r.rates.pollsPerSec, 0)}/s sends ${f(r.rates.sendsPerSec, 0)}/s reads ${f(r.rates.readsPerSec, 0)}/s | generator cpu ${f(r.generator.cpuPercent, 0)}% loop p99 ${f(r.generator.loopDelayP99Ms)} ms`,

@@ -65,6 +65,8 @@ export type CcTokenCheck =
 
 export class CcTokens {
   private readonly byToken = new Map<string, CcTokenRecord>();
+  /** Each user's tokens, so a rotation touches that user's tokens only (not every user's). */
+  private readonly byUser = new Map<string, CcTokenRecord[]>();
   /** The newest token of each user. */
   private readonly current = new Map<string, string>();
   private readonly pendingRotation = new Set<string>();
@@ -77,7 +79,7 @@ export class CcTokens {
   issue(userId: string, channelId: string, now: number): string {
     const token = encodeCcToken({ createTime: now, userId, channelId });
     // Older tokens of the user stay valid until they age out [inferred: docs silent].
-    this.byToken.set(token, { token, userId, channelId, createdAt: now, revoked: false, delivered: true });
+    this.add({ token, userId, channelId, createdAt: now, revoked: false, delivered: true });
     this.current.set(userId, token);
     this.pendingRotation.delete(userId);
     return token;
@@ -130,9 +132,16 @@ export class CcTokens {
     if (record) record.delivered = true;
   }
 
+  private add(record: CcTokenRecord): void {
+    this.byToken.set(record.token, record);
+    const own = this.byUser.get(record.userId);
+    if (own) own.push(record);
+    else this.byUser.set(record.userId, [record]);
+  }
+
   private rotate(old: CcTokenRecord, now: number): string {
     const token = encodeCcToken({ createTime: now, userId: old.userId, channelId: old.channelId });
-    this.byToken.set(token, {
+    this.add({
       token,
       userId: old.userId,
       channelId: old.channelId,
@@ -141,8 +150,8 @@ export class CcTokens {
       delivered: false,
     });
     // Every older live token of the user is superseded too, each with the same grace.
-    for (const rec of this.byToken.values()) {
-      if (rec.userId === old.userId && rec.token !== token && rec.supersededBy === undefined && !rec.revoked) {
+    for (const rec of this.byUser.get(old.userId) ?? []) {
+      if (rec.token !== token && rec.supersededBy === undefined && !rec.revoked) {
         rec.supersededBy = token;
         rec.graceUntil = now + this.graceMs;
       }

@@ -19,20 +19,43 @@ export function redactHeaders(headers: IncomingHttpHeaders): Record<string, stri
   return out;
 }
 
-/** Deep copy with secret fields replaced and long strings shortened. */
+/**
+ * Secret fields replaced and long strings shortened. Copy-on-write: a value with nothing to
+ * redact is returned as is (no copy), so recording a send or a poll answer allocates nothing;
+ * the simulator never mutates request bodies or the messages it answers with.
+ */
 export function redactJson(value: unknown): unknown {
   if (typeof value === 'string') {
     return value.length > MAX_RECORDED_STRING ? `[${value.length} chars]` : value;
   }
-  if (Array.isArray(value)) return value.map(redactJson);
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [key, v] of Object.entries(value)) {
-      out[key] = SECRET_FIELDS.has(key) && typeof v === 'string' ? REDACTED : redactJson(v);
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      const redacted = redactJson(item);
+      if (redacted !== item && out === undefined) out = value.slice(0, i);
+      out?.push(redacted);
     }
-    return out;
+    return out ?? value;
   }
-  return value;
+  // for-in, not Object.entries: no array per object and per key (poll answers carry ~22 keys
+  // per message). JSON values and the simulator's replies have no inherited enumerable keys.
+  const object = value as Record<string, unknown>;
+  let out: Record<string, unknown> | undefined;
+  for (const key in object) {
+    const v = object[key];
+    const redacted = SECRET_FIELDS.has(key) && typeof v === 'string' ? REDACTED : redactJson(v);
+    if (redacted !== v && out === undefined) {
+      out = {};
+      for (const k in object) {
+        if (k === key) break;
+        out[k] = object[k];
+      }
+    }
+    if (out !== undefined) out[key] = redacted;
+  }
+  return out ?? value;
 }
 
 export class Recorder {

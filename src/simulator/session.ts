@@ -142,6 +142,10 @@ export interface HistoryFilter {
 
 export class Engine {
   private readonly users = new Map<string, UserRecord>();
+  /** Sessions waiting in the queue, so queryQueueInfo costs O(queue), not O(all users). */
+  private readonly queued = new Set<Session>();
+  /** Users with a poll waiting, so close and reset do not walk every user. */
+  private readonly waiting = new Set<UserRecord>();
   private historySeq = 0;
 
   constructor(private readonly deps: EngineDeps) {}
@@ -336,6 +340,7 @@ export class Engine {
     session.party = 'agent';
     session.queuePosition = this.scenario.initialQueuePosition;
     session.queuedAt = this.deps.now();
+    this.queued.add(session);
     this.emit(user, {
       sourceType: 'SYSTEM',
       controlType: 'CHAT',
@@ -370,6 +375,7 @@ export class Engine {
   }
 
   private serve(user: UserRecord, session: Session): void {
+    this.queued.delete(session);
     this.deps.timers.clear(session.queueTimer);
     session.queueTimer = undefined;
     session.state = 'agent';
@@ -391,9 +397,8 @@ export class Engine {
     const position = session.queuePosition ?? 1;
     const perStep = this.deps.timing.queueAdvanceMs > 0 ? this.deps.timing.queueAdvanceMs / 1000 : 30;
     let longest = waited;
-    for (const other of this.users.values()) {
-      const s = other.session;
-      if (s?.state === 'queued' && s.queuedAt !== null) longest = Math.max(longest, Math.floor((now - s.queuedAt) / 1000));
+    for (const s of this.queued) {
+      if (s.state === 'queued' && s.queuedAt !== null) longest = Math.max(longest, Math.floor((now - s.queuedAt) / 1000));
     }
     return {
       resultCode: QueueResultCode.QUEUING,
@@ -410,6 +415,7 @@ export class Engine {
   // Session end and keep-alive
 
   private end(user: UserRecord, session: Session, reason: EndReason): void {
+    this.queued.delete(session);
     session.state = 'ended';
     session.endReason = reason;
     session.queuePosition = null;
@@ -421,9 +427,13 @@ export class Engine {
 
   /** Polling keeps the session alive: the release timer restarts on every poll. */
   private restartIdle(user: UserRecord): void {
-    this.deps.timers.clear(user.idleTimer);
-    user.idleTimer = undefined;
-    if (!user.session?.active) return;
+    if (!user.session?.active) {
+      this.deps.timers.clear(user.idleTimer);
+      user.idleTimer = undefined;
+      return;
+    }
+    // Every poll restarts it (twice): re-arm the pending timer rather than replace it.
+    if (this.deps.timers.refresh(user.idleTimer)) return;
     user.idleTimer = this.deps.timers.set(() => {
       user.idleTimer = undefined;
       this.release(user);
@@ -450,7 +460,7 @@ export class Engine {
   /** One long poll: at once when something waits, else when something arrives or the window ends. */
   poll(
     user: UserRecord,
-    opts: { isNeedRead: boolean; duplicate: boolean; violate: Violate; signal?: AbortSignal },
+    opts: { isNeedRead: boolean; duplicate: boolean; violate: Violate; onAbandon?: (listener: () => void) => void },
   ): Promise<WireDownlinkMessage[]> {
     this.restartIdle(user);
     if (user.pendingPoll) {
@@ -471,17 +481,15 @@ export class Engine {
       const timer = this.deps.timers.set(() => this.finishPoll(user, []), this.deps.timing.longPollWindowMs);
       const pending: PendingPoll = { isNeedRead: opts.isNeedRead, resolve, timer };
       user.pendingPoll = pending;
+      this.waiting.add(user);
       // A poll the client gave up on must not swallow messages: they wait for the next poll.
-      opts.signal?.addEventListener(
-        'abort',
-        () => {
-          if (user.pendingPoll !== pending) return;
-          user.pendingPoll = undefined;
-          this.deps.timers.clear(timer);
-          resolve([]);
-        },
-        { once: true },
-      );
+      opts.onAbandon?.(() => {
+        if (user.pendingPoll !== pending) return;
+        user.pendingPoll = undefined;
+        this.waiting.delete(user);
+        this.deps.timers.clear(timer);
+        resolve([]);
+      });
     });
   }
 
@@ -496,6 +504,7 @@ export class Engine {
     const pending = user.pendingPoll;
     if (!pending) return;
     user.pendingPoll = undefined;
+    this.waiting.delete(user);
     this.deps.timers.clear(pending.timer);
     if (messages.length > 0) user.lastBatch = messages;
     this.restartIdle(user);
@@ -869,12 +878,13 @@ export class Engine {
 
   /** Answers every waiting poll with [] (close and reset). */
   releasePolls(): void {
-    for (const user of this.users.values()) this.finishPoll(user, []);
+    for (const user of [...this.waiting]) this.finishPoll(user, []);
   }
 
   clear(): void {
     this.releasePolls();
     this.users.clear();
+    this.queued.clear();
   }
 }
 

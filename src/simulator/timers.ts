@@ -25,6 +25,16 @@ export class TimerSet {
     this.forget(handle);
   }
 
+  /**
+   * Restarts a pending timer with its original duration, in place: no new timer, no new
+   * closure (the idle release restarts on every poll). False when it is no longer pending.
+   */
+  refresh(handle: NodeJS.Timeout | undefined): boolean {
+    if (handle === undefined || !this.handles.has(handle)) return false;
+    handle.refresh();
+    return true;
+  }
+
   clearGroup(group: TimerGroup): void {
     for (const handle of [...group]) this.clear(handle);
   }

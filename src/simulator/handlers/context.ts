@@ -42,8 +42,11 @@ export interface HandlerContext {
   userId: string;
   /** The fault that hit this request (only duplicateDelivery reaches handlers). */
   fault: Fault | undefined;
-  /** Aborted when the client goes away before the answer is written. */
-  signal: AbortSignal;
+  /**
+   * Registers the one listener called when the client goes away before the answer is written
+   * (not called when it already has). Cheaper than an AbortSignal on every request.
+   */
+  onAbandon(listener: () => void): void;
   violate: Violate;
   /** Sets the user a request is recorded under (applyToken). */
   identify(userId: string): void;

@@ -14,7 +14,7 @@ export const poll: Handler = async (ctx, world) => {
     isNeedRead: ctx.query.get('isNeedRead') === 'true',
     duplicate: ctx.fault !== undefined && 'duplicateDelivery' in ctx.fault,
     violate: ctx.violate,
-    signal: ctx.signal,
+    onAbandon: ctx.onAbandon,
   });
   const body: PollResponse = { resultCode: ResultCode.SUCCESS, resultDesc: ResultDesc.pollSuccess, downlinkMessages: messages };
   return ok(body);
