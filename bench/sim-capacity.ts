@@ -131,6 +131,9 @@ interface Counters {
   errors: number;
   received: number;
   latencies: number[];
+  /** Injection times (s since the start) of messages that took over 100 ms: stalls show as clusters. */
+  slowAt: number[];
+  t0: number;
   measuring: boolean;
 }
 
@@ -197,7 +200,10 @@ class User {
           if (m.messageCode) read.push(m.messageCode);
           if (typeof m.content !== 'string' || !m.content.startsWith('lat:')) continue;
           this.counters.received += 1;
-          if (this.counters.measuring) this.counters.latencies.push(now - Number(m.content.slice(4)));
+          if (!this.counters.measuring) continue;
+          const injectedAt = Number(m.content.slice(4));
+          this.counters.latencies.push(now - injectedAt);
+          if (now - injectedAt > 100) this.counters.slowAt.push((injectedAt - this.counters.t0) / 1000);
         }
         if (READ_RECEIPTS && read.length > 0) {
           this.send('READ', JSON.stringify(read)).then(
@@ -222,18 +228,20 @@ interface StepResult {
   n: number;
   rampMs: number;
   sim: { cpuPercent: number; loopDelayP99Ms: number; requestsPerSec: number; rssMB: number; heapMB: number; violations: number };
-  generator: { cpuPercent: number; loopDelayP99Ms: number };
+  generator: { cpuPercent: number; loopDelayP99Ms: number; loopDelayMaxMs: number };
   pollLatency: ReturnType<typeof latency>;
   injected: { sent: number; failed: number };
   received: number;
   errors: number;
   rates: { pollsPerSec: number; sendsPerSec: number; readsPerSec: number };
+  /** Messages over 100 ms, by the second of the run they were injected in. */
+  slowBySecond: Record<string, number>;
 }
 
 async function step(n: number): Promise<StepResult> {
   const child = await startChild({ scenario: 'agent', timing: { longPollWindowMs: LONG_POLL_MS } });
   const base = new URL(child.info.url);
-  const counters: Counters = { polls: 0, sends: 0, reads: 0, errors: 0, received: 0, latencies: [], measuring: false };
+  const counters: Counters = { polls: 0, sends: 0, reads: 0, errors: 0, received: 0, latencies: [], slowAt: [], t0: 0, measuring: false };
   const users: User[] = [];
   try {
     const token = await request(base, 'POST', API_PATHS.tokenByAkSk, { 'x-token-expire': '3600' }, {
@@ -268,6 +276,7 @@ async function step(n: number): Promise<StepResult> {
     loop.enable();
     const c0 = cpuMs();
     const t0 = monoMs();
+    counters.t0 = t0;
     let sent = 0;
     const perMessageMs = INTERVAL_MS / n;
     const maxMessages = Math.floor(DURATION_MS / perMessageMs);
@@ -300,11 +309,16 @@ async function step(n: number): Promise<StepResult> {
         heapMB: stats.heapUsedBytes / 2 ** 20,
         violations: Object.values(stats.violations).reduce((a, b) => a + b, 0),
       },
-      generator: { cpuPercent: ((cpuMs() - c0) / (elapsed * 1000)) * 100, loopDelayP99Ms: loop.percentile(99) / 1e6 },
+      generator: { cpuPercent: ((cpuMs() - c0) / (elapsed * 1000)) * 100, loopDelayP99Ms: loop.percentile(99) / 1e6, loopDelayMaxMs: loop.max / 1e6 },
       pollLatency: latency(counters.latencies),
       injected,
       received: counters.received,
       errors: counters.errors,
+      slowBySecond: counters.slowAt.reduce<Record<string, number>>((acc, at) => {
+        const second = Math.floor(at).toString();
+        acc[second] = (acc[second] ?? 0) + 1;
+        return acc;
+      }, {}),
       rates: { pollsPerSec: counters.polls / elapsed, sendsPerSec: counters.sends / elapsed, readsPerSec: counters.reads / elapsed },
     };
     return result;
@@ -329,6 +343,7 @@ for (const n of STEPS) {
     `N=${n}: ramp ${f(r.rampMs / 1000)} s | sim cpu ${f(r.sim.cpuPercent, 0)}% loop p99 ${f(r.sim.loopDelayP99Ms)} ms ${f(r.sim.requestsPerSec, 0)} req/s rss ${f(r.sim.rssMB, 0)} MB heap ${f(r.sim.heapMB, 0)} MB violations ${r.sim.violations}` +
       ` | poll latency p50 ${f(r.pollLatency.p50)} p99 ${f(r.pollLatency.p99)} max ${f(r.pollLatency.max)} ms (n ${r.pollLatency.n})` +
       ` | injected ${r.injected.sent} (failed ${r.injected.failed}) received ${r.received} errors ${r.errors}` +
-      ` | polls ${f(r.rates.pollsPerSec, 0)}/s sends ${f(r.rates.sendsPerSec, 0)}/s reads ${f(r.rates.readsPerSec, 0)}/s | generator cpu ${f(r.generator.cpuPercent, 0)}% loop p99 ${f(r.generator.loopDelayP99Ms)} ms`,
+      ` | polls ${f(r.rates.pollsPerSec, 0)}/s sends ${f(r.rates.sendsPerSec, 0)}/s reads ${f(r.rates.readsPerSec, 0)}/s | generator cpu ${f(r.generator.cpuPercent, 0)}% loop p99 ${f(r.generator.loopDelayP99Ms)} max ${f(r.generator.loopDelayMaxMs, 0)} ms` +
+      ` | sim cpu ${f((r.sim.cpuPercent * 10_000) / r.sim.requestsPerSec, 0)} µs/request | >100 ms by second ${JSON.stringify(r.slowBySecond)}`,
   );
 }
