@@ -2,7 +2,7 @@
  * The browser half of the gateway (src/gateway): a TokenProvider for `createAiccClient` that asks
  * the gateway's `POST {gatewayUrl}/token` route. Fetch only, no node: imports.
  */
-import { AiccError } from './errors.js';
+import { AiccError, type AiccErrorKind } from './errors.js';
 import type { TokenProvider } from './types.js';
 
 export interface GatewayTokenProviderOptions {
@@ -16,6 +16,10 @@ export interface GatewayTokenProviderOptions {
   /** Extra headers, e.g. an Authorization header your identify() reads. */
   headers?: Record<string, string>;
 }
+
+/** A gateway token failure, reported under applyToken (what the gateway calls for us). */
+const failure = (kind: AiccErrorKind, what: string, status?: number) =>
+  new AiccError({ kind, api: 'applyToken', message: `gateway token: ${what}`, status });
 
 /** `createAiccClient({ baseUrl: gatewayUrl, token: gatewayTokenProvider(gatewayUrl) })`. */
 export function gatewayTokenProvider(gatewayUrl: string, options: GatewayTokenProviderOptions = {}): TokenProvider {
@@ -32,16 +36,11 @@ export function gatewayTokenProvider(gatewayUrl: string, options: GatewayTokenPr
         credentials: options.credentials ?? 'include',
       });
     } catch (error) {
-      const aborted = error instanceof Error && error.name === 'AbortError';
-      throw new AiccError({ kind: aborted ? 'aborted' : 'network', api: 'applyToken', message: `gateway token: ${aborted ? 'aborted' : 'network error'}` });
+      throw error instanceof Error && error.name === 'AbortError' ? failure('aborted', 'aborted') : failure('network', 'network error');
     }
-    if (!response.ok) {
-      throw new AiccError({ kind: 'http', api: 'applyToken', status: response.status, message: `gateway token: HTTP ${response.status}` });
-    }
+    if (!response.ok) throw failure('http', `HTTP ${response.status}`, response.status);
     const body = (await response.json().catch(() => null)) as { token?: unknown } | null;
-    if (typeof body?.token !== 'string' || body.token === '') {
-      throw new AiccError({ kind: 'protocol', api: 'applyToken', message: 'gateway token: the answer holds no token' });
-    }
+    if (typeof body?.token !== 'string' || body.token === '') throw failure('protocol', 'the answer holds no token');
     return body.token;
   };
 }

@@ -53,7 +53,8 @@ export function akSkGatewayHeaders(options: AkSkGatewayOptions): GatewayHeadersP
   /** One renewal shared by every waiting caller; a caller's abort releases only that caller. */
   function renew(signal?: AbortSignal): Promise<AccessToken> {
     pending ??= client
-      .tokenByAkSk({ appKey: options.appKey, appSecret: options.appSecret, ...(options.expiresInSeconds !== undefined ? { expiresInSeconds: options.expiresInSeconds } : {}) })
+      // expiresInSeconds undefined means tokenByAkSk's default.
+      .tokenByAkSk({ appKey: options.appKey, appSecret: options.appSecret, expiresInSeconds: options.expiresInSeconds })
       .then((token) => (current = token))
       .finally(() => (pending = undefined));
     return waitUnlessAborted(pending, signal, 'tokenByAkSk');
