@@ -42,7 +42,10 @@ export interface AiccClientOptions {
   token?: TokenProvider;
   /** Supplies x-app-key and Authorization for the API Fabric gateway. */
   gatewayHeaders?: GatewayHeadersProvider;
-  /** Bring your own axios instance (interceptors, adapters, agents). One per client. */
+  /**
+   * Bring your own axios instance (interceptors, adapters, agents). Default: one internal
+   * instance shared by every client that brings none, until the client reads `http`.
+   */
   axios?: AxiosInstance;
   /** Per-call timeout in ms for everything but poll. Default 15000. */
   timeoutMs?: number;
@@ -335,6 +338,12 @@ export interface AiccClient {
   getSatisfactionSurveyMode(input?: SurveyModeInput, options?: CallOptions): Promise<SurveyMode>;
   saveSatisfaction(input: SaveSatisfactionInput, options?: CallOptions): Promise<ResultInfo>;
   feedbackSatisfaction(input: FeedbackSatisfactionInput, options?: CallOptions): Promise<ResultInfo>;
-  /** The axios instance this client uses (add interceptors here). */
+  /**
+   * The axios instance this client uses (add interceptors here). Clients built without
+   * `options.axios` share one internal instance (an instance costs ~4 KB of heap); the first read
+   * of `http` gives this client an instance of its own, used for every request from then on
+   * (calls already in flight finish on the shared one). So interceptors added here only ever
+   * see this client's calls.
+   */
   readonly http: AxiosInstance;
 }
