@@ -3,15 +3,20 @@
  * the robot's answer delivered by the poll loop) with in-process actors that answer at once, so
  * no HTTP is involved. What the statechart, its actions and XState cost per message.
  *
- *   node --import tsx bench/machine-step.ts [--quick]
+ *   node --import tsx bench/machine-step.ts [--quick]   (BENCH_LIB=src: the sources, not dist/)
  */
 import { fromCallback, fromPromise, type AnyEventObject } from 'xstate';
-import { createChatSession, parseDownlink, type AiccClient, type DownlinkMessage, type SendMessageInput, type SendMessageOutput } from '../src/index.js';
-import { QUICK } from './lib/results.js';
-import { cpuMs } from './lib/stats.js';
+import type { AiccClient, DownlinkMessage, SendMessageInput, SendMessageOutput } from '../src/index.js';
+import { LIBRARY_SOURCE, lib } from './lib/library.js';
+import { QUICK, machineInfo, writeResult } from './lib/results.js';
+import { cpuMs, latency } from './lib/stats.js';
 
-const ROUND_TRIPS = QUICK ? 2000 : 10_000;
-const SESSIONS = QUICK ? 20 : 100;
+const { createChatSession, parseDownlink } = lib;
+
+/** Sessions of 100 round trips (a transcript of 200 entries); JIT warm-up sessions first. */
+const ROUND_TRIPS_PER_SESSION = 100;
+const WARM_UP_SESSIONS = QUICK ? 10 : 40;
+const SESSIONS = QUICK ? 20 : 60;
 
 let seq = 0;
 function robotReply(to: string): DownlinkMessage {
@@ -32,7 +37,7 @@ function robotReply(to: string): DownlinkMessage {
   } as Parameters<typeof parseDownlink>[0]);
 }
 
-export async function machineRoundTripsUs(n: number): Promise<number> {
+async function machineRoundTripsUs(n: number): Promise<number> {
   let deliver: ((event: AnyEventObject) => void) | undefined;
   let sent = 0;
   const actor = createChatSession({
@@ -68,8 +73,15 @@ export async function machineRoundTripsUs(n: number): Promise<number> {
   return us;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const results: number[] = [];
-  for (let s = 0; s < SESSIONS; s++) results.push(await machineRoundTripsUs(100));
-  console.log(`machine round trip: ${results.slice(1).map((r) => r.toFixed(0)).join(', ')} µs CPU`);
+async function main(): Promise<void> {
+  const startedAt = performance.now();
+  const machine = machineInfo();
+  for (let s = 0; s < WARM_UP_SESSIONS; s++) await machineRoundTripsUs(ROUND_TRIPS_PER_SESSION);
+  const perSession: number[] = [];
+  for (let s = 0; s < SESSIONS; s++) perSession.push(await machineRoundTripsUs(ROUND_TRIPS_PER_SESSION));
+  const us = latency(perSession);
+  console.log(`machine round trip: p50 ${us.p50.toFixed(0)} µs CPU (p90 ${us.p90.toFixed(0)}), ${SESSIONS} sessions × ${ROUND_TRIPS_PER_SESSION}`);
+  writeResult('machine-step', startedAt, { library: LIBRARY_SOURCE, sessions: SESSIONS, roundTripsPerSession: ROUND_TRIPS_PER_SESSION, cpuUsPerRoundTrip: us }, machine);
 }
+
+await main();

@@ -54,8 +54,14 @@ const blocks: Record<string, () => string | undefined> = {
     if (s) {
       const best = (s.result.steps as Any[]).filter((x) => x.pass).at(-1);
       rows.push(['3 scale: sessions at p99 delivery < 250 ms', '10 000', String(s.result.largestPassingN), verdict(s.result.largestPassingN >= 10_000)]);
-      const heap = best?.heapPerSessionKB ?? (s.result.steps as Any[])[0]?.heapPerSessionKB;
-      rows.push(['3 scale: heap per session', '≤ 30 KB', `${f(heap, 1)} KB`, verdict(heap <= 30)]);
+      const mem = readResult<Any>('memory');
+      if (mem) {
+        const heap = mem.result.machine.heapPerSessionKB;
+        rows.push(['3 scale: heap per session (memory bench)', '≤ 30 KB', `${f(heap, 1)} KB (bare axios ${f(mem.result.bare.heapPerSessionKB, 1)} KB)`, verdict(heap <= 30)]);
+      } else {
+        const heap = best?.heapPerSessionKB ?? (s.result.steps as Any[])[0]?.heapPerSessionKB;
+        rows.push(['3 scale: heap per session', '≤ 30 KB', `${f(heap, 1)} KB`, verdict(heap <= 30)]);
+      }
     }
     if (i) {
       const idle = i.result.machine;
@@ -180,6 +186,36 @@ const blocks: Record<string, () => string | undefined> = {
         `Forbidden code (node: builtins, simulator, Node gateway, demo) in the core bundle: ${x.core.forbidden.length ? x.core.forbidden.join(', ') : 'none'}.`,
       '',
       'Largest inputs (minified bytes in the core bundle): ' + (x.largestInputs as Any[]).map((i) => `\`${i.path}\` ${i.bytes}`).join(', ') + '.',
+      '',
+      stamp(r),
+    ].join('\n');
+  },
+
+  memory() {
+    const r = readResult<Any>('memory');
+    if (!r) return undefined;
+    const x = r.result;
+    const row = (name: string, v: Any) => [name, f(v.heapPerSessionKB, 1), (v.rounds as number[]).map((k) => f(k, 1)).join(', '), f(v.rssPerSessionKB, 1)];
+    return [
+      table(['', 'heap KB/session (median)', 'rounds', 'RSS KB/session'], [
+        row(`machine: ${x.sessions} sessions in \`chatting\``, x.machine),
+        row(`bare axios: ${x.sessions} long-pollers`, x.bare),
+      ]),
+      '',
+      `Library measured: ${x.library === 'dist' ? 'the build (dist/)' : 'the sources through tsx'}.`,
+      '',
+      stamp(r),
+    ].join('\n');
+  },
+
+  machineStep() {
+    const r = readResult<Any>('machine-step');
+    if (!r) return undefined;
+    const x = r.result;
+    const l = x.cpuUsPerRoundTrip;
+    return [
+      `CPU per message round trip in the machine alone (\`message.send\` → sendMessage done → the reply delivered by the poll loop; in-process actors that answer at once, no HTTP): ` +
+        `p50 **${f(l.p50, 0)} µs**, p90 ${f(l.p90, 0)} µs, over ${x.sessions} sessions of ${x.roundTripsPerSession} round trips after a warm-up (library: ${x.library}).`,
       '',
       stamp(r),
     ].join('\n');

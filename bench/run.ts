@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: every benchmark, one after the other, each in its own process (with the
  * simulator in yet another), then docs/performance.md regenerated from bench/results/*.json.
+ * The library is measured as built (dist/, by `npm run build` first; see lib/library.ts).
  *
  *   node --import tsx bench/run.ts [--quick] [--only overhead,latency,...] [--skip scale]
  */
@@ -11,9 +12,11 @@ import { QUICK, argValue } from './lib/results.js';
 const BENCHES: { name: string; file: string; flags?: string[] }[] = [
   { name: 'bundle', file: 'bundle.ts' },
   { name: 'merge', file: 'merge.ts', flags: ['--expose-gc'] },
+  { name: 'machine-step', file: 'machine-step.ts' },
   { name: 'overhead', file: 'overhead.ts' },
   { name: 'latency', file: 'latency.ts' },
   { name: 'idle', file: 'idle.ts' },
+  { name: 'memory', file: 'memory.ts' },
   { name: 'scale', file: 'scale.ts' },
   { name: 'model', file: 'model.ts' },
 ];

@@ -38,6 +38,10 @@ export function localIdFor(timestamp: number): string {
   return `out-${timestamp}`;
 }
 
+// Updates are built by assignment, not `{ ...update, newKey }`: in Node 20's V8 an object spread
+// followed by keys the source lacks is ~30× slower and gives every result its own hidden class
+// (bench/machine-step.ts, docs/performance.md). Spreads that only override existing keys are fine.
+
 // ---------------------------------------------------------------------------------------------
 // Incoming
 
@@ -114,27 +118,19 @@ function enqueueOutgoing(context: ChatSessionContext, now: number, payload: (tim
   const timestamp = nextTimestamp(context, now);
   const localId = localIdFor(timestamp);
   const writer = new TranscriptWriter(context);
-  writer.append({
-    kind: 'outgoing',
-    key: localId,
-    localId,
-    timestamp,
-    wireTimestamp: String(timestamp),
-    ...payload(timestamp),
-    read: false,
-    error: null,
-  });
-  return {
-    ...writer.result(),
-    outbox: [...context.outbox, localId],
-    bookkeeping: { ...context.bookkeeping, lastOutgoingTimestamp: timestamp },
-    error: null,
-  };
+  const { mediaType, text, file, content, status } = payload(timestamp);
+  writer.append({ kind: 'outgoing', key: localId, localId, timestamp, wireTimestamp: String(timestamp), mediaType, text, file, content, status, read: false, error: null });
+  const update = writer.result();
+  update.outbox = [...context.outbox, localId];
+  update.bookkeeping = { ...context.bookkeeping, lastOutgoingTimestamp: timestamp };
+  update.error = null;
+  return update;
 }
 
 export function enqueueText(context: ChatSessionContext, text: string, now: number): Update {
   const update = enqueueOutgoing(context, now, () => ({ mediaType: 'TEXT', text, file: null, content: text, status: 'queued' }));
-  return { ...update, compose: { draft: '', suggestions: [] } };
+  update.compose = { draft: '', suggestions: [] };
+  return update;
 }
 
 /** Sanitised display name: the FILE wire format joins fields with commas. */
@@ -191,7 +187,9 @@ function failEntries(
     updateOutgoing(writer, localId, (current) => ({ ...current, ...patch, status: 'failed', error: error(current) }));
   }
   if (failed.size === 0) return {};
-  return { ...writer.result(), outbox: context.outbox.filter((id) => !failed.has(id)) };
+  const update = writer.result();
+  update.outbox = context.outbox.filter((id) => !failed.has(id));
+  return update;
 }
 
 export function failUpload(context: ChatSessionContext, localId: string, error: AiccErrorInfo): Update {
@@ -232,7 +230,9 @@ export function markSent(context: ChatSessionContext, localId: string | undefine
   if (id === undefined) return {};
   const writer = new TranscriptWriter(context);
   updateOutgoing(writer, id, (entry) => ({ ...entry, status: 'sent', error: null }));
-  return { ...writer.result(), outbox: context.outbox.filter((queued) => queued !== id) };
+  const update = writer.result();
+  update.outbox = context.outbox.filter((queued) => queued !== id);
+  return update;
 }
 
 /**
@@ -345,7 +345,10 @@ export function requeueMessage(context: ChatSessionContext, key: string): Update
     const { resends: _resends, ...rest } = current;
     return { ...rest, status: 'queued', error: null };
   });
-  return { ...writer.result(), outbox: [...context.outbox, entry.localId], error: null };
+  const update = writer.result();
+  update.outbox = [...context.outbox, entry.localId];
+  update.error = null;
+  return update;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -361,7 +364,9 @@ export function startDownload(context: ChatSessionContext, key: string): Update 
     entry?.kind === 'incoming' && entry.message.controlType === 'CHAT' && 'file' in entry.message.content
       ? entry.message.content.file.fileType
       : null;
-  return { ...setDownload(context, key, { status: 'downloading', fileType, fileUrl: null, error: null }), error: null };
+  const update = setDownload(context, key, { status: 'downloading', fileType, fileUrl: null, error: null });
+  update.error = null;
+  return update;
 }
 
 export function completeDownload(context: ChatSessionContext, key: string, fileType: string, fileUrl: string | null): Update {

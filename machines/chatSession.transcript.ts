@@ -95,8 +95,9 @@ export class TranscriptWriter {
     this.transcript[position] = next;
   }
 
-  result(): Partial<Pick<ChatSessionContext, 'transcript' | 'transcriptIndex'>> {
-    const update: Partial<Pick<ChatSessionContext, 'transcript' | 'transcriptIndex'>> = {};
+  /** The changed transcript and index, as a context update the caller may add fields to. */
+  result(): Partial<ChatSessionContext> {
+    const update: Partial<ChatSessionContext> = {};
     if (this.transcriptCopied) update.transcript = this.transcript;
     if (this.indexCopied) update.transcriptIndex = this.index;
     return update;

@@ -5,17 +5,11 @@
  */
 import axios, { type AxiosInstance, type CreateAxiosDefaults } from 'axios';
 import { API_PATHS } from '../../src/client/protocol.js';
-import {
-  akSkGatewayHeaders,
-  applyTokenProvider,
-  createAiccClient,
-  createChatSession,
-  type AiccClient,
-  type ChatSessionActor,
-  type ChatTiming,
-  type GatewayHeadersProvider,
-} from '../../src/index.js';
+import type { AiccClient, ChatSessionActor, ChatTiming, GatewayHeadersProvider } from '../../src/index.js';
+import { lib } from './library.js';
 import type { SimInfo } from './sim-protocol.js';
+
+const { akSkGatewayHeaders, applyTokenProvider, createAiccClient, createChatSession } = lib;
 
 export interface SharedAuth {
   gatewayHeaders: GatewayHeadersProvider;

@@ -17,17 +17,22 @@ function worker<TReceived extends { type: string }>(
   run: (client: AiccClient, event: TReceived, signal: AbortSignal, send: (event: ChatActorEvent) => void) => Promise<void>,
 ) {
   return fromCallback<TReceived, void>(({ sendBack, receive, system }) => {
-    const client = clientOf(source, system);
-    const controller = new AbortController();
-    const { signal } = controller;
+    // Made on the first transfer: most sessions never send or fetch a file, and every idle
+    // session would otherwise hold two AbortControllers (docs/performance.md, memory).
+    let controller: AbortController | undefined;
+    let stopped = false;
     const send = (event: ChatActorEvent): void => {
-      if (!signal.aborted) sendBack(event);
+      if (!stopped) sendBack(event);
     };
     receive((event) => {
-      void run(client, event, signal, send);
+      controller ??= new AbortController();
+      void run(clientOf(source, system), event, controller.signal, send);
     });
     send(ready);
-    return () => controller.abort();
+    return () => {
+      stopped = true;
+      controller?.abort();
+    };
   });
 }
 

@@ -25,7 +25,8 @@ import type {
 import { clientOf, type ClientSource } from './source.js';
 
 function uplink(party: UplinkParty, rest: Omit<SendInput, 'from' | 'to'>): SendInput {
-  const input: SendInput = { ...rest, from: party.userId, to: party.channelId };
+  // Assigned, not `{ ...rest, from, to }`: spread-then-add is slow in Node 20 (machines/chatSession.actions.ts).
+  const input: SendInput = Object.assign({ from: party.userId, to: party.channelId }, rest);
   if (party.nickname) input.senderNickname = party.nickname;
   return input;
 }
@@ -44,7 +45,7 @@ export function sendMessageActor(source: ClientSource) {
       uplink(input, { controlType: 'CHAT', mediaType: input.mediaType, content: input.content, timestamp: input.timestamp }),
       { signal },
     );
-    return { ...result, localId: input.localId };
+    return { resultCode: result.resultCode, resultDesc: result.resultDesc, localId: input.localId };
   });
 }
 
