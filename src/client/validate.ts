@@ -24,7 +24,9 @@ export function requireUserId(api: ApiName, field: string, value: unknown, maxLe
 }
 
 export function requireTextBytes(api: ApiName, field: string, value: string): string {
-  return requireMax(api, field, value, LIMITS.textMaxBytes, utf8ByteLength(value), 'bytes of UTF-8');
+  const max = LIMITS.textMaxBytes;
+  // A UTF-16 unit is at most 3 UTF-8 bytes: most texts need no counting.
+  return value.length * 3 <= max ? value : requireMax(api, field, value, max, utf8ByteLength(value), 'bytes of UTF-8');
 }
 
 /** An integer in min..max. */

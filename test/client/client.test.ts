@@ -168,6 +168,9 @@ describe('client against the robot-then-agent simulator', () => {
     await expect(client.send(chatInput(sim, userId, '   '))).rejects.toMatchObject({ kind: 'validation', field: 'content' });
     await expect(client.send({ ...chatInput(sim, userId, 'x'), from: 'y'.repeat(25) })).rejects.toMatchObject({ field: 'from' });
     expect(sim.requests.length).toBe(before);
+    // Messages name the api, the field and the rule; exactly 1024 UTF-8 bytes (256 × 4) still goes out.
+    expect((await rejection(client.send(chatInput(sim, userId, '版'.repeat(342))))).message).toBe('send: content must be at most 1024 bytes of UTF-8 (got 1026)');
+    expect(await rejection(client.send(chatInput(sim, userId, '😀'.repeat(256))))).toMatchObject({ kind: 'business', api: 'send' });
   });
 
   it('transfers robot → agent through the queue, then queryQueueInfo reports the agent', async () => {
