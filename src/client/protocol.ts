@@ -8,24 +8,22 @@
 export const CHANNEL = 'WEB' as const;
 export type Channel = typeof CHANNEL;
 
-const CCM = '/apiaccess/ccmessaging/';
-
 /** Every API path, relative to the tenant's base URL. */
 export const API_PATHS = {
   tokenByAkSk: '/apigovernance/api/oauth/tokenByAkSk',
-  applyToken: `${CCM}applyToken`,
-  queryHistoryChatMessage: `${CCM}queryHistoryChatMessage`,
-  send: `${CCM}send`,
-  sendAsync: `${CCM}sendAsync`,
-  doLeaveMessage: `${CCM}doLeaveMessage`,
-  poll: `${CCM}poll`,
-  downloadFileStream: `${CCM}downloadFileStream`,
-  queryQueueInfo: `${CCM}queryQueueInfo`,
-  uploadFileStream: `${CCM}uploadFileStream`,
-  queryPhraseByKeyword: `${CCM}queryPhraseByKeyword`,
-  getSatisfactionSurveyMode: `${CCM}getsatisfactionsurveymode`,
-  saveSatisfaction: `${CCM}saveSatisfaction`,
-  feedbackSatisfaction: `${CCM}v1/robot/feedbacksatisfaction`,
+  applyToken: '/apiaccess/ccmessaging/applyToken',
+  queryHistoryChatMessage: '/apiaccess/ccmessaging/queryHistoryChatMessage',
+  send: '/apiaccess/ccmessaging/send',
+  sendAsync: '/apiaccess/ccmessaging/sendAsync',
+  doLeaveMessage: '/apiaccess/ccmessaging/doLeaveMessage',
+  poll: '/apiaccess/ccmessaging/poll',
+  downloadFileStream: '/apiaccess/ccmessaging/downloadFileStream',
+  queryQueueInfo: '/apiaccess/ccmessaging/queryQueueInfo',
+  uploadFileStream: '/apiaccess/ccmessaging/uploadFileStream',
+  queryPhraseByKeyword: '/apiaccess/ccmessaging/queryPhraseByKeyword',
+  getSatisfactionSurveyMode: '/apiaccess/ccmessaging/getsatisfactionsurveymode',
+  saveSatisfaction: '/apiaccess/ccmessaging/saveSatisfaction',
+  feedbackSatisfaction: '/apiaccess/ccmessaging/v1/robot/feedbacksatisfaction',
 } as const;
 
 export type ApiName = keyof typeof API_PATHS;
