@@ -41,14 +41,6 @@ export const UPLOAD_MEDIA_TYPES: Readonly<Record<string, UplinkMediaType>> = {
   csv: 'FILE',
 };
 
-// Event names, each used by several checks.
-const SEND = 'message.send';
-const FILE = 'file.send';
-const RETRY = 'message.retry';
-const DOWNLOAD = 'file.download';
-const SURVEY = 'survey.submit';
-const LEAVE = 'leaveMessage.submit';
-
 export function inputError(code: ChatInputErrorCode, event: string, message: string, field?: string): ChatInputError {
   const error: ChatInputError = { name: 'ChatInputError', code, event, message };
   if (field !== undefined) error.field = field;
@@ -78,39 +70,39 @@ const isBlank = (value: unknown) => typeof value !== 'string' || value.trim() ==
 
 export function validateText(event: unknown): ChatInputError | null {
   const text = field(event, 'text');
-  if (isBlank(text)) return inputError('empty-text', SEND, 'The message is empty.', 'text');
+  if (isBlank(text)) return inputError('empty-text', 'message.send', 'The message is empty.', 'text');
   const bytes = utf8ByteLength(text as string);
-  return bytes > TEXT_MAX_BYTES ? tooLarge('text-too-long', SEND, 'message', bytes, TEXT_MAX_BYTES, 'text') : null;
+  return bytes > TEXT_MAX_BYTES ? tooLarge('text-too-long', 'message.send', 'message', bytes, TEXT_MAX_BYTES, 'text') : null;
 }
 
 export function validateFile(context: ChatSessionContext, event: unknown): ChatInputError | null {
   const size = binarySize(field(event, 'data'));
-  if (!size) return inputError('invalid-file', FILE, 'data must be a non-empty Uint8Array, ArrayBuffer or Blob.', 'data');
+  if (!size) return inputError('invalid-file', 'file.send', 'data must be a non-empty Uint8Array, ArrayBuffer or Blob.', 'data');
   if (normaliseFileType(field(event, 'fileType')) === null) {
     const types = Object.keys(UPLOAD_MEDIA_TYPES).filter((t) => t !== 'bpm');
-    return inputError('unsupported-file-type', FILE, `fileType must be one of ${types.join(', ')} or jpeg.`, 'fileType');
+    return inputError('unsupported-file-type', 'file.send', `fileType must be one of ${types.join(', ')} or jpeg.`, 'fileType');
   }
   const name = field(event, 'name');
-  if (name !== undefined && typeof name !== 'string') return inputError('invalid-file', FILE, 'name must be a string.', 'name');
+  if (name !== undefined && typeof name !== 'string') return inputError('invalid-file', 'file.send', 'name must be a string.', 'name');
   const max = context.config.maxUploadBytes;
-  return size > max ? tooLarge('file-too-large', FILE, 'file', size, max, 'data') : null;
+  return size > max ? tooLarge('file-too-large', 'file.send', 'file', size, max, 'data') : null;
 }
 
 export function validateRetry(context: ChatSessionContext, event: unknown): ChatInputError | null {
   const entry = entryAt(context, field(event, 'key'));
-  if (!isOutgoing(entry)) return inputError('unknown-message', RETRY, 'No outgoing message has this key.', 'key');
-  if (entry.status !== 'failed') return inputError('not-retryable', RETRY, `The message is ${entry.status}, not failed.`, 'key');
-  return entry.content === null ? inputError('not-retryable', RETRY, 'The file never finished uploading; pick it again.', 'key') : null;
+  if (!isOutgoing(entry)) return inputError('unknown-message', 'message.retry', 'No outgoing message has this key.', 'key');
+  if (entry.status !== 'failed') return inputError('not-retryable', 'message.retry', `The message is ${entry.status}, not failed.`, 'key');
+  return entry.content === null ? inputError('not-retryable', 'message.retry', 'The file never finished uploading; pick it again.', 'key') : null;
 }
 
 export function validateDownload(context: ChatSessionContext, event: unknown): ChatInputError | null {
   const entry = entryAt(context, field(event, 'key'));
-  if (!entry) return inputError('unknown-message', DOWNLOAD, 'No message has this key.', 'key');
+  if (!entry) return inputError('unknown-message', 'file.download', 'No message has this key.', 'key');
   if (entry.kind !== 'incoming' || entry.message.controlType !== 'CHAT' || !('file' in entry.message.content)) {
-    return inputError('not-downloadable', DOWNLOAD, 'The message carries no file.', 'key');
+    return inputError('not-downloadable', 'file.download', 'The message carries no file.', 'key');
   }
   return context.downloads[entry.key]?.status === 'downloading'
-    ? inputError('not-downloadable', DOWNLOAD, 'The file is already downloading.', 'key')
+    ? inputError('not-downloadable', 'file.download', 'The file is already downloading.', 'key')
     : null;
 }
 
@@ -123,7 +115,7 @@ export function validateAgentRequest(context: ChatSessionContext): ChatInputErro
 function validateComment(event: unknown, max: number): ChatInputError | null {
   const comment = field(event, 'comment');
   return comment !== undefined && (typeof comment !== 'string' || comment.length > max)
-    ? inputError('invalid-comment', SURVEY, `comment must be a string of at most ${max} characters.`, 'comment')
+    ? inputError('invalid-comment', 'survey.submit', `comment must be a string of at most ${max} characters.`, 'comment')
     : null;
 }
 
@@ -132,27 +124,27 @@ export function validateAgentSurvey(context: ChatSessionContext, event: unknown)
   const levels = context.survey.offer?.levels.map((level) => level.key) ?? [];
   const allowed: readonly string[] = levels.length > 0 ? levels : DEFAULT_LEVEL_KEYS;
   if (typeof evaluation !== 'string' || !allowed.includes(evaluation)) {
-    return inputError('invalid-rating', SURVEY, `evaluation must be one of ${allowed.join(', ')}.`, 'evaluation');
+    return inputError('invalid-rating', 'survey.submit', `evaluation must be one of ${allowed.join(', ')}.`, 'evaluation');
   }
   const nps = field(event, 'npsScore');
   const fcr = field(event, 'fcr');
   return (
     validateComment(event, AGENT_COMMENT_MAX_CHARS) ??
     (nps !== undefined && !(Number.isInteger(nps) && (nps as number) >= 0 && (nps as number) <= 10)
-      ? inputError('invalid-nps', SURVEY, 'npsScore must be an integer 0..10.', 'npsScore')
+      ? inputError('invalid-nps', 'survey.submit', 'npsScore must be an integer 0..10.', 'npsScore')
       : fcr !== undefined && typeof fcr !== 'boolean'
-        ? inputError('invalid-fcr', SURVEY, 'fcr must be a boolean.', 'fcr')
+        ? inputError('invalid-fcr', 'survey.submit', 'fcr must be a boolean.', 'fcr')
         : null)
   );
 }
 
 export function validateRobotSurvey(event: unknown): ChatInputError | null {
   const satisfied = field(event, 'satisfied');
-  if (typeof satisfied !== 'boolean') return inputError('invalid-rating', SURVEY, 'satisfied must be a boolean.', 'satisfied');
+  if (typeof satisfied !== 'boolean') return inputError('invalid-rating', 'survey.submit', 'satisfied must be a boolean.', 'satisfied');
   return (
     validateComment(event, ROBOT_COMMENT_MAX_CHARS) ??
     (!satisfied && isBlank(field(event, 'comment'))
-      ? inputError('comment-required', SURVEY, 'Say what was wrong: a comment is required when not satisfied.', 'comment')
+      ? inputError('comment-required', 'survey.submit', 'Say what was wrong: a comment is required when not satisfied.', 'comment')
       : null)
   );
 }
@@ -160,9 +152,9 @@ export function validateRobotSurvey(event: unknown): ChatInputError | null {
 export function validateLeaveMessage(event: unknown): ChatInputError | null {
   const caller = field(event, 'caller');
   if (typeof caller !== 'string' || !CALLER_PATTERN.test(caller.trim())) {
-    return inputError('invalid-caller', LEAVE, `caller must ${CALLER_RULE}.`, 'caller');
+    return inputError('invalid-caller', 'leaveMessage.submit', `caller must ${CALLER_RULE}.`, 'caller');
   }
-  return isBlank(field(event, 'message')) ? inputError('invalid-leave-message', LEAVE, 'message is required.', 'message') : null;
+  return isBlank(field(event, 'message')) ? inputError('invalid-leave-message', 'leaveMessage.submit', 'message is required.', 'message') : null;
 }
 
 /** Any thrown value as the JSON view of an AiccError (unexpected errors become kind 'protocol'). */
