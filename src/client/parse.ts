@@ -7,7 +7,7 @@
  * Node 20 adds keys to a spread-made object ~50x slower, and this runs for every message.
  */
 import { SOURCE_TYPES, type SourceType, type SurveyModeResponse, type WireDownlinkMessage, type WireHistoryMessage, type QueryQueueInfoResponse, QueueResultCode } from './protocol.js';
-import type { DownlinkContent, DownlinkMessage, FileRef, HistoryMessage, OtherDownlink, QueueMetrics, QueueStatus, SurveyMode } from './types.js';
+import type { DownlinkContent, DownlinkMessage, FileRef, HistoryMessage, OtherDownlink, QueueStatus, SurveyMode } from './types.js';
 
 const DEFAULT_FILE_TYPE: Record<string, string> = { IMAGE: 'jpg', AUDIO: 'mp3', VIDEO: 'mp4', DOCUMENT: 'pdf' };
 
@@ -140,23 +140,19 @@ export function parseHistoryMessage(raw: WireHistoryMessage): HistoryMessage {
   };
 }
 
-/** Queue metrics and the wire field each comes from (`configMaxcWaitTime`: the wire's spelling). */
-const QUEUE_METRICS: [keyof QueueMetrics, keyof QueryQueueInfoResponse][] = [
-  ['position', 'position'],
-  ['totalWaitTime', 'totalWaitTime'],
-  ['currentDeviceWaitTime', 'currentDeviceWaitTime'],
-  ['configMaxWaitTime', 'configMaxcWaitTime'],
-  ['longestWaitTime', 'longestWaitTime'],
-  ['estimateWaitTime', 'estimateWaitTime'],
-];
-
 /** Queue answers: "no longer queuing" comes as a non-zero code. Returns null for real errors. */
 export function parseQueueStatus(body: QueryQueueInfoResponse): QueueStatus | null {
   const code = body.resultCode;
   if (code === QueueResultCode.QUEUING) {
-    const status = { status: 'queuing' } as QueueStatus & Record<string, unknown>;
-    for (const [key, wire] of QUEUE_METRICS) status[key] = toNumber(body[wire]);
-    return status;
+    return {
+      status: 'queuing',
+      position: toNumber(body.position),
+      totalWaitTime: toNumber(body.totalWaitTime),
+      currentDeviceWaitTime: toNumber(body.currentDeviceWaitTime),
+      configMaxWaitTime: toNumber(body.configMaxcWaitTime), // the wire's spelling
+      longestWaitTime: toNumber(body.longestWaitTime),
+      estimateWaitTime: toNumber(body.estimateWaitTime),
+    };
   }
   if (code === QueueResultCode.WITH_AGENT) return { status: 'with-agent' };
   if (code === QueueResultCode.IN_IVR) return { status: 'in-ivr' };
