@@ -41,14 +41,17 @@ const newHttp = (): AxiosInstance => axios.create({ maxRedirects: 0 });
  * Nobody outside can reach it, so its defaults are trimmed to what changes the wire: axios'
  * defaults minus what each request sets anyway (transforms, timeout, validateStatus) or what
  * axios falls back to the same defaults for (adapter, transitional, env), and its header
- * buckets (common, get, post, ...) flattened. That halves axios' per-request config merge.
+ * buckets (common, get, post, ...) flattened while only `common` holds any. That halves axios'
+ * per-request config merge.
  */
 let shared: Axios | undefined;
 /** The shared instance (created on first use). Internal: tests watch it; not part of the public entry. */
 export function sharedHttp(): Axios {
   if (!shared) {
     const { headers, transitional, env, adapter, transformRequest, transformResponse, timeout, validateStatus, ...rest } = axios.defaults;
-    shared = new axios.Axios({ ...rest, headers: { ...headers.common }, maxRedirects: 0 });
+    // Per-method headers someone set globally (axios.defaults.headers.post[...]) keep the buckets.
+    const perMethod = ['delete', 'get', 'head', 'post', 'put', 'patch'].some((m) => Object.keys(headers[m] ?? {}).length > 0);
+    shared = new axios.Axios({ ...rest, headers: (perMethod ? headers : { ...headers.common }) as AxiosRequestConfig['headers'], maxRedirects: 0 });
   }
   return shared;
 }
