@@ -142,6 +142,17 @@ describe('client against the robot-then-agent simulator', () => {
     expect(violationsOf(sim, userId)).toEqual([]);
   });
 
+  it('poll puts a user id with reserved characters into the query string intact', async () => {
+    const userId = `a b+c:d$e,[f]/é&=${Math.floor(Math.random() * 1e4)}`;
+    const { client } = clientFor(sim, {}, userId);
+    await client.send(connectInput(sim, userId));
+    const { match: greeting } = await pollUntil(() => client.poll({ userId, isNeedRead: true }), (m) => m.sourceType === 'ROBOT');
+    expect(greeting.to).toBe(userId);
+    const polls = sim.requestsFor('poll', userId);
+    expect(polls.length).toBeGreaterThan(0);
+    expect(violationsOf(sim, userId)).toEqual([]);
+  });
+
   it('a long poll with nothing waiting answers an empty list after the window', async () => {
     const { client, userId } = clientFor(sim);
     await client.send(connectInput(sim, userId));
