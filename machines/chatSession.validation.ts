@@ -3,7 +3,7 @@
  * guards use `=== null`, the matching `reject*` actions store the error. Nothing here throws:
  * JavaScript callers may send anything.
  */
-import { CALLER_PATTERN, LIMITS, type UplinkMediaType } from '../src/client/protocol.js';
+import { CALLER_PATTERN, type UplinkMediaType } from '../src/client/protocol.js';
 import { isAiccError, type AiccErrorInfo } from '../src/client/errors.js';
 import { binarySize, utf8ByteLength } from '../src/client/base64.js';
 import { CALLER_RULE } from '../src/client/validate.js';
@@ -19,12 +19,13 @@ import { entryAt } from './chatSession.transcript.js';
 // One implementation with the client's checks (same results, lone surrogates included).
 export { binarySize, utf8ByteLength };
 
+// Literals equal to LIMITS' (a top-level `LIMITS.x` read would keep LIMITS in every bundle).
 /** TEXT content limit of an uplink message (aicc-api.md §4.3: "1 KB"), in UTF-8 bytes. */
-export const TEXT_MAX_BYTES = LIMITS.textMaxBytes;
+export const TEXT_MAX_BYTES = 1024;
 /** saveSatisfaction comment: fewer than 512 characters. */
-export const AGENT_COMMENT_MAX_CHARS = LIMITS.commentMaxChars;
+export const AGENT_COMMENT_MAX_CHARS = 511;
 /** feedbacksatisfaction feedbackContent: at most 64 characters. */
-export const ROBOT_COMMENT_MAX_CHARS = LIMITS.feedbackContentMaxChars;
+export const ROBOT_COMMENT_MAX_CHARS = 64;
 /** Levels assumed when a WEB survey lists none (the documented defaults). */
 export const DEFAULT_LEVEL_KEYS = ['1', '2', '3', '4', '5'] as const;
 

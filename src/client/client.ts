@@ -51,7 +51,7 @@ import {
 } from './validate.js';
 
 const DEFAULT_HISTORY_LIMIT = 50;
-const DEFAULT_UPLOAD_MAX_BYTES = 2 * 1024 * 1024;
+const DEFAULT_UPLOAD_MAX_BYTES = 2_097_152; // 2 MB
 
 /** Rejects with a business error unless the code says success. */
 function expectSuccess(api: ApiName, code: string | undefined, desc: string | undefined, what: string = api): ResultInfo {

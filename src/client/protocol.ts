@@ -64,7 +64,8 @@ export const LIMITS = {
   /** Downlink TEXT content, in characters. */
   downlinkTextMaxChars: 500,
   /** Default download cap: 2 MB of decoded file bytes. */
-  downloadMaxBytes: 2 * 1024 * 1024,
+  // Literals, not `2 * 1024 * 1024`: esbuild keeps an unused LIMITS whose values are arithmetic.
+  downloadMaxBytes: 2_097_152 as number,
   /** saveSatisfaction comment: fewer than 512 characters. */
   commentMaxChars: 511,
   /** feedbacksatisfaction feedbackContent. */
@@ -77,7 +78,7 @@ export const LIMITS = {
   accessTokenMaxSeconds: 3600,
   accessTokenDefaultSeconds: 600,
   /** ccmessaging-token lifetime (ms). */
-  ccmessagingTokenLifetimeMs: 60 * 60 * 1000,
+  ccmessagingTokenLifetimeMs: 3_600_000 as number,
 } as const;
 
 /**
