@@ -41,8 +41,8 @@ const newHttp = (): AxiosInstance => axios.create({ maxRedirects: 0 });
  * Nobody outside can reach it, so its defaults are trimmed to what changes the wire: axios'
  * defaults minus what each request sets anyway (transforms, timeout, validateStatus) or what
  * axios falls back to the same defaults for (adapter, transitional, env), and its header
- * buckets (common, get, post, ...) flattened while only `common` holds any. That halves axios'
- * per-request config merge.
+ * buckets (common, get, post, ...) flattened while only `common` holds any. That cuts axios'
+ * per-request config merge by about a quarter.
  */
 let shared: Axios | undefined;
 /** The shared instance (created on first use). Internal: tests watch it; not part of the public entry. */
