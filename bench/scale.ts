@@ -202,7 +202,7 @@ async function step(n: number, attempt: number): Promise<StepResult> {
   const loadAverage = os.loadavg()[0] ?? 0;
   const sim = await startSimProcess({ scenario: 'agent', timing: { longPollWindowMs: LONG_POLL_MS } });
   const self = fileURLToPath(import.meta.url);
-  const w = startWorker(self, { args: ['--worker', String(n), JSON.stringify(sim)], nodeFlags: ['--expose-gc', '--max-old-space-size=8192'] });
+  const w = startWorker(self, { args: ['--worker', String(n), JSON.stringify(sim), '--duration-ms', String(DURATION_MS)], nodeFlags: ['--expose-gc', '--max-old-space-size=8192'] });
   try {
     const ready = await w.next<WorkerReady>('ready', RAMP_TIMEOUT_MS + 60_000);
     console.log(`scale N=${n}: ${ready.chatting}/${n} chatting after ${(ready.rampMs / 1000).toFixed(1)} s, heap ${ready.heapPerSessionKB.toFixed(1)} KB/session`);
