@@ -34,7 +34,7 @@ const blocks: Record<string, () => string | undefined> = {
       ['OS', m.os],
       ['Node', m.node],
       ['open-file limit (bench processes)', String(m.openFileLimit ?? 'unknown')],
-      ['shared', 'yes: other engineers ran test suites on the same 2 cores during the runs'],
+      ['load', "shared machine: each table's stamp gives the load average when that benchmark started"],
     ]);
   },
 
