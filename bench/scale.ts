@@ -16,7 +16,7 @@ import { QUICK, argValue, machineInfo, writeResult } from './lib/results.js';
 import { startSimProcess } from './lib/sim-process.js';
 import type { SimInfo, SimStats } from './lib/sim-protocol.js';
 import { nextFromParent, openFileLimit, startWorker, toParent } from './lib/spawn.js';
-import { cpuMs, latency, monoMs, sleep, type Latency } from './lib/stats.js';
+import { cpuMs, fullGc, latency, monoMs, sleep, type Latency } from './lib/stats.js';
 import { Waiter, machineSession, sharedAuth } from './lib/wiring.js';
 import { waitFor } from 'xstate';
 import type { ChatSessionActor } from '../src/index.js';
@@ -79,12 +79,7 @@ interface WorkerDone {
   cpuPercent: number;
 }
 
-const gc = (): void => {
-  const collect = (globalThis as { gc?: () => void }).gc;
-  if (!collect) throw new Error('run the scale worker with --expose-gc');
-  collect();
-  collect();
-};
+const gc = fullGc;
 
 async function worker(n: number, sim: SimInfo): Promise<void> {
   const auth = sharedAuth(sim);

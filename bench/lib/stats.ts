@@ -84,3 +84,11 @@ export function cpuMs(): number {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Two full GCs (the second collects what the first's finalizers freed); needs --expose-gc. */
+export function fullGc(): void {
+  const collect = (globalThis as { gc?: () => void }).gc;
+  if (!collect) throw new Error('run this worker with --expose-gc');
+  collect();
+  collect();
+}

@@ -1,29 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { initialTransition } from 'xstate';
-import { chatSessionMachine } from '../../machines/chatSession.machine.js';
 import * as A from '../../machines/chatSession.actions.js';
 import { entryAt, indexTranscript, shardOf } from '../../machines/chatSession.transcript.js';
 import type { ChatSessionContext, OutgoingEntry } from '../../machines/chatSession.types.js';
-import { agentText, disconnect, history, input, readNotice, robotText, systemText } from './helpers.js';
+import { agentText, disconnect, freshContext, history, readNotice, robotText, systemText } from './helpers.js';
 
-/** Context fields to override; the grouped ones (bookkeeping, compose, survey) merge field by field. */
-type ContextOverrides = Omit<Partial<ChatSessionContext>, 'bookkeeping' | 'compose' | 'survey'> & {
-  bookkeeping?: Partial<ChatSessionContext['bookkeeping']>;
-  compose?: Partial<ChatSessionContext['compose']>;
-  survey?: Partial<ChatSessionContext['survey']>;
-};
-
-function ctx(over: ContextOverrides = {}): ChatSessionContext {
-  const [snapshot] = initialTransition(chatSessionMachine, input);
-  const base = snapshot.context;
-  return {
-    ...base,
-    ...over,
-    bookkeeping: { ...base.bookkeeping, ...over.bookkeeping },
-    compose: { ...base.compose, ...over.compose },
-    survey: { ...base.survey, ...over.survey },
-  };
-}
+const ctx = freshContext;
 
 function apply(context: ChatSessionContext, update: Partial<ChatSessionContext>): ChatSessionContext {
   return { ...context, ...update };

@@ -1,6 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { initialTransition } from 'xstate';
-import { chatSessionMachine } from '../../machines/chatSession.machine.js';
 import { guards } from '../../machines/chatSession.guards.js';
 import {
   validateAgentSurvey,
@@ -12,28 +10,9 @@ import {
   toErrorInfo,
   normaliseFileType,
 } from '../../machines/chatSession.validation.js';
-import type { ChatSessionContext, ChatSessionEvent } from '../../machines/chatSession.types.js';
+import type { ChatSessionEvent } from '../../machines/chatSession.types.js';
 import { AiccError } from '../../src/client/errors.js';
-import { agentText, businessError, disconnect, done, failed, input, networkError, polled, robotText, agentSurvey } from './helpers.js';
-
-/** Context fields to override; the grouped ones (bookkeeping, compose, survey) merge field by field. */
-type ContextOverrides = Omit<Partial<ChatSessionContext>, 'bookkeeping' | 'compose' | 'survey'> & {
-  bookkeeping?: Partial<ChatSessionContext['bookkeeping']>;
-  compose?: Partial<ChatSessionContext['compose']>;
-  survey?: Partial<ChatSessionContext['survey']>;
-};
-
-function freshContext(over: ContextOverrides = {}): ChatSessionContext {
-  const [snapshot] = initialTransition(chatSessionMachine, input);
-  const base = snapshot.context;
-  return {
-    ...base,
-    ...over,
-    bookkeeping: { ...base.bookkeeping, ...over.bookkeeping },
-    compose: { ...base.compose, ...over.compose },
-    survey: { ...base.survey, ...over.survey },
-  };
-}
+import { agentText, businessError, disconnect, done, failed, freshContext, networkError, polled, robotText, agentSurvey } from './helpers.js';
 
 const g = (name: keyof typeof guards, event: ChatSessionEvent, context = freshContext()) => guards[name]({ context, event });
 

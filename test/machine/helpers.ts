@@ -1,5 +1,5 @@
 /** Fixtures for the machine tests: inputs, downlink messages, fake actors with handles. */
-import { createActor, fromCallback, fromPromise, SimulatedClock, type EventObject, type Snapshot } from 'xstate';
+import { createActor, fromCallback, fromPromise, initialTransition, SimulatedClock, type EventObject, type Snapshot } from 'xstate';
 import { AiccError } from '../../src/client/errors.js';
 import type {
   ChatDownlink,
@@ -14,6 +14,7 @@ import { chatSessionMachine } from '../../machines/chatSession.machine.js';
 import type { ChatActors } from '../../src/actors/index.js';
 import type {
   ChatActorEvent,
+  ChatSessionContext,
   ChatSessionEvent,
   ChatSessionInput,
   DownloadWorkerEvent,
@@ -36,6 +37,26 @@ export const fastTiming = {
 };
 
 export const input: ChatSessionInput = { identity, timing: fastTiming };
+
+/** Context fields to override; the grouped ones (bookkeeping, compose, survey) merge field by field. */
+export type ContextOverrides = Omit<Partial<ChatSessionContext>, 'bookkeeping' | 'compose' | 'survey'> & {
+  bookkeeping?: Partial<ChatSessionContext['bookkeeping']>;
+  compose?: Partial<ChatSessionContext['compose']>;
+  survey?: Partial<ChatSessionContext['survey']>;
+};
+
+/** The machine's initial context for `input`, with overrides. */
+export function freshContext(over: ContextOverrides = {}): ChatSessionContext {
+  const [snapshot] = initialTransition(chatSessionMachine, input);
+  const base = snapshot.context;
+  return {
+    ...base,
+    ...over,
+    bookkeeping: { ...base.bookkeeping, ...over.bookkeeping },
+    compose: { ...base.compose, ...over.compose },
+    survey: { ...base.survey, ...over.survey },
+  };
+}
 
 // ---------------------------------------------------------------------------------------------
 // Downlink messages
