@@ -10,6 +10,7 @@ import { QUICK, machineInfo, writeResult } from './lib/results.js';
 import { startSimProcess } from './lib/sim-process.js';
 import { latency, median, monoMs, sleep, spread } from './lib/stats.js';
 import { BareSession, Waiter, bareGatewayHeaders, machineSession, sharedAuth, type BareMessage } from './lib/wiring.js';
+import { entryAtPosition } from '../machines/chatSession.transcript.js';
 
 const ROUNDS = QUICK ? 3 : 7;
 const PER_ROUND = QUICK ? 20 : 60;
@@ -35,7 +36,7 @@ async function main(): Promise<void> {
     actor.subscribe((snapshot) => {
       const { transcript } = snapshot.context;
       for (; seen < transcript.length; seen++) {
-        const entry = transcript[seen];
+        const entry = entryAtPosition(transcript, seen);
         if (entry?.kind !== 'incoming' || entry.message.controlType !== 'CHAT' || entry.message.content.mediaType !== 'TEXT') continue;
         const stamp = stampOf(entry.message.content.text);
         if (stamp !== undefined) got.machine = monoMs() - stamp;

@@ -1,18 +1,19 @@
 /**
  * Hot path — merging a poll batch and sending a message as the transcript grows. Times the pure
  * context updates the machine's assign actions run (receiveMessages, enqueueText + markSent) on
- * a transcript of 10 … 20 000 entries: the index part must stay O(new messages); what grows with
- * history is shown as it is (the transcript array copy). Also the heap per transcript entry.
+ * a transcript of 10 … 20 000 entries: both the chunked transcript and the sharded index must
+ * stay O(new messages). Also the heap per transcript entry.
  *
  *   node --expose-gc --import tsx bench/merge.ts
  */
 import { createInitialContext } from '../machines/chatSession.mappers.js';
-import { enqueueText, markSent, receiveMessages } from '../machines/chatSession.actions.js';
+import { acknowledgeRead, enqueueText, markSent, receiveMessages } from '../machines/chatSession.actions.js';
 import type { ChatSessionContext } from '../machines/chatSession.types.js';
 import { parseDownlink } from '../src/client/parse.js';
 import type { WireDownlinkMessage } from '../src/client/protocol.js';
 import { QUICK, machineInfo, writeResult } from './lib/results.js';
 import { latency } from './lib/stats.js';
+import { entryAtPosition } from '../machines/chatSession.transcript.js';
 
 const SIZES = QUICK ? [10, 1000, 10_000] : [10, 1000, 5000, 20_000];
 const REPEAT = QUICK ? 200 : 1000;
@@ -36,9 +37,18 @@ function agentMessage(): ReturnType<typeof parseDownlink> {
   return parseDownlink(wire);
 }
 
+/**
+ * A transcript of n agent messages that the customer has read: the host marks messages read
+ * (READ receipts), which empties bookkeeping.unreadAgentKeys. Unread keys are copied on every
+ * agent message, so a host that never marks anything read pays O(unread) per message
+ * (docs/performance.md).
+ */
 function grow(context: ChatSessionContext, n: number): ChatSessionContext {
   let c = context;
-  while (c.transcript.length < n) c = { ...c, ...receiveMessages(c, [agentMessage()]) };
+  while (c.transcript.length < n) {
+    c = { ...c, ...receiveMessages(c, [agentMessage()]) };
+    c = { ...c, ...acknowledgeRead(c, c.bookkeeping.unreadAgentKeys) };
+  }
   return c;
 }
 
@@ -69,7 +79,8 @@ async function main(): Promise<void> {
         markSent(queued, queued.outbox[0]);
       }),
     );
-    const duplicate = latency(time(() => receiveMessages(context, [context.transcript[0]?.kind === 'incoming' ? context.transcript[0].message : batch[0]!])));
+    const first = entryAtPosition(context.transcript, 0);
+    const duplicate = latency(time(() => receiveMessages(context, [first?.kind === 'incoming' ? first.message : batch[0]!])));
     rows.push({ transcriptLength: size, mergeOneMessageUs: merge, sendOneMessageUs: send, dedupeKnownMessageUs: duplicate });
     console.log(`merge: ${size} entries: merge p50 ${merge.p50.toFixed(1)} µs, send p50 ${send.p50.toFixed(1)} µs`);
   }

@@ -13,6 +13,7 @@ import { QUICK, machineInfo, writeResult } from './lib/results.js';
 import { startSimProcess, type SimProcess } from './lib/sim-process.js';
 import { BareSession, Waiter, bareGatewayHeaders, machineSession, sharedAuth, type BareMessage, type SharedAuth } from './lib/wiring.js';
 import type { ChatSessionActor } from '../src/index.js';
+import { entryAtPosition, transcriptEntries } from '../machines/chatSession.transcript.js';
 
 const MESSAGES = 20;
 const SESSIONS_PER_RUN = QUICK ? 4 : 10;
@@ -28,7 +29,7 @@ class RobotCounter {
   update(snapshot: Snapshot): void {
     const { transcript } = snapshot.context;
     for (; this.seen < transcript.length; this.seen++) {
-      const entry = transcript[this.seen];
+      const entry = entryAtPosition(transcript, this.seen);
       if (entry?.kind === 'incoming' && entry.message.controlType === 'CHAT' && entry.message.sourceType === 'ROBOT') this.count++;
     }
   }
@@ -51,7 +52,7 @@ export async function machineConversation(sim: SimProcess, auth: SharedAuth, use
   await waiter.until(() => snapshot.matches({ connected: 'survey-robot' }) || snapshot.status !== 'active');
   actor.send({ type: 'survey.skip' });
   await waiter.until(() => snapshot.status !== 'active');
-  const failed = snapshot.context.transcript.filter((e) => e.kind === 'outgoing' && e.status !== 'sent').length;
+  const failed = transcriptEntries(snapshot.context.transcript).filter((e) => e.kind === 'outgoing' && e.status !== 'sent').length;
   if (snapshot.status !== 'done' || snapshot.output?.endReason !== 'customer-ended' || failed > 0) {
     throw new Error(`machine session ended ${snapshot.status} ${snapshot.output?.endReason ?? ''}`);
   }

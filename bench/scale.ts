@@ -21,6 +21,7 @@ import { Waiter, machineSession, sharedAuth } from './lib/wiring.js';
 import { waitFor } from 'xstate';
 import type { ChatSessionActor } from '../src/index.js';
 import { LIBRARY_SOURCE } from './lib/library.js';
+import { entryAtPosition, transcriptEntries } from '../machines/chatSession.transcript.js';
 
 const STEPS = (argValue('steps') ?? (QUICK ? '200,500' : '500,1000,2000,5000,10000')).split(',').map(Number);
 const DURATION_MS = Number(argValue('duration-ms') ?? (QUICK ? 10_000 : 30_000));
@@ -122,7 +123,7 @@ async function worker(n: number, sim: SimInfo): Promise<void> {
         if (snapshot.status !== 'active') sessionsEnded++;
         const { transcript } = snapshot.context;
         for (; seen < transcript.length; seen++) {
-          const entry = transcript[seen];
+          const entry = entryAtPosition(transcript, seen);
           if (entry?.kind !== 'incoming' || entry.message.controlType !== 'CHAT' || entry.message.content.mediaType !== 'TEXT') continue;
           const text = entry.message.content.text;
           if (!text.startsWith('lat:')) continue;
@@ -173,7 +174,7 @@ async function worker(n: number, sim: SimInfo): Promise<void> {
   loop.disable();
   let failedSends = 0;
   for (const actor of actors) {
-    for (const entry of actor.getSnapshot().context.transcript) if (entry.kind === 'outgoing' && entry.status === 'failed') failedSends++;
+    for (const entry of transcriptEntries(actor.getSnapshot().context.transcript)) if (entry.kind === 'outgoing' && entry.status === 'failed') failedSends++;
   }
   gc();
   const mem2 = process.memoryUsage();

@@ -27,6 +27,7 @@ import type {
   WatchQueueInput,
 } from './chatSession.types.js';
 import { outboxHead } from './chatSession.actions.js';
+import { emptyTranscript, transcriptEntries } from './chatSession.transcript.js';
 
 export const DEFAULT_TIMING: Readonly<ChatTiming> = Object.freeze({
   queueIntervalMs: 3000,
@@ -82,7 +83,7 @@ export function createInitialContext({ input }: { input: ChatSessionInput }): Ch
       maxUploadBytes: finite(input.maxUploadBytes, DEFAULT_MAX_UPLOAD_BYTES) || DEFAULT_MAX_UPLOAD_BYTES,
       timing: resolveTiming(input.timing),
     },
-    transcript: [],
+    transcript: emptyTranscript(),
     transcriptIndex: {},
     outbox: [],
     downloads: {},
@@ -111,7 +112,7 @@ export function createInitialContext({ input }: { input: ChatSessionInput }): Ch
 export function sessionOutput({ context }: Args): ChatSessionOutput {
   return {
     endReason: context.endReason ?? 'customer-ended',
-    transcript: context.transcript,
+    transcript: transcriptEntries(context.transcript),
     servedBy: context.servedBy,
     agentNickname: context.agentNickname,
     surveySubmitted: context.survey.submitted,
@@ -160,8 +161,8 @@ export function pollLoopInput({ context }: Args): PollLoopInput {
 /** Server timestamp of the newest incoming message (0 when none). */
 export function latestIncomingTimestamp(context: ChatSessionContext): number {
   let latest = 0;
-  for (const entry of context.transcript) {
-    if (entry.kind === 'incoming' && entry.message.timestamp > latest) latest = entry.message.timestamp;
+  for (const chunk of context.transcript.chunks) {
+    for (const entry of chunk) if (entry.kind === 'incoming' && entry.message.timestamp > latest) latest = entry.message.timestamp;
   }
   return latest;
 }

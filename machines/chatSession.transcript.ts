@@ -1,15 +1,38 @@
 /**
  * The transcript and its key index. The transcript is append-only (entries are replaced in
- * place, never removed or moved), so a key's position never changes. The index maps
- * key → position and is sharded by a hash of the key into INDEX_SHARDS plain objects: an
- * immutable update copies the small outer object and only the shards it touches, so merging a
- * poll batch costs O(new messages × shard size) instead of copying one object with every key
- * (measured: ~1.7 ms per merge at 5 000 messages flat, a few µs sharded). Everything stays
- * plain JSON for persistence.
+ * place, never removed or moved), so a key's position never changes.
+ *
+ * Both are shaped so that one update costs O(new messages), not O(history), while staying
+ * immutable plain JSON (XState snapshots, persistence):
+ * - the transcript is a list of chunks of TRANSCRIPT_CHUNK entries; appending or replacing an
+ *   entry copies the chunk it lands in and the (short) list of chunks, never the whole history
+ *   (one flat array copied per message cost ~0.5 ms at 20 000 entries; docs/performance.md);
+ * - the index maps key → position: sharded by a hash of the key into INDEX_SHARDS lists of
+ *   pages of at most INDEX_PAGE keys; an update copies the small outer object, the page list of
+ *   each shard it touches and that shard's last page. (One flat object per shard grew with the
+ *   history: ~300 µs to copy a shard at 20 000 entries.) A lookup reads the pages of one shard.
  */
-import type { ChatSessionContext, TranscriptEntry, TranscriptIndex } from './chatSession.types.js';
+import type { ChatSessionContext, Transcript, TranscriptEntry, TranscriptIndex } from './chatSession.types.js';
 
 export const INDEX_SHARDS = 64;
+/** Keys per index page (small enough to copy on every append). */
+export const INDEX_PAGE = 16;
+/** Entries per transcript chunk. */
+export const TRANSCRIPT_CHUNK = 256;
+
+export function emptyTranscript(): Transcript {
+  return { length: 0, chunks: [] };
+}
+
+/** Every entry in order, as one array (what a UI renders). O(length): call it once per render. */
+export function transcriptEntries(transcript: Transcript): TranscriptEntry[] {
+  return transcript.chunks.length === 1 ? transcript.chunks[0]!.slice() : transcript.chunks.flat();
+}
+
+/** The entry at a position (0-based, in arrival order). */
+export function entryAtPosition(transcript: Transcript, position: number): TranscriptEntry | undefined {
+  return transcript.chunks[Math.floor(position / TRANSCRIPT_CHUNK)]?.[position % TRANSCRIPT_CHUNK];
+}
 
 /** FNV-1a of the key, folded to a shard name. */
 export function shardOf(key: string): string {
@@ -24,36 +47,56 @@ export function shardOf(key: string): string {
 const own = (object: object, key: string): boolean => Object.prototype.hasOwnProperty.call(object, key);
 
 export function positionOf(index: TranscriptIndex, key: string): number | undefined {
-  const shard = index[shardOf(key)];
-  return shard && own(shard, key) ? shard[key] : undefined;
+  const pages = index[shardOf(key)];
+  if (!pages) return undefined;
+  for (let i = pages.length - 1; i >= 0; i--) {
+    const page = pages[i] as Record<string, number>;
+    if (own(page, key)) return page[key];
+  }
+  return undefined;
 }
 
 /** The transcript entry with this key, if any. */
 export function entryAt(context: Pick<ChatSessionContext, 'transcript' | 'transcriptIndex'>, key: unknown): TranscriptEntry | undefined {
   if (typeof key !== 'string') return undefined;
   const position = positionOf(context.transcriptIndex, key);
-  return position === undefined ? undefined : context.transcript[position];
+  return position === undefined ? undefined : entryAtPosition(context.transcript, position);
 }
 
 /** Builds an index for a transcript (tests, migrations). */
-export function indexTranscript(transcript: readonly TranscriptEntry[]): TranscriptIndex {
+export function indexTranscript(transcript: Transcript): TranscriptIndex {
   const index: TranscriptIndex = {};
-  transcript.forEach((entry, position) => {
-    (index[shardOf(entry.key)] ??= {})[entry.key] = position;
+  transcriptEntries(transcript).forEach((entry, position) => {
+    const pages = (index[shardOf(entry.key)] ??= []);
+    const last = pages.at(-1);
+    if (last && Object.keys(last).length < INDEX_PAGE) last[entry.key] = position;
+    else pages.push({ [entry.key]: position });
   });
   return index;
 }
 
+/** A transcript holding these entries (tests, migrations). */
+export function transcriptOf(entries: readonly TranscriptEntry[]): Transcript {
+  const chunks: TranscriptEntry[][] = [];
+  for (let i = 0; i < entries.length; i += TRANSCRIPT_CHUNK) chunks.push(entries.slice(i, i + TRANSCRIPT_CHUNK));
+  return { length: entries.length, chunks };
+}
+
 /** Copy-on-write view of transcript + index for one context update. */
 export class TranscriptWriter {
-  private transcript: TranscriptEntry[];
+  private chunks: TranscriptEntry[][];
+  private length: number;
   private index: TranscriptIndex;
-  private transcriptCopied = false;
+  private chunksCopied = false;
   private indexCopied = false;
+  private readonly copiedChunks = new Set<number>();
   private readonly copiedShards = new Set<string>();
+  /** Shards whose last page this update already copied (or created). */
+  private readonly copiedPages = new Set<string>();
 
-  constructor(private readonly context: Pick<ChatSessionContext, 'transcript' | 'transcriptIndex'>) {
-    this.transcript = context.transcript;
+  constructor(context: Pick<ChatSessionContext, 'transcript' | 'transcriptIndex'>) {
+    this.chunks = context.transcript.chunks;
+    this.length = context.transcript.length;
     this.index = context.transcriptIndex;
   }
 
@@ -63,49 +106,85 @@ export class TranscriptWriter {
 
   get(key: string): TranscriptEntry | undefined {
     const position = positionOf(this.index, key);
-    return position === undefined ? undefined : this.transcript[position];
+    return position === undefined ? undefined : this.chunks[Math.floor(position / TRANSCRIPT_CHUNK)]?.[position % TRANSCRIPT_CHUNK];
   }
 
   /** Appends unless the key is known. */
   append(entry: TranscriptEntry): boolean {
     if (this.has(entry.key)) return false;
-    this.copyTranscript();
-    if (!this.indexCopied) {
-      this.index = { ...this.index };
-      this.indexCopied = true;
+    const position = this.length;
+    const chunk = Math.floor(position / TRANSCRIPT_CHUNK);
+    if (position % TRANSCRIPT_CHUNK === 0) {
+      this.copyChunkList();
+      this.chunks.push([]);
+      this.copiedChunks.add(chunk);
     }
-    const name = shardOf(entry.key);
-    if (!this.copiedShards.has(name)) {
-      this.index[name] = { ...this.index[name] };
-      this.copiedShards.add(name);
-    }
-    (this.index[name] as Record<string, number>)[entry.key] = this.transcript.length;
-    this.transcript.push(entry);
+    this.writableChunk(chunk).push(entry);
+    this.length += 1;
+    this.indexKey(entry.key, position);
     return true;
   }
 
   replace(key: string, update: (entry: TranscriptEntry) => TranscriptEntry): void {
     const position = positionOf(this.index, key);
     if (position === undefined) return;
-    const current = this.transcript[position];
+    const chunk = Math.floor(position / TRANSCRIPT_CHUNK);
+    const current = this.chunks[chunk]?.[position % TRANSCRIPT_CHUNK];
     if (!current) return;
     const next = update(current);
     if (next === current) return;
-    this.copyTranscript();
-    this.transcript[position] = next;
+    this.writableChunk(chunk)[position % TRANSCRIPT_CHUNK] = next;
   }
 
   /** The changed transcript and index, as a context update the caller may add fields to. */
   result(): Partial<ChatSessionContext> {
     const update: Partial<ChatSessionContext> = {};
-    if (this.transcriptCopied) update.transcript = this.transcript;
+    if (this.chunksCopied) update.transcript = { length: this.length, chunks: this.chunks };
     if (this.indexCopied) update.transcriptIndex = this.index;
     return update;
   }
 
-  private copyTranscript(): void {
-    if (this.transcriptCopied) return;
-    this.transcript = this.context.transcript.slice();
-    this.transcriptCopied = true;
+  /** Adds key → position to its shard's last page, copying what an earlier snapshot shares. */
+  private indexKey(key: string, position: number): void {
+    if (!this.indexCopied) {
+      this.index = { ...this.index };
+      this.indexCopied = true;
+    }
+    const name = shardOf(key);
+    let pages = this.index[name] ?? [];
+    if (!this.copiedShards.has(name)) {
+      pages = pages.slice();
+      this.index[name] = pages;
+      this.copiedShards.add(name);
+    }
+    const last = pages.length - 1;
+    const page = pages[last];
+    if (!page || Object.keys(page).length >= INDEX_PAGE) {
+      pages.push({ [key]: position });
+      this.copiedPages.add(name);
+      return;
+    }
+    // Copied once per update; Object.assign, because a spread followed by a new key is slow in
+    // Node 20 (chatSession.actions.ts).
+    const writable = this.copiedPages.has(name) ? page : Object.assign({}, page);
+    writable[key] = position;
+    pages[last] = writable;
+    this.copiedPages.add(name);
+  }
+
+  private copyChunkList(): void {
+    if (this.chunksCopied) return;
+    this.chunks = this.chunks.slice();
+    this.chunksCopied = true;
+  }
+
+  /** The chunk, copied once per update before the first write to it. */
+  private writableChunk(chunk: number): TranscriptEntry[] {
+    this.copyChunkList();
+    if (!this.copiedChunks.has(chunk)) {
+      this.chunks[chunk] = (this.chunks[chunk] ?? []).slice();
+      this.copiedChunks.add(chunk);
+    }
+    return this.chunks[chunk] as TranscriptEntry[];
   }
 }

@@ -230,8 +230,19 @@ export interface OutgoingEntry {
 
 export type TranscriptEntry = IncomingEntry | HistoryEntry | OutgoingEntry;
 
-/** shard → (key → position in the transcript). Look keys up with `entryAt(context, key)`. */
-export type TranscriptIndex = Record<string, Record<string, number>>;
+/**
+ * shard → pages of (key → position in the transcript), each page at most 16 keys. Look keys up
+ * with `entryAt(context, key)`.
+ */
+export type TranscriptIndex = Record<string, Record<string, number>[]>;
+
+/** The transcript as stored in the context: chunks of up to TRANSCRIPT_CHUNK (256) entries. */
+export interface Transcript {
+  /** Number of entries. */
+  length: number;
+  /** The entries in order, cut into chunks; every chunk but the last is full. */
+  chunks: TranscriptEntry[][];
+}
 
 export type DownloadStatus = 'downloading' | 'done' | 'failed';
 
@@ -366,8 +377,12 @@ export interface SessionBookkeeping {
 export interface ChatSessionContext {
   identity: ChatIdentity;
   config: ChatSessionConfig;
-  /** Every message once, in arrival (server) order; history first. */
-  transcript: TranscriptEntry[];
+  /**
+   * Every message once, in arrival (server) order; history first. In chunks, so that a new
+   * message does not copy the whole history: `transcriptEntries(context.transcript)` (or
+   * `.chunks.flat()`) is the list, `length` the number of entries.
+   */
+  transcript: Transcript;
   /** key → position in `transcript`, sharded by key hash (see chatSession.transcript.ts). */
   transcriptIndex: TranscriptIndex;
   /** localIds waiting to be sent, FIFO; the head is on the wire while `outbox.sending`. */

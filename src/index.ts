@@ -5,7 +5,7 @@
  */
 export { chatSessionMachine, chatSessionActorContracts, type ChatSessionMachine, type ChatSessionActorContracts } from '../machines/chatSession.machine.js';
 export { DEFAULT_TIMING } from '../machines/chatSession.mappers.js';
-export { entryAt } from '../machines/chatSession.transcript.js';
+export { entryAt, entryAtPosition, transcriptEntries } from '../machines/chatSession.transcript.js';
 export { END_REASONS } from '../machines/chatSession.types.js';
 export type * from '../machines/chatSession.types.js';
 export { createChatActors, fullJitterBackoff, type ChatActors, type ChatActorsOptions } from './actors/index.js';

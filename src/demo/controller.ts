@@ -10,6 +10,7 @@ import type { Simulator } from '../simulator/index.js';
 import { HELP, fileTypeOf, type Command } from './commands.js';
 import { receivedFileName, stateKey, type Paint, type Printer, type TranscriptRenderer } from './render.js';
 import { SAMPLE_PHOTO_NAME, sampleAgentImage, samplePhoto } from './samples.js';
+import { transcriptEntries } from '../../machines/chatSession.transcript.js';
 
 export type DemoSnapshot = ReturnType<ChatSessionActor['getSnapshot']>;
 
@@ -188,7 +189,7 @@ export class DemoController {
         this.send({ type: 'messages.markRead' });
         return true;
       case 'retry': {
-        const failed = [...this.snapshot.context.transcript].reverse().find((e) => e.kind === 'outgoing' && e.status === 'failed');
+        const failed = transcriptEntries(this.snapshot.context.transcript).reverse().find((e) => e.kind === 'outgoing' && e.status === 'failed');
         if (!failed) renderer.note('warn', '!', 'no failed message to retry');
         else this.send({ type: 'message.retry', key: failed.key });
         return true;
@@ -286,7 +287,7 @@ export class DemoController {
   /** Every file the agent sends is downloaded at once (the bytes arrive as `file.downloaded`). */
   private downloadNewFiles(snapshot: DemoSnapshot): void {
     if (!('connected' in (typeof snapshot.value === 'object' ? snapshot.value : {}))) return;
-    for (const entry of snapshot.context.transcript) {
+    for (const entry of transcriptEntries(snapshot.context.transcript)) {
       if (entry.kind !== 'incoming' || entry.message.controlType !== 'CHAT' || !('file' in entry.message.content)) continue;
       if (this.requestedDownloads.has(entry.key) || snapshot.context.downloads[entry.key]) continue;
       this.requestedDownloads.add(entry.key);

@@ -9,6 +9,7 @@ import { parseCommand } from './commands.js';
 import type { DemoController } from './controller.js';
 import type { Paint } from './render.js';
 import type { OutputStream } from './types.js';
+import { transcriptEntries } from '../../machines/chatSession.transcript.js';
 
 /** Where printed lines go; the interactive loop swaps it for one that redraws the prompt. */
 export interface LineSink {
@@ -88,7 +89,7 @@ function acknowledgeFiles(ctl: DemoController, sim: Simulator, userId: string, d
   const acknowledged = new Set<string>();
   ctl.onSnapshot((snapshot) => {
     if (snapshot.context.servedBy !== 'agent') return;
-    for (const entry of snapshot.context.transcript) {
+    for (const entry of transcriptEntries(snapshot.context.transcript)) {
       if (entry.kind !== 'outgoing' || entry.file === null || entry.status !== 'sent' || acknowledged.has(entry.key)) continue;
       acknowledged.add(entry.key);
       const name = entry.file.name;

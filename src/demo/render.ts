@@ -26,6 +26,7 @@ import type {
   SurveyDefinition,
 } from '../../machines/chatSession.types.js';
 import type { DemoResult } from './types.js';
+import { transcriptEntries } from '../../machines/chatSession.transcript.js';
 
 // ---------------------------------------------------------------------------------------------
 // Colours
@@ -306,7 +307,7 @@ export class TranscriptRenderer {
 
   private trackTranscript(context: ChatSessionContext): void {
     const newlyRead: OutgoingEntry[] = [];
-    for (const entry of context.transcript) {
+    for (const entry of transcriptEntries(context.transcript)) {
       const printed = this.printedEntries.get(entry.key);
       if (entry.kind === 'outgoing') {
         const status = `${entry.status}${entry.read ? '+read' : ''}`;
@@ -433,7 +434,7 @@ export class TranscriptRenderer {
     this.lastError = error;
     if (error === null) return;
     // Failed sends are reported on their message; poll errors as [network].
-    if (error.name === 'AiccError' && (error.api === 'poll' || context.transcript.some((e) => e.kind === 'outgoing' && e.error === error))) return;
+    if (error.name === 'AiccError' && (error.api === 'poll' || transcriptEntries(context.transcript).some((e) => e.kind === 'outgoing' && e.error === error))) return;
     this.note('error', error.name === 'ChatInputError' ? '!' : 'error', formatError(error));
   }
 

@@ -15,6 +15,7 @@ import { DemoTimeoutError } from './controller.js';
 import { stateKey } from './render.js';
 import { sampleAgentImage } from './samples.js';
 import type { Simulator } from '../simulator/index.js';
+import { transcriptEntries } from '../../machines/chatSession.transcript.js';
 
 export interface ScriptOptions {
   /** Pause after each customer action, ms. */
@@ -37,7 +38,7 @@ const key = (s: DemoSnapshot): string => stateKey(s.value);
 
 /** How many CHAT messages this party has sent so far. */
 export function countFrom(s: DemoSnapshot, sourceType: 'ROBOT' | 'AGENT'): number {
-  return s.context.transcript.filter((e) => e.kind === 'incoming' && e.message.controlType === 'CHAT' && e.message.sourceType === sourceType).length;
+  return transcriptEntries(s.context.transcript).filter((e) => e.kind === 'incoming' && e.message.controlType === 'CHAT' && e.message.sourceType === sourceType).length;
 }
 
 function transferRegion(s: DemoSnapshot): string | null {
@@ -105,7 +106,7 @@ export async function runScript(ctl: DemoController, options: ScriptOptions): Pr
   await wait((s) => countFrom(s, 'AGENT') > 0, 'the agent greeting');
   await ask('Hi, my order arrived damaged.', 'AGENT');
 
-  const outgoingFiles = (s: DemoSnapshot) => s.context.transcript.filter((e) => e.kind === 'outgoing' && e.file !== null && e.status === 'sent').length;
+  const outgoingFiles = (s: DemoSnapshot) => transcriptEntries(s.context.transcript).filter((e) => e.kind === 'outgoing' && e.file !== null && e.status === 'sent').length;
   const sentBefore = outgoingFiles(ctl.snapshot);
   await type('/file');
   await wait((s) => outgoingFiles(s) > sentBefore, 'the photo to be sent');
@@ -118,7 +119,7 @@ export async function runScript(ctl: DemoController, options: ScriptOptions): Pr
     await wait((s) => countFrom(s, 'AGENT') >= agentBefore + 2, 'the agent to send a file');
     await wait((s) => Object.values(s.context.downloads).some((d) => d.status === 'done'), 'the file download');
     sim.agent.read(userId);
-    await wait((s) => s.context.transcript.some((e) => e.kind === 'outgoing' && e.read), 'the read receipt');
+    await wait((s) => transcriptEntries(s.context.transcript).some((e) => e.kind === 'outgoing' && e.read), 'the read receipt');
   }
 
   await ask("Got it, thanks! That's all.", 'AGENT');

@@ -24,7 +24,7 @@ interface PersistedShape {
 
 function isContext(value: unknown): value is ChatSessionContext {
   const c = value as Partial<ChatSessionContext> | null;
-  return !!c && Array.isArray(c.transcript) && Array.isArray(c.outbox) && typeof c.transcriptIndex === 'object';
+  return !!c && Array.isArray(c.transcript?.chunks) && Array.isArray(c.outbox) && typeof c.transcriptIndex === 'object';
 }
 
 /** Replaces `outbox: 'sending'` inside a state value with `outbox: 'idle'`. */

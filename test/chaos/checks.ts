@@ -16,6 +16,7 @@
 import { END_REASONS, type OutgoingEntry } from '../../src/index.js';
 import type { ProtocolViolation, SessionView } from '../../src/simulator/index.js';
 import { AGENT_END_PATIENCE_MS, type CustomerLog, type Snapshot } from './customer.js';
+import { transcriptEntries } from '../../machines/chatSession.transcript.js';
 
 export type ProblemCode =
   | 'not-final'
@@ -67,7 +68,7 @@ export interface SessionCheck {
 }
 
 function outgoingOf(s: Snapshot): OutgoingEntry[] {
-  return s.context.transcript.filter((e): e is OutgoingEntry => e.kind === 'outgoing');
+  return transcriptEntries(s.context.transcript).filter((e): e is OutgoingEntry => e.kind === 'outgoing');
 }
 
 /** Rules a correct client may still trip under injected faults, with the reason. */
@@ -121,7 +122,7 @@ export function checkSession(log: CustomerLog, view: SessionView | undefined, vi
 
   // --- keys unique
   const seen = new Set<string>();
-  for (const entry of s.context.transcript) {
+  for (const entry of transcriptEntries(s.context.transcript)) {
     if (seen.has(entry.key)) {
       add('duplicate-key', entry.key);
       counts.duplicated += 1;
@@ -131,7 +132,7 @@ export function checkSession(log: CustomerLog, view: SessionView | undefined, vi
 
   // --- incoming CHAT: exactly once, in order, none lost
   const serverDown = (view?.transcript ?? []).filter((e) => e.direction === 'downlink' && e.controlType === 'CHAT');
-  const clientIncoming = s.context.transcript.flatMap((e) =>
+  const clientIncoming = transcriptEntries(s.context.transcript).flatMap((e) =>
     e.kind === 'incoming' && e.message.controlType === 'CHAT' ? [e.key] : [],
   );
   const clientSet = new Set(clientIncoming);
@@ -150,7 +151,7 @@ export function checkSession(log: CustomerLog, view: SessionView | undefined, vi
   }
   counts.incomingExpected = serverDown.length - counts.leftUnread;
   counts.recoveredFromHistory = serverDown.filter((e) => clientSet.has(e.messageCode) && (e.deliveries ?? 0) === 0).length;
-  counts.lostDisconnectsDetected = s.context.transcript.filter((e) => e.key.startsWith('lost-disconnect:')).length;
+  counts.lostDisconnectsDetected = transcriptEntries(s.context.transcript).filter((e) => e.key.startsWith('lost-disconnect:')).length;
   if (counts.lostDisconnectsDetected > 0) {
     const real = (view?.transcript ?? []).find((e) => e.direction === 'downlink' && e.controlType === 'DISCONNECT');
     if (real && ((real.deliveries ?? 0) > 0 || real.pending)) counts.lostDisconnectsPremature += 1;
@@ -224,7 +225,7 @@ export function checkSession(log: CustomerLog, view: SessionView | undefined, vi
     if (log.endRequestedAt !== null && e.timestamp >= log.endRequestedAt) continue;
     // The poll loop reports a DISCONNECT lost in transit as its own SYSTEM DISCONNECT
     // (`lost-disconnect:` key) once queryQueueInfo says the agent session is gone.
-    const got = s.context.transcript.some((t) => t.key === e.messageCode || t.key.startsWith('lost-disconnect:'));
+    const got = transcriptEntries(s.context.transcript).some((t) => t.key === e.messageCode || t.key.startsWith('lost-disconnect:'));
     // A DISCONNECT lost in transit is detected after the catch-up, at the next poll (at most a
     // long-poll window later); a customer who ended before that simply ended first.
     if (!got && log.endRequestedAt !== null && log.endRequestedAt - e.timestamp < SERVER_END_DETECTION_MS) continue;

@@ -21,6 +21,7 @@ import {
 import { applyTokenProvider, createAiccClient, type AiccClient, type GatewayHeadersProvider } from '../../src/client/index.js';
 import { seededRandom, hashSeed, type Simulator } from '../../src/simulator/index.js';
 import { CLIENT, MACHINE_TIMING } from './config.js';
+import { transcriptEntries } from '../../machines/chatSession.transcript.js';
 
 export type Snapshot = SnapshotFrom<ChatSessionMachine>;
 
@@ -145,7 +146,7 @@ const inConversation = (s: Snapshot) => s.status === 'active' && (s.matches({ co
 const starting = (s: Snapshot) => s.status === 'active' && (s.matches('auth') || s.matches('history') || s.matches('connecting') || s.matches('connect-retry'));
 
 function outgoingOf(s: Snapshot): OutgoingEntry[] {
-  return s.context.transcript.filter((e): e is OutgoingEntry => e.kind === 'outgoing');
+  return transcriptEntries(s.context.transcript).filter((e): e is OutgoingEntry => e.kind === 'outgoing');
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -282,7 +283,7 @@ export class Customer {
       if (s.status !== 'active' || !inConversation(s)) return;
       const pendingOut = outgoingOf(s).some((e) => e.status !== 'sent' && e.status !== 'failed');
       const view = this.env.sim.session(this.log.userId);
-      const keys = new Set(s.context.transcript.map((e) => e.key));
+      const keys = new Set(transcriptEntries(s.context.transcript).map((e) => e.key));
       const missing = (view?.transcript ?? []).some((e) => e.direction === 'downlink' && e.controlType === 'CHAT' && !keys.has(e.messageCode));
       if (!pendingOut && !missing) return;
       await sleep(25);

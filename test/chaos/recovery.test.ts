@@ -10,6 +10,7 @@ import { bindBrowserConnectivity, createMemorySessionStorage, persistSession, ty
 import type { Simulator } from '../../src/simulator/index.js';
 import { clientFor, fastSimulator, newUserId } from '../client/helpers.js';
 import { incomingTexts, outgoing, startSession, type SessionRig } from '../integration/harness.js';
+import { transcriptEntries } from '../../machines/chatSession.transcript.js';
 
 let sim: Simulator | undefined;
 afterEach(async () => {
@@ -196,7 +197,7 @@ describe('catching up', () => {
     sim!.agent.say(rig.userId, 'after');
     const s = await rig.until((snap) => incomingTexts(snap, 'AGENT').includes('after'));
     expect(incomingTexts(s, 'AGENT').slice(-3)).toEqual(['lost 1', 'lost 2', 'after']);
-    expect(new Set(s.context.transcript.map((e) => e.key)).size).toBe(s.context.transcript.length);
+    expect(new Set(transcriptEntries(s.context.transcript).map((e) => e.key)).size).toBe(s.context.transcript.length);
     await finish(rig);
   });
 
@@ -234,6 +235,6 @@ describe('catching up', () => {
     sim!.agent.end(rig.userId);
     const s = await rig.until((snap) => !snap.matches({ connected: 'chatting' }), 4_000);
     expect(s.context.endReason).toBe('session-released');
-    expect(s.context.transcript.some((e) => e.key.startsWith('lost-disconnect:'))).toBe(true);
+    expect(transcriptEntries(s.context.transcript).some((e) => e.key.startsWith('lost-disconnect:'))).toBe(true);
   });
 });

@@ -11,6 +11,7 @@ import { PLANNED_FAULTS, startSimulator, type FaultStats, type PlannedFault, typ
 import { checkSession, type ProblemCode, type SessionCheck } from './checks.js';
 import { CHAOS_API_RATES, CHAOS_RATES, CLIENT, DELAY_MS, SIM_TIMING, SLOW_MS, type ChaosOptions } from './config.js';
 import { Customer, planFor, type CustomerEnv, type CustomerLog, type Flow } from './customer.js';
+import { transcriptEntries } from '../../machines/chatSession.transcript.js';
 
 export interface ChaosReport {
   seed: number;
@@ -274,7 +275,7 @@ function traceOf(sim: Simulator | undefined, log: CustomerLog): string[] {
     });
   const view = sim.session(log.userId);
   for (const e of view?.transcript ?? []) lines.push(`  sim ${e.direction} ${e.sourceType} ${e.controlType} ${String(e.content).slice(0, 30)} ${e.messageCode.slice(0, 6)} ${e.wireTimestamp ?? ''} d=${e.deliveries ?? ''} p=${e.pending ?? ''}`);
-  for (const e of log.final?.context.transcript ?? []) {
+  for (const e of log.final ? transcriptEntries(log.final.context.transcript) : []) {
     lines.push(`  cli ${e.kind} ${e.key.slice(0, 16)} ${e.kind === 'outgoing' ? `${e.status} ${e.text} ${JSON.stringify(e.error)}` : e.kind === 'incoming' ? `${e.message.sourceType} ${e.message.controlType}` : ''}`);
   }
   lines.push(`  final ${JSON.stringify(log.final?.value)} ${log.final?.context.endReason} ${JSON.stringify(log.final?.context.error)}`);

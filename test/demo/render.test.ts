@@ -17,6 +17,7 @@ import { samplePhoto, sampleAgentImage } from '../../src/demo/samples.js';
 import { demoAgentReply } from '../../src/demo/simulated.js';
 import { createInitialContext } from '../../machines/chatSession.mappers.js';
 import type { ChatSessionContext, TranscriptEntry } from '../../src/index.js';
+import { transcriptOf } from '../../machines/chatSession.transcript.js';
 
 describe('formatting', () => {
   it('bytes', () => {
@@ -127,12 +128,12 @@ describe('TranscriptRenderer', () => {
     const renderer = new TranscriptRenderer(printer, painter(false));
     const chatting = { connected: { chatting: { outbox: 'idle' } } };
     const a = agentMessage('m1', 'Hello');
-    renderer.update(snapshot(chatting, { servedBy: 'agent', agentNickname: 'Alice', transcript: [a] }));
-    renderer.update(snapshot(chatting, { servedBy: 'agent', agentNickname: 'Alice', transcript: [a, outgoing('o1', 'Hi', 'queued')] }));
-    renderer.update(snapshot(chatting, { servedBy: 'agent', agentNickname: 'Alice', transcript: [a, outgoing('o1', 'Hi', 'sending')] }));
-    renderer.update(snapshot(chatting, { servedBy: 'agent', agentNickname: 'Alice', transcript: [a, outgoing('o1', 'Hi', 'sent')] }));
-    renderer.update(snapshot(chatting, { servedBy: 'agent', agentNickname: 'Alice', transcript: [a, outgoing('o1', 'Hi', 'sent', true)] }));
-    renderer.update(snapshot(chatting, { servedBy: 'agent', agentNickname: 'Alice', transcript: [a, outgoing('o1', 'Hi', 'sent', true), outgoing('o2', 'Bye', 'failed')] }));
+    renderer.update(snapshot(chatting, { servedBy: 'agent', agentNickname: 'Alice', transcript: transcriptOf([a]) }));
+    renderer.update(snapshot(chatting, { servedBy: 'agent', agentNickname: 'Alice', transcript: transcriptOf([a, outgoing('o1', 'Hi', 'queued')]) }));
+    renderer.update(snapshot(chatting, { servedBy: 'agent', agentNickname: 'Alice', transcript: transcriptOf([a, outgoing('o1', 'Hi', 'sending')]) }));
+    renderer.update(snapshot(chatting, { servedBy: 'agent', agentNickname: 'Alice', transcript: transcriptOf([a, outgoing('o1', 'Hi', 'sent')]) }));
+    renderer.update(snapshot(chatting, { servedBy: 'agent', agentNickname: 'Alice', transcript: transcriptOf([a, outgoing('o1', 'Hi', 'sent', true)]) }));
+    renderer.update(snapshot(chatting, { servedBy: 'agent', agentNickname: 'Alice', transcript: transcriptOf([a, outgoing('o1', 'Hi', 'sent', true), outgoing('o2', 'Bye', 'failed')]) }));
     renderer.flush();
     expect(lines).toEqual([
       '[state] chatting (agent Alice)',

@@ -3,6 +3,7 @@ import { waitFor, type SnapshotFrom } from 'xstate';
 import { createChatSession, type ChatSessionActor, type ChatSessionMachine, type ChatSessionOptions, type ChatTiming } from '../../src/index.js';
 import type { Simulator } from '../../src/simulator/index.js';
 import { clientFor, newUserId, type ClientRig } from '../client/helpers.js';
+import { transcriptEntries } from '../../machines/chatSession.transcript.js';
 
 export type SessionSnapshot = SnapshotFrom<ChatSessionMachine>;
 
@@ -69,7 +70,7 @@ export function startSession(sim: Simulator, options: ExtraOptions = {}, userId 
 export function duplicateKeys(snapshot: SessionSnapshot): string[] {
   const seen = new Set<string>();
   const duplicates: string[] = [];
-  for (const entry of snapshot.context.transcript) {
+  for (const entry of transcriptEntries(snapshot.context.transcript)) {
     if (seen.has(entry.key)) duplicates.push(entry.key);
     seen.add(entry.key);
   }
@@ -78,7 +79,7 @@ export function duplicateKeys(snapshot: SessionSnapshot): string[] {
 
 export function incomingTexts(snapshot: SessionSnapshot, source?: 'AGENT' | 'ROBOT' | 'SYSTEM'): string[] {
   const texts: string[] = [];
-  for (const entry of snapshot.context.transcript) {
+  for (const entry of transcriptEntries(snapshot.context.transcript)) {
     if (entry.kind !== 'incoming' || entry.message.controlType !== 'CHAT') continue;
     if (source && entry.message.sourceType !== source) continue;
     if (entry.message.content.mediaType === 'TEXT') texts.push(entry.message.content.text);
@@ -87,5 +88,5 @@ export function incomingTexts(snapshot: SessionSnapshot, source?: 'AGENT' | 'ROB
 }
 
 export function outgoing(snapshot: SessionSnapshot) {
-  return snapshot.context.transcript.flatMap((entry) => (entry.kind === 'outgoing' ? [entry] : []));
+  return transcriptEntries(snapshot.context.transcript).flatMap((entry) => (entry.kind === 'outgoing' ? [entry] : []));
 }

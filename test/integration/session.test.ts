@@ -8,6 +8,7 @@ import { createMemorySessionStorage, persistSession, type ChatSessionOutput } fr
 import type { Simulator } from '../../src/simulator/index.js';
 import { clientFor, fastSimulator, newUserId } from '../client/helpers.js';
 import { duplicateKeys, incomingTexts, outgoing, startSession, type SessionRig } from './harness.js';
+import { transcriptEntries } from '../../machines/chatSession.transcript.js';
 
 function violationsOf(sim: Simulator, userId: string) {
   return sim.violations.filter((v) => v.userId === userId);
@@ -221,9 +222,9 @@ describe('robot-then-agent', () => {
     const downloaded = new Promise<Uint8Array>((resolve) => rig.actor.on('file.downloaded', (event) => resolve(event.bytes)));
     sim.agent.sendFile(rig.userId, { bytes: image, fileType: 'jpg', mediaType: 'IMAGE', local: true });
     const withImage = await rig.until((s) =>
-      s.context.transcript.some((e) => e.kind === 'incoming' && e.message.controlType === 'CHAT' && e.message.content.mediaType === 'IMAGE'),
+      transcriptEntries(s.context.transcript).some((e) => e.kind === 'incoming' && e.message.controlType === 'CHAT' && e.message.content.mediaType === 'IMAGE'),
     );
-    const imageKey = withImage.context.transcript.find((e) => e.kind === 'incoming' && e.message.controlType === 'CHAT' && e.message.content.mediaType === 'IMAGE')?.key ?? '';
+    const imageKey = transcriptEntries(withImage.context.transcript).find((e) => e.kind === 'incoming' && e.message.controlType === 'CHAT' && e.message.content.mediaType === 'IMAGE')?.key ?? '';
     rig.actor.send({ type: 'file.download', key: imageKey });
     expect(await downloaded).toEqual(image);
     await rig.until((s) => s.context.downloads[imageKey]?.status === 'done');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as A from '../../machines/chatSession.actions.js';
-import { entryAt, indexTranscript, shardOf } from '../../machines/chatSession.transcript.js';
+import { entryAt, indexTranscript, INDEX_PAGE, shardOf, TRANSCRIPT_CHUNK, transcriptEntries } from '../../machines/chatSession.transcript.js';
 import type { ChatSessionContext, OutgoingEntry } from '../../machines/chatSession.types.js';
 import { agentText, disconnect, freshContext, history, readNotice, robotText, systemText } from './helpers.js';
 
@@ -17,11 +17,60 @@ const outgoing = (context: ChatSessionContext, key: string) => {
 };
 
 describe('transcript merge', () => {
+  it('stores the transcript in chunks: a new message copies one chunk, never the history', () => {
+    let c = ctx();
+    const total = 2 * TRANSCRIPT_CHUNK + 88;
+    for (let i = 0; i < total; i += 50) {
+      const batch = Array.from({ length: Math.min(50, total - i) }, (_, k) => agentText(`a${i + k}`));
+      c = apply(c, A.receiveMessages(c, batch));
+    }
+    expect(c.transcript.length).toBe(total);
+    expect(c.transcript.chunks.map((chunk) => chunk.length)).toEqual([TRANSCRIPT_CHUNK, TRANSCRIPT_CHUNK, 88]);
+    expect(transcriptEntries(c.transcript).map((e) => e.key)).toEqual(Array.from({ length: total }, (_, i) => `a${i}`));
+    expect(['a0', 'a255', 'a256', `a${total - 1}`].map((k) => entryAt(c, k)?.key)).toEqual(['a0', 'a255', 'a256', `a${total - 1}`]);
+
+    // Appending: the full chunks are the same arrays as before; only the last one is new.
+    const before = c;
+    c = apply(c, A.receiveMessages(c, [agentText('new')]));
+    expect(c.transcript.chunks[0]).toBe(before.transcript.chunks[0]);
+    expect(c.transcript.chunks[1]).toBe(before.transcript.chunks[1]);
+    expect(c.transcript.chunks[2]).not.toBe(before.transcript.chunks[2]);
+    expect(before.transcript.chunks[2]).toHaveLength(88); // the older snapshot is untouched
+    // The index: only the last page of the touched shard is new; its full pages are shared.
+    const shard = shardOf('new');
+    const pages = c.transcriptIndex[shard] ?? [];
+    const earlier = before.transcriptIndex[shard] ?? [];
+    expect(pages.slice(0, earlier.length - 1)).toEqual(earlier.slice(0, -1));
+    pages.slice(0, earlier.length - 1).forEach((page, i) => expect(page).toBe(earlier[i]));
+    expect(pages.every((page) => Object.keys(page).length <= INDEX_PAGE)).toBe(true);
+
+    // Replacing an entry in an early chunk copies that chunk only.
+    c = apply(c, A.enqueueText(c, 'hello', 1000));
+    const sentBefore = c;
+    c = apply(c, A.markSent(c, c.outbox[0]));
+    expect(c.transcript.chunks[0]).toBe(sentBefore.transcript.chunks[0]);
+    expect(entryAt(c, 'out-1000')).toMatchObject({ status: 'sent' });
+    expect(entryAt(sentBefore, 'out-1000')).toMatchObject({ status: 'queued' });
+    expect(c.transcript.chunks.map((chunk) => chunk.length)).toEqual([TRANSCRIPT_CHUNK, TRANSCRIPT_CHUNK, 90]);
+    expect(c.transcriptIndex).toEqual(indexTranscript(c.transcript));
+  });
+
+  it('opens a new chunk when the last one is full', () => {
+    let c = ctx();
+    c = apply(c, A.receiveMessages(c, Array.from({ length: TRANSCRIPT_CHUNK }, (_, i) => agentText(`f${i}`))));
+    const full = c;
+    c = apply(c, A.receiveMessages(c, [agentText('next'), agentText('f3')])); // f3: known, dropped
+    expect(c.transcript.chunks.map((chunk) => chunk.length)).toEqual([TRANSCRIPT_CHUNK, 1]);
+    expect(c.transcript.chunks[0]).toBe(full.transcript.chunks[0]);
+    expect(entryAt(c, 'next')?.key).toBe('next');
+    expect(c.transcript.length).toBe(TRANSCRIPT_CHUNK + 1);
+  });
+
   it('keeps each message once, in arrival order', () => {
     let c = ctx();
     c = apply(c, A.receiveMessages(c, [systemText('s1'), robotText('r1'), robotText('r2')]));
     c = apply(c, A.receiveMessages(c, [robotText('r2'), robotText('r3'), robotText('r1')]));
-    expect(c.transcript.map((e) => e.key)).toEqual(['s1', 'r1', 'r2', 'r3']);
+    expect(transcriptEntries(c.transcript).map((e) => e.key)).toEqual(['s1', 'r1', 'r2', 'r3']);
     expect(c.transcriptIndex).toEqual(indexTranscript(c.transcript));
     expect(['s1', 'r1', 'r2', 'r3'].map((k) => entryAt(c, k)?.key)).toEqual(['s1', 'r1', 'r2', 'r3']);
   });
@@ -70,7 +119,7 @@ describe('transcript merge', () => {
     let c = ctx();
     c = apply(c, A.mergeHistory(c, [history('h2', 20), history('h1', 10), history('h3', 30, 'CUSTOMER')]));
     c = apply(c, A.receiveMessages(c, [agentText('h3'), agentText('live')]));
-    expect(c.transcript.map((e) => `${e.kind}:${e.key}`)).toEqual(['history:h1', 'history:h2', 'history:h3', 'incoming:live']);
+    expect(transcriptEntries(c.transcript).map((e) => `${e.kind}:${e.key}`)).toEqual(['history:h1', 'history:h2', 'history:h3', 'incoming:live']);
   });
 
   it('merges a batch by index: only the shards of new keys are copied', () => {

@@ -22,6 +22,7 @@ import {
   robotText,
   systemText,
 } from './helpers.js';
+import { transcriptEntries } from '../../machines/chatSession.transcript.js';
 
 type Snap = SnapshotFrom<typeof chatSessionMachine>;
 
@@ -60,7 +61,7 @@ describe('start-up', () => {
     expect(withHistory.value).toBe('history');
     const merged = run(withHistory, done('loadHistory', [{ id: 'h1', key: 'h1', messageCode: 'h1', sourceType: 'CUSTOMER', controlType: 'CHAT', mediaType: 'TEXT', content: 'old', senderNickname: null, timestamp: 1, callId: null }]));
     expect(merged.value).toBe('connecting');
-    expect(merged.context.transcript.map((e) => e.kind)).toEqual(['history']);
+    expect(transcriptEntries(merged.context.transcript).map((e) => e.kind)).toEqual(['history']);
   });
 
   it('goes on connecting when history fails, keeping the error', () => {

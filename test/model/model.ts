@@ -20,6 +20,7 @@ import { transitionId } from './coverage.js';
 import { sessionInput, MODEL_USER, CHANNEL, type StartConfig } from './fixtures.js';
 import type { MachineSnapshot, ModelEvent, ModelSnapshot, Variant, World } from './types.js';
 import { VARIANTS } from './variants.js';
+import { transcriptEntries } from '../../machines/chatSession.transcript.js';
 
 /** Long-lived callback actors: their events are modelled as variants, they have no outcome. */
 export const WORKERS: ReadonlySet<string> = new Set(['pollLoop', 'uploadFile', 'downloadFile', 'watchQueue']);
@@ -81,7 +82,7 @@ const INITIAL_WORLD: World = {
 };
 
 function outgoing(m: MachineSnapshot): OutgoingEntry[] {
-  return m.context.transcript.filter((e): e is OutgoingEntry => e.kind === 'outgoing');
+  return transcriptEntries(m.context.transcript).filter((e): e is OutgoingEntry => e.kind === 'outgoing');
 }
 
 /** Requests in flight: invoked promise actors, uploads and downloads the workers are doing. */
@@ -141,7 +142,7 @@ export function vertexKey(s: ModelSnapshot): string {
       c.connection.pollFailures > 0,
       c.outbox.slice(0, 3).map((id) => out.find((e) => e.localId === id)?.status),
       out.some((e) => e.status === 'failed' && e.mediaType === 'TEXT'),
-      c.transcript.some((e) => e.kind === 'incoming' && e.message.controlType === 'CHAT' && 'file' in e.message.content && !c.downloads[e.key]),
+      transcriptEntries(c.transcript).some((e) => e.kind === 'incoming' && e.message.controlType === 'CHAT' && 'file' in e.message.content && !c.downloads[e.key]),
       [...new Set(Object.values(c.downloads).map((d) => d.status))].sort(),
       c.bookkeeping.unreadAgentKeys.length > 0,
       c.compose.draft !== '',

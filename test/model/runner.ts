@@ -32,6 +32,7 @@ import { HOLD_MS, POLL_HOLD_MS, SIM_TIMING, SIM_UPLOAD_MAX_BYTES, STEP_TIMEOUT_M
 import { variantOf } from './model.js';
 import { ORACLES, type Oracle } from './oracles.js';
 import type { MachineSnapshot, ModelEvent, ModelSnapshot, RunApi, StepInfo } from './types.js';
+import { transcriptEntries } from '../../machines/chatSession.transcript.js';
 
 /** What the real actor did for one event: the transitions of all its microsteps, the result. */
 interface RealStep {
@@ -61,7 +62,7 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
 }
 
 function outgoing(m: MachineSnapshot): OutgoingEntry[] {
-  return m.context.transcript.filter((e): e is OutgoingEntry => e.kind === 'outgoing');
+  return transcriptEntries(m.context.transcript).filter((e): e is OutgoingEntry => e.kind === 'outgoing');
 }
 
 function errorSignature(error: ChatSessionContext['error']): string | null {
@@ -82,7 +83,7 @@ export function promises(m: MachineSnapshot): Record<string, unknown> {
     connectAttempts: c.bookkeeping.connectAttempts,
     endReason: c.endReason,
     error: errorSignature(c.error),
-    history: c.transcript.filter((e) => e.kind === 'history').length,
+    history: transcriptEntries(c.transcript).filter((e) => e.kind === 'history').length,
     outgoing: out.map((e) => `${e.mediaType}:${e.status}`),
     outbox: c.outbox.map((id) => out.find((e) => e.localId === id)?.status ?? '?'),
     downloads: Object.values(c.downloads)
@@ -394,10 +395,10 @@ export class PathRun implements RunApi {
   /** Invariants at the end of every path. */
   private finalChecks(): void {
     const context = this.actor().getSnapshot().context;
-    const keys = context.transcript.map((e) => e.key);
+    const keys = transcriptEntries(context.transcript).map((e) => e.key);
     expect(keys.filter((k, i) => keys.indexOf(k) !== i), 'every message is in the transcript once').toEqual([]);
     const downlinks = (this.sim.session(this.userId)?.transcript ?? []).filter((t) => t.direction === 'downlink' && t.controlType !== 'READ').map((t) => t.messageCode);
-    const incoming = context.transcript.filter((e) => e.kind === 'incoming').map((e) => e.key);
+    const incoming = transcriptEntries(context.transcript).filter((e) => e.kind === 'incoming').map((e) => e.key);
     let at = 0;
     for (const key of incoming) {
       const found = downlinks.indexOf(key, at);

@@ -43,6 +43,7 @@ import {
   type StartConfig,
 } from './fixtures.js';
 import type { MachineSnapshot, ModelEvent, ModelSnapshot, RunApi, Variant, World } from './types.js';
+import { transcriptEntries } from '../../machines/chatSession.transcript.js';
 
 type Active = ModelSnapshot & { machine: MachineSnapshot };
 
@@ -60,7 +61,7 @@ const QUEUING = { connected: 'queuing' };
 const STABLE_CONNECTED = [QUEUING, CHATTING, { connected: { 'survey-agent': 'form' } }, { connected: { 'survey-robot': 'form' } }];
 
 function outgoingOf(m: MachineSnapshot): OutgoingEntry[] {
-  return m.context.transcript.filter((e): e is OutgoingEntry => e.kind === 'outgoing');
+  return transcriptEntries(m.context.transcript).filter((e): e is OutgoingEntry => e.kind === 'outgoing');
 }
 
 function setParty(party: World['party']) {
@@ -213,7 +214,7 @@ const LIFECYCLE: Variant[] = [
   user('chat.end', 'chat.end', () => ({})),
   outcome('loadHistory.done', 'loadHistory', true, () => ({ output: historyMessages() }), {
     check: (run) => {
-      const history = run.matched().context.transcript.filter((e) => e.kind === 'history');
+      const history = transcriptEntries(run.matched().context.transcript).filter((e) => e.kind === 'history');
       expect(history.map((e) => (e.kind === 'history' ? e.message.content : null))).toEqual([...TEXT.history]);
     },
   }),
@@ -498,7 +499,7 @@ const CONNECTED: Variant[] = [
     'env',
     (s) => {
       if (!inState(s, CHATTING) || s.world.lastBatch.length === 0) return undefined;
-      const again = s.machine.context.transcript.flatMap((e) => (e.kind === 'incoming' && s.world.lastBatch.includes(e.key) ? [e.message as DownlinkMessage] : []));
+      const again = transcriptEntries(s.machine.context.transcript).flatMap((e) => (e.kind === 'incoming' && s.world.lastBatch.includes(e.key) ? [e.message as DownlinkMessage] : []));
       return again.length ? again : undefined;
     },
     {
@@ -511,7 +512,7 @@ const CONNECTED: Variant[] = [
         const codes = response?.downlinkMessages?.map((m) => m.messageCode) ?? [];
         expect(codes.length, 'the simulator re-delivered something').toBeGreaterThan(0);
         await processedPoll(run, (messages) => codes.every((c) => messages.some((m) => m.key === c)), 'the machine received the re-delivered batch');
-        const keys = run.actor().getSnapshot().context.transcript.map((e) => e.key);
+        const keys = transcriptEntries(run.actor().getSnapshot().context.transcript).map((e) => e.key);
         for (const code of codes) expect(keys.filter((k) => k === code), `message ${code} is in the transcript once`).toHaveLength(1);
       },
     },
@@ -558,7 +559,7 @@ function lastFailedText(m: MachineSnapshot): OutgoingEntry | undefined {
 
 function downloadableKey(m: MachineSnapshot): string | undefined {
   const c = m.context;
-  return c.transcript
+  return transcriptEntries(c.transcript)
     .filter((e) => e.kind === 'incoming' && e.message.controlType === 'CHAT' && 'file' in e.message.content && !c.downloads[e.key])
     .at(-1)?.key;
 }

@@ -22,6 +22,7 @@ import { entryAt } from '../../machines/chatSession.transcript.js';
 import { END_REASONS, type ChatSessionEvent, type ChatSessionInput, type OutgoingEntry } from '../../machines/chatSession.types.js';
 import type { AiccErrorInfo } from '../../src/client/errors.js';
 import type { DownlinkMessage } from '../../src/client/types.js';
+import { transcriptEntries } from '../../machines/chatSession.transcript.js';
 
 type Snap = SnapshotFrom<typeof chatSessionMachine>;
 
@@ -108,7 +109,7 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
 );
 
 function outgoing(s: Snap): OutgoingEntry[] {
-  return s.context.transcript.filter((e): e is OutgoingEntry => e.kind === 'outgoing');
+  return transcriptEntries(s.context.transcript).filter((e): e is OutgoingEntry => e.kind === 'outgoing');
 }
 
 /** The invoke in flight whose outcome a step settles (promise actors only). */
@@ -129,7 +130,7 @@ const PROMISE_ACTORS = [
 ];
 
 function userEvent(step: Extract<Step, { kind: 'user' }>, s: Snap): Record<string, unknown> {
-  const anyKey = s.context.transcript[Math.abs(step.n) % Math.max(1, s.context.transcript.length)]?.key ?? 'none';
+  const anyKey = transcriptEntries(s.context.transcript)[Math.abs(step.n) % Math.max(1, s.context.transcript.length)]?.key ?? 'none';
   const failed = outgoing(s).find((e) => e.status === 'failed')?.key ?? 'none';
   const events: Record<string, unknown>[] = [
     { type: 'message.send', text: step.text },
@@ -236,12 +237,12 @@ function check(prev: Snap, next: Snap, event: Record<string, unknown>, trace: Tr
   const c = next.context;
 
   // Keys unique; the index finds each entry.
-  const keys = c.transcript.map((e) => e.key);
+  const keys = transcriptEntries(c.transcript).map((e) => e.key);
   expect(new Set(keys).size, 'transcript keys are unique').toBe(keys.length);
-  for (const entry of c.transcript) expect(entryAt(c, entry.key)).toBe(entry);
+  for (const entry of transcriptEntries(c.transcript)) expect(entryAt(c, entry.key)).toBe(entry);
 
   // Incoming: once each, in first-delivery order.
-  const incoming = c.transcript.filter((e) => e.kind === 'incoming').map((e) => e.key);
+  const incoming = transcriptEntries(c.transcript).filter((e) => e.kind === 'incoming').map((e) => e.key);
   expect(incoming, 'incoming messages in first-delivery order').toEqual(trace.delivered);
 
   // Outgoing: never lost, sent stays sent, unknown never silently back on the wire.

@@ -4,6 +4,7 @@
  * this component only decides what to show for each state.
  */
 import { useSelector } from '@xstate/react';
+import { transcriptEntries } from 'aicc-chat-machine';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { Composer } from './Composer.js';
 import { errorText, END_REASON_TEXT, phaseOf, PHASE_TEXT, queueText } from './format.js';
@@ -48,7 +49,7 @@ export function ChatWidget({ actorRef, files, onNewChat }: Props) {
   const transcript = useSelector(actorRef, (s) => s.context.transcript);
   const onPicture = useCallback((name: string, file: File) => pending.current.set(name, URL.createObjectURL(file)), []);
   useEffect(() => {
-    for (const entry of transcript) {
+    for (const entry of transcriptEntries(transcript)) {
       if (entry.kind !== 'outgoing' || !entry.file || previews.has(entry.key)) continue;
       const url = pending.current.get(entry.file.name);
       if (url === undefined) continue;

@@ -4,8 +4,8 @@
  * customer's `<img src=x onerror=…>` shows up as those characters.
  */
 import { useSelector } from '@xstate/react';
-import type { IncomingEntry, OutgoingEntry, TranscriptEntry } from 'aicc-chat-machine';
-import { useCallback, useEffect, useRef, type ReactNode } from 'react';
+import { transcriptEntries, type IncomingEntry, type OutgoingEntry, type TranscriptEntry } from 'aicc-chat-machine';
+import { useCallback, useEffect, useMemo, useRef, type ReactNode } from 'react';
 import { formatBytes, timeOf } from './format.js';
 import type { ChatActorRef, DownloadedFile } from './useChatSession.js';
 
@@ -21,6 +21,8 @@ type OnLoad = { onLoad: () => void };
 
 export function Transcript({ actorRef, files, previews }: Props) {
   const transcript = useSelector(actorRef, (s) => s.context.transcript);
+  // The context keeps the transcript in chunks (a new message copies one chunk, not the history).
+  const entries = useMemo(() => transcriptEntries(transcript), [transcript]);
   const end = useRef<HTMLLIElement>(null);
   // Braces matter: scrollIntoView returns a promise in newer browsers, and an effect may only
   // return a cleanup function.
@@ -30,7 +32,7 @@ export function Transcript({ actorRef, files, previews }: Props) {
   useEffect(scrollToEnd, [scrollToEnd, transcript.length, files.size]);
   return (
     <ol className="transcript" aria-label="Transcript" aria-live="polite">
-      {transcript.map((entry) => (
+      {entries.map((entry) => (
         <Entry key={entry.key} entry={entry} actorRef={actorRef} files={files} previews={previews} onLoad={scrollToEnd} />
       ))}
       <li ref={end} className="transcript-end" aria-hidden="true" />

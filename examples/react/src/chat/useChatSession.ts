@@ -4,7 +4,7 @@
  * and files the session downloads (`file.downloaded` emitted events) turned into object URLs.
  */
 import { useActorRef, useSelector } from '@xstate/react';
-import { bindBrowserConnectivity, createWebSessionStorage, persistSession, type PersistedChatSession } from 'aicc-chat-machine';
+import { bindBrowserConnectivity, createWebSessionStorage, persistSession, transcriptEntries, type PersistedChatSession } from 'aicc-chat-machine';
 import { useEffect, useRef, useState } from 'react';
 import type { InspectionEvent } from 'xstate';
 import { chatLogicFor, objectUrlOf, type DemoIdentity } from '../../../shared/browser.js';
@@ -74,7 +74,7 @@ export function useChatSession(identity: DemoIdentity, inspect?: (event: Inspect
   const downloads = useSelector(actorRef, (s) => s.context.downloads);
   const requested = useRef(new Set<string>());
   useEffect(() => {
-    for (const entry of transcript) {
+    for (const entry of transcriptEntries(transcript)) {
       if (!isMediaEntry(entry) || files.has(entry.key) || requested.current.has(entry.key)) continue;
       const status = downloads[entry.key]?.status;
       if (status === 'downloading' || status === 'failed') continue;
