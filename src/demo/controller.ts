@@ -5,12 +5,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { entryAt, type ChatSessionActor, type ChatSessionOutput, type ChatUserEvent } from '../index.js';
+import { entryAt, transcriptEntries, type ChatSessionActor, type ChatSessionOutput, type ChatUserEvent } from '../index.js';
 import type { Simulator } from '../simulator/index.js';
 import { HELP, fileTypeOf, type Command } from './commands.js';
 import { receivedFileName, stateKey, type Paint, type Printer, type TranscriptRenderer } from './render.js';
 import { SAMPLE_PHOTO_NAME, sampleAgentImage, samplePhoto } from './samples.js';
-import { transcriptEntries } from '../../machines/chatSession.transcript.js';
 
 export type DemoSnapshot = ReturnType<ChatSessionActor['getSnapshot']>;
 

@@ -9,7 +9,7 @@ import { parseCommand } from './commands.js';
 import type { DemoController } from './controller.js';
 import type { Paint } from './render.js';
 import type { OutputStream } from './types.js';
-import { transcriptEntries } from '../../machines/chatSession.transcript.js';
+import { transcriptEntries } from '../index.js';
 
 /** Where printed lines go; the interactive loop swaps it for one that redraws the prompt. */
 export interface LineSink {

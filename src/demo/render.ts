@@ -26,7 +26,7 @@ import type {
   SurveyDefinition,
 } from '../../machines/chatSession.types.js';
 import type { DemoResult } from './types.js';
-import { transcriptEntries } from '../../machines/chatSession.transcript.js';
+import { transcriptEntries } from '../index.js';
 
 // ---------------------------------------------------------------------------------------------
 // Colours

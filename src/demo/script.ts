@@ -15,7 +15,7 @@ import { DemoTimeoutError } from './controller.js';
 import { stateKey } from './render.js';
 import { sampleAgentImage } from './samples.js';
 import type { Simulator } from '../simulator/index.js';
-import { transcriptEntries } from '../../machines/chatSession.transcript.js';
+import { transcriptEntries } from '../index.js';
 
 export interface ScriptOptions {
   /** Pause after each customer action, ms. */

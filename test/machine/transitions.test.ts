@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { initialTransition, transition, type SnapshotFrom } from 'xstate';
 import { chatSessionMachine } from '../../machines/chatSession.machine.js';
 import type { ChatSessionEvent, ChatSessionInput } from '../../machines/chatSession.types.js';
-import { entryAt } from '../../machines/chatSession.transcript.js';
+import { entryAt, transcriptEntries } from '../../machines/chatSession.transcript.js';
 import { AiccError } from '../../src/client/errors.js';
 import {
   agentSurvey,
@@ -22,7 +22,6 @@ import {
   robotText,
   systemText,
 } from './helpers.js';
-import { transcriptEntries } from '../../machines/chatSession.transcript.js';
 
 type Snap = SnapshotFrom<typeof chatSessionMachine>;
 

@@ -18,11 +18,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { initialTransition, transition, type AnyStateNode, type SnapshotFrom } from 'xstate';
 import { chatSessionMachine } from '../../machines/chatSession.machine.js';
-import { entryAt } from '../../machines/chatSession.transcript.js';
+import { entryAt, transcriptEntries } from '../../machines/chatSession.transcript.js';
 import { END_REASONS, type ChatSessionEvent, type ChatSessionInput, type OutgoingEntry } from '../../machines/chatSession.types.js';
 import type { AiccErrorInfo } from '../../src/client/errors.js';
 import type { DownlinkMessage } from '../../src/client/types.js';
-import { transcriptEntries } from '../../machines/chatSession.transcript.js';
 
 type Snap = SnapshotFrom<typeof chatSessionMachine>;
 
