@@ -166,7 +166,9 @@ async function worker(n: number, sim: SimInfo): Promise<void> {
     const due = Math.min(maxMessages, Math.floor((monoMs() - t0) / perMessageMs));
     for (; sent < due; sent++) actors[(sent + Math.floor(n / 2)) % n]?.send({ type: 'message.send', text: `customer ${sent}` });
   }, 10);
-  await sleep(DURATION_MS);
+  // Until the simulator has made its last injection (the parent says so; a timer of our own
+  // could stop counting before the other process has finished), then a drain.
+  await nextFromParent('injected');
   clearInterval(sender);
   await sleep(3000); // drain: the last injections and sends complete
   measuring = false;
@@ -205,6 +207,7 @@ async function step(n: number, attempt: number): Promise<StepResult> {
     await sim.resetStats();
     w.send({ type: 'go' });
     const injected = await sim.inject('sc-', n, INTERVAL_MS, DURATION_MS);
+    w.send({ type: 'injected' });
     const done = await w.next<WorkerDone>('done', DURATION_MS + 120_000);
     const simStats: SimStats = await sim.stats();
     const violations = Object.values(simStats.violations).reduce((a, b) => a + b, 0);
