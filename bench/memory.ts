@@ -29,8 +29,6 @@ interface Measured {
   rssPerSessionKB: number;
 }
 
-const gc = fullGc;
-
 async function worker(variant: Variant, sim: SimInfo): Promise<Measured> {
   const keep: unknown[] = [];
   const waiter = new Waiter();
@@ -67,7 +65,7 @@ async function worker(variant: Variant, sim: SimInfo): Promise<Measured> {
   await open(`mw${variant[0]}-warm`);
   await waiter.until(() => ready === 1);
   await sleep(500);
-  gc();
+  fullGc();
   const heap0 = process.memoryUsage().heapUsed;
   const rss0 = process.memoryUsage().rss;
   for (let i = 0; i < N; i++) {
@@ -76,7 +74,7 @@ async function worker(variant: Variant, sim: SimInfo): Promise<Measured> {
   }
   await waiter.until(() => ready === N + 1);
   await sleep(1000); // every session's first poll is in flight
-  gc();
+  fullGc();
   const mem = process.memoryUsage();
   if (process.env.BENCH_HEAP_SNAPSHOT) (await import('node:v8')).writeHeapSnapshot(`${process.env.BENCH_HEAP_SNAPSHOT}.${variant}.heapsnapshot`);
   return { heapPerSessionKB: (mem.heapUsed - heap0) / N / 1024, rssPerSessionKB: (mem.rss - rss0) / N / 1024 };

@@ -80,8 +80,6 @@ interface WorkerDone {
   cpuPercent: number;
 }
 
-const gc = fullGc;
-
 async function worker(n: number, sim: SimInfo): Promise<void> {
   const auth = sharedAuth(sim);
   await auth.gatewayHeaders({ forceRefresh: false });
@@ -91,7 +89,7 @@ async function worker(n: number, sim: SimInfo): Promise<void> {
   warm.start();
   await waitFor(warm, (s) => s.matches({ connected: 'chatting' }), { timeout: 30_000 });
   await sleep(500);
-  gc();
+  fullGc();
   const heap0 = process.memoryUsage().heapUsed;
   const rss0 = process.memoryUsage().rss;
 
@@ -141,7 +139,7 @@ async function worker(n: number, sim: SimInfo): Promise<void> {
   await Promise.race([waiter.until(() => chatting === n), sleep(Math.max(0, RAMP_TIMEOUT_MS - (monoMs() - ramp0)))]);
   const rampMs = monoMs() - ramp0;
   await sleep(2000);
-  gc();
+  fullGc();
   const mem1 = process.memoryUsage();
   await toParent({
     type: 'ready',
@@ -178,7 +176,7 @@ async function worker(n: number, sim: SimInfo): Promise<void> {
   for (const actor of actors) {
     for (const entry of transcriptEntries(actor.getSnapshot().context.transcript)) if (entry.kind === 'outgoing' && entry.status === 'failed') failedSends++;
   }
-  gc();
+  fullGc();
   const mem2 = process.memoryUsage();
   await toParent({
     type: 'done',

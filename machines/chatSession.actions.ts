@@ -289,18 +289,7 @@ export function markHeadResending(context: ChatSessionContext, error: AiccErrorI
 
 /** Leaving `chatting` aborts the message on the wire: its outcome is unknown, so fail it visibly. */
 export function interruptSending(context: ChatSessionContext): Update {
-  return failEntries(
-    context,
-    (entry) => entry.status === 'sending',
-    () => ({
-      name: 'AiccError',
-      kind: 'aborted',
-      api: 'send',
-      outcomeUnknown: true,
-      message: 'Sending was interrupted; the agent may or may not have received it.',
-    }),
-    { maybeDelivered: true },
-  );
+  return failSending(context, 'Sending was interrupted; the agent may or may not have received it.');
 }
 
 /**
@@ -308,16 +297,15 @@ export function interruptSending(context: ChatSessionContext): Update {
  * may or may not have it. Failed visibly with `outcomeUnknown` instead of being re-sent blindly.
  */
 export function abandonInterruptedSends(context: ChatSessionContext): Update {
+  return failSending(context, 'The page was reloaded while this message was being sent; the agent may or may not have received it.');
+}
+
+/** Fails the entry that was on the wire as aborted with an unknown outcome. */
+function failSending(context: ChatSessionContext, message: string): Update {
   return failEntries(
     context,
     (entry) => entry.status === 'sending',
-    () => ({
-      name: 'AiccError',
-      kind: 'aborted',
-      api: 'send',
-      outcomeUnknown: true,
-      message: 'The page was reloaded while this message was being sent; the agent may or may not have received it.',
-    }),
+    () => ({ name: 'AiccError', kind: 'aborted', api: 'send', outcomeUnknown: true, message }),
     { maybeDelivered: true },
   );
 }
