@@ -5,9 +5,10 @@
  * write, and only when something actually changes.
  */
 import type { AiccErrorInfo } from '../src/client/errors.js';
-import type { DownlinkMessage, HistoryMessage, SurveyMode } from '../src/client/types.js';
+import type { DownlinkMessage, HistoryMessage, SatisfactionLevel } from '../src/client/types.js';
 import type {
   AgentSurveyAnswer,
+  ChatInputError,
   ChatSessionContext,
   ChatSessionError,
   DownloadEntry,
@@ -18,9 +19,127 @@ import type {
   RobotSurveyAnswer,
 } from './chatSession.types.js';
 import { TranscriptWriter, entryAt } from './chatSession.transcript.js';
-import { UPLOAD_MEDIA_TYPES, binarySize, normaliseFileType } from './chatSession.validation.js';
+import { UPLOAD_MEDIA_TYPES, binarySize, inputError, normaliseFileType } from './chatSession.validation.js';
 
 type Update = Partial<ChatSessionContext>;
+
+// ---------------------------------------------------------------------------------------------
+// Untrusted payloads
+//
+// The machine's own actors send typed events, but a custom actor (`createChatSession({ actors })`)
+// or code driving the machine directly can hand over anything. Every update that reads an event
+// field checks it here first: malformed elements are dropped and malformed values ignored, never
+// thrown on (a throw in an action puts the whole session in status 'error').
+
+type Loose = Record<string, unknown>;
+
+function isRecord(value: unknown): value is Loose {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const isNullableString = (value: unknown): boolean => value === null || value === undefined || typeof value === 'string';
+const isFiniteNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
+
+/** Every element (holes included) is a string. */
+function isStringArray(value: unknown): value is string[] {
+  if (!Array.isArray(value)) return false;
+  for (let i = 0; i < value.length; i++) if (typeof value[i] !== 'string') return false;
+  return true;
+}
+
+/** The elements of `list` that pass `keep` (the same array when all do; holes never pass). */
+function keepWhere<T>(list: unknown, keep: (value: unknown) => value is T): T[] {
+  if (!Array.isArray(list)) return [];
+  const kept: T[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const value: unknown = list[i];
+    if (keep(value)) kept.push(value);
+  }
+  return kept.length === list.length ? (list as T[]) : kept;
+}
+
+/** What a value is, for a message (never throws, never prints the value). */
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  const type = typeof value;
+  return type === 'undefined' ? 'undefined' : type === 'object' ? 'an object' : `a ${type}`;
+}
+
+const FILE_MEDIA: ReadonlySet<unknown> = new Set(['IMAGE', 'VIDEO', 'AUDIO', 'DOCUMENT']);
+
+function isDownlinkContent(content: unknown): boolean {
+  if (!isRecord(content)) return false;
+  switch (content.mediaType) {
+    case 'TEXT':
+      return typeof content.text === 'string';
+    case 'LOCATE':
+      return isFiniteNumber(content.latitude) && isFiniteNumber(content.longitude) && typeof content.description === 'string';
+    case 'UNKNOWN':
+      return isNullableString(content.raw) && isNullableString(content.rawMediaType);
+    default: {
+      const file = content.file;
+      return FILE_MEDIA.has(content.mediaType) && isRecord(file) && typeof file.fileId === 'string' && typeof file.fileType === 'string';
+    }
+  }
+}
+
+/** A downlink the way the client's parser builds it (the fields the machine and a UI read). */
+export function isDownlinkMessage(value: unknown): value is DownlinkMessage {
+  if (!isRecord(value) || typeof value.key !== 'string' || value.key === '' || typeof value.sourceType !== 'string') return false;
+  if (!isFiniteNumber(value.timestamp) || !isNullableString(value.senderNickname)) return false;
+  switch (value.controlType) {
+    case 'CHAT':
+      return isNullableString(value.interIdx) && isDownlinkContent(value.content);
+    case 'READ':
+      return isStringArray(value.messageIds);
+    case 'DISCONNECT':
+      return typeof value.isOfflineStatus === 'boolean';
+    case 'CONNECT':
+    case 'TRANS2AGENT':
+    case 'UNKNOWN':
+      return isNullableString(value.content);
+    default:
+      return false;
+  }
+}
+
+/** A history record the way the client's parser builds it. */
+export function isHistoryMessage(value: unknown): value is HistoryMessage {
+  return (
+    isRecord(value) &&
+    typeof value.key === 'string' &&
+    value.key !== '' &&
+    isFiniteNumber(value.timestamp) &&
+    typeof value.sourceType === 'string' &&
+    typeof value.controlType === 'string' &&
+    isNullableString(value.content) &&
+    isNullableString(value.mediaType) &&
+    isNullableString(value.senderNickname)
+  );
+}
+
+/** The well-formed messages of a poll batch (anything but an array: none). */
+export function wellFormedDownlinks(messages: unknown): DownlinkMessage[] {
+  return keepWhere(messages, isDownlinkMessage);
+}
+
+/** An AiccErrorInfo as it is; anything else as a 'protocol' one saying what it was. */
+export function aiccErrorInfo(error: unknown): AiccErrorInfo {
+  if (isRecord(error) && error.name === 'AiccError' && typeof error.kind === 'string' && typeof error.message === 'string') {
+    return error as unknown as AiccErrorInfo;
+  }
+  return { name: 'AiccError', kind: 'protocol', api: 'client', message: `Expected an AiccError, got ${describeValue(error)}.` };
+}
+
+function isChatInputError(error: unknown): error is ChatInputError {
+  return isRecord(error) && error.name === 'ChatInputError' && typeof error.code === 'string' && typeof error.event === 'string' && typeof error.message === 'string';
+}
+
+/** A ChatSessionError as it is; anything else as a 'protocol' AiccErrorInfo. */
+export function sessionErrorInfo(error: unknown): ChatSessionError {
+  return isChatInputError(error) ? error : aiccErrorInfo(error);
+}
 
 // ---------------------------------------------------------------------------------------------
 // Transcript plumbing
@@ -50,7 +169,9 @@ export function localIdFor(timestamp: number): string {
  * outgoing entries, and tracks who serves the customer, the agent's nickname, the robot's
  * latest interIdx, unread agent messages and the server's DISCONNECT.
  */
-export function receiveMessages(context: ChatSessionContext, messages: readonly DownlinkMessage[]): Update {
+export function receiveMessages(context: ChatSessionContext, batch: unknown): Update {
+  // Malformed elements (null, garbage, missing fields) are dropped: they never reach the transcript.
+  const messages = wellFormedDownlinks(batch);
   const writer = new TranscriptWriter(context);
   let { servedBy, agentNickname, serverDisconnect } = context;
   let { lastInterIdx, awaitingAgent } = context.bookkeeping;
@@ -64,7 +185,10 @@ export function receiveMessages(context: ChatSessionContext, messages: readonly 
       }
       continue;
     }
-    if (!writer.append({ kind: 'incoming', key: message.key, message })) continue;
+    if (!writer.append({ kind: 'incoming', key: message.key, message })) {
+      upgradeRecovered(writer, message);
+      continue;
+    }
 
     if (message.controlType === 'CHAT') {
       if (message.sourceType === 'AGENT') {
@@ -93,10 +217,22 @@ export function receiveMessages(context: ChatSessionContext, messages: readonly 
   return update;
 }
 
+/**
+ * A message already shown from the history catch-up (`recovered`) and now delivered by poll:
+ * the poll copy has what history lacks (contentType, mediaFileType), so it replaces the
+ * recovered one in place — same key, same position, no duplicate.
+ */
+function upgradeRecovered(writer: TranscriptWriter, message: DownlinkMessage): void {
+  if (message.controlType !== 'CHAT' || message.recovered === true) return;
+  writer.replace(message.key, (entry) =>
+    entry.kind === 'incoming' && entry.message.controlType === 'CHAT' && entry.message.recovered === true ? { ...entry, message } : entry,
+  );
+}
+
 /** History goes first, oldest first, deduplicated by key like everything else. */
-export function mergeHistory(context: ChatSessionContext, history: readonly HistoryMessage[]): Update {
+export function mergeHistory(context: ChatSessionContext, records: unknown): Update {
   const writer = new TranscriptWriter(context);
-  const sorted = history
+  const sorted = keepWhere(records, isHistoryMessage)
     .map((message, order) => ({ message, order }))
     .sort((a, b) => a.message.timestamp - b.message.timestamp || a.order - b.order);
   for (const { message } of sorted) writer.append({ kind: 'history', key: message.key, message });
@@ -162,7 +298,8 @@ export function wireContentFor(entry: OutgoingEntry, objectKey: string): string 
   return objectKey;
 }
 
-export function completeUpload(context: ChatSessionContext, localId: string, objectKey: string): Update {
+export function completeUpload(context: ChatSessionContext, localId: unknown, objectKey: unknown): Update {
+  if (typeof localId !== 'string' || typeof objectKey !== 'string' || objectKey === '') return {};
   const writer = new TranscriptWriter(context);
   updateOutgoing(writer, localId, (entry) =>
     entry.status !== 'uploading' || !entry.file
@@ -192,8 +329,10 @@ function failEntries(
   return update;
 }
 
-export function failUpload(context: ChatSessionContext, localId: string, error: AiccErrorInfo): Update {
-  return failEntries(context, (entry) => entry.localId === localId && entry.status === 'uploading', () => error);
+export function failUpload(context: ChatSessionContext, localId: unknown, error: unknown): Update {
+  if (typeof localId !== 'string') return {};
+  const info = aiccErrorInfo(error);
+  return failEntries(context, (entry) => entry.localId === localId && entry.status === 'uploading', () => info);
 }
 
 /** After a reload the bytes of an unfinished upload are gone: fail it visibly. */
@@ -225,8 +364,8 @@ export function markHeadSending(context: ChatSessionContext): Update {
   return writer.result();
 }
 
-export function markSent(context: ChatSessionContext, localId: string | undefined): Update {
-  const id = localId ?? context.outbox[0];
+export function markSent(context: ChatSessionContext, localId: unknown): Update {
+  const id = typeof localId === 'string' ? localId : context.outbox[0];
   if (id === undefined) return {};
   const writer = new TranscriptWriter(context);
   updateOutgoing(writer, id, (entry) => ({ ...entry, status: 'sent', error: null }));
@@ -357,13 +496,16 @@ export function startDownload(context: ChatSessionContext, key: string): Update 
   return update;
 }
 
-export function completeDownload(context: ChatSessionContext, key: string, fileType: string, fileUrl: string | null): Update {
-  return setDownload(context, key, { status: 'done', fileType, fileUrl, error: null });
+export function completeDownload(context: ChatSessionContext, key: unknown, fileType: unknown, fileUrl: unknown): Update {
+  if (typeof key !== 'string') return {};
+  const type = typeof fileType === 'string' ? fileType : (context.downloads[key]?.fileType ?? null);
+  return setDownload(context, key, { status: 'done', fileType: type, fileUrl: typeof fileUrl === 'string' ? fileUrl : null, error: null });
 }
 
-export function failDownload(context: ChatSessionContext, key: string, error: AiccErrorInfo): Update {
-  const previous = context.downloads[key];
-  return setDownload(context, key, { status: 'failed', fileType: previous?.fileType ?? null, fileUrl: null, error });
+export function failDownload(context: ChatSessionContext, key: unknown, error: unknown): Update {
+  if (typeof key !== 'string') return {};
+  const previous = Object.prototype.hasOwnProperty.call(context.downloads, key) ? context.downloads[key] : undefined;
+  return setDownload(context, key, { status: 'failed', fileType: previous?.fileType ?? null, fileUrl: null, error: aiccErrorInfo(error) });
 }
 
 /** Keys whose download was in flight (to resume after a reload). */
@@ -378,12 +520,28 @@ export function setEndReason(reason: EndReason): Update {
   return { endReason: reason };
 }
 
-export function setError(error: ChatSessionError | null): Update {
-  return { error };
+/** null / undefined clear it; a value that is not a ChatSessionError is stored as a 'protocol' AiccErrorInfo. */
+export function setError(error: unknown): Update {
+  return { error: error === null || error === undefined ? null : sessionErrorInfo(error) };
 }
 
-export function setQueueInfo(info: QueueInfo): Update {
-  return { queue: info };
+/**
+ * A host refused an event (createChatSession's `send`, 'invalid-event'). A forged
+ * `event.rejected` without a ChatInputError still records one, saying so.
+ */
+export function rejectEvent(error: unknown): Update {
+  return {
+    error: isChatInputError(error) ? error : inputError('invalid-event', 'event.rejected', `event.rejected carried ${describeValue(error)}, not a ChatInputError.`, 'error'),
+  };
+}
+
+const QUEUE_METRICS = ['position', 'totalWaitTime', 'currentDeviceWaitTime', 'configMaxWaitTime', 'longestWaitTime', 'estimateWaitTime'] as const;
+
+/** Queue information as watchQueue reports it; anything else is ignored (the last one stays). */
+export function setQueueInfo(info: unknown): Update {
+  if (!isRecord(info)) return {};
+  if (info.status === 'in-ivr') return { queue: { status: 'in-ivr' } };
+  return info.status === 'queuing' && QUEUE_METRICS.every((name) => isFiniteNumber(info[name])) ? { queue: info as unknown as QueueInfo } : {};
 }
 
 export function setConnectivity(context: ChatSessionContext, online: boolean | undefined, pageVisible: boolean | undefined): Update {
@@ -393,29 +551,60 @@ export function setConnectivity(context: ChatSessionContext, online: boolean | u
   return { connection };
 }
 
-export function markConnected(context: ChatSessionContext, now: number): Update {
-  return { bookkeeping: { ...context.bookkeeping, connectAttempts: 0, connectedAt: Math.floor(now) } };
+/** `confirmed`: send answered CONNECT; sendAsync only acknowledged it (confirmed by a first poll answer). */
+export function markConnected(context: ChatSessionContext, now: number, confirmed: boolean): Update {
+  return { bookkeeping: { ...context.bookkeeping, connectAttempts: 0, connectedAt: Math.floor(now), connectConfirmed: confirmed } };
+}
+
+export function confirmConnect(context: ChatSessionContext): Update {
+  return context.bookkeeping.connectConfirmed ? {} : { bookkeeping: { ...context.bookkeeping, connectConfirmed: true } };
+}
+
+export function markSessionLost(context: ChatSessionContext): Update {
+  return { bookkeeping: { ...context.bookkeeping, sessionLost: true } };
 }
 
 export function countConnectFailure(context: ChatSessionContext): Update {
   return { bookkeeping: { ...context.bookkeeping, connectAttempts: context.bookkeeping.connectAttempts + 1 } };
 }
 
+/** `?? 0`: snapshots persisted before these counters existed restore without them. */
+export function countAuthFailure(context: ChatSessionContext): Update {
+  return { bookkeeping: { ...context.bookkeeping, authAttempts: (context.bookkeeping.authAttempts ?? 0) + 1 } };
+}
+
+export function countSurveyModeFailure(context: ChatSessionContext): Update {
+  return { bookkeeping: { ...context.bookkeeping, surveyModeAttempts: (context.bookkeeping.surveyModeAttempts ?? 0) + 1 } };
+}
+
+/** A token is held (or the survey offer arrived): the next failure starts a fresh backoff. */
+export function resetRetryCounts(context: ChatSessionContext): Update {
+  const { bookkeeping } = context;
+  if (bookkeeping.authAttempts === 0 && bookkeeping.surveyModeAttempts === 0) return {};
+  return { bookkeeping: { ...bookkeeping, authAttempts: 0, surveyModeAttempts: 0 } };
+}
+
 export function markAwaitingAgent(context: ChatSessionContext): Update {
   return { bookkeeping: { ...context.bookkeeping, awaitingAgent: true } };
 }
 
-export function recordPollError(context: ChatSessionContext, error: AiccErrorInfo, failures: number): Update {
-  return { connection: { ...context.connection, pollFailures: failures, lastPollError: error } };
+export function recordPollError(context: ChatSessionContext, error: unknown, failures: unknown): Update {
+  const count = Number.isSafeInteger(failures) && (failures as number) >= 0 ? (failures as number) : context.connection.pollFailures + 1;
+  return { connection: { ...context.connection, pollFailures: count, lastPollError: aiccErrorInfo(error) } };
 }
 
 export function markServedBy(context: ChatSessionContext, servedBy: 'robot' | 'agent'): Update {
   return servedBy === 'agent' ? { servedBy, bookkeeping: { ...context.bookkeeping, awaitingAgent: false } } : { servedBy };
 }
 
-export function storeSurvey(context: ChatSessionContext, mode: SurveyMode): Update {
-  if (mode.surveyType !== 'WEB' || context.servedBy === null) return {};
-  return { survey: { ...context.survey, offer: { target: context.servedBy, levels: mode.levels, questions: mode.questions } } };
+const isLevel = (value: unknown): value is SatisfactionLevel => isRecord(value) && typeof value.key === 'string' && typeof value.label === 'string';
+const isString = (value: unknown): value is string => typeof value === 'string';
+
+/** Malformed levels and questions are dropped (no levels: the documented defaults apply). */
+export function storeSurvey(context: ChatSessionContext, mode: unknown): Update {
+  if (!isRecord(mode) || mode.surveyType !== 'WEB' || context.servedBy === null) return {};
+  const offer = { target: context.servedBy, levels: keepWhere(mode.levels, isLevel), questions: keepWhere(mode.questions, isString) };
+  return { survey: { ...context.survey, offer } };
 }
 
 export function markSurveySubmitted(context: ChatSessionContext): Update {
@@ -448,9 +637,10 @@ export function clearSuggestions(context: ChatSessionContext): Update {
   return context.compose.suggestions.length === 0 ? {} : { compose: { ...context.compose, suggestions: [] } };
 }
 
-export function setSuggestions(context: ChatSessionContext, text: string, phrases: readonly string[]): Update {
+export function setSuggestions(context: ChatSessionContext, text: unknown, phrases: unknown): Update {
   // A late answer for text the customer has since changed or sent is dropped.
-  return text === context.compose.draft ? { compose: { ...context.compose, suggestions: phrases.slice(0, 5) } } : {};
+  if (typeof text !== 'string' || text !== context.compose.draft) return {};
+  return { compose: { ...context.compose, suggestions: keepWhere(phrases, isString).slice(0, 5) } };
 }
 
 export function acknowledgeRead(context: ChatSessionContext, messageIds: readonly string[]): Update {

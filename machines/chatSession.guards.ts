@@ -3,7 +3,7 @@
  * referenced by name in the config. Guards on `onDone` / `onError` read the actor's output or
  * error through `outputOf` / `errorOf` (those events are not part of the declared event union).
  */
-import type { AiccErrorInfo } from '../src/client/errors.js';
+import { isTransientFailure, type AiccErrorInfo } from '../src/client/errors.js';
 import type { DownlinkMessage, SurveyMode } from '../src/client/types.js';
 import type { ChatSessionContext, ChatSessionEvent } from './chatSession.types.js';
 import { outboxHead, sendFailure } from './chatSession.actions.js';
@@ -62,6 +62,14 @@ export const guards = {
   canRetryConnect: ({ context, event }: GuardArgs) =>
     TRANSIENT_KINDS.has(errorOf(event).kind) && context.bookkeeping.connectAttempts < context.config.timing.connectRetries,
 
+  /** Getting a token failed without a refusal (no answer, 5xx, 429, flow control) and retries are left. */
+  canRetryAuth: ({ context, event }: GuardArgs) =>
+    isTransientFailure(errorOf(event)) && (context.bookkeeping.authAttempts ?? 0) < context.config.timing.authRetries,
+
+  /** getsatisfactionsurveymode failed transiently and retries are left. */
+  canRetrySurveyMode: ({ context, event }: GuardArgs) =>
+    isTransientFailure(errorOf(event)) && (context.bookkeeping.surveyModeAttempts ?? 0) < context.config.timing.surveyModeRetries,
+
   isValidText: ({ event }: GuardArgs) => validateText(event) === null,
   isValidFile: ({ context, event }: GuardArgs) => validateFile(context, event) === null,
   isRetryableMessage: ({ context, event }: GuardArgs) => validateRetry(context, event) === null,
@@ -80,8 +88,8 @@ export const guards = {
   isServedByRobot: ({ context }: GuardArgs) => validateAgentRequest(context) === null,
 
   /**
-   * TRANS2AGENT answered 13 "fail to transfer from robot to agent,session keep touch failed."
-   * (aicc-api.md §4.3: the session is no longer valid).
+   * A send answered 13 "… session keep touch failed." (TRANS2AGENT documents it: the robot
+   * session is no longer valid; a CHAT to a lost robot session answers alike).
    */
   isSessionGone: ({ event }: GuardArgs) => {
     const error = errorOf(event);
@@ -121,7 +129,8 @@ export const guards = {
    * a transfer has neither: the robot session is gone (feedbacksatisfaction → 30000000019) and no
    * agent answered, so there is no survey and DISCONNECT goes out at once (leaving the queue).
    */
-  hasPartyToRate: ({ context }: GuardArgs) => context.servedBy !== null && !context.bookkeeping.awaitingAgent,
+  hasPartyToRate: ({ context }: GuardArgs) =>
+    context.servedBy !== null && !context.bookkeeping.awaitingAgent && context.bookkeeping.sessionLost !== true,
 
   /** A WEB survey and an agent to rate. */
   isAgentSurvey: ({ context, event }: GuardArgs) =>

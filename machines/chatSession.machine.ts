@@ -9,6 +9,7 @@
  * See docs/statechart.md for every state, event, end reason and decision.
  */
 import { assign, enqueueActions, fromCallback, fromPromise, raise, setup, stateIn, type EventObject } from 'xstate';
+import { validationError } from '../src/client/errors.js';
 import type { HistoryMessage, SurveyMode } from '../src/client/types.js';
 import * as A from './chatSession.actions.js';
 import { errorOf, guards, outputOf } from './chatSession.guards.js';
@@ -17,6 +18,7 @@ import {
   agentSurveyInput,
   connectInput,
   connectivityNotice,
+  authRetryDelay,
   connectRetryDelay,
   createInitialContext,
   disconnectInput,
@@ -33,6 +35,7 @@ import {
   sessionOutput,
   suggestPhrasesInput,
   suggestionDebounce,
+  surveyModeRetryDelay,
   typingThrottle,
   watchQueueInput,
 } from './chatSession.mappers.js';
@@ -66,6 +69,7 @@ import type {
   SuggestPhrasesInput,
   SuggestPhrasesOutput,
   UploadWorkerEvent,
+  WatchQueueEvent,
   WatchQueueInput,
 } from './chatSession.types.js';
 import {
@@ -80,8 +84,9 @@ import {
   validateText,
 } from './chatSession.validation.js';
 
+/** A definitive (validation) error: a missing actor is a wiring mistake, not worth a retry. */
 function notProvided(name: string): Error {
-  return new Error(`actor "${name}" not provided: use machine.provide({ actors: createChatActors(client) }) or createChatSession()`);
+  return validationError('client', 'actors', `"${name}" not provided: use machine.provide({ actors: createChatActors(client) }) or createChatSession()`);
 }
 
 function missingPromise<TOutput, TInput>(name: string) {
@@ -100,7 +105,7 @@ export const chatSessionActorContracts = {
   loadHistory: missingPromise<HistoryMessage[], LoadHistoryInput>('loadHistory'),
   connect: missingPromise<ResultInfo, ConnectInput>('connect'),
   pollLoop: missingCallback<PollLoopEvent, PollLoopInput>('pollLoop'),
-  watchQueue: missingCallback<EventObject, WatchQueueInput>('watchQueue'),
+  watchQueue: missingCallback<WatchQueueEvent, WatchQueueInput>('watchQueue'),
   sendMessage: missingPromise<SendMessageOutput, SendMessageInput>('sendMessage'),
   uploadFile: missingCallback<UploadWorkerEvent, void>('uploadFile'),
   downloadFile: missingCallback<DownloadWorkerEvent, void>('downloadFile'),
@@ -131,14 +136,24 @@ export const chatSessionMachine = setup({
     /** The poll loop runs (it is invoked by `connected`). */
     isPolling: stateIn('#chatSession.connected'),
   },
-  delays: { connectRetryDelay, sendRetryDelay, suggestionDebounce, typingThrottle },
+  delays: { authRetryDelay, connectRetryDelay, sendRetryDelay, suggestionDebounce, surveyModeRetryDelay, typingThrottle },
   actions: {
     // --- lifecycle
     setEndReason: assign((_, params: { reason: EndReason }) => A.setEndReason(params.reason)),
     setErrorFromActor: assign(({ event }) => A.setError(errorOf(event))),
     clearError: assign({ error: null }),
     countConnectFailure: assign(({ context }) => A.countConnectFailure(context)),
-    markConnected: assign(({ context }) => A.markConnected(context, Date.now())),
+    countAuthFailure: assign(({ context }) => A.countAuthFailure(context)),
+    countSurveyModeFailure: assign(({ context }) => A.countSurveyModeFailure(context)),
+    resetRetryCounts: assign(({ context }) => A.resetRetryCounts(context)),
+    // sendAsync only acknowledges CONNECT: the first poll answer confirms it.
+    markConnected: assign(({ context }) => A.markConnected(context, Date.now(), context.config.connectVia === 'send')),
+    confirmConnect: enqueueActions(({ context, enqueue }) => {
+      if (context.bookkeeping.connectConfirmed) return;
+      enqueue.assign(A.confirmConnect(context));
+      enqueue.sendTo('watchQueue', { type: 'connect.confirmed' });
+    }),
+    markSessionLost: assign(({ context }) => A.markSessionLost(context)),
     mergeHistory: assign(({ context, event }) => {
       const output = outputOf(event);
       return Array.isArray(output) ? A.mergeHistory(context, output as HistoryMessage[]) : {};
@@ -150,7 +165,7 @@ export const chatSessionMachine = setup({
 
     // --- incoming
     receiveMessages: assign(({ context, event }) =>
-      event.type === 'poll.messages' && Array.isArray(event.messages) ? A.receiveMessages(context, event.messages) : {},
+      (event.type === 'poll.messages' || event.type === 'session.lost') && Array.isArray(event.messages) ? A.receiveMessages(context, event.messages) : {},
     ),
     mergeFinalMessages: assign(({ context, event }) => {
       // From the output, or from a failed DISCONNECT's error (`recovered`): the catch-up ran anyway.
@@ -275,6 +290,9 @@ export const chatSessionMachine = setup({
     ),
     rejectLeaveMessage: assign(({ event }) => A.setError(validateLeaveMessage(event))),
     clearLeaveMessage: assign({ leaveMessage: null }),
+
+    // --- refused host input (createChatSession's `send`)
+    rejectEvent: assign(({ event }) => (event.type === 'event.rejected' ? A.rejectEvent(event.error) : {})),
   },
 }).createMachine({
   id: 'chatSession',
@@ -286,6 +304,8 @@ export const chatSessionMachine = setup({
     'connection.online': { actions: 'goOnline' },
     'page.hidden': { actions: 'hidePage' },
     'page.visible': { actions: 'showPage' },
+    // A value createChatSession's `send` refused: only context.error changes.
+    'event.rejected': { actions: 'rejectEvent' },
   },
   states: {
     auth: {
@@ -293,13 +313,28 @@ export const chatSessionMachine = setup({
       invoke: {
         id: 'authenticate',
         src: 'authenticate',
-        onDone: [{ guard: 'shouldLoadHistory', target: 'history' }, { target: 'connecting' }],
-        onError: {
-          target: 'disconnected',
-          actions: ['setErrorFromActor', { type: 'setEndReason', params: { reason: 'auth-failed' } }],
-        },
+        onDone: [
+          { guard: 'shouldLoadHistory', target: 'history', actions: ['clearError', 'resetRetryCounts'] },
+          { target: 'connecting', actions: ['clearError', 'resetRetryCounts'] },
+        ],
+        onError: [
+          { guard: 'canRetryAuth', target: 'auth-retry', actions: ['setErrorFromActor', 'countAuthFailure'] },
+          {
+            target: 'disconnected',
+            actions: ['setErrorFromActor', { type: 'setEndReason', params: { reason: 'auth-failed' } }],
+          },
+        ],
       },
       on: {
+        'chat.end': { target: 'disconnected', actions: { type: 'setEndReason', params: { reason: 'customer-ended' } } },
+      },
+    },
+    'auth-retry': {
+      description: 'Getting a token failed transiently (no answer, 5xx, 429, flow control): wait (backoff with jitter) or retry now. context.error says why.',
+      after: { authRetryDelay: { target: 'auth' } },
+      on: {
+        retry: { target: 'auth' },
+        'session.resumed': { target: 'auth' },
         'chat.end': { target: 'disconnected', actions: { type: 'setEndReason', params: { reason: 'customer-ended' } } },
       },
     },
@@ -426,6 +461,8 @@ export const chatSessionMachine = setup({
       states: {
         queuing: {
           description: 'Waiting for an agent: queryQueueInfo every queueIntervalMs. Messages are held in the outbox.',
+          // sendAsync only acknowledges CONNECT, and queryQueueInfo is valid once CONNECT succeeded:
+          // the watcher waits for `connect.confirmed` (the first poll answer) before it asks.
           invoke: { id: 'watchQueue', src: 'watchQueue', input: watchQueueInput, onError: {} },
           exit: 'clearQueue',
           on: {
@@ -453,16 +490,19 @@ export const chatSessionMachine = setup({
               },
               { guard: 'hasAgentMessage', target: 'chatting', actions: 'receiveMessages' },
               { guard: 'hasRobotMessage', target: 'chatting', actions: 'receiveMessages' },
-              { actions: 'receiveMessages' },
+              { actions: ['receiveMessages', 'confirmConnect'] },
             ],
             'message.send': [{ guard: 'isValidText', actions: 'enqueueText' }, { actions: 'rejectText' }],
             'file.send': [{ guard: 'isValidFile', actions: ['enqueueFile', 'startUpload'] }, { actions: 'rejectFile' }],
             'message.retry': [{ guard: 'isRetryableMessage', actions: 'requeueMessage' }, { actions: 'rejectRetry' }],
             'chat.end': { target: 'ending', actions: { type: 'setEndReason', params: { reason: 'customer-ended' } } },
+            // Given up on the network: DISCONNECT anyway (best effort), so no agent waits for a ghost.
             'poll.failed': {
-              target: '#chatSession.disconnected',
+              target: '#chatSession.disconnecting',
               actions: ['setPollFailure', { type: 'setEndReason', params: { reason: 'network-lost' } }],
             },
+            // No `session.lost` here: the poll loop checks liveness only after an agent served
+            // (pollLoop.ts), and while queuing watchQueue reports the end itself (queue.ended).
           },
         },
         chatting: {
@@ -488,9 +528,14 @@ export const chatSessionMachine = setup({
             'file.send': [{ guard: 'isValidFile', actions: ['enqueueFile', 'startUpload'] }, { actions: 'rejectFile' }],
             'message.retry': [{ guard: 'isRetryableMessage', actions: 'requeueMessage' }, { actions: 'rejectRetry' }],
             'chat.end': { target: 'ending', actions: { type: 'setEndReason', params: { reason: 'customer-ended' } } },
+            // Given up on the network: DISCONNECT anyway (best effort), so no agent waits for a ghost.
             'poll.failed': {
-              target: '#chatSession.disconnected',
+              target: '#chatSession.disconnecting',
               actions: ['setPollFailure', { type: 'setEndReason', params: { reason: 'network-lost' } }],
+            },
+            'session.lost': {
+              target: 'ending',
+              actions: ['receiveMessages', 'markSessionLost', { type: 'setEndReason', params: { reason: 'session-released' } }],
             },
           },
           states: {
@@ -509,6 +554,11 @@ export const chatSessionMachine = setup({
                     input: sendMessageInput,
                     onDone: { target: 'idle', actions: 'markSent' },
                     onError: [
+                      {
+                        guard: 'isSessionGone',
+                        target: '#chatSession.connected.ending',
+                        actions: ['markHeadFailed', 'setErrorFromActor', 'markSessionLost', { type: 'setEndReason', params: { reason: 'session-released' } }],
+                      },
                       { guard: 'isResendable', target: 'resending', actions: 'markHeadResending' },
                       { target: 'idle', actions: 'markHeadFailed' },
                     ],
@@ -548,7 +598,7 @@ export const chatSessionMachine = setup({
                         // may have been lost in transit; robot sessions have no other liveness check).
                         guard: 'isSessionGone',
                         target: '#chatSession.connected.ending',
-                        actions: ['setErrorFromActor', { type: 'setEndReason', params: { reason: 'session-released' } }],
+                        actions: ['setErrorFromActor', 'markSessionLost', { type: 'setEndReason', params: { reason: 'session-released' } }],
                       },
                       { target: 'idle', actions: 'setErrorFromActor' },
                     ],
@@ -632,11 +682,29 @@ export const chatSessionMachine = setup({
                 src: 'fetchSurveyMode',
                 input: fetchSurveyModeInput,
                 onDone: [
-                  { guard: 'isAgentSurvey', target: '#chatSession.connected.survey-agent', actions: 'storeSurvey' },
-                  { guard: 'isRobotSurvey', target: '#chatSession.connected.survey-robot', actions: 'storeSurvey' },
-                  { target: '#chatSession.disconnecting' },
+                  { guard: 'isAgentSurvey', target: '#chatSession.connected.survey-agent', actions: ['storeSurvey', 'clearError', 'resetRetryCounts'] },
+                  { guard: 'isRobotSurvey', target: '#chatSession.connected.survey-robot', actions: ['storeSurvey', 'clearError', 'resetRetryCounts'] },
+                  { target: '#chatSession.disconnecting', actions: 'clearError' },
                 ],
-                onError: { target: '#chatSession.disconnecting' },
+                onError: [
+                  { guard: 'canRetrySurveyMode', target: 'survey-mode-retry', actions: ['setErrorFromActor', 'countSurveyModeFailure'] },
+                  { target: 'survey-unavailable', actions: 'setErrorFromActor' },
+                ],
+              },
+            },
+            'survey-mode-retry': {
+              description: 'getsatisfactionsurveymode failed transiently: wait (backoff with jitter) or retry now.',
+              after: { surveyModeRetryDelay: { target: 'fetching-survey' } },
+              on: {
+                retry: { target: 'fetching-survey' },
+                'session.resumed': { target: 'fetching-survey' },
+              },
+            },
+            'survey-unavailable': {
+              description: 'Which survey to show could not be learned (context.error says why). The UI decides: retry, or survey.skip to end without one.',
+              on: {
+                retry: { target: 'fetching-survey' },
+                'survey.skip': { target: '#chatSession.disconnecting' },
               },
             },
           },

@@ -34,9 +34,16 @@ export const DEFAULT_TIMING: Readonly<ChatTiming> = Object.freeze({
   pollBackoffBaseMs: 1000,
   pollBackoffMaxMs: 30000,
   maxPollFailures: 6,
+  pollGiveUpMs: 60000,
   pollMinIntervalMs: 500,
   typingThrottleMs: 3000,
   suggestionDebounceMs: 300,
+  authRetries: 6,
+  authRetryBaseMs: 1000,
+  authRetryMaxMs: 15000,
+  surveyModeRetries: 3,
+  surveyModeRetryBaseMs: 500,
+  surveyModeRetryMaxMs: 4000,
   connectRetries: 3,
   connectRetryBaseMs: 1000,
   connectRetryMaxMs: 8000,
@@ -103,6 +110,10 @@ export function createInitialContext({ input }: { input: ChatSessionInput }): Ch
       awaitingAgent: false,
       lastInterIdx: null,
       connectAttempts: 0,
+      authAttempts: 0,
+      surveyModeAttempts: 0,
+      connectConfirmed: false,
+      sessionLost: false,
       connectedAt: null,
     },
   };
@@ -150,6 +161,8 @@ export function pollLoopInput({ context }: Args): PollLoopInput {
     minIntervalMs: timing.pollMinIntervalMs,
     hiddenDelayMs: timing.hiddenPollDelayMs,
     staleMs: timing.pollStaleMs,
+    giveUpMs: timing.pollGiveUpMs,
+    reportFirstAnswer: context.bookkeeping.connectConfirmed !== true,
     since: latestIncomingTimestamp(context),
     connectedAt: context.bookkeeping.connectedAt,
     servedBy: context.servedBy,
@@ -173,7 +186,9 @@ export function connectivityNotice({ context }: Args): PollLoopEvent {
 }
 
 export function watchQueueInput({ context }: Args): WatchQueueInput {
-  return { userId: context.identity.userId, channelId: context.identity.channelId, intervalMs: context.config.timing.queueIntervalMs };
+  const input: WatchQueueInput = { userId: context.identity.userId, channelId: context.identity.channelId, intervalMs: context.config.timing.queueIntervalMs };
+  if (context.bookkeeping.connectConfirmed === false) input.awaitConfirmation = true;
+  return input;
 }
 
 export function sendMessageInput({ context }: Args): SendMessageInput {
@@ -236,7 +251,9 @@ export function disconnectInput({ context }: Args): DisconnectInput {
   // Only a session that was connected has anything to catch up on.
   const { connectedAt } = context.bookkeeping;
   if (connectedAt === null) return party(context);
-  return partyWith(context, { since: latestIncomingTimestamp(context), connectedAt });
+  const input: DisconnectInput = partyWith(context, { since: latestIncomingTimestamp(context), connectedAt });
+  if (context.endReason === 'network-lost') input.bestEffort = true;
+  return input;
 }
 
 export function leaveMessageInput({ context }: Args): LeaveMessageActorInput {
@@ -249,6 +266,29 @@ export function leaveMessageInput({ context }: Args): LeaveMessageActorInput {
 
 // ---------------------------------------------------------------------------------------------
 // Delays (referenced by name in the config)
+
+/** base * 2^(n-1) for the n-th retry (1-based), capped, times `jitter` in [0.5, 1). */
+function backoff(n: number, baseMs: number, maxMs: number, jitter: number): number {
+  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(Math.max(0, n - 1), 30));
+  return Math.floor(ceiling * (0.5 + 0.5 * jitter));
+}
+
+/**
+ * Auth retry n: backoff with a jitter derived from the user and n, so sessions that failed
+ * together (one shared token fetch) do not retry in lockstep while the machine stays deterministic.
+ */
+export function authRetryDelay({ context }: Args): number {
+  const { authRetryBaseMs, authRetryMaxMs } = context.config.timing;
+  const n = context.bookkeeping.authAttempts;
+  return backoff(n, authRetryBaseMs, authRetryMaxMs, unitHash(`${context.identity.userId}:auth:${n}`));
+}
+
+/** getsatisfactionsurveymode retry n: as authRetryDelay. */
+export function surveyModeRetryDelay({ context }: Args): number {
+  const { surveyModeRetryBaseMs, surveyModeRetryMaxMs } = context.config.timing;
+  const n = context.bookkeeping.surveyModeAttempts;
+  return backoff(n, surveyModeRetryBaseMs, surveyModeRetryMaxMs, unitHash(`${context.identity.userId}:survey:${n}`));
+}
 
 /** CONNECT retry n (1-based): base * 2^(n-1), capped. */
 export function connectRetryDelay({ context }: Args): number {
@@ -266,8 +306,7 @@ export function sendRetryDelay({ context }: Args): number {
   const { sendRetryBaseMs, sendRetryMaxMs } = context.config.timing;
   const head = outboxHead(context);
   const n = Math.max(1, head?.resends ?? 1);
-  const ceiling = Math.min(sendRetryMaxMs, sendRetryBaseMs * 2 ** Math.min(n - 1, 30));
-  return Math.floor(ceiling * (0.5 + 0.5 * unitHash(`${head?.localId ?? ''}:${n}`)));
+  return backoff(n, sendRetryBaseMs, sendRetryMaxMs, unitHash(`${head?.localId ?? ''}:${n}`));
 }
 
 /** A stable number in [0, 1) from a string (FNV-1a). */

@@ -43,8 +43,15 @@ export interface ChatTiming {
   pollBackoffBaseMs: number;
   /** Poll backoff ceiling. */
   pollBackoffMaxMs: number;
-  /** Consecutive failed polls after which the session ends with 'network-lost'. */
+  /**
+   * The network counts as gone, and the session ends with 'network-lost', only when at least
+   * this many polls in a row got no answer at all (network error, timeout) AND no poll has
+   * succeeded for `pollGiveUpMs`. Answered failures (5xx, garbage) mean a flaky server, not a
+   * lost network: they back off but never end the session by themselves.
+   */
   maxPollFailures: number;
+  /** How long polls must keep failing without an answer before the session gives up (see maxPollFailures). */
+  pollGiveUpMs: number;
   /**
    * Minimum time between the starts of two polls when the first one brought nothing: protects
    * the server from a hot loop if it answers an empty poll at once instead of holding it.
@@ -54,6 +61,19 @@ export interface ChatTiming {
   typingThrottleMs: number;
   /** Quiet time after the last keystroke before phrase suggestions are queried. */
   suggestionDebounceMs: number;
+  /**
+   * Automatic retries of getting a token (the token provider, applyToken, tokenByAkSk) after a
+   * transient failure (no answer, 5xx, 408, 429, flow control); a refusal ends with 'auth-failed'.
+   */
+  authRetries: number;
+  /** Auth retry backoff: base * 2^(n-1), capped, times a per-session jitter in [0.5, 1). */
+  authRetryBaseMs: number;
+  authRetryMaxMs: number;
+  /** Automatic retries of getsatisfactionsurveymode after a transient failure, before the UI is asked. */
+  surveyModeRetries: number;
+  /** Survey-mode retry backoff: base * 2^(n-1), capped, times a per-session jitter in [0.5, 1). */
+  surveyModeRetryBaseMs: number;
+  surveyModeRetryMaxMs: number;
   /** Automatic CONNECT retries after a transient failure (network, timeout, HTTP). */
   connectRetries: number;
   /** CONNECT retry backoff: base * 2^(attempt-1), capped by connectRetryMaxMs. */
@@ -142,7 +162,13 @@ export type ChatInputErrorCode =
   /** `leaveMessage.submit` with no message text. */
   | 'invalid-leave-message'
   /** `agent.request` while not served by the robot. */
-  | 'not-served-by-robot';
+  | 'not-served-by-robot'
+  /**
+   * `send` was given something that is not a host event: not an object, no string `type`, an
+   * unknown type, or an event only the session's own actors send (`poll.*`, `queue.*`, `upload.*`,
+   * `download.*`, `outbox.flush`, `xstate.*`). createChatSession refuses it; nothing else happened.
+   */
+  | 'invalid-event';
 
 /** A rejected event payload. Nothing was sent; the state did not change. */
 export interface ChatInputError {
@@ -365,6 +391,20 @@ export interface SessionBookkeeping {
   lastInterIdx: string | null;
   /** Consecutive failed CONNECT attempts. */
   connectAttempts: number;
+  /** Consecutive transient failures to get a token (auth-retry). */
+  authAttempts: number;
+  /** Consecutive transient failures of getsatisfactionsurveymode (survey-mode-retry). */
+  surveyModeAttempts: number;
+  /**
+   * The server has accepted CONNECT: `send` answered, or (sendAsync, which only acknowledges) a
+   * first poll answered. queryQueueInfo is valid only after that.
+   */
+  connectConfirmed: boolean;
+  /**
+   * The service no longer knows this session (a restart, a release nobody was told about): no
+   * survey is offered for it.
+   */
+  sessionLost: boolean;
   /** Client clock (epoch ms) when CONNECT succeeded; bounds the poll loop's catch-up window. */
   connectedAt: number | null;
 }
@@ -452,6 +492,11 @@ export type ChatActorEvent =
   | { type: 'poll.messages'; messages: DownlinkMessage[] }
   | { type: 'poll.error'; error: AiccErrorInfo; failures: number }
   | { type: 'poll.failed'; error: AiccErrorInfo }
+  /**
+   * The poll loop found the session gone (queryQueueInfo: no such session) and no DISCONNECT in
+   * what followed: `messages` ends with the DISCONNECT that must have been lost (key `lost-disconnect:…`).
+   */
+  | { type: 'session.lost'; messages: DownlinkMessage[] }
   | { type: 'queue.updated'; info: QueueInfo }
   | { type: 'queue.served' }
   | { type: 'queue.ended'; resultCode: string }
@@ -465,7 +510,13 @@ export type ChatActorEvent =
 /** Raised by the machine itself: resend now what is waiting for an automatic resend. */
 export type ChatInternalEvent = { type: 'outbox.flush' };
 
-export type ChatSessionEvent = ChatUserEvent | ChatActorEvent | ChatInternalEvent;
+/**
+ * What createChatSession's `send` delivers instead of a value it refuses (see 'invalid-event'):
+ * the machine stores `error` in `context.error` and changes nothing else.
+ */
+export type ChatRejectedEvent = { type: 'event.rejected'; error: ChatInputError };
+
+export type ChatSessionEvent = ChatUserEvent | ChatActorEvent | ChatInternalEvent | ChatRejectedEvent;
 
 /** Emitted to `actor.on(...)` listeners (not JSON: carries bytes). */
 export type ChatSessionEmitted = {
@@ -519,6 +570,8 @@ export interface DisconnectInput extends UplinkParty {
    */
   since?: number;
   connectedAt?: number | null;
+  /** The network was given up on: one short attempt at each step, so the end is not held up. */
+  bestEffort?: boolean;
 }
 
 /** Messages the final catch-up found (merged into the transcript before `disconnected`). */
@@ -545,6 +598,10 @@ export interface PollLoopInput {
   minIntervalMs: number;
   hiddenDelayMs: number;
   staleMs: number;
+  /** See ChatTiming.pollGiveUpMs (absent: 0, the count alone decides, as before). */
+  giveUpMs?: number;
+  /** Report the first answer even when empty (sendAsync: it confirms CONNECT). */
+  reportFirstAnswer?: boolean;
   /** Server timestamp of the latest incoming message (0: none yet): catch-up starts there. */
   since: number;
   /** Client clock when CONNECT succeeded (null: unknown): catch-up bound when `since` is 0. */
@@ -563,7 +620,12 @@ export interface WatchQueueInput {
   userId: string;
   channelId: string;
   intervalMs: number;
+  /** Ask nothing before `connect.confirmed` arrives (sendAsync CONNECT not yet confirmed). */
+  awaitConfirmation?: boolean;
 }
+
+/** What the machine tells the queue watcher: CONNECT is confirmed (a poll answered after sendAsync). */
+export type WatchQueueEvent = { type: 'connect.confirmed' };
 
 /** What the uploadFile worker receives (bytes live only in the worker, never in a snapshot). */
 export type UploadWorkerEvent = {

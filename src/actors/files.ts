@@ -9,7 +9,8 @@ import { fromCallback } from 'xstate';
 import type { ChatActorEvent, DownloadWorkerEvent, UploadWorkerEvent } from '../../machines/chatSession.types.js';
 import { toErrorInfo } from '../../machines/chatSession.validation.js';
 import { clientOf, type ClientSource } from './source.js';
-import type { AiccClient } from '../client/types.js';
+import { isAiccError } from '../client/errors.js';
+import type { AiccClient, FileRef } from '../client/types.js';
 
 function worker<TReceived extends { type: string }>(
   ready: ChatActorEvent,
@@ -48,11 +49,23 @@ export function uploadFileActor(source: ClientSource) {
   });
 }
 
+/** The file as referenced, or, when that is refused and another id form is known, that one. */
+async function downloadEitherForm(client: AiccClient, file: FileRef, signal: AbortSignal) {
+  try {
+    return await client.downloadFileStream(file, { signal });
+  } catch (error) {
+    // Only a refusal (the service answered: "13 empty file!", 404) says the id form was wrong.
+    const refused = isAiccError(error) && (error.kind === 'business' || (error.kind === 'http' && error.status !== undefined && error.status < 500));
+    if (!file.fallback || !refused || signal.aborted) throw error;
+    return client.downloadFileStream({ fileId: file.fallback.fileId, fileType: file.fileType, multiMedia: file.fallback.multiMedia }, { signal });
+  }
+}
+
 export function downloadFileActor(source: ClientSource) {
   return worker<DownloadWorkerEvent>({ type: 'download.ready' }, source, async (client, event, signal, send) => {
     if (event.type !== 'download.start') return;
     try {
-      const file = await client.downloadFileStream(event.file, { signal });
+      const file = await downloadEitherForm(client, event.file, signal);
       send({ type: 'download.done', key: event.key, bytes: file.bytes, fileType: file.fileType, fileUrl: file.fileUrl });
     } catch (error) {
       send({ type: 'download.failed', key: event.key, error: toErrorInfo(error) });

@@ -1,7 +1,11 @@
 /**
  * The poll loop: ONE long-running callback actor per connected session. Exactly one poll is in
  * flight at a time; a batch with messages is followed by an immediate re-poll; failures back
- * off with full jitter and after `maxFailures` in a row the loop reports `poll.failed` and stops.
+ * off with full jitter. It reports `poll.failed` and stops only when the network looks gone:
+ * `maxFailures` polls in a row got no answer at all (network error, timeout) and none has
+ * succeeded for `giveUpMs`. An answered failure (5xx, garbage) is a flaky server: it backs off
+ * and breaks that run. A failed catch-up counts like a failed poll, and no poll starts before
+ * the catch-up succeeded (a poll would move the history window past the lost messages).
  * Stopping the actor (leaving `connected`) aborts the poll in flight through its AbortController.
  *
  * Beyond that it keeps the transcript whole and the session alive under bad networks:
@@ -11,7 +15,8 @@
  *   from queryHistoryChatMessage before the next poll: agent/robot/system CHAT messages since the
  *   newest one it knows, delivered as `poll.messages` (the machine drops what it already has);
  *   when an agent was serving, it also asks queryQueueInfo whether the session still exists and,
- *   if not and no DISCONNECT follows, reports the end the lost batch must have carried;
+ *   if not and no DISCONNECT follows, reports `session.lost` with the DISCONNECT the lost batch
+ *   must have carried;
  * - `connectivity` events from the machine: offline → no new poll starts (no request storm, no
  *   failures counted) until online, then it polls at once with a fresh failure count (the poll in
  *   flight is left alone: cutting it could drop a batch already handed out); page visible → a
@@ -95,7 +100,16 @@ export function historyAsDownlink(message: HistoryMessage, userId: string, chann
     callId: message.callId,
     messageCode: message.messageCode,
   };
-  return parseDownlink(wire);
+  const downlink = parseDownlink(wire);
+  if (downlink.controlType !== 'CHAT') return downlink;
+  downlink.recovered = true;
+  // History does not say whether the agent uploaded the file (local/ id) or took it from the
+  // media library: try the library form first, then the local one.
+  if ('file' in downlink.content) {
+    const { file } = downlink.content;
+    file.fallback = { fileId: `local/${file.fileId}`, multiMedia: false };
+  }
+  return downlink;
 }
 
 /**
@@ -119,11 +133,16 @@ export function pollLoopActor(source: ClientSource, env: ActorEnvironment) {
     // Inputs added later default to the earlier behaviour (hosts may build the input themselves).
     const channelId: string = input.channelId ?? '';
     const hiddenDelayMs = input.hiddenDelayMs ?? 0;
+    const giveUpMs = input.giveUpMs ?? 0;
+    let reportFirstAnswer = input.reportFirstAnswer === true;
     const staleMs = input.staleMs ?? Number.POSITIVE_INFINITY;
     const connectedAt = input.connectedAt ?? null;
     let online = input.online !== false;
     let visible = input.visible !== false;
+    /** Consecutive failed polls (backoff), and of those the trailing run without any answer. */
     let failures = 0;
+    let unanswered = 0;
+    let lastSuccessAt = env.now();
     let since = input.since ?? 0;
     /** Catch up before the next poll. A restarted loop (reload) catches up at once. */
     let gap = (input.resumed === true || since > 0) && channelId !== '';
@@ -147,7 +166,11 @@ export function pollLoopActor(source: ClientSource, env: ActorEnvironment) {
       visible = event.visible;
       // Going offline does not cut the poll in flight: its batch may already be on the way, and
       // a real outage fails it anyway. No new poll starts until the browser is back online.
-      if (cameOnline) failures = 0;
+      if (cameOnline) {
+        failures = 0;
+        unanswered = 0;
+        lastSuccessAt = env.now();
+      }
       if (visible && current && env.now() - current.startedAt > staleMs) abortCurrent();
       interruptPause();
     });
@@ -184,7 +207,8 @@ export function pollLoopActor(source: ClientSource, env: ActorEnvironment) {
     const fail = async (error: unknown): Promise<boolean> => {
       failures += 1;
       const info = toErrorInfo(error);
-      if (failures >= input.maxFailures) {
+      unanswered = info.kind === 'network' || info.kind === 'timeout' ? unanswered + 1 : 0;
+      if (unanswered >= input.maxFailures && env.now() - lastSuccessAt >= giveUpMs) {
         send({ type: 'poll.failed', error: info });
         return false;
       }
@@ -193,7 +217,10 @@ export function pollLoopActor(source: ClientSource, env: ActorEnvironment) {
       return true;
     };
 
-    /** Messages a lost batch carried, from history; and whether an agent session still exists. */
+    /**
+     * Messages a lost batch carried, from history; and whether an agent session still exists.
+     * It must succeed before the next poll: a poll would move `since` past the lost messages.
+     */
     const catchUp = async (signal: AbortSignal): Promise<void> => {
       if (channelId === '') return;
       const ordered = await recoverFromHistory(client, { userId: input.userId, channelId, since, connectedAt }, signal);
@@ -222,6 +249,7 @@ export function pollLoopActor(source: ClientSource, env: ActorEnvironment) {
         const failedBefore = failures;
         try {
           if (gap) {
+            // A failure lands in the catch below like a failed poll: back off, try again.
             await catchUp(controller.signal);
             gap = false;
           }
@@ -232,6 +260,10 @@ export function pollLoopActor(source: ClientSource, env: ActorEnvironment) {
           current = null;
           if (life.signal.aborted) return;
           failures = 0;
+          unanswered = 0;
+          lastSuccessAt = env.now();
+          const first = reportFirstAnswer;
+          reportFirstAnswer = false;
           const ended = suspectEnded && !messages.some((m) => m.controlType === 'DISCONNECT');
           note(messages);
           if (ended) {
@@ -250,8 +282,10 @@ export function pollLoopActor(source: ClientSource, env: ActorEnvironment) {
               isOfflineStatus: false,
             };
             messages.push(lost);
+            send({ type: 'session.lost', messages });
+            continue;
           }
-          if (messages.length > 0 || failedBefore > 0) send({ type: 'poll.messages', messages });
+          if (messages.length > 0 || failedBefore > 0 || first) send({ type: 'poll.messages', messages });
           if (messages.length > 0) continue; // more may be waiting: re-poll at once
           // An empty answer sooner than minIntervalMs (a server that does not hold long polls)
           // waits out the rest; a hidden page may pause longer.

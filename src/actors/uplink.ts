@@ -10,6 +10,8 @@ import { defaultSleep } from './timing.js';
 /** The last catch-up after DISCONNECT: attempts, and the first pause (then ×3). */
 export const FINAL_CATCH_UP_ATTEMPTS = 4;
 export const FINAL_CATCH_UP_PAUSE_MS = 100;
+/** After the network was given up on: one attempt per step, each cut short at this. */
+export const BEST_EFFORT_TIMEOUT_MS = 5_000;
 import type {
   ConnectInput,
   DisconnectInput,
@@ -82,7 +84,8 @@ export function disconnectActor(source: ClientSource) {
   return fromPromise<DisconnectOutput, DisconnectInput>(async ({ input, signal, system }) => {
     let failure: unknown;
     try {
-      await clientOf(source, system).send(uplink(input, { controlType: 'DISCONNECT', mediaType: 'TEXT', content: '' }), { signal });
+      const call = input.bestEffort === true ? { signal, timeoutMs: BEST_EFFORT_TIMEOUT_MS } : { signal };
+      await clientOf(source, system).send(uplink(input, { controlType: 'DISCONNECT', mediaType: 'TEXT', content: '' }), call);
     } catch (error) {
       failure = error;
     }
@@ -96,7 +99,8 @@ export function disconnectActor(source: ClientSource) {
 async function finalCatchUp(client: AiccClient, input: DisconnectInput, signal: AbortSignal): Promise<DisconnectOutput['messages']> {
   if (input.since === undefined) return [];
   const window = { userId: input.userId, channelId: input.channelId, since: input.since, connectedAt: input.connectedAt ?? null };
-  for (let attempt = 0; attempt < FINAL_CATCH_UP_ATTEMPTS; attempt++) {
+  const attempts = input.bestEffort === true ? 1 : FINAL_CATCH_UP_ATTEMPTS;
+  for (let attempt = 0; attempt < attempts; attempt++) {
     if (attempt > 0) await defaultSleep(FINAL_CATCH_UP_PAUSE_MS * 3 ** (attempt - 1), signal);
     if (signal.aborted) break;
     try {

@@ -82,3 +82,31 @@ export function aiccError(kind: AiccErrorKind, api: ApiName | 'client', message:
 export function validationError(api: ApiName | 'client', field: string, message: string): AiccError {
   return aiccError('validation', api, `${field} ${message}`, { field });
 }
+
+/** resultCode of an answered request the service refused for flow control (rate limiting). */
+export const FLOW_CONTROL_RESULT_CODE = '10010000002';
+
+/**
+ * Could the same request succeed if repeated a little later? Yes when nothing definitive was
+ * said: no answer (network, timeout), an answer that is not the API's (protocol: a proxy's
+ * page), a server or overload status (5xx, 408, 429) or the flow-control result code. No for
+ * refusals (other 4xx after the client's own 401/403 retry, business codes), bad input and
+ * cancellation. One rule for every retry that is not about a message's delivery (auth, survey
+ * mode): see docs/reliability.md.
+ */
+export function isTransientFailure(error: Pick<AiccErrorInfo, 'kind' | 'status' | 'resultCode'>): boolean {
+  switch (error.kind) {
+    case 'network':
+    case 'timeout':
+    case 'protocol':
+      return true;
+    case 'http': {
+      const status = error.status ?? 0;
+      return status >= 500 || status === 408 || status === 429;
+    }
+    case 'business':
+      return error.resultCode === FLOW_CONTROL_RESULT_CODE;
+    default:
+      return false;
+  }
+}

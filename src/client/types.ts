@@ -135,6 +135,11 @@ export interface FileRef {
   fileType: string;
   /** True for media-library files (sends `multiMedia: "multiMedia"`). */
   multiMedia: boolean;
+  /**
+   * The other id form to try when this one is refused: set when the form is unknown (a message
+   * recovered from history, which does not say whether the agent uploaded the file locally).
+   */
+  fallback?: { fileId: string; multiMedia: boolean };
 }
 
 /** Bytes in any of the shapes browsers and Node hand out. */
@@ -251,6 +256,12 @@ export interface ChatDownlink extends DownlinkBase {
   simQuestions: string | null;
   /** Older servers mark queueing with queueFlag "Y". */
   queueFlag: boolean;
+  /**
+   * Rebuilt from a history record by the catch-up after a lost poll answer: history lacks
+   * contentType and mediaFileType, so a file's id form is a guess (see FileRef.fallback). A later
+   * copy of the same message from poll replaces it in place.
+   */
+  recovered?: true;
 }
 
 export interface DisconnectDownlink extends DownlinkBase {

@@ -1,12 +1,26 @@
 /**
  * `createChatSession(options)`: the machine, its actors bound to a client, input and an optional
- * restored snapshot, as one (not yet started) actor.
+ * restored snapshot, as one (not yet started) actor whose `send` never lets a malformed value
+ * reach XState (see `refusedHostEvent`).
  */
 import { createActor, type Actor, type ActorOptions, type Snapshot } from 'xstate';
 import { createAiccClient } from '../client/index.js';
 import type { AiccClient, AiccClientOptions } from '../client/types.js';
 import { chatSessionMachine, type ChatSessionMachine } from '../../machines/chatSession.machine.js';
-import type { ChatIdentity, ChatSessionInput, ChatTiming, UplinkApi } from '../../machines/chatSession.types.js';
+import type {
+  ChatActorEvent,
+  ChatIdentity,
+  ChatInputError,
+  ChatInternalEvent,
+  ChatRejectedEvent,
+  ChatSessionEvent,
+  ChatSessionInput,
+  ChatTiming,
+  ChatUserEvent,
+  UplinkApi,
+} from '../../machines/chatSession.types.js';
+import { describeValue } from '../../machines/chatSession.actions.js';
+import { inputError } from '../../machines/chatSession.validation.js';
 import { createChatActors, type ChatActors, type ChatActorsOptions, type SessionSystem } from '../actors/index.js';
 import { prepareRestoredSnapshot } from './restore.js';
 
@@ -79,10 +93,98 @@ function sharedMachine(): ChatSessionMachine {
   return provided;
 }
 
+/** The events a host sends (every `ChatUserEvent`: tsc keeps this list complete). */
+const HOST_EVENT_TYPES: Readonly<Record<ChatUserEvent['type'], true>> = {
+  'message.send': true,
+  'message.retry': true,
+  'file.send': true,
+  'file.download': true,
+  'input.change': true,
+  'agent.request': true,
+  'messages.markRead': true,
+  'chat.end': true,
+  'survey.submit': true,
+  'survey.skip': true,
+  'leaveMessage.submit': true,
+  'leaveMessage.skip': true,
+  retry: true,
+  'connection.offline': true,
+  'connection.online': true,
+  'page.hidden': true,
+  'page.visible': true,
+  'session.resumed': true,
+};
+
+/** The events only the session itself sends (its actors, its own raise, this module). */
+const SESSION_EVENT_TYPES: Readonly<Record<ChatActorEvent['type'] | ChatInternalEvent['type'] | ChatRejectedEvent['type'], true>> = {
+  'poll.messages': true,
+  'poll.error': true,
+  'poll.failed': true,
+  'session.lost': true,
+  'queue.updated': true,
+  'queue.served': true,
+  'queue.ended': true,
+  'upload.ready': true,
+  'upload.done': true,
+  'upload.failed': true,
+  'download.ready': true,
+  'download.done': true,
+  'download.failed': true,
+  'outbox.flush': true,
+  'event.rejected': true,
+};
+
+const own = (object: object, key: string): boolean => Object.prototype.hasOwnProperty.call(object, key);
+
+/**
+ * Why a value passed to the session's `send` is not a host event, or null when it is one: an
+ * object whose `type` is a string naming a `ChatUserEvent`. Refused: anything else — not an
+ * object (null, undefined, a string, a number, an array), no string type, an unknown type, and
+ * the events the session's own actors send (`poll.*`, `queue.*`, `upload.*`, `download.*`,
+ * `outbox.flush`, `event.rejected`) or XState sends (`xstate.*`): a forged one could end the
+ * session without DISCONNECT, stop the actor or put made-up messages in the transcript.
+ * The payload of a host event is checked by the machine (the `reject*` actions).
+ */
+export function refusedHostEvent(value: unknown): ChatInputError | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return inputError('invalid-event', '', `An event must be an object with a string type; got ${describeValue(value)}.`);
+  }
+  const type: unknown = (value as { type?: unknown }).type;
+  if (typeof type !== 'string') {
+    return inputError('invalid-event', '', `An event must have a string type; its type is ${describeValue(type)}.`, 'type');
+  }
+  if (own(HOST_EVENT_TYPES, type)) return null;
+  const internal = own(SESSION_EVENT_TYPES, type) || type.startsWith('xstate.');
+  return inputError(
+    'invalid-event',
+    type,
+    internal ? `"${type}" is sent by the session itself, never by a host.` : `"${type}" is not an event the session knows.`,
+    'type',
+  );
+}
+
+/**
+ * The actor's `send`, screened: a host event goes to the machine as it is (its payload is the
+ * machine's to check); anything else is delivered as `event.rejected`, which only sets
+ * `context.error` to the typed 'invalid-event' error. Nothing a host passes reaches XState
+ * malformed, so nothing puts the session in status 'error' or throws (XState re-throws actor
+ * errors from a timer, which ends a Node process that has no handler for them). Once the session
+ * has stopped (done, stopped), `send` does nothing.
+ */
+function screenSend(actor: ChatSessionActor): void {
+  const deliver = actor.send.bind(actor);
+  actor.send = (event: ChatSessionEvent): void => {
+    if (actor.getSnapshot().status !== 'active') return;
+    const refused = refusedHostEvent(event);
+    deliver(refused === null ? event : { type: 'event.rejected', error: refused });
+  };
+}
+
 /**
  * Builds the session actor. Call `.start()`; send it `ChatUserEvent`s; read `getSnapshot()`;
  * listen for downloaded files with `.on('file.downloaded', ...)` (register before start to also
- * get downloads resumed after a restore).
+ * get downloads resumed after a restore). `send` refuses anything else with a typed
+ * 'invalid-event' error in `context.error` (see `refusedHostEvent`).
  */
 export function createChatSession(options: ChatSessionOptions): ChatSessionActor {
   const client = options.client ?? createAiccClient(options.clientOptions as AiccClientOptions);
@@ -97,6 +199,7 @@ export function createChatSession(options: ChatSessionOptions): ChatSessionActor
   if (options.inspect !== undefined) actorOptions.inspect = options.inspect;
   if (options.clock !== undefined) actorOptions.clock = options.clock;
   const actor = createActor(machine, actorOptions);
+  screenSend(actor);
   // Before start, so the actors a restored snapshot re-invokes find it too.
   clientsBySystem.set(actor.system, client);
   // Pending delayed transitions are not part of a persisted snapshot; this event (queued until

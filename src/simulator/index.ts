@@ -76,7 +76,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     ccTokens: new CcTokens(config.timing.ccmessagingTokenLifetimeMs, config.timing.tokenRotationGraceMs),
   };
   const recorder = new Recorder(config.now, config.recordRequests);
-  const faults = new FaultQueue();
+  const faults = new FaultQueue(config.now);
   const server = new SimServer(world, recorder, faults);
   const address = await server.listen(config.host, config.port);
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -110,6 +110,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       say: (userId, text) => engine.systemSay(userId, text),
       disconnect: (userId, opts) => engine.systemDisconnect(userId, opts?.isOfflineStatus ?? false),
       releaseSession: (userId) => engine.releaseSession(userId),
+      forget: (userId) => engine.forget(userId),
     },
     queue: {
       advance: (userId, steps = 1) => engine.queueAdvance(userId, steps),

@@ -5,12 +5,12 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HEADERS, ResultDesc, type WireDownlinkMessage } from '../client/protocol.js';
-import { faultKind, hashSeed, seededRandom, shuffled, type FaultQueue, type PlannedDecision } from './faults.js';
+import { FeedbackResultCode, HEADERS, ResultDesc, type WireDownlinkMessage } from '../client/protocol.js';
+import { faultKind, hashSeed, seededRandom, shuffled, type FaultQueue, type PlannedDecision, type PlanSubject } from './faults.js';
 import { gatewayError, type HandlerContext, type Reply, type Route, type World } from './handlers/context.js';
 import { ROUTES_BY_PATH } from './handlers/index.js';
 import { redactHeaders, redactJson, type Recorder } from './recorder.js';
-import { GatewayText } from './texts.js';
+import { GatewayCode, GatewayText, InferredDesc } from './texts.js';
 import type { Fault, RecordedRequest, ViolationRule } from './types.js';
 import type { Body } from './validate.js';
 
@@ -18,7 +18,8 @@ const CORS_HEADERS: Record<string, string> = {
   'access-control-allow-origin': '*',
   'access-control-allow-methods': 'GET, POST, OPTIONS',
   'access-control-allow-headers': 'content-type, x-app-key, authorization, ccmessaging-token, x-token-expire',
-  'access-control-expose-headers': 'ccmessaging-token',
+  // Retry-After too: a browser client must be able to read it off a 429.
+  'access-control-expose-headers': 'ccmessaging-token, retry-after',
   'access-control-max-age': '600',
 };
 
@@ -158,13 +159,15 @@ export class SimServer {
       rec.fault = faultKind(fault);
     } else if (this.faults.hasPlan) {
       const userId = this.userOf(route, req, raw, parsed, url);
-      planned = this.faults.decide(route.api, userId);
-      if (planned && userId !== undefined) {
+      planned = this.faults.decide(route.api, userId ?? this.tenantOf(route, req, parsed));
+      if (planned) {
         rec.plannedFault = planned.type;
         fault = this.applyPlanned(planned, userId, raw);
         if (fault) rec.fault = faultKind(fault);
       }
     }
+    // Gateway refusals (429, IP allow-list 403) and flow control are answers decided up front.
+    if (fault) fault = asAnswer(fault);
     if (fault && 'status' in fault && !fault.afterProcessing) {
       this.write(res, rec, statusReply(fault));
       return;
@@ -223,8 +226,23 @@ export class SimServer {
     return typeof named === 'string' && named !== '' ? named : undefined;
   }
 
-  /** Turns a planned decision into a transport fault, or applies its effect on the world. */
-  private applyPlanned(decision: PlannedDecision, userId: string, raw: string): Fault | undefined {
+  /**
+   * What a plan keys a request without a user by: tokenByAkSk's app key (body `app_key`, else
+   * the `x-app-key` header, else "*" so that even a malformed token request is counted).
+   */
+  private tenantOf(route: Route, req: IncomingMessage, parsed: ParsedBody): PlanSubject | undefined {
+    if (route.api !== 'tokenByAkSk') return undefined;
+    const value = parsed.ok ? parsed.value : undefined;
+    const bodyKey = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Body)['app_key'] : undefined;
+    const appKey = typeof bodyKey === 'string' && bodyKey !== '' ? bodyKey : (header(req, HEADERS.appKey) ?? '*');
+    return { appKey };
+  }
+
+  /**
+   * Turns a planned decision into a transport fault, or applies its effect on the world. The
+   * user-bound effects are only ever decided for requests with a user (FaultQueue.decide).
+   */
+  private applyPlanned(decision: PlannedDecision, userId: string | undefined, raw: string): Fault | undefined {
     const { random } = decision;
     switch (decision.type) {
       case 'http-5xx':
@@ -244,10 +262,10 @@ export class SimServer {
       case 'reorder':
         return { reorder: true };
       case 'token-rotation':
-        this.world.ccTokens.requestRotation(userId);
+        if (userId !== undefined) this.world.ccTokens.requestRotation(userId);
         return undefined;
       case 'unauthorized':
-        this.world.ccTokens.expire(userId);
+        if (userId !== undefined) this.world.ccTokens.expire(userId);
         return undefined;
       case 'access-token-expiry':
         this.world.accessTokens.expireAll();
@@ -255,8 +273,16 @@ export class SimServer {
       case 'session-release':
         // Not on a CONNECT: a release racing the CONNECT that opens the session is not a release
         // of the conversation the client is in.
-        if (this.world.engine.isActive(userId) && !/"controlType"\s*:\s*"CONNECT"/.test(raw)) this.world.engine.releaseSession(userId);
+        if (userId !== undefined && this.world.engine.isActive(userId) && !/"controlType"\s*:\s*"CONNECT"/.test(raw)) {
+          this.world.engine.releaseSession(userId);
+        }
         return undefined;
+      case 'rate-limited':
+        return { rateLimited: true, retryAfterSeconds: this.faults.retryAfterSeconds };
+      case 'ip-forbidden':
+        return { ipForbidden: true };
+      case 'flow-control':
+        return { flowControl: true };
     }
   }
 
@@ -381,8 +407,31 @@ export class SimServer {
 }
 
 function statusReply(fault: Extract<Fault, { status: number }>): Reply {
-  if (fault.raw !== undefined) return { status: fault.status, body: fault.raw, raw: fault.raw };
-  return { status: fault.status, body: fault.body ?? gatewayError(fault.status, GatewayText.injected).body };
+  const headers = fault.headers ? { headers: { ...fault.headers } } : {};
+  if (fault.raw !== undefined) return { status: fault.status, body: fault.raw, raw: fault.raw, ...headers };
+  return { status: fault.status, body: fault.body ?? gatewayError(fault.status, GatewayText.injected).body, ...headers };
+}
+
+/**
+ * The named refusals as the status answers they are (nothing processed):
+ * - rate limit: HTTP 429, `Retry-After` in seconds, the gateway body with errorCode "429";
+ * - IP allow-list: HTTP 403 with errorCode "160033", unlike the AccessToken 403 (errorCode "0");
+ * - flow control (feedbackSatisfaction): HTTP 200 `{"resultCode":"10010000002"}`.
+ */
+function asAnswer(fault: Fault): Fault {
+  if ('rateLimited' in fault) {
+    const seconds = fault.retryAfterSeconds === undefined ? 1 : fault.retryAfterSeconds;
+    return {
+      status: 429,
+      body: gatewayError(429, GatewayText.rateLimited).body,
+      ...(seconds === null ? {} : { headers: { 'retry-after': String(seconds) } }),
+    };
+  }
+  if ('ipForbidden' in fault) return { status: 403, body: gatewayError(403, GatewayText.ipForbidden, GatewayCode.ipNotAllowed).body };
+  if ('flowControl' in fault) {
+    return { status: 200, body: { resultCode: FeedbackResultCode.RATE_LIMITED, resultDesc: InferredDesc.flowControl } };
+  }
+  return fault;
 }
 
 /** The downlink messages of a poll answer (none for anything else). */

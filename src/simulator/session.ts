@@ -13,7 +13,7 @@ import {
 } from '../client/protocol.js';
 import { mediaTypeForFileType, type FileStore } from './files.js';
 import { newCallId, newLibraryId, newMessageCode, newObjectKey, newRecordId } from './ids.js';
-import { MoreResultDesc, SystemText } from './texts.js';
+import { InferredDesc, MoreResultDesc, SystemText } from './texts.js';
 import type { TimerGroup, TimerSet } from './timers.js';
 import type {
   AgentFile,
@@ -58,6 +58,8 @@ export class Session {
   queuePosition: number | null = null;
   queuedAt: number | null = null;
   hadAgentCall = false;
+  /** sim.system.forget: the service lost it (no downlink told the client). */
+  forgotten = false;
   readonly transcript: TranscriptEntry[] = [];
   /** Ids the agent's READ notice lists, one per customer CHAT, in order. */
   readonly customerReadIds: string[] = [];
@@ -93,6 +95,8 @@ interface HistoryEntry {
 
 export class UserRecord {
   session: Session | undefined;
+  /** The latest CONNECT was refused (12, 13, CCUCS codes; sendAsync reports it by poll). */
+  connectRefused = false;
   readonly history: HistoryEntry[] = [];
   downlink: WireDownlinkMessage[] = [];
   pendingPoll: PendingPoll | undefined;
@@ -187,9 +191,11 @@ export class Engine {
         : { code: ResultCode.SUCCESS, desc: ResultDesc.connectAgent };
     }
     const { connectFailure, connectTo, workingHours } = this.scenario;
+    user.connectRefused = true;
     if (connectFailure === 'no-ccucs') return { code: ResultCode.INTERNAL_FAILURE, desc: ResultDesc.noCcucs };
     if (connectFailure === 'robot-init') return { code: ResultCode.INTERNAL_FAILURE, desc: ResultDesc.robotInitFailed };
     if (connectTo === 'agent' && !workingHours) return { code: ResultCode.AFTER_HOURS, desc: ResultDesc.afterHours };
+    user.connectRefused = false;
 
     const session = new Session(connectTo === 'robot' ? 'robot' : 'queued');
     user.session = session;
@@ -206,6 +212,8 @@ export class Engine {
     const session = user.session;
     if (!session?.active) {
       this.noSession(user, 'chat-without-session', 'CHAT', violate);
+      // A robot session the service lost answers as TRANS2AGENT does then [inferred].
+      if (session?.forgotten && session.party === 'robot') return { code: ResultCode.INTERNAL_FAILURE, desc: InferredDesc.sessionKeepTouchFailed };
       return { code: ResultCode.INTERNAL_FAILURE, desc: ResultDesc.chatAgentFailed };
     }
     this.recordUplink(user, session, uplink);
@@ -386,8 +394,10 @@ export class Engine {
     this.agentMessage(user, session, this.scenario.agent.greeting);
   }
 
-  queueInfo(user: UserRecord): Record<string, string | number> {
+  queueInfo(user: UserRecord, violate?: Violate): Record<string, string | number> {
     const session = user.session;
+    // Asking about a CONNECT that was refused (sendAsync says so only by poll) is the client's mistake.
+    if (user.connectRefused) violate?.('queue-before-connect', 'queryQueueInfo after a refused CONNECT, before any was accepted');
     // queryQueueInfo is answered by CCUCS. A robot conversation has no CCUCS call until
     // TRANS2AGENT, so CCUCS finds no session: 160004 [inferred].
     if (!session?.active || session.state === 'robot') return { resultCode: QueueResultCode.SESSION_NOT_FOUND };
@@ -819,6 +829,12 @@ export class Engine {
   releaseSession(userId: string): void {
     const { user } = this.require(userId, 'system.releaseSession', ['robot', 'queued', 'agent']);
     this.release(user);
+  }
+
+  forget(userId: string): void {
+    const { user, session } = this.require(userId, 'system.forget', ['robot', 'queued', 'agent']);
+    session.forgotten = true;
+    this.end(user, session, 'forgotten');
   }
 
   queueAdvance(userId: string, steps: number): void {

@@ -17,6 +17,10 @@ export const InferredDesc = {
   feedbackParamError: 'feedback parameter is error',
   applyTokenFailed: 'apply token failed',
   notRobotSession: 'current session is not a robot session or there is no session',
+  /** CHAT to a robot session the service lost: worded like TRANS2AGENT's documented answer. */
+  sessionKeepTouchFailed: 'send message to robot failed,session keep touch failed.',
+  /** feedbacksatisfaction "10010000002" (rate-limited, flow control): the docs give no text. */
+  flowControl: 'the request is rejected by flow control, please try again later',
 } as const;
 
 /** Texts of SYSTEM messages in an English tenant (aicc-api.md §5.2). */
@@ -39,4 +43,17 @@ export const GatewayText = {
   badRequest: 'the request body is not valid JSON.',
   tooLarge: 'the request body is too large.',
   injected: 'injected fault',
+  /** HTTP 429 of the gateway's flow control. */
+  rateLimited: 'the request rate limit of this API has been reached, please retry later.',
+  /** HTTP 403 of the gateway's IP allow-list (with errorCode GatewayCode.ipNotAllowed). */
+  ipForbidden: 'client IP not allowed: the source address is not in the allow-list of this app.',
+} as const;
+
+/** Gateway errorCode values other than the HTTP status [inferred]. */
+export const GatewayCode = {
+  /**
+   * The AICC code for "client IP not allowed" (one of the documented CC-UCS codes); that the
+   * gateway's allow-list puts it in errorCode is [inferred] (docs/simulator.md, Faults).
+   */
+  ipNotAllowed: '160033',
 } as const;

@@ -127,6 +127,8 @@ export type ViolationRule =
   | 'duplicate-connect'
   | 'chat-without-session'
   | 'transfer-without-session'
+  /** queryQueueInfo after the user's latest CONNECT was refused (documented as valid only after a successful one). */
+  | 'queue-before-connect'
   | 'concurrent-poll'
   | 'missing-multimedia'
   | 'missing-local-prefix'
@@ -141,7 +143,15 @@ export interface ProtocolViolation {
   message: string;
 }
 
-export type FaultKind = 'status' | 'reset' | 'delay' | 'duplicate-delivery' | 'reorder';
+export type FaultKind =
+  | 'status'
+  | 'reset'
+  | 'delay'
+  | 'duplicate-delivery'
+  | 'reorder'
+  | 'rate-limited'
+  | 'ip-forbidden'
+  | 'flow-control';
 
 /**
  * What a seeded fault plan (`sim.faults.plan`) can do to one request. Transport faults change
@@ -171,7 +181,22 @@ export type PlannedFault =
   /** Every API Fabric AccessToken becomes invalid before this request: HTTP 403 until tokenByAkSk. */
   | 'access-token-expiry'
   /** The user's active session is released now (SYSTEM DISCONNECT), as if polling had stopped. */
-  | 'session-release';
+  | 'session-release'
+  /**
+   * The gateway's flow control refuses the request: HTTP 429 with a `Retry-After` header
+   * (`retryAfterSeconds`) and a gateway body; nothing processed.
+   */
+  | 'rate-limited'
+  /**
+   * The gateway's IP allow-list refuses the request: HTTP 403 with a gateway body carrying
+   * errorCode "160033" (client IP not allowed), unlike the AccessToken 403; nothing processed.
+   */
+  | 'ip-forbidden'
+  /**
+   * feedbackSatisfaction only: HTTP 200 with resultCode "10010000002" (rate-limited, flow
+   * control); nothing stored. Drawn for another API it leaves the request alone.
+   */
+  | 'flow-control';
 
 export const PLANNED_FAULTS: readonly PlannedFault[] = [
   'http-5xx',
@@ -186,29 +211,75 @@ export const PLANNED_FAULTS: readonly PlannedFault[] = [
   'unauthorized',
   'access-token-expiry',
   'session-release',
+  // New types go last: a plan draws against the rates in this order, so appending keeps every
+  // existing plan hitting exactly the requests it hit before.
+  'rate-limited',
+  'ip-forbidden',
+  'flow-control',
 ];
 
 export type FaultRates = Partial<Record<PlannedFault, number>>;
 
 /**
+ * A time window of a plan during which other rates apply (an outage, a throttling storm, a WAF
+ * rule gone wrong). Times are relative to when the plan was set, on the simulator's clock
+ * (`now` option), so a test with a manual clock moves through bursts without waiting.
+ */
+export interface FaultBurst {
+  /** Name in `stats().bursts` (default `burst-<index>`). */
+  name?: string;
+  /** Start, ms after `faults.plan(...)` was called (simulator clock). */
+  startMs: number;
+  /** Length of the window in ms; the window is [startMs, startMs + durationMs). */
+  durationMs: number;
+  /**
+   * APIs the burst applies to (default: every API a user calls). tokenByAkSk, which has no user,
+   * is only hit when named here.
+   */
+  apis?: ApiName[];
+  /** Rates replacing the plan's (and `apis`') rates for those APIs inside the window. */
+  rates: FaultRates;
+}
+
+/**
  * A seeded, reproducible fault plan. Each request is decided on its own from
- * hash(seed, userId, api, n) where n counts that user's requests to that API, so the same seed
- * hits the same requests of the same sessions however concurrent sessions interleave.
+ * hash(seed, key, api, n) where key is the request's user (tokenByAkSk, which has none: its
+ * app_key) and n counts that key's requests to that API, so the same seed hits the same requests
+ * of the same sessions however concurrent sessions interleave.
  */
 export interface FaultPlan {
   seed: number;
   /** Probability per request of each fault (0..1; their sum at most 1). */
   rates: FaultRates;
-  /** Per-API rates replacing `rates` for that API (e.g. `{ tokenByAkSk: {} }` for none). */
+  /**
+   * Per-API rates replacing `rates` for that API (e.g. `{ tokenByAkSk: {} }` for none).
+   * tokenByAkSk is only hit through `apis.tokenByAkSk` (or a burst naming it): `rates` and
+   * `users` are about users, and the AccessToken is the tenant's.
+   */
   apis?: Partial<Record<ApiName, FaultRates>>;
-  /** Which users' requests may be hit (default every user; requests with no user never are). */
+  /**
+   * Time windows with other rates (checked in order; the first matching one applies). Which
+   * requests fall into a window depends on timing; each request's draw is still seeded.
+   */
+  bursts?: FaultBurst[];
+  /** Which users' requests may be hit (default every user; tokenByAkSk is not a user's). */
   users?: (userId: string) => boolean;
   /** The delay of `slow`. Default 20000. */
   slowMs?: number;
   /** The delay of `delay`. Default 20. */
   delayMs?: number;
+  /** `Retry-After` of `rate-limited`, in whole seconds; null sends none. Default 1. */
+  retryAfterSeconds?: number | null;
   /** Skip the first n requests of each (user, api) pair (e.g. let CONNECT through). Default 0. */
   skipFirst?: number;
+}
+
+/** Requests decided inside one burst window and what hit them. */
+export interface FaultBurstStats {
+  /** Requests that met the burst's rates (after `users` and `skipFirst`). */
+  requests: number;
+  /** Planned faults the burst's rates drew, by type. */
+  planned: Partial<Record<PlannedFault, number>>;
 }
 
 /** What the faults injected so far did, by type and API. */
@@ -219,6 +290,8 @@ export interface FaultStats {
   planned: Partial<Record<PlannedFault, number>>;
   /** Planned faults by API and type. */
   byApi: Partial<Record<ApiName, Partial<Record<PlannedFault, number>>>>;
+  /** Per burst name (also counted in `planned` and `byApi`). */
+  bursts: Record<string, FaultBurstStats>;
   /** poll batches given back to the queue because their answer was never written. */
   batchesGivenBack: number;
 }
@@ -260,7 +333,9 @@ export type EndReason =
   /** sim.system.disconnect: SYSTEM DISCONNECT downlink. */
   | 'system-disconnect'
   /** No poll within sessionIdleTimeoutMs (or sim.system.releaseSession). */
-  | 'idle-release';
+  | 'idle-release'
+  /** sim.system.forget: the service lost the session (a restart) and told nobody. */
+  | 'forgotten';
 
 export interface TranscriptEntry {
   direction: 'uplink' | 'downlink';
@@ -330,10 +405,10 @@ export interface SessionView {
 export type Fault =
   /**
    * Answer this status with this body (default: a gateway error body), or `raw` text as the
-   * body (e.g. broken JSON). Nothing is processed, unless `afterProcessing` (the request takes
-   * effect and its answer is replaced: a gateway that lost the upstream answer).
+   * body (e.g. broken JSON), plus any `headers`. Nothing is processed, unless `afterProcessing`
+   * (the request takes effect and its answer is replaced: a gateway that lost the upstream answer).
    */
-  | { status: number; body?: unknown; raw?: string; afterProcessing?: boolean }
+  | { status: number; body?: unknown; raw?: string; headers?: Record<string, string>; afterProcessing?: boolean }
   /**
    * Destroy the socket without answering. By default before the request is processed; with
    * afterProcessing the work happens first (outcome unknown to the client).
@@ -344,7 +419,19 @@ export type Fault =
   /** poll only: re-deliver the user's last batch (same messageCodes) along with anything new. */
   | { duplicateDelivery: true }
   /** poll only: deliver the batch in a shuffled order (a batch of one is left alone). */
-  | { reorder: true };
+  | { reorder: true }
+  /**
+   * Gateway flow control: HTTP 429, a gateway body and `Retry-After: <retryAfterSeconds>`
+   * (default 1; null sends no header). Nothing processed.
+   */
+  | { rateLimited: true; retryAfterSeconds?: number | null }
+  /** The IP allow-list: HTTP 403 `{"errorCode":"160033",...}`. Nothing processed. */
+  | { ipForbidden: true }
+  /**
+   * feedbackSatisfaction only (the one API documenting the code): HTTP 200
+   * `{"resultCode":"10010000002",...}`. Nothing stored.
+   */
+  | { flowControl: true };
 
 export interface AgentFile {
   bytes: Uint8Array;
@@ -391,6 +478,12 @@ export interface Simulator {
     disconnect(userId: string, opts?: { isOfflineStatus?: boolean }): void;
     /** As if the idle timeout fired now. */
     releaseSession(userId: string): void;
+    /**
+     * The service restarts and loses the session without a downlink: polls stay empty,
+     * queryQueueInfo answers 160004, a CHAT to a forgotten robot session answers 13
+     * "session keep touch failed".
+     */
+    forget(userId: string): void;
   };
   queue: {
     advance(userId: string, steps?: number): void;
@@ -406,8 +499,9 @@ export interface Simulator {
     expireAccessTokens(): void;
   };
   faults: {
+    /** Queues a one-shot fault for the next request(s) of the API (tokenByAkSk included). */
     next(api: ApiName, fault: Fault, times?: number): void;
-    /** Installs a seeded fault plan (replacing any), or removes it with null. */
+    /** Installs a seeded fault plan (replacing any; its bursts count from now), or removes it with null. */
     plan(plan: FaultPlan | null): void;
     /** Counts of what was injected so far (one-shot and planned). */
     stats(): FaultStats;

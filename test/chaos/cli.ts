@@ -1,8 +1,9 @@
 /**
  * The chaos run from the command line:
  *
- *   node --import tsx test/chaos/cli.ts [--preset fast|big] [--sessions N] [--concurrency N]
- *                                       [--seed N] [--max-seconds N] [--json] [--out FILE]
+ *   node --import tsx test/chaos/cli.ts [--preset fast|big] [--profile default|flaky-tenant]
+ *                                       [--sessions N] [--concurrency N] [--seed N]
+ *                                       [--max-seconds N] [--json] [--out FILE]
  *
  * Prints a summary (stderr) and, with --json, the full report (stdout). Exit code 0 when every
  * session kept every invariant, 1 otherwise. It never calls process.exit: the process must end
@@ -10,7 +11,7 @@
  * (unref'd, so it cannot keep the process alive) reports what is still open if it does not.
  */
 import { writeFileSync } from 'node:fs';
-import { PRESETS, type ChaosOptions } from './config.js';
+import { FAULT_PROFILES, PRESETS, type ChaosOptions, type FaultProfileName } from './config.js';
 import { runChaos, type ChaosReport } from './run.js';
 
 function parse(argv: string[]): { options: ChaosOptions; json: boolean; out: string | undefined } {
@@ -27,6 +28,8 @@ function parse(argv: string[]): { options: ChaosOptions; json: boolean; out: str
   }
   const preset = PRESETS[(args.get('preset') ?? 'fast') as keyof typeof PRESETS];
   if (!preset) throw new Error(`unknown preset ${args.get('preset')}`);
+  const profile = args.get('profile') ?? 'default';
+  if (!Object.hasOwn(FAULT_PROFILES, profile)) throw new Error(`unknown profile ${profile} (${Object.keys(FAULT_PROFILES).join(', ')})`);
   const num = (name: string, fallback: number) => {
     const value = args.get(name);
     if (value === undefined) return fallback;
@@ -40,6 +43,7 @@ function parse(argv: string[]): { options: ChaosOptions; json: boolean; out: str
       concurrency: num('concurrency', preset.concurrency),
       seed: num('seed', preset.seed),
       maxSeconds: num('max-seconds', preset.maxSeconds),
+      profile: profile as FaultProfileName,
       progress: !flags.has('quiet'),
       trace: flags.has('trace'),
     },
@@ -50,10 +54,11 @@ function parse(argv: string[]): { options: ChaosOptions; json: boolean; out: str
 
 export function summary(r: ChaosReport): string {
   const lines = [
-    `chaos run: seed ${r.seed}, ${r.sessions}/${r.sessionsPlanned} sessions in ${r.seconds} s (per session p50 ${r.sessionSeconds.p50} s, p95 ${r.sessionSeconds.p95} s; event-loop delay p99 ${r.eventLoopDelayMs.p99} ms, max ${r.eventLoopDelayMs.max} ms)`,
+    `chaos run: seed ${r.seed}, profile ${r.profile}, ${r.sessions}/${r.sessionsPlanned} sessions in ${r.seconds} s (per session p50 ${r.sessionSeconds.p50} s, p95 ${r.sessionSeconds.p95} s; event-loop delay p99 ${r.eventLoopDelayMs.p99} ms, max ${r.eventLoopDelayMs.max} ms)`,
     `  flows: ${JSON.stringify(r.byFlow)}; end reasons: ${JSON.stringify(r.endReasons)}`,
     `  ended early because of: ${JSON.stringify(r.endErrors)}`,
     `  faults injected: ${r.faults.total} ${JSON.stringify(r.faults.byType)}; batches given back: ${r.faults.batchesGivenBack}`,
+    ...(Object.keys(r.faults.bursts).length > 0 ? [`  bursts: ${JSON.stringify(r.faults.bursts)}`] : []),
     `  reloads ${r.reloads}, offline episodes ${r.offlineEpisodes}, hidden episodes ${r.hiddenEpisodes}, bad inputs ${r.badInputs} (effects ${r.badInputEffects})`,
     `  customer: ${JSON.stringify(r.customer)}`,
     `  incoming: ${JSON.stringify(r.incoming)}; automatic resends: ${r.autoResends}`,

@@ -1,8 +1,10 @@
 /**
- * Chaos run configuration: the fault plan, the timings of simulator, client and machine, and the
- * two presets (`fast` for `npm test`, `big` for `npm run chaos`).
+ * Chaos run configuration: the fault plan, the timings of simulator, client and machine, the
+ * two presets (`fast` for `npm test`, `big` for `npm run chaos`) and the fault profiles
+ * (`default`, and `flaky-tenant`: what a real tenant's gateway adds, `--profile flaky-tenant`).
  */
-import type { FaultRates, SimulatorTiming } from '../../src/simulator/index.js';
+import { CUSTOMER_APIS } from '../../src/client/protocol.js';
+import type { FaultBurst, FaultPlan, FaultRates, SimulatorTiming } from '../../src/simulator/index.js';
 import type { ChatTiming } from '../../src/index.js';
 
 /** Per-request fault probabilities. About one request in eight is hit by something. */
@@ -28,6 +30,66 @@ export const CHAOS_RATES: FaultRates = {
 export const CHAOS_API_RATES = {
   applyToken: { 'http-5xx': 0.01, reset: 0.005, delay: 0.02 } satisfies FaultRates,
 };
+
+/**
+ * `flaky-tenant`: the default rates plus what a real tenant's gateway does — flow control (429 +
+ * Retry-After), an IP allow-list that refuses some requests (403 errorCode 160033: an egress
+ * address missing from the list), feedbacksatisfaction's flow-control code 10010000002 — on every
+ * API including the auth ones (tokenByAkSk, applyToken) and the ones the default profile spares
+ * (getsatisfactionsurveymode, queryHistoryChatMessage), and recurring bursts.
+ */
+export const FLAKY_TENANT_RATES: FaultRates = { ...CHAOS_RATES, 'rate-limited': 0.01, 'ip-forbidden': 0.002 };
+
+export const FLAKY_TENANT_API_RATES: NonNullable<FaultPlan['apis']> = {
+  tokenByAkSk: { 'http-5xx': 0.03, reset: 0.01, delay: 0.02, 'rate-limited': 0.05, 'ip-forbidden': 0.01 },
+  applyToken: { 'http-5xx': 0.01, reset: 0.005, delay: 0.02, 'rate-limited': 0.02, 'ip-forbidden': 0.005 },
+  getSatisfactionSurveyMode: { 'http-5xx': 0.05, reset: 0.02, slow: 0.01, 'rate-limited': 0.05, 'ip-forbidden': 0.01 },
+  queryHistoryChatMessage: { 'http-5xx': 0.05, 'reset-after': 0.02, slow: 0.01, 'rate-limited': 0.05, unauthorized: 0.01 },
+  feedbackSatisfaction: { 'flow-control': 0.15, 'http-5xx': 0.02, 'rate-limited': 0.03 },
+};
+
+/** Every 30 s from 10 s on: a 3 s poll/history storm, and 15 s later a 2 s WAF/throttling spell. */
+export const FLAKY_TENANT_BURST_EVERY_MS = 30_000;
+
+export function flakyTenantBursts(maxSeconds: number): FaultBurst[] {
+  const bursts: FaultBurst[] = [];
+  // Sessions still running after maxSeconds finish under the plan too: cover a little more.
+  const untilMs = (maxSeconds + 60) * 1000;
+  for (let k = 0, at = 10_000; at < untilMs; k++, at += FLAKY_TENANT_BURST_EVERY_MS) {
+    bursts.push({
+      name: `poll-history-storm-${k}`,
+      startMs: at,
+      durationMs: 3_000,
+      apis: ['poll', 'queryHistoryChatMessage'],
+      rates: { 'http-5xx': 0.3, 'rate-limited': 0.2 },
+    });
+    bursts.push({
+      name: `waf-${k}`,
+      startMs: at + 15_000,
+      durationMs: 2_000,
+      apis: ['tokenByAkSk', ...CUSTOMER_APIS],
+      rates: { 'ip-forbidden': 0.3, 'rate-limited': 0.2 },
+    });
+  }
+  return bursts;
+}
+
+/** What a fault profile puts into the plan (seed, users, slowMs and delayMs come from the run). */
+export type ProfilePlan = Pick<FaultPlan, 'rates' | 'apis' | 'bursts' | 'retryAfterSeconds'>;
+
+export const FAULT_PROFILES = {
+  /** The rates of `npm test` and `npm run chaos` (do not change: the suites' figures depend on them). */
+  default: (): ProfilePlan => ({ rates: CHAOS_RATES, apis: CHAOS_API_RATES }),
+  /** Made available for the client work on tenant faults; not yet expected to pass. */
+  'flaky-tenant': (maxSeconds: number): ProfilePlan => ({
+    rates: FLAKY_TENANT_RATES,
+    apis: FLAKY_TENANT_API_RATES,
+    bursts: flakyTenantBursts(maxSeconds),
+    retryAfterSeconds: 1,
+  }),
+} as const satisfies Record<string, (maxSeconds: number) => ProfilePlan>;
+
+export type FaultProfileName = keyof typeof FAULT_PROFILES;
 
 export const SIM_TIMING: Partial<SimulatorTiming> = {
   longPollWindowMs: 800,
@@ -68,8 +130,10 @@ export interface ChaosOptions {
   seed: number;
   /** Stop starting new sessions after this long (the ones running finish). */
   maxSeconds: number;
-  /** Fault rates (default CHAOS_RATES). */
+  /** Fault rates (default: the profile's). */
   rates?: FaultRates;
+  /** Fault profile (default `default`). */
+  profile?: FaultProfileName;
   /** Print progress lines to stderr. */
   progress?: boolean;
   /** Keep the simulators' request logs and attach each problem session's trace (debugging). */

@@ -447,6 +447,7 @@ export class Customer {
   private async finish(): Promise<void> {
     const deadline = Date.now() + 15_000;
     let ended = false;
+    let surveyRetried = false;
     while (this.snap.status === 'active' && Date.now() < deadline) {
       const s = this.snap;
       if (inConversation(s)) {
@@ -460,6 +461,10 @@ export class Customer {
       } else if (s.matches({ connected: { 'survey-robot': 'form' } })) {
         if (this.log.plan.survey === 'submit') this.send({ type: 'survey.submit', satisfied: true });
         else this.send({ type: this.log.plan.survey === 'skip' ? 'survey.skip' : 'chat.end' });
+      } else if (s.matches({ connected: { ending: 'survey-unavailable' } })) {
+        // What a UI offers: "Try again" once, then end without the survey.
+        this.send({ type: surveyRetried ? 'survey.skip' : 'retry' });
+        surveyRetried = true;
       } else if (s.matches({ 'leave-message': 'form' })) {
         this.send({ type: 'leaveMessage.skip' });
       } else if (starting(s)) {

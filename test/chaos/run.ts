@@ -9,19 +9,27 @@ import axios from 'axios';
 import { akSkGatewayHeaders, createAiccClient } from '../../src/client/index.js';
 import { PLANNED_FAULTS, startSimulator, type FaultStats, type PlannedFault, type Simulator } from '../../src/simulator/index.js';
 import { checkSession, type ProblemCode, type SessionCheck } from './checks.js';
-import { CHAOS_API_RATES, CHAOS_RATES, CLIENT, DELAY_MS, SIM_TIMING, SLOW_MS, type ChaosOptions } from './config.js';
+import { CLIENT, DELAY_MS, FAULT_PROFILES, SIM_TIMING, SLOW_MS, type ChaosOptions, type FaultProfileName } from './config.js';
 import { Customer, planFor, type CustomerEnv, type CustomerLog, type Flow } from './customer.js';
 import { transcriptEntries } from '../../machines/chatSession.transcript.js';
 
 export interface ChaosReport {
   seed: number;
+  /** The fault profile of the run. */
+  profile: FaultProfileName;
   sessionsPlanned: number;
   sessions: number;
   byFlow: Record<string, number>;
   endReasons: Record<string, number>;
   /** Why sessions ended without a conversation (auth/connect/network failures), by error. */
   endErrors: Record<string, number>;
-  faults: { total: number; byType: Partial<Record<PlannedFault, number>>; batchesGivenBack: number };
+  faults: {
+    total: number;
+    byType: Partial<Record<PlannedFault, number>>;
+    batchesGivenBack: number;
+    /** Requests met by each burst of the plan and what hit them (all simulators). */
+    bursts: FaultStats['bursts'];
+  };
   requestsHit: number;
   badInputs: number;
   badInputEffects: number;
@@ -93,6 +101,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   process.on('unhandledRejection', onUnhandled);
   process.on('uncaughtException', onUncaught);
 
+  const profileName: FaultProfileName = options.profile ?? 'default';
+  const profile = FAULT_PROFILES[profileName](options.maxSeconds);
   const sims = new Map<Flow, Simulator>();
   const agents: Agent[] = [];
   const envs = new Map<Flow, Omit<CustomerEnv, 'index'>>();
@@ -102,9 +112,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     for (const flow of ['robot', 'robot-agent', 'agent'] as Flow[]) {
       const sim = await startSimulator({ scenario: SCENARIO_OF[flow], timing: SIM_TIMING, recordRequests: options.trace === true });
       sim.faults.plan({
+        ...profile,
         seed: options.seed,
-        rates: options.rates ?? CHAOS_RATES,
-        apis: CHAOS_API_RATES,
+        rates: options.rates ?? profile.rates,
         users: (userId) => userId.startsWith('chaos-'),
         slowMs: SLOW_MS,
         delayMs: DELAY_MS,
@@ -164,6 +174,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const n = stats.reduce((sum, s) => sum + (s.planned[type] ?? 0), 0);
     if (n > 0) byType[type] = n;
   }
+  const bursts: FaultStats['bursts'] = {};
+  for (const s of stats) {
+    for (const [name, entry] of Object.entries(s.bursts)) {
+      const total = (bursts[name] ??= { requests: 0, planned: {} });
+      total.requests += entry.requests;
+      for (const [type, n] of Object.entries(entry.planned) as [PlannedFault, number][]) total.planned[type] = (total.planned[type] ?? 0) + n;
+    }
+  }
   const sum = <T>(items: T[], f: (item: T) => number) => items.reduce((acc, item) => acc + f(item), 0);
   const problems: ChaosReport['problems'] = {};
   const examples: ChaosReport['examples'] = [];
@@ -196,6 +214,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
   return {
     seed: options.seed,
+    profile: profileName,
     sessionsPlanned: options.sessions,
     sessions: checks.length,
     byFlow: count(logs.map((l) => l.plan.flow)),
@@ -212,6 +231,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       total: Object.values(byType).reduce((a, b) => a + (b ?? 0), 0),
       byType,
       batchesGivenBack: sum(stats, (s) => s.batchesGivenBack),
+      bursts,
     },
     requestsHit: Object.values(byType).reduce((a, b) => a + (b ?? 0), 0),
     badInputs: sum(logs, (l) => l.badInputs),

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { PlannedFault, Simulator } from '../../src/simulator/index.js';
 import { FaultQueue, hashSeed, seededRandom, shuffled } from '../../src/simulator/faults.js';
 import { Customer, start } from '../simulator/helpers.js';
+import { CHAOS_API_RATES, CHAOS_RATES, FAULT_PROFILES } from './config.js';
 
 let sim: Simulator | undefined;
 afterEach(async () => {
@@ -207,5 +208,31 @@ describe('faults of the chaos suite', () => {
     expect((await c.call('send', c.sendBody('CONNECT'))).status).toBe(503);
     expect(sim.requests).toEqual([]);
     expect(sim.faults.stats().oneShot).toEqual({ status: 1 });
+  });
+});
+
+describe('fault profiles of the chaos run', () => {
+  it('default is the plan the suites were tuned on: the same rates, no bursts', () => {
+    expect(FAULT_PROFILES.default()).toEqual({ rates: CHAOS_RATES, apis: CHAOS_API_RATES });
+  });
+
+  it('flaky-tenant is a valid plan hitting the auth APIs, survey mode and history with bursts, 429, 403 and 10010000002', () => {
+    const profile = FAULT_PROFILES['flaky-tenant'](45);
+    const q = new FaultQueue();
+    expect(() => q.setPlan({ ...profile, seed: 1 })).not.toThrow();
+    for (const api of ['tokenByAkSk', 'applyToken', 'getSatisfactionSurveyMode', 'queryHistoryChatMessage'] as const) {
+      expect(profile.apis?.[api]?.['rate-limited'], api).toBeGreaterThan(0);
+    }
+    expect(profile.apis?.feedbackSatisfaction?.['flow-control']).toBeGreaterThan(0);
+    expect(profile.rates['ip-forbidden']).toBeGreaterThan(0);
+    const bursts = profile.bursts ?? [];
+    expect(bursts.length).toBeGreaterThanOrEqual(4);
+    expect(bursts.some((b) => b.apis?.includes('tokenByAkSk') && (b.rates['ip-forbidden'] ?? 0) > 0)).toBe(true);
+    expect(bursts.some((b) => b.apis?.includes('poll') && b.apis.includes('queryHistoryChatMessage'))).toBe(true);
+    // The token endpoint, keyed by the app key, is hit at about its rate.
+    let hits = 0;
+    for (let n = 0; n < 2000; n++) if (q.decide('tokenByAkSk', { appKey: 'sim-app-key' })) hits += 1;
+    expect(hits / 2000).toBeGreaterThan(0.08);
+    expect(hits / 2000).toBeLessThan(0.16);
   });
 });

@@ -240,14 +240,16 @@ describe('poll health', () => {
     expect(actor.getSnapshot().context.connection).toEqual({ pollFailures: 0, lastPollError: null, online: true, pageVisible: true });
   });
 
-  it('poll.failed ends the session with network-lost and stops every child', async () => {
+  it('poll.failed ends the session with network-lost, stops every child and DISCONNECTs best effort', async () => {
     const fakes = fakeActors();
     const { actor } = startSession({ fakes });
     await waitFor(actor, (s) => s.matches({ connected: 'queuing' }));
     fakes.pollLoop.emit({ type: 'poll.failed', error: networkError('poll').toJSON() });
-    expect(actor.getSnapshot().output?.endReason).toBe('network-lost');
+    const ended = await waitFor(actor, (s) => s.status === 'done');
+    expect(ended.output?.endReason).toBe('network-lost');
     expect(fakes.pollLoop.running + fakes.watchQueue.running + fakes.uploadFile.running + fakes.downloadFile.running).toBe(0);
-    expect(fakes.disconnect.calls).toHaveLength(0);
+    expect(fakes.disconnect.calls).toHaveLength(1);
+    expect(fakes.disconnect.calls[0]).toMatchObject({ bestEffort: true });
   });
 });
 

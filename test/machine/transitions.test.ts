@@ -74,6 +74,23 @@ describe('start-up', () => {
     expect(s.status).toBe('done');
     expect(s.output).toMatchObject({ endReason: 'auth-failed', error: { status: 401 } });
   });
+
+  it('a transient token failure (5xx, 429, no answer, flow control) waits in auth-retry, then tries again', () => {
+    const flowControl = new AiccError({ kind: 'business', api: 'applyToken', resultCode: '10010000002', message: 'limited' });
+    for (const error of [new AiccError({ kind: 'http', api: 'tokenByAkSk', status: 503, message: 'x' }), networkError(), flowControl]) {
+      const s = run(start(), failed('authenticate', error));
+      expect(s.value).toBe('auth-retry');
+      expect(s.context.error).toMatchObject({ kind: error.kind });
+      expect(s.context.bookkeeping.authAttempts).toBe(1);
+      const again = run(s, { type: 'retry' });
+      expect(again.value).toBe('auth');
+      const through = run(again, done('authenticate'));
+      expect(through.value).toBe('connecting');
+      expect(through.context.error).toBeNull();
+      expect(through.context.bookkeeping.authAttempts).toBe(0);
+    }
+    expect(run(start(), failed('authenticate', networkError()), { type: 'chat.end' }).output?.endReason).toBe('customer-ended');
+  });
 });
 
 describe('connecting: robot vs agent routing', () => {
@@ -240,10 +257,12 @@ describe('ending and end reasons', () => {
     expect(s.context.endReason).toBe('session-released');
   });
 
-  it('poll.failed → network-lost, without DISCONNECT', () => {
+  it('poll.failed → network-lost, with a best-effort DISCONNECT (no ghost session for the agent)', () => {
     const s = run(chattingWithAgent(), { type: 'poll.failed', error: networkError('poll').toJSON() });
-    expect(s.status).toBe('done');
-    expect(s.output).toMatchObject({ endReason: 'network-lost', error: { api: 'poll' } });
+    expect(s.value).toBe('disconnecting');
+    expect(s.children.disconnect).toBeDefined();
+    const ended = run(s, failed('disconnect', networkError()));
+    expect(ended.output).toMatchObject({ endReason: 'network-lost', error: { api: 'poll' } });
   });
 
   it('chat.end while connecting still sends DISCONNECT; before that it just ends', () => {
@@ -254,9 +273,21 @@ describe('ending and end reasons', () => {
     expect(run(retrying, done('disconnect')).output?.endReason).toBe('customer-ended');
   });
 
-  it('survey-mode errors skip the survey', () => {
-    const s = run(chattingWithAgent(), { type: 'chat.end' }, failed('fetchSurveyMode', businessError('13')));
-    expect(s.value).toBe('disconnecting');
+  it('a survey-mode refusal is shown, not skipped silently: the UI retries or skips', () => {
+    const refused = run(chattingWithAgent(), { type: 'chat.end' }, failed('fetchSurveyMode', businessError('13')));
+    expect(refused.value).toEqual({ connected: { ending: 'survey-unavailable' } });
+    expect(refused.context.error).toMatchObject({ kind: 'business', resultCode: '13' });
+    expect(run(refused, { type: 'survey.skip' }).value).toBe('disconnecting');
+    expect(run(refused, { type: 'retry' }).value).toEqual({ connected: { ending: 'fetching-survey' } });
+  });
+
+  it('a transient survey-mode failure is retried after a backoff, then handed to the UI', () => {
+    let s = run(chattingWithAgent(), { type: 'chat.end' }, failed('fetchSurveyMode', networkError('send')));
+    expect(s.value).toEqual({ connected: { ending: 'survey-mode-retry' } });
+    expect(s.context.bookkeeping.surveyModeAttempts).toBe(1);
+    s = run(s, { type: 'retry' }, done('fetchSurveyMode', agentSurvey));
+    expect(s.value).toEqual({ connected: { 'survey-agent': 'form' } });
+    expect(s.context.error).toBeNull();
   });
 });
 

@@ -35,6 +35,11 @@ export const MACHINE_TIMING: Partial<ChatTiming> = {
   pollMinIntervalMs: 20,
   typingThrottleMs: 70,
   suggestionDebounceMs: 30,
+  // Small retry budgets: one retry, then the give-up branch, keeps every path short.
+  authRetries: 1,
+  surveyModeRetries: 1,
+  // Give up on the poll as soon as maxPollFailures transport failures were counted.
+  pollGiveUpMs: 0,
   connectRetries: 1,
   connectRetryBaseMs: 50,
   connectRetryMaxMs: 400,

@@ -42,7 +42,13 @@ function connectFailed(b: MachineSnapshot, error: string): Oracle {
 
 export const ORACLES: Readonly<Record<string, (before: MachineSnapshot) => Oracle>> = {
   'authenticate.done': (b) => ({ in: b.context.config.loadHistory ? 'history' : 'connecting' }),
-  'authenticate.error': () => ({ in: 'disconnected', endReason: 'auth-failed', error: 'aicc:http' }),
+  // A 5xx is transient: retried while authRetries last. A 400 is a refusal: no retry.
+  'authenticate.error (HTTP 500)': (b) =>
+    b.context.bookkeeping.authAttempts < b.context.config.timing.authRetries
+      ? { in: 'auth-retry', error: 'aicc:http' }
+      : { in: 'disconnected', endReason: 'auth-failed', error: 'aicc:http' },
+  'authenticate.error (refused 400)': () => ({ in: 'disconnected', endReason: 'auth-failed', error: 'aicc:http' }),
+  'after authRetryDelay': () => ({ in: 'auth' }),
   'loadHistory.done': () => ({ in: 'connecting', error: null }),
   'loadHistory.error': () => ({ in: 'connecting', error: 'aicc:http' }),
   'chat.end (request held)': (b) =>
@@ -52,6 +58,7 @@ export const ORACLES: Readonly<Record<string, (before: MachineSnapshot) => Oracl
         ? { in: 'disconnecting', endReason: 'customer-ended' }
         : { in: 'disconnecting', endReason: b.context.endReason },
   'chat.end': (b) => {
+    if (is(b, 'auth-retry')) return { in: 'disconnected', endReason: 'customer-ended' };
     if (is(b, 'connect-retry')) return { in: 'disconnecting', endReason: 'customer-ended' };
     if (is(b, 'leave-message')) return { in: 'disconnected', endReason: b.context.endReason };
     if (is(b, QUEUING) || is(b, CHATTING)) return { in: afterConversation(b), endReason: 'customer-ended' };
@@ -65,10 +72,16 @@ export const ORACLES: Readonly<Record<string, (before: MachineSnapshot) => Oracl
   'connect.error (refused 13)': () => ({ in: { 'leave-message': 'form' }, endReason: 'connect-failed', error: 'aicc:business:13' }),
   'connect.error (HTTP 500)': (b) => connectFailed(b, 'aicc:http'),
   'connect.error (connection reset)': (b) => connectFailed(b, 'aicc:network'),
-  retry: () => ({ in: 'connecting' }),
+  retry: (b) => {
+    if (is(b, 'auth-retry')) return { in: 'auth' };
+    if (is(b, { connected: { ending: 'survey-unavailable' } }) || is(b, { connected: { ending: 'survey-mode-retry' } })) return { in: FETCHING_SURVEY };
+    return { in: 'connecting' };
+  },
   'after connectRetryDelay': () => ({ in: 'connecting' }),
   'session.resumed': (b) => {
     if (is(b, 'connect-retry')) return { in: 'connecting' };
+    if (is(b, 'auth-retry')) return { in: 'auth' };
+    if (is(b, { connected: { ending: 'survey-mode-retry' } })) return { in: FETCHING_SURVEY };
     const idle: unknown[] = [];
     if (is(b, { connected: { chatting: { suggestions: 'debouncing' } } })) idle.push({ connected: { chatting: { suggestions: 'idle' } } });
     if (is(b, { connected: { chatting: { typing: 'throttled' } } })) idle.push({ connected: { chatting: { typing: 'idle' } } });
@@ -98,7 +111,11 @@ export const ORACLES: Readonly<Record<string, (before: MachineSnapshot) => Oracl
   'poll.messages:robot-greeting': (b) => ({ in: CHATTING, servedBy: b.context.bookkeeping.awaitingAgent ? b.context.servedBy : b.context.servedBy ?? 'robot' }),
   'poll.messages:agent-greeting': () => ({ in: CHATTING, servedBy: 'agent' }),
   'poll.messages:transfer-notice': () => ({ in: QUEUING, awaitingAgent: true }),
-  'poll.failed': () => ({ in: 'disconnected', endReason: 'network-lost', error: 'aicc:network' }),
+  // Given up on the network: DISCONNECT still goes out (best effort), so no agent waits for a ghost.
+  'poll.failed': () => ({ in: 'disconnecting', endReason: 'network-lost', error: 'aicc:network' }),
+  'poll.error (agent DISCONNECT lost in transit)': (b) => ({ in: b.value, endReason: b.context.endReason }),
+  // The session is gone at the server: nobody is left to rate, so no survey.
+  'session.lost': () => ({ in: 'disconnecting', endReason: 'session-released' }),
 
   'sendMessage.error (refused: resent later)': () => ({ in: { connected: { chatting: { outbox: 'resending' } } } }),
   'after sendRetryDelay': (b) => ({ in: { connected: { chatting: { outbox: b.context.connection.online ? 'sending' : 'idle' } } } }),
@@ -109,6 +126,7 @@ export const ORACLES: Readonly<Record<string, (before: MachineSnapshot) => Oracl
   'message.send (blank)': () => ({ error: 'input:empty-text' }),
   'message.send (text)': () => ({ error: null }),
   'message.retry (unknown key)': () => ({ error: 'input:unknown-message' }),
+  'event.rejected (send(null))': (b) => ({ in: b.value, error: 'input:invalid-event' }),
   'message.retry (failed message)': () => ({ error: null }),
   'file.send (unsupported type)': () => ({ error: 'input:unsupported-file-type' }),
   'file.download (unknown key)': () => ({ error: 'input:unknown-message' }),
@@ -117,7 +135,8 @@ export const ORACLES: Readonly<Record<string, (before: MachineSnapshot) => Oracl
       ? { in: { connected: { chatting: { transfer: 'requesting' } } }, error: null }
       : { in: { connected: { chatting: { transfer: 'idle' } } }, error: 'input:not-served-by-robot' },
   'requestAgent.done': () => ({ in: QUEUING, awaitingAgent: true }),
-  'requestAgent.error (session gone)': (b) => ({ in: afterConversation(b), endReason: 'session-released', error: 'aicc:business:13' }),
+  'requestAgent.error (session gone)': () => ({ in: 'disconnecting', endReason: 'session-released', error: 'aicc:business:13' }),
+  'sendMessage.error (session gone)': () => ({ in: 'disconnecting', endReason: 'session-released', error: 'aicc:business:13' }),
   'requestAgent.error (no agents)': () => ({ in: { connected: { chatting: { transfer: 'idle' } } }, error: 'aicc:business:13' }),
   'input.change (text)': (b) => ({
     in: [
@@ -156,7 +175,13 @@ export const ORACLES: Readonly<Record<string, (before: MachineSnapshot) => Oracl
     return { in: 'disconnecting' };
   },
   'fetchSurveyMode.done (NO)': () => ({ in: 'disconnecting' }),
-  'fetchSurveyMode.error': () => ({ in: 'disconnecting' }),
+  // A 5xx is retried while surveyModeRetries last; then, or on a refusal, the UI decides.
+  'fetchSurveyMode.error (HTTP 500)': (b) =>
+    b.context.bookkeeping.surveyModeAttempts < b.context.config.timing.surveyModeRetries
+      ? { in: { connected: { ending: 'survey-mode-retry' } }, error: 'aicc:http' }
+      : { in: { connected: { ending: 'survey-unavailable' } }, error: 'aicc:http' },
+  'fetchSurveyMode.error (refused 400)': () => ({ in: { connected: { ending: 'survey-unavailable' } }, error: 'aicc:http' }),
+  'after surveyModeRetryDelay': () => ({ in: FETCHING_SURVEY }),
   'survey.submit (agent rating)': () => ({ in: { connected: { 'survey-agent': 'submitting' } }, error: null }),
   'survey.submit (unknown level)': () => ({ in: { connected: { 'survey-agent': 'form' } }, error: 'input:invalid-rating' }),
   'survey.submit (robot: satisfied)': () => ({ in: { connected: { 'survey-robot': 'submitting' } }, error: null }),

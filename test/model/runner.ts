@@ -397,11 +397,16 @@ export class PathRun implements RunApi {
     const context = this.actor().getSnapshot().context;
     const keys = transcriptEntries(context.transcript).map((e) => e.key);
     expect(keys.filter((k, i) => keys.indexOf(k) !== i), 'every message is in the transcript once').toEqual([]);
-    const downlinks = (this.sim.session(this.userId)?.transcript ?? []).filter((t) => t.direction === 'downlink' && t.controlType !== 'READ').map((t) => t.messageCode);
+    const sent = (this.sim.session(this.userId)?.transcript ?? []).filter((t) => t.direction === 'downlink' && t.controlType !== 'READ');
+    const downlinks = sent.map((t) => t.messageCode);
     const incoming = transcriptEntries(context.transcript).filter((e) => e.kind === 'incoming').map((e) => e.key);
     let at = 0;
     for (const key of incoming) {
-      const found = downlinks.indexOf(key, at);
+      // The poll loop's stand-in for a DISCONNECT lost in transit (session.lost): the simulator
+      // must really have sent a DISCONNECT there, one the client never received.
+      const found = key.startsWith('lost-disconnect:')
+        ? sent.findIndex((t, i) => i >= at && t.controlType === 'DISCONNECT' && !keysOf(context).has(t.messageCode))
+        : downlinks.indexOf(key, at);
       expect(found, `incoming message ${key} is one the simulator sent, in the order it sent them`).toBeGreaterThanOrEqual(0);
       at = found + 1;
     }
@@ -440,3 +445,6 @@ export class PathRun implements RunApi {
   }
 }
 
+function keysOf(context: ChatSessionContext): Set<string> {
+  return new Set(transcriptEntries(context.transcript).map((e) => e.key));
+}

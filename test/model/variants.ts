@@ -19,7 +19,8 @@ import type { DownlinkMessage, ReadDownlink } from '../../src/client/types.js';
 import { ResultDesc } from '../../src/client/protocol.js';
 import type { ApiName } from '../../src/client/protocol.js';
 import type { ChatSessionEvent, OutgoingEntry } from '../../machines/chatSession.types.js';
-import { sendRetryDelay } from '../../machines/chatSession.mappers.js';
+import { authRetryDelay, sendRetryDelay, surveyModeRetryDelay } from '../../machines/chatSession.mappers.js';
+import { InferredDesc } from '../../src/simulator/texts.js';
 import {
   AFTER_HOURS,
   HOLD_MS,
@@ -48,6 +49,7 @@ import { transcriptEntries } from '../../machines/chatSession.transcript.js';
 type Active = ModelSnapshot & { machine: MachineSnapshot };
 
 const SESSION_GONE = businessError('send', '13', 'fail to transfer from robot to agent,session keep touch failed.');
+const SESSION_GONE_CHAT = businessError('send', '13', InferredDesc.sessionKeepTouchFailed);
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -115,6 +117,23 @@ function timer(delay: string, stateId: string): Variant {
       const delta = step.after.world.now - step.before.world.now;
       const before = JSON.stringify(run.actor().getSnapshot().value);
       run.clock.increment(delta - 1);
+      expect(JSON.stringify(run.actor().getSnapshot().value), `${delay} fired before its due time`).toBe(before);
+      run.clock.increment(1);
+    },
+  };
+}
+
+/**
+ * A timer whose length is jittered by something that differs between the model and the real run
+ * (a message id, the user id): the real clock advances by the real actor's own delay.
+ */
+function jitteredTimer(delay: string, stateId: string, realDelay: (args: { context: MachineSnapshot['context'] }) => number): Variant {
+  return {
+    ...timer(delay, stateId),
+    act: (run) => {
+      const ms = realDelay({ context: run.actor().getSnapshot().context });
+      const before = JSON.stringify(run.actor().getSnapshot().value);
+      run.clock.increment(ms - 1);
       expect(JSON.stringify(run.actor().getSnapshot().value), `${delay} fired before its due time`).toBe(before);
       run.clock.increment(1);
     },
@@ -197,9 +216,14 @@ function heldApi(s: ModelSnapshot): ApiName {
 
 const LIFECYCLE: Variant[] = [
   outcome('authenticate.done', 'authenticate', true, () => ({ output: undefined })),
-  outcome('authenticate.error', 'authenticate', false, () => ({ error: httpError('applyToken') }), {
+  outcome('authenticate.error (HTTP 500)', 'authenticate', false, () => ({ error: httpError('applyToken') }), {
     arm: (run) => fault(run, 'applyToken', { status: 500 }),
   }),
+  outcome('authenticate.error (refused 400)', 'authenticate', false, () => ({ error: httpError('applyToken', 400) }), {
+    arm: (run) => fault(run, 'applyToken', { status: 400 }),
+  }),
+  // Jittered by the user id, which differs between the model and the real run.
+  jitteredTimer('authRetryDelay', 'chatSession.auth-retry', authRetryDelay),
   user(
     'chat.end (request held)',
     'chat.end',
@@ -539,12 +563,29 @@ const CONNECTED: Variant[] = [
     arm: (run) => fault(run, 'poll', { reset: true }, 2),
     world: then('poll.failed'),
   },
+  // Given up on the network: the machine still says DISCONNECT (best effort, disconnect.* next).
+  { name: 'poll.failed', kind: 'spontaneous', eventType: 'poll.failed', offer: () => ({ error: networkError('poll') }) },
   {
-    name: 'poll.failed',
+    name: 'poll.error (agent DISCONNECT lost in transit)',
+    kind: 'env',
+    eventType: 'poll.error',
+    offer: (s) =>
+      s.world.party === 'agent' && inState(s, CHATTING) && s.machine.context.connection.pollFailures === 0 ? { error: networkError('poll'), failures: 1 } : undefined,
+    arm: (run) => fault(run, 'poll', { reset: true, afterProcessing: true }),
+    // The agent ends while the poll that will lose its answer is open: the DISCONNECT goes into it.
+    act: async (run) => {
+      await run.eventually(() => run.sim.requestsFor('poll', run.userId).some((r) => r.fault !== undefined), 'the poll that loses its answer is open');
+      run.sim.agent.end(run.userId);
+    },
+    world: (w) => then('session.lost')({ ...w, party: 'ended' }),
+  },
+  {
+    // The catch-up found the session ended at the server and the next poll brought no DISCONNECT.
+    name: 'session.lost',
     kind: 'spontaneous',
-    eventType: 'poll.failed',
-    offer: () => ({ error: networkError('poll') }),
-    check: (run) => expect(run.sim.requestsFor('send').filter((r) => (r.body as { controlType?: string })?.controlType === 'DISCONNECT')).toEqual([]),
+    eventType: 'session.lost',
+    offer: (s) => ({ messages: [disconnectMessage(`lost-disconnect:${s.world.seq}`, 'SYSTEM')] }),
+    check: (run) => expect(run.sim.requestsFor('getSatisfactionSurveyMode', run.userId), 'no survey for a session that is gone').toEqual([]),
   },
 ];
 
@@ -615,18 +656,14 @@ const CHAT: Variant[] = [
       },
     },
   ),
-  {
-    ...timer('sendRetryDelay', 'chatSession.connected.chatting.outbox.resending'),
-    // The delay is jittered by the message's id (a timestamp), which differs between the model
-    // and the real run: advance the real clock by the real actor's own delay.
-    act: (run) => {
-      const delay = sendRetryDelay({ context: run.actor().getSnapshot().context });
-      const before = JSON.stringify(run.actor().getSnapshot().value);
-      run.clock.increment(delay - 1);
-      expect(JSON.stringify(run.actor().getSnapshot().value), 'sendRetryDelay fired before its due time').toBe(before);
-      run.clock.increment(1);
-    },
-  },
+  // Jittered by the message's id (a timestamp), which differs between the model and the real run.
+  jitteredTimer('sendRetryDelay', 'chatSession.connected.chatting.outbox.resending', sendRetryDelay),
+  outcome('sendMessage.error (session gone)', 'sendMessage', false, () => ({ error: SESSION_GONE_CHAT }), {
+    // The robot session was lost at the server (its DISCONNECT never reached us): a CHAT is refused.
+    arm: (run) => fault(run, 'send', { status: 200, body: { resultCode: '13', resultDesc: SESSION_GONE_CHAT.resultDesc } }),
+    world: setParty('ended'),
+    check: (run) => expect(run.sim.requestsFor('getSatisfactionSurveyMode', run.userId), 'no survey for a session that is gone').toEqual([]),
+  }),
   user(
     'connection.offline',
     'connection.offline',
@@ -672,6 +709,13 @@ const CHAT: Variant[] = [
     },
   }),
   user('message.retry (unknown key)', 'message.retry', () => ({ key: 'no-such-message' })),
+  user(
+    'event.rejected (send(null))',
+    'event.rejected',
+    (s) => (inState(s, CHATTING) ? { error: { name: 'ChatInputError', code: 'invalid-event', event: '', message: 'An event must be an object with a string type; got null.' } } : undefined),
+    // What a host's bug really does: createChatSession's `send` turns it into event.rejected.
+    { act: (run) => run.send(null as unknown as ChatSessionEvent) },
+  ),
 
   user('file.send (image)', 'file.send', (s) => (s.machine.context.outbox.length < 2 ? { data: SMALL_FILE, fileType: 'png', name: 'screenshot.png' } : undefined), {
     world: (w, next) => ({ ...w, uploads: { ...w.uploads, [newLocalId(next)]: 'ok' } }),
@@ -813,9 +857,14 @@ const SURVEYS: Variant[] = [
   outcome('fetchSurveyMode.done (NO)', 'fetchSurveyMode', true, () => ({ output: { surveyType: 'NO' } }), {
     arm: (run) => scenario(run, { survey: 'NO' }),
   }),
-  outcome('fetchSurveyMode.error', 'fetchSurveyMode', false, () => ({ error: httpError('getSatisfactionSurveyMode') }), {
+  outcome('fetchSurveyMode.error (HTTP 500)', 'fetchSurveyMode', false, () => ({ error: httpError('getSatisfactionSurveyMode') }), {
     arm: (run) => fault(run, 'getSatisfactionSurveyMode', { status: 500 }),
   }),
+  outcome('fetchSurveyMode.error (refused 400)', 'fetchSurveyMode', false, () => ({ error: httpError('getSatisfactionSurveyMode', 400) }), {
+    arm: (run) => fault(run, 'getSatisfactionSurveyMode', { status: 400 }),
+    check: (run) => expect(run.matched().context.error, 'the UI sees why there is no survey').toMatchObject({ kind: 'http', status: 400 }),
+  }),
+  jitteredTimer('surveyModeRetryDelay', 'chatSession.connected.ending.survey-mode-retry', surveyModeRetryDelay),
 
   user('survey.submit (agent rating)', 'survey.submit', (s) =>
     inState(s, { connected: 'survey-agent' }) ? { evaluation: '5', comment: 'Great help', npsScore: 9, fcr: true } : undefined,

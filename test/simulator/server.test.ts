@@ -64,7 +64,7 @@ describe('gateway behaviour', () => {
     const res = await fetch(sim.url + API_PATHS.send, { method: 'OPTIONS' });
     expect(res.status).toBe(204);
     expect(res.headers.get('access-control-allow-headers')).toContain('ccmessaging-token');
-    expect(res.headers.get('access-control-expose-headers')).toBe('ccmessaging-token');
+    expect(res.headers.get('access-control-expose-headers')).toBe('ccmessaging-token, retry-after');
     expect(sim.requests).toEqual([]);
   });
 

@@ -47,7 +47,7 @@ export const queryQueueInfo: Handler = (ctx, world) => {
   );
   // "1" is the documented parameter-error code of this API.
   if (issue) return rejectWith(ctx, issue, { resultCode: QueueResultCode.PARAMETER_ERROR });
-  return ok(world.engine.queueInfo(world.engine.user(ctx.userId)));
+  return ok(world.engine.queueInfo(world.engine.user(ctx.userId), ctx.violate));
 };
 
 export const queryPhraseByKeyword: Handler = (ctx, world) => {

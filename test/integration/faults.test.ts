@@ -1,0 +1,340 @@
+/**
+ * Faults a real tenant produces, through createChatSession over HTTP against the simulator:
+ * each case here ended a session (or lost something) before the fix it guards.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { akSkGatewayHeaders, applyTokenProvider, createAiccClient } from '../../src/client/index.js';
+import type { Simulator } from '../../src/simulator/index.js';
+import type { ChatSessionOutput } from '../../src/index.js';
+import { FAST_TIMING, clientFor, fastSimulator, newUserId, type ClientRig } from '../client/helpers.js';
+import { duplicateKeys, incomingTexts, startSession, type SessionRig, type SessionSnapshot } from './harness.js';
+import { transcriptEntries } from '../../machines/chatSession.transcript.js';
+
+async function finished(rig: SessionRig): Promise<ChatSessionOutput> {
+  const done = await rig.until((s) => s.status === 'done', 15_000);
+  return done.output as ChatSessionOutput;
+}
+
+/** Clients of many users that share one AK/SK gateway-header provider (one pending token fetch). */
+function sharedGatewayClients(sim: Simulator, count: number): ClientRig[] {
+  const gatewayHeaders = akSkGatewayHeaders({ baseUrl: sim.url, ...sim.credentials });
+  const tokenClient = createAiccClient({ baseUrl: sim.url, gatewayHeaders });
+  return Array.from({ length: count }, () => {
+    const userId = newUserId();
+    const provider = applyTokenProvider(tokenClient, { userId, userName: 'Ada', channelId: sim.channelId, locale: 'en_US' });
+    const client = createAiccClient({ baseUrl: sim.url, gatewayHeaders, token: provider, longPollWindowMs: FAST_TIMING.longPollWindowMs });
+    return { client, userId, tokenRequests: [], issuedTokens: [] };
+  });
+}
+
+const AUTH_RETRY = { authRetries: 3, authRetryBaseMs: 10, authRetryMaxMs: 40 };
+
+describe('flaky auth (issue 11.1)', () => {
+  let sim: Simulator;
+  beforeAll(async () => (sim = await fastSimulator({ scenario: 'robot-only' })));
+  afterEach(() => sim.faults.clear());
+  afterAll(() => sim.close());
+
+  it('one HTTP 500 on applyToken is retried with backoff, visibly, and the chat goes on', async () => {
+    sim.faults.next('applyToken', { status: 500 });
+    const rig = startSession(sim, { timing: AUTH_RETRY });
+    const retrying = await rig.untilState('auth-retry');
+    expect(retrying.context.error).toMatchObject({ kind: 'http', status: 500, api: 'applyToken' });
+    const chatting = await rig.untilState('connected.chatting');
+    expect(chatting.context.error).toBeNull();
+    expect(rig.states.slice(0, 4)).toEqual(['auth', 'auth-retry', 'auth', 'connecting']);
+    rig.actor.send({ type: 'chat.end' });
+    await rig.untilState('connected.survey-robot');
+    rig.actor.send({ type: 'survey.skip' });
+    expect((await finished(rig)).endReason).toBe('customer-ended');
+    expect(sim.violations.filter((v) => v.userId === rig.userId)).toEqual([]);
+  });
+
+  it('one HTTP 500 on tokenByAkSk does not end the 20 sessions that share the pending fetch', async () => {
+    sim.faults.next('tokenByAkSk', { status: 500 });
+    const rigs = sharedGatewayClients(sim, 20).map((rig) => startSession(sim, { timing: AUTH_RETRY }, rig.userId, rig));
+    const reached = await Promise.all(rigs.map((rig) => rig.until((s) => s.matches('connected') || s.status === 'done')));
+    expect(reached.map((s) => (s.status === 'done' ? (s.output as ChatSessionOutput).endReason : 'connected'))).toEqual(rigs.map(() => 'connected'));
+    expect(sim.requestsFor('tokenByAkSk').filter((r) => r.status === 200).length).toBeGreaterThanOrEqual(1);
+    for (const rig of rigs) rig.actor.stop();
+  });
+
+  it('429 and the flow-control answer are transient; a wrong AK/SK (401) ends auth-failed without retries', async () => {
+    sim.faults.next('applyToken', { status: 429 });
+    const limited = startSession(sim, { timing: AUTH_RETRY });
+    await limited.untilState('connected.chatting');
+    limited.actor.stop();
+
+    const gatewayHeaders = akSkGatewayHeaders({ baseUrl: sim.url, appKey: sim.credentials.appKey, appSecret: 'wrong' });
+    const userId = newUserId();
+    const tokenClient = createAiccClient({ baseUrl: sim.url, gatewayHeaders });
+    const client = createAiccClient({
+      baseUrl: sim.url,
+      gatewayHeaders,
+      token: applyTokenProvider(tokenClient, { userId, userName: 'Ada', channelId: sim.channelId, locale: 'en_US' }),
+    });
+    const refused = startSession(sim, { timing: AUTH_RETRY }, userId, { client, userId, tokenRequests: [], issuedTokens: [] });
+    const output = await finished(refused);
+    expect(output.endReason).toBe('auth-failed');
+    expect(output.error).toMatchObject({ kind: 'http', status: 401 });
+    expect(refused.states).toEqual(['auth', 'disconnected']);
+  });
+
+  it('a token provider that keeps failing gives up after authRetries with auth-failed, typed', async () => {
+    sim.faults.next('applyToken', { status: 503 }, 10);
+    const rig = startSession(sim, { timing: AUTH_RETRY });
+    const output = await finished(rig);
+    expect(output.endReason).toBe('auth-failed');
+    expect(output.error).toMatchObject({ kind: 'http', status: 503 });
+    expect(rig.states.filter((s) => s === 'auth-retry')).toHaveLength(AUTH_RETRY.authRetries);
+  });
+});
+
+describe('flaky survey mode (issue 11.3)', () => {
+  let sim: Simulator;
+  beforeAll(async () => (sim = await fastSimulator({ scenario: 'agent-direct' })));
+  afterEach(() => sim.faults.clear());
+  afterAll(() => sim.close());
+
+  const SURVEY_RETRY = { surveyModeRetries: 2, surveyModeRetryBaseMs: 10, surveyModeRetryMaxMs: 20 };
+
+  /** Queued, served by the agent, chatting. */
+  async function chattingWithAgent(): Promise<SessionRig> {
+    const rig = startSession(sim, { timing: SURVEY_RETRY });
+    await rig.untilState('connected.queuing');
+    sim.queue.serve(rig.userId);
+    await rig.until((s) => s.matches({ connected: 'chatting' }) && s.context.servedBy === 'agent');
+    return rig;
+  }
+
+  it('a 500 on getsatisfactionsurveymode is retried and the agent is still rated before DISCONNECT', async () => {
+    const rig = await chattingWithAgent();
+    sim.faults.next('getSatisfactionSurveyMode', { status: 500 });
+    rig.actor.send({ type: 'chat.end' });
+    const survey = await rig.untilState('connected.survey-agent');
+    expect(survey.context.error).toBeNull();
+    const level = survey.context.survey.offer?.levels[0]?.key;
+    expect(level).toBeDefined();
+    rig.actor.send({ type: 'survey.submit', evaluation: level! });
+    const output = await finished(rig);
+    expect(output.surveySubmitted).toBe(true);
+    const order = sim.requests.filter((r) => r.userId === rig.userId).map((r) => r.api);
+    expect(order.lastIndexOf('saveSatisfaction')).toBeLessThan(order.lastIndexOf('send'));
+  });
+
+  it('when it keeps failing the UI sees a typed error and decides: retry brings the survey back', async () => {
+    const rig = await chattingWithAgent();
+    sim.faults.next('getSatisfactionSurveyMode', { status: 502 }, 3);
+    rig.actor.send({ type: 'chat.end' });
+    const stuck = await rig.until((s) => s.matches({ connected: { ending: 'survey-unavailable' } }));
+    expect(stuck.context.error).toMatchObject({ kind: 'http', status: 502, api: 'getSatisfactionSurveyMode' });
+    // Not silent: no DISCONNECT went out while the UI decides.
+    const sends = () => sim.requestsFor('send', rig.userId).map((r) => (r.body as { controlType: string }).controlType);
+    expect(sends()).not.toContain('DISCONNECT');
+    rig.actor.send({ type: 'retry' });
+    await rig.untilState('connected.survey-agent');
+    rig.actor.send({ type: 'survey.skip' });
+    await finished(rig);
+    expect(sends().at(-1)).toBe('DISCONNECT');
+  });
+
+  it('…or skips it: DISCONNECT, no survey, ended as the customer chose', async () => {
+    const rig = await chattingWithAgent();
+    sim.faults.next('getSatisfactionSurveyMode', { reset: true }, 3);
+    rig.actor.send({ type: 'chat.end' });
+    await rig.until((s) => s.matches({ connected: { ending: 'survey-unavailable' } }));
+    rig.actor.send({ type: 'survey.skip' });
+    const output = await finished(rig);
+    expect(output.endReason).toBe('customer-ended');
+    expect(output.surveySubmitted).toBe(false);
+  });
+});
+
+describe('a flaky server is not a lost network (issue 11.4)', () => {
+  let sim: Simulator;
+  beforeAll(async () => (sim = await fastSimulator({ scenario: 'agent-direct' })));
+  afterEach(() => sim.faults.clear());
+  afterAll(() => sim.close());
+
+  const FLAKY = { maxPollFailures: 3, pollGiveUpMs: 1_500 };
+
+  async function chattingWithAgent(timing = {}): Promise<SessionRig> {
+    const rig = startSession(sim, { timing: { ...FLAKY, ...timing } });
+    await rig.untilState('connected.queuing');
+    sim.queue.serve(rig.userId);
+    await rig.until((s) => s.matches({ connected: 'chatting' }) && s.context.servedBy === 'agent');
+    return rig;
+  }
+
+  it('answered 5xx on poll and on the catch-up do not end the chat; every message arrives once', async () => {
+    const rig = await chattingWithAgent();
+    sim.faults.next('poll', { status: 500 }, 3);
+    sim.faults.next('queryHistoryChatMessage', { status: 500 }, 3);
+    sim.faults.next('queryQueueInfo', { status: 500 }, 3);
+    const texts = ['one', 'two', 'three', 'four', 'five'];
+    for (const text of texts) sim.agent.say(rig.userId, text);
+    const all = await rig.until((s) => texts.every((t) => incomingTexts(s, 'AGENT').includes(t)));
+    expect(all.matches({ connected: 'chatting' })).toBe(true);
+    expect(incomingTexts(all, 'AGENT').filter((t) => texts.includes(t))).toEqual(texts);
+    expect(duplicateKeys(all)).toEqual([]);
+    expect(sim.faults.stats().oneShot.status).toBeGreaterThanOrEqual(4);
+    rig.actor.stop();
+  });
+
+  it('a batch lost in transit is recovered in order even when the first catch-up fails and newer messages wait', async () => {
+    // Found by the chaos run: a failed catch-up let the next poll move the history window past
+    // the lost message, and the catch-up that succeeded later no longer looked far enough back.
+    const rig = await chattingWithAgent();
+    sim.faults.next('poll', { reset: true, afterProcessing: true });
+    sim.faults.next('queryHistoryChatMessage', { reset: true });
+    // A reset before processing records no userId: count every history request.
+    const histories = (): number => sim.requests.filter((r) => r.api === 'queryHistoryChatMessage').length;
+    const historiesBefore = histories();
+    // The poll that will lose its answer is open: the message goes into it.
+    await vi.waitFor(() => expect(sim.requestsFor('poll', rig.userId).some((r) => r.fault !== undefined)).toBe(true), { timeout: 5_000, interval: 5 });
+    sim.agent.say(rig.userId, 'lost in transit');
+    // 'newer' is queued before the catch-up fails, so the poll right after it delivers it.
+    await vi.waitFor(() => expect(sim.requestsFor('poll', rig.userId).some((r) => r.fault !== undefined && r.status === 0)).toBe(true), { timeout: 5_000, interval: 1 });
+    sim.agent.say(rig.userId, 'newer');
+    await rig.until(() => histories() > historiesBefore);
+    const both = await rig.until((s) => ['lost in transit', 'newer'].every((t) => incomingTexts(s, 'AGENT').includes(t)));
+    expect(incomingTexts(both, 'AGENT').filter((t) => t === 'lost in transit' || t === 'newer')).toEqual(['lost in transit', 'newer']);
+    expect(duplicateKeys(both)).toEqual([]);
+    rig.actor.stop();
+  });
+
+  it('a few fast transport failures inside the give-up time do not end the chat', async () => {
+    const rig = await chattingWithAgent();
+    sim.faults.next('poll', { reset: true }, FLAKY.maxPollFailures + 1);
+    sim.agent.say(rig.userId, 'still here?');
+    const got = await rig.until((s) => incomingTexts(s, 'AGENT').includes('still here?'));
+    expect(got.matches({ connected: 'chatting' })).toBe(true);
+    expect(got.context.connection.pollFailures).toBe(0);
+    rig.actor.stop();
+  });
+
+  it('gives up only when the transport kept failing for pollGiveUpMs, then DISCONNECTs (best effort)', async () => {
+    const rig = await chattingWithAgent({ pollGiveUpMs: 300 });
+    const before = Date.now();
+    sim.faults.next('poll', { reset: true }, 1_000);
+    const output = await finished(rig);
+    expect(output.endReason).toBe('network-lost');
+    expect(Date.now() - before).toBeGreaterThanOrEqual(300);
+    expect(output.error).toMatchObject({ kind: 'network', api: 'poll' });
+    // The tenant does not keep a ghost session with an agent waiting.
+    const controls = sim.requestsFor('send', rig.userId).map((r) => (r.body as { controlType: string }).controlType);
+    expect(controls.at(-1)).toBe('DISCONNECT');
+    expect(sim.session(rig.userId)?.state).toBe('ended');
+  });
+});
+
+describe('sendAsync waits for CONNECT to be accepted (issue 11.5)', () => {
+  let sim: Simulator;
+  beforeAll(async () => (sim = await fastSimulator({ scenario: { connectTo: 'agent', workingHours: false } })));
+  afterAll(() => sim.close());
+
+  it('after hours via sendAsync: no queryQueueInfo for a session that never existed; leave-message offered', async () => {
+    const rig = startSession(sim, { connectVia: 'sendAsync' });
+    await rig.until((s) => s.matches('leave-message'));
+    expect(sim.requestsFor('queryQueueInfo', rig.userId)).toEqual([]);
+    expect(sim.violations.filter((v) => v.userId === rig.userId)).toEqual([]);
+    rig.actor.stop();
+  });
+
+  it('accepted via sendAsync: the queue is watched once the first poll answered', async () => {
+    sim.scenario.workingHours = true;
+    const rig = startSession(sim, { connectVia: 'sendAsync' });
+    await rig.until((s) => s.context.queue?.status === 'queuing');
+    const userRequests = sim.requests.filter((r) => r.userId === rig.userId);
+    const firstQueue = userRequests.findIndex((r) => r.api === 'queryQueueInfo');
+    const firstPollAnswered = userRequests.findIndex((r) => r.api === 'poll' && r.status === 200);
+    expect(firstPollAnswered).toBeGreaterThanOrEqual(0);
+    expect(firstQueue).toBeGreaterThan(firstPollAnswered);
+    expect(sim.violations.filter((v) => v.userId === rig.userId)).toEqual([]);
+    rig.actor.stop();
+    sim.scenario.workingHours = false;
+  });
+});
+
+describe('a session the server has forgotten (issue 11.10)', () => {
+  let sim: Simulator;
+  beforeAll(async () => (sim = await fastSimulator({ scenario: 'robot-then-agent' })));
+  afterAll(() => sim.close());
+
+  it('robot: a message refused with "session keep touch failed" ends the chat session-released, no survey', async () => {
+    const rig = startSession(sim);
+    await rig.untilState('connected.chatting');
+    sim.system.forget(rig.userId);
+    rig.actor.send({ type: 'message.send', text: 'hello?' });
+    const output = await finished(rig);
+    expect(output.endReason).toBe('session-released');
+    expect(output.surveySubmitted).toBe(false);
+    expect(rig.states).not.toContain('connected.survey-robot');
+    expect(output.transcript.find((e) => e.kind === 'outgoing')).toMatchObject({ status: 'failed' });
+  });
+
+  it('agent: the liveness check after a lost poll ends it session-released, and no survey is offered', async () => {
+    const rig = startSession(sim, { timing: { maxPollFailures: 3 } });
+    await rig.untilState('connected.chatting');
+    rig.actor.send({ type: 'agent.request' });
+    await rig.untilState('connected.queuing');
+    sim.queue.serve(rig.userId);
+    await rig.until((s) => s.matches({ connected: 'chatting' }) && s.context.servedBy === 'agent');
+    sim.system.forget(rig.userId);
+    sim.faults.next('poll', { reset: true });
+    const output = await finished(rig);
+    expect(output.endReason).toBe('session-released');
+    expect(rig.states).not.toContain('connected.survey-agent');
+    expect(sim.requestsFor('getSatisfactionSurveyMode', rig.userId)).toEqual([]);
+  });
+});
+
+describe('a file recovered from history stays downloadable (issue 11.2)', () => {
+  let sim: Simulator;
+  beforeAll(async () => (sim = await fastSimulator({ scenario: 'agent-direct' })));
+  afterAll(() => sim.close());
+
+  const cases = [
+    // The answer is lost in transit: history holds the only copy (without contentType).
+    { lost: 'in transit', fault: { reset: true, afterProcessing: true } as const, givenBack: false },
+    // The client gave up waiting: the simulator gives the batch back, and the next poll brings
+    // the full record after the catch-up found the history copy.
+    { lost: 'by a client timeout', fault: { delayMs: 1_000 } as const, givenBack: true },
+  ];
+  for (const local of [true, false]) {
+    for (const { lost, fault, givenBack } of cases) {
+      it(`${local ? 'an agent upload (local/)' : 'a media-library file'} whose poll answer was lost ${lost} downloads${givenBack ? ', and the later copy upgrades the entry' : ''}`, async () => {
+        const userId = newUserId();
+        const rig = startSession(sim, {}, userId, clientFor(sim, { pollTimeoutMs: 400 }, userId));
+        await rig.untilState('connected.queuing');
+        sim.queue.serve(rig.userId);
+        await rig.until((s) => s.matches({ connected: 'chatting' }) && s.context.servedBy === 'agent');
+        sim.faults.next('poll', fault);
+        await vi.waitFor(() => expect(sim.requestsFor('poll', rig.userId).some((r) => r.fault !== undefined)).toBe(true), { timeout: 5_000, interval: 5 });
+        const bytes = new Uint8Array([0xff, 0xd8, 0xff, 1, 2, 3]);
+        const { fileId } = sim.agent.sendFile(rig.userId, { bytes, fileType: 'jpg', local });
+        const fileEntry = (s: SessionSnapshot) =>
+          transcriptEntries(s.context.transcript).find((e) => e.kind === 'incoming' && e.message.controlType === 'CHAT' && 'file' in e.message.content);
+        const got = await rig.until((s) => fileEntry(s) !== undefined);
+        const key = fileEntry(got)!.key;
+        if (givenBack) {
+          // The poll's richer copy arrives and upgrades the recovered entry in place.
+          const upgraded = await rig.until((s) => {
+            const entry = fileEntry(s);
+            return entry?.kind === 'incoming' && entry.message.controlType === 'CHAT' && entry.message.recovered !== true;
+          });
+          const entry = fileEntry(upgraded);
+          const content = entry?.kind === 'incoming' && entry.message.controlType === 'CHAT' ? entry.message.content : null;
+          expect(content !== null && 'file' in content ? content.file.fileId : null).toBe(local ? `local/${fileId}` : fileId);
+          expect(sim.faults.stats().batchesGivenBack).toBeGreaterThanOrEqual(1);
+        }
+        rig.actor.send({ type: 'file.download', key });
+        const downloaded = await rig.until((s) => ['done', 'failed'].includes(s.context.downloads[key]?.status ?? ''));
+        expect(downloaded.context.downloads[key]).toMatchObject({ status: 'done' });
+        expect(transcriptEntries(downloaded.context.transcript).filter((e) => e.key === key)).toHaveLength(1);
+        expect(duplicateKeys(downloaded)).toEqual([]);
+        rig.actor.stop();
+      });
+    }
+  }
+});
