@@ -229,6 +229,19 @@ function upgradeRecovered(writer: TranscriptWriter, message: DownlinkMessage): v
   );
 }
 
+/**
+ * What the catch-up after DISCONNECT found, and the gap it could not fill (history unreadable):
+ * shown as a `gap` entry, never dropped. A malformed gap is ignored like any malformed payload.
+ */
+export function mergeFinalCatchUp(context: ChatSessionContext, messages: unknown, gap: unknown, now: number): Update {
+  const update = Array.isArray(messages) && messages.length > 0 ? receiveMessages(context, messages) : {};
+  if (!isRecord(gap) || !isFiniteNumber(gap.from)) return update;
+  const writer = new TranscriptWriter({ ...context, ...update });
+  const from = Math.floor(gap.from);
+  writer.append({ kind: 'gap', key: `gap:${from}`, from, at: Math.floor(now), error: aiccErrorInfo(gap.error) });
+  return { ...update, ...writer.result() };
+}
+
 /** History goes first, oldest first, deduplicated by key like everything else. */
 export function mergeHistory(context: ChatSessionContext, records: unknown): Update {
   const writer = new TranscriptWriter(context);
@@ -553,7 +566,9 @@ export function setConnectivity(context: ChatSessionContext, online: boolean | u
 
 /** `confirmed`: send answered CONNECT; sendAsync only acknowledged it (confirmed by a first poll answer). */
 export function markConnected(context: ChatSessionContext, now: number, confirmed: boolean): Update {
-  return { bookkeeping: { ...context.bookkeeping, connectAttempts: 0, connectedAt: Math.floor(now), connectConfirmed: confirmed } };
+  // An earlier attempt whose answer was lost may have opened the session: count from there.
+  const connectedAt = context.bookkeeping.connectAnswerLostAt ?? Math.floor(now);
+  return { bookkeeping: { ...context.bookkeeping, connectAttempts: 0, connectedAt, connectConfirmed: confirmed } };
 }
 
 export function confirmConnect(context: ChatSessionContext): Update {
@@ -562,6 +577,17 @@ export function confirmConnect(context: ChatSessionContext): Update {
 
 export function markSessionLost(context: ChatSessionContext): Update {
   return { bookkeeping: { ...context.bookkeeping, sessionLost: true } };
+}
+
+export function markConnectAttempt(context: ChatSessionContext, now: number): Update {
+  return { bookkeeping: { ...context.bookkeeping, connectAttemptAt: Math.floor(now) } };
+}
+
+/** A CONNECT failed: when its answer was lost, the session it may have opened is remembered. */
+export function noteConnectFailure(context: ChatSessionContext, error: unknown): Update {
+  const { connectAnswerLostAt, connectAttemptAt } = context.bookkeeping;
+  if ((connectAnswerLostAt ?? null) !== null || sendFailure(aiccErrorInfo(error)) !== 'unknown') return {};
+  return { bookkeeping: { ...context.bookkeeping, connectAnswerLostAt: connectAttemptAt ?? null } };
 }
 
 export function countConnectFailure(context: ChatSessionContext): Update {

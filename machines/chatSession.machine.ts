@@ -47,6 +47,7 @@ import type {
   ChatSessionInput,
   ChatSessionOutput,
   ConnectInput,
+  ConnectOutput,
   DisconnectInput,
   DisconnectOutput,
   DownloadWorkerEvent,
@@ -103,7 +104,7 @@ function missingCallback<TReceived extends EventObject, TInput>(name: string) {
 export const chatSessionActorContracts = {
   authenticate: missingPromise<void, void>('authenticate'),
   loadHistory: missingPromise<HistoryMessage[], LoadHistoryInput>('loadHistory'),
-  connect: missingPromise<ResultInfo, ConnectInput>('connect'),
+  connect: missingPromise<ConnectOutput, ConnectInput>('connect'),
   pollLoop: missingCallback<PollLoopEvent, PollLoopInput>('pollLoop'),
   watchQueue: missingCallback<WatchQueueEvent, WatchQueueInput>('watchQueue'),
   sendMessage: missingPromise<SendMessageOutput, SendMessageInput>('sendMessage'),
@@ -143,11 +144,15 @@ export const chatSessionMachine = setup({
     setErrorFromActor: assign(({ event }) => A.setError(errorOf(event))),
     clearError: assign({ error: null }),
     countConnectFailure: assign(({ context }) => A.countConnectFailure(context)),
+    markConnectAttempt: assign(({ context }) => A.markConnectAttempt(context, Date.now())),
+    noteConnectFailure: assign(({ context, event }) => A.noteConnectFailure(context, (event as { error?: unknown }).error)),
     countAuthFailure: assign(({ context }) => A.countAuthFailure(context)),
     countSurveyModeFailure: assign(({ context }) => A.countSurveyModeFailure(context)),
     resetRetryCounts: assign(({ context }) => A.resetRetryCounts(context)),
     // sendAsync only acknowledges CONNECT: the first poll answer confirms it.
-    markConnected: assign(({ context }) => A.markConnected(context, Date.now(), context.config.connectVia === 'send')),
+    markConnected: assign(({ context, event }) =>
+      A.markConnected(context, Date.now(), context.config.connectVia === 'send' || (outputOf(event) as Partial<ConnectOutput> | undefined)?.confirmedByPoll === true),
+    ),
     confirmConnect: enqueueActions(({ context, enqueue }) => {
       if (context.bookkeeping.connectConfirmed) return;
       enqueue.assign(A.confirmConnect(context));
@@ -167,12 +172,16 @@ export const chatSessionMachine = setup({
     receiveMessages: assign(({ context, event }) =>
       (event.type === 'poll.messages' || event.type === 'session.lost') && Array.isArray(event.messages) ? A.receiveMessages(context, event.messages) : {},
     ),
-    mergeFinalMessages: assign(({ context, event }) => {
-      // From the output, or from a failed DISCONNECT's error (`recovered`): the catch-up ran anyway.
-      const messages =
-        (outputOf(event) as Partial<DisconnectOutput> | undefined)?.messages ??
-        ((event as { error?: { recovered?: unknown } }).error?.recovered as DisconnectOutput['messages'] | undefined);
+    receiveConnectMessages: assign(({ context, event }) => {
+      // What the poll that confirmed a CONNECT with a lost answer delivered (connectActor).
+      const messages = (outputOf(event) as Partial<ConnectOutput> | undefined)?.messages;
       return Array.isArray(messages) && messages.length > 0 ? A.receiveMessages(context, messages) : {};
+    }),
+    mergeFinalMessages: assign(({ context, event }) => {
+      // From the output, or from a failed DISCONNECT's error (`recovered`, `gap`): the catch-up ran anyway.
+      const output = outputOf(event) as Partial<DisconnectOutput> | undefined;
+      const failed = (event as { error?: { recovered?: unknown; gap?: unknown } }).error;
+      return A.mergeFinalCatchUp(context, output?.messages ?? failed?.recovered, output ? output.gap : failed?.gap, Date.now());
     }),
     recordPollError: assign(({ context, event }) =>
       event.type === 'poll.error' ? A.recordPollError(context, event.error, event.failures) : {},
@@ -353,6 +362,7 @@ export const chatSessionMachine = setup({
     },
     connecting: {
       description: 'send / sendAsync CONNECT. A robot answer goes straight to chatting.',
+      entry: 'markConnectAttempt',
       invoke: {
         id: 'connect',
         src: 'connect',
@@ -361,9 +371,9 @@ export const chatSessionMachine = setup({
           {
             guard: 'isRobotAnswer',
             target: 'connected.chatting',
-            actions: ['markServedByRobot', 'markConnected', 'clearError'],
+            actions: ['markServedByRobot', 'markConnected', 'receiveConnectMessages', 'clearError'],
           },
-          { target: 'connected.queuing', actions: ['markConnected', 'clearError'] },
+          { target: 'connected.queuing', actions: ['markConnected', 'receiveConnectMessages', 'clearError'] },
         ],
         onError: [
           {
@@ -376,12 +386,12 @@ export const chatSessionMachine = setup({
             target: 'leave-message',
             actions: ['setErrorFromActor', { type: 'setEndReason', params: { reason: 'connect-failed' } }],
           },
-          { guard: 'canRetryConnect', target: 'connect-retry', actions: ['setErrorFromActor', 'countConnectFailure'] },
+          { guard: 'canRetryConnect', target: 'connect-retry', actions: ['setErrorFromActor', 'noteConnectFailure', 'countConnectFailure'] },
           {
             // A CONNECT without an answer may have opened a session: DISCONNECT closes it (harmless
             // when there is none), so no agent is offered a customer who is gone.
             target: 'disconnecting',
-            actions: ['setErrorFromActor', { type: 'setEndReason', params: { reason: 'connect-failed' } }],
+            actions: ['setErrorFromActor', 'noteConnectFailure', { type: 'setEndReason', params: { reason: 'connect-failed' } }],
           },
         ],
       },
@@ -703,7 +713,8 @@ export const chatSessionMachine = setup({
             'survey-unavailable': {
               description: 'Which survey to show could not be learned (context.error says why). The UI decides: retry, or survey.skip to end without one.',
               on: {
-                retry: { target: 'fetching-survey' },
+                // The customer asked again: a fresh round of automatic retries.
+                retry: { target: 'fetching-survey', actions: 'resetRetryCounts' },
                 'survey.skip': { target: '#chatSession.disconnecting' },
               },
             },

@@ -115,6 +115,8 @@ export function createInitialContext({ input }: { input: ChatSessionInput }): Ch
       connectConfirmed: false,
       sessionLost: false,
       connectedAt: null,
+      connectAttemptAt: null,
+      connectAnswerLostAt: null,
     },
   };
 }
@@ -146,7 +148,7 @@ export function loadHistoryInput({ context }: Args): LoadHistoryInput {
 }
 
 export function connectInput({ context }: Args): ConnectInput {
-  return partyWith(context, { via: context.config.connectVia });
+  return partyWith(context, { via: context.config.connectVia, isNeedRead: context.config.isNeedRead, lostSince: context.bookkeeping.connectAnswerLostAt ?? null });
 }
 
 export function pollLoopInput({ context }: Args): PollLoopInput {
@@ -165,6 +167,8 @@ export function pollLoopInput({ context }: Args): PollLoopInput {
     reportFirstAnswer: context.bookkeeping.connectConfirmed !== true,
     since: latestIncomingTimestamp(context),
     connectedAt: context.bookkeeping.connectedAt,
+    // A lost CONNECT answer may have come with a lost first poll: catch up before polling.
+    resumed: (context.bookkeeping.connectAnswerLostAt ?? null) !== null,
     servedBy: context.servedBy,
     online: context.connection.online,
     visible: context.connection.pageVisible,
@@ -248,8 +252,8 @@ export function robotFeedbackInput({ context }: Args): SubmitRobotFeedbackInput 
 }
 
 export function disconnectInput({ context }: Args): DisconnectInput {
-  // Only a session that was connected has anything to catch up on.
-  const { connectedAt } = context.bookkeeping;
+  // Only a session that was (or may have been: a CONNECT answer was lost) connected has anything to catch up on.
+  const connectedAt = context.bookkeeping.connectedAt ?? context.bookkeeping.connectAnswerLostAt ?? null;
   if (connectedAt === null) return party(context);
   const input: DisconnectInput = partyWith(context, { since: latestIncomingTimestamp(context), connectedAt });
   if (context.endReason === 'network-lost') input.bestEffort = true;

@@ -254,7 +254,25 @@ export interface OutgoingEntry {
   maybeDelivered?: boolean;
 }
 
-export type TranscriptEntry = IncomingEntry | HistoryEntry | OutgoingEntry;
+/**
+ * Messages may be missing here, and nothing more can be done about it: a poll answer may have
+ * been lost in transit (a timeout, a reset, a poll cut off when the chat ended) and the history
+ * API, the only way to get it back, could not be read before the chat ended. A UI shows it
+ * ("Some messages could not be loaded"); it is never left out silently.
+ */
+export interface GapEntry {
+  kind: 'gap';
+  /** `gap:<from>`. */
+  key: string;
+  /** Server time (epoch ms) after which messages may be missing. */
+  from: number;
+  /** Client clock when the recovery was given up. */
+  at: number;
+  /** Why the history could not be read. */
+  error: AiccErrorInfo;
+}
+
+export type TranscriptEntry = IncomingEntry | HistoryEntry | OutgoingEntry | GapEntry;
 
 /**
  * shard → pages of (key → position in the transcript), each page at most 16 keys. Look keys up
@@ -405,8 +423,20 @@ export interface SessionBookkeeping {
    * survey is offered for it.
    */
   sessionLost: boolean;
-  /** Client clock (epoch ms) when CONNECT succeeded; bounds the poll loop's catch-up window. */
+  /**
+   * Client clock (epoch ms) when CONNECT succeeded — or when an earlier attempt whose answer was
+   * lost started (it may have opened the session); bounds the poll loop's catch-up window.
+   */
   connectedAt: number | null;
+  /** Client clock when the latest CONNECT attempt started. */
+  connectAttemptAt?: number | null;
+  /**
+   * When the first CONNECT attempt whose answer was lost started (timeout, reset, 5xx: the
+   * session may exist and its first messages may have been handed to a poll we never read).
+   * The poll loop then catches up from history before its first poll, and DISCONNECT does so
+   * even when no CONNECT was ever confirmed. null: no answer was lost.
+   */
+  connectAnswerLostAt?: number | null;
 }
 
 /**
@@ -547,6 +577,23 @@ export interface LoadHistoryInput {
 
 export interface ConnectInput extends UplinkParty {
   via: UplinkApi;
+  /** For the poll that looks for the session when CONNECT's answer was lost. */
+  isNeedRead: boolean;
+  /**
+   * An earlier attempt's answer was lost (bookkeeping.connectAnswerLostAt): look for the session
+   * it may have opened, from this client time on, before sending CONNECT again.
+   */
+  lostSince?: number | null;
+}
+
+/**
+ * CONNECT's answer. When the answer was lost (timeout, reset, 502/504 after processing) and a
+ * poll then found the session it opened, `confirmedByPoll` is true and `messages` holds what
+ * that poll delivered (the robot greeting, the queue notice), in server order.
+ */
+export interface ConnectOutput extends ResultInfo {
+  confirmedByPoll?: boolean;
+  messages?: DownlinkMessage[];
 }
 
 export interface SendMessageInput extends UplinkParty {
@@ -574,9 +621,13 @@ export interface DisconnectInput extends UplinkParty {
   bestEffort?: boolean;
 }
 
-/** Messages the final catch-up found (merged into the transcript before `disconnected`). */
+/**
+ * Messages the final catch-up found (merged into the transcript before `disconnected`), and,
+ * when history could not be read, the gap to show.
+ */
 export interface DisconnectOutput {
   messages: DownlinkMessage[];
+  gap?: { from: number; error: AiccErrorInfo };
 }
 
 export interface ReadReceiptInput extends UplinkParty {

@@ -152,6 +152,7 @@ export function lineOf(entry: TranscriptEntry): Line {
     const text = entry.text ?? `[file ${entry.file?.name ?? ''}]`;
     return { key, from: 'You', text: entry.status === 'sent' ? text : `${text} (${entry.status})`, kind: 'mine' };
   }
+  if (entry.kind === 'gap') return { key, from: '', text: 'Some messages could not be loaded.', kind: 'system' };
   if (entry.kind === 'history') {
     return { key, from: entry.message.senderNickname ?? 'Earlier', text: entry.message.content ?? '', kind: 'theirs' };
   }

@@ -51,6 +51,11 @@ export interface CatchUpWindow {
   connectedAt: number | null;
 }
 
+/** Where a catch-up starts: the newest known message, else the CONNECT bound less the skew (0: all). */
+export function catchUpFrom({ since, connectedAt }: Pick<CatchUpWindow, 'since' | 'connectedAt'>): number {
+  return since > 0 ? since : connectedAt !== null ? Math.max(0, connectedAt - CATCH_UP_SKEW_MS) : 0;
+}
+
 /**
  * Agent/robot/system CHAT messages after `since` (or from the CONNECT bound), from
  * queryHistoryChatMessage, in server order and shaped like the downlinks that carried them
@@ -58,8 +63,8 @@ export interface CatchUpWindow {
  * without a messageCode are skipped: nothing could tell them from messages already shown.
  */
 export async function recoverFromHistory(client: Pick<AiccClient, 'queryHistoryChatMessage'>, window: CatchUpWindow, signal?: AbortSignal): Promise<DownlinkMessage[]> {
-  const { userId, channelId, since, connectedAt } = window;
-  const from = since > 0 ? since : connectedAt !== null ? Math.max(0, connectedAt - CATCH_UP_SKEW_MS) : 0;
+  const { userId, channelId, since } = window;
+  const from = catchUpFrom(window);
   const found: HistoryMessage[] = [];
   for (let page = 0; page < CATCH_UP_MAX_PAGES; page++) {
     const batch = await client.queryHistoryChatMessage(
@@ -149,6 +154,7 @@ export function pollLoopActor(source: ClientSource, env: ActorEnvironment) {
     let party: ServedBy = input.servedBy ?? null;
     /** An agent session looked gone after a gap: report its end unless a DISCONNECT comes. */
     let suspectEnded = false;
+    let goneTwice = false;
     let current: { controller: AbortController; startedAt: number } | null = null;
     let pause: AbortController | null = null;
 
@@ -200,7 +206,7 @@ export function pollLoopActor(source: ClientSource, env: ActorEnvironment) {
       for (const m of messages) {
         if (m.timestamp > since) since = m.timestamp;
         if (m.controlType === 'CHAT' && (m.sourceType === 'AGENT' || m.sourceType === 'ROBOT')) party = m.sourceType === 'AGENT' ? 'agent' : 'robot';
-        if (m.controlType === 'DISCONNECT') suspectEnded = false;
+        if (m.controlType === 'DISCONNECT') suspectEnded = goneTwice = false;
       }
     };
 
@@ -231,8 +237,33 @@ export function pollLoopActor(source: ClientSource, env: ActorEnvironment) {
       }
       if (party === 'agent') {
         const status = await client.queryQueueInfo({ userId: input.userId, channelConfigId: channelId }, { signal });
-        if (status.status === 'ended') suspectEnded = true;
+        // Gone on two checks with a failed poll between (every poll fails on an overloaded
+        // device, so the answer that would prove it may never come): the DISCONNECT is not coming.
+        if (status.status === 'ended') {
+          goneTwice = suspectEnded;
+          suspectEnded = true;
+        }
       }
+    };
+
+    /** The session ended and its DISCONNECT was in a batch that never arrived: say so. */
+    const reportLostDisconnect = (messages: DownlinkMessage[]): void => {
+      suspectEnded = false;
+      goneTwice = false;
+      const lost: DisconnectDownlink = {
+        key: `lost-disconnect:${input.userId}:${since}`,
+        messageCode: null,
+        sourceType: 'SYSTEM',
+        senderNickname: null,
+        timestamp: since,
+        callId: null,
+        from: channelId,
+        to: input.userId,
+        controlType: 'DISCONNECT',
+        isOfflineStatus: false,
+      };
+      messages.push(lost);
+      send({ type: 'session.lost', messages });
     };
 
     void (async () => {
@@ -252,6 +283,11 @@ export function pollLoopActor(source: ClientSource, env: ActorEnvironment) {
             // A failure lands in the catch below like a failed poll: back off, try again.
             await catchUp(controller.signal);
             gap = false;
+            if (goneTwice) {
+              current = null;
+              reportLostDisconnect([]);
+              continue;
+            }
           }
           // When the session looked gone, only an answer without a DISCONNECT proves the DISCONNECT
           // was lost: a DISCONNECT still queued comes at once (a client-side deadline instead
@@ -267,22 +303,7 @@ export function pollLoopActor(source: ClientSource, env: ActorEnvironment) {
           const ended = suspectEnded && !messages.some((m) => m.controlType === 'DISCONNECT');
           note(messages);
           if (ended) {
-            // The session is gone and its DISCONNECT was in a batch that never arrived.
-            suspectEnded = false;
-            const lost: DisconnectDownlink = {
-              key: `lost-disconnect:${input.userId}:${since}`,
-              messageCode: null,
-              sourceType: 'SYSTEM',
-              senderNickname: null,
-              timestamp: since,
-              callId: null,
-              from: channelId,
-              to: input.userId,
-              controlType: 'DISCONNECT',
-              isOfflineStatus: false,
-            };
-            messages.push(lost);
-            send({ type: 'session.lost', messages });
+            reportLostDisconnect(messages);
             continue;
           }
           if (messages.length > 0 || failedBefore > 0 || first) send({ type: 'poll.messages', messages });

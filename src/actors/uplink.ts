@@ -3,8 +3,8 @@
  * READ, DISCONNECT. Each passes the actor's AbortSignal to the client.
  */
 import { fromPromise } from 'xstate';
-import type { AiccClient, ResultInfo, SendInput } from '../client/types.js';
-import { recoverFromHistory } from './pollLoop.js';
+import type { AiccClient, DownlinkMessage, ResultInfo, SendInput } from '../client/types.js';
+import { catchUpFrom, inServerOrder, recoverFromHistory } from './pollLoop.js';
 import { defaultSleep } from './timing.js';
 
 /** The last catch-up after DISCONNECT: attempts, and the first pause (then ×3). */
@@ -14,6 +14,7 @@ export const FINAL_CATCH_UP_PAUSE_MS = 100;
 export const BEST_EFFORT_TIMEOUT_MS = 5_000;
 import type {
   ConnectInput,
+  ConnectOutput,
   DisconnectInput,
   DisconnectOutput,
   ReadReceiptInput,
@@ -24,6 +25,9 @@ import type {
   SendTypingInput,
   UplinkParty,
 } from '../../machines/chatSession.types.js';
+// The one rule of "may the server have processed it" (CHAT sends follow it too).
+import { aiccErrorInfo, sendFailure } from '../../machines/chatSession.actions.js';
+import { aiccError } from '../client/errors.js';
 import { clientOf, type ClientSource } from './source.js';
 
 function uplink(party: UplinkParty, rest: Omit<SendInput, 'from' | 'to'>): SendInput {
@@ -33,11 +37,79 @@ function uplink(party: UplinkParty, rest: Omit<SendInput, 'from' | 'to'>): SendI
   return input;
 }
 
-/** CONNECT via send or sendAsync. The resultDesc tells a robot answer from an agent queue. */
+/** The resultDesc of a CONNECT confirmed by a poll (the guard isRobotAnswer reads "robot"). */
+export const CONFIRMED_ROBOT_DESC = 'connected to the robot (answer lost; confirmed by poll)';
+export const CONFIRMED_AGENT_DESC = 'connected to the agent queue (answer lost; confirmed by poll)';
+
+/**
+ * CONNECT via send or sendAsync. The resultDesc tells a robot answer from an agent queue.
+ *
+ * CONNECT is sent again only when it is known that no session was opened. When an answer is
+ * lost after the server may have processed it (a timeout, a reset, a 5xx: `sendFailure` says
+ * 'unknown'), the actor looks for the session first: an open session always has something to say
+ * right after CONNECT (the robot's greeting, "Queuing...", "connected to an agent"), and a poll
+ * without a session answers an empty list (the poll docs: "check that a CONNECT was sent").
+ * - right after the lost answer: one poll (what it finds is handed to the machine: a poll
+ *   consumes it), and when that poll fails too, the history since the attempt;
+ * - on the next attempt (`lostSince` set), history first (a lost probe poll may have taken the
+ *   greeting with it), then a poll. Found: connected. Both answered and found nothing: CONNECT.
+ *   Neither answered: the attempt fails as one whose outcome is unknown, and the machine retries.
+ */
 export function connectActor(source: ClientSource) {
-  return fromPromise<ResultInfo, ConnectInput>(({ input, signal, system }) =>
-    clientOf(source, system)[input.via](uplink(input, { controlType: 'CONNECT', mediaType: 'TEXT', content: '' }), { signal }),
-  );
+  return fromPromise<ConnectOutput, ConnectInput>(async ({ input, signal, system }) => {
+    const client = clientOf(source, system);
+    if (typeof input.lostSince === 'number') {
+      const probe = await findOpenedSession(client, input, input.lostSince, 'history-first', signal);
+      if (probe.messages.length > 0) return confirmedBy(probe.messages);
+      if (!probe.answered) {
+        throw aiccError('timeout', 'send', 'CONNECT: could not tell whether an earlier attempt opened the session', { outcomeUnknown: true });
+      }
+    }
+    const startedAt = Date.now();
+    try {
+      return await client[input.via](uplink(input, { controlType: 'CONNECT', mediaType: 'TEXT', content: '' }), { signal });
+    } catch (error) {
+      if (signal.aborted || sendFailure(aiccErrorInfo(error)) !== 'unknown') throw error;
+      const probe = await findOpenedSession(client, input, startedAt, 'poll-first', signal);
+      if (probe.messages.length > 0) return confirmedBy(probe.messages);
+      throw error;
+    }
+  });
+}
+
+function confirmedBy(messages: DownlinkMessage[]): ConnectOutput {
+  const robot = messages.some((m) => m.sourceType === 'ROBOT');
+  return { resultCode: '0', resultDesc: robot ? CONFIRMED_ROBOT_DESC : CONFIRMED_AGENT_DESC, confirmedByPoll: true, messages };
+}
+
+/**
+ * What a session opened by a CONNECT sent at `since` (client clock) has said, from a poll and
+ * from history in the given order; the second asks only when the first found nothing.
+ * `answered`: at least one of them answered (so "nothing" means no session).
+ */
+async function findOpenedSession(
+  client: AiccClient,
+  input: ConnectInput,
+  since: number,
+  order: 'poll-first' | 'history-first',
+  signal: AbortSignal,
+): Promise<{ messages: DownlinkMessage[]; answered: boolean }> {
+  const poll = async () => inServerOrder(await client.poll({ userId: input.userId, isNeedRead: input.isNeedRead }, { signal }));
+  const history = () => recoverFromHistory(client, { userId: input.userId, channelId: input.channelId, since: 0, connectedAt: since }, signal);
+  let answered = false;
+  for (const look of order === 'poll-first' ? [poll, history] : [history, poll]) {
+    if (signal.aborted) break;
+    try {
+      const messages = await look();
+      if (messages.length > 0) return { messages, answered: true };
+      answered = true;
+      // Right after the lost answer an empty poll is enough: the session would have spoken.
+      if (order === 'poll-first') break;
+    } catch {
+      // this one did not answer: ask the other
+    }
+  }
+  return { messages: [], answered };
 }
 
 /** One CHAT message of the outbox (text or an uploaded file's content). */
@@ -89,25 +161,33 @@ export function disconnectActor(source: ClientSource) {
     } catch (error) {
       failure = error;
     }
-    const messages = await finalCatchUp(clientOf(source, system), input, signal);
+    const output = await finalCatchUp(clientOf(source, system), input, signal);
     // A failed DISCONNECT still rejects (the machine ignores it), carrying what was recovered.
-    if (failure !== undefined) throw Object.assign(failure instanceof Error ? failure : new Error(String(failure)), { recovered: messages });
-    return { messages };
+    if (failure !== undefined) {
+      throw Object.assign(failure instanceof Error ? failure : new Error(String(failure)), { recovered: output.messages, gap: output.gap });
+    }
+    return output;
   });
 }
 
-async function finalCatchUp(client: AiccClient, input: DisconnectInput, signal: AbortSignal): Promise<DisconnectOutput['messages']> {
-  if (input.since === undefined) return [];
+/**
+ * The catch-up after DISCONNECT. It is always needed: the poll loop was stopped with a poll in
+ * flight, whose answer nobody reads. When history cannot be read after every attempt, the
+ * output names the gap (the transcript shows it) instead of giving up quietly.
+ */
+async function finalCatchUp(client: AiccClient, input: DisconnectInput, signal: AbortSignal): Promise<DisconnectOutput> {
+  if (input.since === undefined) return { messages: [] };
   const window = { userId: input.userId, channelId: input.channelId, since: input.since, connectedAt: input.connectedAt ?? null };
   const attempts = input.bestEffort === true ? 1 : FINAL_CATCH_UP_ATTEMPTS;
+  let lastError: unknown = null;
   for (let attempt = 0; attempt < attempts; attempt++) {
     if (attempt > 0) await defaultSleep(FINAL_CATCH_UP_PAUSE_MS * 3 ** (attempt - 1), signal);
-    if (signal.aborted) break;
+    if (signal.aborted) return { messages: [] };
     try {
-      return await recoverFromHistory(client, window, signal);
-    } catch {
-      // best effort: try again, then give up quietly
+      return { messages: await recoverFromHistory(client, window, signal) };
+    } catch (error) {
+      lastError = error;
     }
   }
-  return [];
+  return { messages: [], gap: { from: catchUpFrom(window), error: aiccErrorInfo(lastError) } };
 }

@@ -41,7 +41,9 @@ export interface DemoControllerOptions {
 }
 
 const CHAT_STATES = new Set(['queuing', 'chatting']);
-const SURVEY_STATES = new Set(['survey-agent', 'survey-robot']);
+/** After the conversation: a survey to answer or skip, or one that could not be loaded. */
+const SURVEY_STATES = new Set(['survey-agent', 'survey-robot', 'survey-unavailable']);
+const UNAVAILABLE_HINT = '/retry to ask again, or /skip to end without a survey';
 
 export class DemoController {
   readonly session: ChatSessionActor;
@@ -188,13 +190,23 @@ export class DemoController {
         this.send({ type: 'messages.markRead' });
         return true;
       case 'retry': {
+        // After the conversation: ask getsatisfactionsurveymode again (now, in survey-mode-retry).
+        if (key === 'survey-unavailable' || this.snapshot.matches({ connected: { ending: 'survey-mode-retry' } })) {
+          this.send({ type: 'retry' });
+          return true;
+        }
         const failed = transcriptEntries(this.snapshot.context.transcript).reverse().find((e) => e.kind === 'outgoing' && e.status === 'failed');
         if (!failed) renderer.note('warn', '!', 'no failed message to retry');
         else this.send({ type: 'message.retry', key: failed.key });
         return true;
       }
       case 'end':
-        if (key === 'disconnecting' || key === 'disconnected') renderer.note('warn', '!', 'the chat is already ending');
+        // chat.end in a survey state skips the survey: when the agent (or the server) ended the
+        // chat first, /end must not throw the survey away.
+        if (key === 'survey-agent' || key === 'survey-robot') renderer.note('warn', '!', 'the chat has already ended: /rate <level> answers the survey, /skip ends without it');
+        else if (key === 'survey-unavailable') renderer.note('warn', '!', `the chat has already ended: ${UNAVAILABLE_HINT}`);
+        else if (key === 'ending') renderer.note('warn', '!', 'the chat is already ending (fetching the survey; /skip to end without one)');
+        else if (key === 'disconnecting' || key === 'disconnected') renderer.note('warn', '!', 'the chat is already ending');
         else this.send({ type: 'chat.end' });
         return true;
       case 'rate':
@@ -202,6 +214,7 @@ export class DemoController {
         return true;
       case 'skip':
         if (SURVEY_STATES.has(key)) this.send({ type: 'survey.skip' });
+        else if (key === 'ending') this.send({ type: 'chat.end' }); // still fetching the survey: end without it
         else if (key === 'leave-message') this.send({ type: 'leaveMessage.skip' });
         else renderer.note('warn', '!', 'nothing to skip right now');
         return true;
@@ -245,6 +258,8 @@ export class DemoController {
     } else if (key === 'survey-robot') {
       const satisfied = score === 'yes' || (typeof score === 'number' && score >= 4);
       this.send({ type: 'survey.submit', satisfied, ...withComment });
+    } else if (key === 'survey-unavailable') {
+      renderer.note('warn', '!', `the survey could not be loaded: ${UNAVAILABLE_HINT}`);
     } else {
       renderer.note('warn', '!', 'there is no survey to answer right now');
     }

@@ -88,14 +88,17 @@ export function formatBytes(bytes: number): string {
 
 /**
  * The state a person would name: the top-level key, or the child of `connected`
- * (queuing, chatting, ending, survey-agent, survey-robot).
+ * (queuing, chatting, ending, survey-agent, survey-robot) — and `survey-unavailable` for that
+ * child of `ending`, where the UI has to act (retry or skip).
  */
 export function stateKey(value: StateValue): string {
   if (typeof value === 'string') return value;
   const [top, child] = Object.entries(value)[0] ?? ['?', undefined];
   if (top !== 'connected' || child === undefined) return top;
   if (typeof child === 'string') return child;
-  return Object.keys(child)[0] ?? top;
+  const [key, grandchild] = Object.entries(child)[0] ?? [top, undefined];
+  if (key === 'ending' && grandchild === 'survey-unavailable') return 'survey-unavailable';
+  return key;
 }
 
 /** `chatting (robot)`, `chatting (agent Alice)`, or the bare state key. */
@@ -157,6 +160,14 @@ export function formatSurveyPrompt(survey: SurveyDefinition, agentNickname: stri
       : 'Answer with /rate <level> [comment] (4 or more counts as satisfied; a comment is required otherwise), or /skip.',
   );
   return lines;
+}
+
+/** survey-unavailable: why (`context.error`, typed) and what to do. */
+export function formatSurveyUnavailable(error: ChatSessionError | null): string[] {
+  return [
+    error === null ? 'the survey could not be loaded' : `the survey could not be loaded: ${formatError(error)}`,
+    '/retry to ask again, or /skip to end without a survey.',
+  ];
 }
 
 export function formatSummary(result: Pick<DemoResult, 'messagesIn' | 'messagesOut' | 'filesSent' | 'filesReceived' | 'statePath' | 'violations' | 'durationMs'>): string {
@@ -249,6 +260,8 @@ export class TranscriptRenderer {
   private lastSuggestions: string[] = [];
   private lastPollFailures = 0;
   private surveyShown = false;
+  /** The survey-unavailable prompt was printed since the state was last entered. */
+  private unavailableShown = false;
   private surveyThanked = false;
   private leaveShown = false;
   private downloadsFailed = new Set<string>();
@@ -271,7 +284,7 @@ export class TranscriptRenderer {
     this.trackDownloads(context);
     this.trackConnection(context);
     this.trackSuggestions(context);
-    this.trackError(context);
+    this.trackError(context, stateKey(snapshot.value));
     this.trackPrompts(snapshot);
   }
 
@@ -318,6 +331,7 @@ export class TranscriptRenderer {
       } else if (printed === undefined) {
         this.printedEntries.set(entry.key, 'shown');
         if (entry.kind === 'history') this.history(entry);
+        else if (entry.kind === 'gap') this.note('error', 'gap', `some messages could not be loaded (history: ${entry.error.message})`);
         else this.incoming(entry, context);
       }
     }
@@ -428,11 +442,13 @@ export class TranscriptRenderer {
     if (changed && suggestions.length > 0) this.note('dim', 'suggestions', suggestions.join(' | '));
   }
 
-  private trackError(context: ChatSessionContext): void {
+  private trackError(context: ChatSessionContext, key: string): void {
     const { error } = context;
     if (error === this.lastError) return;
     this.lastError = error;
     if (error === null) return;
+    // The error that led to survey-unavailable is printed with its prompt (trackPrompts).
+    if (key === 'survey-unavailable' && !this.unavailableShown) return;
     // Failed sends are reported on their message; poll errors as [network].
     if (error.name === 'AiccError' && (error.api === 'poll' || transcriptEntries(context.transcript).some((e) => e.kind === 'outgoing' && e.error === error))) return;
     this.note('error', error.name === 'ChatInputError' ? '!' : 'error', formatError(error));
@@ -444,6 +460,11 @@ export class TranscriptRenderer {
     if ((key === 'survey-agent' || key === 'survey-robot') && context.survey.offer && !this.surveyShown) {
       this.surveyShown = true;
       for (const line of formatSurveyPrompt(context.survey.offer, context.agentNickname)) this.note('survey', 'survey', line);
+    }
+    if (key !== 'survey-unavailable') this.unavailableShown = false;
+    else if (!this.unavailableShown) {
+      this.unavailableShown = true;
+      formatSurveyUnavailable(context.error).forEach((line, i) => this.note(i === 0 ? 'error' : 'survey', 'survey', line));
     }
     if (context.survey.submitted && !this.surveyThanked) {
       this.surveyThanked = true;

@@ -8,6 +8,10 @@
  * robot-only: the transfer is refused and the robot is rated instead; after-hours: a message is
  * left; no-survey: the chat ends without a survey. Against a real server only the customer's
  * side is scripted (the agent is whoever answers).
+ *
+ * When the agent (or the robot, or the server) ends the chat first, the script stops talking and
+ * goes straight to the survey — without typing /end, which in a survey state means skip it. A
+ * survey that could not be loaded (survey-unavailable) is retried once (/retry), then skipped.
  */
 import { parseCommand } from './commands.js';
 import type { DemoController, DemoSnapshot } from './controller.js';
@@ -34,7 +38,22 @@ export class ScriptError extends Error {
   override readonly name = 'ScriptError';
 }
 
+/**
+ * The conversation ended under the script (the agent, the robot or the server ended it) while it
+ * was waiting for, or about to do, something that needs a chat.
+ */
+class ConversationOver extends Error {
+  override readonly name = 'ConversationOver';
+}
+
 const key = (s: DemoSnapshot): string => stateKey(s.value);
+
+const AFTER_CHAT = new Set(['ending', 'survey-agent', 'survey-robot', 'survey-unavailable', 'disconnecting', 'disconnected']);
+
+/** The conversation is over: only the survey (if any) and the disconnect are left. */
+function isConversationOver(s: DemoSnapshot): boolean {
+  return s.status !== 'active' || AFTER_CHAT.has(key(s));
+}
 
 /** How many CHAT messages this party has sent so far. */
 export function countFrom(s: DemoSnapshot, sourceType: 'ROBOT' | 'AGENT'): number {
@@ -54,10 +73,13 @@ function transferRegion(s: DemoSnapshot): string | null {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+type Wait = (predicate: (s: DemoSnapshot) => boolean, what: string, ms?: number) => Promise<DemoSnapshot>;
+type Type = (line: string) => Promise<void>;
+
 export async function runScript(ctl: DemoController, options: ScriptOptions): Promise<void> {
-  const { stepTimeoutMs: timeout, sim, userId } = options;
-  const wait = (predicate: (s: DemoSnapshot) => boolean, what: string, ms = timeout) => ctl.waitFor(predicate, what, ms);
-  const type = async (line: string): Promise<void> => {
+  const { stepTimeoutMs: timeout } = options;
+  const waitAny: Wait = (predicate, what, ms = timeout) => ctl.waitFor(predicate, what, ms);
+  const typeAny: Type = async (line) => {
     if (line.startsWith('/')) options.echo(line);
     const errorBefore = ctl.snapshot.context.error;
     await ctl.run(parseCommand(line));
@@ -66,6 +88,29 @@ export async function runScript(ctl: DemoController, options: ScriptOptions): Pr
     if (error !== errorBefore && error?.name === 'ChatInputError') throw new ScriptError(`the session refused "${line}": ${error.message}`);
     await sleep(options.paceMs);
   };
+  // While the conversation lasts, the chat ending under the script ends that part of it.
+  const wait: Wait = async (predicate, what, ms) => {
+    const s = await waitAny((x) => predicate(x) || isConversationOver(x), what, ms);
+    if (!predicate(s)) throw new ConversationOver(`the chat ended while waiting for ${what}`);
+    return s;
+  };
+  const type: Type = async (line) => {
+    if (isConversationOver(ctl.snapshot)) throw new ConversationOver(`the chat ended before "${line}"`);
+    await typeAny(line);
+  };
+
+  try {
+    const outcome = await converse(ctl, options, wait, type);
+    if (outcome === 'left-message') return;
+  } catch (error) {
+    if (!(error instanceof ConversationOver)) throw error;
+  }
+  await endAndRate(ctl, typeAny, waitAny);
+}
+
+/** The conversation up to the point where the customer would end it. */
+async function converse(ctl: DemoController, options: ScriptOptions, wait: Wait, type: Type): Promise<'left-message' | 'end'> {
+  const { stepTimeoutMs: timeout, sim, userId } = options;
   /** Type a message and wait for `party` to answer it. */
   const ask = async (line: string, party: 'ROBOT' | 'AGENT'): Promise<void> => {
     const before = countFrom(ctl.snapshot, party);
@@ -77,8 +122,8 @@ export async function runScript(ctl: DemoController, options: ScriptOptions): Pr
 
   if (key(first) === 'leave-message') {
     await type('/leave +49 30 1234567 Please call me back about order 4711.');
-    await wait((s) => s.status === 'done', 'the message to be left');
-    return;
+    await ctl.waitFor((s) => s.status === 'done', 'the message to be left', timeout);
+    return 'left-message';
   }
 
   if (key(first) === 'chatting' && first.context.servedBy === 'robot') {
@@ -97,8 +142,7 @@ export async function runScript(ctl: DemoController, options: ScriptOptions): Pr
     if (key(after) === 'chatting' && after.context.servedBy === 'robot') {
       // No agent behind this robot: finish with the robot.
       await ask('OK, I will try the help centre. Thanks!', 'ROBOT');
-      await endAndRate(type, wait);
-      return;
+      return 'end';
     }
   }
 
@@ -123,18 +167,39 @@ export async function runScript(ctl: DemoController, options: ScriptOptions): Pr
   }
 
   await ask("Got it, thanks! That's all.", 'AGENT');
-  await endAndRate(type, wait);
+  return 'end';
 }
 
-async function endAndRate(
-  type: (line: string) => Promise<void>,
-  wait: (predicate: (s: DemoSnapshot) => boolean, what: string) => Promise<DemoSnapshot>,
-): Promise<void> {
-  await type('/end');
-  const next = await wait(
-    (s) => s.status === 'done' || ((key(s) === 'survey-agent' || key(s) === 'survey-robot') && s.context.survey.offer !== null) || key(s) === 'disconnecting',
-    'the survey or the end',
-  );
-  if (next.status !== 'done' && key(next) !== 'disconnecting') await type('/rate 5 great service');
+/**
+ * End the chat unless the other side already has, then answer the survey: rate it, or — when it
+ * could not be loaded — retry once and skip if it still cannot. Never waits in a state that
+ * needs the customer.
+ */
+async function endAndRate(ctl: DemoController, type: Type, wait: Wait): Promise<void> {
+  // /end in a survey state would skip the survey: only end a chat that is still going.
+  if (!isConversationOver(ctl.snapshot)) await type('/end');
+  let retried = false;
+  for (;;) {
+    const next = await wait(
+      (s) =>
+        s.status === 'done' ||
+        key(s) === 'disconnecting' ||
+        key(s) === 'survey-unavailable' ||
+        ((key(s) === 'survey-agent' || key(s) === 'survey-robot') && s.context.survey.offer !== null),
+      'the survey or the end',
+    );
+    if (next.status === 'done' || key(next) === 'disconnecting') break;
+    if (key(next) === 'survey-unavailable') {
+      if (retried) {
+        await type('/skip');
+        break;
+      }
+      retried = true;
+      await type('/retry');
+      continue;
+    }
+    await type('/rate 5 great service');
+    break;
+  }
   await wait((s) => s.status === 'done', 'the session to end');
 }

@@ -41,6 +41,8 @@ export function sessionTiming(mode: DemoMode, simulator: boolean): Partial<ChatT
         suggestionDebounceMs: 50,
         connectRetryBaseMs: 200,
         connectRetryMaxMs: 1000,
+        surveyModeRetryBaseMs: 100,
+        surveyModeRetryMaxMs: 1000,
       }
     : { queueIntervalMs: 500, suggestionDebounceMs: 300 };
 }

@@ -58,6 +58,10 @@ export interface SessionCheck {
     acceptedTwiceAfterExplicitRetry: number;
     /** Incoming messages no poll answer ever carried to the client: recovered from history. */
     recoveredFromHistory: number;
+    /** Missing incoming messages covered by a gap entry (history unreadable until the end): shown, not lost. */
+    shownAsGap: number;
+    /** Gap entries in the transcript. */
+    gaps: number;
     /** Automatic resends of refused sends. */
     autoResends: number;
     /** Server DISCONNECTs lost in transit and reported by the poll loop's liveness check. */
@@ -106,6 +110,8 @@ export function checkSession(log: CustomerLog, view: SessionView | undefined, vi
     duplicated: 0,
     acceptedTwiceAfterExplicitRetry: 0,
     recoveredFromHistory: 0,
+    shownAsGap: 0,
+    gaps: 0,
     autoResends: 0,
     lostDisconnectsDetected: 0,
     lostDisconnectsPremature: 0,
@@ -136,6 +142,9 @@ export function checkSession(log: CustomerLog, view: SessionView | undefined, vi
     e.kind === 'incoming' && e.message.controlType === 'CHAT' ? [e.key] : [],
   );
   const clientSet = new Set(clientIncoming);
+  // A gap entry says "messages after `from` may be missing": what it covers is shown, not lost.
+  const gapFrom = Math.min(...transcriptEntries(s.context.transcript).flatMap((e) => (e.kind === 'gap' ? [e.from] : [])));
+  counts.gaps = transcriptEntries(s.context.transcript).filter((e) => e.kind === 'gap').length;
   // Messages still queued at the server were never handed out when the client had gone: the
   // customer ended, the network was declared lost, or CONNECT never got an answer.
   const customerLeft = endReason === 'customer-ended' || endReason === 'network-lost' || endReason === 'connect-failed';
@@ -144,6 +153,10 @@ export function checkSession(log: CustomerLog, view: SessionView | undefined, vi
     if (clientSet.has(e.messageCode)) continue;
     if (e.pending && customerLeft) {
       counts.leftUnread += 1;
+      continue;
+    }
+    if (e.timestamp >= gapFrom) {
+      counts.shownAsGap += 1;
       continue;
     }
     counts.lost += 1;
@@ -228,7 +241,7 @@ export function checkSession(log: CustomerLog, view: SessionView | undefined, vi
     const got = transcriptEntries(s.context.transcript).some((t) => t.key === e.messageCode || t.key.startsWith('lost-disconnect:'));
     // A DISCONNECT lost in transit is detected after the catch-up, at the next poll (at most a
     // long-poll window later); a customer who ended before that simply ended first.
-    if (!got && log.endRequestedAt !== null && log.endRequestedAt - e.timestamp < SERVER_END_DETECTION_MS) continue;
+    if (!got && log.endRequestedAt !== null && log.endRequestedAt - e.timestamp < SERVER_END_DETECTION_MS * log.patience) continue;
     // Handed out only after the customer had asked to end: the customer ended first.
     if (!got && log.endRequestedAt !== null && e.firstDeliveredAt !== undefined && e.firstDeliveredAt >= log.endRequestedAt) continue;
     // The session ended for a server reason anyway (e.g. the queue watcher saw it gone).

@@ -138,6 +138,13 @@ export interface ChaosOptions {
   progress?: boolean;
   /** Keep the simulators' request logs and attach each problem session's trace (debugging). */
   trace?: boolean;
+  /**
+   * Busy-loop processes to run beside the chaos run (`--overload [N]`; default one per core):
+   * a slow phone or an overloaded server, reproducibly. 0: none. The customers' patience (how
+   * long they wait before giving up on something) is 1 + overload times the idle one; the
+   * library's timings and the client's timeouts stay as they are.
+   */
+  overload?: number;
 }
 
 export const PRESETS = {

@@ -93,6 +93,8 @@ export interface CustomerLog {
   final: Snapshot | null;
   /** When the customer first asked to end (chat.end), epoch ms; null when the server ended. */
   endRequestedAt: number | null;
+  /** CustomerEnv.patience of the run (the checks scale their waits by it too). */
+  patience: number;
   startedAt: number;
   endedAt: number;
 }
@@ -106,10 +108,18 @@ export interface CustomerEnv {
   index: number;
   /** Events the machine version understands beyond the base ones (feature detection). */
   connectivityEvents: boolean;
+  /**
+   * How many times longer than on an idle machine the customer waits before giving up on
+   * something (default 1). A slow phone's user waits longer too: `--overload` runs with 1 + hogs.
+   * The library's own timings never change with it.
+   */
+  patience?: number;
 }
 
 /** How long a customer waits for the agent's end to show before ending the chat themselves. */
 export const AGENT_END_PATIENCE_MS = 8_000;
+/** How long `finish` lets a session take to reach its final state before calling it stuck. */
+export const FINISH_PATIENCE_MS = 90_000;
 
 const SMALL_PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3, 4]);
 
@@ -178,6 +188,7 @@ export class Customer {
       notes: [],
       final: null,
       endRequestedAt: null,
+      patience: env.patience ?? 1,
       startedAt: Date.now(),
       endedAt: 0,
     };
@@ -247,8 +258,9 @@ export class Customer {
   }
 
   /** Resolves with the first snapshot matching, the final one, or null after the timeout. */
-  private until(predicate: (s: Snapshot) => boolean, timeoutMs: number): Promise<Snapshot | null> {
+  private until(predicate: (s: Snapshot) => boolean, idleTimeoutMs: number): Promise<Snapshot | null> {
     const actor = this.actor;
+    const timeoutMs = idleTimeoutMs * this.log.patience;
     return new Promise((resolve) => {
       let settled = false;
       let timer: NodeJS.Timeout | undefined;
@@ -276,8 +288,8 @@ export class Customer {
   }
 
   /** Everything the server emitted has arrived and nothing of ours is still on its way. */
-  private async converge(timeoutMs = 4_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
+  private async converge(idleTimeoutMs = 4_000): Promise<void> {
+    const deadline = Date.now() + idleTimeoutMs * this.log.patience;
     while (Date.now() < deadline) {
       const s = this.snap;
       if (s.status !== 'active' || !inConversation(s)) return;
@@ -445,7 +457,9 @@ export class Customer {
 
   /** Ends the conversation from wherever it is, answering the survey as planned. */
   private async finish(): Promise<void> {
-    const deadline = Date.now() + 15_000;
+    // A hang detector, not a speed limit: an overloaded run (--overload) needs many times the
+    // ~0.1 s a session takes to end on an idle machine, and a stuck session is reported either way.
+    const deadline = Date.now() + FINISH_PATIENCE_MS;
     let ended = false;
     let surveyRetried = false;
     while (this.snap.status === 'active' && Date.now() < deadline) {

@@ -3,7 +3,9 @@
  * agent-direct) under a seeded fault plan; every session is checked (checks.ts) and the run
  * reports figures: sessions, faults injected by type, bad inputs, lost and duplicated messages.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent } from 'node:http';
+import { loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import axios from 'axios';
 import { akSkGatewayHeaders, createAiccClient } from '../../src/client/index.js';
@@ -54,6 +56,10 @@ export interface ChaosReport {
     leftUnreadWhenCustomerLeft: number;
     redeliveriesAbsorbed: number;
     recoveredFromHistory: number;
+    /** Missing messages covered by a gap entry (history unreadable until the end): shown, typed. */
+    shownAsGap: number;
+    /** Gap entries shown. */
+    gaps: number;
     lostDisconnectsDetected: number;
     lostDisconnectsPremature: number;
   };
@@ -72,7 +78,18 @@ export interface ChaosReport {
   sessionSeconds: { p50: number; p95: number; max: number };
   /** Event-loop delay of the whole run (clients and simulators share one process), ms. */
   eventLoopDelayMs: { p50: number; p99: number; max: number };
+  /** The machine's load: CPU hogs run beside it (`--overload`) and the 1-minute load average. */
+  load: { hogs: number; loadAverageAtStart: number; loadAverageMax: number; loadAverageAtEnd: number };
 }
+
+/** `count` busy-loop processes (a CPU each), until `stop` is called. */
+function startCpuHogs(count: number): { stop: () => void } {
+  const hogs: ChildProcess[] = [];
+  for (let i = 0; i < count; i++) hogs.push(spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
+  return { stop: () => hogs.forEach((hog) => hog.kill('SIGKILL')) };
+}
+
+const round2 = (n: number) => Math.round(n * 100) / 100;
 
 const SCENARIO_OF: Record<Flow, 'robot-only' | 'robot-then-agent' | 'agent-direct'> = {
   robot: 'robot-only',
@@ -87,6 +104,9 @@ function percentile(sorted: number[], p: number): number {
 
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const started = Date.now();
+  const hogs = startCpuHogs(options.overload ?? 0);
+  const load = { hogs: options.overload ?? 0, loadAverageAtStart: round2(loadavg()[0] ?? 0), loadAverageMax: 0, loadAverageAtEnd: 0 };
+  const loadSampler = setInterval(() => (load.loadAverageMax = Math.max(load.loadAverageMax, round2(loadavg()[0] ?? 0))), 1_000);
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
   const failures = { unhandled: 0, uncaught: 0 };
@@ -131,7 +151,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       });
       const tokenClient = createAiccClient({ baseUrl: sim.url, gatewayHeaders, timeoutMs: CLIENT.timeoutMs, axios: backEnd() });
       sims.set(flow, sim);
-      envs.set(flow, { sim, gatewayHeaders, tokenClient, seed: options.seed, connectivityEvents: true });
+      envs.set(flow, { sim, gatewayHeaders, tokenClient, seed: options.seed, connectivityEvents: true, patience: 1 + (options.overload ?? 0) });
     }
 
     const deadline = started + options.maxSeconds * 1000;
@@ -158,6 +178,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     };
     await Promise.all(Array.from({ length: options.concurrency }, () => worker()));
   } finally {
+    hogs.stop();
+    clearInterval(loadSampler);
+    load.loadAverageAtEnd = round2(loadavg()[0] ?? 0);
+    load.loadAverageMax = Math.max(load.loadAverageMax, load.loadAverageAtEnd);
     await Promise.all([...sims.values()].map((sim) => sim.close()));
     for (const agent of agents) agent.destroy();
     // Let late rejections surface before counting them.
@@ -256,6 +280,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       leftUnreadWhenCustomerLeft: sum(checks, (c) => c.counts.leftUnread),
       redeliveriesAbsorbed: sum(checks, (c) => c.counts.redeliveriesAbsorbed),
       recoveredFromHistory: sum(checks, (c) => c.counts.recoveredFromHistory),
+      shownAsGap: sum(checks, (c) => c.counts.shownAsGap),
+      gaps: sum(checks, (c) => c.counts.gaps),
       lostDisconnectsDetected: sum(checks, (c) => c.counts.lostDisconnectsDetected),
       lostDisconnectsPremature: sum(checks, (c) => c.counts.lostDisconnectsPremature),
     },
@@ -274,6 +300,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       p99: Math.round(loopDelay.percentile(99) / 1e6),
       max: Math.round(loopDelay.max / 1e6),
     },
+    load,
   };
 }
 

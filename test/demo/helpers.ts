@@ -50,3 +50,13 @@ export function lineIndex(lines: readonly string[], text: string | RegExp, from 
   }
   return -1;
 }
+
+/**
+ * Polls the collected output (every 25 ms, up to `tries` times) until `text` occurs `times`
+ * times; true when it did. The caller asserts.
+ */
+export async function waitForText(out: Collected, text: string, times = 1, tries = 400): Promise<boolean> {
+  const count = () => out.text().split(text).length - 1;
+  for (let i = 0; i < tries && count() < times; i += 1) await new Promise((r) => setTimeout(r, 25));
+  return count() >= times;
+}

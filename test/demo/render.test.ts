@@ -32,6 +32,10 @@ describe('formatting', () => {
     expect(stateKey({ connected: { chatting: { outbox: 'idle', transfer: 'idle' } } })).toBe('chatting');
     expect(stateKey({ connected: { 'survey-agent': 'form' } })).toBe('survey-agent');
     expect(stateKey({ 'leave-message': 'form' })).toBe('leave-message');
+    // ending is one step for a person, except where the UI has to act: survey-unavailable.
+    expect(stateKey({ connected: { ending: 'fetching-survey' } })).toBe('ending');
+    expect(stateKey({ connected: { ending: 'survey-mode-retry' } })).toBe('ending');
+    expect(stateKey({ connected: { ending: 'survey-unavailable' } })).toBe('survey-unavailable');
     const chatting = { connected: { chatting: { outbox: 'idle' } } };
     expect(stateLabel(chatting, { servedBy: 'robot', agentNickname: null })).toBe('chatting (robot)');
     expect(stateLabel(chatting, { servedBy: 'agent', agentNickname: 'Alice' })).toBe('chatting (agent Alice)');
@@ -163,6 +167,44 @@ describe('TranscriptRenderer', () => {
     renderer.update(s);
     renderer.flush();
     expect(lines).toEqual(['[state] queuing', '[queue] position 2, est. wait 1 s', '[queue] position 1, est. wait 1 s', '[!] message.send: Text is empty.']);
+  });
+});
+
+describe('TranscriptRenderer: survey-unavailable', () => {
+  const identity = { userId: 'u1', userName: 'Ann', channelId: 'c1', locale: 'en' };
+  const at = (ending: string, error: ChatSessionContext['error']): RenderableSnapshot => ({
+    value: { connected: { ending } },
+    status: 'active',
+    context: { ...createInitialContext({ input: { identity } }), servedBy: 'agent', agentNickname: 'Alice', error },
+  });
+  const failure = (status: number, message: string): NonNullable<ChatSessionContext['error']> => ({ name: 'AiccError', kind: 'http', api: 'getSatisfactionSurveyMode', message, status });
+
+  it('says why (the typed error) and what to do, every time the state is entered; a failed attempt on the way is an [error]', () => {
+    const lines: string[] = [];
+    const printer = new Printer({ writeLine: (l) => lines.push(l), paint: painter(false), stateFlushMs: 0 });
+    const renderer = new TranscriptRenderer(printer, painter(false));
+    const first = failure(503, 'Service Unavailable');
+    const last = failure(503, 'still unavailable');
+    renderer.update(at('fetching-survey', null));
+    renderer.update(at('survey-mode-retry', first));
+    renderer.update(at('fetching-survey', first));
+    renderer.update(at('survey-unavailable', last));
+    renderer.update(at('survey-unavailable', last));
+    renderer.update(at('fetching-survey', last)); // /retry
+    const refused = failure(400, 'Bad Request');
+    renderer.update(at('survey-unavailable', refused));
+    renderer.flush();
+    expect(lines).toEqual([
+      '[state] ending',
+      '[error] getSatisfactionSurveyMode HTTP 503 (http): Service Unavailable',
+      '[state] ending → survey-unavailable',
+      '[survey] the survey could not be loaded: getSatisfactionSurveyMode HTTP 503 (http): still unavailable',
+      '[survey] /retry to ask again, or /skip to end without a survey.',
+      '[state] survey-unavailable → ending → survey-unavailable',
+      '[survey] the survey could not be loaded: getSatisfactionSurveyMode HTTP 400 (http): Bad Request',
+      '[survey] /retry to ask again, or /skip to end without a survey.',
+    ]);
+    expect(renderer.statePath).toEqual(['ending', 'survey-unavailable', 'ending', 'survey-unavailable']);
   });
 });
 

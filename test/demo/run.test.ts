@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runDemo } from '../../src/demo/run.js';
 import { akSkGatewayHeaders, applyTokenProvider, createAiccClient } from '../../src/client/index.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
-import { collect, demoOptions, lineIndex, missingInOrder } from './helpers.js';
+import { collect, demoOptions, lineIndex, missingInOrder, waitForText } from './helpers.js';
 
 describe('runDemo (scripted, embedded simulator)', () => {
   it('robot-then-agent: the whole flow, in order, files both ways, 0 violations, exit 0', async () => {
@@ -215,5 +215,170 @@ describe('runDemo against a "real" server (--base-url + --token-url)', () => {
     expect(s.violations).toEqual([]);
     expect(s.session(options.userId)?.satisfaction?.evaluation).toBe('5');
     expect(out.lines().at(-1)).toMatch(/protocol violations n\/a \(real server\)/);
+  });
+});
+
+describe('runDemo: the agent ends the chat first (scripted, "real" server)', () => {
+  let sim: Simulator | undefined;
+  afterEach(async () => {
+    await sim?.close();
+    sim = undefined;
+  });
+
+  /**
+   * The script against a simulator as a remote server (agent-ended is an expected ending there).
+   * The agent hangs up when the customer writes something matching `hangUpOn`, after a goodbye
+   * when `goodbyeFirst`.
+   */
+  async function runWithHangUp(hangUpOn: RegExp, goodbyeFirst: boolean) {
+    sim = await startSimulator({ scenario: { name: 'agent-direct', initialQueuePosition: 1 }, timing: { longPollWindowMs: 300, queueAdvanceMs: 100, agentReplyDelayMs: 20 } });
+    const s = sim;
+    const options = demoOptions('agent-direct', {
+      target: { kind: 'remote', baseUrl: s.url, channelId: s.channelId, appKey: s.credentials.appKey, appSecret: s.credentials.appSecret },
+      longPollMs: 300,
+    });
+    const reply = s.scenario.agent.reply;
+    s.scenario.agent.reply = (text) => {
+      if (!hangUpOn.test(text)) return reply(text);
+      if (goodbyeFirst) s.agent.say(options.userId, 'You are welcome! Goodbye.');
+      s.agent.end(options.userId);
+      return null;
+    };
+    const out = collect();
+    const result = await runDemo(options, out.stream);
+    return { s, userId: options.userId, out, result };
+  }
+
+  it('after its last answer: the script does not type /end (which would skip the survey) but rates the agent', async () => {
+    const { s, userId, out, result } = await runWithHangUp(/that's all/i, true);
+    const lines = out.lines();
+    expect(result.failure, out.text()).toBeNull();
+    expect(result).toMatchObject({ exitCode: 0, endReason: 'agent-ended' });
+    expect(missingInOrder(result.statePath, ['ending', 'survey-agent', 'disconnecting', 'disconnected'])).toBeNull();
+    expect(s.session(userId)?.satisfaction?.evaluation, out.text()).toBe('5');
+    expect(s.requestsFor('saveSatisfaction', userId)).toHaveLength(1);
+    expect(lineIndex(lines, /^> \/rate 5 great service$/)).toBeGreaterThan(lineIndex(lines, /^\[system\] the agent ended the session/));
+    expect(lineIndex(lines, /^> \/end$/)).toBe(-1);
+    expect(out.text()).toContain('[survey] thank you for your feedback');
+    expect(s.violations).toEqual([]);
+  });
+
+  it('in the middle of the conversation (no answer to the question): the script stops chatting and rates, no step times out', async () => {
+    const { s, userId, out, result } = await runWithHangUp(/damaged/i, false);
+    expect(result.failure, out.text()).toBeNull();
+    expect(result).toMatchObject({ exitCode: 0, endReason: 'agent-ended', filesSent: 0 });
+    expect(s.session(userId)?.satisfaction?.evaluation, out.text()).toBe('5');
+    expect(out.text()).not.toContain('[!] not now');
+    expect(lineIndex(out.lines(), /^> \/end$/)).toBe(-1);
+  });
+});
+
+describe('runDemo: the agent ends the chat first (interactive)', () => {
+  it('/sim hangup shows the survey; /end then does not skip it; /rate saves the rating', async () => {
+    const out = collect();
+    const input = new PassThrough();
+    const abort = new AbortController();
+    let sim: Simulator | undefined;
+    const options = demoOptions('agent-direct', { mode: 'interactive' });
+    const done = runDemo(options, out.stream, {
+      input,
+      signal: abort.signal,
+      onSimulator: (s) => {
+        sim = s;
+        s.scenario.initialQueuePosition = 0;
+      },
+    });
+    try {
+      expect(await waitForText(out, 'Agent Alice: Hello'), out.text()).toBe(true);
+      input.write('/sim hangup\n');
+      expect(await waitForText(out, '[survey] Answer with'), out.text()).toBe(true);
+      input.write('/end\n');
+      expect(await waitForText(out, 'the chat has already ended'), out.text()).toBe(true);
+      input.write('/rate 5 after the hang-up\n');
+      expect(await waitForText(out, '\nended: '), out.text()).toBe(true);
+    } finally {
+      abort.abort(); // a no-op once the session has finished
+    }
+    const result = await done;
+    expect(result).toMatchObject({ exitCode: 0, endReason: 'agent-ended', violations: [] });
+    expect(sim?.session(options.userId)?.satisfaction, out.text()).toMatchObject({ evaluation: '5', comment: 'after the hang-up' });
+  });
+});
+
+describe('runDemo: the survey mode cannot be fetched (survey-unavailable)', () => {
+  it('scripted: shown with the typed error, retried once, then skipped; the run still succeeds', async () => {
+    const out = collect();
+    let sim: Simulator | undefined;
+    const options = demoOptions('agent-direct');
+    const result = await runDemo(options, out.stream, {
+      onSimulator: (s) => {
+        sim = s;
+        s.faults.next('getSatisfactionSurveyMode', { status: 503 }, 100); // never answers
+      },
+    });
+    const lines = out.lines();
+    expect(result.failure, out.text()).toBeNull();
+    expect(result).toMatchObject({ exitCode: 0, endReason: 'customer-ended', violations: [] });
+    expect(result.statePath.slice(-6)).toEqual(['ending', 'survey-unavailable', 'ending', 'survey-unavailable', 'disconnecting', 'disconnected']);
+    const shown = lines.filter((l) => /^\[survey\] the survey could not be loaded: getSatisfactionSurveyMode HTTP 503 \(http\)/.test(l));
+    expect(shown, out.text()).toHaveLength(2);
+    expect(lines.filter((l) => l === '> /retry')).toHaveLength(1);
+    expect(lineIndex(lines, /^> \/skip$/)).toBeGreaterThan(lineIndex(lines, /^> \/retry$/));
+    expect(lineIndex(lines, /^> \/rate/)).toBe(-1);
+    expect(sim?.session(options.userId)?.satisfaction ?? null).toBeNull();
+  });
+
+  it('scripted: a retry that works leads to the survey, which is answered', async () => {
+    const out = collect();
+    let sim: Simulator | undefined;
+    const options = demoOptions('agent-direct');
+    const result = await runDemo(options, out.stream, {
+      onSimulator: (s) => {
+        sim = s;
+        s.faults.next('getSatisfactionSurveyMode', { status: 400 }); // refused once: not retried by the machine
+      },
+    });
+    expect(result.failure, out.text()).toBeNull();
+    expect(result).toMatchObject({ exitCode: 0, endReason: 'customer-ended' });
+    expect(result.statePath.slice(-6)).toEqual(['ending', 'survey-unavailable', 'ending', 'survey-agent', 'disconnecting', 'disconnected']);
+    expect(out.text()).toMatch(/\[survey\] the survey could not be loaded: getSatisfactionSurveyMode HTTP 400 \(http\)/);
+    expect(sim?.session(options.userId)?.satisfaction?.evaluation).toBe('5');
+  });
+
+  it('interactive: /retry asks again, /skip ends without a survey; /help lists both', async () => {
+    const out = collect();
+    const input = new PassThrough();
+    const abort = new AbortController();
+    let sim: Simulator | undefined;
+    const options = demoOptions('agent-direct', { mode: 'interactive' });
+    const done = runDemo(options, out.stream, {
+      input,
+      signal: abort.signal,
+      onSimulator: (s) => {
+        sim = s;
+        s.scenario.initialQueuePosition = 0;
+        s.faults.next('getSatisfactionSurveyMode', { status: 400 }, 2);
+      },
+    });
+    const unavailable = '[survey] the survey could not be loaded: getSatisfactionSurveyMode HTTP 400 (http)';
+    try {
+      expect(await waitForText(out, 'Agent Alice: Hello'), out.text()).toBe(true);
+      input.write('/help\n/end\n');
+      expect(await waitForText(out, unavailable), out.text()).toBe(true);
+      input.write('/rate 5\n/retry\n');
+      expect(await waitForText(out, unavailable, 2), out.text()).toBe(true);
+      input.write('/skip\n');
+      expect(await waitForText(out, '\nended: '), out.text()).toBe(true);
+    } finally {
+      abort.abort();
+    }
+    const result = await done;
+    const text = out.text();
+    expect(text).toMatch(/\/retry .*survey/); // the help says /retry works for the survey too
+    expect(text).toMatch(/> \/rate 5\n\[!\] the survey could not be loaded: \/retry/);
+    expect(result).toMatchObject({ exitCode: 0, endReason: 'customer-ended', violations: [] });
+    expect(result.statePath).toContain('survey-unavailable');
+    expect(sim?.requestsFor('getSatisfactionSurveyMode')).toHaveLength(2); // the one session of this simulator
+    expect(sim?.session(options.userId)?.satisfaction ?? null).toBeNull();
   });
 });

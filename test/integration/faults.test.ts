@@ -148,6 +148,19 @@ describe('flaky survey mode (issue 11.3)', () => {
     expect(output.endReason).toBe('customer-ended');
     expect(output.surveySubmitted).toBe(false);
   });
+
+  it('a retry the customer asks for gets its own automatic retries (one more blip does not bring the error back)', async () => {
+    const rig = await chattingWithAgent();
+    sim.faults.next('getSatisfactionSurveyMode', { status: 502 }, 3);
+    rig.actor.send({ type: 'chat.end' });
+    await rig.until((s) => s.matches({ connected: { ending: 'survey-unavailable' } }));
+    sim.faults.next('getSatisfactionSurveyMode', { status: 502 });
+    rig.actor.send({ type: 'retry' });
+    const next = await rig.until((s) => s.matches({ connected: 'survey-agent' }) || s.matches({ connected: { ending: 'survey-unavailable' } }));
+    expect(next.matches({ connected: 'survey-agent' })).toBe(true);
+    rig.actor.send({ type: 'survey.skip' });
+    await finished(rig);
+  });
 });
 
 describe('a flaky server is not a lost network (issue 11.4)', () => {
@@ -337,4 +350,237 @@ describe('a file recovered from history stays downloadable (issue 11.2)', () => 
       });
     }
   }
+});
+
+describe('faults on every API, auth included (issue 11, done-when)', () => {
+  let sim: Simulator;
+  beforeAll(async () => (sim = await fastSimulator({ scenario: 'agent-direct' })));
+  afterAll(() => sim.close());
+
+  /** Transient faults only: none of them may end a chat or lose a survey. */
+  const TRANSIENT = { 'http-5xx': 0.06, reset: 0.03, 'rate-limited': 0.04, delay: 0.05 } as const;
+  const TIMING = { ...AUTH_RETRY, authRetries: 8, surveyModeRetries: 8, surveyModeRetryBaseMs: 10, surveyModeRetryMaxMs: 40, connectRetries: 8, maxPollFailures: 20 };
+
+  it('20 customers sharing one AK/SK: 20/20 end as planned, every message arrives, every survey is saved, no restart', async () => {
+    sim.faults.plan({
+      seed: 1106,
+      rates: TRANSIENT,
+      apis: { tokenByAkSk: TRANSIENT, feedbackSatisfaction: { ...TRANSIENT, 'flow-control': 0.1 } },
+      retryAfterSeconds: null,
+    });
+    // The shared AccessToken is fetched once: make sure that fetch meets a fault too.
+    sim.faults.next('tokenByAkSk', { status: 503 });
+    const rigs = sharedGatewayClients(sim, 20).map((rig) => startSession(sim, { timing: TIMING }, rig.userId, rig));
+    const outputs = await Promise.all(
+      rigs.map(async (rig, index) => {
+        await rig.until((s) => s.matches({ connected: 'queuing' }) || s.matches({ connected: 'chatting' }) || s.status === 'done', 30_000);
+        sim.queue.serve(rig.userId);
+        await rig.until((s) => (s.matches({ connected: 'chatting' }) && s.context.servedBy === 'agent') || s.status === 'done', 30_000);
+        for (const text of ['hello', 'my order']) rig.actor.send({ type: 'message.send', text });
+        // A send whose outcome is unknown (502, reset) fails visibly; the customer presses "retry".
+        for (;;) {
+          const s = await rig.until((x) => x.context.outbox.length === 0 || x.status === 'done', 30_000);
+          const failed = transcriptEntries(s.context.transcript).filter((e) => e.kind === 'outgoing' && e.status === 'failed');
+          if (failed.length === 0 || s.status === 'done') break;
+          for (const entry of failed) rig.actor.send({ type: 'message.retry', key: entry.key });
+        }
+        const agentEnds = index % 2 === 0;
+        if (agentEnds) sim.agent.end(rig.userId);
+        else rig.actor.send({ type: 'chat.end' });
+        // The customer rates; a visible submit error is what a UI shows with a "send again" button.
+        for (;;) {
+          const s = await rig.until((x) => x.matches({ connected: { 'survey-agent': 'form' } }) || x.status === 'done', 30_000);
+          if (s.status === 'done') break;
+          rig.actor.send({ type: 'survey.submit', evaluation: '5', comment: 'fine' });
+          await rig.until((x) => !x.matches({ connected: { 'survey-agent': 'form' } }), 30_000);
+        }
+        return { rig, agentEnds, output: (await rig.until((s) => s.status === 'done', 30_000)).output as ChatSessionOutput };
+      }),
+    );
+    sim.faults.plan(null);
+    const stats = sim.faults.stats();
+    expect(sim.requestsFor('tokenByAkSk').map((r) => r.status).slice(0, 2)).toEqual([503, 200]);
+    expect(stats.byApi.applyToken ?? {}, 'applyToken was hit').not.toEqual({});
+    expect(outputs.map((o) => o.output.endReason)).toEqual(outputs.map((o) => (o.agentEnds ? 'agent-ended' : 'customer-ended')));
+    expect(outputs.filter((o) => o.output.surveySubmitted).length).toBe(20);
+    for (const { rig } of outputs) {
+      const view = sim.session(rig.userId);
+      expect(view?.satisfaction, rig.userId).toMatchObject({ evaluation: '5' });
+      // Each text reached the agent (a retried one after those sent meanwhile; twice at most when
+      // the first attempt's outcome was unknown: the customer chose to retry).
+      const texts = sim.requestsFor('send', rig.userId).filter((r) => r.status === 200).map((r) => (r.body as { content?: string; controlType: string }));
+      const mine = transcriptEntries(rig.actor.getSnapshot().context.transcript).filter((e) => e.kind === 'outgoing');
+      expect(mine.map((e) => `${e.kind === 'outgoing' ? e.status : ''} ${JSON.stringify(e.kind === 'outgoing' ? e.error : null)}`), rig.userId).toEqual(['sent null', 'sent null']);
+      expect(texts.filter((b) => b.controlType === 'CHAT').map((b) => b.content).filter((t, i, all) => all.indexOf(t) === i).sort()).toEqual(['hello', 'my order']);
+    }
+  }, 120_000);
+});
+
+describe('a CONNECT whose answer was lost (issue 11.6: duplicate CONNECTs)', () => {
+  const cases = [
+    { scenario: 'robot-only', fault: { reset: true, afterProcessing: true }, lost: 'in transit' },
+    { scenario: 'agent-direct', fault: { reset: true, afterProcessing: true }, lost: 'in transit' },
+    { scenario: 'robot-only', fault: { status: 504, afterProcessing: true }, lost: 'behind a gateway (504)' },
+    { scenario: 'agent-direct', fault: { delayMs: 1_000 }, lost: 'to a client timeout' },
+  ] as const;
+  for (const { scenario, fault, lost } of cases) {
+    it(`${scenario}, answer lost ${lost}: the session the CONNECT opened is found by a poll, not opened twice`, async () => {
+      const sim = await fastSimulator({ scenario });
+      try {
+        sim.faults.next('send', fault);
+        const userId = newUserId();
+        const rig = startSession(sim, {}, userId, clientFor(sim, { timeoutMs: 400 }, userId));
+        const s = await rig.until((x) => x.matches({ connected: scenario === 'robot-only' ? 'chatting' : 'queuing' }));
+        // Every send so far (a reset request is recorded without a user or body): the one CONNECT.
+        expect(sim.requestsFor('send')).toHaveLength(1);
+        expect(sim.violations.filter((v) => v.userId === userId)).toEqual([]);
+        // What the confirming poll brought is in the transcript (the robot greeting / the queue notice).
+        expect(incomingTexts(s).length).toBeGreaterThan(0);
+        expect(s.context.error).toBeNull();
+        rig.actor.send({ type: 'chat.end' });
+        await rig.until((x) => x.status === 'done' || x.hasTag?.('survey') === true || x.matches({ connected: 'survey-robot' }) || x.matches({ connected: 'survey-agent' }));
+        rig.actor.stop();
+      } finally {
+        await sim.close();
+      }
+    });
+  }
+
+  it('the answers of CONNECT and of the poll looking for its session both lost: history finds it; the greeting shows once', async () => {
+    const sim = await fastSimulator({ scenario: 'robot-only' });
+    try {
+      sim.faults.next('send', { reset: true, afterProcessing: true });
+      sim.faults.next('poll', { reset: true, afterProcessing: true });
+      const rig = startSession(sim);
+      const greeting = sim.scenario.robot.greeting;
+      const s = await rig.until((x) => incomingTexts(x, 'ROBOT').includes(greeting));
+      expect(incomingTexts(s, 'ROBOT').filter((t) => t === greeting)).toHaveLength(1);
+      // Found in history, so CONNECT was not sent again.
+      expect(sim.requestsFor('send')).toHaveLength(1);
+      expect(sim.violations).toEqual([]);
+      expect(duplicateKeys(s)).toEqual([]);
+      rig.actor.stop();
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('a customer who leaves while CONNECT keeps failing still gets what the session said', async () => {
+    const sim = await fastSimulator({ scenario: 'robot-only' });
+    try {
+      sim.faults.next('send', { reset: true, afterProcessing: true });
+      sim.faults.next('poll', { reset: true, afterProcessing: true });
+      sim.faults.next('queryHistoryChatMessage', { status: 500 });
+      sim.faults.next('send', { status: 503 }, 5);
+      const rig = startSession(sim, { timing: { connectRetryBaseMs: 2_000, connectRetryMaxMs: 2_000 } });
+      await rig.untilState('connect-retry');
+      rig.actor.send({ type: 'chat.end' });
+      const done = await rig.until((x) => x.status === 'done');
+      expect(incomingTexts(done, 'ROBOT')).toContain(sim.scenario.robot.greeting);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('when neither the poll nor history answered, the next attempt looks again before it sends CONNECT', async () => {
+    const sim = await fastSimulator({ scenario: 'agent-direct' });
+    try {
+      sim.faults.next('send', { reset: true, afterProcessing: true });
+      sim.faults.next('poll', { reset: true, afterProcessing: true });
+      sim.faults.next('queryHistoryChatMessage', { status: 502 });
+      const rig = startSession(sim);
+      await rig.untilState('connect-retry');
+      const s = await rig.untilState('connected.queuing');
+      expect(sim.requestsFor('send')).toHaveLength(1);
+      expect(sim.violations).toEqual([]);
+      expect(incomingTexts(s).length).toBeGreaterThan(0);
+      expect(duplicateKeys(s)).toEqual([]);
+      rig.actor.stop();
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('no session behind the lost answer: the poll finds nothing and CONNECT is sent again', async () => {
+    const sim = await fastSimulator({ scenario: 'robot-only' });
+    try {
+      sim.faults.next('send', { reset: true });
+      const rig = startSession(sim);
+      await rig.untilState('connected.chatting');
+      // The reset one (recorded without a user or body), then the one that opened the session.
+      expect(sim.requestsFor('send').map((r) => r.status)).toEqual([0, 200]);
+      expect(sim.violations.filter((v) => v.userId === rig.userId)).toEqual([]);
+      rig.actor.stop();
+    } finally {
+      await sim.close();
+    }
+  });
+});
+
+describe('an agent end lost on an overloaded device (issue 11.6)', () => {
+  it('every poll after the lost DISCONNECT fails: two "session gone" checks end it, not the network give-up', async () => {
+    const sim = await fastSimulator({ scenario: 'agent-direct' });
+    try {
+      const rig = startSession(sim, { timing: { maxPollFailures: 12, pollGiveUpMs: 1_500, pollBackoffBaseMs: 5, pollBackoffMaxMs: 10 } });
+      await rig.untilState('connected.queuing');
+      sim.queue.serve(rig.userId);
+      await rig.until((s) => s.matches({ connected: 'chatting' }) && s.context.servedBy === 'agent');
+      sim.faults.next('poll', { reset: true, afterProcessing: true });
+      sim.faults.next('poll', { reset: true }, 100_000);
+      sim.agent.end(rig.userId);
+      const output = await finished(rig);
+      expect(output.endReason).toBe('session-released');
+      expect(output.transcript.some((e) => e.key.startsWith('lost-disconnect:'))).toBe(true);
+    } finally {
+      await sim.close();
+    }
+  });
+});
+
+describe('what cannot be recovered is shown (issue 11.6: gap entries)', () => {
+  it('a poll answer lost and history unreadable until the end: a typed gap entry, not silence', async () => {
+    const sim = await fastSimulator({ scenario: 'robot-only' });
+    try {
+      const rig = startSession(sim);
+      await rig.untilState('connected.chatting');
+      await rig.until((s) => incomingTexts(s, 'ROBOT').length > 0);
+      sim.faults.next('queryHistoryChatMessage', { status: 500 }, 50);
+      sim.faults.next('poll', { reset: true, afterProcessing: true });
+      sim.robot.say(rig.userId, 'said into the void');
+      await vi.waitFor(() => expect(sim.requestsFor('poll', rig.userId).some((r) => r.fault !== undefined)).toBe(true), { timeout: 5_000, interval: 5 });
+      rig.actor.send({ type: 'chat.end' });
+      await rig.until((s) => s.matches({ connected: 'survey-robot' }) || s.status === 'done');
+      if (rig.actor.getSnapshot().status !== 'done') rig.actor.send({ type: 'survey.skip' });
+      const done = await rig.until((s) => s.status === 'done');
+      const entries = transcriptEntries(done.context.transcript);
+      expect(incomingTexts(done)).not.toContain('said into the void');
+      const gaps = entries.filter((e) => e.kind === 'gap');
+      expect(gaps).toHaveLength(1);
+      expect(gaps[0]).toMatchObject({ kind: 'gap', error: { name: 'AiccError', kind: 'http', status: 500, api: 'queryHistoryChatMessage' } });
+      // It sits after what was shown before the loss.
+      expect(entries.at(-1)?.kind).toBe('gap');
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('history readable at the end: the lost answer is recovered and no gap is shown', async () => {
+    const sim = await fastSimulator({ scenario: 'robot-only' });
+    try {
+      const rig = startSession(sim);
+      await rig.untilState('connected.chatting');
+      await rig.until((s) => incomingTexts(s, 'ROBOT').length > 0);
+      sim.faults.next('poll', { reset: true, afterProcessing: true });
+      sim.robot.say(rig.userId, 'said just before the end');
+      await vi.waitFor(() => expect(sim.requestsFor('poll', rig.userId).some((r) => r.fault !== undefined)).toBe(true), { timeout: 5_000, interval: 5 });
+      rig.actor.send({ type: 'chat.end' });
+      await rig.until((s) => s.matches({ connected: 'survey-robot' }) || s.status === 'done');
+      if (rig.actor.getSnapshot().status !== 'done') rig.actor.send({ type: 'survey.skip' });
+      const done = await rig.until((s) => s.status === 'done');
+      expect(incomingTexts(done)).toContain('said just before the end');
+      expect(transcriptEntries(done.context.transcript).filter((e) => e.kind === 'gap')).toEqual([]);
+    } finally {
+      await sim.close();
+    }
+  });
 });

@@ -29,7 +29,7 @@ describe('a whole robot session', () => {
     const { actor } = startSession({ fakes });
     await waitFor(actor, (s) => s.matches({ connected: 'chatting' }));
     expect(fakes.pollLoop.running).toBe(1);
-    expect(fakes.connect.calls).toEqual([{ userId: 'user-1', channelId: '202207292843442389', nickname: 'Ann', via: 'send' }]);
+    expect(fakes.connect.calls).toEqual([{ userId: 'user-1', channelId: '202207292843442389', nickname: 'Ann', via: 'send', isNeedRead: false, lostSince: null }]);
 
     fakes.pollLoop.emit({ type: 'poll.messages', messages: [robotText('r1', 'Welcome', '9')] });
     actor.send({ type: 'message.send', text: 'version?' });

@@ -53,6 +53,12 @@ function Entry({ entry, actorRef, files, previews, onLoad }: { entry: Transcript
       );
     case 'incoming':
       return <Incoming entry={entry} actorRef={actorRef} file={files.get(entry.key)} onLoad={onLoad} />;
+    case 'gap':
+      return (
+        <li className="msg msg-system" data-testid="msg-gap">
+          Some messages could not be loaded.
+        </li>
+      );
   }
 }
 
