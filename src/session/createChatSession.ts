@@ -75,6 +75,40 @@ export function chatSessionInput(options: ChatSessionCommonOptions): ChatSession
 
 /** Each session's client, by the actor system the session runs in (the shared machine's actors look it up). */
 const clientsBySystem = new WeakMap<SessionSystem, AiccClient>();
+
+/**
+ * Thrown by `start()` of a session whose user already has a live (started, not ended, not
+ * stopped) session through the same client. Two would both CONNECT and both long-poll, and the
+ * service hands each batch to whichever poll is open: the conversation would be split. One
+ * process owns a user; in a browser, `aicc-chat-machine/tabs` shares one session between tabs.
+ */
+export class ChatSessionConflictError extends Error {
+  override readonly name = 'ChatSessionConflictError' as const;
+  readonly code = 'session-already-live' as const;
+  constructor(readonly userId: string) {
+    super(`User "${userId}" already has a live chat session through this client: stop it (or let it end) before starting another.`);
+  }
+}
+
+/** Started, not yet ended or stopped: client → userId → the live session. */
+const liveSessions = new WeakMap<AiccClient, Map<string, object>>();
+
+/** Refuses a second live session of one user through one client (see ChatSessionConflictError). */
+function ownUserWhileLive(actor: ChatSessionActor, client: AiccClient, userId: string): void {
+  const start = actor.start.bind(actor);
+  actor.start = () => {
+    const live = liveSessions.get(client) ?? new Map<string, object>();
+    liveSessions.set(client, live);
+    const owner = live.get(userId);
+    if (owner !== undefined && owner !== actor) throw new ChatSessionConflictError(userId);
+    live.set(userId, actor);
+    const release = (): void => {
+      if (live.get(userId) === actor) live.delete(userId);
+    };
+    actor.subscribe({ complete: release, error: release });
+    return start();
+  };
+}
 let provided: ChatSessionMachine | undefined;
 
 /**
@@ -200,6 +234,7 @@ export function createChatSession(options: ChatSessionOptions): ChatSessionActor
   if (options.clock !== undefined) actorOptions.clock = options.clock;
   const actor = createActor(machine, actorOptions);
   screenSend(actor);
+  ownUserWhileLive(actor, client, actorOptions.input.identity.userId);
   // Before start, so the actors a restored snapshot re-invokes find it too.
   clientsBySystem.set(actor.system, client);
   // Pending delayed transitions are not part of a persisted snapshot; this event (queued until

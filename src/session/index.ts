@@ -1,5 +1,6 @@
 export {
   createChatSession,
+  ChatSessionConflictError,
   chatSessionInput,
   type ChatSessionActor,
   type ChatSessionOptions,

@@ -246,6 +246,10 @@ export function checkSession(log: CustomerLog, view: SessionView | undefined, vi
     if (!got && log.endRequestedAt !== null && e.firstDeliveredAt !== undefined && e.firstDeliveredAt >= log.endRequestedAt) continue;
     // The session ended for a server reason anyway (e.g. the queue watcher saw it gone).
     if (!got && (endReason === 'agent-ended' || endReason === 'session-released')) continue;
+    // The client had given up on the network (nothing answered for pollGiveUpMs) and the
+    // DISCONNECT went to a poll whose answer it never read: both sides ended, and the end
+    // reason says what the client saw.
+    if (!got && endReason === 'network-lost' && (e.deliveries ?? 0) > 0) continue;
     if (!got) add('server-end-missed', `${e.sourceType} DISCONNECT (${e.messageCode.slice(0, 8)}, deliveries ${e.deliveries}, pending ${e.pending}); session ended ${endReason}`);
     else if (s.status === 'done' && endReason !== 'agent-ended' && endReason !== 'session-released' && endReason !== 'customer-ended' && endReason !== 'message-left') {
       add('server-end-missed', `saw the ${e.sourceType} DISCONNECT but ended ${endReason}`);

@@ -118,6 +118,9 @@ export interface CustomerEnv {
 
 /** How long a customer waits for the agent's end to show before ending the chat themselves. */
 export const AGENT_END_PATIENCE_MS = 8_000;
+/** Times a customer presses "send" on a rating that keeps failing before skipping it. */
+export const MAX_SURVEY_ATTEMPTS = 3;
+
 /** How long `finish` lets a session take to reach its final state before calling it stuck. */
 export const FINISH_PATIENCE_MS = 90_000;
 
@@ -462,6 +465,8 @@ export class Customer {
     const deadline = Date.now() + FINISH_PATIENCE_MS;
     let ended = false;
     let surveyRetried = false;
+    // A customer whose rating keeps failing to send gives up and closes the chat.
+    let surveyAttempts = 0;
     while (this.snap.status === 'active' && Date.now() < deadline) {
       const s = this.snap;
       if (inConversation(s)) {
@@ -470,11 +475,11 @@ export class Customer {
           ended = true;
         }
       } else if (s.matches({ connected: { 'survey-agent': 'form' } })) {
-        if (this.log.plan.survey === 'submit') this.send({ type: 'survey.submit', evaluation: '5', comment: 'fine', npsScore: 9, fcr: true });
-        else this.send({ type: this.log.plan.survey === 'skip' ? 'survey.skip' : 'chat.end' });
+        if (this.log.plan.survey === 'submit' && surveyAttempts++ < MAX_SURVEY_ATTEMPTS) this.send({ type: 'survey.submit', evaluation: '5', comment: 'fine', npsScore: 9, fcr: true });
+        else this.send({ type: this.log.plan.survey === 'end' ? 'chat.end' : 'survey.skip' });
       } else if (s.matches({ connected: { 'survey-robot': 'form' } })) {
-        if (this.log.plan.survey === 'submit') this.send({ type: 'survey.submit', satisfied: true });
-        else this.send({ type: this.log.plan.survey === 'skip' ? 'survey.skip' : 'chat.end' });
+        if (this.log.plan.survey === 'submit' && surveyAttempts++ < MAX_SURVEY_ATTEMPTS) this.send({ type: 'survey.submit', satisfied: true });
+        else this.send({ type: this.log.plan.survey === 'end' ? 'chat.end' : 'survey.skip' });
       } else if (s.matches({ connected: { ending: 'survey-unavailable' } })) {
         // What a UI offers: "Try again" once, then end without the survey.
         this.send({ type: surveyRetried ? 'survey.skip' : 'retry' });

@@ -11,14 +11,13 @@ import type { Simulator } from '../../src/simulator/index.js';
 import { clientFor, fastSimulator, newUserId } from '../client/helpers.js';
 import { incomingTexts, outgoing, startSession, type SessionRig } from '../integration/harness.js';
 import { transcriptEntries } from '../../machines/chatSession.transcript.js';
+import { eventually, OUTLASTS_ANY_TEST_MS, sleep } from '../support/timeBudget.js';
 
 let sim: Simulator | undefined;
 afterEach(async () => {
   await sim?.close();
   sim = undefined;
 });
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function accepted(s: Simulator, userId: string): string[] {
   return (s.session(userId)?.transcript ?? []).filter((e) => e.direction === 'uplink').map((e) => String(e.content));
@@ -134,7 +133,8 @@ describe('connectivity and visibility', () => {
   });
 
   it('hidden: keeps long-polling by default; with hiddenPollDelayMs it pauses, and visible cuts the pause short', async () => {
-    const rig = await agentChat({ timing: { hiddenPollDelayMs: 5_000 } });
+    // A pause no test outlives: the message can only arrive because visible cut the pause short.
+    const rig = await agentChat({ timing: { hiddenPollDelayMs: OUTLASTS_ANY_TEST_MS } });
     const polls = () => sim!.requestsFor('poll', rig.userId).length;
     rig.actor.send({ type: 'page.hidden' });
     await sleep(450); // the poll in flight ends after its window, then the pause begins
@@ -143,19 +143,24 @@ describe('connectivity and visibility', () => {
     expect(polls(), 'no poll while paused').toBe(during);
     sim!.agent.say(rig.userId, 'while hidden');
     rig.actor.send({ type: 'page.visible' });
-    await rig.until((s) => incomingTexts(s, 'AGENT').includes('while hidden'), 1_000);
+    await rig.until((s) => incomingTexts(s, 'AGENT').includes('while hidden'));
     await finish(rig);
   });
 
   it('visible after a suspension: a poll in flight for too long is replaced at once', async () => {
     const rig = await agentChat({ timing: { pollStaleMs: 100 } });
-    sim!.faults.next('poll', { delayMs: 5_000 }); // the next poll hangs (a dead socket)
-    await sleep(400);
+    // The next poll hangs (a dead socket) for longer than any test runs: only a replacement can deliver.
+    sim!.faults.next('poll', { delayMs: OUTLASTS_ANY_TEST_MS });
+    await eventually(() => sim!.requestsFor('poll', rig.userId).some((r) => r.fault === 'delay'), { what: 'the hung poll at the server' });
+    // Minimum ages, which load only lengthens: the hung poll is now older than pollStaleMs (100; the
+    // client started it before the server saw it), and its window (150, a timer in this same event
+    // loop, set before this one) has closed, so the next message waits for the replacement poll.
+    await sleep(200);
     const polls = sim!.requestsFor('poll', rig.userId).length;
     sim!.agent.say(rig.userId, 'after the wake-up');
     rig.actor.send({ type: 'page.visible' });
-    await rig.until((s) => incomingTexts(s, 'AGENT').includes('after the wake-up'), 1_500);
-    for (let i = 0; i < 50 && sim!.requestsFor('poll', rig.userId).length <= polls; i++) await sleep(10);
+    await rig.until((s) => incomingTexts(s, 'AGENT').includes('after the wake-up'));
+    await eventually(() => sim!.requestsFor('poll', rig.userId).length > polls, { what: 'a new poll replacing the hung one' });
     expect(sim!.requestsFor('poll', rig.userId).length, 'a new poll replaced the hung one').toBeGreaterThan(polls);
     expect(sim!.requestsFor('poll', rig.userId).some((r) => r.abandoned), 'the hung poll was given up').toBe(true);
     await finish(rig);
@@ -233,7 +238,7 @@ describe('catching up', () => {
     const rig = await agentChat();
     sim!.faults.next('poll', { reset: true, afterProcessing: true });
     sim!.agent.end(rig.userId);
-    const s = await rig.until((snap) => !snap.matches({ connected: 'chatting' }), 4_000);
+    const s = await rig.until((snap) => !snap.matches({ connected: 'chatting' }));
     expect(s.context.endReason).toBe('session-released');
     expect(transcriptEntries(s.context.transcript).some((e) => e.key.startsWith('lost-disconnect:'))).toBe(true);
   });

@@ -9,6 +9,7 @@ import type { PlannedFault, Simulator } from '../../src/simulator/index.js';
 import { FaultQueue, hashSeed, seededRandom, shuffled } from '../../src/simulator/faults.js';
 import { Customer, start } from '../simulator/helpers.js';
 import { CHAOS_API_RATES, CHAOS_RATES, FAULT_PROFILES } from './config.js';
+import { budget, eventually } from '../support/timeBudget.js';
 
 let sim: Simulator | undefined;
 afterEach(async () => {
@@ -138,16 +139,23 @@ describe('faults of the chaos suite', () => {
   });
 
   it('a poll answer never written (client gone during a delay) goes back to the queue', async () => {
-    sim = await start({ scenario: 'robot-only' });
-    const c = await Customer.join(sim);
+    const s = (sim = await start({ scenario: 'robot-only' }));
+    const c = await Customer.join(s);
     await c.send('CONNECT');
-    sim.faults.next('poll', { delayMs: 150 });
-    await expect(c.poll({ signal: AbortSignal.timeout(30) })).rejects.toThrow();
-    await new Promise((r) => setTimeout(r, 200));
+    // The client leaves once the server holds the poll (event order, not a 30 ms timer that a stalled
+    // thread could fire before the poll even arrived). The hold must outlast that and then end within
+    // the test: a race window, scaled.
+    s.faults.next('poll', { delayMs: budget(300) });
+    const controller = new AbortController();
+    const gone = c.poll({ signal: controller.signal });
+    await eventually(() => s.requestsFor('poll').at(-1)?.fault === 'delay', { what: 'the held poll at the server' });
+    controller.abort();
+    await expect(gone).rejects.toThrow();
+    await eventually(() => s.faults.stats().batchesGivenBack === 1, { what: 'the unwritten batch given back' });
     const again = await c.poll();
     expect(again.map((m) => m.sourceType)).toEqual(['ROBOT']);
-    expect(sim.faults.stats().batchesGivenBack).toBe(1);
-    const view = sim.session('u1');
+    expect(s.faults.stats().batchesGivenBack).toBe(1);
+    const view = s.session('u1');
     expect(view?.transcript.find((e) => e.direction === 'downlink')).toMatchObject({ deliveries: 1, pending: false });
   });
 

@@ -14,6 +14,7 @@ import {
 import type { Simulator } from '../../src/simulator/index.js';
 import { sharedHttp } from '../../src/client/transport.js';
 import { chatInput, clientFor, connectInput, fastSimulator, newUserId } from './helpers.js';
+import { budget, eventually, OUTLASTS_ANY_TEST_MS } from '../support/timeBudget.js';
 
 async function rejection(promise: Promise<unknown>): Promise<AiccError> {
   try {
@@ -472,12 +473,14 @@ describe('client failures: timeout, abort, network, HTTP errors, secrets', () =>
   afterAll(() => sim.close());
 
   it('times out with outcomeUnknown, and the delayed send still took effect', async () => {
-    const rig = clientFor(sim, { timeoutMs: 100 });
+    // The request must reach the server before the client's timeout: a race window, scaled. The
+    // answer is held past any test, so the client surely times out first.
+    const rig = clientFor(sim, { timeoutMs: budget(300) });
     await rig.client.authenticate();
-    sim.faults.next('send', { delayMs: 400 });
+    sim.faults.next('send', { delayMs: OUTLASTS_ANY_TEST_MS });
     const error = await rejection(rig.client.send(connectInput(sim, rig.userId)));
     expect(error).toMatchObject({ kind: 'timeout', api: 'send', outcomeUnknown: true });
-    await vi.waitFor(() => expect(sim.session(rig.userId)?.state).toBe('robot'));
+    await eventually(() => expect(sim.session(rig.userId)?.state).toBe('robot'));
   });
 
   it('aborts a long poll through its AbortSignal', async () => {

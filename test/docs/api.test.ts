@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Application } from 'typedoc';
 import { afterAll, describe, expect, it } from 'vitest';
+import { HEAVY_TEST_TIMEOUT_MS } from '../support/timeBudget.js';
 
 const out = mkdtempSync(join(tmpdir(), 'aicc-api-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
@@ -22,5 +23,5 @@ describe('API reference (docs/api)', () => {
     for (const file of generated) {
       expect(readFileSync(join(out, file), 'utf8'), file).toBe(readFileSync(join('docs/api', file), 'utf8'));
     }
-  }, 120_000);
+  }, HEAVY_TEST_TIMEOUT_MS);
 });

@@ -9,6 +9,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { HEAVY_TEST_TIMEOUT_MS } from '../support/timeBudget.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const CHECKED_LANGUAGES = new Set(['ts', 'typescript', 'tsx']);
@@ -113,8 +114,9 @@ describe('code blocks in README.md and docs/', () => {
     expect(snippets.some((s) => s.source === 'README.md')).toBe(true);
   });
 
+  // A TypeScript program over the sources: a heavy test (21 s inside a loaded `npm test`).
   it('every TypeScript block type-checks against the sources', () => {
     const problems = typeCheck(snippets);
     expect([...problems.values()].flat()).toEqual([]);
-  });
+  }, HEAVY_TEST_TIMEOUT_MS);
 });

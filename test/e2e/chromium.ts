@@ -20,6 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { budget } from '../support/timeBudget.js';
 
 const run = promisify(execFile);
 const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
@@ -56,7 +57,7 @@ const FIX =
 
 /** Starts the binary once; resolves to its version or rejects with why it does not start. */
 async function probe(executablePath: string): Promise<string> {
-  const browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS, timeout: 60_000 });
+  const browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS, timeout: budget(60_000) });
   try {
     return browser.version();
   } finally {

@@ -23,11 +23,12 @@ import { makePng } from '../../examples/shared/png.js';
 import type { GatewayLogEntry } from '../../src/gateway/index.js';
 import { resolveScenario } from '../../src/simulator/index.js';
 import { assertChromium, launchChromium, openPage, type Browser } from './chromium.js';
+import { budget, HEAVY_TEST_TIMEOUT_MS, TEST_TIMEOUT_MS } from '../support/timeBudget.js';
 
 const RESULTS_DIR = path.resolve(import.meta.dirname, '../../test-results');
 export const SCREENSHOT = path.join(RESULTS_DIR, 'e2e-chat.png');
-/** Per UI step: generous, the CI machine has two cores and runs other test files alongside. */
-const STEP_MS = 15_000;
+/** Per UI step: a hang detector, generous (the CI machine has two cores and runs other test files alongside), scaled. */
+const STEP_MS = budget(15_000);
 const XSS = '<img src=x onerror="window.__xss=1">';
 const AGENT_XSS = '<b>bold?</b> <img src=x onerror="window.__xss=2"> <script>window.__xss=3</script>';
 
@@ -52,7 +53,7 @@ describe('React example in headless Chromium', () => {
     });
     browser = await launchChromium();
     browser.context.setDefaultTimeout(STEP_MS);
-  }, 120_000);
+  }, HEAVY_TEST_TIMEOUT_MS);
 
   afterAll(async () => {
     await browser?.close();
@@ -181,7 +182,7 @@ describe('React example in headless Chromium', () => {
       expect(problems.filter((p) => !p.includes('net::ERR_INTERNET_DISCONNECTED'))).toEqual([]);
       await page.close();
     },
-    120_000,
+    HEAVY_TEST_TIMEOUT_MS,
   );
 
   it(
@@ -208,7 +209,7 @@ describe('React example in headless Chromium', () => {
       expect(problems).toEqual([]);
       await page.close();
     },
-    60_000,
+    TEST_TIMEOUT_MS,
   );
 
   it(
@@ -243,7 +244,7 @@ describe('React example in headless Chromium', () => {
         Object.assign(demo.sim.scenario, before);
       }
     },
-    60_000,
+    TEST_TIMEOUT_MS,
   );
 
   it('the gateway logged no errors', () => {

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'vitest';
 import { buildExample, REPO_ROOT, startDemoServer, type ExampleApp } from '../../examples/shared/demoServer.js';
+import { budget } from '../support/timeBudget.js';
 
 const run = promisify(execFile);
 
@@ -57,7 +58,7 @@ export async function chatInBrowser(app: ExampleApp, outDir: string): Promise<vo
     log: () => {},
   });
   const browser = await launchChromium({ width: 800, height: 700 });
-  browser.context.setDefaultTimeout(15_000);
+  browser.context.setDefaultTimeout(budget(15_000)); // per UI step: a hang detector
   try {
     const userId = `smoke-${app}`;
     const { page, problems, requests } = await openPage(browser.context, `${demo.url}?user=${userId}`);

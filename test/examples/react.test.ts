@@ -5,15 +5,16 @@
 import { describe, expect, it } from 'vitest';
 import { parseArgs } from '../../examples/server.js';
 import { check } from './helpers.js';
+import { HEAVY_TEST_TIMEOUT_MS } from '../support/timeBudget.js';
 
 describe('examples/react and the demo server', { concurrent: true }, () => {
   it('the React app type-checks (tsc, strict, its own tsconfig)', async () => {
     await check('tsc', ['-p', 'examples/react/tsconfig.json']);
-  }, 120_000);
+  }, HEAVY_TEST_TIMEOUT_MS);
 
   it('the Node side (demo server, shared helpers, vite configs) type-checks', async () => {
     await check('tsc', ['-p', 'examples/tsconfig.json']);
-  }, 120_000);
+  }, HEAVY_TEST_TIMEOUT_MS);
 
   it('the demo server CLI parses its flags', () => {
     expect(parseArgs([])).toEqual({ port: 5173 });

@@ -1,6 +1,7 @@
 /** examples/vue (@xstate/vue): vue-tsc, Vite build, and a short chat in headless Chromium. */
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildInto, chatInBrowser, check, removeDir } from './helpers.js';
+import { HEAVY_TEST_TIMEOUT_MS } from '../support/timeBudget.js';
 
 describe('examples/vue', { concurrent: true }, () => {
   let outDir: string | undefined;
@@ -8,11 +9,11 @@ describe('examples/vue', { concurrent: true }, () => {
 
   it('type-checks its .vue templates and scripts with vue-tsc', async () => {
     await check('vue-tsc', ['--noEmit', '-p', 'examples/vue/tsconfig.json']);
-  }, 120_000);
+  }, HEAVY_TEST_TIMEOUT_MS);
 
   it('builds with Vite and chats in a browser', async () => {
     outDir = await buildInto('vue');
     expect(outDir).toBeTruthy();
     await chatInBrowser('vue', outDir);
-  }, 120_000);
+  }, HEAVY_TEST_TIMEOUT_MS);
 });

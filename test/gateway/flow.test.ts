@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ResultDesc, type ChatDownlink, type DownlinkMessage } from '../../src/client/index.js';
 import { BASE_PATH, browserFor, jsonHeaders, logText, raw, startRig, tokenFor, until, type Browser, type Rig } from './helpers.js';
+import { OUTLASTS_ANY_TEST_MS } from '../support/timeBudget.js';
 
 async function pollUntil(b: Browser, predicate: (m: DownlinkMessage) => boolean, maxPolls = 20): Promise<DownlinkMessage> {
   for (let i = 0; i < maxPolls; i++) {
@@ -154,8 +155,11 @@ describe('client → gateway → simulator', () => {
 describe('gateway long poll and upstream failures', () => {
   let rig: Rig;
   beforeAll(async () => {
-    // A long window, so the poll below is surely still waiting when the browser leaves.
-    rig = await startRig({ longPollWindowMs: 5000, pollTimeoutMs: 6000 }, { timing: { longPollWindowMs: 5000 } });
+    // A window no test outlives, so the poll below is surely still waiting when the browser leaves.
+    rig = await startRig(
+      { longPollWindowMs: OUTLASTS_ANY_TEST_MS, pollTimeoutMs: OUTLASTS_ANY_TEST_MS + 1_000 },
+      { timing: { longPollWindowMs: OUTLASTS_ANY_TEST_MS } },
+    );
   });
   afterAll(() => rig.close());
 

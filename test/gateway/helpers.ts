@@ -10,6 +10,7 @@ import axios from 'axios';
 import { createAiccClient, type AiccClient, type AiccClientOptions } from '../../src/client/index.js';
 import { createGateway, gatewayTokenProvider, type Gateway, type GatewayIdentity, type GatewayLogEntry, type GatewayOptions } from '../../src/gateway/index.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.js';
+import { eventually } from '../support/timeBudget.js';
 
 export const FAST_TIMING = { longPollWindowMs: 150, robotReplyDelayMs: 5, agentReplyDelayMs: 5, queueAdvanceMs: 0 } as const;
 export const TOKEN_SECRET = 'test-token-secret-0123456789abcdef-0123456789';
@@ -272,11 +273,7 @@ export function logText(logs: GatewayLogEntry[]): string {
   return logs.map((l) => JSON.stringify(l)).join('\n');
 }
 
-/** Waits for a condition without sleeping a fixed time. */
-export async function until(condition: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise<void>((resolve) => setTimeout(resolve, 5));
-  }
+/** Waits for a condition without sleeping a fixed time; `idleMs` is a scaled hang detector (test/support/timeBudget.ts). */
+export async function until(condition: () => boolean, idleMs?: number): Promise<void> {
+  await eventually(condition, { what: 'the condition', ...(idleMs === undefined ? {} : { idleMs }) });
 }

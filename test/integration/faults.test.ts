@@ -2,7 +2,8 @@
  * Faults a real tenant produces, through createChatSession over HTTP against the simulator:
  * each case here ended a session (or lost something) before the fix it guards.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { HEAVY_TEST_TIMEOUT_MS, eventually } from '../support/timeBudget.js';
 import { akSkGatewayHeaders, applyTokenProvider, createAiccClient } from '../../src/client/index.js';
 import type { Simulator } from '../../src/simulator/index.js';
 import type { ChatSessionOutput } from '../../src/index.js';
@@ -204,10 +205,10 @@ describe('a flaky server is not a lost network (issue 11.4)', () => {
     const histories = (): number => sim.requests.filter((r) => r.api === 'queryHistoryChatMessage').length;
     const historiesBefore = histories();
     // The poll that will lose its answer is open: the message goes into it.
-    await vi.waitFor(() => expect(sim.requestsFor('poll', rig.userId).some((r) => r.fault !== undefined)).toBe(true), { timeout: 5_000, interval: 5 });
+    await eventually(() => expect(sim.requestsFor('poll', rig.userId).some((r) => r.fault !== undefined)).toBe(true), { intervalMs: 5 });
     sim.agent.say(rig.userId, 'lost in transit');
     // 'newer' is queued before the catch-up fails, so the poll right after it delivers it.
-    await vi.waitFor(() => expect(sim.requestsFor('poll', rig.userId).some((r) => r.fault !== undefined && r.status === 0)).toBe(true), { timeout: 5_000, interval: 1 });
+    await eventually(() => expect(sim.requestsFor('poll', rig.userId).some((r) => r.fault !== undefined && r.status === 0)).toBe(true), { intervalMs: 1 });
     sim.agent.say(rig.userId, 'newer');
     await rig.until(() => histories() > historiesBefore);
     const both = await rig.until((s) => ['lost in transit', 'newer'].every((t) => incomingTexts(s, 'AGENT').includes(t)));
@@ -267,6 +268,21 @@ describe('sendAsync waits for CONNECT to be accepted (issue 11.5)', () => {
     rig.actor.stop();
     sim.scenario.workingHours = false;
   });
+
+  it('via sendAsync on a robot channel: the greeting confirms CONNECT, so the queue after a transfer is watched', async () => {
+    const robotSim = await fastSimulator({ scenario: { name: 'robot-then-agent', initialQueuePosition: 3 }, timing: { queueAdvanceMs: 60_000 } });
+    try {
+      const rig = startSession(robotSim, { connectVia: 'sendAsync' });
+      await rig.until((s) => s.matches({ connected: 'chatting' }) && s.context.servedBy === 'robot');
+      rig.actor.send({ type: 'agent.request' });
+      const queued = await rig.until((s) => s.context.queue?.status === 'queuing');
+      expect(queued.matches({ connected: 'queuing' })).toBe(true);
+      expect(robotSim.violations.filter((v) => v.userId === rig.userId)).toEqual([]);
+      rig.actor.stop();
+    } finally {
+      await robotSim.close();
+    }
+  });
 });
 
 describe('a session the server has forgotten (issue 11.10)', () => {
@@ -323,7 +339,7 @@ describe('a file recovered from history stays downloadable (issue 11.2)', () => 
         sim.queue.serve(rig.userId);
         await rig.until((s) => s.matches({ connected: 'chatting' }) && s.context.servedBy === 'agent');
         sim.faults.next('poll', fault);
-        await vi.waitFor(() => expect(sim.requestsFor('poll', rig.userId).some((r) => r.fault !== undefined)).toBe(true), { timeout: 5_000, interval: 5 });
+        await eventually(() => expect(sim.requestsFor('poll', rig.userId).some((r) => r.fault !== undefined)).toBe(true), { intervalMs: 5 });
         const bytes = new Uint8Array([0xff, 0xd8, 0xff, 1, 2, 3]);
         const { fileId } = sim.agent.sendFile(rig.userId, { bytes, fileType: 'jpg', local });
         const fileEntry = (s: SessionSnapshot) =>
@@ -413,7 +429,7 @@ describe('faults on every API, auth included (issue 11, done-when)', () => {
       expect(mine.map((e) => `${e.kind === 'outgoing' ? e.status : ''} ${JSON.stringify(e.kind === 'outgoing' ? e.error : null)}`), rig.userId).toEqual(['sent null', 'sent null']);
       expect(texts.filter((b) => b.controlType === 'CHAT').map((b) => b.content).filter((t, i, all) => all.indexOf(t) === i).sort()).toEqual(['hello', 'my order']);
     }
-  }, 120_000);
+  }, HEAVY_TEST_TIMEOUT_MS);
 });
 
 describe('a CONNECT whose answer was lost (issue 11.6: duplicate CONNECTs)', () => {
@@ -547,7 +563,7 @@ describe('what cannot be recovered is shown (issue 11.6: gap entries)', () => {
       sim.faults.next('queryHistoryChatMessage', { status: 500 }, 50);
       sim.faults.next('poll', { reset: true, afterProcessing: true });
       sim.robot.say(rig.userId, 'said into the void');
-      await vi.waitFor(() => expect(sim.requestsFor('poll', rig.userId).some((r) => r.fault !== undefined)).toBe(true), { timeout: 5_000, interval: 5 });
+      await eventually(() => expect(sim.requestsFor('poll', rig.userId).some((r) => r.fault !== undefined)).toBe(true), { intervalMs: 5 });
       rig.actor.send({ type: 'chat.end' });
       await rig.until((s) => s.matches({ connected: 'survey-robot' }) || s.status === 'done');
       if (rig.actor.getSnapshot().status !== 'done') rig.actor.send({ type: 'survey.skip' });
@@ -572,7 +588,7 @@ describe('what cannot be recovered is shown (issue 11.6: gap entries)', () => {
       await rig.until((s) => incomingTexts(s, 'ROBOT').length > 0);
       sim.faults.next('poll', { reset: true, afterProcessing: true });
       sim.robot.say(rig.userId, 'said just before the end');
-      await vi.waitFor(() => expect(sim.requestsFor('poll', rig.userId).some((r) => r.fault !== undefined)).toBe(true), { timeout: 5_000, interval: 5 });
+      await eventually(() => expect(sim.requestsFor('poll', rig.userId).some((r) => r.fault !== undefined)).toBe(true), { intervalMs: 5 });
       rig.actor.send({ type: 'chat.end' });
       await rig.until((s) => s.matches({ connected: 'survey-robot' }) || s.status === 'done');
       if (rig.actor.getSnapshot().status !== 'done') rig.actor.send({ type: 'survey.skip' });

@@ -4,6 +4,7 @@ import { createChatSession, type ChatSessionActor, type ChatSessionMachine, type
 import type { Simulator } from '../../src/simulator/index.js';
 import { clientFor, newUserId, type ClientRig } from '../client/helpers.js';
 import { transcriptEntries } from '../../machines/chatSession.transcript.js';
+import { budget, WAIT_IDLE_MS } from '../support/timeBudget.js';
 
 export type SessionSnapshot = SnapshotFrom<ChatSessionMachine>;
 
@@ -33,7 +34,10 @@ export interface SessionRig extends ClientRig {
   actor: ChatSessionActor;
   /** State labels in the order they were entered (consecutive repeats collapsed). */
   states: string[];
-  /** Resolves with the first snapshot matching `predicate`. */
+  /**
+   * Resolves with the first snapshot matching `predicate`. `timeout` is a hang detector: the
+   * limit on an idle machine (10 s by default), scaled by test/support/timeBudget.ts.
+   */
   until(predicate: (snapshot: SessionSnapshot) => boolean, timeout?: number): Promise<SessionSnapshot>;
   untilState(label: string, timeout?: number): Promise<SessionSnapshot>;
 }
@@ -56,7 +60,7 @@ export function startSession(sim: Simulator, options: ExtraOptions = {}, userId 
     error: () => undefined,
   });
   actor.start();
-  const until = (predicate: (snapshot: SessionSnapshot) => boolean, timeout = 5000) => waitFor(actor, predicate, { timeout });
+  const until = (predicate: (snapshot: SessionSnapshot) => boolean, timeout = WAIT_IDLE_MS) => waitFor(actor, predicate, { timeout: budget(timeout) });
   return {
     ...rig,
     actor,

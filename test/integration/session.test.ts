@@ -3,12 +3,13 @@
  * simulator over HTTP. Each scenario asserts the visited states, the transcript, the end
  * reason and that the simulator recorded no protocol violation.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemorySessionStorage, persistSession, type ChatSessionOutput } from '../../src/index.js';
 import type { Simulator } from '../../src/simulator/index.js';
 import { clientFor, fastSimulator, newUserId } from '../client/helpers.js';
 import { duplicateKeys, incomingTexts, outgoing, startSession, type SessionRig } from './harness.js';
 import { transcriptEntries } from '../../machines/chatSession.transcript.js';
+import { eventually } from '../support/timeBudget.js';
 
 function violationsOf(sim: Simulator, userId: string) {
   return sim.violations.filter((v) => v.userId === userId);
@@ -184,7 +185,7 @@ describe('agent-direct', () => {
     const rig = startSession(sim, { connectVia: 'sendAsync' });
     await rig.untilState('connected.queuing');
     // sendAsync only acknowledges; the simulator queues the customer a moment later.
-    await vi.waitFor(() => expect(sim.session(rig.userId)?.state).toBe('queued'));
+    await eventually(() => expect(sim.session(rig.userId)?.state).toBe('queued'));
     sim.queue.serve(rig.userId);
     await rig.until((s) => s.context.servedBy === 'agent');
     rig.actor.send({ type: 'chat.end' });

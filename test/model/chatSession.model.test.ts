@@ -41,7 +41,7 @@ describe.concurrent(`chatSession model: ${plan.paths.length} generated paths aga
       } finally {
         await run.dispose();
       }
-    }, 60_000);
+    }); // vitest's testTimeout: a hang detector that scales (docs/testing.md, "Time limits")
   }
 });
 

@@ -9,6 +9,7 @@ import type { ChatSessionInput, ChatTiming } from '../../machines/chatSession.ty
 import { ResultDesc } from '../../src/client/protocol.js';
 import { DEFAULT_SURVEY_LEVELS, DEFAULT_SURVEY_QUESTIONS } from '../../src/simulator/index.js';
 import type { SimulatorTiming } from '../../src/simulator/index.js';
+import { budget, OUTLASTS_ANY_TEST_MS } from '../support/timeBudget.js';
 
 /** Simulator timing: everything in milliseconds, small. */
 export const SIM_TIMING: Partial<SimulatorTiming> = {
@@ -45,12 +46,18 @@ export const MACHINE_TIMING: Partial<ChatTiming> = {
   connectRetryMaxMs: 400,
 };
 
-/** How long a "held" request is kept back by a delay fault (it is aborted long before). */
-export const HOLD_MS = 4_000;
-/** How long the poll is held when the queue watcher has to win a race against it. */
-export const POLL_HOLD_MS = 700;
-/** Longest wait for one step of a path. */
-export const STEP_TIMEOUT_MS = 6_000;
+/**
+ * How long a "held" request is kept back by a delay fault: longer than any test runs, so the user
+ * event that overtakes it wins by construction, however slow the machine (it is aborted long before).
+ */
+export const HOLD_MS = OUTLASTS_ANY_TEST_MS;
+/**
+ * How long the poll is held when the queue watcher has to win a race against it. The path waits
+ * for this poll, so it cannot outlast the test: a race window, scaled (docs/testing.md, "Time limits").
+ */
+export const POLL_HOLD_MS = budget(700);
+/** Longest wait for one step of a path: a hang detector, 6 s on an idle machine, scaled. */
+export const STEP_TIMEOUT_MS = budget(6_000);
 
 export const MODEL_USER = 'model-user';
 export const CHANNEL = '1011577355744904195';

@@ -146,7 +146,7 @@ export class PathRun implements RunApi {
       },
       onTokenRotated: (token) => this.rotatedTokens.push(token),
       longPollWindowMs: SIM_TIMING.longPollWindowMs ?? 100,
-      timeoutMs: HOLD_MS + 4_000,
+      timeoutMs: HOLD_MS + 4_000, // longer than any hold: a held request never times out at the client
     });
     this.session = createChatSession({ client, ...input, clock: this.clock, inspect: (event) => this.inspect(event) });
     this.session.on('file.downloaded', (event) => this.downloaded.push(event));

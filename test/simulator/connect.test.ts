@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ResultDesc } from '../../src/client/protocol.js';
 import { scenarios, type Simulator } from '../../src/simulator/index.js';
 import { Customer, start, texts } from './helpers.js';
+import { budget } from '../support/timeBudget.js';
 
 let sim: Simulator;
 afterEach(async () => {
@@ -69,7 +70,9 @@ describe('CONNECT per scenario', () => {
   });
 
   it('the queue advances by itself every queueAdvanceMs', async () => {
-    sim = await start({ scenario: { name: 'agent-direct', initialQueuePosition: 3 }, timing: { queueAdvanceMs: 15 } });
+    // The first query must come before three steps have passed (at 15 ms a stalled thread missed
+    // it): a race window, scaled (docs/testing.md, "Time limits").
+    sim = await start({ scenario: { name: 'agent-direct', initialQueuePosition: 3 }, timing: { queueAdvanceMs: budget(50) } });
     const c = await Customer.join(sim);
     await c.send('CONNECT');
     const seen: number[] = [];

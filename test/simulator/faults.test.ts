@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Simulator } from '../../src/simulator/index.js';
 import { Customer, start } from './helpers.js';
+import { eventually, OUTLASTS_ANY_TEST_MS } from '../support/timeBudget.js';
 
 let sim: Simulator;
 afterEach(async () => {
@@ -50,8 +51,15 @@ describe('faults', () => {
   it('delay: a client that gives up still caused the effect', async () => {
     sim = await start();
     const c = await Customer.join(sim);
-    sim.faults.next('send', { delayMs: 400 });
-    await expect(c.call('send', c.sendBody('CONNECT'), { signal: AbortSignal.timeout(50) })).rejects.toThrow();
+    // The client gives up once the server has the request (event order, not a 50 ms timer that a
+    // stalled thread could fire before the request even arrived); the answer is held past any test.
+    sim.faults.next('send', { delayMs: OUTLASTS_ANY_TEST_MS });
+    const controller = new AbortController();
+    const given = c.call('send', c.sendBody('CONNECT'), { signal: controller.signal });
+    await eventually(() => sim.requestsFor('send').at(-1)?.fault === 'delay', { what: 'the held CONNECT at the server' });
+    controller.abort();
+    await expect(given).rejects.toThrow();
+    await eventually(() => sim.requestsFor('send').at(-1)?.abandoned === true, { what: 'the server to see the client leave' });
     expect(sim.session('u1')?.state).toBe('robot');
     sim.faults.next('send', { delayMs: 30 });
     const t0 = performance.now();

@@ -9,7 +9,9 @@ afterEach(async () => {
 
 describe('a whole documented flow', () => {
   it('robot → transfer → queue → agent → files → agent ends → survey → DISCONNECT, with no violations', async () => {
-    sim = await start({ scenario: 'robot-then-agent', timing: { queueAdvanceMs: 20 } });
+    // The queue moves when the test says so (sim.queue.serve below), not after a 20 ms timer that a
+    // loaded machine outran before the "still queued" check (connect.test.ts covers the timer).
+    sim = await start({ scenario: 'robot-then-agent' });
     const c = await Customer.join(sim, 'session_user_1');
     const id = { userId: c.userId, channelConfigId: sim.channelId, channel: 'WEB' };
 
@@ -26,6 +28,7 @@ describe('a whole documented flow', () => {
 
     expect((await c.send('TRANS2AGENT')).resultCode).toBe('0');
     expect((await c.call('queryQueueInfo', id)).body.resultCode).toBe('0');
+    sim.queue.serve(c.userId);
     await c.pollUntil((all) => all.some((m) => m.sourceType === 'AGENT'));
     expect((await c.call('queryQueueInfo', id)).body.resultCode).toBe('160021');
 

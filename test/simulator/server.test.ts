@@ -5,6 +5,7 @@ import { API_PATHS } from '../../src/client/protocol.js';
 import { parseArgs } from '../../src/simulator/cli.js';
 import type { Simulator } from '../../src/simulator/index.js';
 import { accessToken, Customer, http, start } from './helpers.js';
+import { budget } from '../support/timeBudget.js';
 
 let sim: Simulator;
 afterEach(async () => {
@@ -108,7 +109,10 @@ describe('close', () => {
       const waiting = fetch(sim.url + '${API_PATHS.poll}?receiverId=u1&channel=WEB', { headers: h }).then((r) => r.json());
       sim.faults.next('queryQueueInfo', { delayMs: 60000 });
       const stuck = post('${API_PATHS.queryQueueInfo}', { userId: 'u1', channelConfigId: sim.channelId, channel: 'WEB' }, h).catch(() => 'reset');
-      await new Promise((r) => setTimeout(r, 50));
+      // Close once both requests are at the server (a fixed pause could end first on a loaded machine).
+      while (!(sim.requestsFor('poll').some((r) => r.status === 0) && sim.requestsFor('queryQueueInfo').some((r) => r.fault === 'delay'))) {
+        await new Promise((r) => setTimeout(r, 5));
+      }
       await sim.close();
       console.log(JSON.stringify({ poll: (await waiting).downlinkMessages, stuck: await stuck }));
     `;
@@ -121,10 +125,11 @@ describe('close', () => {
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const code = await new Promise<number | null>((resolve, reject) => {
+      // A hang detector (it includes starting node with tsx), below the test's own timeout.
       const killer = setTimeout(() => {
         child.kill('SIGKILL');
         reject(new Error(`child did not exit by itself; stdout=${out} stderr=${err}`));
-      }, 10_000);
+      }, budget(30_000));
       child.on('exit', (c) => {
         clearTimeout(killer);
         resolve(c);
@@ -133,7 +138,7 @@ describe('close', () => {
     expect(err).toBe('');
     expect(code).toBe(0);
     expect(JSON.parse(out)).toEqual({ poll: [], stuck: 'reset' });
-  }, 15_000);
+  });
 });
 
 describe('cli', () => {

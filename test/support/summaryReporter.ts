@@ -1,10 +1,19 @@
 /**
  * Ends the run with one plain line, `N passed, N failed` (`, N skipped` when any), so whatever
  * reads the log — CI included — sees the outcome without parsing vitest's decorated summary.
+ * Starts it with the time scale in effect (test/support/timeBudget.ts), so a log shows which
+ * limits the run had.
  */
 import type { Reporter, TestModule } from 'vitest/node';
+import { TEST_TIMEOUT_MS, TIME, WAIT_MS } from './timeBudget.js';
 
 export default class SummaryReporter implements Reporter {
+  onInit(): void {
+    process.stdout.write(
+      `time limits ×${TIME.scale} (${TIME.reason}): test timeout ${Math.round(TEST_TIMEOUT_MS / 1000)} s, waits ${Math.round(WAIT_MS / 1000)} s; see docs/testing.md, "Time limits"\n`,
+    );
+  }
+
   onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
     let passed = 0;
     let failed = 0;
