@@ -36,6 +36,9 @@ import { toErrorInfo } from '../../machines/chatSession.validation.js';
 import { clientOf, type ClientSource } from './source.js';
 import { fullJitterBackoff, type ActorEnvironment } from './timing.js';
 
+/** "Session gone" answers in a row (failed polls between) that end a session without its DISCONNECT. */
+export const GONE_CHECKS_TO_END = 3;
+
 /** History page size and the most pages one catch-up reads. */
 export const CATCH_UP_PAGE = 50;
 export const CATCH_UP_MAX_PAGES = 4;
@@ -154,7 +157,7 @@ export function pollLoopActor(source: ClientSource, env: ActorEnvironment) {
     let party: ServedBy = input.servedBy ?? null;
     /** An agent session looked gone after a gap: report its end unless a DISCONNECT comes. */
     let suspectEnded = false;
-    let goneTwice = false;
+    let goneChecks = 0;
     let current: { controller: AbortController; startedAt: number } | null = null;
     let pause: AbortController | null = null;
 
@@ -206,7 +209,10 @@ export function pollLoopActor(source: ClientSource, env: ActorEnvironment) {
       for (const m of messages) {
         if (m.timestamp > since) since = m.timestamp;
         if (m.controlType === 'CHAT' && (m.sourceType === 'AGENT' || m.sourceType === 'ROBOT')) party = m.sourceType === 'AGENT' ? 'agent' : 'robot';
-        if (m.controlType === 'DISCONNECT') suspectEnded = goneTwice = false;
+        if (m.controlType === 'DISCONNECT') {
+          suspectEnded = false;
+          goneChecks = 0;
+        }
       }
     };
 
@@ -237,10 +243,12 @@ export function pollLoopActor(source: ClientSource, env: ActorEnvironment) {
       }
       if (party === 'agent') {
         const status = await client.queryQueueInfo({ userId: input.userId, channelConfigId: channelId }, { signal });
-        // Gone on two checks with a failed poll between (every poll fails on an overloaded
-        // device, so the answer that would prove it may never come): the DISCONNECT is not coming.
+        // Gone on GONE_CHECKS_TO_END checks in a row, each after a failed poll (every poll fails
+        // on an overloaded device, so the answer that would prove it may never come): the
+        // DISCONNECT is not coming. Two were not enough: a DISCONNECT still queued behind two
+        // answered 5xx would have been reported lost (the chaos runs' "premature" count).
         if (status.status === 'ended') {
-          goneTwice = suspectEnded;
+          goneChecks += 1;
           suspectEnded = true;
         }
       }
@@ -249,7 +257,7 @@ export function pollLoopActor(source: ClientSource, env: ActorEnvironment) {
     /** The session ended and its DISCONNECT was in a batch that never arrived: say so. */
     const reportLostDisconnect = (messages: DownlinkMessage[]): void => {
       suspectEnded = false;
-      goneTwice = false;
+      goneChecks = 0;
       const lost: DisconnectDownlink = {
         key: `lost-disconnect:${input.userId}:${since}`,
         messageCode: null,
@@ -283,7 +291,7 @@ export function pollLoopActor(source: ClientSource, env: ActorEnvironment) {
             // A failure lands in the catch below like a failed poll: back off, try again.
             await catchUp(controller.signal);
             gap = false;
-            if (goneTwice) {
+            if (goneChecks >= GONE_CHECKS_TO_END) {
               current = null;
               reportLostDisconnect([]);
               continue;

@@ -80,7 +80,7 @@ const clientsBySystem = new WeakMap<SessionSystem, AiccClient>();
  * Thrown by `start()` of a session whose user already has a live (started, not ended, not
  * stopped) session through the same client. Two would both CONNECT and both long-poll, and the
  * service hands each batch to whichever poll is open: the conversation would be split. One
- * process owns a user; in a browser, `aicc-chat-machine/tabs` shares one session between tabs.
+ * process owns a user (docs/guides/node.md).
  */
 export class ChatSessionConflictError extends Error {
   override readonly name = 'ChatSessionConflictError' as const;

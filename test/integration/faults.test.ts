@@ -534,7 +534,7 @@ describe('a CONNECT whose answer was lost (issue 11.6: duplicate CONNECTs)', () 
 });
 
 describe('an agent end lost on an overloaded device (issue 11.6)', () => {
-  it('every poll after the lost DISCONNECT fails: two "session gone" checks end it, not the network give-up', async () => {
+  it('every poll after the lost DISCONNECT fails: "session gone" on three checks in a row ends it, not the network give-up', async () => {
     const sim = await fastSimulator({ scenario: 'agent-direct' });
     try {
       const rig = startSession(sim, { timing: { maxPollFailures: 12, pollGiveUpMs: 1_500, pollBackoffBaseMs: 5, pollBackoffMaxMs: 10 } });
