@@ -36,8 +36,12 @@ import { toErrorInfo } from '../../machines/chatSession.validation.js';
 import { clientOf, type ClientSource } from './source.js';
 import { fullJitterBackoff, type ActorEnvironment } from './timing.js';
 
-/** "Session gone" answers in a row (failed polls between) that end a session without its DISCONNECT. */
+/**
+ * "Session gone" answers in a row (failed polls between), over at least LOST_END_GRACE_MS (at
+ * most half of pollGiveUpMs), that end a session without its DISCONNECT.
+ */
 export const GONE_CHECKS_TO_END = 3;
+export const LOST_END_GRACE_MS = 10_000;
 
 /** History page size and the most pages one catch-up reads. */
 export const CATCH_UP_PAGE = 50;
@@ -158,6 +162,8 @@ export function pollLoopActor(source: ClientSource, env: ActorEnvironment) {
     /** An agent session looked gone after a gap: report its end unless a DISCONNECT comes. */
     let suspectEnded = false;
     let goneChecks = 0;
+    let suspectSince = 0;
+    const lostEndGraceMs = giveUpMs > 0 ? Math.min(LOST_END_GRACE_MS, giveUpMs / 2) : 0;
     let current: { controller: AbortController; startedAt: number } | null = null;
     let pause: AbortController | null = null;
 
@@ -243,11 +249,12 @@ export function pollLoopActor(source: ClientSource, env: ActorEnvironment) {
       }
       if (party === 'agent') {
         const status = await client.queryQueueInfo({ userId: input.userId, channelConfigId: channelId }, { signal });
-        // Gone on GONE_CHECKS_TO_END checks in a row, each after a failed poll (every poll fails
-        // on an overloaded device, so the answer that would prove it may never come): the
-        // DISCONNECT is not coming. Two were not enough: a DISCONNECT still queued behind two
-        // answered 5xx would have been reported lost (the chaos runs' "premature" count).
+        // Gone on GONE_CHECKS_TO_END checks in a row, each after a failed poll, for at least the
+        // grace time (every poll fails on an overloaded device, so the answer that would prove it
+        // may never come): the DISCONNECT is not coming. Without the grace time, a DISCONNECT
+        // still queued behind a quick run of refused polls was reported lost.
         if (status.status === 'ended') {
+          if (!suspectEnded) suspectSince = env.now();
           goneChecks += 1;
           suspectEnded = true;
         }
@@ -291,7 +298,7 @@ export function pollLoopActor(source: ClientSource, env: ActorEnvironment) {
             // A failure lands in the catch below like a failed poll: back off, try again.
             await catchUp(controller.signal);
             gap = false;
-            if (goneChecks >= GONE_CHECKS_TO_END) {
+            if (goneChecks >= GONE_CHECKS_TO_END && env.now() - suspectSince >= lostEndGraceMs) {
               current = null;
               reportLostDisconnect([]);
               continue;
