@@ -10,6 +10,7 @@ import { CALLER_RULE } from '../src/client/validate.js';
 import type {
   ChatInputError,
   ChatInputErrorCode,
+  ChatSessionConfig,
   ChatSessionContext,
   OutgoingEntry,
   TranscriptEntry,
@@ -76,7 +77,8 @@ export function validateText(event: unknown): ChatInputError | null {
   return bytes > TEXT_MAX_BYTES ? tooLarge('text-too-long', 'message.send', 'message', bytes, TEXT_MAX_BYTES, 'text') : null;
 }
 
-export function validateFile(context: ChatSessionContext, event: unknown): ChatInputError | null {
+/** `file.send`'s payload check; only `config.maxUploadBytes` is read (the view's `checkFile` passes just that). */
+export function validateFile(context: { config: Pick<ChatSessionConfig, 'maxUploadBytes'> }, event: unknown): ChatInputError | null {
   const size = binarySize(field(event, 'data'));
   if (!size) return inputError('invalid-file', 'file.send', 'data must be a non-empty Uint8Array, ArrayBuffer or Blob.', 'data');
   if (normaliseFileType(field(event, 'fileType')) === null) {
@@ -89,7 +91,7 @@ export function validateFile(context: ChatSessionContext, event: unknown): ChatI
   return size > max ? tooLarge('file-too-large', 'file.send', 'file', size, max, 'data') : null;
 }
 
-export function validateRetry(context: ChatSessionContext, event: unknown): ChatInputError | null {
+export function validateRetry(context: Pick<ChatSessionContext, 'transcript' | 'transcriptIndex'>, event: unknown): ChatInputError | null {
   const entry = entryAt(context, field(event, 'key'));
   if (!isOutgoing(entry)) return inputError('unknown-message', 'message.retry', 'No outgoing message has this key.', 'key');
   if (entry.status !== 'failed') return inputError('not-retryable', 'message.retry', `The message is ${entry.status}, not failed.`, 'key');

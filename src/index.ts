@@ -10,4 +10,5 @@ export { END_REASONS } from '../machines/chatSession.types.js';
 export type * from '../machines/chatSession.types.js';
 export { createChatActors, fullJitterBackoff, type ChatActors, type ChatActorsOptions } from './actors/index.js';
 export * from './session/index.js';
+export * from './view/index.js';
 export * from './client/index.js';

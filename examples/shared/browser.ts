@@ -2,7 +2,7 @@
  * Browser helpers the three examples share: who the customer is (the demo server's identity
  * endpoint), and the machine logic bound to a client that talks to the gateway on this origin.
  * Framework-free; each example wires the result into its own adapter (@xstate/react, /vue,
- * /svelte).
+ * /svelte). What to show comes from the package's view module (`chatView`, `connectChat`).
  */
 import {
   chatSessionInput,
@@ -10,11 +10,10 @@ import {
   createAiccClient,
   createChatActors,
   gatewayTokenProvider,
+  mimeTypeOf,
   type ChatSessionInput,
   type ChatTiming,
-  type TranscriptEntry,
 } from 'aicc-chat-machine';
-import type { StateValue } from 'xstate';
 
 /** What GET /demo/identity answers (see examples/shared/demoServer.ts). */
 export interface DemoIdentity {
@@ -71,33 +70,9 @@ export function chatLogicFor(identity: DemoIdentity, timing?: Partial<ChatTiming
   return { logic, input, client };
 }
 
-/** MIME type for a file type the API names (jpg, png, mp4, ...). */
-export function mimeOf(fileType: string): string {
-  const types: Record<string, string> = {
-    jpg: 'image/jpeg',
-    jpeg: 'image/jpeg',
-    png: 'image/png',
-    bmp: 'image/bmp',
-    gif: 'image/gif',
-    mp4: 'video/mp4',
-    mp3: 'audio/mpeg',
-    aac: 'audio/aac',
-    txt: 'text/plain',
-    csv: 'text/csv',
-    pdf: 'application/pdf',
-  };
-  return types[fileType.toLowerCase()] ?? 'application/octet-stream';
-}
-
 /** `file.downloaded` bytes → an object URL (revoke it when the message goes away). */
 export function objectUrlOf(bytes: Uint8Array, fileType: string): string {
-  return URL.createObjectURL(new Blob([bytes.slice()], { type: mimeOf(fileType) }));
-}
-
-/** The extension of a picked file, as file.send wants it (lower case, no dot). */
-export function fileTypeOf(name: string): string {
-  const dot = name.lastIndexOf('.');
-  return dot < 0 ? '' : name.slice(dot + 1).toLowerCase();
+  return URL.createObjectURL(new Blob([bytes.slice()], { type: mimeTypeOf(fileType) }));
 }
 
 /** Scripting the simulator from the page (demo only; see demoServer.ts /demo/sim/*). */
@@ -110,56 +85,4 @@ export async function simControl(action: string, body: Record<string, unknown> =
   });
   const answer = (await response.json().catch(() => ({}))) as { error?: string };
   return response.ok ? { ok: true } : { ok: false, error: answer.error ?? `HTTP ${response.status}` };
-}
-
-/**
- * The state a person would name: the top-level key, or the child of `connected` (queuing,
- * chatting, ending, survey-agent, survey-robot). The parallel regions of `chatting` are left out.
- */
-export type Phase =
-  | 'auth'
-  | 'history'
-  | 'connecting'
-  | 'connect-retry'
-  | 'leave-message'
-  | 'queuing'
-  | 'chatting'
-  | 'ending'
-  | 'survey-agent'
-  | 'survey-robot'
-  | 'disconnecting'
-  | 'disconnected';
-
-export function phaseOf(snapshot: { value: StateValue }): Phase {
-  const value = snapshot.value;
-  if (typeof value === 'string') return value as Phase;
-  const [top, child] = Object.entries(value)[0] ?? ['auth', undefined];
-  if (top !== 'connected' || child === undefined) return top as Phase;
-  return (typeof child === 'string' ? child : Object.keys(child)[0]) as Phase;
-}
-
-/** One transcript entry as a line of text (the Vue and Svelte examples show text only). */
-export interface Line {
-  key: string;
-  from: string;
-  text: string;
-  kind: 'mine' | 'theirs' | 'system';
-}
-
-export function lineOf(entry: TranscriptEntry): Line {
-  const key = entry.key;
-  if (entry.kind === 'outgoing') {
-    const text = entry.text ?? `[file ${entry.file?.name ?? ''}]`;
-    return { key, from: 'You', text: entry.status === 'sent' ? text : `${text} (${entry.status})`, kind: 'mine' };
-  }
-  if (entry.kind === 'gap') return { key, from: '', text: 'Some messages could not be loaded.', kind: 'system' };
-  if (entry.kind === 'history') {
-    return { key, from: entry.message.senderNickname ?? 'Earlier', text: entry.message.content ?? '', kind: 'theirs' };
-  }
-  const message = entry.message;
-  if (message.controlType === 'DISCONNECT') return { key, from: '', text: 'The chat was closed.', kind: 'system' };
-  if (message.controlType !== 'CHAT') return { key, from: '', text: message.content ?? message.controlType, kind: 'system' };
-  const text = message.content.mediaType === 'TEXT' ? message.content.text : `[${message.content.mediaType.toLowerCase()}]`;
-  if (message.sourceType === 'SYSTEM') return { key, from: '', text, kind: 'system' };
-  return { key, from: message.senderNickname ?? message.sourceType, text, kind: 'theirs' };
 }

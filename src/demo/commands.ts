@@ -26,7 +26,7 @@ export const HELP = `Type a message and press Enter to send it. Commands:
   /agent                ask the robot for a human agent
   /suggest <text>       phrase suggestions for a draft (robot channels)
   /read                 tell the agent you have read its messages
-  /retry                resend the last failed message; after the chat, fetch the survey again
+  /retry                resend the last failed message; sign-in, connect or the survey: try again now
   /end                  end the chat (a survey may follow; once it has ended, /rate or /skip)
   /rate <1-5> [comment] answer the survey (robot survey: 4 or more = satisfied, or yes/no)
   /skip                 skip the survey (also one that could not be loaded) or the leave-message form

@@ -5,10 +5,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { entryAt, transcriptEntries, type ChatSessionActor, type ChatSessionOutput, type ChatUserEvent } from '../index.js';
+import { entryAt, type ChatSessionActor, type ChatSessionOutput, type ChatUserEvent } from '../index.js';
 import type { Simulator } from '../simulator/index.js';
+import { connectChat, type ChatApi } from '../view/index.js';
 import { HELP, fileTypeOf, type Command } from './commands.js';
-import { receivedFileName, stateKey, type Paint, type Printer, type TranscriptRenderer } from './render.js';
+import { demoStep, receivedFileName, type Paint, type Printer, type TranscriptRenderer } from './render.js';
 import { SAMPLE_PHOTO_NAME, sampleAgentImage, samplePhoto } from './samples.js';
 
 export type DemoSnapshot = ReturnType<ChatSessionActor['getSnapshot']>;
@@ -40,9 +41,6 @@ export interface DemoControllerOptions {
   sim: Simulator | null;
 }
 
-const CHAT_STATES = new Set(['queuing', 'chatting']);
-/** After the conversation: a survey to answer or skip, or one that could not be loaded. */
-const SURVEY_STATES = new Set(['survey-agent', 'survey-robot', 'survey-unavailable']);
 const UNAVAILABLE_HINT = '/retry to ask again, or /skip to end without a survey';
 
 export class DemoController {
@@ -68,8 +66,14 @@ export class DemoController {
     return this.session.getSnapshot();
   }
 
-  get stateKey(): string {
-    return stateKey(this.snapshot.value);
+  /** Where the session is, as the demo names it (`demoStep`). */
+  get step(): string {
+    return demoStep(this.snapshot.value);
+  }
+
+  /** The view of the current snapshot, with commands that send to the session. */
+  get chat(): ChatApi {
+    return connectChat(this.snapshot, (event) => this.send(event));
   }
 
   get hasSimulator(): boolean {
@@ -139,9 +143,10 @@ export class DemoController {
   /** Carries out one command; returns false for /quit so a loop knows to stop reading. */
   async run(command: Command): Promise<boolean> {
     const { renderer, sim, userId } = this.options;
-    const key = this.stateKey;
+    const key = this.step;
+    const chat = this.chat;
     const needChat = (): boolean => {
-      if (CHAT_STATES.has(key)) return true;
+      if (chat.can.type) return true;
       renderer.note('warn', '!', `not now: messages go out while queuing or chatting (state: ${key})`);
       return false;
     };
@@ -155,16 +160,15 @@ export class DemoController {
         for (const line of HELP.split('\n')) this.options.printer.line(this.options.paint('dim', line));
         return true;
       case 'say':
-        if (needChat()) this.send({ type: 'message.send', text: command.text });
+        if (needChat()) chat.sendMessage(command.text);
         return true;
       case 'file': {
         if (!needChat()) return true;
         if (command.path === null) {
-          this.send({ type: 'file.send', data: samplePhoto(), fileType: 'png', name: SAMPLE_PHOTO_NAME });
+          chat.sendFile(samplePhoto(), SAMPLE_PHOTO_NAME);
           return true;
         }
-        const fileType = fileTypeOf(command.path);
-        if (fileType === null) {
+        if (fileTypeOf(command.path) === null) {
           renderer.note('warn', '!', `${command.path}: the name needs an extension (jpg, png, bmp, mp3, aac, mp4, txt, csv)`);
           return true;
         }
@@ -175,29 +179,31 @@ export class DemoController {
           renderer.note('error', '!', `cannot read ${command.path}: ${error instanceof Error ? error.message : String(error)}`);
           return true;
         }
-        this.send({ type: 'file.send', data, fileType, name: basename(command.path) });
+        // The type comes from the name (an unsupported one is refused with a typed error).
+        chat.sendFile(data, basename(command.path));
         return true;
       }
       case 'agent':
         if (key !== 'chatting') renderer.note('warn', '!', `not now: ask for an agent while chatting with the robot (state: ${key})`);
-        else this.send({ type: 'agent.request' });
+        else chat.requestAgent();
         return true;
       case 'suggest':
         if (key !== 'chatting') renderer.note('warn', '!', `not now: suggestions need a chat (state: ${key})`);
-        else this.send({ type: 'input.change', text: command.text });
+        else chat.setDraft(command.text);
         return true;
       case 'read':
-        this.send({ type: 'messages.markRead' });
+        chat.markRead();
         return true;
       case 'retry': {
-        // After the conversation: ask getsatisfactionsurveymode again (now, in survey-mode-retry).
-        if (key === 'survey-unavailable' || this.snapshot.matches({ connected: { ending: 'survey-mode-retry' } })) {
-          this.send({ type: 'retry' });
+        // Something waits for a retry (sign-in, CONNECT, the survey mode): now.
+        if (chat.can.retry) {
+          chat.retry();
           return true;
         }
-        const failed = transcriptEntries(this.snapshot.context.transcript).reverse().find((e) => e.kind === 'outgoing' && e.status === 'failed');
+        // The last failed one (one whose file never uploaded is refused with the reason).
+        const failed = [...chat.transcript].reverse().find((e) => e.kind === 'message' && e.status === 'failed');
         if (!failed) renderer.note('warn', '!', 'no failed message to retry');
-        else this.send({ type: 'message.retry', key: failed.key });
+        else chat.retryMessage(failed.key);
         return true;
       }
       case 'end':
@@ -207,20 +213,19 @@ export class DemoController {
         else if (key === 'survey-unavailable') renderer.note('warn', '!', `the chat has already ended: ${UNAVAILABLE_HINT}`);
         else if (key === 'ending') renderer.note('warn', '!', 'the chat is already ending (fetching the survey; /skip to end without one)');
         else if (key === 'disconnecting' || key === 'disconnected') renderer.note('warn', '!', 'the chat is already ending');
-        else this.send({ type: 'chat.end' });
+        else chat.end();
         return true;
       case 'rate':
         this.rate(command.score, command.comment);
         return true;
       case 'skip':
-        if (SURVEY_STATES.has(key)) this.send({ type: 'survey.skip' });
-        else if (key === 'ending') this.send({ type: 'chat.end' }); // still fetching the survey: end without it
-        else if (key === 'leave-message') this.send({ type: 'leaveMessage.skip' });
+        // The survey, one that could not be loaded, one still being fetched, the leave-message form.
+        if (chat.can.skip) chat.skip();
         else renderer.note('warn', '!', 'nothing to skip right now');
         return true;
       case 'leave':
-        if (key !== 'leave-message') renderer.note('warn', '!', `not now: there is no leave-message form (state: ${key})`);
-        else this.send({ type: 'leaveMessage.submit', caller: command.caller, message: command.message });
+        if (!chat.leaveMessage) renderer.note('warn', '!', `not now: there is no leave-message form (state: ${key})`);
+        else chat.submitLeaveMessage(command.caller, command.message);
         return true;
       case 'sim': {
         if (!sim) {
@@ -245,20 +250,20 @@ export class DemoController {
 
   private rate(score: number | 'yes' | 'no', comment: string | null): void {
     const { renderer } = this.options;
-    const { context } = this.snapshot;
-    const key = this.stateKey;
+    const chat = this.chat;
+    const { survey } = chat;
     const withComment = comment === null ? {} : { comment };
-    if (key === 'survey-agent' && context.survey.offer) {
-      const level = context.survey.offer.levels.find((l) => l.key === String(score)) ?? (typeof score === 'number' ? context.survey.offer.levels[score - 1] : undefined);
+    if (survey?.target === 'agent') {
+      const level = survey.levels.find((l) => l.key === String(score)) ?? (typeof score === 'number' ? survey.levels[score - 1] : undefined);
       if (!level) {
-        renderer.note('warn', '!', `rate with one of ${context.survey.offer.levels.map((l) => l.key).join(', ')}`);
+        renderer.note('warn', '!', `rate with one of ${survey.levelKeys.join(', ')}`);
         return;
       }
-      this.send({ type: 'survey.submit', evaluation: level.key, ...withComment });
-    } else if (key === 'survey-robot') {
+      chat.submitSurvey({ evaluation: level.key, ...withComment });
+    } else if (survey?.target === 'robot') {
       const satisfied = score === 'yes' || (typeof score === 'number' && score >= 4);
-      this.send({ type: 'survey.submit', satisfied, ...withComment });
-    } else if (key === 'survey-unavailable') {
+      chat.submitSurvey({ satisfied, ...withComment });
+    } else if (chat.step === 'survey-unavailable') {
       renderer.note('warn', '!', `the survey could not be loaded: ${UNAVAILABLE_HINT}`);
     } else {
       renderer.note('warn', '!', 'there is no survey to answer right now');
@@ -300,24 +305,24 @@ export class DemoController {
 
   /** Every file the agent sends is downloaded at once (the bytes arrive as `file.downloaded`). */
   private downloadNewFiles(snapshot: DemoSnapshot): void {
-    if (!('connected' in (typeof snapshot.value === 'object' ? snapshot.value : {}))) return;
-    for (const entry of transcriptEntries(snapshot.context.transcript)) {
-      if (entry.kind !== 'incoming' || entry.message.controlType !== 'CHAT' || !('file' in entry.message.content)) continue;
-      if (this.requestedDownloads.has(entry.key) || snapshot.context.downloads[entry.key]) continue;
+    const chat = connectChat(snapshot, (event) => this.send(event));
+    if (!chat.can.download) return;
+    for (const entry of chat.transcript) {
+      if (entry.kind !== 'message' || entry.file?.download !== 'idle' || this.requestedDownloads.has(entry.key)) continue;
       this.requestedDownloads.add(entry.key);
       const key = entry.key;
-      queueMicrotask(() => this.send({ type: 'file.download', key }));
+      queueMicrotask(() => chat.download(key));
     }
   }
 
   private autoSkip(): void {
     if (this.ended) return;
-    const key = this.stateKey;
+    const key = this.step;
     // Once per state: an event a state ignores must not be repeated on every snapshot.
     if (key === this.autoSkippedIn) return;
     this.autoSkippedIn = key;
-    if (SURVEY_STATES.has(key)) this.send({ type: 'survey.skip' });
-    else if (key === 'leave-message') this.send({ type: 'leaveMessage.skip' });
-    else if (key !== 'disconnecting' && key !== 'disconnected') this.send({ type: 'chat.end' });
+    const chat = this.chat;
+    if (chat.can.skip) chat.skip();
+    else if (chat.can.end) chat.end();
   }
 }

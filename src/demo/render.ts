@@ -27,6 +27,7 @@ import type {
 } from '../../machines/chatSession.types.js';
 import type { DemoResult } from './types.js';
 import { transcriptEntries } from '../index.js';
+import { chatStep, chatView, type ChatSnapshot, type ChatView } from '../view/index.js';
 
 // ---------------------------------------------------------------------------------------------
 // Colours
@@ -87,26 +88,19 @@ export function formatBytes(bytes: number): string {
 }
 
 /**
- * The state a person would name: the top-level key, or the child of `connected`
- * (queuing, chatting, ending, survey-agent, survey-robot) — and `survey-unavailable` for that
- * child of `ending`, where the UI has to act (retry or skip).
+ * The name the demo prints for where the session is: the view module's step, with
+ * `survey-mode-retry` shown as `ending` (it retries by itself; its error is printed as [error]).
  */
-export function stateKey(value: StateValue): string {
-  if (typeof value === 'string') return value;
-  const [top, child] = Object.entries(value)[0] ?? ['?', undefined];
-  if (top !== 'connected' || child === undefined) return top;
-  if (typeof child === 'string') return child;
-  const [key, grandchild] = Object.entries(child)[0] ?? [top, undefined];
-  if (key === 'ending' && grandchild === 'survey-unavailable') return 'survey-unavailable';
-  return key;
+export function demoStep(value: StateValue): string {
+  const step = chatStep(value);
+  return step === 'survey-mode-retry' ? 'ending' : step;
 }
 
-/** `chatting (robot)`, `chatting (agent Alice)`, or the bare state key. */
-export function stateLabel(value: StateValue, context: Pick<ChatSessionContext, 'servedBy' | 'agentNickname'>): string {
-  const key = stateKey(value);
-  if (key !== 'chatting' || context.servedBy === null) return key;
-  if (context.servedBy === 'robot') return 'chatting (robot)';
-  return context.agentNickname ? `chatting (agent ${context.agentNickname})` : 'chatting (agent)';
+/** `chatting (robot)`, `chatting (agent Alice)`, or the step's name (`demoStep`). */
+export function stateLabel(name: string, view: Pick<ChatView, 'servedBy' | 'agentName'>): string {
+  if (name !== 'chatting' || view.servedBy === null) return name;
+  if (view.servedBy === 'robot') return 'chatting (robot)';
+  return view.agentName ? `chatting (agent ${view.agentName})` : 'chatting (agent)';
 }
 
 export function formatQueue(info: QueueInfo): string {
@@ -233,11 +227,7 @@ export class Printer {
 // The transcript renderer
 
 /** What the renderer reads from a snapshot (a machine snapshot fits). */
-export interface RenderableSnapshot {
-  value: StateValue;
-  status: string;
-  context: ChatSessionContext;
-}
+export type RenderableSnapshot = ChatSnapshot;
 
 interface Counters {
   messagesIn: number;
@@ -278,14 +268,16 @@ export class TranscriptRenderer {
 
   update(snapshot: RenderableSnapshot): void {
     const { context } = snapshot;
-    this.trackState(snapshot);
+    const view = chatView(snapshot);
+    const key = demoStep(snapshot.value);
+    this.trackState(key, view);
     this.trackQueue(context);
     this.trackTranscript(context);
     this.trackDownloads(context);
     this.trackConnection(context);
     this.trackSuggestions(context);
-    this.trackError(context, stateKey(snapshot.value));
-    this.trackPrompts(snapshot);
+    this.trackError(context, key);
+    this.trackPrompts(key, view, context);
   }
 
   /** The emitted `file.downloaded` event (bytes are never in the snapshot). */
@@ -298,11 +290,10 @@ export class TranscriptRenderer {
     this.printer.flush();
   }
 
-  private trackState(snapshot: RenderableSnapshot): void {
-    const key = stateKey(snapshot.value);
+  private trackState(key: string, view: ChatView): void {
     if (key === this.lastKey) return;
     this.lastKey = key;
-    const label = stateLabel(snapshot.value, snapshot.context);
+    const label = stateLabel(key, view);
     this.statePath.push(label);
     this.printer.state(label);
   }
@@ -454,10 +445,8 @@ export class TranscriptRenderer {
     this.note('error', error.name === 'ChatInputError' ? '!' : 'error', formatError(error));
   }
 
-  private trackPrompts(snapshot: RenderableSnapshot): void {
-    const key = stateKey(snapshot.value);
-    const { context } = snapshot;
-    if ((key === 'survey-agent' || key === 'survey-robot') && context.survey.offer && !this.surveyShown) {
+  private trackPrompts(key: string, view: ChatView, context: ChatSessionContext): void {
+    if (view.survey && context.survey.offer && !this.surveyShown) {
       this.surveyShown = true;
       for (const line of formatSurveyPrompt(context.survey.offer, context.agentNickname)) this.note('survey', 'survey', line);
     }
@@ -470,9 +459,9 @@ export class TranscriptRenderer {
       this.surveyThanked = true;
       this.note('survey', 'survey', 'thank you for your feedback');
     }
-    if (key === 'leave-message' && !this.leaveShown) {
+    if (view.leaveMessage && !this.leaveShown) {
       this.leaveShown = true;
-      const why = context.endReason === 'after-hours' ? 'outside working hours' : 'no agent can take the chat now';
+      const why = view.leaveMessage.afterHours ? 'outside working hours' : 'no agent can take the chat now';
       this.note('survey', 'leave-message', `${why}. Leave a message with /leave <phone> <message>, or /skip.`);
     }
   }

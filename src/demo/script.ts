@@ -16,10 +16,11 @@
 import { parseCommand } from './commands.js';
 import type { DemoController, DemoSnapshot } from './controller.js';
 import { DemoTimeoutError } from './controller.js';
-import { stateKey } from './render.js';
+import { demoStep } from './render.js';
 import { sampleAgentImage } from './samples.js';
 import type { Simulator } from '../simulator/index.js';
 import { transcriptEntries } from '../index.js';
+import { chatView, type ChatPhase } from '../view/index.js';
 
 export interface ScriptOptions {
   /** Pause after each customer action, ms. */
@@ -46,13 +47,13 @@ class ConversationOver extends Error {
   override readonly name = 'ConversationOver';
 }
 
-const key = (s: DemoSnapshot): string => stateKey(s.value);
+const key = (s: DemoSnapshot): string => demoStep(s.value);
 
-const AFTER_CHAT = new Set(['ending', 'survey-agent', 'survey-robot', 'survey-unavailable', 'disconnecting', 'disconnected']);
+const AFTER_CHAT: ReadonlySet<ChatPhase> = new Set(['ending', 'survey-agent', 'survey-robot', 'ended']);
 
 /** The conversation is over: only the survey (if any) and the disconnect are left. */
 function isConversationOver(s: DemoSnapshot): boolean {
-  return s.status !== 'active' || AFTER_CHAT.has(key(s));
+  return AFTER_CHAT.has(chatView(s).phase);
 }
 
 /** How many CHAT messages this party has sent so far. */
@@ -60,15 +61,10 @@ export function countFrom(s: DemoSnapshot, sourceType: 'ROBOT' | 'AGENT'): numbe
   return transcriptEntries(s.context.transcript).filter((e) => e.kind === 'incoming' && e.message.controlType === 'CHAT' && e.message.sourceType === sourceType).length;
 }
 
-function transferRegion(s: DemoSnapshot): string | null {
-  const v = s.value as unknown;
-  if (typeof v !== 'object' || v === null) return null;
-  const connected = (v as Record<string, unknown>)['connected'];
-  if (typeof connected !== 'object' || connected === null) return null;
-  const chatting = (connected as Record<string, unknown>)['chatting'];
-  if (typeof chatting !== 'object' || chatting === null) return null;
-  const transfer = (chatting as Record<string, unknown>)['transfer'];
-  return typeof transfer === 'string' ? transfer : null;
+/** The transfer to an agent was refused: still chatting with the robot, no transfer under way, an error. */
+function transferRefused(s: DemoSnapshot): boolean {
+  const view = chatView(s);
+  return view.step === 'chatting' && view.transfer === 'idle' && view.error !== null;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -136,7 +132,7 @@ async function converse(ctl: DemoController, options: ScriptOptions, wait: Wait,
     await ask('How do I reset my password?', 'ROBOT');
     await type('/agent');
     const after = await wait(
-      (s) => key(s) === 'queuing' || (key(s) === 'chatting' && s.context.servedBy === 'agent') || (transferRegion(s) === 'idle' && s.context.error !== null),
+      (s) => key(s) === 'queuing' || (key(s) === 'chatting' && s.context.servedBy === 'agent') || transferRefused(s),
       'the transfer to an agent',
     );
     if (key(after) === 'chatting' && after.context.servedBy === 'robot') {

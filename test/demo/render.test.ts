@@ -9,7 +9,7 @@ import {
   formatQueue,
   painter,
   shouldUseColor,
-  stateKey,
+  demoStep,
   stateLabel,
   type RenderableSnapshot,
 } from '../../src/demo/render.js';
@@ -26,21 +26,21 @@ describe('formatting', () => {
     expect(formatBytes(3 * 1024 * 1024)).toBe('3.0 MB');
   });
 
-  it('state keys and labels: connected is looked through, chatting says who serves', () => {
-    expect(stateKey('auth')).toBe('auth');
-    expect(stateKey({ connected: 'queuing' })).toBe('queuing');
-    expect(stateKey({ connected: { chatting: { outbox: 'idle', transfer: 'idle' } } })).toBe('chatting');
-    expect(stateKey({ connected: { 'survey-agent': 'form' } })).toBe('survey-agent');
-    expect(stateKey({ 'leave-message': 'form' })).toBe('leave-message');
+  it('state names (the view module step) and labels: connected is looked through, chatting says who serves', () => {
+    expect(demoStep('auth')).toBe('auth');
+    expect(demoStep('auth-retry')).toBe('auth-retry');
+    expect(demoStep({ connected: 'queuing' })).toBe('queuing');
+    expect(demoStep({ connected: { chatting: { outbox: 'idle', transfer: 'idle' } } })).toBe('chatting');
+    expect(demoStep({ connected: { 'survey-agent': 'form' } })).toBe('survey-agent');
+    expect(demoStep({ 'leave-message': 'form' })).toBe('leave-message');
     // ending is one step for a person, except where the UI has to act: survey-unavailable.
-    expect(stateKey({ connected: { ending: 'fetching-survey' } })).toBe('ending');
-    expect(stateKey({ connected: { ending: 'survey-mode-retry' } })).toBe('ending');
-    expect(stateKey({ connected: { ending: 'survey-unavailable' } })).toBe('survey-unavailable');
-    const chatting = { connected: { chatting: { outbox: 'idle' } } };
-    expect(stateLabel(chatting, { servedBy: 'robot', agentNickname: null })).toBe('chatting (robot)');
-    expect(stateLabel(chatting, { servedBy: 'agent', agentNickname: 'Alice' })).toBe('chatting (agent Alice)');
-    expect(stateLabel(chatting, { servedBy: 'agent', agentNickname: null })).toBe('chatting (agent)');
-    expect(stateLabel({ connected: 'queuing' }, { servedBy: 'robot', agentNickname: null })).toBe('queuing');
+    expect(demoStep({ connected: { ending: 'fetching-survey' } })).toBe('ending');
+    expect(demoStep({ connected: { ending: 'survey-mode-retry' } })).toBe('ending');
+    expect(demoStep({ connected: { ending: 'survey-unavailable' } })).toBe('survey-unavailable');
+    expect(stateLabel('chatting', { servedBy: 'robot', agentName: null })).toBe('chatting (robot)');
+    expect(stateLabel('chatting', { servedBy: 'agent', agentName: 'Alice' })).toBe('chatting (agent Alice)');
+    expect(stateLabel('chatting', { servedBy: 'agent', agentName: null })).toBe('chatting (agent)');
+    expect(stateLabel('queuing', { servedBy: 'robot', agentName: null })).toBe('queuing');
   });
 
   it('queue and errors', () => {

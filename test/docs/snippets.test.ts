@@ -64,6 +64,7 @@ const options: ts.CompilerOptions = {
     'aicc-chat-machine/client': ['src/client/index.ts'],
     'aicc-chat-machine/simulator': ['src/simulator/index.ts'],
     'aicc-chat-machine/gateway': ['src/gateway/index.ts'],
+    'aicc-chat-machine/tabs': ['src/tabs/index.ts'],
   },
 };
 

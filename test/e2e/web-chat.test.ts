@@ -74,7 +74,7 @@ describe('React example in headless Chromium', () => {
       const { page, problems, requests } = await open(userId);
 
       // The robot greets; the statechart shows the parallel chatting regions.
-      await phase(page, 'chatting');
+      await phase(page, 'chatting-robot');
       await page.getByTestId('msg-robot').first().getByText('virtual assistant').waitFor();
       await activeState(page, 'connected.chatting.outbox.idle');
 
@@ -100,7 +100,7 @@ describe('React example in headless Chromium', () => {
       expect(demo.sim.session(userId)?.state).toBe('queued');
 
       demo.sim.queue.serve(userId);
-      await phase(page, 'chatting');
+      await phase(page, 'chatting-agent');
       await page.getByTestId('chat-status').getByText('Chatting with Alice').waitFor();
       await page.getByTestId('msg-agent').getByText('Hello, this is Alice').waitFor();
 
@@ -190,7 +190,7 @@ describe('React example in headless Chromium', () => {
     async () => {
       const userId = 'e2e-robot';
       const { page, problems } = await open(userId);
-      await phase(page, 'chatting');
+      await phase(page, 'chatting-robot');
       await page.getByLabel('Message', { exact: true }).fill('How do I return an item?');
       await page.keyboard.press('Enter');
       await page.getByTestId('msg-robot').getByText('please see our help centre').waitFor();

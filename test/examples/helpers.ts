@@ -63,7 +63,7 @@ export async function chatInBrowser(app: ExampleApp, outDir: string): Promise<vo
     const userId = `smoke-${app}`;
     const { page, problems, requests } = await openPage(browser.context, `${demo.url}?user=${userId}`);
     const phase = (name: string) => page.locator(`[data-testid="chat-status"][data-phase="${name}"]`).waitFor();
-    await phase('chatting');
+    await phase('chatting-robot'); // the view module's phase (connectChat)
     await page.getByText('Hello, I am the AICC virtual assistant').waitFor();
 
     const text = 'Hi <b>there</b>';
@@ -75,7 +75,7 @@ export async function chatInBrowser(app: ExampleApp, outDir: string): Promise<vo
     await page.getByRole('button', { name: 'End', exact: true }).click();
     await phase('survey-robot');
     await page.getByRole('button', { name: 'Skip the survey' }).click();
-    await page.getByTestId('ended').getByText('customer-ended').waitFor();
+    await page.locator('[data-testid="ended"][data-end-reason="customer-ended"]').getByText('You ended the chat.').waitFor();
 
     expect(demo.sim.session(userId)?.endReason).toBe('customer-disconnect');
     expect(demo.sim.violations).toEqual([]);

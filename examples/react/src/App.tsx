@@ -37,11 +37,11 @@ export function App() {
 }
 
 function Session({ identity, log, onNewChat }: { identity: DemoIdentity; log: EventLog; onNewChat: () => void }) {
-  const { actorRef, files } = useChatSession(identity, log.inspect);
+  const { actorRef, chat, files } = useChatSession(identity, log.inspect);
   const value = useSelector(actorRef, (s) => s.value);
   return (
     <>
-      <ChatWidget actorRef={actorRef} files={files} onNewChat={onNewChat} />
+      <ChatWidget chat={chat} files={files} onNewChat={onNewChat} />
       <aside className="inspector" aria-label="Inspector">
         <div className="inspector-head">
           <h2>Statechart · live</h2>

@@ -1,21 +1,15 @@
-/** Outside working hours (or when no agent can take the chat) the machine offers this form. */
-import { useSelector } from '@xstate/react';
+/** Outside working hours (or when no agent can take the chat) the machine offers this form (`chat.leaveMessage`). */
+import type { ChatApi } from 'aicc-chat-machine';
 import { useState, type FormEvent } from 'react';
-import type { ChatActorRef } from './useChatSession.js';
 
-export function LeaveMessage({ actorRef }: { actorRef: ChatActorRef }) {
-  const submitting = useSelector(actorRef, (s) => s.matches({ 'leave-message': 'submitting' }));
-  // Why we are here is only visible in the error that brought us (CONNECT answered 12 = after
-  // hours); a refused submit replaces that error, so remember the reason from the moment we came.
-  const [afterHours] = useState(() => {
-    const error = actorRef.getSnapshot().context.error;
-    return error !== null && error.name !== 'ChatInputError' && error.resultCode === '12';
-  });
+export function LeaveMessage({ chat }: { chat: ChatApi }) {
   const [caller, setCaller] = useState('');
   const [message, setMessage] = useState('');
+  if (!chat.leaveMessage) return null;
+  const { afterHours, submitting } = chat.leaveMessage;
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    actorRef.send({ type: 'leaveMessage.submit', caller, message });
+    chat.submitLeaveMessage(caller, message);
   };
   return (
     <form className="panel leave-message" onSubmit={submit} aria-label="Leave a message">
@@ -33,7 +27,7 @@ export function LeaveMessage({ actorRef }: { actorRef: ChatActorRef }) {
         <button type="submit" disabled={submitting}>
           {submitting ? 'Sending…' : 'Leave message'}
         </button>
-        <button type="button" className="secondary" onClick={() => actorRef.send({ type: 'leaveMessage.skip' })}>
+        <button type="button" className="secondary" onClick={chat.skip}>
           No thanks
         </button>
       </div>

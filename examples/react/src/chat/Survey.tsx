@@ -1,23 +1,21 @@
-/** The two surveys the machine offers after a chat: agent (levels, NPS, FCR) and robot (helpful or not). */
-import { useSelector } from '@xstate/react';
+/**
+ * The two surveys the machine offers after a chat (`chat.survey`): agent (levels, NPS, FCR) and
+ * robot (helpful or not; a reason is required for "no").
+ */
+import type { ChatApi } from 'aicc-chat-machine';
 import { useState, type FormEvent } from 'react';
-import type { ChatActorRef } from './useChatSession.js';
 
-export function AgentSurvey({ actorRef }: { actorRef: ChatActorRef }) {
-  const survey = useSelector(actorRef, (s) => s.context.survey.offer);
-  const agent = useSelector(actorRef, (s) => s.context.agentNickname);
-  const submitting = useSelector(actorRef, (s) => s.matches({ connected: { 'survey-agent': 'submitting' } }));
+export function AgentSurvey({ chat }: { chat: ChatApi }) {
+  const survey = chat.survey;
   const [evaluation, setEvaluation] = useState<string | null>(null);
   const [comment, setComment] = useState('');
   const [nps, setNps] = useState<number | null>(null);
   const [fcr, setFcr] = useState<boolean | null>(null);
   if (!survey) return null;
-  const asks = (q: string) => survey.questions.includes(q);
   const submit = (event: FormEvent) => {
     event.preventDefault();
     if (evaluation === null) return;
-    actorRef.send({
-      type: 'survey.submit',
+    chat.submitSurvey({
       evaluation,
       comment,
       ...(nps !== null ? { npsScore: nps } : {}),
@@ -26,7 +24,7 @@ export function AgentSurvey({ actorRef }: { actorRef: ChatActorRef }) {
   };
   return (
     <form className="panel survey" onSubmit={submit} aria-label="Rate the agent">
-      <h2>How satisfied are you with {agent ?? 'the agent'}?</h2>
+      <h2>How satisfied are you with {chat.agentName ?? 'the agent'}?</h2>
       <div className="levels" role="radiogroup" aria-label="Satisfaction">
         {survey.levels.map((level) => (
           <button
@@ -42,7 +40,7 @@ export function AgentSurvey({ actorRef }: { actorRef: ChatActorRef }) {
           </button>
         ))}
       </div>
-      {asks('NPS') && (
+      {survey.askNps && (
         <label>
           How likely are you to recommend us? (0–10)
           <select value={nps ?? ''} onChange={(e) => setNps(e.currentTarget.value === '' ? null : Number(e.currentTarget.value))}>
@@ -55,7 +53,7 @@ export function AgentSurvey({ actorRef }: { actorRef: ChatActorRef }) {
           </select>
         </label>
       )}
-      {asks('FCR') && (
+      {survey.askFcr && (
         <fieldset className="inline">
           <legend>Was your problem solved?</legend>
           <label>
@@ -68,13 +66,13 @@ export function AgentSurvey({ actorRef }: { actorRef: ChatActorRef }) {
       )}
       <label>
         Comment (optional)
-        <textarea value={comment} maxLength={500} onChange={(e) => setComment(e.currentTarget.value)} />
+        <textarea value={comment} maxLength={survey.commentMaxLength} onChange={(e) => setComment(e.currentTarget.value)} />
       </label>
       <div className="actions">
-        <button type="submit" disabled={evaluation === null || submitting}>
-          {submitting ? 'Sending…' : 'Send rating'}
+        <button type="submit" disabled={evaluation === null || survey.submitting}>
+          {survey.submitting ? 'Sending…' : 'Send rating'}
         </button>
-        <button type="button" className="secondary" onClick={() => actorRef.send({ type: 'survey.skip' })}>
+        <button type="button" className="secondary" onClick={chat.skip}>
           Skip
         </button>
       </div>
@@ -82,14 +80,16 @@ export function AgentSurvey({ actorRef }: { actorRef: ChatActorRef }) {
   );
 }
 
-export function RobotSurvey({ actorRef }: { actorRef: ChatActorRef }) {
-  const submitting = useSelector(actorRef, (s) => s.matches({ connected: { 'survey-robot': 'submitting' } }));
+export function RobotSurvey({ chat }: { chat: ChatApi }) {
+  const survey = chat.survey;
   const [satisfied, setSatisfied] = useState<boolean | null>(null);
   const [comment, setComment] = useState('');
+  if (!survey) return null;
+  const required = survey.commentRequiredIfUnsatisfied && satisfied === false;
   const submit = (event: FormEvent) => {
     event.preventDefault();
     if (satisfied === null) return;
-    actorRef.send({ type: 'survey.submit', satisfied, ...(comment.trim() ? { comment } : {}) });
+    chat.submitSurvey({ satisfied, ...(comment.trim() ? { comment } : {}) });
   };
   return (
     <form className="panel survey" onSubmit={submit} aria-label="Rate the assistant">
@@ -103,14 +103,14 @@ export function RobotSurvey({ actorRef }: { actorRef: ChatActorRef }) {
         </button>
       </div>
       <label>
-        {satisfied === false ? 'What went wrong? (required)' : 'Comment (optional)'}
-        <textarea value={comment} maxLength={64} onChange={(e) => setComment(e.currentTarget.value)} />
+        {required ? 'What went wrong? (required)' : 'Comment (optional)'}
+        <textarea value={comment} maxLength={survey.commentMaxLength} onChange={(e) => setComment(e.currentTarget.value)} />
       </label>
       <div className="actions">
-        <button type="submit" disabled={satisfied === null || (satisfied === false && comment.trim() === '') || submitting}>
-          {submitting ? 'Sending…' : 'Send feedback'}
+        <button type="submit" disabled={satisfied === null || (required && comment.trim() === '') || survey.submitting}>
+          {survey.submitting ? 'Sending…' : 'Send feedback'}
         </button>
-        <button type="button" className="secondary" onClick={() => actorRef.send({ type: 'survey.skip' })}>
+        <button type="button" className="secondary" onClick={chat.skip}>
           Skip
         </button>
       </div>

@@ -1,14 +1,14 @@
 /**
  * One chat session as a React hook: the machine (bound to a client that talks to the gateway)
  * started with `useActorRef`, persisted to sessionStorage so a page reload resumes the chat,
+ * the snapshot as the view module's `connectChat` (what to show, what the customer can do),
  * and files the session downloads (`file.downloaded` emitted events) turned into object URLs.
  */
 import { useActorRef, useSelector } from '@xstate/react';
-import { bindBrowserConnectivity, createWebSessionStorage, persistSession, transcriptEntries, type PersistedChatSession } from 'aicc-chat-machine';
-import { useEffect, useRef, useState } from 'react';
+import { bindBrowserConnectivity, connectChat, createWebSessionStorage, persistSession, type ChatApi, type PersistedChatSession } from 'aicc-chat-machine';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { InspectionEvent } from 'xstate';
 import { chatLogicFor, objectUrlOf, type DemoIdentity } from '../../../shared/browser.js';
-import { isMediaEntry } from './format.js';
 
 export interface DownloadedFile {
   url: string;
@@ -69,21 +69,22 @@ export function useChatSession(identity: DemoIdentity, inspect?: (event: Inspect
     };
   }, [actorRef]);
 
-  // Fetch every incoming file once (again after a reload: object URLs do not survive it).
-  const transcript = useSelector(actorRef, (s) => s.context.transcript);
-  const downloads = useSelector(actorRef, (s) => s.context.downloads);
+  // One view of the snapshot for the whole widget; its commands send to this actor.
+  const current = useSelector(actorRef, (s) => s);
+  const chat: ChatApi = useMemo(() => connectChat(current, (event) => actorRef.send(event)), [current, actorRef]);
+
+  // Fetch every received file once (again after a reload: object URLs do not survive it).
   const requested = useRef(new Set<string>());
   useEffect(() => {
-    for (const entry of transcriptEntries(transcript)) {
-      if (!isMediaEntry(entry) || files.has(entry.key) || requested.current.has(entry.key)) continue;
-      const status = downloads[entry.key]?.status;
-      if (status === 'downloading' || status === 'failed') continue;
+    if (!chat.can.download) return;
+    for (const entry of chat.transcript) {
+      const download = entry.kind === 'message' ? entry.file?.download : null;
+      if (!download || download === 'downloading' || download === 'failed' || files.has(entry.key) || requested.current.has(entry.key)) continue;
       requested.current.add(entry.key);
-      actorRef.send({ type: 'file.download', key: entry.key });
+      chat.download(entry.key);
     }
-  }, [actorRef, transcript, downloads, files]);
+  }, [chat, files]);
 
-  return { actorRef, files };
+  return { actorRef, chat, files };
 }
 
-export type ChatActorRef = ReturnType<typeof useChatSession>['actorRef'];
