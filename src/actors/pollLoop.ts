@@ -41,7 +41,7 @@ import { fullJitterBackoff, type ActorEnvironment } from './timing.js';
  * most half of pollGiveUpMs), that end a session without its DISCONNECT.
  */
 export const GONE_CHECKS_TO_END = 3;
-export const LOST_END_GRACE_MS = 10_000;
+export const LOST_END_GRACE_MS = 5_000;
 
 /** History page size and the most pages one catch-up reads. */
 export const CATCH_UP_PAGE = 50;
