@@ -1,24 +1,31 @@
 /**
  * createGateway: the server-side front of the CC-Messaging API. One request, in this order:
  *
- *   path (exact, 404) → origin (403) → preflight → method (404) → content type (415) →
- *   declared size (413) → identify (401) → rate limit (429) → sealed token (401) →
- *   body: size (413), JSON (400) → binding to the caller (400/403) → upstream (x-app-key,
- *   Authorization and the real ccmessaging-token added here; one retry after a 403) →
- *   answer: rotation header re-sealed, secrets scrubbed, only allow-listed headers.
+ *   path (exact, 404) → origin (403) → preflight → method (404) → client-address rate limit
+ *   (429) → content type (415) → declared size (413) → identify (401) → user rate limit (429) →
+ *   sealed token (401) → polls in flight per user / address (429) → body: deadline (408), size
+ *   (413), nesting (400), JSON (400) → binding to the caller (400/403), file ids tagged for the
+ *   caller (403; downloads: "not found") → upstream (x-app-key, Authorization and the real
+ *   ccmessaging-token added here; one retry after a 403; polls on a pool of their own) →
+ *   answer: rotation header re-sealed, file ids tagged for the caller, secrets scrubbed, only
+ *   allow-listed headers.
  *
  * Nothing is forwarded that the gateway did not build itself: upstream request headers and the
  * browser's response headers are allow-lists, the JSON body is re-serialised after parsing and
- * the poll query is rebuilt. The gateway keeps no per-user state; the rate-limit store is
- * pluggable and the sealed token carries its own binding.
+ * the poll query is rebuilt. The gateway keeps no per-user state beyond counters (rate-limit
+ * store, pluggable; polls in flight, per process); the sealed token and the file-id tags carry
+ * their own binding.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import axios from 'axios';
 import { AiccError } from '../client/errors.js';
 import { createAiccClient } from '../client/client.js';
 import { akSkGatewayHeaders } from '../client/providers.js';
-import { API_PATHS, HEADERS, LIMITS } from '../client/protocol.js';
+import { API_PATHS, DownloadResultCode, HEADERS, LIMITS, ResultDesc } from '../client/protocol.js';
 import type { GatewayHeaders, GatewayHeadersProvider } from '../client/types.js';
+import { clientAddress } from './address.js';
+import { createFileTagger, tagMessages, untagFileId, untagMessageContent } from './files.js';
+import { nestedDeeperThan } from './json.js';
 import { createRateLimiter } from './rateLimit.js';
 import { checkBody, checkPollQuery, findRoute, validIdentity, type RouteSpec } from './routes.js';
 import { createTokenSealer, type SealedClaims } from './sealing.js';
@@ -37,19 +44,36 @@ export const DEFAULT_JSON_BODY_BYTES = 64 * 1024;
 export const DEFAULT_UPLOAD_BODY_BYTES = 3 * 1024 * 1024;
 export const DEFAULT_RESPONSE_BYTES = 8 * 1024 * 1024;
 export const DEFAULT_TOKEN_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+/** `limits.jsonDepth`: deepest nesting of a JSON request body (the body object is level 1). */
+export const DEFAULT_JSON_DEPTH = 32;
+/** `limits.bodyTimeoutMs`: from a request's arrival until its JSON body is in. */
+export const DEFAULT_BODY_TIMEOUT_MS = 10_000;
+/** `limits.uploadTimeoutMs`: the same for uploadFileStream. */
+export const DEFAULT_UPLOAD_TIMEOUT_MS = 60_000;
+/** `limits.pollsPerUser`: long polls in flight per user and gateway process. */
+export const DEFAULT_POLLS_PER_USER = 2;
+/** `limits.pollsPerAddress`: long polls in flight per client address and gateway process. */
+export const DEFAULT_POLLS_PER_ADDRESS = 256;
 const DEFAULT_UPSTREAM_TIMEOUT_MS = 15_000;
+/** Upstream answers nested deeper than this are not ours to handle (502). */
+const ANSWER_MAX_DEPTH = 64;
+/** Retry-After for a refused poll: by then one of the caller's polls has usually ended. */
+const POLL_RETRY_AFTER_MAX_SECONDS = 60;
 const POLL_TIMEOUT_MARGIN_MS = 10_000;
 /** Request headers a browser may send (besides CORS-safelisted ones). */
 const BASE_ALLOWED_HEADERS = ['content-type', HEADERS.ccmessagingToken] as const;
 /** Response headers a browser script may read: only what the client needs. */
-const EXPOSED_HEADERS = HEADERS.ccmessagingToken;
+const EXPOSED_HEADERS = `${HEADERS.ccmessagingToken}, retry-after`;
 const REDACTED = '[redacted]';
 /** How long / how much of a refused body is discarded before the connection is cut. */
 const LINGER_MAX_MS = 1000;
 const LINGER_MAX_BYTES = 4 * 1024 * 1024;
 
-/** Why a request was refused; the text goes into the log and the answer's exceptionInfo. */
-const Reason = {
+/**
+ * Why a request was refused; the text goes into the log and the answer's `exceptionInfo`
+ * (`{ "errorCode": "<HTTP status>", "exceptionInfo": <one of these> }`).
+ */
+export const GATEWAY_REASONS = {
   noRoute: 'no such route',
   origin: 'origin not allowed',
   preflight: 'preflight not allowed',
@@ -59,6 +83,12 @@ const Reason = {
   identifyFailed: 'identify failed',
   badIdentity: 'identify returned an invalid identity',
   rateLimited: 'rate limit exceeded',
+  rateLimitedAddress: 'rate limit exceeded for this client address',
+  pollsPerUser: 'too many polls in flight for this user',
+  pollsPerAddress: 'too many polls in flight from this client address',
+  bodyTimeout: 'request body too slow',
+  tooDeep: 'request body nested too deeply',
+  foreignFile: 'file does not belong to the caller',
   noToken: 'ccmessaging-token missing',
   badToken: 'ccmessaging-token not issued to this caller',
   oldToken: 'ccmessaging-token too old',
@@ -72,9 +102,12 @@ const Reason = {
   upstreamTooLarge: 'upstream answer too large',
   upstreamNotJson: 'upstream answered with a non-JSON body',
   upstreamRedirect: 'upstream answered with a redirect',
+  upstreamTooDeep: 'upstream answer nested too deeply',
+  upstreamBusy: 'upstream connections busy',
   applyTokenFailed: 'applyToken failed',
   internal: 'internal error',
 } as const;
+const Reason = GATEWAY_REASONS;
 
 type Status = number;
 
@@ -122,22 +155,39 @@ function validateOptions(options: GatewayOptions): void {
     jsonBodyBytes: options.limits?.jsonBodyBytes,
     uploadBodyBytes: options.limits?.uploadBodyBytes,
     responseBytes: options.limits?.responseBytes,
+    jsonDepth: options.limits?.jsonDepth,
+    bodyTimeoutMs: options.limits?.bodyTimeoutMs,
+    uploadTimeoutMs: options.limits?.uploadTimeoutMs,
   })) {
     if (value !== undefined && !(Number.isInteger(value) && value > 0)) throw new TypeError(`createGateway: ${name} must be a positive integer`);
   }
+  for (const [name, value] of Object.entries({
+    pollsPerUser: options.limits?.pollsPerUser,
+    pollsPerAddress: options.limits?.pollsPerAddress,
+    upstreamSockets: options.limits?.upstreamSockets,
+    pollSockets: options.limits?.pollSockets,
+  })) {
+    if (value !== undefined && !((Number.isInteger(value) && value > 0) || value === Infinity)) {
+      throw new TypeError(`createGateway: ${name} must be a positive integer or Infinity`);
+    }
+  }
+  const hops = options.trustProxyHops;
+  if (hops !== undefined && !(Number.isInteger(hops) && hops >= 0)) throw new TypeError('createGateway: trustProxyHops must be an integer >= 0');
 }
 
-type BodyRead = { kind: 'body'; bytes: Buffer } | { kind: 'too-large' } | { kind: 'aborted' };
+type BodyRead = { kind: 'body'; bytes: Buffer } | { kind: 'too-large' } | { kind: 'aborted' } | { kind: 'timeout' };
 
-/** Reads at most `limit` bytes; stops listening as soon as the limit is passed. */
-function readBody(req: IncomingMessage, limit: number): Promise<BodyRead> {
+/** Reads at most `limit` bytes within `timeoutMs`; stops listening as soon as either is passed. */
+function readBody(req: IncomingMessage, limit: number, timeoutMs: number): Promise<BodyRead> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
     let done = false;
+    const timer = setTimeout(() => finish({ kind: 'timeout' }), Math.max(0, timeoutMs));
     const finish = (result: BodyRead): void => {
       if (done) return;
       done = true;
+      clearTimeout(timer);
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', onAbort);
@@ -222,10 +272,18 @@ export function createGateway(options: GatewayOptions): Gateway {
   const jsonLimit = options.limits?.jsonBodyBytes ?? DEFAULT_JSON_BODY_BYTES;
   const uploadLimit = options.limits?.uploadBodyBytes ?? DEFAULT_UPLOAD_BODY_BYTES;
   const responseLimit = options.limits?.responseBytes ?? DEFAULT_RESPONSE_BYTES;
+  const jsonDepth = options.limits?.jsonDepth ?? DEFAULT_JSON_DEPTH;
+  const bodyTimeout = options.limits?.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
+  const uploadTimeout = options.limits?.uploadTimeoutMs ?? DEFAULT_UPLOAD_TIMEOUT_MS;
+  const pollsPerUser = options.limits?.pollsPerUser ?? DEFAULT_POLLS_PER_USER;
+  const pollsPerAddress = options.limits?.pollsPerAddress ?? DEFAULT_POLLS_PER_ADDRESS;
+  const trustProxyHops = options.trustProxyHops ?? 0;
   const tokenMaxAge = options.tokenMaxAgeMs ?? DEFAULT_TOKEN_MAX_AGE_MS;
   const upstreamTimeout = options.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS;
   const pollTimeout = options.pollTimeoutMs ?? (options.longPollWindowMs ?? LIMITS.longPollWindowMs) + POLL_TIMEOUT_MARGIN_MS;
+  const pollRetryAfter = String(Math.min(POLL_RETRY_AFTER_MAX_SECONDS, Math.max(1, Math.ceil((options.longPollWindowMs ?? LIMITS.longPollWindowMs) / 1000))));
   const sealer = createTokenSealer(options.tokenSecret);
+  const files = createFileTagger(typeof options.tokenSecret === 'string' ? [options.tokenSecret] : [...options.tokenSecret]);
   const limiter = createRateLimiter(options.rateLimit, now);
   const log = options.logger ?? (() => {});
   const staticSecrets = [options.appSecret, options.appKey];
@@ -244,8 +302,19 @@ export function createGateway(options: GatewayOptions): Gateway {
   // to start it went away, so no request's AbortSignal is passed down.
   const gatewayHeaders: GatewayHeadersProvider = ({ forceRefresh }) => sharedHeaders({ forceRefresh });
   const tokenClient = createAiccClient({ baseUrl: upstreamBase, gatewayHeaders, axios: noRedirects(), timeoutMs: upstreamTimeout });
-  const agents = createAgents();
+  const agents = createAgents({
+    ...(options.limits?.upstreamSockets !== undefined ? { api: options.limits.upstreamSockets } : {}),
+    ...(options.limits?.pollSockets !== undefined ? { poll: options.limits.pollSockets } : {}),
+  });
   const inFlight = new Set<AbortController>();
+  /** Polls in flight through this process, per user id and per client address (issue 17.2). */
+  const pollsByUser = new Map<string, number>();
+  const pollsByAddress = new Map<string, number>();
+  const bump = (counts: Map<string, number>, key: string, by: 1 | -1): void => {
+    const next = (counts.get(key) ?? 0) + by;
+    if (next > 0) counts.set(key, next);
+    else counts.delete(key);
+  };
 
   /** Per-request state: CORS headers to add, what to log. */
   class Exchange {
@@ -253,6 +322,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     cors: Record<string, string> = {};
     route: GatewayRoute | undefined;
     userId: string | undefined;
+    /** The client address the per-address limits count (address.ts). */
+    address = '';
     /** The request body was not read to its end: linger, then cut the connection. */
     bodyPending = true;
 
@@ -328,6 +399,17 @@ export function createGateway(options: GatewayOptions): Gateway {
     if (!spec || method !== spec.method) return x.refuse(404, Reason.noRoute);
     x.route = spec.route;
 
+    // Per client address, before anything costs: unidentified requests count too.
+    x.address = clientAddress(req, trustProxyHops);
+    if (limiter) {
+      try {
+        const decision = await limiter.checkAddress(x.address);
+        if (!decision.allowed) return x.refuse(429, Reason.rateLimitedAddress, { 'retry-after': String(decision.retryAfterSeconds) });
+      } catch {
+        x.log('error', 'rate-limit store failed; request let through');
+      }
+    }
+
     if (req.readableEnded) return x.refuse(500, Reason.consumed);
     if (spec.method === 'POST') {
       if (!isJsonContentType(header(req, 'content-type'))) return x.refuse(415, Reason.contentType);
@@ -390,11 +472,19 @@ export function createGateway(options: GatewayOptions): Gateway {
     x.log('debug', `OPTIONS ${spec.route} preflight`, 204);
   }
 
-  /** Reads and parses the JSON body; answers the refusal itself and returns null on failure. */
-  async function readJson(x: Exchange, limit: number, allowEmpty: boolean): Promise<Record<string, unknown> | null> {
-    const read = await readBody(x.req, limit);
+  /**
+   * Reads and parses the JSON body; answers the refusal itself and returns null on failure. The
+   * body must have arrived `timeoutMs` after the request did.
+   */
+  async function readJson(x: Exchange, limit: number, allowEmpty: boolean, timeoutMs = bodyTimeout): Promise<Record<string, unknown> | null> {
+    const read = await readBody(x.req, limit, x.started + timeoutMs - performance.now());
     if (read.kind === 'too-large') {
       x.refuse(413, Reason.tooLarge);
+      return null;
+    }
+    if (read.kind === 'timeout') {
+      // Answered, then whatever still trickles in is discarded briefly and the connection cut (linger).
+      x.refuse(408, Reason.bodyTimeout);
       return null;
     }
     if (read.kind === 'aborted') {
@@ -404,6 +494,10 @@ export function createGateway(options: GatewayOptions): Gateway {
     x.bodyPending = false;
     const text = read.bytes.toString('utf8');
     if (allowEmpty && text.trim() === '') return {};
+    if (nestedDeeperThan(text, jsonDepth)) {
+      x.refuse(400, Reason.tooDeep);
+      return null;
+    }
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
@@ -465,17 +559,29 @@ export function createGateway(options: GatewayOptions): Gateway {
       const checked = checkPollQuery(search, who);
       if (!checked.ok) return x.refuse(checked.status, checked.reason);
       query = `?${checked.query}`;
+      if (api === 'poll' && !takePollSlot(x, who)) return;
     } else {
-      const parsed = await readJson(x, spec.body === 'upload' ? uploadLimit : jsonLimit, false);
+      const upload = spec.body === 'upload';
+      const parsed = await readJson(x, upload ? uploadLimit : jsonLimit, false, upload ? uploadTimeout : bodyTimeout);
       if (parsed === null) return;
       const checked = checkBody(api, parsed, who);
       if (!checked.ok) return x.refuse(checked.status, checked.reason);
+      // File ids: only those tagged for this caller, sent upstream without the tag.
+      if ((api === 'send' || api === 'sendAsync') && !untagMessageContent(parsed, who, files)) return x.refuse(403, Reason.foreignFile);
+      if (api === 'downloadFileStream') {
+        const fileId = untagFileId(Object.hasOwn(parsed, 'fileId') ? parsed['fileId'] : undefined, who, files);
+        // Someone else's file, a raw or tampered id: exactly what upstream answers for a file
+        // that is not there, and upstream is not asked, so nothing tells whether it exists.
+        if (fileId === null) return fileNotFound(x);
+        parsed['fileId'] = fileId;
+      }
       // Re-serialised: one value per key whatever the upstream parser would have picked.
       body = Buffer.from(JSON.stringify(parsed), 'utf8');
     }
 
     const controller = abortOnDisconnect(x);
     const url = new URL(upstreamBase + API_PATHS[api] + query);
+    const pool = api === 'poll' ? agents.poll : agents.api;
     const timeoutMs = api === 'poll' ? pollTimeout : upstreamTimeout;
     const secrets = [...staticSecrets, ...secretVariants(claims.token)];
     let result: UpstreamResult | undefined;
@@ -499,7 +605,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       }
       result = await upstreamRequest(
         { method: spec.method, url, headers, ...(body !== undefined ? { body } : {}), timeoutMs, signal: controller.signal, maxResponseBytes: responseLimit },
-        agents,
+        pool,
       );
       // 403: the API Fabric AccessToken expired or was revoked. Renew once and retry.
       if (result.kind === 'response' && result.status === 403 && attempt === 0) {
@@ -509,15 +615,62 @@ export function createGateway(options: GatewayOptions): Gateway {
       break;
     }
     if (!result) return x.refuse(500, Reason.internal);
-    answer(x, api, result, claims, secrets);
+    answer(x, api, result, claims, secrets, who);
   }
 
-  function answer(x: Exchange, api: ForwardedApi, result: UpstreamResult, claims: SealedClaims, secrets: string[]): void {
+  /**
+   * Counts a poll against the caller's and the address's caps until its answer is done (or the
+   * browser leaves); refuses it with 429 instead when either is full.
+   */
+  function takePollSlot(x: Exchange, who: GatewayIdentity): boolean {
+    if ((pollsByUser.get(who.userId) ?? 0) >= pollsPerUser) {
+      x.refuse(429, Reason.pollsPerUser, { 'retry-after': pollRetryAfter });
+      return false;
+    }
+    if ((pollsByAddress.get(x.address) ?? 0) >= pollsPerAddress) {
+      x.refuse(429, Reason.pollsPerAddress, { 'retry-after': pollRetryAfter });
+      return false;
+    }
+    const { userId } = who;
+    const { address } = x;
+    bump(pollsByUser, userId, 1);
+    bump(pollsByAddress, address, 1);
+    x.res.once('close', () => {
+      bump(pollsByUser, userId, -1);
+      bump(pollsByAddress, address, -1);
+    });
+    return true;
+  }
+
+  /** downloadFileStream's own answer for a file that does not exist (the simulator's, byte for byte). */
+  function fileNotFound(x: Exchange): void {
+    x.send(200, JSON.stringify({ resultCode: DownloadResultCode.FAILED, resultDesc: ResultDesc.downloadFailed }));
+    x.log('warn', `POST downloadFileStream refused: ${Reason.foreignFile} (answered as not found)`, 200);
+  }
+
+  /** Tags the file ids of a (parsed) answer going to `who`; the text to send (unchanged when nothing was tagged). */
+  function tagAnswer(api: ForwardedApi, text: string, parsed: unknown, who: GatewayIdentity): string {
+    if (api !== 'poll' && api !== 'queryHistoryChatMessage' && api !== 'uploadFileStream') return text;
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return text;
+    const answer = parsed as Record<string, unknown>;
+    let changed = false;
+    if (api === 'poll') changed = tagMessages(answer['downlinkMessages'], who, files);
+    else if (api === 'queryHistoryChatMessage') changed = tagMessages(answer['messageList'], who, files);
+    else if (typeof answer['objectKey'] === 'string' && answer['objectKey'] !== '') {
+      answer['objectKey'] = files.tag(who, answer['objectKey']);
+      changed = true;
+    }
+    return changed ? JSON.stringify(answer) : text;
+  }
+
+  function answer(x: Exchange, api: ForwardedApi, result: UpstreamResult, claims: SealedClaims, secrets: string[], who: GatewayIdentity): void {
     switch (result.kind) {
       case 'aborted':
         return x.log('info', `${api}: the browser went away; upstream request aborted`, 499);
       case 'timeout':
         return x.refuse(504, Reason.upstreamTimeout);
+      case 'busy':
+        return x.refuse(503, Reason.upstreamBusy, { 'retry-after': '1' });
       case 'too-large':
         return x.refuse(502, Reason.upstreamTooLarge);
       case 'network':
@@ -540,10 +693,12 @@ export function createGateway(options: GatewayOptions): Gateway {
       extra[HEADERS.ccmessagingToken] = sealer.seal({ token: rotated, userId: claims.userId, channelId: claims.channelId, issuedAt: now() });
     }
 
-    const text = result.body.toString('utf8');
+    let text = result.body.toString('utf8');
+    if (nestedDeeperThan(text, ANSWER_MAX_DEPTH)) return x.refuse(502, Reason.upstreamTooDeep, extra);
     let json = true;
+    let parsed: unknown;
     try {
-      JSON.parse(text);
+      parsed = JSON.parse(text);
     } catch {
       json = text.trim() === '' && result.status >= 400;
     }
@@ -551,6 +706,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     if (!json || (ok && text.trim() === '')) {
       return x.refuse(ok ? 502 : result.status, ok ? Reason.upstreamNotJson : `upstream HTTP ${result.status}`, extra);
     }
+    if (ok) text = tagAnswer(api, text, parsed, who);
     const out = text.trim() === '' ? JSON.stringify({ errorCode: String(result.status), exceptionInfo: `upstream HTTP ${result.status}` }) : scrub(text, secrets);
     x.send(result.status, out, extra);
     const rotation = extra[HEADERS.ccmessagingToken] ? ' (token rotated)' : '';

@@ -5,12 +5,26 @@
  */
 export {
   createGateway,
+  DEFAULT_BODY_TIMEOUT_MS,
   DEFAULT_JSON_BODY_BYTES,
+  DEFAULT_JSON_DEPTH,
+  DEFAULT_POLLS_PER_ADDRESS,
+  DEFAULT_POLLS_PER_USER,
   DEFAULT_RESPONSE_BYTES,
   DEFAULT_TOKEN_MAX_AGE_MS,
   DEFAULT_UPLOAD_BODY_BYTES,
+  DEFAULT_UPLOAD_TIMEOUT_MS,
+  GATEWAY_REASONS,
 } from './gateway.js';
-export { memoryRateLimitStore, DEFAULT_PER_ROUTE, DEFAULT_RATE_MAX, DEFAULT_RATE_WINDOW_MS } from './rateLimit.js';
+export { memoryRateLimitStore, DEFAULT_PER_ROUTE, DEFAULT_RATE_MAX, DEFAULT_RATE_PER_ADDRESS, DEFAULT_RATE_WINDOW_MS } from './rateLimit.js';
+export {
+  createGatewayServer,
+  DEFAULT_CONNECTIONS_CHECKING_INTERVAL_MS,
+  DEFAULT_HEADERS_TIMEOUT_MS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  type GatewayServerOptions,
+} from './server.js';
+export { DEFAULT_UPSTREAM_SOCKETS } from './upstream.js';
 export { FORWARDED_APIS, TOKEN_PATH } from './routes.js';
 export { MIN_TOKEN_SECRET_CHARS } from './sealing.js';
 export { gatewayTokenProvider, type GatewayTokenProviderOptions } from '../client/gatewayTokenProvider.js';

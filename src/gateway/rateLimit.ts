@@ -1,13 +1,19 @@
 /**
- * Fixed-window per-user rate limiting through a pluggable counter store. Windows are aligned on
- * the epoch (window index = floor(now / windowMs)), so every gateway instance sharing a store
- * counts into the same key and computes the same Retry-After without talking to the others.
+ * Fixed-window rate limiting per user and per client address through a pluggable counter store.
+ * Windows are aligned on the epoch (window index = floor(now / windowMs)), so every gateway
+ * instance sharing a store counts into the same key and computes the same Retry-After without
+ * talking to the others.
  */
 import type { GatewayRoute, RateLimitOptions, RateLimitStore } from './types.js';
 
 export const DEFAULT_RATE_WINDOW_MS = 60_000;
 export const DEFAULT_RATE_MAX = 300;
 export const DEFAULT_PER_ROUTE: Readonly<Partial<Record<GatewayRoute, number>>> = { token: 20, uploadFileStream: 20 };
+/**
+ * Requests per client address and window, identified or not, counted before identify() runs.
+ * Sized for a few dozen customers behind one NAT (one chatting customer makes ~15-30 a minute).
+ */
+export const DEFAULT_RATE_PER_ADDRESS = 1200;
 
 /**
  * The default store: counters in a Map, forgotten after their window. Per process: behind a load
@@ -38,6 +44,8 @@ export type RateDecision = { allowed: true } | { allowed: false; retryAfterSecon
 
 export interface RateLimiter {
   check(userId: string, route: GatewayRoute): Promise<RateDecision>;
+  /** Every request from this client address (see address.ts for what an address is). */
+  checkAddress(address: string): Promise<RateDecision>;
 }
 
 export function createRateLimiter(options: RateLimitOptions | false | undefined, now: () => number): RateLimiter | null {
@@ -45,23 +53,29 @@ export function createRateLimiter(options: RateLimitOptions | false | undefined,
   const windowMs = options?.windowMs ?? DEFAULT_RATE_WINDOW_MS;
   const max = options?.max ?? DEFAULT_RATE_MAX;
   const perRoute = options?.perRoute ?? DEFAULT_PER_ROUTE;
+  const perAddress = options?.perAddress ?? DEFAULT_RATE_PER_ADDRESS;
   if (!(Number.isInteger(windowMs) && windowMs > 0)) throw new TypeError('rateLimit.windowMs must be a positive integer');
-  for (const limit of [max, ...Object.values(perRoute)]) {
+  for (const limit of [max, perAddress, ...Object.values(perRoute)]) {
     if (!(Number.isInteger(limit) && (limit as number) > 0)) throw new TypeError('rateLimit limits must be positive integers');
   }
   const store = options?.store ?? memoryRateLimitStore(now);
+  async function count(prefix: string, limit: number): Promise<RateDecision> {
+    const t = now();
+    const window = Math.floor(t / windowMs);
+    const hits = await store.hit(`${prefix}:${window}`, windowMs);
+    if (hits <= limit) return { allowed: true };
+    const resetAt = (window + 1) * windowMs;
+    return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((resetAt - t) / 1000)) };
+  }
   return {
-    async check(userId, route) {
+    check(userId, route) {
       const own = perRoute[route];
       const bucket = own !== undefined ? route : '*';
-      const limit = own ?? max;
-      const t = now();
-      const window = Math.floor(t / windowMs);
-      const key = `aicc-gw:${encodeURIComponent(userId)}:${bucket}:${window}`;
-      const count = await store.hit(key, windowMs);
-      if (count <= limit) return { allowed: true };
-      const resetAt = (window + 1) * windowMs;
-      return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((resetAt - t) / 1000)) };
+      return count(`aicc-gw:${encodeURIComponent(userId)}:${bucket}`, own ?? max);
+    },
+    checkAddress(address) {
+      // Its own prefix: no user id can produce this key.
+      return count(`aicc-gw-addr:${encodeURIComponent(address)}`, perAddress);
     },
   };
 }

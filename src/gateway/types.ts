@@ -69,6 +69,12 @@ export interface RateLimitOptions {
    * `{ token: 20, uploadFileStream: 20 }` (replaced, not merged, when given).
    */
   perRoute?: Partial<Record<GatewayRoute, number>>;
+  /**
+   * Requests per client address and window, over all routes, counted before `identify` runs (so
+   * unidentified requests count too, and a flood of fresh identities from one address is
+   * limited). Default 1200. What an address is: see `trustProxyHops`.
+   */
+  perAddress?: number;
   /** Default: an in-memory store (per process). */
   store?: RateLimitStore;
 }
@@ -80,6 +86,26 @@ export interface GatewayLimits {
   uploadBodyBytes?: number;
   /** Largest upstream answer in bytes (downloadFileStream carries Base64 files). Default 8 MiB. */
   responseBytes?: number;
+  /** Deepest nesting of objects and arrays in a JSON request body (the body itself is level 1). Default 32; deeper → 400. */
+  jsonDepth?: number;
+  /**
+   * Time from the request's arrival until its JSON body (every route but uploadFileStream) has
+   * arrived. Default 10 000 ms; later → 408 and the connection is closed.
+   */
+  bodyTimeoutMs?: number;
+  /** The same for uploadFileStream bodies. Default 60 000 ms. */
+  uploadTimeoutMs?: number;
+  /** Long polls one user may have in flight through this gateway process. Default 2; more → 429. */
+  pollsPerUser?: number;
+  /** Long polls in flight from one client address through this process. Default 256; more → 429. */
+  pollsPerAddress?: number;
+  /**
+   * Upstream sockets for every API but poll (kept alive). Default 256; a request waits at most
+   * its timeout for one (→ 503), then its timeout starts.
+   */
+  upstreamSockets?: number;
+  /** Upstream sockets for long polls, a pool of their own (kept alive). Default unbounded. */
+  pollSockets?: number;
 }
 
 export interface GatewayOptions {
@@ -114,8 +140,15 @@ export interface GatewayOptions {
   /** Preflight cache time. Default 600 s. */
   corsMaxAgeSeconds?: number;
   limits?: GatewayLimits;
-  /** Per-user rate limit; `false` turns it off. */
+  /** Rate limits per user and per client address; `false` turns both off. */
   rateLimit?: RateLimitOptions | false;
+  /**
+   * How many reverse proxies in front of the gateway append to `X-Forwarded-For` and are
+   * trusted. Default 0: the TCP peer is the client address and `X-Forwarded-For` is ignored (a
+   * client could write anything there). With n, the n-th address from the right of
+   * [X-Forwarded-For..., peer] is the client's. Used only by the per-address limits.
+   */
+  trustProxyHops?: number;
   /** Upstream timeout for everything but poll. Default 15 000 ms. */
   upstreamTimeoutMs?: number;
   /** The service's long-poll window. Default 5000 ms. */

@@ -2,6 +2,11 @@
  * One request to AICC over node:http(s), answer buffered (the gateway inspects status, the
  * rotation header and the body before anything reaches the browser). Timeouts and aborts
  * destroy the upstream socket, so a waiting long poll ends upstream too.
+ *
+ * Two pools (issue 17.1): long polls hold their socket for the whole window, so they get a pool
+ * of their own (unbounded by default); every other API keeps a bounded pool no poll can fill.
+ * The timeout counts from the moment a request has its socket; the wait for a socket is bounded
+ * separately (→ 'busy').
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
@@ -11,7 +16,10 @@ export interface UpstreamRequest {
   url: URL;
   headers: Record<string, string | number>;
   body?: Buffer;
+  /** From the moment the request has a socket (connecting included). */
   timeoutMs: number;
+  /** Longest wait for a socket of the pool. Default timeoutMs. */
+  queueTimeoutMs?: number;
   /** Aborted when the browser goes away or the gateway closes. */
   signal: AbortSignal;
   maxResponseBytes: number;
@@ -20,31 +28,51 @@ export interface UpstreamRequest {
 export type UpstreamResult =
   | { kind: 'response'; status: number; headers: IncomingHttpHeaders; body: Buffer }
   | { kind: 'timeout' }
+  /** No socket of the pool became free within queueTimeoutMs. */
+  | { kind: 'busy' }
   | { kind: 'aborted' }
   | { kind: 'too-large' }
   /** Refused, reset, DNS: `code` is the Node error code, never a message (messages may hold URLs). */
   | { kind: 'network'; code: string };
 
-export interface UpstreamAgents {
+export interface UpstreamPool {
   http: HttpAgent;
   https: HttpsAgent;
+}
+
+export interface UpstreamAgents {
+  /** Everything but poll. */
+  api: UpstreamPool;
+  /** Long polls only. */
+  poll: UpstreamPool;
   destroy(): void;
 }
 
-export function createAgents(): UpstreamAgents {
-  const http = new HttpAgent({ keepAlive: true, maxSockets: 256 });
-  const https = new HttpsAgent({ keepAlive: true, maxSockets: 256 });
+/** `limits.upstreamSockets`: kept-alive upstream sockets for every API but poll. */
+export const DEFAULT_UPSTREAM_SOCKETS = 256;
+/** Idle kept-alive poll sockets kept for the next poll (a poll is followed by the next at once). */
+const POLL_FREE_SOCKETS = 4096;
+
+function pool(maxSockets: number, maxFreeSockets: number): UpstreamPool {
+  const options = { keepAlive: true, maxSockets, maxFreeSockets };
+  return { http: new HttpAgent(options), https: new HttpsAgent(options) };
+}
+
+export function createAgents(sockets: { api?: number; poll?: number } = {}): UpstreamAgents {
+  const apiSockets = sockets.api ?? DEFAULT_UPSTREAM_SOCKETS;
+  const pollSockets = sockets.poll ?? Infinity;
+  const api = pool(apiSockets, Math.min(apiSockets, 256));
+  const poll = pool(pollSockets, Math.min(pollSockets, POLL_FREE_SOCKETS));
   return {
-    http,
-    https,
+    api,
+    poll,
     destroy() {
-      http.destroy();
-      https.destroy();
+      for (const agent of [api.http, api.https, poll.http, poll.https]) agent.destroy();
     },
   };
 }
 
-export function upstreamRequest(spec: UpstreamRequest, agents: UpstreamAgents): Promise<UpstreamResult> {
+export function upstreamRequest(spec: UpstreamRequest, agents: UpstreamPool): Promise<UpstreamResult> {
   return new Promise<UpstreamResult>((resolve) => {
     if (spec.signal.aborted) {
       resolve({ kind: 'aborted' });
@@ -58,6 +86,7 @@ export function upstreamRequest(spec: UpstreamRequest, agents: UpstreamAgents): 
       agent: isHttps ? agents.https : agents.http,
     });
 
+    let timer: NodeJS.Timeout | undefined = setTimeout(() => finish({ kind: 'busy' }), spec.queueTimeoutMs ?? spec.timeoutMs);
     const finish = (result: UpstreamResult): void => {
       if (settled) return;
       settled = true;
@@ -67,8 +96,13 @@ export function upstreamRequest(spec: UpstreamRequest, agents: UpstreamAgents): 
       resolve(result);
     };
     const onAbort = (): void => finish({ kind: 'aborted' });
-    const timer = setTimeout(() => finish({ kind: 'timeout' }), spec.timeoutMs);
     spec.signal.addEventListener('abort', onAbort, { once: true });
+    // The clock starts when the pool hands out a socket (new or kept alive), not while queued.
+    request.once('socket', () => {
+      if (settled) return;
+      clearTimeout(timer);
+      timer = setTimeout(() => finish({ kind: 'timeout' }), spec.timeoutMs);
+    });
 
     request.on('error', (error: NodeJS.ErrnoException) => finish({ kind: 'network', code: error.code ?? 'ERROR' }));
     request.on('response', (response) => {

@@ -484,7 +484,7 @@ describe('gateway attacks', () => {
         'access-control-allow-credentials': 'true',
         'access-control-allow-methods': 'POST',
         'access-control-allow-headers': 'content-type, ccmessaging-token',
-        'access-control-expose-headers': 'ccmessaging-token',
+        'access-control-expose-headers': 'ccmessaging-token, retry-after',
       });
       expect(ok.headers.vary).toContain('Origin');
       const poll = await refused(rig, () => preflight(ALLOWED_ORIGIN, 'GET', 'ccmessaging-token', `${P('poll')}?receiverId=x&channel=WEB`));

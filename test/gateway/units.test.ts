@@ -4,6 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { API_PATHS, CUSTOMER_APIS } from '../../src/client/index.js';
 import { createGateway, FORWARDED_APIS, gatewayTokenProvider, memoryRateLimitStore, type GatewayOptions } from '../../src/gateway/index.js';
+import { addressKey, clientAddress } from '../../src/gateway/address.js';
+import { createFileTagger, tagMessages, untagFileId, untagMessageContent } from '../../src/gateway/files.js';
+import { nestedDeeperThan } from '../../src/gateway/json.js';
 import { createRateLimiter } from '../../src/gateway/rateLimit.js';
 import { checkBody, checkPollQuery, findRoute, ROUTES } from '../../src/gateway/routes.js';
 import { createTokenSealer } from '../../src/gateway/sealing.js';
@@ -116,10 +119,111 @@ describe('createGateway options', () => {
       { basePath: '/aicc/' },
       { accessTokenSeconds: 7200 },
       { limits: { jsonBodyBytes: -1 } },
+      { limits: { pollsPerUser: 0 } },
+      { limits: { pollsPerAddress: 1.5 } },
+      { limits: { bodyTimeoutMs: Infinity } },
+      { limits: { jsonDepth: 0 } },
+      { limits: { upstreamSockets: -1 } },
+      { trustProxyHops: -1 },
+      { rateLimit: { perAddress: 0 } },
       { identify: undefined as unknown as GatewayOptions['identify'] },
     ];
     for (const override of bad) expect(() => createGateway({ ...base, ...override }), JSON.stringify(override)).toThrow(TypeError);
     expect(() => createGateway(base)).not.toThrow();
+    expect(() => createGateway({ ...base, trustProxyHops: 2, limits: { pollsPerUser: Infinity, pollSockets: Infinity, upstreamSockets: 64 } })).not.toThrow();
+  });
+});
+
+describe('client addresses (issue 17.2)', () => {
+  const req = (remoteAddress: string, xff?: string) => ({ socket: { remoteAddress }, headers: xff === undefined ? {} : { 'x-forwarded-for': xff } }) as unknown as IncomingMessage;
+
+  it('counts IPv4 as is, IPv4-mapped IPv6 as IPv4, other IPv6 per /64', () => {
+    expect(addressKey('203.0.113.7')).toBe('203.0.113.7');
+    expect(addressKey('::ffff:203.0.113.7')).toBe('203.0.113.7');
+    expect(addressKey('2001:db8:1:2:aaaa::1')).toBe('2001:0db8:0001:0002::/64');
+    expect(addressKey('2001:db8:1:2:ffff:ffff:ffff:fffe')).toBe('2001:0db8:0001:0002::/64');
+    expect(addressKey('::1')).toBe('0000:0000:0000:0000::/64');
+    expect(addressKey('not an ip')).toBe('not an ip');
+  });
+
+  it('uses the TCP peer unless told how many proxies to trust, then the address the outermost trusted one saw', () => {
+    expect(clientAddress(req('10.0.0.1', '198.51.100.1'), 0)).toBe('10.0.0.1');
+    expect(clientAddress(req('10.0.0.1', 'spoofed, 198.51.100.1'), 1)).toBe('198.51.100.1');
+    expect(clientAddress(req('10.0.0.1', 'spoofed, 198.51.100.1, 10.0.0.2'), 2)).toBe('198.51.100.1');
+    // Fewer entries than trusted hops: the furthest one.
+    expect(clientAddress(req('10.0.0.1', '198.51.100.1'), 3)).toBe('198.51.100.1');
+    expect(clientAddress(req('10.0.0.1'), 1)).toBe('10.0.0.1');
+  });
+});
+
+describe('JSON nesting (issue 17.6)', () => {
+  it('measures depth in one pass, brackets in strings and escapes excluded', () => {
+    expect(nestedDeeperThan('{"a":[1,{"b":[]}]}', 4)).toBe(false);
+    expect(nestedDeeperThan('{"a":[1,{"b":[]}]}', 3)).toBe(true);
+    expect(nestedDeeperThan('{"a":"[[[[[[\\"}', 1)).toBe(false);
+    expect(nestedDeeperThan('{"a":"\\"}', 1)).toBe(false);
+    expect(nestedDeeperThan('{"a":"\\\"[[["}', 1)).toBe(false);
+    expect(nestedDeeperThan('[]'.repeat(100_000), 1)).toBe(false);
+    expect(nestedDeeperThan('['.repeat(100_000), 32)).toBe(true);
+  });
+});
+
+describe('file id tags (issue 17.4)', () => {
+  const alice = { userId: 'alice', channelId: '42' };
+  const bob = { userId: 'bob', channelId: '42' };
+
+  it('binds an id to one customer, deterministically; refuses other customers, raw ids and tampering; rotates keys', () => {
+    const tagger = createFileTagger([TOKEN_SECRET]);
+    const tagged = tagger.tag(alice, 'e31bd00b-8569-466e-a2b2-cf342e9d1b2c');
+    expect(tagged).toMatch(/^e31bd00b-8569-466e-a2b2-cf342e9d1b2c~[A-Za-z0-9_-]{22}$/);
+    expect(tagger.tag(alice, 'e31bd00b-8569-466e-a2b2-cf342e9d1b2c')).toBe(tagged);
+    expect(tagger.untag(alice, tagged)).toBe('e31bd00b-8569-466e-a2b2-cf342e9d1b2c');
+    expect(tagger.untag(bob, tagged)).toBeNull();
+    expect(tagger.untag({ userId: 'alice', channelId: '43' }, tagged)).toBeNull();
+    for (const bad of ['e31bd00b-8569-466e-a2b2-cf342e9d1b2c', `${tagged.slice(0, -1)}A`, `x${tagged}`, `${tagged}~`, '', '~'.repeat(30)]) {
+      expect(tagger.untag(alice, bad), bad).toBeNull();
+    }
+    const rotated = createFileTagger(['next-secret-next-secret-next-secret-0123', TOKEN_SECRET]);
+    expect(rotated.untag(alice, tagged)).toBe('e31bd00b-8569-466e-a2b2-cf342e9d1b2c');
+    expect(tagger.untag(alice, rotated.tag(alice, 'x'))).toBeNull();
+  });
+
+  it('finds the id in every content form, both ways', () => {
+    const tagger = createFileTagger([TOKEN_SECRET]);
+    const t = (id: string) => tagger.tag(alice, id);
+    const messages = [
+      { mediaType: 'IMAGE', content: 'k1' },
+      { mediaType: 'DOCUMENT', content: 'k2,pdf' },
+      { mediaType: 'FILE', content: 'a, b.txt,12,k3,txt' },
+      { mediaType: 'FILE_VIDEO', content: 'k4,mp4' },
+      { mediaType: 'WEBCARD', content: '{"mediaFileId":"k5","title":"t"}' },
+      { mediaType: 'TEXT', content: 'k6' },
+      { mediaType: 'LOCATE', content: '1/2/x' },
+      { mediaType: null, content: '["m1"]' },
+    ];
+    expect(tagMessages(messages, alice, tagger)).toBe(true);
+    expect(messages.map((m) => m.content)).toEqual([
+      t('k1'),
+      `${t('k2')},pdf`,
+      `a, b.txt,12,${t('k3')},txt`,
+      `${t('k4')},mp4`,
+      JSON.stringify({ mediaFileId: t('k5'), title: 't' }),
+      'k6',
+      '1/2/x',
+      '["m1"]',
+    ]);
+    for (const m of messages.slice(0, 5)) {
+      const body: Record<string, unknown> = { ...m };
+      expect(untagMessageContent(body, alice, tagger)).toBe(true);
+      expect(untagMessageContent({ ...m }, bob, tagger)).toBe(false);
+    }
+    const upper = { mediaType: ' image ', content: 'raw-key' };
+    expect(untagMessageContent(upper, alice, tagger)).toBe(false);
+    expect(untagFileId(`local/${t('k1')}`, alice, tagger)).toBe('local/k1');
+    expect(untagFileId(t('k1'), alice, tagger)).toBe('k1');
+    expect(untagFileId('local/k1', alice, tagger)).toBeNull();
+    expect(untagFileId(`local/${t('k1')}`, bob, tagger)).toBeNull();
+    expect(untagFileId(42, alice, tagger)).toBeNull();
   });
 });
 
