@@ -23,6 +23,33 @@ const stamp = (r: ResultFile<unknown>): string => `_${r.date.slice(0, 16).replac
 /* eslint-disable @typescript-eslint/no-explicit-any -- result files are read back as plain JSON */
 type Any = any;
 
+
+/** The bundle per transport: code-split as Vite / Rollup / webpack emit it (bench/bundle.ts). */
+function transportBundles(x: Any): string[] {
+  const t = x.transports;
+  if (!t) return [];
+  const gz = (bytes: number): string => `${kb(bytes)} (${bytes} B)`;
+  const loaded = (b: Any, lazyLoads: boolean): number => b.initial.gzipBytes + (lazyLoads ? b.lazy.gzipBytes : 0);
+  const row = (name: string, b: Any, lazyLoads: boolean, base: Any) => [
+    name,
+    gz(b.initial.gzipBytes),
+    b.lazy.gzipBytes ? `${gz(b.lazy.gzipBytes)}${lazyLoads ? ', loaded by the first request' : ', never loaded'}` : '–',
+    gz(loaded(b, lazyLoads)),
+    f(loaded(b, lazyLoads) / loaded(base, true), 2),
+  ];
+  return [
+    table(['bundle, with xstate', 'up front (gzip)', 'axios chunk (gzip)', 'loaded (gzip)', 'ratio to axios'], [
+      row('core entry + `fetchTransport`', t.coreFetch, false, t.coreAxios),
+      row('core entry, axios (default)', t.coreAxios, true, t.coreAxios),
+      row('`createChatSession` + `fetchTransport`', t.sessionFetch, false, t.sessionAxios),
+      row('`createChatSession`, axios (default)', t.sessionAxios, true, t.sessionAxios),
+    ]),
+    '',
+    `The \`aicc-chat-machine/transport-fetch\` entry alone: ${kb(t.fetchEntry.minifiedBytes)} minified, ${gz(t.fetchEntry.gzipBytes)} gzip, node: builtins: ${t.fetchEntry.forbidden.length ? t.fetchEntry.forbidden.join(', ') : 'none'}. ` +
+      `Budget for the first row's up-front size: ${x.budget.allInFetchLimitBytes ?? '–'} B (bench/bundle-budget.json, test/bench/bundle.test.ts).`,
+  ];
+}
+
 const blocks: Record<string, () => string | undefined> = {
   machine() {
     const r = readResult<Any>('overhead') ?? readResult<Any>('bundle');
@@ -191,6 +218,35 @@ const blocks: Record<string, () => string | undefined> = {
     ].join('\n');
   },
 
+  bundleTransports() {
+    const r = readResult<Any>('bundle');
+    if (!r?.result.transports) return undefined;
+    return [...transportBundles(r.result), '', stamp(r)].join('\n');
+  },
+
+  transport() {
+    const r = readResult<Any>('transport');
+    if (!r) return undefined;
+    const x = r.result;
+    const rows: string[][] = [];
+    for (const [level, byTransport] of Object.entries(x.summary as Record<string, Any>)) {
+      for (const [name, v] of Object.entries(byTransport as Record<string, Any>)) {
+        rows.push([level, name, sp(v.cpuUsPerPoll, 0), sp(v.cpuRatioToAxios, 2), sp(v.heapPerSessionKB, 1), sp(v.heapRatioToAxios, 2)]);
+      }
+    }
+    return [
+      table(['level', 'transport', 'CPU µs per long poll', 'CPU ratio to axios', 'heap KB per session', 'heap ratio to axios'], rows),
+      '',
+      `${x.method.sessionsEach} long-polling users per transport, the three transports in three processes at the same time, ` +
+        `${x.method.windowMs / 1000} s window on the ${x.method.longPollWindowMs} ms long poll, ${x.method.rounds} rounds (median (min–max, n = rounds); ratios taken within a round). ` +
+        `\`client\`: the client alone, \`client.poll\` in a loop after CONNECT; \`session\`: createChatSession sessions in \`chatting\`. ` +
+        `CPU is the whole process's in the window (not net of its idle CPU, which was ${f(Math.max(...(x.rounds as Any[]).flatMap((r) => Object.values(r.byTransport as Record<string, Any>).map((t) => t.idleCpuPercentOfCore ?? 0))), 2)} % of a core or less before any session started). ` +
+        `Library measured: ${x.method.library === 'dist' ? 'the build' : 'the sources through tsx'}.`,
+      '',
+      stamp(r),
+    ].join('\n');
+  },
+
   memory() {
     const r = readResult<Any>('memory');
     if (!r) return undefined;
@@ -265,8 +321,12 @@ const blocks: Record<string, () => string | undefined> = {
   },
 };
 
+// `--only bundle,transport`: regenerate just these blocks (the others keep what they show).
+const onlyIndex = process.argv.indexOf('--only');
+const only = onlyIndex >= 0 ? new Set((process.argv[onlyIndex + 1] ?? '').split(',')) : undefined;
 let doc = readFileSync(DOC, 'utf8');
 for (const [name, render] of Object.entries(blocks)) {
+  if (only && !only.has(name)) continue;
   const open = `<!-- bench:${name} -->`;
   const close = `<!-- /bench:${name} -->`;
   const a = doc.indexOf(open);

@@ -16,6 +16,7 @@ const BENCHES: { name: string; file: string; flags?: string[] }[] = [
   { name: 'overhead', file: 'overhead.ts' },
   { name: 'latency', file: 'latency.ts' },
   { name: 'idle', file: 'idle.ts' },
+  { name: 'transport', file: 'transport.ts' },
   { name: 'memory', file: 'memory.ts' },
   { name: 'scale', file: 'scale.ts' },
   { name: 'model', file: 'model.ts' },

@@ -6,12 +6,19 @@
  */
 import { builtinModules } from 'node:module';
 import { gzipSync } from 'node:zlib';
-import { relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { build, type Plugin } from 'esbuild';
 import { ROOT_DIR } from './spawn.js';
 
 export const PEERS = ['xstate', 'axios'] as const;
 export const CORE_ENTRY = 'src/index.ts';
+/** The transports' own entries (package.json "exports": ./transport-fetch, ./transport-node). */
+export const FETCH_TRANSPORT_ENTRY = 'src/client/transports/fetch.ts';
+export const NODE_TRANSPORT_ENTRY = 'src/client/transports/node.ts';
+/** The whole core entry and the fetch transport: what the smallest-bundle page loads (with xstate when built with peers). */
+export const ALL_IN_FETCH = { contents: "export * from './src/index.js'; export { fetchTransport } from './src/client/transports/fetch.js';", name: 'core + fetchTransport, with xstate' };
+/** The whole core entry with its default transport, axios. */
+export const ALL_IN_AXIOS = { contents: "export * from './src/index.js';", name: 'core (axios default), with xstate + axios' };
 /** Source folders that are Node-only or tooling, never part of the browser core. */
 export const FORBIDDEN_SOURCES = ['src/simulator/', 'src/gateway/', 'src/demo/'] as const;
 /** Files under a forbidden folder that are browser code by design (none at the moment). */
@@ -40,6 +47,17 @@ function recordBuiltins(found: Set<string>): Plugin {
         found.add(`${args.path} (imported by ${relative(ROOT_DIR, args.importer)})`);
         return { path: args.path, external: true };
       });
+    },
+  };
+}
+
+/** A virtual entry module for builds that need real entry points (code splitting). */
+function virtualEntry(contents: string): Plugin {
+  return {
+    name: 'virtual-entry',
+    setup(b) {
+      b.onResolve({ filter: /^virtual:entry$/ }, () => ({ path: 'entry', namespace: 'virtual' }));
+      b.onLoad({ filter: /.*/, namespace: 'virtual' }, () => ({ contents, resolveDir: ROOT_DIR, loader: 'ts' }));
     },
   };
 }
@@ -92,6 +110,101 @@ export interface BundleBudget {
   coreGzipLimitBytes: number;
   /** The size when the limit was recorded, and when. */
   recordedGzipBytes: number;
+  /** Largest accepted gzip size of what a page loads up front with the core entry, the fetch transport and xstate. */
+  allInFetchGzipLimitBytes?: number;
+  recordedAllInFetchGzipBytes?: number;
   recordedAt: string;
   note: string;
+}
+
+export interface SplitFigures {
+  entry: string;
+  withPeers: boolean;
+  /** What the page loads up front: the entry chunk and the chunks it imports statically. */
+  initial: ChunkFigures;
+  /** What `import()` would load later (the default axios transport), only if used. */
+  lazy: ChunkFigures;
+  /** node: builtins and forbidden sources in either part (must be empty). */
+  forbidden: string[];
+}
+
+export interface ChunkFigures {
+  chunks: number;
+  minifiedBytes: number;
+  /** Each chunk gzipped on its own (as a server sends them), summed. */
+  gzipBytes: number;
+  /** Source files in these chunks (repository-relative), largest first. */
+  inputs: { path: string; bytes: number }[];
+}
+
+/**
+ * The bundle as a code-splitting bundler (Vite, Rollup, webpack, esbuild --splitting) emits it:
+ * what loads up front versus what a dynamic `import()` loads only when reached. The default
+ * axios transport is such an import, so an app whose clients all bring a transport never loads it.
+ */
+export async function measureSplit(entry: { contents: string; name: string }, withPeers: boolean): Promise<SplitFigures> {
+  const builtins = new Set<string>();
+  const result = await build({
+    entryPoints: ['virtual:entry'],
+    absWorkingDir: ROOT_DIR,
+    bundle: true,
+    splitting: true,
+    outdir: join(ROOT_DIR, '.bundle-split'),
+    write: false,
+    platform: 'browser',
+    format: 'esm',
+    target: 'es2020',
+    minify: true,
+    treeShaking: true,
+    metafile: true,
+    logLevel: 'silent',
+    external: withPeers ? [] : [...PEERS],
+    plugins: [virtualEntry(entry.contents), recordBuiltins(builtins)],
+  });
+  const outputs = result.metafile.outputs;
+  const files = new Map(result.outputFiles.map((f) => [relative(ROOT_DIR, f.path), f.contents]));
+  const entryChunk = Object.keys(outputs).find((path) => outputs[path]?.entryPoint !== undefined && path.endsWith('.js'));
+  if (!entryChunk) throw new Error('esbuild produced no entry chunk');
+  /** Chunks reachable from `roots` through static imports. */
+  const closure = (roots: string[], seen = new Set<string>()): Set<string> => {
+    const stack = [...roots];
+    while (stack.length > 0) {
+      const path = stack.pop()!;
+      if (seen.has(path) || !outputs[path]) continue;
+      seen.add(path);
+      for (const i of outputs[path]!.imports) if (i.kind === 'import-statement' && !i.external) stack.push(i.path);
+    }
+    return seen;
+  };
+  const initial = closure([entryChunk]);
+  const dynamic = [...initial].flatMap((path) => outputs[path]!.imports.filter((i) => i.kind === 'dynamic-import' && !i.external).map((i) => i.path));
+  const lazy = new Set([...closure(dynamic)].filter((path) => !initial.has(path)));
+  const figures = (chunks: Set<string>): ChunkFigures => {
+    const inputs = new Map<string, number>();
+    let minifiedBytes = 0;
+    let gzipBytes = 0;
+    for (const path of chunks) {
+      const contents = files.get(path);
+      if (!contents) continue;
+      minifiedBytes += contents.byteLength;
+      gzipBytes += gzipSync(contents, { level: 9 }).byteLength;
+      for (const [input, info] of Object.entries(outputs[path]!.inputs)) {
+        if (info.bytesInOutput > 0) inputs.set(input, (inputs.get(input) ?? 0) + info.bytesInOutput);
+      }
+    }
+    return {
+      chunks: chunks.size,
+      minifiedBytes,
+      gzipBytes,
+      inputs: [...inputs].map(([path, bytes]) => ({ path: relative(ROOT_DIR, `${ROOT_DIR}/${path}`), bytes })).sort((a, b) => b.bytes - a.bytes),
+    };
+  };
+  const parts = { initial: figures(initial), lazy: figures(lazy) };
+  const forbidden = [
+    ...builtins,
+    ...[...parts.initial.inputs, ...parts.lazy.inputs]
+      .filter((i) => FORBIDDEN_SOURCES.some((f) => i.path.startsWith(f)) && !(BROWSER_SAFE as readonly string[]).includes(i.path))
+      .map((i) => i.path),
+  ];
+  return { entry: entry.name, withPeers, ...parts, forbidden };
 }

@@ -11,7 +11,16 @@ import type * as Library from '../../src/index.js';
 
 export const LIBRARY_SOURCE: 'dist' | 'src' = process.env.BENCH_LIB === 'src' ? 'src' : 'dist';
 
-const entry = new URL(LIBRARY_SOURCE === 'src' ? '../../src/index.js' : '../../dist/src/index.js', import.meta.url);
+/**
+ * Where the library's files are: the sources, dist/, or a build of one's own elsewhere
+ * (`BENCH_DIST=/tmp/build`, tsc output of tsconfig.build.json) so a benchmark does not rebuild
+ * the dist/ other work on the machine may be using.
+ */
+const root = LIBRARY_SOURCE === 'src' ? new URL('../../', import.meta.url) : process.env.BENCH_DIST ? new URL(`file://${process.env.BENCH_DIST.replace(/\/*$/, '/')}`) : new URL('../../dist/', import.meta.url);
+/** A module of the library, from the same place as `lib` (e.g. 'src/client/transports/node.js'). */
+export const libraryModule = (path: string): URL => new URL(path, root);
+
+const entry = libraryModule('src/index.js');
 if (LIBRARY_SOURCE === 'dist' && !existsSync(fileURLToPath(entry))) {
   throw new Error('bench: dist/ is missing; run `npm run build` first (npm run bench does), or set BENCH_LIB=src');
 }

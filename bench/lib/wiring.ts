@@ -5,7 +5,7 @@
  */
 import axios, { type AxiosInstance, type CreateAxiosDefaults } from 'axios';
 import { API_PATHS } from '../../src/client/protocol.js';
-import type { AiccClient, ChatSessionActor, ChatTiming, GatewayHeadersProvider } from '../../src/index.js';
+import type { AiccClient, ChatSessionActor, ChatTiming, GatewayHeadersProvider, HttpTransport } from '../../src/index.js';
 import { lib } from './library.js';
 import type { SimInfo } from './sim-protocol.js';
 
@@ -33,6 +33,8 @@ export interface MachineSessionOptions {
   longPollWindowMs?: number;
   /** An axios instance of the caller's (interceptors for counting). Default: the client makes one. */
   axios?: AxiosInstance;
+  /** A transport other than axios (bench/transport.ts). */
+  transport?: HttpTransport;
 }
 
 /** A createChatSession actor for `userId` (not started). */
@@ -44,6 +46,7 @@ export function machineSession(sim: SimInfo, auth: SharedAuth, userId: string, o
     token: applyTokenProvider(auth.tokenClient, identity),
     ...(options.longPollWindowMs !== undefined ? { longPollWindowMs: options.longPollWindowMs } : {}),
     ...(options.axios ? { axios: options.axios } : {}),
+    ...(options.transport ? { transport: options.transport } : {}),
   });
   return createChatSession({ client, identity, ...(options.timing ? { timing: options.timing } : {}) });
 }

@@ -1,20 +1,24 @@
 /**
- * The axios instance, the auth headers, token rotation and error mapping. Every client method
- * goes through `request`, so the rules live in one place:
+ * Auth headers, token rotation and error mapping, on top of a pluggable HTTP transport
+ * (http.ts). Every client method goes through `request`, so the rules live in one place, the
+ * same for every transport:
  * - a `ccmessaging-token` response header replaces the token for all later calls;
  * - HTTP 401 (or body resultCode "401" outside downloadFileStream) → one re-apply, one retry;
  * - HTTP 403 (API Fabric AccessToken expired) → gateway headers refreshed, one retry;
  * - errors become AiccError, and no message ever contains a token or a credential.
+ * The default transport is axios, imported the first time it is needed (transports/axios.ts),
+ * so an app whose clients all bring a transport never loads it.
  */
-import axios, { AxiosError, type Axios, type AxiosInstance, type AxiosRequestConfig, type AxiosResponse } from 'axios';
+import type { AxiosInstance } from 'axios';
 import { waitUnlessAborted } from './abort.js';
 import { AiccError, aiccError, validationError, type AiccErrorInfo } from './errors.js';
+import { isTransportError, type HttpRequest, type HttpResponse, type HttpTransport } from './http.js';
 import { API_PATHS, HEADERS, type ApiName } from './protocol.js';
 import type { AiccClientOptions, CallOptions, TokenRequestReason } from './types.js';
 
 export interface RequestExtra {
   headers?: Record<string, string>;
-  /** Largest response body accepted, in bytes (Node adapter). */
+  /** Largest response body accepted, in bytes. */
   maxResponseBytes?: number;
 }
 
@@ -30,43 +34,37 @@ const DEFAULT_LONG_POLL_WINDOW_MS = 5_000;
 const POLL_TIMEOUT_MARGIN_MS = 10_000;
 const JSON_TYPE = 'application/json; charset=UTF-8';
 
-// No redirects: the API never answers 3xx, following one would replay the token elsewhere, and
-// axios' redirect wrapper (follow-redirects) costs ~0.15 ms CPU per request in Node
-// (bench/overhead.ts). Browsers follow redirects natively; this only affects Node.
-const newHttp = (): AxiosInstance => axios.create({ maxRedirects: 0 });
+type AxiosModule = typeof import('./transports/axios.js');
+/** The axios transport module once loaded (every client shares it). */
+let axiosModule: AxiosModule | undefined;
+let loadingAxios: Promise<AxiosModule> | undefined;
 
 /**
- * One instance for every client that brings none and never read `client.http`: an instance is
- * ~4 KB of heap, and nothing per client lives on it (every request carries its own config).
- * Nobody outside can reach it, so its defaults are trimmed to what changes the wire: axios'
- * defaults minus what each request sets anyway (transforms, timeout, validateStatus) or what
- * axios falls back to the same defaults for (adapter, transitional, env), and its header
- * buckets (common, get, post, ...) flattened while only `common` holds any. That cuts axios'
- * per-request config merge by about a quarter.
+ * Loads the axios transport (once). Clients without `transport` do it on their first request;
+ * internal: tests use it to make `client.http` readable before any request.
  */
-let shared: Axios | undefined;
-/** The shared instance (created on first use). Internal: tests watch it; not part of the public entry. */
-export function sharedHttp(): Axios {
-  if (!shared) {
-    const { headers, transitional, env, adapter, transformRequest, transformResponse, timeout, validateStatus, ...rest } = axios.defaults;
-    // Per-method headers someone set globally (axios.defaults.headers.post[...]) keep the buckets.
-    const perMethod = ['delete', 'get', 'head', 'post', 'put', 'patch'].some((m) => Object.keys(headers[m] ?? {}).length > 0);
-    shared = new axios.Axios({ ...rest, headers: (perMethod ? headers : { ...headers.common }) as AxiosRequestConfig['headers'], maxRedirects: 0 });
-  }
-  return shared;
+export function loadAxiosTransport(): Promise<AxiosModule> {
+  loadingAxios ??= import('./transports/axios.js').then(
+    (loaded) => (axiosModule = loaded),
+    (error: unknown) => {
+      loadingAxios = undefined; // a chunk that failed to load (offline page) is tried again
+      throw error;
+    },
+  );
+  return loadingAxios;
 }
-
-// Per-request constants, built once. The body is already a JSON string (axios' default
-// transformRequest would JSON.parse it again to check), and we parse answers ourselves: axios
-// would silently hand back a string for broken JSON.
-const asIs = [(data: unknown) => data];
-const anyStatus = () => true;
 
 /** Which auth an API needs: tokenByAkSk none, applyToken the gateway's, the rest a session token. */
 const isSessionApi = (api: ApiName) => api !== 'tokenByAkSk' && api !== 'applyToken';
 
 export function createTransport(options: AiccClientOptions): Transport {
-  let own = options.axios;
+  const custom: HttpTransport | undefined = options.transport;
+  if (custom !== undefined) {
+    if (options.axios !== undefined) throw validationError('client', 'transport', 'excludes axios: pass one of them');
+    if (typeof custom?.request !== 'function') throw validationError('client', 'transport', 'needs a request method');
+  }
+  /** The axios instance of this client: the caller's, or its own once it read `http`. Else the shared one. */
+  let own: AxiosInstance | undefined = options.axios;
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
   const defaultTimeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const pollTimeout = options.pollTimeoutMs ?? (options.longPollWindowMs ?? DEFAULT_LONG_POLL_WINDOW_MS) + POLL_TIMEOUT_MARGIN_MS;
@@ -108,13 +106,21 @@ export function createTransport(options: AiccClientOptions): Transport {
     }
   }
 
-  function pickRotatedToken(response: AxiosResponse, sent: string | undefined): void {
-    const rotated: unknown = response.headers[HEADERS.ccmessagingToken];
+  function pickRotatedToken(response: HttpResponse, sent: string | undefined): void {
+    const header = response.headers[HEADERS.ccmessagingToken];
+    const rotated: unknown = typeof header === 'string' ? header : header?.[0];
     if (typeof rotated !== 'string' || rotated === '' || rotated === token) return;
     // Only follow a rotation of the token this request carried; a stale answer must not roll back.
     if (sent !== undefined && token !== undefined && sent !== token) return;
     token = rotated;
     options.onTokenRotated?.(rotated);
+  }
+
+  /** One exchange through the client's transport: the caller's, or axios (loaded on first use). */
+  async function exchange(request: HttpRequest): Promise<HttpResponse> {
+    if (custom) return custom.request(request);
+    const loaded = axiosModule ?? (await loadAxiosTransport());
+    return loaded.axiosRequest(own ?? loaded.sharedHttp(), request);
   }
 
   async function request<T extends object>(api: ApiName, payload: object, call?: CallOptions, extra?: RequestExtra): Promise<T> {
@@ -123,20 +129,17 @@ export function createTransport(options: AiccClientOptions): Transport {
     const method = isGet ? 'GET' : 'POST';
     const session = isSessionApi(api);
     let url = baseUrl + API_PATHS[api];
-    // Built here, not with axios `params` (its serializer is a good share of a request's CPU).
+    // Built here, not with a library's params serializer (axios' is a good share of a request's CPU).
     if (isGet) url += `?${Object.entries(payload).map(([key, value]) => `${key}=${encodeURIComponent(String(value))}`).join('&')}`;
-    const config: AxiosRequestConfig = {
-      url,
+    const http: HttpRequest = {
       method,
-      data: isGet ? undefined : JSON.stringify(payload),
-      timeout: call?.timeoutMs ?? (isGet ? pollTimeout : defaultTimeout),
+      url,
+      headers: {},
+      body: isGet ? undefined : JSON.stringify(payload),
+      timeoutMs: call?.timeoutMs ?? (isGet ? pollTimeout : defaultTimeout),
       signal,
-      responseType: 'text',
-      transformRequest: asIs,
-      transformResponse: asIs,
-      validateStatus: anyStatus,
     };
-    if (extra?.maxResponseBytes !== undefined) config.maxContentLength = extra.maxResponseBytes;
+    if (extra?.maxResponseBytes !== undefined) http.maxResponseBytes = extra.maxResponseBytes;
     let reapplied = false;
     let refreshedGateway = false;
 
@@ -150,12 +153,14 @@ export function createTransport(options: AiccClientOptions): Transport {
       const sentToken = session ? (token ?? (await currentToken(api, signal))) : undefined;
       if (sentToken !== undefined) headers[HEADERS.ccmessagingToken] = sentToken;
       if (!isGet) headers['content-type'] = JSON_TYPE;
-      config.headers = headers;
+      http.headers = headers;
 
-      let response: AxiosResponse<string>;
+      let response: HttpResponse;
       try {
-        response = await (own ?? sharedHttp()).request<string>(config);
+        response = await exchange(http);
       } catch (error) {
+        // Whatever a transport of the caller's threw, a call whose own signal fired was aborted.
+        if (signal?.aborted && !(error instanceof AiccError)) throw aiccError('aborted', api, 'aborted', { outcomeUnknown: method === 'POST' });
         throw asAiccError(error, api, method);
       }
 
@@ -189,10 +194,14 @@ export function createTransport(options: AiccClientOptions): Transport {
   }
 
   return {
-    // The first read gives this client an instance of its own (interceptors added to it must not
-    // reach other clients); requests use it from then on.
-    get http() {
-      return (own ??= newHttp());
+    // The axios instance of an axios client. The first read gives the client an instance of its
+    // own (interceptors added to it must not reach other clients); requests use it from then on.
+    get http(): AxiosInstance {
+      if (custom) throw validationError('client', 'http', 'is only there with the axios transport');
+      if (own) return own;
+      // Before any request loaded axios: an instance of the caller's (options.axios) is the way.
+      if (!axiosModule) throw validationError('client', 'http', 'is there once axios has loaded (a first request), or pass options.axios');
+      return (own = axiosModule.newHttp());
     },
     request,
     async authenticate(signal) {
@@ -201,8 +210,8 @@ export function createTransport(options: AiccClientOptions): Transport {
   };
 }
 
-function parseBody(api: ApiName, response: AxiosResponse<string>): unknown {
-  const text = response.data;
+function parseBody(api: ApiName, response: HttpResponse): unknown {
+  const text = response.body;
   // A regex, not trim(): no copy of a large (download) body.
   if (typeof text !== 'string' || !/\S/.test(text)) return null;
   try {
@@ -233,17 +242,19 @@ export function asAiccError(error: unknown, api: ApiName | 'client', method: 'GE
   if (error instanceof AiccError) return error;
   // A POST that got no answer may still have been processed.
   const outcomeUnknown = method === 'POST';
-  if (axios.isCancel(error) || (error instanceof Error && error.name === 'AbortError')) {
-    return aiccError('aborted', api, 'aborted', { outcomeUnknown });
+  if (isTransportError(error)) {
+    switch (error.reason) {
+      case 'aborted':
+        return aiccError('aborted', api, 'aborted', { outcomeUnknown });
+      case 'timeout':
+        return aiccError('timeout', api, 'no answer within the timeout', { outcomeUnknown });
+      case 'too-large':
+        return aiccError('protocol', api, 'the answer is larger than allowed');
+      default:
+        // Refused or unresolvable: the request never left. Anything else (reset) may have been processed.
+        return aiccError('network', api, `network error${error.code ? ` (${error.code})` : ''}`, { outcomeUnknown: outcomeUnknown && error.reason !== 'not-sent' });
+    }
   }
-  // No `cause` for axios errors: their config carries the request headers, tokens included.
-  if (error instanceof AxiosError) {
-    const code = error.code ?? '';
-    if (code === 'ECONNABORTED' || code === 'ETIMEDOUT') return aiccError('timeout', api, 'no answer within the timeout', { outcomeUnknown });
-    if (code === 'ERR_BAD_RESPONSE' && /maxContentLength/i.test(error.message)) return aiccError('protocol', api, 'the answer is larger than allowed');
-    // Refused or unresolvable: the request never left. Anything else (reset) may have been processed.
-    const neverSent = code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN';
-    return aiccError('network', api, `network error${code ? ` (${code})` : ''}`, { outcomeUnknown: outcomeUnknown && !neverSent });
-  }
+  if (error instanceof Error && error.name === 'AbortError') return aiccError('aborted', api, 'aborted', { outcomeUnknown });
   return new AiccError({ kind: 'network', api, message: `${api}: ${error instanceof Error ? error.message : String(error)}` }, { cause: error });
 }

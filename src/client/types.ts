@@ -3,6 +3,7 @@
  * in protocol.ts; these are the parsed, friendlier views (numbers as numbers, media resolved).
  */
 import type { AxiosInstance } from 'axios';
+import type { HttpTransport } from './http.js';
 import type {
   ControlType,
   DownlinkMediaType,
@@ -43,8 +44,17 @@ export interface AiccClientOptions {
   /** Supplies x-app-key and Authorization for the API Fabric gateway. */
   gatewayHeaders?: GatewayHeadersProvider;
   /**
-   * Bring your own axios instance (interceptors, adapters, agents). Default: one internal
-   * instance shared by every client that brings none, until the client reads `http`.
+   * How requests go out. Default: axios, loaded on the first request (bundlers put it in a chunk
+   * of its own). Others: `nodeTransport()` from `aicc-chat-machine/transport-node` (node:http,
+   * keep-alive; Node back ends with many sessions), `fetchTransport()` from
+   * `aicc-chat-machine/transport-fetch` (the smallest browser bundle), or your own HttpTransport.
+   * Every transport behaves the same: timeouts, abort, token rotation, typed errors, answer cap.
+   */
+  transport?: HttpTransport;
+  /**
+   * Bring your own axios instance (interceptors, adapters, agents); excludes `transport`.
+   * Default: one internal instance shared by every client that brings none, until the client
+   * reads `http`.
    */
   axios?: AxiosInstance;
   /** Per-call timeout in ms for everything but poll. Default 15000. */
@@ -350,11 +360,13 @@ export interface AiccClient {
   saveSatisfaction(input: SaveSatisfactionInput, options?: CallOptions): Promise<ResultInfo>;
   feedbackSatisfaction(input: FeedbackSatisfactionInput, options?: CallOptions): Promise<ResultInfo>;
   /**
-   * The axios instance this client uses (add interceptors here). Clients built without
-   * `options.axios` share one internal instance (an instance costs ~4 KB of heap); the first read
-   * of `http` gives this client an instance of its own, used for every request from then on
-   * (calls already in flight finish on the shared one). So interceptors added here only ever
-   * see this client's calls.
+   * The axios instance this client uses (add interceptors here): `options.axios` when given.
+   * Clients built without it share one internal instance (an instance costs ~4 KB of heap); the
+   * first read of `http` gives this client an instance of its own, used for every request from
+   * then on (calls already in flight finish on the shared one). So interceptors added here only
+   * ever see this client's calls. axios is loaded with the first request of any such client:
+   * reading `http` before that throws a validation AiccError (pass `options.axios` to set
+   * interceptors up front), and so does reading it on a client with `options.transport`.
    */
   readonly http: AxiosInstance;
 }

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CORE_ENTRY, measureBundle, type BundleBudget } from '../../bench/lib/bundle.js';
+import { ALL_IN_FETCH, CORE_ENTRY, FETCH_TRANSPORT_ENTRY, measureBundle, measureSplit, NODE_TRANSPORT_ENTRY, type BundleBudget } from '../../bench/lib/bundle.js';
 
 const budget = JSON.parse(readFileSync(new URL('../../bench/bundle-budget.json', import.meta.url), 'utf8')) as BundleBudget;
 
@@ -40,3 +40,40 @@ describe('browser bundle of the core entry', () => {
     expect(leaky.forbidden.some((f) => f.startsWith('src/simulator/'))).toBe(true);
   });
 });
+
+describe('transports in the browser bundle', () => {
+  const TRANSPORTS = ['src/client/transports/node.ts', 'src/client/transports/fetch.ts'];
+
+  it('the core entry imports neither the node nor the fetch transport (they have entries of their own)', async () => {
+    const core = await measureBundle(CORE_ENTRY, false);
+    const paths = core.inputs.map((i) => i.path);
+    for (const transport of TRANSPORTS) expect(paths).not.toContain(transport);
+  });
+
+  it('the fetch transport’s entry holds no node: builtins; the node transport’s would be caught', async () => {
+    const fetchEntry = await measureBundle(FETCH_TRANSPORT_ENTRY, false);
+    expect(fetchEntry.forbidden).toEqual([]);
+    expect(fetchEntry.inputs.map((i) => i.path)).toContain('src/client/transports/fetch.ts');
+    const nodeEntry = await measureBundle(NODE_TRANSPORT_ENTRY, false);
+    expect(nodeEntry.forbidden.some((f) => f.startsWith('node:http'))).toBe(true);
+  });
+
+  it('with the fetch transport, axios is only in a chunk loaded on demand, never up front', async () => {
+    const split = await measureSplit(ALL_IN_FETCH, true);
+    const upFront = split.initial.inputs.map((i) => i.path);
+    expect(split.forbidden).toEqual([]);
+    expect(upFront).toContain('src/client/transports/fetch.ts');
+    expect(upFront.some((p) => p.startsWith('node_modules/xstate/'))).toBe(true);
+    expect(upFront.filter((p) => p.startsWith('node_modules/axios/') || p === 'src/client/transports/axios.ts')).toEqual([]);
+    expect(split.lazy.inputs.map((i) => i.path)).toContain('src/client/transports/axios.ts');
+  });
+
+  it('all-in with the fetch transport and xstate stays within the recorded gzip budget', async () => {
+    const split = await measureSplit(ALL_IN_FETCH, true);
+    expect(budget.allInFetchGzipLimitBytes).toBeGreaterThan(0);
+    expect(split.initial.gzipBytes, `all-in with fetch is ${split.initial.gzipBytes} B gz, the budget ${budget.allInFetchGzipLimitBytes} B`).toBeLessThanOrEqual(
+      budget.allInFetchGzipLimitBytes ?? 0,
+    );
+  });
+});
+

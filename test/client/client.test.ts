@@ -1,3 +1,4 @@
+import { Agent as HttpAgent } from 'node:http';
 import { inspect } from 'node:util';
 import axios from 'axios';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -12,8 +13,12 @@ import {
   type DownlinkMessage,
 } from '../../src/client/index.js';
 import type { Simulator } from '../../src/simulator/index.js';
-import { sharedHttp } from '../../src/client/transport.js';
-import { chatInput, clientFor, connectInput, fastSimulator, newUserId } from './helpers.js';
+import { API_PATHS, TransportError, type AiccClientOptions, type HttpRequest, type HttpResponse, type HttpTransport } from '../../src/client/index.js';
+import { fetchTransport } from '../../src/client/transports/fetch.js';
+import { nodeTransport } from '../../src/client/transports/node.js';
+import { loadAxiosTransport } from '../../src/client/transport.js';
+import { sharedHttp } from '../../src/client/transports/axios.js';
+import { chatInput, clientFor, closeTransports, connectInput, fastSimulator, newUserId, TRANSPORTS } from './helpers.js';
 import { budget, eventually, OUTLASTS_ANY_TEST_MS } from '../support/timeBudget.js';
 
 async function rejection(promise: Promise<unknown>): Promise<AiccError> {
@@ -48,7 +53,11 @@ function violationsOf(sim: Simulator, userId: string) {
   return sim.violations.filter((v) => v.userId === userId);
 }
 
-describe('client against the robot-then-agent simulator', () => {
+afterAll(() => closeTransports());
+
+// Every suite but the axios-specific one at the end runs once per transport (helpers.ts, TRANSPORTS):
+// `createAiccClient` and `clientFor` inside are the transport's.
+describe.each(TRANSPORTS)('client against the robot-then-agent simulator ($name transport)', ({ createAiccClient, clientFor }) => {
   let sim: Simulator;
   beforeAll(async () => {
     sim = await fastSimulator({ scenario: 'robot-then-agent' });
@@ -347,7 +356,7 @@ describe('client against the robot-then-agent simulator', () => {
   });
 });
 
-describe('client and the flow’s failure answers', () => {
+describe.each(TRANSPORTS)('client and the flow’s failure answers ($name transport)', ({ clientFor }) => {
   it('CONNECT after hours answers 12; leave-message works and validates', async () => {
     const sim = await fastSimulator({ scenario: 'after-hours' });
     try {
@@ -392,7 +401,7 @@ describe('client and the flow’s failure answers', () => {
   });
 });
 
-describe('client auth: rotation, 401 re-apply, 403 renewal', () => {
+describe.each(TRANSPORTS)('client auth: rotation, 401 re-apply, 403 renewal ($name transport)', ({ createAiccClient, clientFor }) => {
   let sim: Simulator;
   beforeAll(async () => {
     sim = await fastSimulator({ scenario: 'robot-then-agent', timing: { tokenRotationGraceMs: 0 } });
@@ -465,7 +474,7 @@ describe('client auth: rotation, 401 re-apply, 403 renewal', () => {
   });
 });
 
-describe('client failures: timeout, abort, network, HTTP errors, secrets', () => {
+describe.each(TRANSPORTS)('client failures: timeout, abort, network, HTTP errors, secrets ($name transport)', ({ createAiccClient, clientFor }) => {
   let sim: Simulator;
   beforeAll(async () => {
     sim = await fastSimulator({ scenario: 'robot-then-agent' });
@@ -533,6 +542,49 @@ describe('client failures: timeout, abort, network, HTTP errors, secrets', () =>
     }
   });
 
+  it('times out a poll without outcomeUnknown (a GET changes nothing)', async () => {
+    const rig = clientFor(sim);
+    await rig.client.authenticate();
+    sim.faults.next('poll', { delayMs: OUTLASTS_ANY_TEST_MS });
+    const error = await rejection(rig.client.poll({ userId: rig.userId }, { timeoutMs: budget(100) }));
+    expect(error).toMatchObject({ kind: 'timeout', api: 'poll', outcomeUnknown: false });
+  });
+
+  it('sends nothing for a call whose signal aborted already', async () => {
+    const rig = clientFor(sim);
+    await rig.client.getSatisfactionSurveyMode(); // token and gateway headers held
+    const before = sim.requests.length;
+    const controller = new AbortController();
+    controller.abort();
+    expect(await rejection(rig.client.send(connectInput(sim, rig.userId), { signal: controller.signal }))).toMatchObject({ kind: 'aborted', api: 'send' });
+    expect(await rejection(rig.client.poll({ userId: rig.userId }, { signal: controller.signal }))).toMatchObject({ kind: 'aborted', api: 'poll', outcomeUnknown: false });
+    expect(sim.requests.length).toBe(before);
+  });
+
+  it('refuses an answer over the answer cap as a protocol error', async () => {
+    const { client, userId } = clientFor(sim, { downloadMaxBytes: 1000 });
+    await client.send(connectInput(sim, userId));
+    await client.send({ controlType: 'TRANS2AGENT', from: userId, to: sim.channelId });
+    sim.queue.serve(userId);
+    // The cap on the answer is the download cap in Base64 plus 64 KB: 200 KB is far over it.
+    const { fileId } = sim.agent.sendFile(userId, { bytes: new Uint8Array(200_000), fileType: 'png', local: true });
+    const error = await rejection(client.downloadFileStream({ fileId: `local/${fileId}`, fileType: 'png', multiMedia: false }));
+    expect(error).toMatchObject({ kind: 'protocol', api: 'downloadFileStream', message: 'downloadFileStream: the answer is larger than allowed' });
+    expect(error.outcomeUnknown).toBeUndefined();
+    // The client still works afterwards.
+    expect((await client.getSatisfactionSurveyMode()).surveyType).toBe('WEB');
+  });
+});
+
+describe('axios transport: instances and interceptors', () => {
+  let sim: Simulator;
+  beforeAll(async () => {
+    sim = await fastSimulator({ scenario: 'robot-then-agent' });
+    // client.http is readable once axios has loaded (a client's first request does it).
+    await loadAxiosTransport();
+  });
+  afterAll(() => sim.close());
+
   it('uses an injected axios instance, so interceptors see every call', async () => {
     const http = axios.create();
     const seen: string[] = [];
@@ -583,6 +635,134 @@ describe('client failures: timeout, abort, network, HTTP errors, secrets', () =>
       expect(seen.filter((url) => url.endsWith('/apiaccess/ccmessaging/send'))).toHaveLength(1);
     } finally {
       sharedHttp().interceptors.request.eject(id);
+    }
+  });
+});
+
+describe('transports: the pluggable layer', () => {
+  let sim: Simulator;
+  beforeAll(async () => {
+    sim = await fastSimulator({ scenario: 'robot-then-agent' });
+  });
+  afterAll(() => sim.close());
+
+  const ok = (headers: HttpResponse['headers'] = {}): HttpResponse => ({ status: 200, headers, body: JSON.stringify({ resultCode: '0', resultDesc: 'ok' }) });
+
+  /** A client on a transport of the test's own, answering (or failing) as `next` says. */
+  function fakeClient(options: Partial<AiccClientOptions> = {}) {
+    const requests: HttpRequest[] = [];
+    const rig = { requests, next: async (): Promise<HttpResponse> => ok() };
+    const transport: HttpTransport = {
+      name: 'fake',
+      request: (request) => {
+        requests.push({ ...request, headers: { ...request.headers } });
+        return rig.next();
+      },
+    };
+    const client = createAiccClient({ baseUrl: 'http://fake.invalid/', token: () => 'token-1', transport, ...options });
+    return { ...rig, rig, client };
+  }
+
+  it('a client on a transport has no axios instance; transport and axios exclude each other', () => {
+    const client = createAiccClient({ baseUrl: sim.url, transport: fetchTransport() });
+    expect(() => client.http).toThrow(expect.objectContaining({ kind: 'validation', field: 'http' }));
+    expect(() => createAiccClient({ baseUrl: sim.url, transport: fetchTransport(), axios: axios.create() })).toThrow(
+      expect.objectContaining({ kind: 'validation', field: 'transport' }),
+    );
+    expect(() => createAiccClient({ baseUrl: sim.url, transport: {} as HttpTransport })).toThrow(expect.objectContaining({ field: 'transport' }));
+  });
+
+  it('a transport of your own gets the exchange and its answer goes through the same rules', async () => {
+    const rotated = vi.fn();
+    const fake = fakeClient({ onTokenRotated: rotated, timeoutMs: 1234 });
+    // A repeated header may come as a list: the first value counts.
+    fake.rig.next = async () => ok({ 'ccmessaging-token': ['token-2', 'token-x'] });
+    await fake.client.send({ controlType: 'CONNECT', from: 'u1', to: 'c1' });
+    expect(fake.requests[0]).toMatchObject({
+      method: 'POST',
+      url: `http://fake.invalid${API_PATHS.send}`,
+      headers: { 'ccmessaging-token': 'token-1', 'content-type': 'application/json; charset=UTF-8' },
+      timeoutMs: 1234,
+    });
+    expect(JSON.parse(fake.requests[0]?.body ?? '')).toMatchObject({ controlType: 'CONNECT', from: 'u1' });
+    expect(rotated).toHaveBeenCalledWith('token-2');
+    fake.rig.next = async () => ok();
+    await fake.client.poll({ userId: 'u1' });
+    expect(fake.requests[1]).toMatchObject({ method: 'GET', url: `http://fake.invalid${API_PATHS.poll}?receiverId=u1&channel=WEB`, body: undefined });
+    expect(fake.requests[1]?.headers['ccmessaging-token']).toBe('token-2');
+    expect(fake.requests[1]?.headers['content-type']).toBeUndefined();
+  });
+
+  it('maps each TransportError reason to the same AiccError, by method', async () => {
+    const fake = fakeClient();
+    const send = () => rejection(fake.client.send({ controlType: 'CONNECT', from: 'u1', to: 'c1' }));
+    const poll = () => rejection(fake.client.poll({ userId: 'u1' }));
+    const cases: [TransportError, Partial<AiccError>, Partial<AiccError>][] = [
+      [new TransportError('not-sent', 'ECONNREFUSED'), { kind: 'network', outcomeUnknown: false, message: 'send: network error (ECONNREFUSED)' }, { kind: 'network', outcomeUnknown: false }],
+      [new TransportError('network', 'ECONNRESET'), { kind: 'network', outcomeUnknown: true, message: 'send: network error (ECONNRESET)' }, { kind: 'network', outcomeUnknown: false }],
+      [new TransportError('network'), { kind: 'network', outcomeUnknown: true, message: 'send: network error' }, { kind: 'network', outcomeUnknown: false }],
+      [new TransportError('timeout'), { kind: 'timeout', outcomeUnknown: true, message: 'send: no answer within the timeout' }, { kind: 'timeout', outcomeUnknown: false }],
+      [new TransportError('aborted'), { kind: 'aborted', outcomeUnknown: true, message: 'send: aborted' }, { kind: 'aborted', outcomeUnknown: false }],
+      [new TransportError('too-large'), { kind: 'protocol', message: 'send: the answer is larger than allowed' }, { kind: 'protocol' }],
+    ];
+    for (const [thrown, onPost, onGet] of cases) {
+      fake.rig.next = () => Promise.reject(thrown);
+      expect(await send(), thrown.message).toMatchObject(onPost);
+      expect(await poll(), thrown.message).toMatchObject(onGet);
+    }
+    // Anything else a transport throws is a network error that keeps it as the cause.
+    const own = new Error('my transport broke');
+    fake.rig.next = () => Promise.reject(own);
+    const error = await send();
+    expect(error).toMatchObject({ kind: 'network', message: 'send: my transport broke' });
+    expect(error.cause).toBe(own);
+    // Whatever it throws, a call whose signal fired was aborted.
+    const controller = new AbortController();
+    fake.rig.next = () => (controller.abort(), Promise.reject(own));
+    expect(await rejection(fake.client.send({ controlType: 'CONNECT', from: 'u1', to: 'c1' }, { signal: controller.signal }))).toMatchObject({
+      kind: 'aborted',
+      outcomeUnknown: true,
+    });
+  });
+
+  it('fetch: a failure that does not say why (a browser) may have reached the server', async () => {
+    const failing = (cause?: unknown) => fetchTransport({ fetch: () => Promise.reject(new TypeError('Failed to fetch', cause === undefined ? undefined : { cause })) });
+    const client = (transport: HttpTransport) => createAiccClient({ baseUrl: sim.url, token: () => 't', transport });
+    const input = { controlType: 'CONNECT' as const, from: 'u1', to: 'c1' };
+    expect(await rejection(client(failing()).send(input))).toMatchObject({ kind: 'network', outcomeUnknown: true, message: 'send: network error' });
+    expect(await rejection(client(failing({ code: 'ENOTFOUND' })).send(input))).toMatchObject({ kind: 'network', outcomeUnknown: false });
+  });
+
+  it('fetch: passes its init through and follows no redirect', async () => {
+    const seen: RequestInit[] = [];
+    const transport = fetchTransport({
+      init: { credentials: 'include' },
+      fetch: async (_url, init) => (seen.push(init ?? {}), new Response(JSON.stringify({ resultCode: '0' }), { status: 200 })),
+    });
+    await createAiccClient({ baseUrl: sim.url, token: () => 't', transport }).send({ controlType: 'CONNECT', from: 'u1', to: 'c1' });
+    expect(seen[0]).toMatchObject({ credentials: 'include', redirect: 'manual', method: 'POST' });
+  });
+
+  it('node: keeps connections alive and reuses them across calls and clients', async () => {
+    let connections = 0;
+    class CountingAgent extends HttpAgent {
+      override createConnection(...args: Parameters<HttpAgent['createConnection']>): ReturnType<HttpAgent['createConnection']> {
+        connections += 1;
+        return super.createConnection(...args);
+      }
+    }
+    const transport = nodeTransport({ httpAgent: new CountingAgent({ keepAlive: true }) });
+    try {
+      const rigs = [clientFor(sim, { transport }), clientFor(sim, { transport })];
+      for (const rig of rigs) {
+        await rig.client.send(connectInput(sim, rig.userId));
+        await rig.client.getSatisfactionSurveyMode();
+      }
+      // Two clients, each with its token and gateway clients: well over ten requests, one at a time.
+      expect(sim.requests.filter((r) => rigs.some((rig) => r.userId === rig.userId)).length).toBeGreaterThan(3);
+      expect(connections).toBe(1);
+    } finally {
+      transport.httpAgent.destroy();
     }
   });
 });

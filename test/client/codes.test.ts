@@ -14,7 +14,7 @@ import {
   type ApiName,
 } from '../../src/client/index.js';
 import type { Simulator } from '../../src/simulator/index.js';
-import { clientFor, fastSimulator, type ClientRig } from './helpers.js';
+import { closeTransports, fastSimulator, TRANSPORTS, type ClientRig } from './helpers.js';
 
 type Call = (client: AiccClient, userId: string, sim: Simulator) => Promise<unknown>;
 
@@ -66,7 +66,10 @@ const businessFailures: [ApiName, string, 'resultCode' | 'returnCode'][] = [
   ['feedbackSatisfaction', FeedbackResultCode.AUTH_FAILED, 'resultCode'],
 ];
 
-describe('documented result codes', () => {
+afterAll(() => closeTransports());
+
+// Once per transport (helpers.ts): `clientFor` inside is the transport's.
+describe.each(TRANSPORTS)('documented result codes ($name transport)', ({ clientFor }) => {
   let sim: Simulator;
   let rig: ClientRig;
   beforeAll(async () => {

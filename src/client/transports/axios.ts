@@ -1,0 +1,78 @@
+/**
+ * The axios transport, the default. transport.ts loads this module with a dynamic import the
+ * first time a client without `transport` makes a request, so bundlers put axios in a chunk of
+ * its own that an app whose clients all bring a transport never loads.
+ */
+import axios, { AxiosError, type Axios, type AxiosInstance, type AxiosRequestConfig, type AxiosResponse } from 'axios';
+import { networkFailure, TransportError, type HttpRequest, type HttpResponse } from '../http.js';
+
+// No redirects: the API never answers 3xx, following one would replay the token elsewhere, and
+// axios' redirect wrapper (follow-redirects) costs ~0.15 ms CPU per request in Node
+// (bench/overhead.ts). Browsers follow redirects natively; this only affects Node.
+export const newHttp = (): AxiosInstance => axios.create({ maxRedirects: 0 });
+
+/**
+ * One instance for every client that brings none and never read `client.http`: an instance is
+ * ~4 KB of heap, and nothing per client lives on it (every request carries its own config).
+ * Nobody outside can reach it, so its defaults are trimmed to what changes the wire: axios'
+ * defaults minus what each request sets anyway (transforms, timeout, validateStatus) or what
+ * axios falls back to the same defaults for (adapter, transitional, env), and its header
+ * buckets (common, get, post, ...) flattened while only `common` holds any. That cuts axios'
+ * per-request config merge by about a quarter.
+ */
+let shared: Axios | undefined;
+/** The shared instance (created on first use). Internal: tests watch it; not part of the public entry. */
+export function sharedHttp(): Axios {
+  if (!shared) {
+    const { headers, transitional, env, adapter, transformRequest, transformResponse, timeout, validateStatus, ...rest } = axios.defaults;
+    // Per-method headers someone set globally (axios.defaults.headers.post[...]) keep the buckets.
+    const perMethod = ['delete', 'get', 'head', 'post', 'put', 'patch'].some((m) => Object.keys(headers[m] ?? {}).length > 0);
+    shared = new axios.Axios({ ...rest, headers: (perMethod ? headers : { ...headers.common }) as AxiosRequestConfig['headers'], maxRedirects: 0 });
+  }
+  return shared;
+}
+
+// Per-request constants, built once. The body is already a JSON string (axios' default
+// transformRequest would JSON.parse it again to check), and the client parses answers itself:
+// axios would silently hand back a string for broken JSON.
+const asIs = [(data: unknown) => data];
+const anyStatus = () => true;
+
+/** One exchange through `http` (the shared instance, the client's own, or the caller's). */
+export async function axiosRequest(http: Axios, request: HttpRequest): Promise<HttpResponse> {
+  const config: AxiosRequestConfig = {
+    url: request.url,
+    method: request.method,
+    data: request.body,
+    headers: request.headers,
+    timeout: request.timeoutMs,
+    signal: request.signal,
+    responseType: 'text',
+    transformRequest: asIs,
+    transformResponse: asIs,
+    validateStatus: anyStatus,
+  };
+  if (request.maxResponseBytes !== undefined) config.maxContentLength = request.maxResponseBytes;
+  let response: AxiosResponse<unknown>;
+  try {
+    response = await http.request<unknown>(config);
+  } catch (error) {
+    throw asTransportError(error);
+  }
+  // Interceptors of the caller's instance may have turned the text into something else.
+  const body = typeof response.data === 'string' ? response.data : '';
+  return { status: response.status, headers: response.headers as HttpResponse['headers'], body };
+}
+
+/** axios' failures as TransportErrors; anything else (an interceptor's own error) as is. */
+function asTransportError(error: unknown): unknown {
+  if (axios.isCancel(error) || (error instanceof Error && error.name === 'AbortError')) return new TransportError('aborted');
+  // Never the AxiosError itself: its config carries the request headers, tokens included.
+  if (error instanceof AxiosError) {
+    const code = error.code || undefined;
+    if (code === 'ECONNABORTED' || code === 'ETIMEDOUT') return new TransportError('timeout');
+    if (code === 'ERR_BAD_RESPONSE' && /maxContentLength/i.test(error.message)) return new TransportError('too-large');
+    return networkFailure(code);
+  }
+  return error;
+}
