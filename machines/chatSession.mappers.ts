@@ -28,6 +28,7 @@ import type {
 } from './chatSession.types.js';
 import { outboxHead } from './chatSession.actions.js';
 import { emptyTranscript, transcriptEntries } from './chatSession.transcript.js';
+import { fnv1a32 } from '../src/client/hash.js';
 
 export const DEFAULT_TIMING: Readonly<ChatTiming> = Object.freeze({
   queueIntervalMs: 3000,
@@ -313,14 +314,9 @@ export function sendRetryDelay({ context }: Args): number {
   return backoff(n, sendRetryBaseMs, sendRetryMaxMs, unitHash(`${head?.localId ?? ''}:${n}`));
 }
 
-/** A stable number in [0, 1) from a string (FNV-1a). */
+/** A stable number in [0, 1) from a string. */
 function unitHash(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0) / 4294967296;
+  return fnv1a32(text) / 4294967296;
 }
 
 export function suggestionDebounce({ context }: Args): number {

@@ -13,6 +13,7 @@
  *   history: ~300 µs to copy a shard at 20 000 entries.) A lookup reads the pages of one shard.
  */
 import type { ChatSessionContext, Transcript, TranscriptEntry, TranscriptIndex } from './chatSession.types.js';
+import { fnv1a32 } from '../src/client/hash.js';
 
 export const INDEX_SHARDS = 64;
 /** Keys per index page (small enough to copy on every append). */
@@ -34,14 +35,9 @@ export function entryAtPosition(transcript: Transcript, position: number): Trans
   return transcript.chunks[Math.floor(position / TRANSCRIPT_CHUNK)]?.[position % TRANSCRIPT_CHUNK];
 }
 
-/** FNV-1a of the key, folded to a shard name. */
+/** The key's hash, folded to a shard name. */
 export function shardOf(key: string): string {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) {
-    hash ^= key.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return String((hash >>> 0) % INDEX_SHARDS);
+  return String(fnv1a32(key) % INDEX_SHARDS);
 }
 
 const own = (object: object, key: string): boolean => Object.prototype.hasOwnProperty.call(object, key);

@@ -8,6 +8,7 @@
  */
 import { SOURCE_TYPES, type SourceType, type SurveyModeResponse, type WireDownlinkMessage, type WireHistoryMessage, type QueryQueueInfoResponse, QueueResultCode } from './protocol.js';
 import type { DownlinkContent, DownlinkMessage, FileRef, HistoryMessage, OtherDownlink, QueueStatus, SurveyMode } from './types.js';
+import { fnv1a32 } from './hash.js';
 
 const DEFAULT_FILE_TYPE: Record<string, string> = { IMAGE: 'jpg', AUDIO: 'mp3', VIDEO: 'mp4', DOCUMENT: 'pdf' };
 
@@ -26,14 +27,9 @@ function sourceOf(value: unknown): SourceType {
   return SOURCE_TYPES.includes(value as SourceType) ? (value as SourceType) : 'SYSTEM';
 }
 
-/** FNV-1a, 32 bit: a small stable hash for messages that come without a messageCode. */
+/** A small stable hash, in hex, for messages that come without a messageCode. */
 function fnv1a(text: string): string {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return (hash >>> 0).toString(16).padStart(8, '0');
+  return fnv1a32(text).toString(16).padStart(8, '0');
 }
 
 /** The dedupe key: messageCode where the server gives one, else a hash of what identifies it. */

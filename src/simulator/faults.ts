@@ -18,6 +18,7 @@ import {
   type FaultStats,
   type PlannedFault,
 } from './types.js';
+import { fnv1a32 } from '../client/hash.js';
 
 export function faultKind(fault: Fault): FaultKind {
   if ('status' in fault) return 'status';
@@ -32,12 +33,7 @@ export function faultKind(fault: Fault): FaultKind {
 
 /** FNV-1a over the parts, then a murmur-style finaliser: a well-mixed 32-bit seed. */
 export function hashSeed(...parts: (string | number)[]): number {
-  let h = 0x811c9dc5;
-  const text = parts.join('\u0001');
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
+  let h = fnv1a32(parts.join('\u0001'));
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
