@@ -4,7 +4,6 @@
  * JavaScript callers may send anything.
  */
 import { CALLER_PATTERN, type UplinkMediaType } from '../src/client/protocol.js';
-import { isAiccError, type AiccErrorInfo } from '../src/client/errors.js';
 import { binarySize, utf8ByteLength } from '../src/client/base64.js';
 import { CALLER_RULE } from '../src/client/validate.js';
 import type {
@@ -160,16 +159,6 @@ export function validateLeaveMessage(event: unknown): ChatInputError | null {
   return isBlank(field(event, 'message')) ? inputError('invalid-leave-message', 'leaveMessage.submit', 'message is required.', 'message') : null;
 }
 
-/** Any thrown value as the JSON view of an AiccError (unexpected errors become kind 'protocol'). */
-export function toErrorInfo(error: unknown): AiccErrorInfo {
-  if (isAiccError(error)) return error.toJSON();
-  const candidate = error as Loose;
-  if (typeof error === 'object' && error !== null && candidate.name === 'AiccError' && typeof candidate.kind === 'string') {
-    const json: unknown = typeof candidate.toJSON === 'function' ? (candidate.toJSON as () => unknown)() : null;
-    return typeof json === 'object' && json !== null ? (json as AiccErrorInfo) : { ...(candidate as unknown as AiccErrorInfo) };
-  }
-  return { name: 'AiccError', kind: 'protocol', api: 'client', message: error instanceof Error ? error.message : String(error) };
-}
 
 export function isOutgoing(entry: TranscriptEntry | undefined): entry is OutgoingEntry {
   return entry?.kind === 'outgoing';

@@ -7,9 +7,8 @@
  */
 import { fromCallback } from 'xstate';
 import type { ChatActorEvent, DownloadWorkerEvent, UploadWorkerEvent } from '../../machines/chatSession.types.js';
-import { toErrorInfo } from '../../machines/chatSession.validation.js';
 import { clientOf, type ClientSource } from './source.js';
-import { isAiccError } from '../client/errors.js';
+import { isAiccError, toErrorInfo } from '../client/errors.js';
 import type { AiccClient, FileRef } from '../client/types.js';
 
 function worker<TReceived extends { type: string }>(

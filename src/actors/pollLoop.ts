@@ -27,12 +27,11 @@
  *   "reconnecting" state clears even when nothing new arrived.
  */
 import { fromCallback } from 'xstate';
-import { isAiccError } from '../client/errors.js';
+import { isAiccError, toErrorInfo } from '../client/errors.js';
 import { parseDownlink } from '../client/parse.js';
 import type { WireDownlinkMessage } from '../client/protocol.js';
 import type { AiccClient, DisconnectDownlink, DownlinkMessage, HistoryMessage } from '../client/types.js';
 import type { ChatActorEvent, PollLoopEvent, PollLoopInput, ServedBy } from '../../machines/chatSession.types.js';
-import { toErrorInfo } from '../../machines/chatSession.validation.js';
 import { clientOf, type ClientSource } from './source.js';
 import { fullJitterBackoff, type ActorEnvironment } from './timing.js';
 

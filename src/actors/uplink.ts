@@ -26,8 +26,8 @@ import type {
   UplinkParty,
 } from '../../machines/chatSession.types.js';
 // The one rule of "may the server have processed it" (CHAT sends follow it too).
-import { aiccErrorInfo, sendFailure } from '../../machines/chatSession.actions.js';
-import { aiccError } from '../client/errors.js';
+import { sendFailure } from '../../machines/chatSession.actions.js';
+import { aiccError, toErrorInfo } from '../client/errors.js';
 import { clientOf, type ClientSource } from './source.js';
 
 function uplink(party: UplinkParty, rest: Omit<SendInput, 'from' | 'to'>): SendInput {
@@ -69,7 +69,7 @@ export function connectActor(source: ClientSource) {
     try {
       return await client[input.via](uplink(input, { controlType: 'CONNECT', mediaType: 'TEXT', content: '' }), { signal });
     } catch (error) {
-      if (signal.aborted || sendFailure(aiccErrorInfo(error)) !== 'unknown') throw error;
+      if (signal.aborted || sendFailure(toErrorInfo(error)) !== 'unknown') throw error;
       const probe = await findOpenedSession(client, input, startedAt, 'poll-first', signal);
       if (probe.messages.length > 0) return confirmedBy(probe.messages);
       throw error;
@@ -189,5 +189,5 @@ async function finalCatchUp(client: AiccClient, input: DisconnectInput, signal: 
       lastError = error;
     }
   }
-  return { messages: [], gap: { from: catchUpFrom(window), error: aiccErrorInfo(lastError) } };
+  return { messages: [], gap: { from: catchUpFrom(window), error: toErrorInfo(lastError) } };
 }

@@ -110,3 +110,14 @@ export function isTransientFailure(error: Pick<AiccErrorInfo, 'kind' | 'status' 
       return false;
   }
 }
+
+/** Any thrown value as the JSON view of an AiccError (unexpected errors become kind 'protocol'). */
+export function toErrorInfo(error: unknown): AiccErrorInfo {
+  if (isAiccError(error)) return error.toJSON();
+  const candidate = error as Record<string, unknown>;
+  if (typeof error === 'object' && error !== null && candidate.name === 'AiccError' && typeof candidate.kind === 'string') {
+    const json: unknown = typeof candidate.toJSON === 'function' ? (candidate.toJSON as () => unknown)() : null;
+    return typeof json === 'object' && json !== null ? (json as AiccErrorInfo) : { ...(candidate as unknown as AiccErrorInfo) };
+  }
+  return { name: 'AiccError', kind: 'protocol', api: 'client', message: error instanceof Error ? error.message : String(error) };
+}

@@ -7,11 +7,10 @@ import {
   validateRobotSurvey,
   validateText,
   utf8ByteLength,
-  toErrorInfo,
   normaliseFileType,
 } from '../../machines/chatSession.validation.js';
 import type { ChatSessionEvent } from '../../machines/chatSession.types.js';
-import { AiccError } from '../../src/client/errors.js';
+import { AiccError, toErrorInfo } from '../../src/client/errors.js';
 import { agentText, businessError, disconnect, done, failed, freshContext, networkError, polled, robotText, agentSurvey } from './helpers.js';
 
 const g = (name: keyof typeof guards, event: ChatSessionEvent, context = freshContext()) => guards[name]({ context, event });
