@@ -11,6 +11,7 @@ import {
   createChatActors,
   gatewayTokenProvider,
   mimeTypeOf,
+  type AiccClient,
   type ChatSessionInput,
   type ChatTiming,
 } from 'aicc-chat-machine';
@@ -49,13 +50,23 @@ export async function fetchIdentity(search: string = location.search): Promise<D
  * useActorRef / useMachine.
  */
 export function chatLogicFor(identity: DemoIdentity, timing?: Partial<ChatTiming>) {
+  const { client, input } = chatSessionOptionsFor(identity, timing);
+  const logic = chatSessionMachine.provide({ actors: createChatActors(client) });
+  return { logic, input, client };
+}
+
+/**
+ * A client that talks to the gateway on this origin and the session's input, for
+ * `createChatSession({ client, ...input, snapshot })` (the React example, which shares one
+ * session between tabs with `aicc-chat-machine/tabs`).
+ */
+export function chatSessionOptionsFor(identity: DemoIdentity, timing?: Partial<ChatTiming>): { client: AiccClient; input: ChatSessionInput } {
   const gatewayUrl = new URL(identity.gatewayPath, location.href).href;
   const client = createAiccClient({
     baseUrl: gatewayUrl,
     // Same origin: the demo cookie goes along; the gateway's identify() reads it.
     token: gatewayTokenProvider(gatewayUrl, { credentials: 'same-origin' }),
   });
-  const logic = chatSessionMachine.provide({ actors: createChatActors(client) });
   const input: ChatSessionInput = chatSessionInput({
     identity: {
       userId: identity.userId,
@@ -67,7 +78,7 @@ export function chatLogicFor(identity: DemoIdentity, timing?: Partial<ChatTiming
     isNeedRead: true,
     ...(timing ? { timing } : {}),
   });
-  return { logic, input, client };
+  return { client, input };
 }
 
 /** `file.downloaded` bytes → an object URL (revoke it when the message goes away). */

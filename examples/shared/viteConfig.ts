@@ -1,8 +1,8 @@
 /**
  * The Vite settings the three examples share. Each example's vite.config.ts adds its framework
  * plugin. The examples build against this repository's source (`aicc-chat-machine` is aliased
- * to src/index.ts), so they need no `npm run build` first; in your app the package resolves
- * through node_modules and none of this is needed.
+ * to src/index.ts, `aicc-chat-machine/tabs` to src/tabs/index.ts), so they need no `npm run
+ * build` first; in your app the package resolves through node_modules and none of this is needed.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +16,10 @@ export function exampleViteConfig(root: string, plugins: PluginOption[]): UserCo
     plugins,
     clearScreen: false,
     resolve: {
-      alias: [{ find: /^aicc-chat-machine$/, replacement: path.join(REPO_ROOT, 'src/index.ts') }],
+      alias: [
+        { find: /^aicc-chat-machine$/, replacement: path.join(REPO_ROOT, 'src/index.ts') },
+        { find: /^aicc-chat-machine\/tabs$/, replacement: path.join(REPO_ROOT, 'src/tabs/index.ts') },
+      ],
     },
     server: { fs: { allow: [REPO_ROOT] } },
     build: {

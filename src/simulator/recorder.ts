@@ -76,6 +76,11 @@ export class Recorder {
     return rec;
   }
 
+  /** The exchange is over (answer written or socket closed); the first call counts. */
+  end(rec: RecordedRequest): void {
+    rec.endedAt ??= this.now();
+  }
+
   violate(api: ApiName | 'unknown', userId: string | undefined, rule: ViolationRule, message: string): void {
     const v: ProtocolViolation = { at: this.now(), api, rule, message };
     if (userId !== undefined) v.userId = userId;

@@ -135,7 +135,10 @@ export class SimServer {
       raw = await readBody(req, this.world.config.uploadMaxBytes * 2 + 1024 * 1024);
     } catch (err) {
       if (err instanceof BodyTooLarge) this.write(res, rec, gatewayError(413, GatewayText.tooLarge), true);
-      else res.destroy();
+      else {
+        this.recorder.end(rec);
+        res.destroy();
+      }
       return;
     }
     const parsed = parseBody(raw);
@@ -173,6 +176,7 @@ export class SimServer {
       return;
     }
     if (fault && 'reset' in fault && !fault.afterProcessing) {
+      this.recorder.end(rec);
       res.destroy();
       return;
     }
@@ -180,6 +184,7 @@ export class SimServer {
     const abandonment: Abandonment = { abandoned: false, listener: undefined };
     res.on('close', () => {
       if (res.writableFinished) return;
+      this.recorder.end(rec);
       if (rec.status === 0 && rec.fault !== 'reset') rec.abandoned = true;
       abandonment.abandoned = true;
       const listener = abandonment.listener;
@@ -189,6 +194,7 @@ export class SimServer {
     let reply = await this.process(route, req, raw, parsed, url, rec, violate, fault, abandonment);
     if (fault && 'reset' in fault) {
       // Processed, and the answer is lost on the way: a poll batch taken here is gone.
+      this.recorder.end(rec);
       res.destroy();
       return;
     }
@@ -381,6 +387,7 @@ export class SimServer {
   }
 
   private write(res: ServerResponse, rec: RecordedRequest, reply: Reply, closeConnection = false): void {
+    this.recorder.end(rec);
     rec.status = reply.status;
     rec.response = redactJson(reply.body);
     if (res.destroyed) return;

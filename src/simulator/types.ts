@@ -321,6 +321,12 @@ export interface RecordedRequest {
   plannedFault?: PlannedFault;
   /** The client went away before the answer was written. */
   abandoned?: boolean;
+  /**
+   * When the exchange ended (simulator clock): the answer was written, or the socket closed
+   * without one (client gone, reset fault). Undefined while it is still open. With `at`, tells
+   * which requests were in flight together (e.g. at most one poll per user at any time).
+   */
+  endedAt?: number;
 }
 
 export type SessionState = 'idle' | 'robot' | 'queued' | 'agent' | 'ended';

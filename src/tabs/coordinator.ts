@@ -18,7 +18,9 @@
  * - **Hand-over.** The tab granted the lock first waits until every message already posted on
  *   the channel has reached it (a barrier: it posts to itself through a second channel and
  *   waits for that message), because the lock grant can overtake the last state messages of a
- *   dead leader. Then it continues from the newest snapshot it has (else `storage.load()`)
+ *   dead leader; and, when it knew a leader, for that leader's goodbye (at most BYE_GRACE_MS:
+ *   a crashed tab sends none), because in Chromium even the barrier can come back before the
+ *   last messages of a leader that let the lock go. Then it continues from the newest snapshot it has (else `storage.load()`)
  *   through `createSession(snapshot)`: the library's restore path (polling resumes with a
  *   catch-up from history, a send that was on the wire is marked failed with `outcomeUnknown`,
  *   no second CONNECT). It announces itself; followers re-forward what was not acknowledged
@@ -67,6 +69,12 @@ export const DEFAULT_STANDBY_REFRESH_MS = 1_000;
  * (the acknowledgement of a delivery made just before the deadline may still be on its way).
  */
 export const ANSWER_GRACE_MS = 1_000;
+/**
+ * How long the tab granted the lock waits, after its barrier, for the goodbye of the leader it
+ * knew (its last message: everything it posted before has then arrived). A tab that crashed
+ * sends none; one that stopped or saw the session end does, within milliseconds.
+ */
+export const BYE_GRACE_MS = 1_000;
 /** Forwarded-event ids a tab remembers (far more than can be in flight during a hand-over). */
 const SEEN_LIMIT = 2_000;
 
@@ -214,6 +222,8 @@ class SharedTabSession implements TabSession {
   private readonly lockAbort = new AbortController();
   private releaseLock: (() => void) | null = null;
   private readonly barriers = new Map<string, () => void>();
+  /** Resolved when the known leader says goodbye (or the channel closes). */
+  private readonly byeWaiters = new Set<() => void>();
   private standbyTimer: ReturnType<typeof setInterval> | undefined;
   private lastStandbyJson: string | undefined;
 
@@ -363,6 +373,11 @@ class SharedTabSession implements TabSession {
     if (this.stopped || this.finished) return;
     if (this.channel) await this.barrier();
     if (this.stopped || this.finished) return;
+    // The barrier is not enough in Chromium: the lock can arrive, and a message this tab posts
+    // to itself come back, before the last messages of the leader that released it (its final
+    // snapshot). Its goodbye is posted after them on the same channel: wait for it.
+    if (this.channel && this.leaderId !== null) await this.leaderBye();
+    if (this.stopped || this.finished) return;
     const base = this.mirror ?? this.stored();
     if (base && isFinal(base)) return this.finish();
     if (!base && !this.channel && this.sawSession) {
@@ -374,6 +389,19 @@ class SharedTabSession implements TabSession {
     (lock as Partial<LeaseLock> | null)?.lost?.addEventListener('abort', () => this.loseLock(), { once: true });
     this.run(base);
     await held;
+  }
+
+  /** Resolves when the known leader has said goodbye, after BYE_GRACE_MS (it crashed), or when the channel closes. */
+  private leaderBye(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.byeWaiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, BYE_GRACE_MS);
+      this.byeWaiters.add(done);
+    });
   }
 
   /** Resolves once every message posted on the channel before now has been handled here. */
@@ -605,6 +633,7 @@ class SharedTabSession implements TabSession {
   /** The leader said goodbye; everything it did is in the states it sent before. */
   private leaderGone(): void {
     this.leaderId = null;
+    for (const done of [...this.byeWaiters]) done();
     for (const p of [...this.pending.values()]) {
       p.sentTo = null;
       if (this.now() > p.deadline) this.settle(p, this.failure(p.event, 'no-leader'));
@@ -752,6 +781,7 @@ class SharedTabSession implements TabSession {
     this.channel = null;
     // A hand-over waiting for its barrier must not wait forever (it would keep the lock).
     for (const release of [...this.barriers.values()]) release();
+    for (const done of [...this.byeWaiters]) done();
     if (!channel) return;
     channel.removeEventListener('message', this.onMessage);
     try {

@@ -3,7 +3,7 @@
  * (Web Locks leader election, BroadcastChannel mirroring, hand-over from the persisted
  * snapshot). See docs/guides/tabs.md.
  */
-export { createTabSession, tabLockName, ANSWER_GRACE_MS, DEFAULT_FORWARD_TIMEOUT_MS, DEFAULT_STANDBY_REFRESH_MS } from './coordinator.js';
+export { createTabSession, tabLockName, ANSWER_GRACE_MS, BYE_GRACE_MS, DEFAULT_FORWARD_TIMEOUT_MS, DEFAULT_STANDBY_REFRESH_MS } from './coordinator.js';
 export { TabSessionError, isTabSessionError, type TabSessionErrorCode } from './errors.js';
 export { createStorageLeaseLocks, leaseKey, LEASE_DEFAULTS, type LeaseLock } from './leaseLocks.js';
 export { createMemoryTabEnvironment, type MemoryTab, type MemoryTabEnvironment } from './memory.js';

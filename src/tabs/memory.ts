@@ -42,8 +42,10 @@ interface Waiter {
   dropped: boolean;
 }
 
+// Through globalThis: browser builds type-check this module without Node's types.
+const immediate = (globalThis as { setImmediate?: (task: () => void) => unknown }).setImmediate;
 const schedule: (task: () => void) => void =
-  typeof setImmediate === 'function' ? (task) => void setImmediate(task) : (task) => void setTimeout(task, 0);
+  typeof immediate === 'function' ? (task) => void immediate(task) : (task) => void setTimeout(task, 0);
 
 function abortError(): Error {
   return typeof DOMException === 'function' ? new DOMException('The lock request was aborted.', 'AbortError') : Object.assign(new Error('aborted'), { name: 'AbortError' });

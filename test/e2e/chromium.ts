@@ -237,9 +237,13 @@ export interface WatchedPage {
   requests: string[];
 }
 
-/** A new tab that records page errors, console errors and every request. */
-export async function openPage(context: BrowserContext, url: string): Promise<WatchedPage> {
+/**
+ * A new tab that records page errors, console errors and every request. `prepare` runs before
+ * the page loads (e.g. `page.addInitScript`).
+ */
+export async function openPage(context: BrowserContext, url: string, prepare?: (page: Page) => Promise<unknown>): Promise<WatchedPage> {
   const page = await context.newPage();
+  await prepare?.(page);
   const problems: string[] = [];
   const requests: string[] = [];
   page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));

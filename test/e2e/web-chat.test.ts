@@ -13,59 +13,41 @@
  *
  * Artefact: test-results/e2e-chat.png (mid-chat, with the live statechart).
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDemoServer, type DemoServer } from '../../examples/shared/demoServer.js';
+import type { DemoServer } from '../../examples/shared/demoServer.js';
 import { makePng } from '../../examples/shared/png.js';
 import type { GatewayLogEntry } from '../../src/gateway/index.js';
 import { resolveScenario } from '../../src/simulator/index.js';
-import { assertChromium, launchChromium, openPage, type Browser } from './chromium.js';
-import { budget, HEAVY_TEST_TIMEOUT_MS, TEST_TIMEOUT_MS } from '../support/timeBudget.js';
+import { openPage, type Browser } from './chromium.js';
+import { activeState, phase, startReactDemo, STEP_MS, type ReactDemo } from './helpers.js';
+import { HEAVY_TEST_TIMEOUT_MS, TEST_TIMEOUT_MS } from '../support/timeBudget.js';
 
 const RESULTS_DIR = path.resolve(import.meta.dirname, '../../test-results');
 export const SCREENSHOT = path.join(RESULTS_DIR, 'e2e-chat.png');
-/** Per UI step: a hang detector, generous (the CI machine has two cores and runs other test files alongside), scaled. */
-const STEP_MS = budget(15_000);
 const XSS = '<img src=x onerror="window.__xss=1">';
 const AGENT_XSS = '<b>bold?</b> <img src=x onerror="window.__xss=2"> <script>window.__xss=3</script>';
 
 describe('React example in headless Chromium', () => {
+  let rig: ReactDemo;
   let demo: DemoServer;
   let browser: Browser;
-  let outDir: string;
-  const gatewayLog: GatewayLogEntry[] = [];
+  let gatewayLog: GatewayLogEntry[];
 
   beforeAll(async () => {
-    assertChromium(); // before spending time on the build
-    outDir = mkdtempSync(path.join(os.tmpdir(), 'aicc-react-build-'));
-    demo = await startDemoServer({
-      app: 'react',
-      mode: 'build',
-      outDir,
+    rig = await startReactDemo({
       scenario: 'robot-then-agent',
       // Fast parties, and a queue that only moves when the test says so.
       simulatorTiming: { longPollWindowMs: 1000, robotReplyDelayMs: 20, agentReplyDelayMs: 20, queueAdvanceMs: 0 },
-      log: () => {},
-      onGatewayLog: (entry) => gatewayLog.push(entry),
     });
-    browser = await launchChromium();
-    browser.context.setDefaultTimeout(STEP_MS);
+    ({ demo, browser, gatewayLog } = rig);
   }, HEAVY_TEST_TIMEOUT_MS);
 
-  afterAll(async () => {
-    await browser?.close();
-    await demo?.close();
-    if (outDir) rmSync(outDir, { recursive: true, force: true });
-  });
+  afterAll(() => rig?.close());
 
-  /** A fresh tab (own sessionStorage) for one demo user. */
+  /** A new tab for one demo user (each test its own user: the tabs of one user share a session). */
   const open = (userId: string) => openPage(browser.context, `${demo.url}?user=${userId}`);
-
-  const phase = (page: Page, name: string) => page.locator(`[data-testid="chat-status"][data-phase="${name}"]`).waitFor();
-  const activeState = (page: Page, id: string) => page.locator(`[data-state="${id}"][data-active="true"]`).waitFor();
 
   it(
     'robot → suggestions → human → queue → agent → reload → pictures both ways → offline → end → agent survey',
@@ -77,6 +59,8 @@ describe('React example in headless Chromium', () => {
       await phase(page, 'chatting-robot');
       await page.getByTestId('msg-robot').first().getByText('virtual assistant').waitFor();
       await activeState(page, 'connected.chatting.outbox.idle');
+      // One tab: it runs the session itself, under a Web Lock (127.0.0.1 is a secure context).
+      await page.locator('[data-testid="tab-role"][data-role="leader"][data-locks="web-locks"]').waitFor();
 
       // Phrase suggestions (queryPhraseByKeyword through the gateway), picked and sent.
       await page.getByLabel('Message', { exact: true }).fill('opening');
@@ -104,7 +88,7 @@ describe('React example in headless Chromium', () => {
       await page.getByTestId('chat-status').getByText('Chatting with Alice').waitFor();
       await page.getByTestId('msg-agent').getByText('Hello, this is Alice').waitFor();
 
-      // A reload resumes the same session from sessionStorage: same transcript, no new CONNECT.
+      // A reload resumes the same session from localStorage: same transcript, no new CONNECT.
       const connects = () =>
         demo.sim.requestsFor('send', userId).filter((r) => (r.body as { controlType?: string }).controlType === 'CONNECT').length;
       expect(connects()).toBe(1);

@@ -1,7 +1,9 @@
 /**
  * The demo page: the chat widget on the left; on the right the live statechart (the machine's
  * state tree with the active states highlighted), the last events the machine processed (an
- * offline `inspect` callback), and a panel to play the agent.
+ * offline `inspect` callback: in the tab that runs the session), and a panel to play the agent.
+ * Open it in several tabs: they share one session (useChatSession); the inspector says which
+ * tab runs it (`leader`) and which mirror it (`follower`).
  */
 import { useSelector } from '@xstate/react';
 import { chatSessionMachine } from 'aicc-chat-machine';
@@ -37,16 +39,20 @@ export function App() {
 }
 
 function Session({ identity, log, onNewChat }: { identity: DemoIdentity; log: EventLog; onNewChat: () => void }) {
-  const { actorRef, chat, files } = useChatSession(identity, log.inspect);
-  const value = useSelector(actorRef, (s) => s.value);
+  const { session, role, chat, files, notice } = useChatSession(identity, log.inspect);
+  const value = useSelector(session, (s) => s?.value);
+  if (!chat || value === undefined) return <p className="muted">Joining the chat…</p>;
   return (
     <>
-      <ChatWidget chat={chat} files={files} onNewChat={onNewChat} />
+      <ChatWidget chat={chat} files={files} notice={notice} onNewChat={onNewChat} />
       <aside className="inspector" aria-label="Inspector">
         <div className="inspector-head">
           <h2>Statechart · live</h2>
           <span className="muted">
-            user <code>{identity.userId}</code> · scenario <code>{identity.scenario}</code>
+            user <code>{identity.userId}</code> · scenario <code>{identity.scenario}</code> · this tab{' '}
+            <code data-testid="tab-role" data-role={role} data-locks={session?.transport.locks}>
+              {role}
+            </code>
           </span>
         </div>
         <StatechartView machine={chatSessionMachine} value={value} />

@@ -15,10 +15,12 @@ import type { DownloadedFile } from './useChatSession.js';
 interface Props {
   chat: ChatApi;
   files: ReadonlyMap<string, DownloadedFile>;
+  /** Why the last thing done in this tab did not reach the session (another tab runs it), if so. */
+  notice?: string | null;
   onNewChat: () => void;
 }
 
-export function ChatWidget({ chat, files, onNewChat }: Props) {
+export function ChatWidget({ chat, files, notice = null, onNewChat }: Props) {
   const { phase, can, connection } = chat;
 
   // Read receipts: the UI decides what "read" means — here, the page is visible.
@@ -76,6 +78,11 @@ export function ChatWidget({ chat, files, onNewChat }: Props) {
       {chat.errorText && phase !== 'ended' && (
         <div className="banner error" role="alert" data-testid="chat-error">
           {chat.errorText}
+        </div>
+      )}
+      {notice && phase !== 'ended' && (
+        <div className="banner error" role="alert" data-testid="tab-error">
+          {notice}
         </div>
       )}
       {can.retry && (

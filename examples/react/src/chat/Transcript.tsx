@@ -58,7 +58,7 @@ function Entry({ entry, chat, files, previews, onLoad }: { entry: ChatEntryView 
   if (entry.from === 'customer') return <Outgoing entry={entry} chat={chat} preview={previews.get(entry.key)} onLoad={onLoad} />;
   if (entry.from === 'system') {
     return (
-      <li className="msg msg-system" data-testid="msg-system">
+      <li className="msg msg-system" data-testid="msg-system" data-key={entry.key}>
         {entry.text}
       </li>
     );
@@ -91,7 +91,7 @@ function Incoming({ entry, chat, file, onLoad }: { entry: ChatMessageView; chat:
     else body = <span className="msg-text muted">Loading {name}…</span>;
   } else body = <span className="msg-text">{entry.text}</span>;
   return (
-    <li className={`msg msg-in msg-${entry.from}`} data-testid={`msg-${entry.from}`}>
+    <li className={`msg msg-in msg-${entry.from}`} data-testid={`msg-${entry.from}`} data-key={entry.key}>
       <span className="msg-from">
         {entry.sender} <time>{timeOf(entry.time)}</time>
       </span>
@@ -102,7 +102,7 @@ function Incoming({ entry, chat, file, onLoad }: { entry: ChatMessageView; chat:
 
 function Outgoing({ entry, chat, preview, onLoad }: { entry: ChatMessageView; chat: ChatApi; preview: string | undefined } & OnLoad) {
   return (
-    <li className={`msg msg-out status-${entry.status}`} data-testid="msg-customer">
+    <li className={`msg msg-out status-${entry.status}`} data-testid="msg-customer" data-key={entry.key}>
       {entry.file ? (
         preview ? (
           <img className="msg-image" src={preview} alt={entry.file.name} onLoad={onLoad} />
