@@ -5,11 +5,13 @@
  * model.ts and paths.ts) and each one is executed against the real system: createChatSession
  * with the real actors and a real axios client, against a simulator over HTTP (runner.ts).
  * Coverage is counted from what the real actors did (their inspect stream) and the run fails
- * below 100% of state nodes and transitions (exclusions, with reasons, in coverage.ts).
+ * below 100% of state nodes and transitions (exclusions, with reasons, in coverage.ts), and
+ * unless every named guard was seen both true and false by the real actors (guards.ts).
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { TestModel } from 'xstate/graph';
 import { EXCLUSIONS, TRANSITIONS, coverageReport, describeTransition } from './coverage.js';
+import { GUARD_NAMES, guardReport } from './guards.js';
 import { chatSessionModel, stateLabel } from './model.js';
 import { ORACLES } from './oracles.js';
 import { planPaths } from './paths.js';
@@ -76,6 +78,22 @@ describe('chatSession model coverage', () => {
     expect(report.stateNodes.missing, 'state nodes the real actor never entered').toEqual([]);
     expect(report.transitions.missing.map(describeTransition), 'transitions the real actor never took').toEqual([]);
   });
+
+  it('the guard-outcome check flags a guard seen one way, honours an allowance and flags a stale one', () => {
+    const [first = '', second = ''] = GUARD_NAMES;
+    const seen = new Map(GUARD_NAMES.map((name) => [name, { true: 1, false: name === first ? 0 : 1 }]));
+    expect(guardReport(seen, {}).missing).toEqual([`${first}: never false`]);
+    const allowed = guardReport(seen, { [first]: { missing: 'false', reason: 'constant' } });
+    expect([allowed.missing, allowed.stale]).toEqual([[], []]);
+    const stale = guardReport(seen, { [second]: { missing: 'true', reason: 'constant' }, noSuchGuard: { missing: 'true', reason: '' } });
+    expect(stale.stale).toEqual([`${second}: allowed never true, but it was seen true`, 'noSuchGuard: no such guard']);
+  });
+
+  it('the real actors saw every named guard both true and false (or it is allowed one way, with the reason)', () => {
+    const report = guardReport();
+    expect(report.stale, 'allow-list entries (GUARD_ALLOWANCES in guards.ts) that no longer apply').toEqual([]);
+    expect(report.missing, 'guard outcomes the real actors never saw').toEqual([]);
+  });
 });
 
 afterAll(() => {
@@ -94,4 +112,5 @@ afterAll(() => {
     ],
   );
   console.log(report.table);
+  console.log(guardReport().table);
 });

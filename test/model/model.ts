@@ -246,8 +246,9 @@ function offers(s: ModelSnapshot & { machine: MachineSnapshot }, variants: reado
     const payload = v.offer(s);
     if (!payload) continue;
     const event = { ...payload, type: v.eventType, variant: v.name } as ModelEvent;
-    // User and simulator actions must do something here (the machine's own guards decide).
-    if ((v.kind === 'user' || v.kind === 'env') && !s.machine.can(machineEventOf(event))) continue;
+    // User and simulator actions must do something here (the machine's own guards decide), or
+    // be ignored by it when the variant is about exactly that (`ignored`).
+    if ((v.kind === 'user' || v.kind === 'env') && s.machine.can(machineEventOf(event)) === Boolean(v.ignored)) continue;
     events.push(event);
   }
   return events;

@@ -28,6 +28,7 @@ import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { createChatSession, type ChatSessionActor } from '../../src/session/createChatSession.js';
 import type { ChatSessionContext, ChatSessionEmitted, ChatSessionEvent, ChatSessionInput, OutgoingEntry } from '../../machines/chatSession.types.js';
 import { describeTransition, transitionId } from './coverage.js';
+import { assertObserved, observeRealGuards } from './guards.js';
 import { HOLD_MS, POLL_HOLD_MS, SIM_TIMING, SIM_UPLOAD_MAX_BYTES, STEP_TIMEOUT_MS } from './fixtures.js';
 import { variantOf } from './model.js';
 import { ORACLES, type Oracle } from './oracles.js';
@@ -148,7 +149,9 @@ export class PathRun implements RunApi {
       longPollWindowMs: SIM_TIMING.longPollWindowMs ?? 100,
       timeoutMs: HOLD_MS + 4_000, // longer than any hold: a held request never times out at the client
     });
+    observeRealGuards(); // guard outcomes (guards.ts): before the first session is built
     this.session = createChatSession({ client, ...input, clock: this.clock, inspect: (event) => this.inspect(event) });
+    assertObserved(this.session);
     this.session.on('file.downloaded', (event) => this.downloaded.push(event));
     this.session.start();
   }

@@ -110,6 +110,12 @@ export interface Variant {
   held?: boolean;
   /** user: also offered in the chat while a timer of it runs (debounce, typing throttle). */
   whileTimerRuns?: boolean;
+  /**
+   * user/env: an event the machine ignores here (no enabled transition, e.g. a guard says no), as
+   * a host may send it anyway: offered only where `snapshot.can(event)` is false, instead of only
+   * where it is true. The real actor must take no transition either (the runner's matching).
+   */
+  ignored?: boolean;
   /** outcome: the invoke id it settles (or 'upload' / 'download' for the file workers). */
   settles?: string;
   /** The event payload in this model state; undefined when the variant does not apply. */

@@ -673,6 +673,19 @@ const CHAT: Variant[] = [
         : undefined,
     { check: (run) => expect(run.matched().context.connection.online).toBe(false) },
   ),
+  // Offline while nothing polls: the machine records it and has no poll loop to tell (the
+  // isPolling check in goOffline says no). vertexKey ignores `online` here: the path ends with it.
+  user(
+    'connection.offline (not connected)',
+    'connection.offline',
+    (s) => (inState(s, { 'leave-message': 'form' }) && s.machine.context.connection.online ? {} : undefined),
+    {
+      check: (run) => {
+        expect(run.matched().context.connection.online).toBe(false);
+        expect(run.matched().children, 'no poll loop to tell').not.toHaveProperty('pollLoop');
+      },
+    },
+  ),
   user(
     'connection.online',
     'connection.online',
@@ -798,6 +811,13 @@ const CHAT: Variant[] = [
   timer('typingThrottle', 'chatSession.connected.chatting.typing.throttled'),
 
   user('messages.markRead', 'messages.markRead', () => ({})),
+  // A host marks read whenever the chat gets focus: with nothing unread no READ goes out.
+  user(
+    'messages.markRead (nothing unread)',
+    'messages.markRead',
+    (s) => (inState(s, CHATTING) && s.machine.context.bookkeeping.unreadAgentKeys.length === 0 ? {} : undefined),
+    { ignored: true },
+  ),
   outcome('sendReadReceipt.done', 'sendReadReceipt', true, (s) => ({ output: { messageIds: s.machine.context.bookkeeping.unreadAgentKeys.slice() } }), {
     check: (run) => {
       const read = run.sim.requestsFor('send').find((r) => (r.body as { controlType?: string })?.controlType === 'READ' && r.status === 200);
