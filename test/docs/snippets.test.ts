@@ -65,6 +65,7 @@ const options: ts.CompilerOptions = {
     'aicc-chat-machine/simulator': ['src/simulator/index.ts'],
     'aicc-chat-machine/gateway': ['src/gateway/index.ts'],
     'aicc-chat-machine/tabs': ['src/tabs/index.ts'],
+    'aicc-chat-machine/react': ['src/react/index.ts'],
     'aicc-chat-machine/transport-node': ['src/client/transports/node.ts'],
     'aicc-chat-machine/transport-fetch': ['src/client/transports/fetch.ts'],
   },

@@ -7,9 +7,9 @@
  * `connectChat`; files the session downloads (`file.downloaded`, relayed to every tab) become
  * object URLs.
  */
-import { useSelector } from '@xstate/react';
 import { bindBrowserConnectivity, connectChat, createChatSession, createWebSessionStorage, type ChatApi, type ChatSessionStorage, type ChatUserEvent } from 'aicc-chat-machine';
-import { createTabSession, type TabRole, type TabSession } from 'aicc-chat-machine/tabs';
+import { useChatSession as useSession } from 'aicc-chat-machine/react';
+import { createTabSession, type TabRole } from 'aicc-chat-machine/tabs';
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import type { InspectionEvent } from 'xstate';
 import { chatSessionOptionsFor, objectUrlOf, type DemoIdentity } from '../../../shared/browser.js';
@@ -50,36 +50,42 @@ const noRole = (): TabRole | undefined => undefined;
 const noSubscription = () => () => undefined;
 
 export function useChatSession(identity: DemoIdentity, inspect?: (event: InspectionEvent) => void) {
-  // Created in an effect: a stopped tab session cannot be started again. A page restored from
-  // the back/forward cache was stopped on `pagehide`: it gets a new one (a new generation).
-  const [session, setSession] = useState<TabSession>();
+  // A page restored from the back/forward cache was stopped on `pagehide`: it gets a new tab
+  // session (a new generation; a stopped one cannot be started again).
   const [generation, setGeneration] = useState(0);
   useEffect(() => {
-    const { client, input } = chatSessionOptionsFor(identity);
-    const shared = createTabSession({
-      key: tabKeyOf(identity),
-      // Built in every tab; started only in the tab that runs the session. `snapshot` is set
-      // when this tab continues a running one (after a reload, or when the leading tab went
-      // away): the library's restore path (catch-up, no second CONNECT).
-      createSession: (snapshot) =>
-        createChatSession({ client, ...input, ...(snapshot ? { snapshot } : {}), ...(inspect ? { inspect } : {}) }),
-      storage: storageFor(identity),
-    }).start();
-    setSession(shared);
-    // Leave at once when the page goes away (closed, reloaded, navigated): the next tab takes
-    // over from the last snapshot (the browser would release the lock anyway).
-    const leave = () => shared.stop();
     const back = (event: PageTransitionEvent) => {
       if (event.persisted) setGeneration((g) => g + 1);
     };
-    window.addEventListener('pagehide', leave);
     window.addEventListener('pageshow', back);
-    return () => {
-      window.removeEventListener('pagehide', leave);
-      window.removeEventListener('pageshow', back);
-      shared.stop();
-    };
+    return () => window.removeEventListener('pageshow', back);
+  }, []);
+
+  // aicc-chat-machine/react creates the tab session in an effect, starts it, stops it on
+  // unmount, and is safe under StrictMode's double mount (one session, one CONNECT).
+  const { session, snapshot } = useSession({
+    createSession: () => {
+      const { client, input } = chatSessionOptionsFor(identity);
+      return createTabSession({
+        key: tabKeyOf(identity),
+        // Built in every tab; started only in the tab that runs the session. `snapshot` is set
+        // when this tab continues a running one (after a reload, or when the leading tab went
+        // away): the library's restore path (catch-up, no second CONNECT).
+        createSession: (snapshot) =>
+          createChatSession({ client, ...input, ...(snapshot ? { snapshot } : {}), ...(inspect ? { inspect } : {}) }),
+        storage: storageFor(identity),
+      });
+    },
   }, [identity, inspect, generation]);
+
+  // Leave at once when the page goes away (closed, reloaded, navigated): the next tab takes
+  // over from the last snapshot (the browser would release the lock anyway).
+  useEffect(() => {
+    if (!session) return;
+    const leave = () => session.stop();
+    window.addEventListener('pagehide', leave);
+    return () => window.removeEventListener('pagehide', leave);
+  }, [session]);
 
   // online/offline and page visibility: the running tab holds the outbox while offline and
   // polls less while every tab of the customer is hidden.
@@ -116,8 +122,8 @@ export function useChatSession(identity: DemoIdentity, inspect?: (event: Inspect
     };
   }, [session]);
 
-  // One view of the snapshot for the whole widget; its commands send to the shared session
-  // (wherever it runs). A delivered event clears the banner of an earlier failure.
+  // The view's commands go to the shared session (wherever it runs), through its promise-based
+  // send: a delivered event clears the banner of an earlier failure.
   const send = useCallback(
     (event: ChatUserEvent) =>
       void session?.send(event).then((outcome) => {
@@ -125,8 +131,7 @@ export function useChatSession(identity: DemoIdentity, inspect?: (event: Inspect
       }),
     [session],
   );
-  const current = useSelector(session, (s) => s);
-  const chat: ChatApi | undefined = useMemo(() => (current ? connectChat(current, send) : undefined), [current, send]);
+  const chat: ChatApi | undefined = useMemo(() => (snapshot ? connectChat(snapshot, send) : undefined), [snapshot, send]);
 
   // Fetch every received file once (again after a reload: object URLs do not survive it). The
   // tab that runs the session fetches new files (the bytes reach every tab); a follower asks
