@@ -62,13 +62,9 @@ function virtualEntry(contents: string): Plugin {
   };
 }
 
-/** `entry` is a repository-relative path, or `{ contents }` for a virtual entry (tree-shaking checks). */
-export async function measureBundle(entry: string | { contents: string; name: string }, withPeers: boolean): Promise<BundleFigures> {
-  const builtins = new Set<string>();
-  const result = await build({
-    ...(typeof entry === 'string'
-      ? { entryPoints: [entry] }
-      : { stdin: { contents: entry.contents, resolveDir: ROOT_DIR, sourcefile: entry.name, loader: 'ts' } }),
+/** The esbuild options of every measurement: a web app's production build, minified, in memory. */
+function browserBuild(withPeers: boolean) {
+  return {
     absWorkingDir: ROOT_DIR,
     bundle: true,
     write: false,
@@ -80,6 +76,17 @@ export async function measureBundle(entry: string | { contents: string; name: st
     metafile: true,
     logLevel: 'silent',
     external: withPeers ? [] : [...PEERS],
+  } as const;
+}
+
+/** `entry` is a repository-relative path, or `{ contents }` for a virtual entry (tree-shaking checks). */
+export async function measureBundle(entry: string | { contents: string; name: string }, withPeers: boolean): Promise<BundleFigures> {
+  const builtins = new Set<string>();
+  const result = await build({
+    ...(typeof entry === 'string'
+      ? { entryPoints: [entry] }
+      : { stdin: { contents: entry.contents, resolveDir: ROOT_DIR, sourcefile: entry.name, loader: 'ts' } }),
+    ...browserBuild(withPeers),
     plugins: [recordBuiltins(builtins)],
   });
   const output = result.outputFiles[0];
@@ -146,19 +153,9 @@ export async function measureSplit(entry: { contents: string; name: string }, wi
   const builtins = new Set<string>();
   const result = await build({
     entryPoints: ['virtual:entry'],
-    absWorkingDir: ROOT_DIR,
-    bundle: true,
+    ...browserBuild(withPeers),
     splitting: true,
     outdir: join(ROOT_DIR, '.bundle-split'),
-    write: false,
-    platform: 'browser',
-    format: 'esm',
-    target: 'es2020',
-    minify: true,
-    treeShaking: true,
-    metafile: true,
-    logLevel: 'silent',
-    external: withPeers ? [] : [...PEERS],
     plugins: [virtualEntry(entry.contents), recordBuiltins(builtins)],
   });
   const outputs = result.metafile.outputs;

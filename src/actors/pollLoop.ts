@@ -158,8 +158,10 @@ export function pollLoopActor(source: ClientSource, env: ActorEnvironment) {
     /** Catch up before the next poll. A restarted loop (reload) catches up at once. */
     let gap = (input.resumed === true || since > 0) && channelId !== '';
     let party: ServedBy = input.servedBy ?? null;
-    /** An agent session looked gone after a gap: report its end unless a DISCONNECT comes. */
-    let suspectEnded = false;
+    /**
+     * An agent session looked gone after a gap: report its end unless a DISCONNECT comes.
+     * "Gone" answers in a row since the last DISCONNECT (0: it looks alive), since when.
+     */
     let goneChecks = 0;
     let suspectSince = 0;
     const lostEndGraceMs = giveUpMs > 0 ? Math.min(LOST_END_GRACE_MS, giveUpMs / 2) : 0;
@@ -215,7 +217,6 @@ export function pollLoopActor(source: ClientSource, env: ActorEnvironment) {
         if (m.timestamp > since) since = m.timestamp;
         if (m.controlType === 'CHAT' && (m.sourceType === 'AGENT' || m.sourceType === 'ROBOT')) party = m.sourceType === 'AGENT' ? 'agent' : 'robot';
         if (m.controlType === 'DISCONNECT') {
-          suspectEnded = false;
           goneChecks = 0;
         }
       }
@@ -253,16 +254,14 @@ export function pollLoopActor(source: ClientSource, env: ActorEnvironment) {
         // may never come): the DISCONNECT is not coming. Without the grace time, a DISCONNECT
         // still queued behind a quick run of refused polls was reported lost.
         if (status.status === 'ended') {
-          if (!suspectEnded) suspectSince = env.now();
+          if (goneChecks === 0) suspectSince = env.now();
           goneChecks += 1;
-          suspectEnded = true;
         }
       }
     };
 
     /** The session ended and its DISCONNECT was in a batch that never arrived: say so. */
     const reportLostDisconnect = (messages: DownlinkMessage[]): void => {
-      suspectEnded = false;
       goneChecks = 0;
       const lost: DisconnectDownlink = {
         key: `lost-disconnect:${input.userId}:${since}`,
@@ -314,7 +313,7 @@ export function pollLoopActor(source: ClientSource, env: ActorEnvironment) {
           lastSuccessAt = env.now();
           const first = reportFirstAnswer;
           reportFirstAnswer = false;
-          const ended = suspectEnded && !messages.some((m) => m.controlType === 'DISCONNECT');
+          const ended = goneChecks > 0 && !messages.some((m) => m.controlType === 'DISCONNECT');
           note(messages);
           if (ended) {
             reportLostDisconnect(messages);

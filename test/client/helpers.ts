@@ -16,6 +16,16 @@ export async function fastSimulator(options: SimulatorOptions = {}): Promise<Sim
   return startSimulator({ ...options, timing: { ...FAST_TIMING, ...options.timing } });
 }
 
+/** A fast simulator for the length of `run`, closed afterwards whatever happens. */
+export async function withSimulator<T>(options: SimulatorOptions, run: (sim: Simulator) => Promise<T>): Promise<T> {
+  const sim = await fastSimulator(options);
+  try {
+    return await run(sim);
+  } finally {
+    await sim.close();
+  }
+}
+
 let userCounter = 0;
 export function newUserId(): string {
   userCounter += 1;

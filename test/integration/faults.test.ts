@@ -7,7 +7,7 @@ import { HEAVY_TEST_TIMEOUT_MS, eventually } from '../support/timeBudget.js';
 import { akSkGatewayHeaders, applyTokenProvider, createAiccClient } from '../../src/client/index.js';
 import type { Simulator } from '../../src/simulator/index.js';
 import type { ChatSessionOutput } from '../../src/index.js';
-import { FAST_TIMING, clientFor, fastSimulator, newUserId, type ClientRig } from '../client/helpers.js';
+import { FAST_TIMING, clientFor, fastSimulator, newUserId, withSimulator, type ClientRig } from '../client/helpers.js';
 import { duplicateKeys, incomingTexts, startSession, type SessionRig, type SessionSnapshot } from './harness.js';
 import { transcriptEntries } from '../../machines/chatSession.transcript.js';
 
@@ -270,8 +270,7 @@ describe('sendAsync waits for CONNECT to be accepted (issue 11.5)', () => {
   });
 
   it('via sendAsync on a robot channel: the greeting confirms CONNECT, so the queue after a transfer is watched', async () => {
-    const robotSim = await fastSimulator({ scenario: { name: 'robot-then-agent', initialQueuePosition: 3 }, timing: { queueAdvanceMs: 60_000 } });
-    try {
+    await withSimulator({ scenario: { name: 'robot-then-agent', initialQueuePosition: 3 }, timing: { queueAdvanceMs: 60_000 } }, async (robotSim) => {
       const rig = startSession(robotSim, { connectVia: 'sendAsync' });
       await rig.until((s) => s.matches({ connected: 'chatting' }) && s.context.servedBy === 'robot');
       rig.actor.send({ type: 'agent.request' });
@@ -279,9 +278,7 @@ describe('sendAsync waits for CONNECT to be accepted (issue 11.5)', () => {
       expect(queued.matches({ connected: 'queuing' })).toBe(true);
       expect(robotSim.violations.filter((v) => v.userId === rig.userId)).toEqual([]);
       rig.actor.stop();
-    } finally {
-      await robotSim.close();
-    }
+    });
   });
 });
 
@@ -441,8 +438,7 @@ describe('a CONNECT whose answer was lost (issue 11.6: duplicate CONNECTs)', () 
   ] as const;
   for (const { scenario, fault, lost } of cases) {
     it(`${scenario}, answer lost ${lost}: the session the CONNECT opened is found by a poll, not opened twice`, async () => {
-      const sim = await fastSimulator({ scenario });
-      try {
+      await withSimulator({ scenario }, async (sim) => {
         sim.faults.next('send', fault);
         const userId = newUserId();
         const rig = startSession(sim, {}, userId, clientFor(sim, { timeoutMs: 400 }, userId));
@@ -456,15 +452,12 @@ describe('a CONNECT whose answer was lost (issue 11.6: duplicate CONNECTs)', () 
         rig.actor.send({ type: 'chat.end' });
         await rig.until((x) => x.status === 'done' || x.hasTag?.('survey') === true || x.matches({ connected: 'survey-robot' }) || x.matches({ connected: 'survey-agent' }));
         rig.actor.stop();
-      } finally {
-        await sim.close();
-      }
+      });
     });
   }
 
   it('the answers of CONNECT and of the poll looking for its session both lost: history finds it; the greeting shows once', async () => {
-    const sim = await fastSimulator({ scenario: 'robot-only' });
-    try {
+    await withSimulator({ scenario: 'robot-only' }, async (sim) => {
       sim.faults.next('send', { reset: true, afterProcessing: true });
       sim.faults.next('poll', { reset: true, afterProcessing: true });
       const rig = startSession(sim);
@@ -476,14 +469,11 @@ describe('a CONNECT whose answer was lost (issue 11.6: duplicate CONNECTs)', () 
       expect(sim.violations).toEqual([]);
       expect(duplicateKeys(s)).toEqual([]);
       rig.actor.stop();
-    } finally {
-      await sim.close();
-    }
+    });
   });
 
   it('a customer who leaves while CONNECT keeps failing still gets what the session said', async () => {
-    const sim = await fastSimulator({ scenario: 'robot-only' });
-    try {
+    await withSimulator({ scenario: 'robot-only' }, async (sim) => {
       sim.faults.next('send', { reset: true, afterProcessing: true });
       sim.faults.next('poll', { reset: true, afterProcessing: true });
       sim.faults.next('queryHistoryChatMessage', { status: 500 });
@@ -493,14 +483,11 @@ describe('a CONNECT whose answer was lost (issue 11.6: duplicate CONNECTs)', () 
       rig.actor.send({ type: 'chat.end' });
       const done = await rig.until((x) => x.status === 'done');
       expect(incomingTexts(done, 'ROBOT')).toContain(sim.scenario.robot.greeting);
-    } finally {
-      await sim.close();
-    }
+    });
   });
 
   it('when neither the poll nor history answered, the next attempt looks again before it sends CONNECT', async () => {
-    const sim = await fastSimulator({ scenario: 'agent-direct' });
-    try {
+    await withSimulator({ scenario: 'agent-direct' }, async (sim) => {
       sim.faults.next('send', { reset: true, afterProcessing: true });
       sim.faults.next('poll', { reset: true, afterProcessing: true });
       sim.faults.next('queryHistoryChatMessage', { status: 502 });
@@ -512,14 +499,11 @@ describe('a CONNECT whose answer was lost (issue 11.6: duplicate CONNECTs)', () 
       expect(incomingTexts(s).length).toBeGreaterThan(0);
       expect(duplicateKeys(s)).toEqual([]);
       rig.actor.stop();
-    } finally {
-      await sim.close();
-    }
+    });
   });
 
   it('no session behind the lost answer: the poll finds nothing and CONNECT is sent again', async () => {
-    const sim = await fastSimulator({ scenario: 'robot-only' });
-    try {
+    await withSimulator({ scenario: 'robot-only' }, async (sim) => {
       sim.faults.next('send', { reset: true });
       const rig = startSession(sim);
       await rig.untilState('connected.chatting');
@@ -527,16 +511,13 @@ describe('a CONNECT whose answer was lost (issue 11.6: duplicate CONNECTs)', () 
       expect(sim.requestsFor('send').map((r) => r.status)).toEqual([0, 200]);
       expect(sim.violations.filter((v) => v.userId === rig.userId)).toEqual([]);
       rig.actor.stop();
-    } finally {
-      await sim.close();
-    }
+    });
   });
 });
 
 describe('an agent end lost on an overloaded device (issue 11.6)', () => {
   it('every poll after the lost DISCONNECT fails: "session gone" on three checks in a row ends it, not the network give-up', async () => {
-    const sim = await fastSimulator({ scenario: 'agent-direct' });
-    try {
+    await withSimulator({ scenario: 'agent-direct' }, async (sim) => {
       const rig = startSession(sim, { timing: { maxPollFailures: 12, pollGiveUpMs: 1_500, pollBackoffBaseMs: 5, pollBackoffMaxMs: 10 } });
       await rig.untilState('connected.queuing');
       sim.queue.serve(rig.userId);
@@ -547,27 +528,29 @@ describe('an agent end lost on an overloaded device (issue 11.6)', () => {
       const output = await finished(rig);
       expect(output.endReason).toBe('session-released');
       expect(output.transcript.some((e) => e.key.startsWith('lost-disconnect:'))).toBe(true);
-    } finally {
-      await sim.close();
-    }
+    });
   });
 });
 
 describe('what cannot be recovered is shown (issue 11.6: gap entries)', () => {
+  /** A robot chat; the poll carrying `text` is answered and the answer lost; the customer ends. */
+  async function robotSaysIntoALostPollThenEnd(sim: Simulator, text: string, beforeLoss = () => {}): Promise<SessionSnapshot> {
+    const rig = startSession(sim);
+    await rig.untilState('connected.chatting');
+    await rig.until((s) => incomingTexts(s, 'ROBOT').length > 0);
+    beforeLoss();
+    sim.faults.next('poll', { reset: true, afterProcessing: true });
+    sim.robot.say(rig.userId, text);
+    await eventually(() => expect(sim.requestsFor('poll', rig.userId).some((r) => r.fault !== undefined)).toBe(true), { intervalMs: 5 });
+    rig.actor.send({ type: 'chat.end' });
+    await rig.until((s) => s.matches({ connected: 'survey-robot' }) || s.status === 'done');
+    if (rig.actor.getSnapshot().status !== 'done') rig.actor.send({ type: 'survey.skip' });
+    return rig.until((s) => s.status === 'done');
+  }
+
   it('a poll answer lost and history unreadable until the end: a typed gap entry, not silence', async () => {
-    const sim = await fastSimulator({ scenario: 'robot-only' });
-    try {
-      const rig = startSession(sim);
-      await rig.untilState('connected.chatting');
-      await rig.until((s) => incomingTexts(s, 'ROBOT').length > 0);
-      sim.faults.next('queryHistoryChatMessage', { status: 500 }, 50);
-      sim.faults.next('poll', { reset: true, afterProcessing: true });
-      sim.robot.say(rig.userId, 'said into the void');
-      await eventually(() => expect(sim.requestsFor('poll', rig.userId).some((r) => r.fault !== undefined)).toBe(true), { intervalMs: 5 });
-      rig.actor.send({ type: 'chat.end' });
-      await rig.until((s) => s.matches({ connected: 'survey-robot' }) || s.status === 'done');
-      if (rig.actor.getSnapshot().status !== 'done') rig.actor.send({ type: 'survey.skip' });
-      const done = await rig.until((s) => s.status === 'done');
+    await withSimulator({ scenario: 'robot-only' }, async (sim) => {
+      const done = await robotSaysIntoALostPollThenEnd(sim, 'said into the void', () => sim.faults.next('queryHistoryChatMessage', { status: 500 }, 50));
       const entries = transcriptEntries(done.context.transcript);
       expect(incomingTexts(done)).not.toContain('said into the void');
       const gaps = entries.filter((e) => e.kind === 'gap');
@@ -575,28 +558,14 @@ describe('what cannot be recovered is shown (issue 11.6: gap entries)', () => {
       expect(gaps[0]).toMatchObject({ kind: 'gap', error: { name: 'AiccError', kind: 'http', status: 500, api: 'queryHistoryChatMessage' } });
       // It sits after what was shown before the loss.
       expect(entries.at(-1)?.kind).toBe('gap');
-    } finally {
-      await sim.close();
-    }
+    });
   });
 
   it('history readable at the end: the lost answer is recovered and no gap is shown', async () => {
-    const sim = await fastSimulator({ scenario: 'robot-only' });
-    try {
-      const rig = startSession(sim);
-      await rig.untilState('connected.chatting');
-      await rig.until((s) => incomingTexts(s, 'ROBOT').length > 0);
-      sim.faults.next('poll', { reset: true, afterProcessing: true });
-      sim.robot.say(rig.userId, 'said just before the end');
-      await eventually(() => expect(sim.requestsFor('poll', rig.userId).some((r) => r.fault !== undefined)).toBe(true), { intervalMs: 5 });
-      rig.actor.send({ type: 'chat.end' });
-      await rig.until((s) => s.matches({ connected: 'survey-robot' }) || s.status === 'done');
-      if (rig.actor.getSnapshot().status !== 'done') rig.actor.send({ type: 'survey.skip' });
-      const done = await rig.until((s) => s.status === 'done');
+    await withSimulator({ scenario: 'robot-only' }, async (sim) => {
+      const done = await robotSaysIntoALostPollThenEnd(sim, 'said just before the end');
       expect(incomingTexts(done)).toContain('said just before the end');
       expect(transcriptEntries(done.context.transcript).filter((e) => e.kind === 'gap')).toEqual([]);
-    } finally {
-      await sim.close();
-    }
+    });
   });
 });

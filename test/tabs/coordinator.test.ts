@@ -4,11 +4,10 @@
  * BroadcastChannel shared by the "tabs" of one test. The simulator's violations (a second poll
  * while one waits, a CONNECT while connected) must stay empty throughout.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AnyActorRef } from 'xstate';
 import type { useSelector } from '@xstate/react';
 import type { ConnectivityReceiver } from '../../src/index.js';
-import type { Simulator } from '../../src/simulator/index.js';
 import {
   TabSessionError,
   tabLockName,
@@ -19,12 +18,10 @@ import {
   type TabSendOutcome,
   type TabSession,
 } from '../../src/tabs/index.js';
-import { fastSimulator } from '../client/helpers.js';
 import { duplicateKeys } from '../integration/harness.js';
 import { eventually } from '../support/timeBudget.js';
 import { transcriptEntries } from '../../machines/chatSession.transcript.js';
 import {
-  browser,
   chatting,
   chatsReceived,
   connects,
@@ -37,22 +34,11 @@ import {
   untilRole,
   violations,
   type Browser,
+  tabsTestBed,
 } from './helpers.js';
 
-let sim: Simulator;
-beforeAll(async () => (sim = await fastSimulator({ scenario: { name: 'agent-direct', initialQueuePosition: 0 } })));
-afterAll(() => sim.close());
-
-let open: Browser[] = [];
-function newBrowser(): Browser {
-  const b = browser(sim);
-  open.push(b);
-  return b;
-}
-afterEach(() => {
-  for (const b of open) b.stopAll();
-  open = [];
-});
+const bed = tabsTestBed();
+const newBrowser = (): Browser => bed.newBrowser();
 
 const delivered = (by: 'this-tab' | 'leader'): TabSendOutcome => ({ status: 'delivered', by });
 

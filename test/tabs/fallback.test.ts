@@ -3,13 +3,11 @@
  * tab alone (`solo`) with the others on `standby` when there is no channel, and the process's
  * own locks and channel in Node. Still one CONNECT and never two polls for one user.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Simulator } from '../../src/simulator/index.js';
+import { describe, expect, it } from 'vitest';
 import { createStorageLeaseLocks, leaseKey, type LeaseLock, type LeaseStore, type TabSessionOptions } from '../../src/tabs/index.js';
-import { fastSimulator } from '../client/helpers.js';
 import { duplicateKeys } from '../integration/harness.js';
 import { eventually, OUTLASTS_ANY_TEST_MS } from '../support/timeBudget.js';
-import { browser, chatting, chatsReceived, connects, incomingTexts, replyTo, until, untilRole, violations, type Browser } from './helpers.js';
+import { chatting, chatsReceived, connects, incomingTexts, replyTo, until, untilRole, violations, tabsTestBed, type Browser } from './helpers.js';
 
 /** localStorage of one origin, shared by the tabs of a test. */
 function fakeLocalStorage(): LeaseStore & { map: Map<string, string>; removed: string[] } {
@@ -33,20 +31,8 @@ function fakeLocalStorage(): LeaseStore & { map: Map<string, string>; removed: s
  */
 const FAST_LEASE = { retryMs: 10, settleMs: 5, renewMs: 40, leaseMs: OUTLASTS_ANY_TEST_MS } as const;
 
-let sim: Simulator;
-beforeAll(async () => (sim = await fastSimulator({ scenario: { name: 'agent-direct', initialQueuePosition: 0 } })));
-afterAll(() => sim.close());
-
-let open: Browser[] = [];
-function newBrowser(): Browser {
-  const b = browser(sim);
-  open.push(b);
-  return b;
-}
-afterEach(() => {
-  for (const b of open) b.stopAll();
-  open = [];
-});
+const bed = tabsTestBed();
+const newBrowser = (): Browser => bed.newBrowser();
 
 describe('no BroadcastChannel, no Web Locks: one tab runs the session, the others stand by', () => {
   it('solo + standby over a localStorage lease; the standby shows the stored conversation, refuses events, takes over from storage', async () => {

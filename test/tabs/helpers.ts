@@ -15,7 +15,8 @@ import {
   type TabSession,
   type TabSessionOptions,
 } from '../../src/tabs/index.js';
-import { clientFor, newUserId, type ClientRig } from '../client/helpers.js';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { clientFor, fastSimulator, newUserId, type ClientRig } from '../client/helpers.js';
 import { incomingTexts, outgoing, stateLabel, TEST_TIMING } from '../integration/harness.js';
 import { transcriptEntries } from '../../machines/chatSession.transcript.js';
 import { eventually, type EventuallyOptions } from '../support/timeBudget.js';
@@ -163,3 +164,29 @@ export function violations(sim: Simulator, userId: string) {
 export { incomingTexts, outgoing };
 
 export type { ChatUserEvent };
+
+/**
+ * The suites' shared set-up: one simulator (an agent serves at once) for the file, and browsers
+ * whose tabs are all stopped after each test.
+ */
+export function tabsTestBed(): { readonly sim: Simulator; newBrowser(): Browser } {
+  let sim: Simulator | undefined;
+  let open: Browser[] = [];
+  beforeAll(async () => (sim = await fastSimulator({ scenario: { name: 'agent-direct', initialQueuePosition: 0 } })));
+  afterAll(() => sim?.close());
+  afterEach(() => {
+    for (const b of open) b.stopAll();
+    open = [];
+  });
+  return {
+    get sim(): Simulator {
+      if (!sim) throw new Error('tabsTestBed: the simulator starts in beforeAll');
+      return sim;
+    },
+    newBrowser(): Browser {
+      const b = browser(this.sim);
+      open.push(b);
+      return b;
+    },
+  };
+}
