@@ -579,6 +579,20 @@ export function markSessionLost(context: ChatSessionContext): Update {
   return { bookkeeping: { ...context.bookkeeping, sessionLost: true } };
 }
 
+/** Left `connecting` with CONNECT in flight: its answer is as good as lost (see noteConnectFailure). */
+export function noteConnectAbandoned(context: ChatSessionContext): Update {
+  const { connectAnswerLostAt, connectAttemptAt } = context.bookkeeping;
+  if ((connectAnswerLostAt ?? null) !== null || (connectAttemptAt ?? null) === null) return {};
+  return { bookkeeping: { ...context.bookkeeping, connectAnswerLostAt: connectAttemptAt } };
+}
+
+/** The server no longer has the session (the poll loop's liveness check): remember its end. */
+export function noteServerGone(context: ChatSessionContext, lost: unknown): Update {
+  const [message] = wellFormedDownlinks([lost]);
+  if (message?.controlType !== 'DISCONNECT') return {};
+  return { bookkeeping: { ...context.bookkeeping, serverGone: message } };
+}
+
 export function markConnectAttempt(context: ChatSessionContext, now: number): Update {
   return { bookkeeping: { ...context.bookkeeping, connectAttemptAt: Math.floor(now) } };
 }

@@ -128,6 +128,9 @@ export const guards = {
    * a transfer has neither: the robot session is gone (feedbacksatisfaction → 30000000019) and no
    * agent answered, so there is no survey and DISCONNECT goes out at once (leaving the queue).
    */
+  /** The poll loop's liveness check said the server no longer has the session (session.gone). */
+  hasServerGone: ({ context }: GuardArgs) => (context.bookkeeping.serverGone ?? null) !== null,
+
   hasPartyToRate: ({ context }: GuardArgs) =>
     context.servedBy !== null && !context.bookkeeping.awaitingAgent && context.bookkeeping.sessionLost !== true,
 

@@ -159,6 +159,7 @@ export const chatSessionMachine = setup({
       enqueue.sendTo('watchQueue', { type: 'connect.confirmed' });
     }),
     markSessionLost: assign(({ context }) => A.markSessionLost(context)),
+    noteConnectAbandoned: assign(({ context }) => A.noteConnectAbandoned(context)),
     mergeHistory: assign(({ context, event }) => {
       const output = outputOf(event);
       return Array.isArray(output) ? A.mergeHistory(context, output as HistoryMessage[]) : {};
@@ -172,6 +173,12 @@ export const chatSessionMachine = setup({
     receiveMessages: assign(({ context, event }) =>
       (event.type === 'poll.messages' || event.type === 'session.lost') && Array.isArray(event.messages) ? A.receiveMessages(context, event.messages) : {},
     ),
+    noteServerGone: assign(({ context, event }) => (event.type === 'session.gone' ? A.noteServerGone(context, event.lost) : {})),
+    /** The customer ended after the server had (session.gone): what it ended with goes in first. */
+    receiveServerEnd: assign(({ context }) => {
+      const lost = context.bookkeeping.serverGone;
+      return lost ? A.receiveMessages(context, [lost]) : {};
+    }),
     receiveConnectMessages: assign(({ context, event }) => {
       // What the poll that confirmed a CONNECT with a lost answer delivered (connectActor).
       const messages = (outputOf(event) as Partial<ConnectOutput> | undefined)?.messages;
@@ -396,7 +403,9 @@ export const chatSessionMachine = setup({
         ],
       },
       on: {
-        'chat.end': { target: 'disconnecting', actions: { type: 'setEndReason', params: { reason: 'customer-ended' } } },
+        // Leaving stops the CONNECT in flight: its answer is lost to us, but the session it may
+        // have opened can have spoken already, so DISCONNECT's catch-up looks (noteConnectAbandoned).
+        'chat.end': { target: 'disconnecting', actions: ['noteConnectAbandoned', { type: 'setEndReason', params: { reason: 'customer-ended' } }] },
       },
     },
     'connect-retry': {
@@ -460,6 +469,7 @@ export const chatSessionMachine = setup({
       on: {
         'poll.messages': { actions: 'receiveMessages' },
         'poll.error': { actions: 'recordPollError' },
+        'session.gone': { actions: 'noteServerGone' },
         'upload.ready': { actions: 'failOrphanedUploads' },
         'upload.done': { actions: 'completeUpload' },
         'upload.failed': { actions: 'failUpload' },
@@ -537,7 +547,15 @@ export const chatSessionMachine = setup({
             'message.send': [{ guard: 'isValidText', actions: 'enqueueText' }, { actions: 'rejectText' }],
             'file.send': [{ guard: 'isValidFile', actions: ['enqueueFile', 'startUpload'] }, { actions: 'rejectFile' }],
             'message.retry': [{ guard: 'isRetryableMessage', actions: 'requeueMessage' }, { actions: 'rejectRetry' }],
-            'chat.end': { target: 'ending', actions: { type: 'setEndReason', params: { reason: 'customer-ended' } } },
+            'chat.end': [
+              // The server had already ended (its DISCONNECT lost or still queued): say so, not "you ended".
+              {
+                guard: 'hasServerGone',
+                target: 'ending',
+                actions: ['receiveServerEnd', 'markSessionLost', { type: 'setEndReason', params: { reason: 'session-released' } }],
+              },
+              { target: 'ending', actions: { type: 'setEndReason', params: { reason: 'customer-ended' } } },
+            ],
             // Given up on the network: DISCONNECT anyway (best effort), so no agent waits for a ghost.
             'poll.failed': {
               target: '#chatSession.disconnecting',

@@ -437,6 +437,8 @@ export interface SessionBookkeeping {
    * even when no CONNECT was ever confirmed. null: no answer was lost.
    */
   connectAnswerLostAt?: number | null;
+  /** From `session.gone`: the server no longer has the session; the DISCONNECT to report for it. */
+  serverGone?: DisconnectDownlink | null;
 }
 
 /**
@@ -527,6 +529,12 @@ export type ChatActorEvent =
    * what followed: `messages` ends with the DISCONNECT that must have been lost (key `lost-disconnect:…`).
    */
   | { type: 'session.lost'; messages: DownlinkMessage[] }
+  /**
+   * The poll loop's liveness check answered "no such session" while no DISCONNECT has come yet
+   * (it waits a while for it before `session.lost`). `lost` is the DISCONNECT it would report:
+   * a customer who ends meanwhile did not end first (chatSession.machine.ts, `chat.end`).
+   */
+  | { type: 'session.gone'; lost: DisconnectDownlink }
   | { type: 'queue.updated'; info: QueueInfo }
   | { type: 'queue.served' }
   | { type: 'queue.ended'; resultCode: string }

@@ -14,9 +14,9 @@
  *   reset, 5xx, garbage; a poll the loop itself gave up; a restart after a reload), it catches up
  *   from queryHistoryChatMessage before the next poll: agent/robot/system CHAT messages since the
  *   newest one it knows, delivered as `poll.messages` (the machine drops what it already has);
- *   when an agent was serving, it also asks queryQueueInfo whether the session still exists and,
- *   if not and no DISCONNECT follows, reports `session.lost` with the DISCONNECT the lost batch
- *   must have carried;
+ *   when an agent was serving, it also asks queryQueueInfo (beside history) whether the session
+ *   still exists: the first "no" is told at once (`session.gone`), and if no DISCONNECT follows
+ *   it reports `session.lost` with the DISCONNECT the lost batch must have carried;
  * - `connectivity` events from the machine: offline → no new poll starts (no request storm, no
  *   failures counted) until online, then it polls at once with a fresh failure count (the poll in
  *   flight is left alone: cutting it could drop a batch already handed out); page visible → a
@@ -235,47 +235,71 @@ export function pollLoopActor(source: ClientSource, env: ActorEnvironment) {
       return true;
     };
 
+    /** The DISCONNECT a batch that never arrived must have carried, after the newest message known. */
+    const lostDisconnect = (): DisconnectDownlink => ({
+      key: `lost-disconnect:${input.userId}:${since}`,
+      messageCode: null,
+      sourceType: 'SYSTEM',
+      senderNickname: null,
+      timestamp: since,
+      callId: null,
+      from: channelId,
+      to: input.userId,
+      controlType: 'DISCONNECT',
+      isOfflineStatus: false,
+    });
+
     /**
-     * Messages a lost batch carried, from history; and whether an agent session still exists.
-     * It must succeed before the next poll: a poll would move `since` past the lost messages.
+     * Does the agent session still exist? Gone on GONE_CHECKS_TO_END checks in a row, each after
+     * a failed poll, for at least the grace time (every poll fails on an overloaded device, so
+     * the answer that would prove it may never come): the DISCONNECT is not coming. Without the
+     * grace time, a DISCONNECT still queued behind a quick run of refused polls was reported
+     * lost. The first "gone" is told at once (`session.gone`): a customer who ends meanwhile did
+     * not end first. No answer is no evidence either way.
+     */
+    const checkLiveness = async (signal: AbortSignal): Promise<void> => {
+      try {
+        const status = await client.queryQueueInfo({ userId: input.userId, channelConfigId: channelId }, { signal });
+        if (signal.aborted || status.status !== 'ended') return;
+        if (goneChecks === 0) {
+          suspectSince = env.now();
+          send({ type: 'session.gone', lost: lostDisconnect() });
+        }
+        goneChecks += 1;
+      } catch {
+        // unanswered: ask again after the next failed poll
+      }
+    };
+
+    /**
+     * Messages a lost batch carried, from history; and whether an agent session still exists,
+     * asked beside it (under load either may time out: one answer neither waits for the other
+     * nor is lost with it). History must succeed before the next poll: a poll would move
+     * `since` past the lost messages.
      */
     const catchUp = async (signal: AbortSignal): Promise<void> => {
       if (channelId === '') return;
-      const ordered = await recoverFromHistory(client, { userId: input.userId, channelId, since, connectedAt }, signal);
-      if (signal.aborted) return;
-      if (ordered.length > 0) {
-        note(ordered);
-        send({ type: 'poll.messages', messages: ordered });
-      }
-      if (party === 'agent') {
-        const status = await client.queryQueueInfo({ userId: input.userId, channelConfigId: channelId }, { signal });
-        // Gone on GONE_CHECKS_TO_END checks in a row, each after a failed poll, for at least the
-        // grace time (every poll fails on an overloaded device, so the answer that would prove it
-        // may never come): the DISCONNECT is not coming. Without the grace time, a DISCONNECT
-        // still queued behind a quick run of refused polls was reported lost.
-        if (status.status === 'ended') {
-          if (goneChecks === 0) suspectSince = env.now();
-          goneChecks += 1;
+      let liveness = party === 'agent' ? checkLiveness(signal) : null;
+      try {
+        const ordered = await recoverFromHistory(client, { userId: input.userId, channelId, since, connectedAt }, signal);
+        if (signal.aborted) return;
+        if (ordered.length > 0) {
+          note(ordered);
+          send({ type: 'poll.messages', messages: ordered });
         }
+        // History may show that an agent took over (a robot-then-agent chat).
+        liveness ??= party === 'agent' ? checkLiveness(signal) : null;
+      } finally {
+        await liveness;
       }
     };
+
+    const goneForGood = (): boolean => goneChecks >= GONE_CHECKS_TO_END && env.now() - suspectSince >= lostEndGraceMs;
 
     /** The session ended and its DISCONNECT was in a batch that never arrived: say so. */
     const reportLostDisconnect = (messages: DownlinkMessage[]): void => {
       goneChecks = 0;
-      const lost: DisconnectDownlink = {
-        key: `lost-disconnect:${input.userId}:${since}`,
-        messageCode: null,
-        sourceType: 'SYSTEM',
-        senderNickname: null,
-        timestamp: since,
-        callId: null,
-        from: channelId,
-        to: input.userId,
-        controlType: 'DISCONNECT',
-        isOfflineStatus: false,
-      };
-      messages.push(lost);
+      messages.push(lostDisconnect());
       send({ type: 'session.lost', messages });
     };
 
@@ -296,7 +320,7 @@ export function pollLoopActor(source: ClientSource, env: ActorEnvironment) {
             // A failure lands in the catch below like a failed poll: back off, try again.
             await catchUp(controller.signal);
             gap = false;
-            if (goneChecks >= GONE_CHECKS_TO_END && env.now() - suspectSince >= lostEndGraceMs) {
+            if (goneForGood()) {
               current = null;
               reportLostDisconnect([]);
               continue;
@@ -329,6 +353,11 @@ export function pollLoopActor(source: ClientSource, env: ActorEnvironment) {
           current = null;
           if (life.signal.aborted) return;
           if (controller.signal.aborted) continue; // dropped on purpose (offline, stale): not a failure
+          // History kept failing, but the liveness answers came through: the end is known.
+          if (gap && goneForGood()) {
+            reportLostDisconnect([]);
+            continue;
+          }
           if (mayHaveLostBatch(error)) gap = true;
           if (!(await fail(error))) return;
         } finally {

@@ -155,6 +155,7 @@ const SESSION_EVENT_TYPES: Readonly<Record<ChatActorEvent['type'] | ChatInternal
   'poll.error': true,
   'poll.failed': true,
   'session.lost': true,
+  'session.gone': true,
   'queue.updated': true,
   'queue.served': true,
   'queue.ended': true,

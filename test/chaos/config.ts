@@ -99,14 +99,27 @@ export const SIM_TIMING: Partial<SimulatorTiming> = {
   sessionIdleTimeoutMs: 30_000,
 };
 
-/** Client timeouts: a `slow` answer (SLOW_MS) always exceeds them. */
-export const CLIENT = {
-  timeoutMs: 1_200,
-  longPollWindowMs: SIM_TIMING.longPollWindowMs ?? 800,
-  pollTimeoutMs: (SIM_TIMING.longPollWindowMs ?? 800) + 1_000,
-};
+export interface ClientTimeouts {
+  timeoutMs: number;
+  longPollWindowMs: number;
+  pollTimeoutMs: number;
+  /** How late a `slow` fault answers: always past the timeouts. */
+  slowMs: number;
+}
 
-export const SLOW_MS = 2_500;
+/**
+ * The chaos clients' timeouts, far below the library's (15 s) so that a `slow` answer exceeds
+ * them quickly. `scale` > 1 (`--overload`): a device N times slower than this one gets N times
+ * the budget, as its customer gets N times the patience; the `slow` fault scales with them, so
+ * it still exceeds them. Unscaled, on a saturated process, they fire on answers that were merely
+ * late — every request of a session, for tens of seconds (`--unscaled-timeouts` keeps them so).
+ */
+export function clientTimeouts(scale = 1): ClientTimeouts {
+  const window = SIM_TIMING.longPollWindowMs ?? 800;
+  return { timeoutMs: 1_200 * scale, longPollWindowMs: window, pollTimeoutMs: window + 1_000 * scale, slowMs: 2_500 * scale };
+}
+
+export const CLIENT = clientTimeouts();
 export const DELAY_MS = 15;
 
 export const MACHINE_TIMING: Partial<ChatTiming> = {
@@ -141,10 +154,12 @@ export interface ChaosOptions {
   /**
    * Busy-loop processes to run beside the chaos run (`--overload [N]`; default one per core):
    * a slow phone or an overloaded server, reproducibly. 0: none. The customers' patience (how
-   * long they wait before giving up on something) is 1 + overload times the idle one; the
-   * library's timings and the client's timeouts stay as they are.
+   * long they wait before giving up on something) is 1 + overload times the idle one, and so are
+   * the client's timeouts unless `unscaledTimeouts` (clientTimeouts); the library's timings stay.
    */
   overload?: number;
+  /** Keep the idle client timeouts under `overload` (the harsher run: see clientTimeouts). */
+  unscaledTimeouts?: boolean;
 }
 
 export const PRESETS = {

@@ -20,7 +20,7 @@ import {
 } from '../../src/index.js';
 import { applyTokenProvider, createAiccClient, type AiccClient, type GatewayHeadersProvider } from '../../src/client/index.js';
 import { seededRandom, hashSeed, type Simulator } from '../../src/simulator/index.js';
-import { CLIENT, MACHINE_TIMING } from './config.js';
+import { CLIENT, MACHINE_TIMING, type ClientTimeouts } from './config.js';
 import { transcriptEntries } from '../../machines/chatSession.transcript.js';
 
 export type Snapshot = SnapshotFrom<ChatSessionMachine>;
@@ -114,6 +114,8 @@ export interface CustomerEnv {
    * The library's own timings never change with it.
    */
   patience?: number;
+  /** The client's timeouts (default CLIENT: the idle ones). */
+  timeouts?: ClientTimeouts;
 }
 
 /** How long a customer waits for the agent's end to show before ending the chat themselves. */
@@ -235,14 +237,15 @@ export class Customer {
         },
       );
     }
+    const timeouts = this.env.timeouts ?? CLIENT;
     const client = createAiccClient({
       baseUrl: sim.url,
       axios: http,
       gatewayHeaders,
       token: applyTokenProvider(tokenClient, identity),
-      timeoutMs: CLIENT.timeoutMs,
-      longPollWindowMs: CLIENT.longPollWindowMs,
-      pollTimeoutMs: CLIENT.pollTimeoutMs,
+      timeoutMs: timeouts.timeoutMs,
+      longPollWindowMs: timeouts.longPollWindowMs,
+      pollTimeoutMs: timeouts.pollTimeoutMs,
     });
     const actor = createChatSession({
       client,

@@ -11,7 +11,7 @@ import axios from 'axios';
 import { akSkGatewayHeaders, createAiccClient } from '../../src/client/index.js';
 import { PLANNED_FAULTS, startSimulator, type FaultStats, type PlannedFault, type Simulator } from '../../src/simulator/index.js';
 import { checkSession, type ProblemCode, type SessionCheck } from './checks.js';
-import { CLIENT, DELAY_MS, FAULT_PROFILES, SIM_TIMING, SLOW_MS, type ChaosOptions, type FaultProfileName } from './config.js';
+import { DELAY_MS, FAULT_PROFILES, SIM_TIMING, clientTimeouts, type ChaosOptions, type FaultProfileName } from './config.js';
 import { Customer, planFor, type CustomerEnv, type CustomerLog, type Flow } from './customer.js';
 import { transcriptEntries } from '../../machines/chatSession.transcript.js';
 
@@ -79,7 +79,7 @@ export interface ChaosReport {
   /** Event-loop delay of the whole run (clients and simulators share one process), ms. */
   eventLoopDelayMs: { p50: number; p99: number; max: number };
   /** The machine's load: CPU hogs run beside it (`--overload`) and the 1-minute load average. */
-  load: { hogs: number; loadAverageAtStart: number; loadAverageMax: number; loadAverageAtEnd: number };
+  load: { hogs: number; loadAverageAtStart: number; loadAverageMax: number; loadAverageAtEnd: number; clientTimeoutMs: number; pollTimeoutMs: number };
 }
 
 /** `count` busy-loop processes (a CPU each), until `stop` is called. */
@@ -105,7 +105,16 @@ function percentile(sorted: number[], p: number): number {
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const started = Date.now();
   const hogs = startCpuHogs(options.overload ?? 0);
-  const load = { hogs: options.overload ?? 0, loadAverageAtStart: round2(loadavg()[0] ?? 0), loadAverageMax: 0, loadAverageAtEnd: 0 };
+  const patience = 1 + (options.overload ?? 0);
+  const timeouts = clientTimeouts(options.unscaledTimeouts === true ? 1 : patience);
+  const load = {
+    hogs: options.overload ?? 0,
+    loadAverageAtStart: round2(loadavg()[0] ?? 0),
+    loadAverageMax: 0,
+    loadAverageAtEnd: 0,
+    clientTimeoutMs: timeouts.timeoutMs,
+    pollTimeoutMs: timeouts.pollTimeoutMs,
+  };
   const loadSampler = setInterval(() => (load.loadAverageMax = Math.max(load.loadAverageMax, round2(loadavg()[0] ?? 0))), 1_000);
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
@@ -136,7 +145,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         seed: options.seed,
         rates: options.rates ?? profile.rates,
         users: (userId) => userId.startsWith('chaos-'),
-        slowMs: SLOW_MS,
+        slowMs: timeouts.slowMs,
         delayMs: DELAY_MS,
       });
       // One gateway-header provider and one applyToken client per "back end", shared by all its
@@ -147,11 +156,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       const gatewayHeaders = akSkGatewayHeaders({
         baseUrl: sim.url,
         ...sim.credentials,
-        client: createAiccClient({ baseUrl: sim.url, timeoutMs: CLIENT.timeoutMs, axios: backEnd() }),
+        client: createAiccClient({ baseUrl: sim.url, timeoutMs: timeouts.timeoutMs, axios: backEnd() }),
       });
-      const tokenClient = createAiccClient({ baseUrl: sim.url, gatewayHeaders, timeoutMs: CLIENT.timeoutMs, axios: backEnd() });
+      const tokenClient = createAiccClient({ baseUrl: sim.url, gatewayHeaders, timeoutMs: timeouts.timeoutMs, axios: backEnd() });
       sims.set(flow, sim);
-      envs.set(flow, { sim, gatewayHeaders, tokenClient, seed: options.seed, connectivityEvents: true, patience: 1 + (options.overload ?? 0) });
+      envs.set(flow, { sim, gatewayHeaders, tokenClient, seed: options.seed, connectivityEvents: true, patience, timeouts });
     }
 
     const deadline = started + options.maxSeconds * 1000;

@@ -516,18 +516,72 @@ describe('a CONNECT whose answer was lost (issue 11.6: duplicate CONNECTs)', () 
 });
 
 describe('an agent end lost on an overloaded device (issue 11.6)', () => {
+  /** Served by an agent, then the agent ends, the poll answer carrying it is lost and every later poll fails. */
+  async function agentEndLost(sim: Simulator, rig: SessionRig): Promise<number> {
+    await rig.untilState('connected.queuing');
+    sim.queue.serve(rig.userId);
+    await rig.until((s) => s.matches({ connected: 'chatting' }) && s.context.servedBy === 'agent');
+    sim.faults.next('poll', { reset: true, afterProcessing: true });
+    sim.faults.next('poll', { reset: true }, 100_000);
+    sim.agent.end(rig.userId);
+    // Requests numbered above this came after the end.
+    return Math.max(0, ...(['poll', 'queryQueueInfo'] as const).flatMap((api) => sim.requestsFor(api, rig.userId).map((r) => r.seq)));
+  }
+  // Slow enough that only the test decides when the chat ends (no give-up, no three-check end).
+  const PATIENT = { maxPollFailures: 100_000, pollGiveUpMs: 600_000, pollBackoffBaseMs: 5, pollBackoffMaxMs: 10 };
+
   it('every poll after the lost DISCONNECT fails: "session gone" on three checks in a row ends it, not the network give-up', async () => {
     await withSimulator({ scenario: 'agent-direct' }, async (sim) => {
-      const rig = startSession(sim, { timing: { maxPollFailures: 12, pollGiveUpMs: 1_500, pollBackoffBaseMs: 5, pollBackoffMaxMs: 10 } });
-      await rig.untilState('connected.queuing');
-      sim.queue.serve(rig.userId);
-      await rig.until((s) => s.matches({ connected: 'chatting' }) && s.context.servedBy === 'agent');
-      sim.faults.next('poll', { reset: true, afterProcessing: true });
-      sim.faults.next('poll', { reset: true }, 100_000);
-      sim.agent.end(rig.userId);
+      const rig = startSession(sim, { timing: { ...PATIENT, maxPollFailures: 12, pollGiveUpMs: 1_500 } });
+      await agentEndLost(sim, rig);
       const output = await finished(rig);
       expect(output.endReason).toBe('session-released');
       expect(output.transcript.some((e) => e.key.startsWith('lost-disconnect:'))).toBe(true);
+    });
+  });
+
+  it('the customer ends after one "session gone" answer, before the end was confirmed: the server ended first, and the chat says so', async () => {
+    await withSimulator({ scenario: 'agent-direct' }, async (sim) => {
+      const rig = startSession(sim, { timing: PATIENT });
+      const endedAfter = await agentEndLost(sim, rig);
+      // A second catch-up started: the first one, liveness answer included, is over.
+      await eventually(() => sim.requestsFor('queryHistoryChatMessage', rig.userId).filter((r) => r.seq > endedAfter).length >= 2, {
+        what: 'a second catch-up after the lost end',
+      });
+      rig.actor.send({ type: 'chat.end' });
+      // Before: ended as the customer's own end, and a survey offered for a session already gone.
+      const after = await rig.until((s) => s.status === 'done' || s.matches({ connected: 'survey-agent' }));
+      expect(after.context.endReason).toBe('session-released');
+      expect(after.status).toBe('done');
+      expect(transcriptEntries(after.context.transcript).some((e) => e.key.startsWith('lost-disconnect:'))).toBe(true);
+      expect(sim.requestsFor('getSatisfactionSurveyMode', rig.userId)).toEqual([]);
+    });
+  });
+
+  it('history keeps failing but queryQueueInfo answers: the lost end is still found, and the lost span shows as a gap', async () => {
+    await withSimulator({ scenario: 'agent-direct' }, async (sim) => {
+      const rig = startSession(sim, { timing: { ...PATIENT, pollGiveUpMs: 1_500 } });
+      await agentEndLost(sim, rig);
+      sim.faults.next('queryHistoryChatMessage', { status: 502 }, 100_000);
+      const output = await finished(rig);
+      expect(output.endReason).toBe('session-released');
+      expect(output.transcript.some((e) => e.key.startsWith('lost-disconnect:'))).toBe(true);
+      expect(output.transcript.some((e) => e.kind === 'gap')).toBe(true);
+    });
+  });
+});
+
+describe('a customer who leaves while CONNECT is on its way (issue 11.6)', () => {
+  it('the answer not read yet: what the session it opened said still makes it into the transcript', async () => {
+    await withSimulator({ scenario: 'robot-only' }, async (sim) => {
+      sim.faults.next('send', { delayMs: 60_000 });
+      const rig = startSession(sim);
+      await rig.untilState('connecting');
+      await eventually(() => sim.session(rig.userId)?.transcript.some((e) => e.direction === 'downlink') === true, { what: 'the greeting' });
+      rig.actor.send({ type: 'chat.end' });
+      const done = await rig.until((x) => x.status === 'done');
+      expect(incomingTexts(done, 'ROBOT')).toContain(sim.scenario.robot.greeting);
+      expect(sim.requestsFor('send', rig.userId).map((r) => (r.body as { controlType?: string }).controlType)).toContain('DISCONNECT');
     });
   });
 });

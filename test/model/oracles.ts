@@ -61,6 +61,8 @@ export const ORACLES: Readonly<Record<string, (before: MachineSnapshot) => Oracl
     if (is(b, 'auth-retry')) return { in: 'disconnected', endReason: 'customer-ended' };
     if (is(b, 'connect-retry')) return { in: 'disconnecting', endReason: 'customer-ended' };
     if (is(b, 'leave-message')) return { in: 'disconnected', endReason: b.context.endReason };
+    // The server had ended first (session.gone): no survey for a session that is gone.
+    if (is(b, CHATTING) && (b.context.bookkeeping.serverGone ?? null) !== null) return { in: 'disconnecting', endReason: 'session-released' };
     if (is(b, QUEUING) || is(b, CHATTING)) return { in: afterConversation(b), endReason: 'customer-ended' };
     return { in: 'disconnecting', endReason: b.context.endReason };
   },
@@ -114,6 +116,8 @@ export const ORACLES: Readonly<Record<string, (before: MachineSnapshot) => Oracl
   // Given up on the network: DISCONNECT still goes out (best effort), so no agent waits for a ghost.
   'poll.failed': () => ({ in: 'disconnecting', endReason: 'network-lost', error: 'aicc:network' }),
   'poll.error (agent DISCONNECT lost in transit)': (b) => ({ in: b.value, endReason: b.context.endReason }),
+  'poll.error (agent DISCONNECT lost, unconfirmed)': (b) => ({ in: b.value, endReason: b.context.endReason }),
+  'session.gone': (b) => ({ in: b.value, endReason: b.context.endReason }),
   // The session is gone at the server: nobody is left to rate, so no survey.
   'session.lost': () => ({ in: 'disconnecting', endReason: 'session-released' }),
 

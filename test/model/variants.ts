@@ -214,6 +214,19 @@ function heldApi(s: ModelSnapshot): ApiName {
   throw new Error(`chat.end (held) from ${JSON.stringify(m.value)}: nothing to hold`);
 }
 
+/**
+ * The customer ended while CONNECT was held at the server (processed, answer not sent): the
+ * session it opened on the default robot channel has greeted, and DISCONNECT's catch-up finds it.
+ */
+function abandonedConnectSaid(s: ModelSnapshot): boolean {
+  const b = s.machine?.context.bookkeeping;
+  return b !== undefined && (b.connectAnswerLostAt ?? null) !== null && b.connectedAt === null && s.world.channel === null;
+}
+
+function abandonedConnectGreeting(s: ModelSnapshot): DownlinkMessage {
+  return text(`greeting-${s.world.seq}`, 'ROBOT', 'greeting');
+}
+
 const LIFECYCLE: Variant[] = [
   outcome('authenticate.done', 'authenticate', true, () => ({ output: undefined })),
   outcome('authenticate.error (HTTP 500)', 'authenticate', false, () => ({ error: httpError('applyToken') }), {
@@ -302,14 +315,14 @@ const LIFECYCLE: Variant[] = [
     arm: (run) => fault(run, 'doLeaveMessage', { status: 500 }),
   }),
 
-  outcome('disconnect.done', 'disconnect', true, () => ({ output: undefined }), {
+  outcome('disconnect.done', 'disconnect', true, (s) => ({ output: abandonedConnectSaid(s) ? { messages: [abandonedConnectGreeting(s)] } : undefined }), {
     world: (w) => ({ ...w, party: w.party === 'none' ? 'none' : 'ended' }),
     check: (run, step) => {
       const view = run.sim.session(run.userId);
       if (step.before.world.party !== 'none') expect(view?.state, 'the simulator ended the session').toBe('ended');
     },
   }),
-  outcome('disconnect.error', 'disconnect', false, () => ({ error: httpError('send') }), {
+  outcome('disconnect.error', 'disconnect', false, (s) => ({ error: abandonedConnectSaid(s) ? { ...httpError('send'), recovered: [abandonedConnectGreeting(s)] } : httpError('send') }), {
     arm: (run) => fault(run, 'send', { status: 500 }),
   }),
 ];
@@ -577,7 +590,32 @@ const CONNECTED: Variant[] = [
       await run.eventually(() => run.sim.requestsFor('poll', run.userId).some((r) => r.fault !== undefined), 'the poll that loses its answer is open');
       run.sim.agent.end(run.userId);
     },
-    world: (w) => then('session.lost')({ ...w, party: 'ended' }),
+    world: (w) => then('session.gone', 'session.lost')({ ...w, party: 'ended' }),
+  },
+  {
+    // The same, but every poll after the lost one hangs: the loss is never confirmed, and the
+    // customer ends first (chat.end then reports the server's end: hasServerGone).
+    name: 'poll.error (agent DISCONNECT lost, unconfirmed)',
+    kind: 'env',
+    eventType: 'poll.error',
+    offer: (s) =>
+      s.world.party === 'agent' && inState(s, CHATTING) && s.machine.context.connection.pollFailures === 0 ? { error: networkError('poll'), failures: 1 } : undefined,
+    arm: (run) => {
+      fault(run, 'poll', { reset: true, afterProcessing: true });
+      run.sim.faults.next('poll', { delayMs: HOLD_MS });
+    },
+    act: async (run) => {
+      await run.eventually(() => run.sim.requestsFor('poll', run.userId).some((r) => r.fault !== undefined), 'the poll that loses its answer is open');
+      run.sim.agent.end(run.userId);
+    },
+    world: (w) => then('session.gone')({ ...w, party: 'ended' }),
+  },
+  {
+    // The catch-up's liveness check: no such session (the DISCONNECT is awaited a little longer).
+    name: 'session.gone',
+    kind: 'spontaneous',
+    eventType: 'session.gone',
+    offer: (s) => ({ lost: disconnectMessage(`lost-disconnect:${s.world.seq}`, 'SYSTEM') }),
   },
   {
     // The catch-up found the session ended at the server and the next poll brought no DISCONNECT.
