@@ -68,6 +68,11 @@ export interface SessionCheck {
     lostDisconnectsDetected: number;
     /** Of those, reported although the real one was not lost (only late): the end reason then says session-released. */
     lostDisconnectsPremature: number;
+    /**
+     * Server ends of a session the client never learnt it had: CONNECT's answers and every
+     * search for its session went unanswered, and it ended connect-failed saying so.
+     */
+    endsOfUnconfirmedSessions: number;
   };
 }
 
@@ -115,6 +120,7 @@ export function checkSession(log: CustomerLog, view: SessionView | undefined, vi
     autoResends: 0,
     lostDisconnectsDetected: 0,
     lostDisconnectsPremature: 0,
+    endsOfUnconfirmedSessions: 0,
   };
   if (!s) {
     add('not-final', 'no snapshot');
@@ -250,6 +256,13 @@ export function checkSession(log: CustomerLog, view: SessionView | undefined, vi
     // DISCONNECT went to a poll whose answer it never read: both sides ended, and the end
     // reason says what the client saw.
     if (!got && endReason === 'network-lost' && (e.deliveries ?? 0) > 0) continue;
+    // The client never learnt the session existed (no answer to CONNECT or to the search for its
+    // session) and ended connect-failed with an unknown outcome: this end is of a session it
+    // told the customer it could not confirm. Counted, not a miss.
+    if (!got && endReason === 'connect-failed' && (s.context.error as { outcomeUnknown?: boolean } | null)?.outcomeUnknown === true) {
+      counts.endsOfUnconfirmedSessions += 1;
+      continue;
+    }
     if (!got) add('server-end-missed', `${e.sourceType} DISCONNECT (${e.messageCode.slice(0, 8)}, deliveries ${e.deliveries}, pending ${e.pending}); session ended ${endReason}`);
     else if (s.status === 'done' && endReason !== 'agent-ended' && endReason !== 'session-released' && endReason !== 'customer-ended' && endReason !== 'message-left') {
       add('server-end-missed', `saw the ${e.sourceType} DISCONNECT but ended ${endReason}`);

@@ -160,6 +160,12 @@ export interface ChaosOptions {
   overload?: number;
   /** Keep the idle client timeouts under `overload` (the harsher run: see clientTimeouts). */
   unscaledTimeouts?: boolean;
+  /**
+   * How many times slower than an idle one this machine is (`--time-scale`; `npm test` passes
+   * its own, test/support/timeBudget.ts): the customers' patience and the client's timeouts
+   * are multiplied by it, as by `overload`. 1 by default.
+   */
+  timeScale?: number;
 }
 
 export const PRESETS = {

@@ -62,6 +62,7 @@ export interface ChaosReport {
     gaps: number;
     lostDisconnectsDetected: number;
     lostDisconnectsPremature: number;
+    endsOfUnconfirmedSessions: number;
   };
   /** Sends refused by the server and resent automatically (in order). */
   autoResends: number;
@@ -79,7 +80,7 @@ export interface ChaosReport {
   /** Event-loop delay of the whole run (clients and simulators share one process), ms. */
   eventLoopDelayMs: { p50: number; p99: number; max: number };
   /** The machine's load: CPU hogs run beside it (`--overload`) and the 1-minute load average. */
-  load: { hogs: number; loadAverageAtStart: number; loadAverageMax: number; loadAverageAtEnd: number; clientTimeoutMs: number; pollTimeoutMs: number };
+  load: { hogs: number; loadAverageAtStart: number; loadAverageMax: number; loadAverageAtEnd: number; patience: number; clientTimeoutMs: number; pollTimeoutMs: number };
 }
 
 /** `count` busy-loop processes (a CPU each), until `stop` is called. */
@@ -105,13 +106,14 @@ function percentile(sorted: number[], p: number): number {
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const started = Date.now();
   const hogs = startCpuHogs(options.overload ?? 0);
-  const patience = 1 + (options.overload ?? 0);
+  const patience = (options.timeScale ?? 1) * (1 + (options.overload ?? 0));
   const timeouts = clientTimeouts(options.unscaledTimeouts === true ? 1 : patience);
   const load = {
     hogs: options.overload ?? 0,
     loadAverageAtStart: round2(loadavg()[0] ?? 0),
     loadAverageMax: 0,
     loadAverageAtEnd: 0,
+    patience,
     clientTimeoutMs: timeouts.timeoutMs,
     pollTimeoutMs: timeouts.pollTimeoutMs,
   };
@@ -293,6 +295,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       gaps: sum(checks, (c) => c.counts.gaps),
       lostDisconnectsDetected: sum(checks, (c) => c.counts.lostDisconnectsDetected),
       lostDisconnectsPremature: sum(checks, (c) => c.counts.lostDisconnectsPremature),
+      endsOfUnconfirmedSessions: sum(checks, (c) => c.counts.endsOfUnconfirmedSessions),
     },
     autoResends: sum(checks, (c) => c.counts.autoResends),
     lost: sum(checks, (c) => c.counts.lost),
