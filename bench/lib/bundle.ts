@@ -1,13 +1,18 @@
 /**
- * The browser bundle of the core entry, built the way a web app's bundler would: esbuild,
- * platform browser, ESM, minified, tree-shaken; peers (xstate, axios) external or included.
- * Also reports anything that must never be in a browser bundle: node: builtins and the
- * simulator, gateway or demo sources. Used by bench/bundle.ts and test/bench/bundle.test.ts.
+ * The browser bundle of the core entry, built the way a web app's production build would:
+ * esbuild, platform browser, ESM, minified, tree-shaken, `process.env.NODE_ENV` "production",
+ * and the package's code as `npm run build` publishes it (scripts/build.ts: no statechart
+ * descriptions); peers (xstate, axios) external or included. Also reports anything that must
+ * never be in a browser bundle: node: builtins and the simulator, gateway or demo sources. Used
+ * by bench/bundle.ts and the bundle tests (test/bench/bundle.test.ts and others).
  */
+import { readFile } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
 import { gzipSync } from 'node:zlib';
 import { join, relative } from 'node:path';
 import { build, type Plugin } from 'esbuild';
+import ts from 'typescript';
+import { BUILD_TRANSFORMERS } from '../../scripts/build.js';
 import { ROOT_DIR } from './spawn.js';
 
 export const PEERS = ['xstate', 'axios'] as const;
@@ -33,6 +38,8 @@ export interface BundleFigures {
   inputs: { path: string; bytes: number }[];
   /** node: builtins and forbidden sources that ended up in the bundle (must be empty). */
   forbidden: string[];
+  /** The bundle itself (an ES module). */
+  text: string;
 }
 
 const BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
@@ -62,6 +69,26 @@ function virtualEntry(contents: string): Plugin {
   };
 }
 
+/**
+ * The package's TypeScript as the published build emits it: scripts/build.ts's transforms (no
+ * statechart descriptions) on every source file that defines a machine; the rest loads as is.
+ */
+function asPublished(): Plugin {
+  return {
+    name: 'as-published',
+    setup(b) {
+      b.onLoad({ filter: /\.ts$/ }, async (args) => {
+        if (args.path.includes('/node_modules/')) return undefined;
+        const source = await readFile(args.path, 'utf8');
+        if (!source.includes('createMachine(')) return undefined;
+        const compilerOptions = { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, verbatimModuleSyntax: true };
+        const { outputText } = ts.transpileModule(source, { fileName: args.path, compilerOptions, transformers: BUILD_TRANSFORMERS });
+        return { contents: outputText, loader: 'js' };
+      });
+    },
+  };
+}
+
 /** The esbuild options of every measurement: a web app's production build, minified, in memory. */
 function browserBuild(withPeers: boolean) {
   return {
@@ -75,6 +102,7 @@ function browserBuild(withPeers: boolean) {
     treeShaking: true,
     metafile: true,
     logLevel: 'silent',
+    define: { 'process.env.NODE_ENV': '"production"' },
     external: withPeers ? [] : [...PEERS],
   } as const;
 }
@@ -87,7 +115,7 @@ export async function measureBundle(entry: string | { contents: string; name: st
       ? { entryPoints: [entry] }
       : { stdin: { contents: entry.contents, resolveDir: ROOT_DIR, sourcefile: entry.name, loader: 'ts' } }),
     ...browserBuild(withPeers),
-    plugins: [recordBuiltins(builtins)],
+    plugins: [recordBuiltins(builtins), asPublished()],
   });
   const output = result.outputFiles[0];
   if (!output) throw new Error('esbuild produced no output');
@@ -109,6 +137,7 @@ export async function measureBundle(entry: string | { contents: string; name: st
     gzipBytes: gzipSync(output.contents, { level: 9 }).byteLength,
     inputs,
     forbidden,
+    text: output.text,
   };
 }
 
@@ -156,7 +185,7 @@ export async function measureSplit(entry: { contents: string; name: string }, wi
     ...browserBuild(withPeers),
     splitting: true,
     outdir: join(ROOT_DIR, '.bundle-split'),
-    plugins: [virtualEntry(entry.contents), recordBuiltins(builtins)],
+    plugins: [virtualEntry(entry.contents), recordBuiltins(builtins), asPublished()],
   });
   const outputs = result.metafile.outputs;
   const files = new Map(result.outputFiles.map((f) => [relative(ROOT_DIR, f.path), f.contents]));

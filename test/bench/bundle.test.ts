@@ -1,12 +1,17 @@
 /**
  * Bundle budget: the browser bundle of the core entry (esbuild, platform browser, minified,
- * xstate and axios external), gzipped, must stay under the limit recorded in
- * bench/bundle-budget.json, and must never contain node: builtins, the simulator, the Node
- * gateway or the demo. See docs/performance.md (bundle) for the figures and the goal.
+ * production, the package as `npm run build` publishes it; xstate and axios external), gzipped,
+ * must stay under the limit recorded in bench/bundle-budget.json, and must never contain node:
+ * builtins, the simulator, the Node gateway or the demo. The published build carries no
+ * statechart descriptions; the sources and the Stately export keep them. See
+ * docs/performance.md (bundle) for the figures and the goal.
  */
 import { readFileSync } from 'node:fs';
+import type { AnyStateNode } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { ALL_IN_FETCH, CORE_ENTRY, FETCH_TRANSPORT_ENTRY, measureBundle, measureSplit, NODE_TRANSPORT_ENTRY, type BundleBudget } from '../../bench/lib/bundle.js';
+import { chatSessionMachine } from '../../machines/chatSession.machine.js';
+import { emitBuild } from '../../scripts/build.js';
 
 const budget = JSON.parse(readFileSync(new URL('../../bench/bundle-budget.json', import.meta.url), 'utf8')) as BundleBudget;
 
@@ -38,6 +43,45 @@ describe('browser bundle of the core entry', () => {
     const leaky = await measureBundle({ contents: "export * from './src/index.js'; export { startSimulator } from './src/simulator/index.js';", name: 'leaky' }, false);
     expect(leaky.forbidden.some((f) => f.startsWith('node:'))).toBe(true);
     expect(leaky.forbidden.some((f) => f.startsWith('src/simulator/'))).toBe(true);
+  });
+});
+
+describe('statechart descriptions: in the sources and the Stately export, not in what ships', () => {
+  const descriptions: string[] = [];
+  const collect = (node: AnyStateNode): void => {
+    if (node.description) descriptions.push(node.description);
+    for (const child of Object.values(node.states) as AnyStateNode[]) collect(child);
+  };
+  collect(chatSessionMachine.root);
+
+  it('the machine source describes its states, and `npm run stately`’s export keeps every description', () => {
+    expect(descriptions.length).toBeGreaterThanOrEqual(20);
+    const exported = readFileSync(new URL('../../machines/chatSession.machine.json', import.meta.url), 'utf8');
+    for (const text of descriptions) expect(exported).toContain(JSON.stringify(text));
+  });
+
+  it('npm run build emits the machine without them', () => {
+    const emitted = new Map<string, string>();
+    const diagnostics = emitBuild({ files: ['machines/chatSession.machine.ts'], write: (name, text) => emitted.set(name, text) });
+    expect(diagnostics).toEqual([]);
+    const js = [...emitted].find(([name]) => name.endsWith('machines/chatSession.machine.js'))?.[1] ?? '';
+    expect(js).toContain('createMachine(');
+    expect(js).toContain("'auth-retry'");
+    expect(js).not.toMatch(/\bdescription:/);
+    for (const text of descriptions) expect(js).not.toContain(text);
+  });
+
+  it('a production bundle of the whole entry holds none of them', async () => {
+    const bundle = await measureBundle(ALL_IN_FETCH, true);
+    for (const text of descriptions) expect(bundle.text).not.toContain(text);
+  });
+
+  it('the published machine is the source machine minus its descriptions: same states, transitions, actions, guards', async () => {
+    const built = await measureBundle({ contents: "export { chatSessionMachine } from './machines/chatSession.machine.js';", name: 'machine as published' }, true);
+    const published = (await import(`data:text/javascript;base64,${Buffer.from(built.text).toString('base64')}`)) as { chatSessionMachine: typeof chatSessionMachine };
+    const withoutDescriptions = (config: unknown): unknown => JSON.parse(JSON.stringify(config), (key, value: unknown) => (key === 'description' ? undefined : value));
+    expect(JSON.stringify(published.chatSessionMachine.config)).not.toContain('"description"');
+    expect(withoutDescriptions(published.chatSessionMachine.config)).toEqual(withoutDescriptions(chatSessionMachine.config));
   });
 });
 
