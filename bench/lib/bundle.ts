@@ -1,16 +1,16 @@
 /**
- * The browser bundle of the core entry, built the way a web app's production build would:
- * esbuild, platform browser, ESM, minified, tree-shaken, `process.env.NODE_ENV` "production",
- * and the package's code as `npm run build` publishes it (scripts/build.ts: no statechart
- * descriptions); peers (xstate, axios) external or included. Also reports anything that must
- * never be in a browser bundle: node: builtins and the simulator, gateway or demo sources. Used
- * by bench/bundle.ts and the bundle tests (test/bench/bundle.test.ts and others).
+ * The browser bundle, built the way a web app's production build would: esbuild, platform
+ * browser, ESM, minified, tree-shaken, `process.env.NODE_ENV` "production", and the package's
+ * code as `npm run build` publishes it (scripts/build.ts: no statechart descriptions). Peers
+ * (xstate, axios) external or included. Also reports anything that must never be in a browser
+ * bundle: node: builtins and the simulator, gateway or demo sources. Used by bench/bundle.ts and
+ * the bundle tests (test/bench/bundle.test.ts and others).
  */
 import { readFile } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
 import { gzipSync } from 'node:zlib';
 import { join, relative } from 'node:path';
-import { build, type Plugin } from 'esbuild';
+import { build, transform, type Plugin } from 'esbuild';
 import ts from 'typescript';
 import { BUILD_TRANSFORMERS } from '../../scripts/build.js';
 import { ROOT_DIR } from './spawn.js';
@@ -28,6 +28,44 @@ export const ALL_IN_AXIOS = { contents: "export * from './src/index.js';", name:
 export const FORBIDDEN_SOURCES = ['src/simulator/', 'src/gateway/', 'src/demo/'] as const;
 /** Files under a forbidden folder that are browser code by design (none at the moment). */
 export const BROWSER_SAFE: readonly string[] = [];
+
+/** One measured import set: what a page's code imports from the package. */
+export interface BundleEntry {
+  name: string;
+  /** The page's imports (an ES module, resolved from the repository root). */
+  contents: string;
+  /** xstate and axios bundled too (else external, as peers a page has anyway). */
+  withPeers: boolean;
+}
+
+const SESSION = "export { createChatSession } from './src/index.js';";
+const FETCH = "export { fetchTransport } from './src/client/transports/fetch.js';";
+
+/**
+ * What bench/bundle.ts measures and test/bench/bundle.test.ts holds to bench/bundle-budget.json,
+ * each as a code-splitting bundler emits it (the default axios transport is a lazy chunk).
+ * - `core`: issue #16's core, the machine, its actors and the client, without a transport or xstate;
+ * - `session`: an app that imports only createChatSession (peers external);
+ * - `app`: a chat UI: createChatSession and the view module's connectChat (peers external);
+ * - `index`: everything the core entry exports, as if nothing were tree-shaken;
+ * - `allInFetch` / `allInAxios`: the whole core entry with xstate, and the fetch transport or axios;
+ * - `appFetch`: the chat UI with xstate and the fetch transport, what such a page loads.
+ */
+export const BUNDLE_ENTRIES = {
+  core: {
+    name: 'core: `chatSessionMachine` + `createChatActors` + `createAiccClient`',
+    contents: "export { chatSessionMachine, createChatActors, createAiccClient } from './src/index.js';",
+    withPeers: false,
+  },
+  session: { name: '`createChatSession` only', contents: SESSION, withPeers: false },
+  app: { name: '`createChatSession` + `connectChat`', contents: `${SESSION} export { connectChat } from './src/index.js';`, withPeers: false },
+  index: { name: 'everything `src/index.ts` exports', contents: "export * from './src/index.js';", withPeers: false },
+  allInFetch: { name: 'all-in: everything + `fetchTransport` + xstate', contents: ALL_IN_FETCH.contents, withPeers: true },
+  allInAxios: { name: 'all-in: everything + xstate + axios (default transport)', contents: ALL_IN_AXIOS.contents, withPeers: true },
+  appFetch: { name: '`createChatSession` + `connectChat` + `fetchTransport` + xstate', contents: `${SESSION} export { connectChat } from './src/index.js'; ${FETCH}`, withPeers: true },
+} as const satisfies Record<string, BundleEntry>;
+
+export type BundleEntryKey = keyof typeof BUNDLE_ENTRIES;
 
 export interface BundleFigures {
   entry: string;
@@ -142,15 +180,12 @@ export async function measureBundle(entry: string | { contents: string; name: st
 }
 
 export interface BundleBudget {
-  /** Largest accepted gzip size of the core entry without peers, bytes. */
-  coreGzipLimitBytes: number;
-  /** The size when the limit was recorded, and when. */
-  recordedGzipBytes: number;
-  /** Largest accepted gzip size of what a page loads up front with the core entry, the fetch transport and xstate. */
-  allInFetchGzipLimitBytes?: number;
-  recordedAllInFetchGzipBytes?: number;
-  recordedAt: string;
   note: string;
+  recordedAt: string;
+  /** Issue #16's goals, gzip bytes up front (reported, not enforced). */
+  targets: Partial<Record<BundleEntryKey, number>>;
+  /** Per entry: the largest accepted gzip size of what loads up front, and the size when it was recorded. */
+  entries: Record<BundleEntryKey, { limitGzipBytes: number; recordedGzipBytes: number }>;
 }
 
 export interface SplitFigures {
@@ -178,14 +213,19 @@ export interface ChunkFigures {
  * what loads up front versus what a dynamic `import()` loads only when reached. The default
  * axios transport is such an import, so an app whose clients all bring a transport never loads it.
  */
-export async function measureSplit(entry: { contents: string; name: string }, withPeers: boolean): Promise<SplitFigures> {
+export async function measureSplit(
+  entry: { contents: string; name: string },
+  withPeers: boolean,
+  /** `sources`: the TypeScript as written, statechart descriptions included (what they cost). */
+  code: 'published' | 'sources' = 'published',
+): Promise<SplitFigures> {
   const builtins = new Set<string>();
   const result = await build({
     entryPoints: ['virtual:entry'],
     ...browserBuild(withPeers),
     splitting: true,
     outdir: join(ROOT_DIR, '.bundle-split'),
-    plugins: [virtualEntry(entry.contents), recordBuiltins(builtins), asPublished()],
+    plugins: [virtualEntry(entry.contents), recordBuiltins(builtins), ...(code === 'published' ? [asPublished()] : [])],
   });
   const outputs = result.metafile.outputs;
   const files = new Map(result.outputFiles.map((f) => [relative(ROOT_DIR, f.path), f.contents]));
@@ -233,4 +273,73 @@ export async function measureSplit(entry: { contents: string; name: string }, wi
       .map((i) => i.path),
   ];
   return { entry: entry.name, withPeers, ...parts, forbidden };
+}
+
+/** The part of the package (or the peer) a bundled file belongs to. */
+export function groupOf(path: string): string {
+  if (path.startsWith('node_modules/')) return path.split('/')[1]!;
+  if (path === 'machines/chatSession.machine.ts') return 'machine config + setup';
+  if (path.startsWith('machines/')) return 'machine logic';
+  if (path.startsWith('src/client/transports/')) return 'transports';
+  return path.split('/').slice(0, 2).join('/');
+}
+
+export interface ShareFigures {
+  name: string;
+  minifiedBytes: number;
+  /**
+   * What this part adds to the gzip size: the gzip of the whole minus the gzip without it
+   * (approximate: parts compress against each other, so the shares do not add up exactly).
+   */
+  gzipBytes: number;
+}
+
+export interface Breakdown {
+  /** The up-front part of the entry, gzipped, as this breakdown rebuilt it (close to the measured one). */
+  gzipBytes: number;
+  groups: ShareFigures[];
+  modules: ShareFigures[];
+}
+
+/**
+ * Bytes per source module and per group (groupOf) in what `entry` loads up front. The bundle is
+ * rebuilt with whitespace kept, so esbuild marks each module's code (`// path`); each module's
+ * code is then minified on its own, and a part's gzip share is what the gzip loses without it.
+ */
+export async function breakdown(entry: BundleEntry): Promise<Breakdown> {
+  const split = await measureSplit(entry, entry.withPeers);
+  const upFront = new Set(split.initial.inputs.map((i) => i.path));
+  const result = await build({
+    stdin: { contents: entry.contents, resolveDir: ROOT_DIR, sourcefile: entry.name, loader: 'ts' },
+    ...browserBuild(entry.withPeers),
+    minify: false,
+    minifySyntax: true,
+    minifyIdentifiers: true,
+    plugins: [recordBuiltins(new Set()), asPublished()],
+  });
+  const text = result.outputFiles[0]?.text ?? '';
+  const parts = text.split(/^\/\/ (\S+)$/m);
+  const pieces: { path: string; code: string }[] = [];
+  for (let i = 1; i < parts.length; i += 2) {
+    const path = parts[i]!;
+    if (!upFront.has(path)) continue; // the lazy axios transport: not loaded up front
+    const code = parts[i + 1]!;
+    const minified = await transform(code, { minifyWhitespace: true, loader: 'js' }).then((r) => r.code, () => code);
+    pieces.push({ path, code: minified });
+  }
+  const gz = (keep: (path: string) => boolean) => gzipSync(pieces.filter((p) => keep(p.path)).map((p) => p.code).join(''), { level: 9 }).byteLength;
+  const total = gz(() => true);
+  const share = (name: string, member: (path: string) => boolean): ShareFigures => ({
+    name,
+    minifiedBytes: pieces.filter((p) => member(p.path)).reduce((sum, p) => sum + p.code.length, 0),
+    gzipBytes: total - gz((path) => !member(path)),
+  });
+  const byBytes = (a: ShareFigures, b: ShareFigures) => b.gzipBytes - a.gzipBytes || b.minifiedBytes - a.minifiedBytes;
+  const paths = [...new Set(pieces.map((p) => p.path))];
+  const groups = [...new Set(paths.map(groupOf))];
+  return {
+    gzipBytes: total,
+    groups: groups.map((g) => share(g, (path) => groupOf(path) === g)).sort(byBytes),
+    modules: paths.map((path) => share(path, (p) => p === path)).sort(byBytes),
+  };
 }
