@@ -2,56 +2,50 @@
  * aicc-chat-machine/react: one chat session as a React hook, thin over `@xstate/react`.
  *
  * ```tsx
- * const { chat } = useChatSession({ client, userId, userName, channelId });
+ * const { chat, error } = useChatSession({ client, identity });
+ * if (error) return <p>{error.message}</p>;
  * if (!chat) return null;
  * return <p>{chat.phase}</p>;
  * ```
  *
- * Correct under `<StrictMode>`: the session is created inside an effect (never during render)
- * and started a microtask later. In development StrictMode runs every effect, its cleanup and
+ * Correct under `<StrictMode>`: the session is created and started a microtask after the
+ * effect (never during render). In development StrictMode runs every effect, its cleanup and
  * the effect again in one synchronous pass; the first mount's session is therefore never
- * started (no token request, no CONNECT, no poll) and only the second one runs. A session that
+ * created (no token request, no CONNECT, no poll) and only the second one runs. A session that
  * did start is stopped on unmount (its in-flight requests are aborted through their signals).
+ * A session that cannot start (`ChatSessionConflictError`, or a factory that throws) is the
+ * hook's `error`, never an uncaught error.
  *
  * `react` and `@xstate/react` are optional peer dependencies of the package: only this entry
  * imports them, never the core entry.
  */
 import { useSelector } from '@xstate/react';
-import type { Subscribable } from 'xstate';
 import { useCallback, useEffect, useMemo, useRef, useState, type DependencyList } from 'react';
-import { connectChat, createChatSession, type ChatApi, type ChatSessionActor, type ChatSessionOptions, type ChatSnapshot, type ChatUserEvent, type ChatViewOptions } from '../index.js';
+import { connectChat, type ChatApi, type ChatSessionActor, type ChatSnapshot, type ChatUserEvent } from '../index.js';
+import { runChatSession } from '../adapters/run.js';
+import type { ChatSessionError, ChatSessionFactoryOptions, ChatSessionLike, UseChatSessionOptions } from '../adapters/shared.js';
 
-/**
- * What the hook runs: a session actor (`createChatSession`) or anything shaped like one, such
- * as a `TabSession` (`aicc-chat-machine/tabs`).
- */
-export interface ChatSessionLike extends Subscribable<ChatSnapshot> {
-  start(): unknown;
-  stop(): unknown;
-  getSnapshot(): ChatSnapshot;
-  send(event: ChatUserEvent): unknown;
-}
-
-/** Build the session yourself (e.g. `() => createTabSession({ ... })`); called inside an effect. */
-export interface ChatSessionFactoryOptions<S extends ChatSessionLike> {
-  createSession: () => S;
-  /** Options of `connectChat` (texts, locale). */
-  view?: ChatViewOptions;
-}
-
-/** `createChatSession`'s options, plus the options of `connectChat`. */
-export type UseChatSessionOptions = ChatSessionOptions & { view?: ChatViewOptions };
+export * from '../adapters/shared.js';
 
 export interface UseChatSessionResult<S> {
-  /** The running session; undefined until the effect has started it (the first render). */
+  /** The running session; undefined until it has started (after the first render), and when it could not. */
   session: S | undefined;
   /** Its current snapshot. */
   snapshot: ChatSnapshot | undefined;
   /** What to show and what the customer can do (`connectChat` over the snapshot). */
   chat: ChatApi | undefined;
+  /** Why there is no session: it could not be created or started. Null otherwise. */
+  error: ChatSessionError | null;
   /** Sends a host event to the session (nothing before it runs). */
   send: (event: ChatUserEvent) => void;
 }
+
+interface Run {
+  session: ChatSessionLike | undefined;
+  error: ChatSessionError | null;
+}
+
+const NOT_YET: Run = { session: undefined, error: null };
 
 /**
  * Creates, starts and stops one chat session with the component. The options are read when the
@@ -66,37 +60,29 @@ export function useChatSession(
 ): UseChatSessionResult<ChatSessionLike> {
   const latest = useRef(options);
   latest.current = options;
-  const [session, setSession] = useState<ChatSessionLike>();
+  const [run, setRun] = useState<Run>(NOT_YET);
 
   useEffect(() => {
-    const current = latest.current;
-    const created: ChatSessionLike =
-      'createSession' in current ? current.createSession() : (createChatSession(withoutView(current)) as unknown as ChatSessionLike);
-    let live = true;
-    let started = false;
-    // A microtask later: StrictMode's unmount of the first mount has happened by then.
-    queueMicrotask(() => {
-      if (!live) return;
-      created.start();
-      started = true;
-      setSession(created);
+    let shown = NOT_YET;
+    const show = (next: Run): void => {
+      shown = next;
+      setRun(next);
+    };
+    const stop = runChatSession(latest.current, {
+      started: (session) => show({ session, error: null }),
+      failed: (error) => show({ session: undefined, error }),
     });
     return () => {
-      live = false;
-      if (started) created.stop();
-      setSession((shown) => (shown === created ? undefined : shown));
+      stop();
+      setRun((current) => (current === shown ? NOT_YET : current));
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps -- the caller's deps decide
   }, deps);
 
+  const { session, error } = run;
   const snapshot: ChatSnapshot | undefined = useSelector(session, (s: ChatSnapshot | undefined) => s);
   const send = useCallback((event: ChatUserEvent) => void session?.send(event), [session]);
   const view = options.view;
   const chat = useMemo(() => (snapshot ? connectChat(snapshot, send, view) : undefined), [snapshot, send, view]);
-  return { session, snapshot, chat, send };
-}
-
-function withoutView(options: UseChatSessionOptions): ChatSessionOptions {
-  const { view: _view, ...rest } = options;
-  return rest as ChatSessionOptions;
+  return { session, snapshot, chat, error, send };
 }

@@ -109,4 +109,28 @@ describe('React example under StrictMode (development build) in headless Chromiu
     },
     TEST_TIMEOUT_MS,
   );
+
+  it(
+    'the same customer twice on one page (one client): one runs, the other shows ChatSessionConflictError, nothing uncaught',
+    async () => {
+      const sim = demo!.sim;
+      const userId = 'strict-3';
+      const { page, problems } = await openPage(browser!.context, `${demo!.url}strict.html?user=${userId}&twice`);
+      const first = page.getByTestId('chat-1');
+      await first.locator('[data-testid="chat-status"][data-phase="chatting-robot"]').waitFor();
+      await first.getByTestId('msg-robot').first().getByText('virtual assistant').waitFor();
+      // Both hooks started in the same microtask batch: the second one's start has thrown by
+      // now. It is in the hook's result, typed, not an uncaught error.
+      expect(problems).toEqual([]);
+      await page.locator('[data-testid="chat-2-error"][data-code="session-already-live"]').getByText(`User "${userId}" already has a live chat session`).waitFor();
+      await first.getByLabel('Message', { exact: true }).fill('still one session');
+      await page.keyboard.press('Enter');
+      await first.getByTestId('msg-robot').getByText('You said: "still one session"', { exact: false }).waitFor();
+      // A few polls after the reply: a second running session would have polled (and CONNECTed) by now.
+      await expect.poll(() => sim.requestsFor('poll', userId).length, { timeout: STEP_MS }).toBeGreaterThan(3);
+      expectOneSession(sim, userId);
+      expect(problems).toEqual([]);
+    },
+    TEST_TIMEOUT_MS,
+  );
 });
