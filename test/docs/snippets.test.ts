@@ -66,6 +66,8 @@ const options: ts.CompilerOptions = {
     'aicc-chat-machine/gateway': ['src/gateway/index.ts'],
     'aicc-chat-machine/tabs': ['src/tabs/index.ts'],
     'aicc-chat-machine/react': ['src/react/index.ts'],
+    'aicc-chat-machine/vue': ['src/vue/index.ts'],
+    'aicc-chat-machine/svelte': ['src/svelte/index.ts'],
     'aicc-chat-machine/transport-node': ['src/client/transports/node.ts'],
     'aicc-chat-machine/transport-fetch': ['src/client/transports/fetch.ts'],
   },
