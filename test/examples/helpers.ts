@@ -42,8 +42,8 @@ export async function buildInto(app: ExampleApp): Promise<string> {
 
 /**
  * The built widget in Chromium: the robot greets, a message with HTML in it goes out and comes
- * back as text, the customer ends the chat, skips the survey, and the simulator saw it all
- * without a protocol violation.
+ * back as text, the customer ends the chat, skips the survey, starts a new chat (a new session:
+ * a second CONNECT), and the simulator saw it all without a protocol violation.
  */
 export async function chatInBrowser(app: ExampleApp, outDir: string): Promise<void> {
   // Imported here, not at the top: finding the browser happens on import and throws when there
@@ -78,6 +78,14 @@ export async function chatInBrowser(app: ExampleApp, outDir: string): Promise<vo
     await page.locator('[data-testid="ended"][data-end-reason="customer-ended"]').getByText('You ended the chat.').waitFor();
 
     expect(demo.sim.session(userId)?.endReason).toBe('customer-disconnect');
+
+    // "Start a new chat" remounts the widget: the framework adapter runs a fresh session.
+    await page.getByRole('button', { name: 'Start a new chat' }).click();
+    await phase('chatting-robot');
+    await page.getByText('Hello, I am the AICC virtual assistant').waitFor();
+    expect(await page.locator('.transcript').getByText('You said:', { exact: false }).count()).toBe(0); // a fresh transcript
+    const connects = demo.sim.requestsFor('send', userId).filter((r) => (r.body as { controlType?: string }).controlType === 'CONNECT');
+    expect(connects).toHaveLength(2);
     expect(demo.sim.violations).toEqual([]);
     expect(requests.filter((url) => !url.startsWith(demo.url) && !/^(blob|data):/.test(url))).toEqual([]);
     expect(problems).toEqual([]);
