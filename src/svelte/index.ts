@@ -11,8 +11,9 @@
  *
  * The store runs the session while it has subscribers: the first one (a component that reads
  * `$session`) creates and starts it a microtask later, the last one to leave (the component is
- * destroyed) stops it, and its in-flight requests are aborted. A subscriber that comes back
- * later gets a new session. `destroy()` stops it for good (a store made outside a component). A session that cannot start
+ * destroyed) stops it a microtask later unless another has come by then, and its in-flight
+ * requests are aborted. A subscriber that comes back later gets a new session. `destroy()`
+ * stops it for good (a store made outside a component). A session that cannot start
  * (`ChatSessionConflictError`, or a factory that throws) is the store's `error`, never an
  * uncaught error.
  *
@@ -53,40 +54,53 @@ export function createChatSessionStore(options: UseChatSessionOptions): ChatSess
 export function createChatSessionStore<S extends ChatSessionLike>(options: ChatSessionFactoryOptions<S>): ChatSessionStore<S>;
 export function createChatSessionStore(options: UseChatSessionOptions | ChatSessionFactoryOptions<ChatSessionLike>): ChatSessionStore<ChatSessionLike> {
   let running: ChatSessionLike | undefined;
-  let stopRun: (() => void) | undefined;
+  /** Ends the current run (cancelled before it started, or stopped); undefined when there is none. */
+  let end: (() => void) | undefined;
+  let subscribed = false;
   let destroyed = false;
   const send = (event: ChatUserEvent): void => void running?.send(event);
 
-  const state = writable<ChatSessionState<ChatSessionLike>>(NOT_YET, (set) => {
-    if (destroyed) return;
+  const state = writable<ChatSessionState<ChatSessionLike>>(NOT_YET, () => {
+    subscribed = true;
+    if (!destroyed && !end) begin();
+    return () => {
+      subscribed = false;
+      // Not started yet: cancelled now, so a passing subscriber creates nothing. Running: stopped
+      // a microtask later, so a subscriber that takes over in the same tick (one component
+      // replacing another) keeps the session.
+      if (!running) end?.();
+      else
+        queueMicrotask(() => {
+          if (!subscribed) end?.();
+        });
+    };
+  });
+
+  function begin(): void {
     let unsubscribe = (): void => undefined;
     const stop = runChatSession(options, {
       started: (session) => {
         running = session;
         const snapshots = useSelector(session, (s) => s);
-        unsubscribe = snapshots.subscribe((snapshot) => set({ session, snapshot, chat: connectChat(snapshot, send, options.view), error: null }));
+        unsubscribe = snapshots.subscribe((snapshot) => state.set({ session, snapshot, chat: connectChat(snapshot, send, options.view), error: null }));
       },
-      failed: (error) => set({ ...NOT_YET, error }),
+      failed: (error) => state.set({ ...NOT_YET, error }),
     });
-    stopRun = () => {
+    end = () => {
       unsubscribe();
       stop();
       running = undefined;
-      stopRun = undefined;
+      end = undefined;
+      state.set(NOT_YET);
     };
-    return () => {
-      stopRun?.();
-      set(NOT_YET);
-    };
-  });
+  }
 
   return {
     subscribe: state.subscribe,
     send,
     destroy: () => {
       destroyed = true;
-      stopRun?.();
-      state.set(NOT_YET);
+      end?.();
     },
   };
 }

@@ -46,8 +46,11 @@ describe('aicc-chat-machine/svelte: createChatSessionStore', () => {
     await expect.poll(() => robotSaid(a.latest().chat, 'You said: "through the store"')).toBe(true);
 
     a.unsubscribe();
+    await afterMicrotasks();
     expect(session.getSnapshot().status).toBe('active');
     b.unsubscribe();
+    expect(session.getSnapshot().status).toBe('active'); // stopped a microtask later
+    await afterMicrotasks();
     expect(session.getSnapshot().status).toBe('stopped');
     expect(get(store).session).toBeUndefined();
     await expectStoppedCleanly(sim, customer.userId);
@@ -72,7 +75,7 @@ describe('aicc-chat-machine/svelte: createChatSessionStore', () => {
     first.latest().chat!.skip();
     await expect.poll(() => first.latest().chat?.phase).toBe('ended');
     first.unsubscribe();
-    expect(firstSession.getSnapshot().status).not.toBe('active');
+    await afterMicrotasks();
 
     // The next subscriber gets a new session (a new CONNECT).
     const again = watch(store);
@@ -83,6 +86,29 @@ describe('aicc-chat-machine/svelte: createChatSessionStore', () => {
     expect(created()).toBe(2);
     expect(connectsOf(sim, customer.userId)).toBe(2);
     again.unsubscribe();
+    await expectStoppedCleanly(sim, customer.userId);
+  });
+
+  it('a subscriber that takes over in the same tick (one component replacing another) keeps the running session', async () => {
+    const customer = customerOf(sim);
+    const { store, created } = countingStore(customer);
+    const leaving = watch(store);
+    await expect.poll(() => robotSaid(leaving.latest().chat)).toBe(true);
+    const session = leaving.latest().session!;
+
+    leaving.unsubscribe();
+    const arriving = watch(store);
+    await afterMicrotasks();
+    expect(arriving.latest().session).toBe(session);
+    expect(session.getSnapshot().status).toBe('active');
+    arriving.latest().chat!.sendMessage('still here');
+    await expect.poll(() => robotSaid(arriving.latest().chat, 'You said: "still here"')).toBe(true);
+    expect(created()).toBe(1);
+    expect(connectsOf(sim, customer.userId)).toBe(1);
+
+    arriving.unsubscribe();
+    await afterMicrotasks();
+    expect(session.getSnapshot().status).toBe('stopped');
     await expectStoppedCleanly(sim, customer.userId);
   });
 
