@@ -303,7 +303,7 @@ export function enqueueFile(
   }));
 }
 
-/** aicc-api.md §4.3: IMAGE/AUDIO/VIDEO carry the bare objectKey, FILE "name,size,objectKey,ext". */
+/** docs/protocol.md#43-send: IMAGE/AUDIO/VIDEO carry the bare objectKey, FILE "name,size,objectKey,ext". */
 export function wireContentFor(entry: OutgoingEntry, objectKey: string): string {
   if (entry.mediaType === 'FILE' && entry.file) {
     return [entry.file.name, String(entry.file.size), objectKey, entry.file.fileType].join(',');
@@ -394,9 +394,10 @@ export function markSent(context: ChatSessionContext, localId: unknown): Update 
  *   RFC 9110), 401 or 403 (the gateway refused the token even after the client's own re-apply /
  *   renewal and retry). Resent automatically, in order, with backoff.
  * - `unknown`: the server may have processed it — timeout, reset, abort (`outcomeUnknown`),
- *   HTTP 500 (aicc-api.md: "business failure", i.e. the service ran it), 502/504 and other 5xx (a
- *   gateway lost the upstream answer), an answer that is not the documented shape. Shown failed
- *   with `outcomeUnknown: true`; never repeated without the customer asking.
+ *   HTTP 500 ("business failure", i.e. the service ran it: docs/protocol.md#25-bodies-and-result-codes),
+ *   502/504 and other 5xx (a gateway lost the upstream answer), an answer that is not the
+ *   documented shape. Shown failed with `outcomeUnknown: true`; never repeated without the
+ *   customer asking.
  * - `failed`: the server answered and refused (business codes, 4xx) or it was never sendable
  *   (validation). Shown failed; repeating it would not help.
  */

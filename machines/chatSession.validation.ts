@@ -20,7 +20,7 @@ import { entryAt } from './chatSession.transcript.js';
 export { binarySize, utf8ByteLength };
 
 // Literals equal to LIMITS' (a top-level `LIMITS.x` read would keep LIMITS in every bundle).
-/** TEXT content limit of an uplink message (aicc-api.md §4.3: "1 KB"), in UTF-8 bytes. */
+/** TEXT content limit of an uplink message (docs/protocol.md#43-send: "1 KB"), in UTF-8 bytes. */
 export const TEXT_MAX_BYTES = 1024;
 /** saveSatisfaction comment: fewer than 512 characters. */
 export const AGENT_COMMENT_MAX_CHARS = 511;

@@ -188,7 +188,7 @@ export function createAiccClient(options: AiccClientOptions): AiccClient {
       const query: PollQuery = { receiverId: requireUserId('poll', 'userId', input?.userId), channel: CHANNEL };
       if (input.isNeedRead) query.isNeedRead = 'true';
       const answer = await checked<PollResponse>('poll', query, call);
-      // An empty window may come as [], null or no field at all (aicc-api.md §6.4).
+      // An empty window may come as [], null or no field at all (docs/protocol.md#64-empty-poll).
       return objects(answer.downlinkMessages).map(parseDownlink);
     },
 
@@ -257,7 +257,7 @@ export function createAiccClient(options: AiccClientOptions): AiccClient {
     async saveSatisfaction(input, call) {
       const api = 'saveSatisfaction';
       const comment = requireMax(api, 'comment', input?.comment ?? '', LIMITS.commentMaxChars);
-      // Sent flat, as the documented example does (aicc-api.md §4.12).
+      // Sent flat, as the documented example does (docs/protocol.md#412-savesatisfaction).
       const body: SaveSatisfactionRequest = {
         channel: CHANNEL,
         userId: requireUserId(api, 'userId', input.userId),
@@ -268,7 +268,7 @@ export function createAiccClient(options: AiccClientOptions): AiccClient {
       if (input.npsScore !== undefined) body.npsScore = String(requireInt(api, 'npsScore', input.npsScore, 0, 10));
       if (input.fcr !== undefined) body.fcrValue = input.fcr ? '1' : '2';
       const answer = await request<SaveSatisfactionResponse>(api, body, call);
-      // Tables say resultCode, the example answers returnCode (aicc-api.md §4.12): accept either.
+      // Tables say resultCode, the example answers returnCode (docs/protocol.md#68-savesatisfaction-shape): accept either.
       return expectSuccess(api, answer.resultCode ?? answer.returnCode, answer.resultDesc);
     },
 

@@ -39,7 +39,7 @@ export function messageKey(raw: WireDownlinkMessage): string {
   return `h:${fnv1a(parts.map((p) => (p === null || p === undefined ? '' : String(p))).join('\u0001'))}`;
 }
 
-/** Media content is a bare key, or "key,ext" in older pages (aicc-api.md §4.3 contradiction). */
+/** Media content is a bare key, or "key,ext" in older pages (docs/protocol.md#67-media-content-forms). */
 export function fileRefOf(raw: Pick<WireDownlinkMessage, 'content' | 'contentType' | 'mediaFileType' | 'mediaType'>): FileRef {
   // Wire fields are untrusted: a number or an object where a string belongs must not throw.
   const [resource = '', ext] = (typeof raw.content === 'string' ? raw.content : '').split(',');

@@ -1,7 +1,7 @@
 /**
  * The CC-Messaging wire protocol: paths, enums, result codes and the exact JSON shapes that
  * travel over HTTP. Shared by the client (which sends them) and the simulator (which answers
- * them), so both speak one dialect. Facts come from shared/aicc-api.md; wire typos such as
+ * them), so both speak one dialect. Facts are in docs/protocol.md; wire typos such as
  * `satisfication` and `configMaxcWaitTime` are kept on purpose.
  */
 
@@ -170,7 +170,7 @@ export const FeedbackResultCode = {
   CHAT_MODULE_ERROR: '30010009999',
 } as const;
 
-/** CC-UCS codes that may surface through CONNECT or queryQueueInfo (aicc-api.md §5.6). */
+/** CC-UCS codes that may surface through CONNECT or queryQueueInfo (docs/protocol.md#55-cc-ucs-codes). */
 export const CcucsCode = {
   BAD_REQUEST: '160000',
   PLATFORM_COMMUNICATION_ERROR: '160001',

@@ -223,7 +223,7 @@ function parseBody(api: ApiName, response: HttpResponse): unknown {
 }
 
 function isUnauthorized(api: ApiName, status: number, body: unknown): boolean {
-  // aicc-api.md §6.2: 401 may come as a body code; downloadFileStream uses "401" for something else.
+  // docs/protocol.md#62-how-401-is-signalled: 401 may come as a body code; downloadFileStream uses "401" for something else.
   return status === 401 || (status === 200 && api !== 'downloadFileStream' && (body as { resultCode?: unknown } | null)?.resultCode === '401');
 }
 

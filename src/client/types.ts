@@ -67,7 +67,7 @@ export interface AiccClientOptions {
   onTokenRotated?: (token: string) => void;
   /** Largest file downloadFileStream hands back, in decoded bytes. Default 2 MB. */
   downloadMaxBytes?: number;
-  /** Largest file uploadFileStream accepts, in bytes. Default 2 MB (aicc-api.md §4.9, inferred). */
+  /** Largest file uploadFileStream accepts, in bytes. Default 2 MB (inferred: docs/protocol.md#614-upload-limits-and-types). */
   uploadMaxBytes?: number;
 }
 

@@ -71,7 +71,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 /**
  * Every field through which a request names a user or a channel must name the caller's
- * (aicc-api.md §2.6): missing or not a string → 400, someone else's → 403.
+ * (docs/protocol.md#26-identifiers): missing or not a string → 400, someone else's → 403.
  */
 export function checkBody(api: ForwardedApi, body: Record<string, unknown>, who: GatewayIdentity): Check {
   const user = [who.userId];
@@ -85,11 +85,11 @@ export function checkBody(api: ForwardedApi, body: Record<string, unknown>, who:
     case 'queryQueueInfo':
       return all(bound(body, 'userId', user), bound(body, 'channelConfigId', channel));
     case 'doLeaveMessage':
-      // callId is the user id here, despite its name (aicc-api.md §4.5).
+      // callId is the user id here, despite its name (docs/protocol.md#45-doleavemessage).
       return bound(body, 'callId', user);
     case 'saveSatisfaction': {
-      // Documented both flat and wrapped in `satisfication` (sic, aicc-api.md §4.12): every
-      // shape present is checked, and at least one must be.
+      // Documented both flat and wrapped in `satisfication` (sic,
+      // docs/protocol.md#412-savesatisfaction): every shape present is checked, and at least one must be.
       const wrapped = own(body, 'satisfication');
       const checks: Check[] = [];
       if (wrapped !== undefined) {
@@ -104,7 +104,7 @@ export function checkBody(api: ForwardedApi, body: Record<string, unknown>, who:
       return all(...checks);
     }
     case 'feedbackSatisfaction':
-      // `from` is ambiguous upstream (aicc-api.md §6.12): the user id or the channel id.
+      // `from` is ambiguous upstream (docs/protocol.md#612-feedbacksatisfaction-from): the user id or the channel id.
       return bound(body, 'from', [who.userId, who.channelId]);
     case 'downloadFileStream':
     case 'uploadFileStream':

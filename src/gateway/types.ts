@@ -17,7 +17,7 @@ export type GatewayRoute = ForwardedApi | 'token';
  * calls applyToken with exactly these values and binds every forwarded call to them.
  */
 export interface GatewayIdentity {
-  /** 1–24 characters (the shortest documented limit, aicc-api.md §2.6). */
+  /** 1–24 characters (the shortest documented limit, docs/protocol.md#26-identifiers). */
   userId: string;
   userName: string;
   /** The WEB channel configuration id this user chats on. */

@@ -1,5 +1,5 @@
 /**
- * The two token layers (aicc-api.md §2.4): tenant-wide API Fabric AccessTokens (tokenByAkSk,
+ * The two token layers (docs/protocol.md#24-tokens): tenant-wide API Fabric AccessTokens (tokenByAkSk,
  * HTTP 403 when bad) and per-user ccmessaging-tokens (applyToken, HTTP 401 when bad, rotated
  * through a response header while a session is active).
  */

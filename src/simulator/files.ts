@@ -1,6 +1,6 @@
 /**
  * The file server behind uploadFileStream / downloadFileStream: Base64 in JSON, no multipart
- * (aicc-api.md §4.7, §4.9).
+ * (docs/protocol.md#47-downloadfilestream, docs/protocol.md#49-uploadfilestream).
  */
 import { UPLOAD_FILE_TYPES } from '../client/protocol.js';
 

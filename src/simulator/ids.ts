@@ -1,4 +1,4 @@
-/** Identifier formats, shaped like the documented samples (aicc-api.md §2.6, §4.2, §4.9). */
+/** Identifier formats, shaped like the documented samples (docs/protocol.md#26-identifiers). */
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 
 /**

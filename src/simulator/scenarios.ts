@@ -1,10 +1,10 @@
 /**
  * Named channel configurations. Texts are English-tenant samples, not API constants
- * (aicc-api.md §5.2): clients must not match on them.
+ * (docs/protocol.md#52-lifecycle-events-and-texts): clients must not match on them.
  */
 import type { AgentScript, RobotScript, Scenario, ScenarioName, ScenarioOverrides, SurveyLevel } from './types.js';
 
-/** Defaults of getSatisfactionSurveyMode (aicc-api.md §4.11), in English. */
+/** Defaults of getSatisfactionSurveyMode (docs/protocol.md#411-getsatisfactionsurveymode), in English. */
 export const DEFAULT_SURVEY_LEVELS: readonly SurveyLevel[] = [
   { key: '1', label: 'Very dissatisfied' },
   { key: '2', label: 'Dissatisfied' },

@@ -23,7 +23,7 @@ export const InferredDesc = {
   flowControl: 'the request is rejected by flow control, please try again later',
 } as const;
 
-/** Texts of SYSTEM messages in an English tenant (aicc-api.md §5.2). */
+/** Texts of SYSTEM messages in an English tenant (docs/protocol.md#52-lifecycle-events-and-texts). */
 export const SystemText = {
   nickname: 'system',
   queuing: 'Queuing...',

@@ -1,6 +1,6 @@
 /**
- * Field checks for request bodies. Almost every scalar on the wire is a string (aicc-api.md
- * §2.5), so a number where a string belongs is a 'wrong-type' violation even when the value
+ * Field checks for request bodies. Almost every scalar on the wire is a string (docs/protocol.md
+ * #25-bodies-and-result-codes), so a number where a string belongs is a 'wrong-type' violation even when the value
  * would make sense.
  */
 import type { ViolationRule } from './types.js';

@@ -86,7 +86,7 @@ export function rejectWith(ctx: HandlerContext, issue: FieldIssue, body: unknown
   return ok(body);
 }
 
-/** The cross-API convention: "2" for a missing parameter, "3" for a wrong one (aicc-api.md §2.5). */
+/** The cross-API convention: "2" for a missing parameter, "3" for a wrong one (docs/protocol.md#25-bodies-and-result-codes). */
 export function conventionCode(issue: FieldIssue): '2' | '3' {
   return issue.kind === 'missing' ? '2' : '3';
 }

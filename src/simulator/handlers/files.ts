@@ -1,4 +1,7 @@
-/** uploadFileStream and downloadFileStream: Base64 inside JSON (aicc-api.md §4.7, §4.9). */
+/**
+ * uploadFileStream and downloadFileStream: Base64 inside JSON (docs/protocol.md#49-uploadfilestream,
+ * docs/protocol.md#47-downloadfilestream).
+ */
 import {
   CHANNEL,
   DOWNLOAD_FILE_TYPES,

@@ -29,7 +29,7 @@ export const ROUTES: readonly Route[] = [
   { api: 'queryPhraseByKeyword', method: 'POST', auth: 'token', handle: queryPhraseByKeyword },
   { api: 'getSatisfactionSurveyMode', method: 'POST', auth: 'token', handle: getSatisfactionSurveyMode },
   { api: 'saveSatisfaction', method: 'POST', auth: 'token', identity: satisfactionUser, handle: saveSatisfaction },
-  // feedbacksatisfaction's `from` is ambiguous (aicc-api.md §6.12): no identity check.
+  // feedbacksatisfaction's `from` is ambiguous (docs/protocol.md#612-feedbacksatisfaction-from): no identity check.
   { api: 'feedbackSatisfaction', method: 'POST', auth: 'token', handle: feedbackSatisfaction },
 ];
 

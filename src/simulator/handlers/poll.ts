@@ -1,4 +1,4 @@
-/** poll: GET long poll (aicc-api.md §4.6). */
+/** poll: GET long poll (docs/protocol.md#46-poll). */
 import { CHANNEL, ResultCode, ResultDesc, type PollResponse } from '../../client/protocol.js';
 import { checkString, firstIssue } from '../validate.js';
 import { ok, rejectWith, type Handler } from './context.js';

@@ -1,4 +1,7 @@
-/** queryHistoryChatMessage, queryQueueInfo, queryPhraseByKeyword (aicc-api.md §4.2, §4.8, §4.10). */
+/**
+ * queryHistoryChatMessage, queryQueueInfo, queryPhraseByKeyword (docs/protocol.md#42-queryhistorychatmessage,
+ * docs/protocol.md#48-queryqueueinfo, docs/protocol.md#410-queryphrasebykeyword).
+ */
 import {
   CHANNEL,
   LIMITS,

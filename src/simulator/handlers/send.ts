@@ -1,4 +1,4 @@
-/** send and sendAsync: the single uplink (aicc-api.md §4.3, §4.4). */
+/** send and sendAsync: the single uplink (docs/protocol.md#43-send, docs/protocol.md#44-sendasync). */
 import {
   CHANNEL,
   CONTROL_TYPES,

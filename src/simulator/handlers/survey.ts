@@ -1,6 +1,7 @@
 /**
  * getsatisfactionsurveymode, saveSatisfaction, feedbacksatisfaction and doLeaveMessage: what
- * happens around the end of a chat (aicc-api.md §4.5, §4.11-§4.13).
+ * happens around the end of a chat (docs/protocol.md#45-doleavemessage,
+ * docs/protocol.md#411-getsatisfactionsurveymode to docs/protocol.md#413-feedbacksatisfaction).
  */
 import {
   CHANNEL,

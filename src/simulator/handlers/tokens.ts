@@ -1,4 +1,7 @@
-/** tokenByAkSk (API Fabric) and applyToken (ccmessaging-token). aicc-api.md §3, §4.1. */
+/**
+ * tokenByAkSk (API Fabric) and applyToken (ccmessaging-token): docs/protocol.md#3-tokenbyaksk,
+ * docs/protocol.md#41-applytoken.
+ */
 import {
   HEADERS,
   LIMITS,
