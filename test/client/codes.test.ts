@@ -33,7 +33,7 @@ const calls: Partial<Record<ApiName, Call>> = {
   feedbackSatisfaction: (c, userId) => c.feedbackSatisfaction({ satisfied: true, from: userId, interIdx: '1' }),
 };
 
-/** [api, documented failure code, body key] — aicc-api.md §4. */
+/** [api, documented failure code, body key] — docs/protocol.md#4-the-apis. */
 const businessFailures: [ApiName, string, 'resultCode' | 'returnCode'][] = [
   ['queryHistoryChatMessage', ResultCode.FAILURE, 'resultCode'],
   ['send', ResultCode.AFTER_HOURS, 'resultCode'],
@@ -97,7 +97,7 @@ describe.each(TRANSPORTS)('documented result codes ($name transport)', ({ client
     sim.faults.next('downloadFileStream', { status: 200, body: { resultCode: '401', resultDesc: 'objectKey is null!' } });
     await expect(fresh.client.downloadFileStream({ fileId: 'x', fileType: 'jpg', multiMedia: true })).rejects.toMatchObject({ resultCode: '401' });
     expect(fresh.tokenRequests).toEqual(['initial']);
-    // Elsewhere a body "401" means the token (aicc-api.md §6.2): one re-apply and a retry.
+    // Elsewhere a body "401" means the token (docs/protocol.md#62-how-401-is-signalled): one re-apply and a retry.
     sim.faults.next('getSatisfactionSurveyMode', { status: 200, body: { resultCode: '401' } });
     await fresh.client.getSatisfactionSurveyMode();
     expect(fresh.tokenRequests).toEqual(['initial', 'unauthorized']);
