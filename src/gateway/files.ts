@@ -12,9 +12,10 @@
  *
  * Tags are deterministic (the same id for the same customer always gets the same tag), so a
  * message seen in a poll and again in history carries the same content, and any instance with
- * the same `tokenSecret` checks them. Several secrets: the first tags, all are accepted.
+ * the same `tokenSecret` checks them. Several keys: the one that seals tokens tags, all are accepted.
  */
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { activeKey, type TokenKey } from './sealing.js';
 import type { GatewayIdentity } from './types.js';
 
 const SALT = 'aicc-chat-machine/gateway';
@@ -38,14 +39,14 @@ export interface FileTagger {
   untag(owner: Owner, tagged: string): string | null;
 }
 
-export function createFileTagger(secrets: readonly string[]): FileTagger {
-  const keys = secrets.map((secret) => Buffer.from(hkdfSync('sha256', Buffer.from(secret, 'utf8'), SALT, INFO, 32)));
+export function createFileTagger(tokenKeys: readonly TokenKey[], now: () => number = Date.now): FileTagger {
+  const keys = new Map(tokenKeys.map((key) => [key.kid, Buffer.from(hkdfSync('sha256', Buffer.from(key.secret, 'utf8'), SALT, INFO, 32))]));
   const mac = (key: Buffer, owner: Owner, id: string): Buffer =>
     // userId and channelId hold no control characters (validIdentity): NUL separates unambiguously.
     createHmac('sha256', key).update(`${owner.userId}\u0000${owner.channelId}\u0000${id}`, 'utf8').digest().subarray(0, TAG_BYTES);
-  const signing = keys[0] as Buffer;
   return {
     tag(owner, id) {
+      const signing = keys.get(activeKey(tokenKeys, now()).kid) as Buffer;
       return id + SEPARATOR + mac(signing, owner, id).toString('base64url');
     },
     untag(owner, tagged) {
@@ -55,7 +56,7 @@ export function createFileTagger(secrets: readonly string[]): FileTagger {
       const id = match[1] as string;
       const given = Buffer.from(match[2] as string, 'base64url');
       if (given.length !== TAG_BYTES) return null;
-      for (const key of keys) if (timingSafeEqual(mac(key, owner, id), given)) return id;
+      for (const key of keys.values()) if (timingSafeEqual(mac(key, owner, id), given)) return id;
       return null;
     },
   };

@@ -28,7 +28,7 @@ import { createFileTagger, tagMessages, untagFileId, untagMessageContent } from 
 import { nestedDeeperThan } from './json.js';
 import { createRateLimiter } from './rateLimit.js';
 import { checkBody, checkPollQuery, findRoute, validIdentity, type RouteSpec } from './routes.js';
-import { createTokenSealer, type SealedClaims } from './sealing.js';
+import { createTokenSealer, tokenKeys, type SealedClaims, type TokenRefusal } from './sealing.js';
 import type {
   ForwardedApi,
   Gateway,
@@ -92,6 +92,8 @@ export const GATEWAY_REASONS = {
   noToken: 'ccmessaging-token missing',
   badToken: 'ccmessaging-token not issued to this caller',
   oldToken: 'ccmessaging-token too old',
+  unknownKey: 'ccmessaging-token sealed with a key this gateway does not hold',
+  legacyToken: 'ccmessaging-token in the retired v1 format: ask /token for a new one',
   unexpectedBody: 'this route takes no request body',
   unexpectedQuery: 'this route takes no query string',
   badJson: 'request body must be a JSON object',
@@ -108,6 +110,15 @@ export const GATEWAY_REASONS = {
   internal: 'internal error',
 } as const;
 const Reason = GATEWAY_REASONS;
+
+/** The 401 reason for each way a presented token fails to open. */
+const REFUSED_TOKEN: Readonly<Record<TokenRefusal, string>> = {
+  malformed: Reason.badToken,
+  invalid: Reason.badToken,
+  'unknown-key': Reason.unknownKey,
+  'legacy-format': Reason.legacyToken,
+  expired: Reason.oldToken,
+};
 
 type Status = number;
 
@@ -282,8 +293,9 @@ export function createGateway(options: GatewayOptions): Gateway {
   const upstreamTimeout = options.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS;
   const pollTimeout = options.pollTimeoutMs ?? (options.longPollWindowMs ?? LIMITS.longPollWindowMs) + POLL_TIMEOUT_MARGIN_MS;
   const pollRetryAfter = String(Math.min(POLL_RETRY_AFTER_MAX_SECONDS, Math.max(1, Math.ceil((options.longPollWindowMs ?? LIMITS.longPollWindowMs) / 1000))));
-  const sealer = createTokenSealer(options.tokenSecret);
-  const files = createFileTagger(typeof options.tokenSecret === 'string' ? [options.tokenSecret] : [...options.tokenSecret]);
+  const keys = tokenKeys(options.tokenSecret);
+  const sealer = createTokenSealer(keys, { maxAgeMs: tokenMaxAge, now });
+  const files = createFileTagger(keys, now);
   const limiter = createRateLimiter(options.rateLimit, now);
   const log = options.logger ?? (() => {});
   const staticSecrets = [options.appSecret, options.appKey];
@@ -539,19 +551,19 @@ export function createGateway(options: GatewayOptions): Gateway {
       }
       return x.refuse(502, Reason.applyTokenFailed);
     }
-    const token = sealer.seal({ token: upstreamToken, userId: who.userId, channelId: who.channelId, issuedAt: now() });
+    const token = await sealer.seal({ token: upstreamToken, userId: who.userId, channelId: who.channelId, issuedAt: now() });
     x.send(200, JSON.stringify({ resultCode: '0', token }));
     x.log('info', 'POST token issued', 200);
   }
 
   async function forward(x: Exchange, spec: RouteSpec, api: ForwardedApi, who: GatewayIdentity, search: string): Promise<void> {
-    // The sealed token must be ours, for this user and channel, and not too old.
+    // The sealed token must be ours, for this user and channel, and not expired.
     const presented = header(x.req, HEADERS.ccmessagingToken);
     if (!presented) return x.refuse(401, Reason.noToken);
-    const claims = sealer.open(presented);
-    if (!claims || claims.userId !== who.userId || claims.channelId !== who.channelId) return x.refuse(401, Reason.badToken);
-    const age = now() - claims.issuedAt;
-    if (age > tokenMaxAge || age < -60_000) return x.refuse(401, Reason.oldToken);
+    const opened = await sealer.open(presented);
+    if (!opened.ok) return x.refuse(401, REFUSED_TOKEN[opened.refusal]);
+    const { claims } = opened;
+    if (claims.userId !== who.userId || claims.channelId !== who.channelId) return x.refuse(401, Reason.badToken);
 
     let body: Buffer | undefined;
     let query = '';
@@ -615,7 +627,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       break;
     }
     if (!result) return x.refuse(500, Reason.internal);
-    answer(x, api, result, claims, secrets, who);
+    await answer(x, api, result, claims, secrets, who);
   }
 
   /**
@@ -663,7 +675,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     return changed ? JSON.stringify(answer) : text;
   }
 
-  function answer(x: Exchange, api: ForwardedApi, result: UpstreamResult, claims: SealedClaims, secrets: string[], who: GatewayIdentity): void {
+  async function answer(x: Exchange, api: ForwardedApi, result: UpstreamResult, claims: SealedClaims, secrets: string[], who: GatewayIdentity): Promise<void> {
     switch (result.kind) {
       case 'aborted':
         return x.log('info', `${api}: the browser went away; upstream request aborted`, 499);
@@ -690,7 +702,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     const rotated = Array.isArray(rotatedRaw) ? rotatedRaw[0] : rotatedRaw;
     if (typeof rotated === 'string' && rotated !== '' && rotated !== claims.token) {
       secrets.push(...secretVariants(rotated));
-      extra[HEADERS.ccmessagingToken] = sealer.seal({ token: rotated, userId: claims.userId, channelId: claims.channelId, issuedAt: now() });
+      extra[HEADERS.ccmessagingToken] = await sealer.seal({ token: rotated, userId: claims.userId, channelId: claims.channelId, issuedAt: now() });
     }
 
     let text = result.body.toString('utf8');

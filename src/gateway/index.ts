@@ -26,7 +26,7 @@ export {
 } from './server.js';
 export { DEFAULT_UPSTREAM_SOCKETS } from './upstream.js';
 export { FORWARDED_APIS, TOKEN_PATH } from './routes.js';
-export { MIN_TOKEN_SECRET_CHARS } from './sealing.js';
+export { MIN_TOKEN_SECRET_CHARS, TOKEN_TYPE, type TokenKey, type TokenSecret } from './sealing.js';
 export { gatewayTokenProvider, type GatewayTokenProviderOptions } from '../client/gatewayTokenProvider.js';
 export type {
   ForwardedApi,

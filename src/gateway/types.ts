@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApiName } from '../client/protocol.js';
+import type { TokenSecret } from './sealing.js';
 
 /** The 12 customer APIs the gateway forwards (applyToken is called by the gateway itself). */
 export type ForwardedApi = Exclude<ApiName, 'tokenByAkSk' | 'applyToken'>;
@@ -120,12 +121,14 @@ export interface GatewayOptions {
   /** Who is calling; null → 401. */
   identify: IdentifyFn;
   /**
-   * Key material for sealing the ccmessaging-token handed to the browser (AES-256-GCM; the key is
-   * derived with HKDF-SHA256). At least 32 characters; the same value on every instance. An array
-   * rotates keys: the first seals, all of them open.
+   * Keys sealing the ccmessaging-token handed to the browser (compact JWE, `A256KW` + `A256GCM`;
+   * each AES key is derived with HKDF-SHA256 from its secret), and tagging file ids. The same on
+   * every instance. One secret of at least 32 characters (its key id is a fingerprint of it), or
+   * keys by id, newest first, for rotation: the first whose `sealFrom` has come seals, every
+   * listed key opens, a token naming an unlisted key id is refused (401).
    */
-  tokenSecret: string | readonly string[];
-  /** A sealed token older than this is refused with 401 (the client then asks for a new one). Default 24 h. */
+  tokenSecret: TokenSecret;
+  /** A sealed token older than this is refused with 401 (the client then asks for a new one); it is also the token's `exp`. Default 24 h. */
   tokenMaxAgeMs?: number;
   /**
    * Path prefix the handler sees in `req.url`, e.g. `/aicc` with plain node:http or a Fastify

@@ -22,8 +22,10 @@ import {
   type RawAnswer,
   type Rig,
 } from './helpers.js';
+import { sealLegacyV1 } from './legacyToken.js';
 
 const P = (api: keyof typeof API_PATHS): string => BASE_PATH + API_PATHS[api];
+const DAY = 24 * 3600_000;
 
 /** Runs `attack` and checks that the simulator saw no request meanwhile. */
 async function refused(rig: Rig, attack: () => Promise<RawAnswer>): Promise<RawAnswer> {
@@ -314,10 +316,11 @@ describe('gateway attacks', () => {
   describe('identity and tokens', () => {
     it('refuses missing, forged, foreign, tampered, raw, re-keyed and expired tokens with 401', async () => {
       const body = send(alice.userId, rig.sim.channelId);
-      const otherKey = createTokenSealer('another-secret-another-secret-another-secret');
-      const sealer = createTokenSealer(TOKEN_SECRET);
-      const opened = sealer.open(alice.token);
-      if (!opened) throw new Error('alice’s token should open');
+      const otherKey = createTokenSealer('another-secret-another-secret-another-secret', { maxAgeMs: DAY });
+      const sealer = createTokenSealer(TOKEN_SECRET, { maxAgeMs: DAY });
+      const opened = await sealer.open(alice.token);
+      if (!opened.ok) throw new Error('alice’s token should open');
+      const { claims } = opened;
       const flip = (t: string, i: number) => t.slice(0, i) + (t[i] === 'A' ? 'B' : 'A') + t.slice(i + 1);
       const tokens: Array<[string, string | undefined]> = [
         ['missing', undefined],
@@ -327,12 +330,13 @@ describe('gateway attacks', () => {
         ['tampered middle', flip(alice.token, Math.floor(alice.token.length / 2))],
         ['tampered tag', flip(alice.token, alice.token.length - 3)],
         ['truncated', alice.token.slice(0, 40)],
-        ['the raw upstream token', opened.token],
-        ['sealed with another secret', otherKey.seal(opened)],
-        ['sealed for bob’s id', sealer.seal({ ...opened, userId: bob.userId })],
-        ['sealed for another channel', sealer.seal({ ...opened, channelId: '999' })],
-        ['sealed two days ago', sealer.seal({ ...opened, issuedAt: Date.now() - 48 * 3600_000 })],
-        ['sealed in the future', sealer.seal({ ...opened, issuedAt: Date.now() + 3600_000 })],
+        ['the raw upstream token', claims.token],
+        ['sealed with another secret', await otherKey.seal(claims)],
+        ['sealed for bob’s id', await sealer.seal({ ...claims, userId: bob.userId })],
+        ['sealed for another channel', await sealer.seal({ ...claims, channelId: '999' })],
+        ['sealed two days ago', await sealer.seal({ ...claims, issuedAt: Date.now() - 2 * DAY })],
+        ['sealed in the future', await sealer.seal({ ...claims, issuedAt: Date.now() + 3600_000 })],
+        ['the retired v1 format', sealLegacyV1(TOKEN_SECRET, claims)],
       ];
       for (const [name, token] of tokens) {
         const headers: Record<string, string> = { cookie: alice.cookie, 'content-type': 'application/json' };
@@ -516,7 +520,7 @@ describe('gateway rate limits', () => {
       expect(limited.headers['retry-after']).toBe('50');
       // Other users and other buckets are unaffected.
       expect((await phrase(b, bToken)).status).toBe(200);
-      expect((await tokenFor(rig, a)).startsWith('v1.')).toBe(true);
+      expect((await tokenFor(rig, a)).split('.')).toHaveLength(5);
       const tokenLimited = await refused(rig, () => raw(rig, { path: `${BASE_PATH}/token`, headers: { cookie: a, 'content-type': 'application/json' }, body: '{}' }));
       expect(tokenLimited.status).toBe(429);
       clock += 50_000;

@@ -14,6 +14,9 @@ async function pollUntil(b: Browser, predicate: (m: DownlinkMessage) => boolean,
   throw new Error('no matching message');
 }
 
+/** A compact JWE (five base64url parts, the header a JSON object). */
+const JWE = /^eyJ[\w-]*\.[\w-]+\.[\w-]+\.[\w-]+\.[\w-]+$/;
+
 const isChat = (m: DownlinkMessage): m is ChatDownlink => m.controlType === 'CHAT';
 
 /** Every secret the gateway holds or upstream handed out. */
@@ -53,7 +56,7 @@ describe('client → gateway → simulator', () => {
     sim.tokens.rotate(userId);
     await client.poll({ userId });
     expect(b.rotations).toHaveLength(1);
-    expect(b.rotations[0]).toMatch(/^v1\./);
+    expect(b.rotations[0]).toMatch(JWE);
     expect(tap.records.filter((r) => typeof r.responseHeaders['ccmessaging-token'] === 'string')).toHaveLength(1);
 
     // Robot → agent through the queue.
@@ -110,7 +113,7 @@ describe('client → gateway → simulator', () => {
     const browserText = b.seen.map((r) => JSON.stringify(r.headers) + r.body).join('\n');
     // The scan is meaningful: the tap saw AccessTokens and raw tokens, the browser saw /token answers.
     expect(rig.tap.secretsSeen().length).toBeGreaterThanOrEqual(4);
-    expect(b.seen.filter((r) => /"token":"v1\./.test(r.body))).toHaveLength(2);
+    expect(b.seen.filter((r) => /"token":"eyJ[\w-]*\.[\w-]+\.[\w-]+\.[\w-]+\.[\w-]+"/.test(r.body))).toHaveLength(2);
     expect(leaks(browserText, secrets(rig))).toEqual([]);
     expect(leaks(logText(rig.logs), secrets(rig))).toEqual([]);
     expect(rig.logs.some((l) => l.userId === userId && l.api === 'send' && l.status === 200 && typeof l.ms === 'number')).toBe(true);
