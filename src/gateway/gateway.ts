@@ -21,11 +21,13 @@ import axios from 'axios';
 import { AiccError } from '../client/errors.js';
 import { createAiccClient } from '../client/client.js';
 import { akSkGatewayHeaders } from '../client/providers.js';
-import { API_PATHS, DownloadResultCode, HEADERS, LIMITS, ResultDesc } from '../client/protocol.js';
+import { API_PATHS, DownloadResultCode, HEADERS, LIMITS, ResultCode, ResultDesc } from '../client/protocol.js';
 import type { GatewayHeaders, GatewayHeadersProvider } from '../client/types.js';
 import { clientAddress } from './address.js';
 import { createFileTagger, tagMessages, untagFileId, untagMessageContent } from './files.js';
 import { nestedDeeperThan } from './json.js';
+import { createFleet, DEFAULT_STORE_RETRY_MS, DEFAULT_STORE_TIMEOUT_MS } from './fleet.js';
+import { createPollRule } from './polls.js';
 import { createRateLimiter } from './rateLimit.js';
 import { checkBody, checkPollQuery, findRoute, validIdentity, type RouteSpec } from './routes.js';
 import { createTokenSealer, tokenKeys, type SealedClaims, type TokenRefusal } from './sealing.js';
@@ -50,10 +52,10 @@ export const DEFAULT_JSON_DEPTH = 32;
 export const DEFAULT_BODY_TIMEOUT_MS = 10_000;
 /** `limits.uploadTimeoutMs`: the same for uploadFileStream. */
 export const DEFAULT_UPLOAD_TIMEOUT_MS = 60_000;
-/** `limits.pollsPerUser`: long polls in flight per user and gateway process. */
-export const DEFAULT_POLLS_PER_USER = 2;
-/** `limits.pollsPerAddress`: long polls in flight per client address and gateway process. */
+/** `limits.pollsPerAddress`: long polls open per client address, over the instances sharing a store. */
 export const DEFAULT_POLLS_PER_ADDRESS = 256;
+/** Longest wait of a newer poll for the instance holding the customer's older poll to end it. */
+export const POLL_REPLACE_WAIT_MS = 2000;
 const DEFAULT_UPSTREAM_TIMEOUT_MS = 15_000;
 /** Upstream answers nested deeper than this are not ours to handle (502). */
 const ANSWER_MAX_DEPTH = 64;
@@ -65,6 +67,7 @@ const BASE_ALLOWED_HEADERS = ['content-type', HEADERS.ccmessagingToken] as const
 /** Response headers a browser script may read: only what the client needs. */
 const EXPOSED_HEADERS = `${HEADERS.ccmessagingToken}, retry-after`;
 const REDACTED = '[redacted]';
+const EMPTY_POLL_ANSWER = JSON.stringify({ resultCode: ResultCode.SUCCESS, resultDesc: ResultDesc.pollSuccess, downlinkMessages: [] });
 /** How long / how much of a refused body is discarded before the connection is cut. */
 const LINGER_MAX_MS = 1000;
 const LINGER_MAX_BYTES = 4 * 1024 * 1024;
@@ -84,7 +87,6 @@ export const GATEWAY_REASONS = {
   badIdentity: 'identify returned an invalid identity',
   rateLimited: 'rate limit exceeded',
   rateLimitedAddress: 'rate limit exceeded for this client address',
-  pollsPerUser: 'too many polls in flight for this user',
   pollsPerAddress: 'too many polls in flight from this client address',
   bodyTimeout: 'request body too slow',
   tooDeep: 'request body nested too deeply',
@@ -172,8 +174,14 @@ function validateOptions(options: GatewayOptions): void {
   })) {
     if (value !== undefined && !(Number.isInteger(value) && value > 0)) throw new TypeError(`createGateway: ${name} must be a positive integer`);
   }
+  for (const [name, value] of Object.entries({ storeTimeoutMs: options.storeTimeoutMs, storeRetryMs: options.storeRetryMs })) {
+    if (value !== undefined && !(Number.isInteger(value) && value > 0)) throw new TypeError(`createGateway: ${name} must be a positive integer`);
+  }
+  const store = options.store;
+  if (store !== undefined && (store === null || ['hit', 'claimPoll', 'releasePoll', 'endPoll', 'listen'].some((m) => typeof (store as unknown as Record<string, unknown>)[m] !== 'function'))) {
+    throw new TypeError('createGateway: store must implement GatewayStore (hit, claimPoll, releasePoll, endPoll, listen)');
+  }
   for (const [name, value] of Object.entries({
-    pollsPerUser: options.limits?.pollsPerUser,
     pollsPerAddress: options.limits?.pollsPerAddress,
     upstreamSockets: options.limits?.upstreamSockets,
     pollSockets: options.limits?.pollSockets,
@@ -286,7 +294,6 @@ export function createGateway(options: GatewayOptions): Gateway {
   const jsonDepth = options.limits?.jsonDepth ?? DEFAULT_JSON_DEPTH;
   const bodyTimeout = options.limits?.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
   const uploadTimeout = options.limits?.uploadTimeoutMs ?? DEFAULT_UPLOAD_TIMEOUT_MS;
-  const pollsPerUser = options.limits?.pollsPerUser ?? DEFAULT_POLLS_PER_USER;
   const pollsPerAddress = options.limits?.pollsPerAddress ?? DEFAULT_POLLS_PER_ADDRESS;
   const trustProxyHops = options.trustProxyHops ?? 0;
   const tokenMaxAge = options.tokenMaxAgeMs ?? DEFAULT_TOKEN_MAX_AGE_MS;
@@ -296,8 +303,31 @@ export function createGateway(options: GatewayOptions): Gateway {
   const keys = tokenKeys(options.tokenSecret);
   const sealer = createTokenSealer(keys, { maxAgeMs: tokenMaxAge, now });
   const files = createFileTagger(keys, now);
-  const limiter = createRateLimiter(options.rateLimit, now);
   const log = options.logger ?? (() => {});
+  /** A log line of the gateway itself, not of one request. */
+  const logGateway = (level: GatewayLogLevel, msg: string): void => {
+    try {
+      log({ level, msg });
+    } catch {
+      // A throwing logger must not break the gateway.
+    }
+  };
+  const fleet = createFleet({
+    store: options.store,
+    now,
+    timeoutMs: options.storeTimeoutMs ?? DEFAULT_STORE_TIMEOUT_MS,
+    retryMs: options.storeRetryMs ?? DEFAULT_STORE_RETRY_MS,
+    log: logGateway,
+  });
+  const limiter = createRateLimiter(options.rateLimit, now, fleet);
+  const polls = createPollRule({
+    fleet,
+    maxPerAddress: pollsPerAddress,
+    // A poll is answered within pollTimeout (504 otherwise) after it waited for its predecessor.
+    ttlMs: pollTimeout + POLL_REPLACE_WAIT_MS + POLL_TIMEOUT_MARGIN_MS,
+    replaceWaitMs: POLL_REPLACE_WAIT_MS,
+    log: logGateway,
+  });
   const staticSecrets = [options.appSecret, options.appKey];
 
   // tokenByAkSk and applyToken carry the app secret and the AccessToken: never follow a redirect
@@ -319,14 +349,6 @@ export function createGateway(options: GatewayOptions): Gateway {
     ...(options.limits?.pollSockets !== undefined ? { poll: options.limits.pollSockets } : {}),
   });
   const inFlight = new Set<AbortController>();
-  /** Polls in flight through this process, per user id and per client address (issue 17.2). */
-  const pollsByUser = new Map<string, number>();
-  const pollsByAddress = new Map<string, number>();
-  const bump = (counts: Map<string, number>, key: string, by: 1 | -1): void => {
-    const next = (counts.get(key) ?? 0) + by;
-    if (next > 0) counts.set(key, next);
-    else counts.delete(key);
-  };
 
   /** Per-request state: CORS headers to add, what to log. */
   class Exchange {
@@ -338,11 +360,15 @@ export function createGateway(options: GatewayOptions): Gateway {
     address = '';
     /** The request body was not read to its end: linger, then cut the connection. */
     bodyPending = true;
+    /** Resolves when the exchange is over: answered, or the browser went away. */
+    readonly over: Promise<void>;
 
     constructor(
       readonly req: IncomingMessage,
       readonly res: ServerResponse,
-    ) {}
+    ) {
+      this.over = new Promise((resolve) => res.once('close', () => resolve()));
+    }
 
     entry(level: GatewayLogLevel, msg: string, status?: Status): GatewayLogEntry {
       const entry: GatewayLogEntry = { level, msg, ms: Math.round(performance.now() - this.started) };
@@ -571,7 +597,6 @@ export function createGateway(options: GatewayOptions): Gateway {
       const checked = checkPollQuery(search, who);
       if (!checked.ok) return x.refuse(checked.status, checked.reason);
       query = `?${checked.query}`;
-      if (api === 'poll' && !takePollSlot(x, who)) return;
     } else {
       const upload = spec.body === 'upload';
       const parsed = await readJson(x, upload ? uploadLimit : jsonLimit, false, upload ? uploadTimeout : bodyTimeout);
@@ -591,7 +616,16 @@ export function createGateway(options: GatewayOptions): Gateway {
       body = Buffer.from(JSON.stringify(parsed), 'utf8');
     }
 
+    // One open poll per customer: this one replaces (ends) the older, here or on another instance.
+    let replaced: AbortSignal | undefined;
+    if (api === 'poll') {
+      const poll = await polls.open(who.userId, x.address, x.over);
+      if (!poll) return x.refuse(429, Reason.pollsPerAddress, { 'retry-after': pollRetryAfter });
+      replaced = poll.replaced;
+    }
     const controller = abortOnDisconnect(x);
+    replaced?.addEventListener('abort', () => controller.abort(), { once: true });
+    if (replaced?.aborted) return answerReplacedPoll(x);
     const url = new URL(upstreamBase + API_PATHS[api] + query);
     const pool = api === 'poll' ? agents.poll : agents.api;
     const timeoutMs = api === 'poll' ? pollTimeout : upstreamTimeout;
@@ -627,31 +661,15 @@ export function createGateway(options: GatewayOptions): Gateway {
       break;
     }
     if (!result) return x.refuse(500, Reason.internal);
+    // Replaced while upstream: empty, unless upstream had already answered with a batch.
+    if (replaced?.aborted && !(result.kind === 'response' && result.status >= 200 && result.status < 300)) return answerReplacedPoll(x);
     await answer(x, api, result, claims, secrets, who);
   }
 
-  /**
-   * Counts a poll against the caller's and the address's caps until its answer is done (or the
-   * browser leaves); refuses it with 429 instead when either is full.
-   */
-  function takePollSlot(x: Exchange, who: GatewayIdentity): boolean {
-    if ((pollsByUser.get(who.userId) ?? 0) >= pollsPerUser) {
-      x.refuse(429, Reason.pollsPerUser, { 'retry-after': pollRetryAfter });
-      return false;
-    }
-    if ((pollsByAddress.get(x.address) ?? 0) >= pollsPerAddress) {
-      x.refuse(429, Reason.pollsPerAddress, { 'retry-after': pollRetryAfter });
-      return false;
-    }
-    const { userId } = who;
-    const { address } = x;
-    bump(pollsByUser, userId, 1);
-    bump(pollsByAddress, address, 1);
-    x.res.once('close', () => {
-      bump(pollsByUser, userId, -1);
-      bump(pollsByAddress, address, -1);
-    });
-    return true;
+  /** A poll a newer poll of the same customer replaced: an empty batch, as upstream answers a poll with nothing to deliver. */
+  function answerReplacedPoll(x: Exchange): void {
+    x.send(200, EMPTY_POLL_ANSWER);
+    x.log('info', 'GET poll answered empty: replaced by a newer poll of the same customer', 200);
   }
 
   /** downloadFileStream's own answer for a file that does not exist (the simulator's, byte for byte). */
@@ -740,6 +758,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       for (const controller of inFlight) controller.abort();
       inFlight.clear();
       agents.destroy();
+      await polls.close();
     },
   };
 }

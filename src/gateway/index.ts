@@ -9,14 +9,17 @@ export {
   DEFAULT_JSON_BODY_BYTES,
   DEFAULT_JSON_DEPTH,
   DEFAULT_POLLS_PER_ADDRESS,
-  DEFAULT_POLLS_PER_USER,
   DEFAULT_RESPONSE_BYTES,
   DEFAULT_TOKEN_MAX_AGE_MS,
   DEFAULT_UPLOAD_BODY_BYTES,
   DEFAULT_UPLOAD_TIMEOUT_MS,
   GATEWAY_REASONS,
+  POLL_REPLACE_WAIT_MS,
 } from './gateway.js';
-export { memoryRateLimitStore, DEFAULT_PER_ROUTE, DEFAULT_RATE_MAX, DEFAULT_RATE_PER_ADDRESS, DEFAULT_RATE_WINDOW_MS } from './rateLimit.js';
+export { DEFAULT_STORE_RETRY_MS, DEFAULT_STORE_TIMEOUT_MS } from './fleet.js';
+export { memoryGatewayStore } from './store.js';
+export { redisGatewayStore, type RedisGatewayStore, type RedisGatewayStoreOptions } from './redis.js';
+export { DEFAULT_PER_ROUTE, DEFAULT_RATE_MAX, DEFAULT_RATE_PER_ADDRESS, DEFAULT_RATE_WINDOW_MS } from './rateLimit.js';
 export {
   createGatewayServer,
   DEFAULT_CONNECTIONS_CHECKING_INTERVAL_MS,
@@ -40,6 +43,9 @@ export type {
   GatewayRoute,
   IdentifyFn,
   NextFunction,
+  EndPollOutcome,
+  GatewayStore,
+  PollClaim,
+  PollLease,
   RateLimitOptions,
-  RateLimitStore,
 } from './types.js';

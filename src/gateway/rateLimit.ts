@@ -1,10 +1,10 @@
 /**
- * Fixed-window rate limiting per user and per client address through a pluggable counter store.
+ * Fixed-window rate limiting per user and per client address, counted in the gateway's store.
  * Windows are aligned on the epoch (window index = floor(now / windowMs)), so every gateway
  * instance sharing a store counts into the same key and computes the same Retry-After without
  * talking to the others.
  */
-import type { GatewayRoute, RateLimitOptions, RateLimitStore } from './types.js';
+import type { GatewayRoute, GatewayStore, RateLimitOptions } from './types.js';
 
 export const DEFAULT_RATE_WINDOW_MS = 60_000;
 export const DEFAULT_RATE_MAX = 300;
@@ -15,31 +15,6 @@ export const DEFAULT_PER_ROUTE: Readonly<Partial<Record<GatewayRoute, number>>> 
  */
 export const DEFAULT_RATE_PER_ADDRESS = 1200;
 
-/**
- * The default store: counters in a Map, forgotten after their window. Per process: behind a load
- * balancer each instance counts on its own unless you pass a shared store.
- */
-export function memoryRateLimitStore(now: () => number = Date.now): RateLimitStore {
-  const counters = new Map<string, { count: number; expiresAt: number }>();
-  let nextSweep = 0;
-  return {
-    async hit(key, windowMs) {
-      const t = now();
-      if (t >= nextSweep) {
-        for (const [k, v] of counters) if (v.expiresAt <= t) counters.delete(k);
-        nextSweep = t + windowMs;
-      }
-      const entry = counters.get(key);
-      if (entry && entry.expiresAt > t) {
-        entry.count += 1;
-        return entry.count;
-      }
-      counters.set(key, { count: 1, expiresAt: t + windowMs });
-      return 1;
-    },
-  };
-}
-
 export type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
 export interface RateLimiter {
@@ -48,7 +23,7 @@ export interface RateLimiter {
   checkAddress(address: string): Promise<RateDecision>;
 }
 
-export function createRateLimiter(options: RateLimitOptions | false | undefined, now: () => number): RateLimiter | null {
+export function createRateLimiter(options: RateLimitOptions | false | undefined, now: () => number, store: Pick<GatewayStore, 'hit'>): RateLimiter | null {
   if (options === false) return null;
   const windowMs = options?.windowMs ?? DEFAULT_RATE_WINDOW_MS;
   const max = options?.max ?? DEFAULT_RATE_MAX;
@@ -58,7 +33,6 @@ export function createRateLimiter(options: RateLimitOptions | false | undefined,
   for (const limit of [max, perAddress, ...Object.values(perRoute)]) {
     if (!(Number.isInteger(limit) && (limit as number) > 0)) throw new TypeError('rateLimit limits must be positive integers');
   }
-  const store = options?.store ?? memoryRateLimitStore(now);
   async function count(prefix: string, limit: number): Promise<RateDecision> {
     const t = now();
     const window = Math.floor(t / windowMs);
@@ -71,11 +45,11 @@ export function createRateLimiter(options: RateLimitOptions | false | undefined,
     check(userId, route) {
       const own = perRoute[route];
       const bucket = own !== undefined ? route : '*';
-      return count(`aicc-gw:${encodeURIComponent(userId)}:${bucket}`, own ?? max);
+      return count(`rate:${encodeURIComponent(userId)}:${bucket}`, own ?? max);
     },
     checkAddress(address) {
       // Its own prefix: no user id can produce this key.
-      return count(`aicc-gw-addr:${encodeURIComponent(address)}`, perAddress);
+      return count(`rate-addr:${encodeURIComponent(address)}`, perAddress);
     },
   };
 }

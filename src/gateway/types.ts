@@ -50,14 +50,58 @@ export interface GatewayLogEntry {
 
 export type GatewayLogger = (entry: GatewayLogEntry) => void;
 
+/** A long poll one gateway instance holds open, as the store records it. */
+export interface PollLease {
+  /** Unique in the fleet. */
+  id: string;
+  /** The gateway instance holding it: the name it `listen`s under. */
+  instance: string;
+  userId: string;
+  /** The client address the per-address cap counts (see `trustProxyHops`). */
+  address: string;
+}
+
+/** `claimed: false`: the address already holds its maximum of open polls; nothing changed. */
+export type PollClaim = { claimed: true; replaced: PollLease | null } | { claimed: false };
+
+/** `gone`: no instance listens under the lease's instance name any more (it stopped or died). */
+export type EndPollOutcome = 'ended' | 'gone' | 'timeout';
+
 /**
- * Counter store for the fixed-window rate limit. `hit` increments the counter under `key` and
- * resolves with its new value; the key is already specific to one window, so `windowMs` is only
- * the time after which the store may forget it (Redis: `INCR key` + `PEXPIRE key windowMs`).
- * Share one store between gateway instances to share the limits.
+ * Where the gateway keeps its state beyond one request: rate-limit counters, each customer's one
+ * open long poll and the open polls per client address. One store shared by every instance
+ * (`redisGatewayStore`) makes those limits hold across a fleet; the default
+ * (`memoryGatewayStore`) is this process's own.
+ *
+ * Any method may reject (the store is unreachable): the gateway then falls back to a store of
+ * its own process for a while and logs it (docs/security.md, "When Redis is down").
  */
-export interface RateLimitStore {
+export interface GatewayStore {
+  /**
+   * Increments the counter under `key` and resolves with its new value. The key is already
+   * specific to one window, so `windowMs` is only the time after which the store may forget it.
+   */
   hit(key: string, windowMs: number): Promise<number>;
+  /**
+   * Atomically: unless `lease.address` already holds `maxPerAddress` open polls (the user's own
+   * poll being replaced not counted), makes `lease` its user's one open poll and counts it for
+   * its address, and answers the lease it replaced. A lease is forgotten `ttlMs` after its claim
+   * unless released first (its instance died).
+   */
+  claimPoll(lease: PollLease, limits: { maxPerAddress: number; ttlMs: number }): Promise<PollClaim>;
+  /** The poll ended: it no longer counts for its address, nor is it its user's poll (if it still was). */
+  releasePoll(lease: PollLease): Promise<void>;
+  /**
+   * Asks the instance holding `lease` to end that poll now (the handler it gave `listen`) and
+   * resolves once it has, or when no instance listens under that name, or after `timeoutMs`.
+   */
+  endPoll(lease: PollLease, timeoutMs: number): Promise<EndPollOutcome>;
+  /**
+   * Registers a gateway instance: `onEnd(leaseId)` ends one of its polls and resolves once its
+   * upstream request is over and its browser has the answer. Resolves with a function that
+   * unregisters it. Keeps the registration across reconnects.
+   */
+  listen(instance: string, onEnd: (leaseId: string) => Promise<void>): Promise<() => Promise<void>>;
 }
 
 export interface RateLimitOptions {
@@ -76,8 +120,6 @@ export interface RateLimitOptions {
    * limited). Default 1200. What an address is: see `trustProxyHops`.
    */
   perAddress?: number;
-  /** Default: an in-memory store (per process). */
-  store?: RateLimitStore;
 }
 
 export interface GatewayLimits {
@@ -96,9 +138,10 @@ export interface GatewayLimits {
   bodyTimeoutMs?: number;
   /** The same for uploadFileStream bodies. Default 60 000 ms. */
   uploadTimeoutMs?: number;
-  /** Long polls one user may have in flight through this gateway process. Default 2; more → 429. */
-  pollsPerUser?: number;
-  /** Long polls in flight from one client address through this process. Default 256; more → 429. */
+  /**
+   * Long polls open from one client address, over every instance sharing the `store`. Default
+   * 256; more → 429. (Per user there is always one: a newer poll replaces the older.)
+   */
   pollsPerAddress?: number;
   /**
    * Upstream sockets for every API but poll (kept alive). Default 256; a request waits at most
@@ -145,6 +188,19 @@ export interface GatewayOptions {
   limits?: GatewayLimits;
   /** Rate limits per user and per client address; `false` turns both off. */
   rateLimit?: RateLimitOptions | false;
+  /**
+   * Where rate-limit counters and open polls are kept. Default: this process only
+   * (`memoryGatewayStore()`). Give every instance behind a load balancer the same shared store
+   * (`redisGatewayStore({ url })`) so that the limits and the one-poll rule hold across them.
+   */
+  store?: GatewayStore;
+  /**
+   * How long a call to a shared `store` may take before this instance stops waiting and uses its
+   * own counters instead (then again after `storeRetryMs`). Default 1000 ms.
+   */
+  storeTimeoutMs?: number;
+  /** After the shared store failed, how long to use this instance's own counters before trying it again. Default 1000 ms. */
+  storeRetryMs?: number;
   /**
    * How many reverse proxies in front of the gateway append to `X-Forwarded-For` and are
    * trusted. Default 0: the TCP peer is the client address and `X-Forwarded-For` is ignored (a

@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_PATHS } from '../../src/client/index.js';
-import { createGateway, memoryRateLimitStore } from '../../src/gateway/index.js';
+import { createGateway, memoryGatewayStore } from '../../src/gateway/index.js';
 import { createTokenSealer } from '../../src/gateway/sealing.js';
 import {
   ALLOWED_ORIGIN,
@@ -534,8 +534,8 @@ describe('gateway rate limits', () => {
   it('shares counters between gateway instances through one store', async () => {
     // A fixed clock: a window boundary in mid-test would reset the counters.
     const now = () => Date.UTC(2026, 0, 1, 12, 0, 10);
-    const store = memoryRateLimitStore(now);
-    const rig = await startRig({ now, rateLimit: { max: 2, store } });
+    const store = memoryGatewayStore(now);
+    const rig = await startRig({ now, rateLimit: { max: 2 }, store });
     try {
       const second = createGateway({
         upstream: rig.tap.url,
@@ -543,7 +543,8 @@ describe('gateway rate limits', () => {
         tokenSecret: TOKEN_SECRET,
         basePath: BASE_PATH,
         identify: (req) => (req.headers.cookie === cookie ? { userId, userName: 'n', channelId: rig.sim.channelId, locale: 'en' } : null),
-        rateLimit: { max: 2, store },
+        rateLimit: { max: 2 },
+        store,
         now,
       });
       const server = createServer((req, res) => void second.handler(req, res));

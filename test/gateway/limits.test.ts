@@ -1,5 +1,5 @@
 /**
- * Abuse limits of issue 17: concurrent polls per user and per client address (17.2), rate limits
+ * Abuse limits of issue 17: one open poll per customer and open polls per client address (17.2), rate limits
  * per client address, unidentified requests included (17.2), slow bodies and slow headers
  * (17.3), over-deep JSON (17.6). The gateway runs in front of a stub upstream whose polls stay
  * open until released (test/gateway/stubUpstream.ts).
@@ -12,12 +12,12 @@ import {
   DEFAULT_HEADERS_TIMEOUT_MS,
   DEFAULT_JSON_DEPTH,
   DEFAULT_POLLS_PER_ADDRESS,
-  DEFAULT_POLLS_PER_USER,
   DEFAULT_RATE_PER_ADDRESS,
   DEFAULT_REQUEST_TIMEOUT_MS,
   DEFAULT_UPLOAD_TIMEOUT_MS,
   GATEWAY_REASONS,
 } from '../../src/gateway/index.js';
+import { ResultDesc } from '../../src/client/index.js';
 import { jsonHeaders } from './helpers.js';
 import { CHANNEL_ID, open, P, pollPath, send, startStubRig, tokenOf, type Held, type StubRig } from './stubRig.js';
 import { budget, eventually, OUTLASTS_ANY_TEST_MS, sleep } from '../support/timeBudget.js';
@@ -54,67 +54,90 @@ async function answered(h: Held) {
 
 const upstreamPolls = (r: StubRig) => r.stub.requests.filter((q) => q.path.endsWith('/poll')).length;
 
-describe('concurrent polls (issue 17.2)', () => {
-  it(`caps one user at ${DEFAULT_POLLS_PER_USER} polls in flight by default: the next answers 429 + Retry-After, upstream untouched, others unaffected`, async () => {
+const EMPTY_POLL = { resultCode: '0', resultDesc: ResultDesc.pollSuccess, downlinkMessages: [] };
+
+describe('one open poll per customer, polls per address (issue 17.2)', () => {
+  it('a newer poll replaces the older: the older is answered at once, empty, and ends upstream before the newer goes there', async () => {
     rig = await startStubRig(LONG);
     const r = rig;
     const alice = await user(r, 'alice');
-    const bob = await user(r, 'bob');
     const first = poll(r, alice);
-    poll(r, alice);
-    await eventually(() => r.stub.heldPolls === 2, { what: 'two polls held upstream' });
+    await eventually(() => r.stub.heldPolls === 1, { what: 'the first poll held upstream' });
 
-    const before = upstreamPolls(r);
-    const third = await answered(poll(r, alice));
-    expect(third?.status).toBe(429);
-    expect(Number(third?.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-    expect(JSON.parse(third?.body ?? '{}')).toEqual({ errorCode: '429', exceptionInfo: GATEWAY_REASONS.pollsPerUser });
-    expect(upstreamPolls(r)).toBe(before);
-    expect(r.logs.some((l) => l.status === 429 && l.userId === 'alice' && l.msg.includes(GATEWAY_REASONS.pollsPerUser))).toBe(true);
+    const second = poll(r, alice);
+    const older = await answered(first);
+    expect(older?.status).toBe(200);
+    expect(JSON.parse(older?.body ?? '{}')).toEqual(EMPTY_POLL);
+    await eventually(() => r.stub.pollLog.length === 3, { what: 'the newer poll upstream' });
+    // Upstream never held two polls of alice: the older was gone before the newer arrived.
+    expect(r.stub.pollLog).toEqual(['open 1', 'closed 1', 'open 2']);
+    expect(second.settled).toBe(false);
+    expect(r.logs.some((l) => l.userId === 'alice' && l.status === 200 && l.msg.includes('replaced by a newer poll'))).toBe(true);
 
-    // Another user polls as usual.
-    const bobs = poll(r, bob);
-    await eventually(() => r.stub.heldPolls === 3, { what: "bob's poll held upstream" });
-    expect(bobs.settled).toBe(false);
-
-    // A poll that ends frees its slot.
-    first.abort();
-    await eventually(() => r.stub.heldPolls === 2, { what: 'the aborted poll to end upstream' });
-    const again = poll(r, alice);
-    await eventually(() => r.stub.heldPolls === 3, { what: "alice's new poll held upstream" });
-    expect(again.settled).toBe(false);
-    expect(DEFAULT_POLLS_PER_USER).toBe(2);
-  });
-
-  it('counts polls that end with an answer: released polls free their slots', async () => {
-    rig = await startStubRig({ ...LONG, limits: { pollsPerUser: 1 } });
-    const r = rig;
-    const alice = await user(r, 'alice');
-    const first = poll(r, alice);
-    await eventually(() => r.stub.heldPolls === 1, { what: 'one poll held' });
-    expect((await answered(poll(r, alice)))?.status).toBe(429);
+    // And again: each newer poll replaces the one before.
+    const third = poll(r, alice);
+    expect(JSON.parse((await answered(second))?.body ?? '{}')).toEqual(EMPTY_POLL);
+    await eventually(() => r.stub.pollLog.length === 5, { what: 'the third poll upstream' });
+    expect(r.stub.pollLog.slice(3)).toEqual(['closed 2', 'open 3']);
+    expect(r.stub.heldPolls).toBe(1);
+    // An answer upstream gives the newest poll reaches it.
     r.stub.releasePolls();
-    expect((await first.answer)?.status).toBe(200);
-    poll(r, alice);
-    await eventually(() => r.stub.heldPolls === 1, { what: 'the next poll held' });
+    expect((await third.answer)?.status).toBe(200);
   });
 
-  it('caps polls in flight per client address (X-Forwarded-For trusted one hop), whoever the users are', async () => {
+  it('other customers keep their polls', async () => {
+    rig = await startStubRig(LONG);
+    const r = rig;
+    const [alice, bob] = [await user(r, 'alice'), await user(r, 'bob')];
+    const bobs = poll(r, bob);
+    poll(r, alice);
+    await eventually(() => r.stub.heldPolls === 2, { what: 'both polls held upstream' });
+    const alices = poll(r, alice);
+    await eventually(() => r.stub.pollLog.length === 4, { what: "alice's newer poll upstream" });
+    expect(r.stub.heldPolls).toBe(2);
+    expect(bobs.settled).toBe(false);
+    expect(alices.settled).toBe(false);
+  });
+
+  it('caps open polls per client address (X-Forwarded-For trusted one hop), whoever the users are; a replacement does not count twice', async () => {
     rig = await startStubRig({ ...LONG, trustProxyHops: 1, limits: { pollsPerAddress: 3 } });
     const r = rig;
     const natted = { 'x-forwarded-for': '203.0.113.7' };
     const users = await Promise.all(['u1', 'u2', 'u3', 'u4'].map((id) => user(r, id, natted)));
     for (const u of users.slice(0, 3)) poll(r, u);
     await eventually(() => r.stub.heldPolls === 3, { what: 'three polls from one address held' });
+    const before = r.stub.requests.length;
     const fourth = await answered(poll(r, users[3]!));
     expect(fourth?.status).toBe(429);
     expect(Number(fourth?.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect(JSON.parse(fourth?.body ?? '{}')).toEqual({ errorCode: '429', exceptionInfo: GATEWAY_REASONS.pollsPerAddress });
+    expect(r.stub.requests.length).toBe(before);
+    // u1 polls again from the full address: its newer poll replaces its older, 3 stay open.
+    poll(r, users[0]!);
+    await eventually(() => r.stub.pollLog.length === 5, { what: "u1's newer poll upstream" });
+    expect(r.stub.heldPolls).toBe(3);
     // The same user from another address is fine.
     const elsewhere = await user(r, 'u4', { 'x-forwarded-for': '198.51.100.20' });
     poll(r, elsewhere);
     await eventually(() => r.stub.heldPolls === 4, { what: 'the poll from another address held' });
     expect(DEFAULT_POLLS_PER_ADDRESS).toBeGreaterThanOrEqual(64);
+  });
+
+  it('a poll that ends (answered or aborted) frees its address slot', async () => {
+    rig = await startStubRig({ ...LONG, limits: { pollsPerAddress: 1 } });
+    const r = rig;
+    const [alice, bob] = [await user(r, 'alice'), await user(r, 'bob')];
+    const first = poll(r, alice);
+    await eventually(() => r.stub.heldPolls === 1, { what: 'one poll held' });
+    expect((await answered(poll(r, bob)))?.status).toBe(429);
+    r.stub.releasePolls();
+    expect((await first.answer)?.status).toBe(200);
+    const bobs = poll(r, bob);
+    await eventually(() => r.stub.heldPolls === 1, { what: "bob's poll held" });
+    bobs.abort();
+    await eventually(() => r.stub.heldPolls === 0, { what: "bob's poll to end upstream" });
+    poll(r, alice);
+    await eventually(() => r.stub.heldPolls === 1, { what: "alice's next poll held" });
   });
 });
 

@@ -19,6 +19,8 @@ export interface StubUpstream {
   requests: StubRequest[];
   /** Polls open right now (held until released, or until the gateway gives up on them). */
   readonly heldPolls: number;
+  /** Polls as they came and went, in order: `open <n>` / `closed <n>` (n: the poll's arrival number, from 1). */
+  pollLog: string[];
   /** Answers every held poll with an empty batch. */
   releasePolls(): void;
   /** What a path answers instead of the default `{"resultCode":"0"}` (text sent as is). */
@@ -40,6 +42,8 @@ function readAll(req: IncomingMessage): Promise<string> {
 export async function startStubUpstream(options: { holdPolls?: boolean } = {}): Promise<StubUpstream> {
   const holdPolls = options.holdPolls ?? true;
   const requests: StubRequest[] = [];
+  const pollLog: string[] = [];
+  let pollCount = 0;
   const held = new Set<ServerResponse>();
   const answers = new Map<string, string>();
   const delays = new Map<string, number>();
@@ -74,8 +78,13 @@ export async function startStubUpstream(options: { holdPolls?: boolean } = {}): 
     }
     if (path === API_PATHS.applyToken) return json(res, JSON.stringify({ resultCode: '0', token: `stub-upstream-token-${requests.length}-0123456789` }));
     if (path === API_PATHS.poll && holdPolls) {
+      const n = ++pollCount;
+      pollLog.push(`open ${n}`);
       held.add(res);
-      res.on('close', () => held.delete(res));
+      res.on('close', () => {
+        held.delete(res);
+        pollLog.push(`closed ${n}`);
+      });
       return;
     }
     json(res, JSON.stringify({ resultCode: '0' }));
@@ -92,6 +101,7 @@ export async function startStubUpstream(options: { holdPolls?: boolean } = {}): 
     get heldPolls() {
       return held.size;
     },
+    pollLog,
     releasePolls,
     answers,
     delays,

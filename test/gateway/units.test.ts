@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { API_PATHS, CUSTOMER_APIS } from '../../src/client/index.js';
-import { createGateway, FORWARDED_APIS, gatewayTokenProvider, memoryRateLimitStore, type GatewayOptions } from '../../src/gateway/index.js';
+import { createGateway, FORWARDED_APIS, gatewayTokenProvider, memoryGatewayStore, type GatewayOptions } from '../../src/gateway/index.js';
 import { addressKey, clientAddress } from '../../src/gateway/address.js';
 import { createFileTagger, tagMessages, untagFileId, untagMessageContent } from '../../src/gateway/files.js';
 import { nestedDeeperThan } from '../../src/gateway/json.js';
@@ -51,7 +51,8 @@ describe('routes and binding rules', () => {
 describe('rate limiter', () => {
   it('counts per user and bucket in epoch-aligned windows', async () => {
     let t = 120_000;
-    const limiter = createRateLimiter({ windowMs: 10_000, max: 2, perRoute: { token: 1 } }, () => t);
+    const clock = () => t;
+    const limiter = createRateLimiter({ windowMs: 10_000, max: 2, perRoute: { token: 1 } }, clock, memoryGatewayStore(clock));
     if (!limiter) throw new Error('limiter expected');
     expect(await limiter.check('a', 'send')).toEqual({ allowed: true });
     expect(await limiter.check('a', 'poll')).toEqual({ allowed: true });
@@ -62,17 +63,8 @@ describe('rate limiter', () => {
     expect(await limiter.check('b', 'send')).toEqual({ allowed: true });
     t += 7_500;
     expect(await limiter.check('a', 'send')).toEqual({ allowed: true });
-    expect(createRateLimiter(false, () => t)).toBeNull();
-    expect(() => createRateLimiter({ max: 0 }, () => t)).toThrow();
-  });
-
-  it('the memory store forgets old windows', async () => {
-    let t = 0;
-    const store = memoryRateLimitStore(() => t);
-    expect(await store.hit('k', 100)).toBe(1);
-    expect(await store.hit('k', 100)).toBe(2);
-    t = 150;
-    expect(await store.hit('k', 100)).toBe(1);
+    expect(createRateLimiter(false, clock, memoryGatewayStore(clock))).toBeNull();
+    expect(() => createRateLimiter({ max: 0 }, clock, memoryGatewayStore(clock))).toThrow();
   });
 });
 
@@ -97,7 +89,10 @@ describe('createGateway options', () => {
       { basePath: '/aicc/' },
       { accessTokenSeconds: 7200 },
       { limits: { jsonBodyBytes: -1 } },
-      { limits: { pollsPerUser: 0 } },
+      { limits: { pollsPerAddress: 0 } },
+      { storeTimeoutMs: 0 },
+      { storeRetryMs: 1.5 },
+      { store: { hit: async () => 1 } as unknown as GatewayOptions['store'] },
       { limits: { pollsPerAddress: 1.5 } },
       { limits: { bodyTimeoutMs: Infinity } },
       { limits: { jsonDepth: 0 } },
@@ -108,7 +103,7 @@ describe('createGateway options', () => {
     ];
     for (const override of bad) expect(() => createGateway({ ...base, ...override }), JSON.stringify(override)).toThrow(TypeError);
     expect(() => createGateway(base)).not.toThrow();
-    expect(() => createGateway({ ...base, trustProxyHops: 2, limits: { pollsPerUser: Infinity, pollSockets: Infinity, upstreamSockets: 64 } })).not.toThrow();
+    expect(() => createGateway({ ...base, trustProxyHops: 2, limits: { pollsPerAddress: Infinity, pollSockets: Infinity, upstreamSockets: 64 }, store: memoryGatewayStore() })).not.toThrow();
   });
 });
 
