@@ -3,18 +3,18 @@
  *
  *   path (exact, 404) → origin (403) → preflight → method (404) → client-address rate limit
  *   (429) → content type (415) → declared size (413) → identify (401) → user rate limit (429) →
- *   sealed token (401) → polls in flight per user / address (429) → body: deadline (408), size
- *   (413), nesting (400), JSON (400) → binding to the caller (400/403), file ids tagged for the
- *   caller (403; downloads: "not found") → upstream (x-app-key, Authorization and the real
- *   ccmessaging-token added here; one retry after a 403; polls on a pool of their own) →
- *   answer: rotation header re-sealed, file ids tagged for the caller, secrets scrubbed, only
- *   allow-listed headers.
+ *   sealed token (401) → poll: open polls per address (429), the customer's older poll ended →
+ *   body: deadline (408), size (413), nesting (400), JSON (400) → binding to the caller
+ *   (400/403), file ids tagged for the caller (403; downloads: "not found") → upstream
+ *   (x-app-key, Authorization and the real ccmessaging-token added here; one retry after a 403;
+ *   polls on a pool of their own) → answer: rotation header re-sealed, file ids tagged for the
+ *   caller, secrets scrubbed, only allow-listed headers.
  *
  * Nothing is forwarded that the gateway did not build itself: upstream request headers and the
  * browser's response headers are allow-lists, the JSON body is re-serialised after parsing and
- * the poll query is rebuilt. The gateway keeps no per-user state beyond counters (rate-limit
- * store, pluggable; polls in flight, per process); the sealed token and the file-id tags carry
- * their own binding.
+ * the poll query is rebuilt. The gateway keeps no per-user state beyond what its store holds
+ * (rate-limit counters, each customer's open poll: this process, or Redis for a fleet); the
+ * sealed token and the file-id tags carry their own binding.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import axios from 'axios';
