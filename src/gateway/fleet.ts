@@ -83,7 +83,8 @@ export function createFleet(options: FleetOptions): Fleet {
       endReplaced: async (timeoutMs) => {
         if (!replaced) return 'gone';
         try {
-          return await store.endPoll(replaced, timeoutMs);
+          // Bounded here too: a store that never answers must not hold the newer poll.
+          return await withTimeout(store.endPoll(replaced, timeoutMs), timeoutMs + options.timeoutMs, 'timeout');
         } catch {
           options.log('warn', 'shared store failed (endPoll): the replaced poll is left to end on its own');
           return 'gone';
@@ -110,11 +111,13 @@ export function createFleet(options: FleetOptions): Fleet {
     async listen(instance, onEnd) {
       unlisten.push(await own.listen(instance, onEnd));
       if (!shared) return;
-      try {
-        unlisten.push(await shared.listen(instance, onEnd));
-      } catch {
-        options.log('error', 'shared store failed (listen): polls on this instance cannot be replaced from other instances');
-      }
+      // Not awaited past storeTimeoutMs: polls must not wait for it (a store keeps the
+      // registration and subscribes when it can).
+      const registered = shared.listen(instance, onEnd).then(
+        (stop) => void unlisten.push(stop),
+        () => options.log('error', 'shared store failed (listen): polls on this instance cannot be replaced from other instances'),
+      );
+      await withTimeout(registered, options.timeoutMs, undefined);
     },
 
     async close() {

@@ -121,6 +121,7 @@ export function redisGatewayStore(options: RedisGatewayStoreOptions): RedisGatew
   const replyChannel = `${prefix}reply:${randomUUID()}`;
   /** Channels to stay subscribed to, and what each one calls. */
   const wanted = new Map<string, (message: string) => void>();
+  /** Confirmed subscriptions (node-redis restores them after a reconnect). */
   const subscribed = new Set<string>();
   const pendingEnds = new Map<number, () => void>();
   let endSequence = 0;
@@ -137,7 +138,13 @@ export function redisGatewayStore(options: RedisGatewayStoreOptions): RedisGatew
     });
     const subscriber = command.duplicate();
     for (const client of [command, subscriber]) {
-      client.on('error', (error) => onError(error));
+      client.on('error', (error) => {
+        try {
+          onError(error);
+        } catch {
+          // A throwing handler must not take the process down (an unhandled 'error' event would).
+        }
+      });
       client.connect().catch(() => {
         // Keeps retrying (reconnectStrategy); commands fail at once meanwhile.
       });
@@ -152,6 +159,7 @@ export function redisGatewayStore(options: RedisGatewayStoreOptions): RedisGatew
     for (const [channel, listener] of wanted) {
       if (subscribed.has(channel) || !subscriber.isReady) continue;
       try {
+        // Two calls racing here are harmless: node-redis keeps a channel's listeners in a Set.
         await subscriber.subscribe(channel, listener);
         subscribed.add(channel);
       } catch {

@@ -327,15 +327,21 @@ describe('when Redis is down', () => {
     expect(JSON.parse((await onA.answer)?.body ?? '{}')).toEqual(EMPTY_POLL);
   });
 
-  it('frozen (connections open, no answers): requests are answered after storeTimeoutMs instead of hanging, and the instance recovers when it thaws', async () => {
-    const [A, , , server] = await pair();
+  it('frozen (connections open, no answers): requests and polls are served after storeTimeoutMs instead of hanging, and the instance recovers when it thaws', async () => {
+    const [A, B, up, server] = await pair();
     clock += 60_000;
     const cookie = 'sid=bob';
     const headers = jsonHeaders(cookie, await tokenOf(A.origin, cookie));
+    pollOn(B, 'bob', headers);
+    await eventually(() => up.heldPolls === 1, { what: "bob's poll on B held" });
     server.freeze();
     try {
       expect((await survey(A, headers)).status).toBe(200);
       expect(A.logs.filter((l) => l.level === 'error').map((l) => l.msg)).toEqual([expect.stringMatching(STORE_FAILED)]);
+      // A poll on A goes upstream; it cannot reach B to end bob's poll there.
+      pollOn(A, 'bob', headers);
+      await eventually(() => up.heldPolls === 2, { what: "bob's poll on A held" });
+      fleet.abortPolls();
     } finally {
       server.thaw();
     }
