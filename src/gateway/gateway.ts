@@ -171,10 +171,9 @@ function validateOptions(options: GatewayOptions): void {
     jsonDepth: options.limits?.jsonDepth,
     bodyTimeoutMs: options.limits?.bodyTimeoutMs,
     uploadTimeoutMs: options.limits?.uploadTimeoutMs,
+    storeTimeoutMs: options.storeTimeoutMs,
+    storeRetryMs: options.storeRetryMs,
   })) {
-    if (value !== undefined && !(Number.isInteger(value) && value > 0)) throw new TypeError(`createGateway: ${name} must be a positive integer`);
-  }
-  for (const [name, value] of Object.entries({ storeTimeoutMs: options.storeTimeoutMs, storeRetryMs: options.storeRetryMs })) {
     if (value !== undefined && !(Number.isInteger(value) && value > 0)) throw new TypeError(`createGateway: ${name} must be a positive integer`);
   }
   const store = options.store;
