@@ -20,4 +20,16 @@ export {
 } from './view.js';
 export { entryView, transcriptView, type ChatEntryView, type ChatFileKind, type ChatFileView, type ChatGapView, type ChatMessageView, type ChatNoticeView, type ChatParty } from './entries.js';
 export { checkFile, fileSendEvent, mimeTypeOf, uploadAccept, uploadFileTypeOf, type FileData, type FileSendEvent } from './files.js';
-export { CHAT_TEXTS, chatTexts, endReasonText, errorText, type ChatStatusKey, type ChatTextOverrides, type ChatTexts } from './texts.js';
+export {
+  CHAT_TEXTS,
+  chatTexts,
+  endReasonText,
+  errorText,
+  normaliseLocale,
+  textsForLocale,
+  type ChatErrorValues,
+  type ChatStatusKey,
+  type ChatText,
+  type ChatTextOverrides,
+  type ChatTexts,
+} from './texts.js';

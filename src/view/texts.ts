@@ -1,22 +1,38 @@
 /**
  * The words the view module puts on screen: status lines, queue, end reasons, errors, message
- * notices. One plain catalogue (strings with `{placeholders}`), English by default; a host
- * replaces any of them with `chatTexts({ ... })` and passes the result as `chatView(s, { texts })`.
+ * notices. One typed catalogue per locale: English (`CHAT_TEXTS`, en_US) here, Simplified
+ * Chinese in `aicc-chat-machine/locales/zh_CN` (its own entry, so a page that does not show it
+ * does not load it). The view picks the catalogue of the session's locale among those it is
+ * given, and a host replaces any text on top.
  */
 import type { AiccErrorKind } from '../client/errors.js';
-import type { ChatSessionError, EndReason, OutgoingStatus } from '../../machines/chatSession.types.js';
+import type { ChatInputError, ChatInputErrorCode, ChatSessionError, EndReason, OutgoingStatus } from '../../machines/chatSession.types.js';
 import type { ChatStep } from './view.js';
 
 /** What the status line says: one text per step, chatting split by who serves. */
 export type ChatStatusKey = Exclude<ChatStep, 'chatting'> | 'chatting-robot' | 'chatting-agent';
 
+/**
+ * A text that shows values: a template (`{name}` is replaced by `values.name`, e.g. from a
+ * translation file) or a function of the values (for grammar a template cannot express).
+ */
+export type ChatText<V extends object> = string | ((values: V) => string);
+
+/** The values of an AiccError's text: `status` the HTTP status, `detail` the service's description or the message. */
+export interface ChatErrorValues {
+  status: number | undefined;
+  detail: string;
+}
+
 export interface ChatTexts {
-  /** The status line. `{agent}`: the agent's nickname (else `names.agent`). */
-  status: Record<ChatStatusKey, string>;
+  /** The locale these texts are written for, `ll_CC` (`en_US`, `zh_CN`): how the view finds them. */
+  locale: string;
+  /** The status line. `agent`: the agent's nickname (else `names.agent`). */
+  status: Record<ChatStatusKey, ChatText<{ agent: string }>>;
   /** Sender names when a message carries no nickname. */
   names: { you: string; agent: string; robot: string };
-  /** `{position}` in the queue; `queueWait` is appended when an estimate is known (`{seconds}`). */
-  queue: { position: string; wait: string; unknown: string; ivr: string };
+  /** Place in the queue; `wait` is appended when an estimate is known. */
+  queue: { position: ChatText<{ position: number }>; wait: ChatText<{ seconds: number }>; unknown: string; ivr: string };
   /** Outgoing message status; `read` once the agent has read it. */
   outgoing: Record<OutgoingStatus | 'read', string>;
   /** Transcript notices. */
@@ -24,12 +40,15 @@ export interface ChatTexts {
   /** Connection banners. */
   connection: { offline: string; reconnecting: string };
   endReasons: Record<EndReason, string>;
-  /** AiccError by kind: `{status}` HTTP status, `{detail}` the server's description or the message. */
-  errors: Record<AiccErrorKind, string>;
+  /** AiccError by kind. */
+  errors: Record<AiccErrorKind, ChatText<ChatErrorValues>>;
+  /** ChatInputError by code; the values are the error itself (`{message}` is the machine's English sentence). */
+  inputErrors: Record<ChatInputErrorCode, ChatText<ChatInputError>>;
 }
 
-/** English texts (the default). */
+/** English texts (en_US, the default). */
 export const CHAT_TEXTS: ChatTexts = {
+  locale: 'en_US',
   status: {
     auth: 'Signing in…',
     'auth-retry': 'Could not sign in, retrying…',
@@ -85,30 +104,88 @@ export const CHAT_TEXTS: ChatTexts = {
     aborted: 'The request was cancelled.',
     protocol: 'The chat service answered something unexpected.',
   },
+  // The machine's own sentence says exactly what was wrong (sizes, allowed values).
+  inputErrors: {
+    'empty-text': '{message}',
+    'text-too-long': '{message}',
+    'invalid-file': '{message}',
+    'unsupported-file-type': '{message}',
+    'file-too-large': '{message}',
+    'unknown-message': '{message}',
+    'not-retryable': '{message}',
+    'not-downloadable': '{message}',
+    'invalid-rating': '{message}',
+    'invalid-comment': '{message}',
+    'comment-required': '{message}',
+    'invalid-nps': '{message}',
+    'invalid-fcr': '{message}',
+    'invalid-caller': '{message}',
+    'invalid-leave-message': '{message}',
+    'not-served-by-robot': '{message}',
+    'invalid-event': '{message}',
+  },
 };
 
-/** Any part of the catalogue; each group is merged key by key. */
+/** Any part of a catalogue; each group is merged key by key. A whole catalogue fits too. */
 export type ChatTextOverrides = { [K in keyof ChatTexts]?: Partial<ChatTexts[K]> };
 
 /** The catalogue with some texts replaced (build it once, not per render). */
 export function chatTexts(overrides: ChatTextOverrides, base: ChatTexts = CHAT_TEXTS): ChatTexts {
-  const texts = { ...base } as Record<keyof ChatTexts, object>;
-  for (const key of Object.keys(overrides) as (keyof ChatTexts)[]) texts[key] = { ...base[key], ...overrides[key] };
+  const texts = { ...base } as Record<keyof ChatTexts, unknown>;
+  for (const key of Object.keys(overrides) as (keyof ChatTexts)[]) {
+    texts[key] = key === 'locale' ? (overrides.locale ?? base.locale) : { ...base[key], ...overrides[key] };
+  }
   return texts as ChatTexts;
 }
 
-/** `{name}` → values[name] (left as is when absent). */
-export function fill(template: string, values: Record<string, string | number | undefined>): string {
-  return template.replace(/\{(\w+)\}/g, (match, name: string) => String(values[name] ?? match));
+/**
+ * A locale as `ll_CC` or `ll`: `zh-CN`, `zh_cn`, `ZH` → `zh_CN`, `zh`; whatever does not look
+ * like a locale → `''`.
+ */
+export function normaliseLocale(locale: string | undefined): string {
+  const match = /^([a-z]{2,3})(?:[-_]([a-z]{2}))?(?:[-_.@]|$)/i.exec(locale?.trim() ?? '');
+  if (!match) return '';
+  const language = match[1]!.toLowerCase();
+  return match[2] === undefined ? language : `${language}_${match[2].toUpperCase()}`;
+}
+
+/**
+ * The catalogue for a locale: the one written for it (`zh_CN`), else one in its language (`zh`,
+ * `zh-TW` → zh_CN), else English. `catalogues` are those the page offers besides English.
+ */
+export function textsForLocale(locale: string | undefined, catalogues: readonly ChatTexts[] = []): ChatTexts {
+  const wanted = normaliseLocale(locale);
+  const language = wanted.split('_')[0];
+  const all = [...catalogues, CHAT_TEXTS];
+  return all.find((texts) => texts.locale === wanted) ?? all.find((texts) => texts.locale.split('_')[0] === language) ?? CHAT_TEXTS;
+}
+
+/** Overridden catalogues, by overrides and base: the same inputs give the same object (entry views are reused by it). */
+const merged = new WeakMap<ChatTextOverrides, WeakMap<ChatTexts, ChatTexts>>();
+
+/** `base` with `overrides` on top, built once per pair. */
+export function withOverrides(base: ChatTexts, overrides: ChatTextOverrides | undefined): ChatTexts {
+  if (overrides === undefined) return base;
+  let byBase = merged.get(overrides);
+  if (!byBase) merged.set(overrides, (byBase = new WeakMap()));
+  let texts = byBase.get(base);
+  if (!texts) byBase.set(base, (texts = chatTexts(overrides, base)));
+  return texts;
+}
+
+/** A template's `{name}` → values[name] (left as is when absent), or the function's answer. */
+export function fill<V extends object>(text: ChatText<V>, values: V): string {
+  if (typeof text === 'function') return text(values);
+  return text.replace(/\{(\w+)\}/g, (match, name: string) => String((values as Record<string, unknown>)[name] ?? match));
 }
 
 export function endReasonText(reason: EndReason, texts: ChatTexts = CHAT_TEXTS): string {
   return texts.endReasons[reason];
 }
 
-/** A ChatInputError says what was wrong with the input; an AiccError what went wrong, by kind. */
+/** What went wrong: an AiccError by kind, a ChatInputError by code. */
 export function errorText(error: ChatSessionError, texts: ChatTexts = CHAT_TEXTS): string {
-  if (error.name === 'ChatInputError') return error.message;
+  if (error.name === 'ChatInputError') return fill(texts.inputErrors[error.code] ?? '{message}', error);
   return fill(texts.errors[error.kind] ?? texts.errors.protocol, {
     status: error.status,
     detail: error.resultDesc ?? error.exceptionInfo ?? error.message,

@@ -23,7 +23,7 @@ import type {
 import type { SatisfactionLevel } from '../client/types.js';
 import { transcriptView, type ChatEntryView } from './entries.js';
 import { checkFile, fileSendEvent, uploadAccept, type FileData } from './files.js';
-import { CHAT_TEXTS, errorText, fill, type ChatTexts } from './texts.js';
+import { errorText, fill, textsForLocale, withOverrides, type ChatTextOverrides, type ChatTexts } from './texts.js';
 
 /** The stage of the chat a person would name. */
 export type ChatPhase =
@@ -220,9 +220,28 @@ export interface ChatView {
   errorText: string | null;
 }
 
+/**
+ * Which words the view uses: the catalogue of `locale` (default: the session's
+ * `identity.locale`) among English and `locales`, with `texts` on top.
+ */
 export interface ChatViewOptions {
-  /** The words (default: English, `CHAT_TEXTS`; build others once with `chatTexts`). */
-  texts?: ChatTexts;
+  /** The locale to show (`zh`, `zh-CN`, `zh_CN`, ...), instead of the session's own. */
+  locale?: string;
+  /**
+   * Catalogues to choose from besides English (`CHAT_TEXTS`), e.g. `[ZH_CN_TEXTS]` from
+   * `aicc-chat-machine/locales/zh_CN`. Without them every locale shows in English.
+   */
+  locales?: readonly ChatTexts[];
+  /**
+   * Texts that replace the chosen catalogue's, key by key (a whole catalogue replaces it all).
+   * Keep the same object across renders: the transcript's entry views are reused by it.
+   */
+  texts?: ChatTextOverrides;
+}
+
+/** The catalogue a view shows: picked by locale, then overridden. */
+export function viewTexts(options: ChatViewOptions, sessionLocale: string | undefined): ChatTexts {
+  return withOverrides(textsForLocale(options.locale ?? sessionLocale, options.locales), options.texts);
 }
 
 /** Steps that take `retry`, and steps where `skip()` has something to skip. */
@@ -249,8 +268,8 @@ function surveyView(context: ChatSessionContext, target: 'agent' | 'robot', subm
 
 /** The snapshot as a UI shows it. Pure: the same snapshot gives an equal view. */
 export function chatView(snapshot: ChatSnapshot, options: ChatViewOptions = {}): ChatView {
-  const texts = options.texts ?? CHAT_TEXTS;
   const { context, value } = snapshot;
+  const texts = viewTexts(options, context.identity.locale);
   const live = snapshot.status === 'active';
   const step = chatStep(value);
   const { servedBy, agentNickname, queue, connection, error, endReason } = context;
