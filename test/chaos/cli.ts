@@ -96,9 +96,11 @@ if (json) process.stdout.write(`${JSON.stringify(report)}\n`);
 if (out) writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
 process.exitCode = passed(report) ? 0 : 1;
 
+// Sockets closing and the simulators' last timers take longer on a loaded machine: the wait scales.
+const exitWaitMs = 10_000 * (options.timeScale ?? 1);
 const watchdog = setTimeout(() => {
-  process.stderr.write(`chaos: still running 10 s after the run; open resources: ${JSON.stringify(process.getActiveResourcesInfo())}\n`);
+  process.stderr.write(`chaos: still running ${exitWaitMs} ms after the run; open resources: ${JSON.stringify(process.getActiveResourcesInfo())}\n`);
   process.exitCode = 3;
   process.exit();
-}, 10_000);
+}, exitWaitMs);
 watchdog.unref();

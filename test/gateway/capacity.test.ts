@@ -162,7 +162,12 @@ describe('upstream timeout and socket queue (issue 17.1)', () => {
       const queued = [call(headers[1]!), call(headers[2]!)];
       const answers = await Promise.all([first, ...queued].map((h) => h.answer));
       const busy = answers.filter((a) => a?.status === 503);
-      expect(answers.map((a) => a?.status).sort()).toEqual([503, 504, 504]);
+      // The first held the socket until its timeout. Of the two queued, the third waits past its
+      // timeout; the second gets the socket in time unless a loaded machine fires the first's
+      // timeout late (then it is told "busy" too): at least one 503, never anything else.
+      expect(answers[0]?.status).toBe(504);
+      expect(busy.length).toBeGreaterThanOrEqual(1);
+      expect(answers.every((a) => a?.status === 503 || a?.status === 504)).toBe(true);
       expect(Number(busy[0]?.headers['retry-after'])).toBeGreaterThanOrEqual(1);
       expect(JSON.parse(busy[0]?.body ?? '{}')).toEqual({ errorCode: '503', exceptionInfo: GATEWAY_REASONS.upstreamBusy });
     } finally {
