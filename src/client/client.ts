@@ -35,6 +35,7 @@ import {
   type TokenByAkSkResponse,
   type UploadFileResponse,
 } from './protocol.js';
+import { uploadProgress } from './progress.js';
 import { createTransport } from './transport.js';
 import type { AiccClient, AiccClientOptions, CallOptions, ResultInfo, SendInput } from './types.js';
 import {
@@ -230,7 +231,9 @@ export function createAiccClient(options: AiccClientOptions): AiccClient {
       const bytes = await toBytes(input.data);
       if (bytes.length === 0) throw invalid(api, 'data', 'not be empty');
       requireMax(api, 'data', '', uploadMaxBytes, bytes.length, 'bytes');
-      const answer = await request<UploadFileResponse>(api, { fileType, fileStream: encodeBase64(bytes), channel: CHANNEL }, call);
+      const onProgress = call?.onProgress;
+      const extra = onProgress ? { onUploadProgress: uploadProgress(bytes.length, onProgress) } : undefined;
+      const answer = await request<UploadFileResponse>(api, { fileType, fileStream: encodeBase64(bytes), channel: CHANNEL }, call, extra);
       // uploadFileStream answers with returnCode, not resultCode.
       expectSuccess(api, answer.returnCode, answer.resultDesc);
       if (typeof answer.objectKey !== 'string' || answer.objectKey === '') throw missing(api, 'objectKey');

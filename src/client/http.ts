@@ -21,6 +21,12 @@ export interface HttpRequest {
   signal?: AbortSignal;
   /** Largest answer body accepted, in bytes; above it end with `TransportError('too-large')`. */
   maxResponseBytes?: number;
+  /**
+   * Called as the body goes out: `sent` of `total` bytes (UTF-8) handed to the network, ending
+   * with `sent === total` once it all left. A transport that cannot tell (fetch) calls it once,
+   * with `total`, when the answer starts. Only set for uploads; calls need not be throttled.
+   */
+  onUploadProgress?: (sent: number, total: number) => void;
 }
 
 /** The answer, whatever its status (a 401 or a 500 is an answer, not an error). */
@@ -79,3 +85,6 @@ export const NOT_SENT_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENO
 export function networkFailure(code: string | undefined): TransportError {
   return new TransportError(code !== undefined && NOT_SENT_CODES.has(code) ? 'not-sent' : 'network', code);
 }
+
+/** Bytes of `text` as UTF-8 (what goes on the wire); no Buffer, so browsers have it too. */
+export const utf8Length = (text: string): number => new Blob([text]).size;

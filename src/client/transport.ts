@@ -20,6 +20,8 @@ export interface RequestExtra {
   headers?: Record<string, string>;
   /** Largest response body accepted, in bytes. */
   maxResponseBytes?: number;
+  /** The transport's report of the body going out (HttpRequest.onUploadProgress). */
+  onUploadProgress?: HttpRequest['onUploadProgress'];
 }
 
 export interface Transport {
@@ -140,6 +142,7 @@ export function createTransport(options: AiccClientOptions): Transport {
       signal,
     };
     if (extra?.maxResponseBytes !== undefined) http.maxResponseBytes = extra.maxResponseBytes;
+    if (extra?.onUploadProgress) http.onUploadProgress = extra.onUploadProgress;
     let reapplied = false;
     let refreshedGateway = false;
 

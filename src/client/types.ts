@@ -161,6 +161,21 @@ export interface UploadInput {
   data: BinaryInput;
 }
 
+/** How much of a file went out: `loaded` of `total` bytes (`total` is the file's size). */
+export interface UploadProgress {
+  loaded: number;
+  total: number;
+}
+
+export interface UploadOptions extends CallOptions {
+  /**
+   * Called while the file goes out, throttled (every 100 ms or 5 % at most), and always with
+   * `loaded === total` once all of it left (the answer may still be on its way). axios and
+   * transport-node report along the way; transport-fetch only that end (fetch cannot tell).
+   */
+  onProgress?: (progress: UploadProgress) => void;
+}
+
 export interface QueueInfoInput {
   userId: string;
   channelConfigId: string;
@@ -354,7 +369,7 @@ export interface AiccClient {
   poll(input: PollInput, options?: CallOptions): Promise<DownlinkMessage[]>;
   downloadFileStream(file: FileRef, options?: CallOptions): Promise<DownloadedFile>;
   queryQueueInfo(input: QueueInfoInput, options?: CallOptions): Promise<QueueStatus>;
-  uploadFileStream(input: UploadInput, options?: CallOptions): Promise<{ objectKey: string }>;
+  uploadFileStream(input: UploadInput, options?: UploadOptions): Promise<{ objectKey: string }>;
   queryPhraseByKeyword(input: PhraseQueryInput, options?: CallOptions): Promise<string[]>;
   getSatisfactionSurveyMode(input?: SurveyModeInput, options?: CallOptions): Promise<SurveyMode>;
   saveSatisfaction(input: SaveSatisfactionInput, options?: CallOptions): Promise<ResultInfo>;

@@ -4,7 +4,7 @@
  * its own that an app whose clients all bring a transport never loads.
  */
 import axios, { AxiosError, type Axios, type AxiosInstance, type AxiosRequestConfig, type AxiosResponse } from 'axios';
-import { networkFailure, TransportError, type HttpRequest, type HttpResponse } from '../http.js';
+import { networkFailure, TransportError, utf8Length, type HttpRequest, type HttpResponse } from '../http.js';
 
 // No redirects: the API never answers 3xx, following one would replay the token elsewhere, and
 // axios' redirect wrapper (follow-redirects) costs ~0.15 ms CPU per request in Node
@@ -53,6 +53,13 @@ export async function axiosRequest(http: Axios, request: HttpRequest): Promise<H
     validateStatus: anyStatus,
   };
   if (request.maxResponseBytes !== undefined) config.maxContentLength = request.maxResponseBytes;
+  const progress = request.onUploadProgress;
+  if (progress) {
+    // XHR's upload events in browsers; a counting stream in Node (axios throttles it to ~3/s
+    // and always reports the end). Our own total: a browser may not compute one.
+    const total = utf8Length(request.body ?? '');
+    config.onUploadProgress = (event) => progress(Math.min(event.loaded, total), total);
+  }
   let response: AxiosResponse<unknown>;
   try {
     response = await http.request<unknown>(config);

@@ -8,10 +8,12 @@
  *
  * Same behaviour as the other transports (see http.ts): one deadline for the whole exchange,
  * the caller's AbortSignal, no redirects followed, `maxResponseBytes` enforced while reading.
+ * One difference: fetch cannot report upload progress, so an upload reports only its end (all
+ * bytes sent, when the answer starts); use axios (XHR in browsers) for a moving progress bar.
  *
  * @module transport-fetch
  */
-import { networkFailure, TransportError, type HttpRequest, type HttpResponse, type HttpTransport } from '../http.js';
+import { networkFailure, TransportError, utf8Length, type HttpRequest, type HttpResponse, type HttpTransport } from '../http.js';
 
 export type { HttpRequest, HttpResponse, HttpTransport } from '../http.js';
 
@@ -64,6 +66,12 @@ async function exchange(request: HttpRequest, options: FetchTransportOptions): P
       signal: controller.signal,
       redirect: 'manual',
     });
+    // fetch tells nothing while the body goes out (a streamed request body would, but browsers
+    // need HTTP/2 and half-duplex for it): the whole body left once the answer starts.
+    if (request.onUploadProgress && request.body !== undefined) {
+      const total = utf8Length(request.body);
+      request.onUploadProgress(total, total);
+    }
     const headers: Record<string, string> = {};
     response.headers.forEach((value, name) => {
       headers[name] = value;

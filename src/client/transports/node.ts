@@ -118,6 +118,35 @@ function exchange(request: HttpRequest, httpAgent: HttpAgent, httpsAgent: HttpsA
         if (!res.complete) settle(networkFailure('ECONNRESET'));
       });
     });
-    req.end(body);
+    if (request.onUploadProgress && body !== undefined) writeCounted(req, Buffer.from(body), request.onUploadProgress);
+    else req.end(body);
   });
+}
+
+/** Bytes per write of a counted body: progress moves in steps of this size. */
+const UPLOAD_CHUNK_BYTES = 64 * 1024;
+
+/**
+ * Writes the body a chunk at a time, each after the socket took the one before ('drain' when
+ * the buffer filled up), reporting the bytes handed to the kernel. A request that ended early
+ * (abort, timeout, an answer before the whole body) stops the writes.
+ */
+function writeCounted(req: ClientRequest, bytes: Buffer, progress: (sent: number, total: number) => void): void {
+  const total = bytes.length;
+  let sent = 0;
+  const next = (): void => {
+    while (!req.destroyed && sent < total) {
+      const written = Math.min(sent + UPLOAD_CHUNK_BYTES, total);
+      const more = req.write(bytes.subarray(sent, written), (error) => {
+        if (!error) progress(written, total);
+      });
+      sent = written;
+      if (!more) {
+        req.once('drain', next);
+        return;
+      }
+    }
+    if (!req.destroyed) req.end();
+  };
+  next();
 }
