@@ -260,15 +260,15 @@ function nextTimestamp(context: ChatSessionContext, now: number): number {
 }
 
 /** What differs between a text and a file entry; the rest of an outgoing entry is common. */
-type OutgoingPayload = Pick<OutgoingEntry, 'mediaType' | 'text' | 'file' | 'content' | 'status'>;
+type OutgoingPayload = Pick<OutgoingEntry, 'mediaType' | 'text' | 'file' | 'content' | 'status' | 'progress'>;
 
 /** Appends an outgoing entry with the next unique wire timestamp and queues it in the outbox. */
 function enqueueOutgoing(context: ChatSessionContext, now: number, payload: (timestamp: number) => OutgoingPayload): Update {
   const timestamp = nextTimestamp(context, now);
   const localId = localIdFor(timestamp);
   const writer = new TranscriptWriter(context);
-  const { mediaType, text, file, content, status } = payload(timestamp);
-  writer.append({ kind: 'outgoing', key: localId, localId, timestamp, wireTimestamp: String(timestamp), mediaType, text, file, content, status, read: false, error: null });
+  const { mediaType, text, file, content, status, progress = null } = payload(timestamp);
+  writer.append({ kind: 'outgoing', key: localId, localId, timestamp, wireTimestamp: String(timestamp), mediaType, text, file, content, status, progress, read: false, error: null });
   const update = writer.result();
   update.outbox = [...context.outbox, localId];
   update.bookkeeping = { ...context.bookkeeping, lastOutgoingTimestamp: timestamp };
@@ -300,6 +300,7 @@ export function enqueueFile(
     file: { name: fileNameFor(file.name, fileType, timestamp), size: binarySize(file.data) ?? 0, fileType, objectKey: null },
     content: null,
     status: 'uploading',
+    progress: { loaded: 0, total: binarySize(file.data) ?? 0 },
   }));
 }
 
@@ -317,10 +318,26 @@ export function completeUpload(context: ChatSessionContext, localId: unknown, ob
   updateOutgoing(writer, localId, (entry) =>
     entry.status !== 'uploading' || !entry.file
       ? entry
-      : { ...entry, status: 'queued', content: wireContentFor(entry, objectKey), file: { ...entry.file, objectKey }, error: null },
+      : { ...entry, status: 'queued', content: wireContentFor(entry, objectKey), file: { ...entry.file, objectKey }, progress: null, error: null },
   );
   return writer.result();
 }
+
+/**
+ * The upload worker's count of bytes sent, on the entry still uploading. Anything else is
+ * dropped: a stale or unknown localId, a count that is not whole bytes within the file.
+ */
+export function recordUploadProgress(context: ChatSessionContext, localId: unknown, loaded: unknown, total: unknown): Update {
+  if (typeof localId !== 'string' || !isByteCount(total) || !isByteCount(loaded) || loaded > total) return {};
+  const entry = entryAt(context, localId);
+  if (entry?.kind !== 'outgoing' || entry.status !== 'uploading' || entry.file?.size !== total) return {};
+  if (entry.progress?.loaded === loaded) return {};
+  const writer = new TranscriptWriter(context);
+  updateOutgoing(writer, localId, (current) => ({ ...current, progress: { loaded, total } }));
+  return writer.result();
+}
+
+const isByteCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
 
 function failEntries(
   context: ChatSessionContext,
@@ -334,7 +351,9 @@ function failEntries(
     const entry = writer.get(localId);
     if (entry?.kind !== 'outgoing' || !select(entry)) continue;
     failed.add(localId);
-    updateOutgoing(writer, localId, (current) => ({ ...current, ...patch, status: 'failed', error: error(current) }));
+    // A failed upload has no progress any more (OutgoingEntry.progress).
+    const ended = entry.status === 'uploading' ? { progress: null } : {};
+    updateOutgoing(writer, localId, (current) => ({ ...current, ...patch, ...ended, status: 'failed', error: error(current) }));
   }
   if (failed.size === 0) return {};
   const update = writer.result();

@@ -217,6 +217,9 @@ export const chatSessionMachine = setup({
     completeUpload: assign(({ context, event }) =>
       event.type === 'upload.done' ? A.completeUpload(context, event.localId, event.objectKey) : {},
     ),
+    recordUploadProgress: assign(({ context, event }) =>
+      event.type === 'upload.progress' ? A.recordUploadProgress(context, event.localId, event.loaded, event.total) : {},
+    ),
     failUpload: assign(({ context, event }) => (event.type === 'upload.failed' ? A.failUpload(context, event.localId, event.error) : {})),
     failOrphanedUploads: assign(({ context }) => A.failOrphanedUploads(context)),
     markHeadSending: assign(({ context }) => A.markHeadSending(context)),
@@ -471,6 +474,7 @@ export const chatSessionMachine = setup({
         'poll.error': { actions: 'recordPollError' },
         'session.gone': { actions: 'noteServerGone' },
         'upload.ready': { actions: 'failOrphanedUploads' },
+        'upload.progress': { actions: 'recordUploadProgress' },
         'upload.done': { actions: 'completeUpload' },
         'upload.failed': { actions: 'failUpload' },
         'download.ready': { actions: 'resumeDownloads' },

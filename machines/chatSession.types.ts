@@ -17,6 +17,7 @@ import type {
   ResultInfo,
   SatisfactionLevel,
   SurveyMode,
+  UploadProgress,
 } from '../src/client/types.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -237,6 +238,12 @@ export interface OutgoingEntry {
   /** The wire `content` (text, objectKey or "name,size,objectKey,ext"); null until uploaded. */
   content: string | null;
   status: OutgoingStatus;
+  /**
+   * A file's bytes sent so far, while `status` is `uploading` (from `{ loaded: 0, total: size }`
+   * on, as the upload worker reports it); null once the upload ended and for text. Absent in
+   * snapshots persisted before it existed. The view's `upload` makes a fraction of it.
+   */
+  progress?: UploadProgress | null;
   /** The agent has read it (READ notice). */
   read: boolean;
   /**
@@ -539,6 +546,8 @@ export type ChatActorEvent =
   | { type: 'queue.served' }
   | { type: 'queue.ended'; resultCode: string }
   | { type: 'upload.ready' }
+  /** Throttled by the client (every 100 ms or 5 % at most), always ending with loaded === total. */
+  | { type: 'upload.progress'; localId: string; loaded: number; total: number }
   | { type: 'upload.done'; localId: string; objectKey: string }
   | { type: 'upload.failed'; localId: string; error: AiccErrorInfo }
   | { type: 'download.ready' }
@@ -731,4 +740,4 @@ export interface LeaveMessageActorInput {
   message: string;
 }
 
-export type { ResultInfo, HistoryMessage, DownlinkMessage, QueueMetrics, SurveyMode, FileRef, BinaryInput };
+export type { ResultInfo, HistoryMessage, DownlinkMessage, QueueMetrics, SurveyMode, FileRef, BinaryInput, UploadProgress };

@@ -9,7 +9,7 @@ import { fromCallback } from 'xstate';
 import type { ChatActorEvent, DownloadWorkerEvent, UploadWorkerEvent } from '../../machines/chatSession.types.js';
 import { clientOf, type ClientSource } from './source.js';
 import { isAiccError, toErrorInfo } from '../client/errors.js';
-import type { AiccClient, FileRef } from '../client/types.js';
+import type { AiccClient, FileRef, UploadProgress } from '../client/types.js';
 
 function worker<TReceived extends { type: string }>(
   ready: ChatActorEvent,
@@ -40,7 +40,9 @@ export function uploadFileActor(source: ClientSource) {
   return worker<UploadWorkerEvent>({ type: 'upload.ready' }, source, async (client, event, signal, send) => {
     if (event.type !== 'upload.start') return;
     try {
-      const { objectKey } = await client.uploadFileStream({ fileType: event.fileType, data: event.data }, { signal });
+      const { localId } = event;
+      const onProgress = ({ loaded, total }: UploadProgress): void => send({ type: 'upload.progress', localId, loaded, total });
+      const { objectKey } = await client.uploadFileStream({ fileType: event.fileType, data: event.data }, { signal, onProgress });
       send({ type: 'upload.done', localId: event.localId, objectKey });
     } catch (error) {
       send({ type: 'upload.failed', localId: event.localId, error: toErrorInfo(error) });

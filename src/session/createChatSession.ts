@@ -160,6 +160,7 @@ const SESSION_EVENT_TYPES: Readonly<Record<ChatActorEvent['type'] | ChatInternal
   'queue.served': true,
   'queue.ended': true,
   'upload.ready': true,
+  'upload.progress': true,
   'upload.done': true,
   'upload.failed': true,
   'download.ready': true,

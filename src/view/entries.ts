@@ -9,6 +9,7 @@ import type {
   ChatSessionError,
   DownloadEntry,
   DownloadStatus,
+  OutgoingEntry,
   OutgoingStatus,
   TranscriptEntry,
 } from '../../machines/chatSession.types.js';
@@ -38,6 +39,20 @@ export interface ChatFileView {
   download: 'idle' | DownloadStatus | null;
   /** A received file `file.download` takes now (not already downloading); see also `can.download`. */
   canDownload: boolean;
+  /** A sent file while it uploads (status `uploading`): how far it got. Null otherwise. */
+  upload: ChatUploadView | null;
+}
+
+/** An upload under way, ready for a progress bar (`<progress value={fraction}>`) or a label. */
+export interface ChatUploadView {
+  /** Bytes of the file sent so far. */
+  loaded: number;
+  /** The file's size in bytes. */
+  total: number;
+  /** loaded / total, 0 to 1 (1 for an empty file). */
+  fraction: number;
+  /** The fraction as a whole percentage, 0 to 100, rounded down: 100 only once all of it went. */
+  percent: number;
 }
 
 export interface ChatMessageView {
@@ -95,7 +110,15 @@ const partyOf = (sourceType: string): ChatParty => sourceType.toLowerCase() as C
 
 function fileView(kind: ChatFileKind, fileType: string, name: string, size: number | null, download: ChatFileView['download']): ChatFileView {
   const type = fileType.toLowerCase();
-  return { kind, fileType: type, mime: mimeTypeOf(type), name, size, download, canDownload: download !== null && download !== 'downloading' };
+  return { kind, fileType: type, mime: mimeTypeOf(type), name, size, download, canDownload: download !== null && download !== 'downloading', upload: null };
+}
+
+/** How far an uploading entry got; an entry from before progress existed shows 0. */
+function uploadView(entry: OutgoingEntry, size: number): ChatUploadView | null {
+  if (entry.status !== 'uploading') return null;
+  const { loaded, total } = entry.progress ?? { loaded: 0, total: size };
+  const fraction = total > 0 ? Math.min(loaded / total, 1) : 1;
+  return { loaded, total, fraction, percent: Math.floor(fraction * 100) };
 }
 
 function message(key: string, from: ChatParty, sender: string, time: number, body: ChatMessageView['body'], text: string): ChatMessageView {
@@ -112,7 +135,10 @@ export function entryView(entry: TranscriptEntry, context: Pick<ChatSessionConte
     case 'outgoing': {
       const file = entry.file;
       const view = message(key, 'customer', names.you, entry.timestamp, file ? 'file' : 'text', file ? file.name : (entry.text ?? ''));
-      if (file) view.file = fileView(kindOf(entry.mediaType), file.fileType, file.name, file.size, null);
+      if (file) {
+        view.file = fileView(kindOf(entry.mediaType), file.fileType, file.name, file.size, null);
+        view.file.upload = uploadView(entry, file.size);
+      }
       view.status = entry.status;
       view.statusText = entry.read ? texts.outgoing.read : texts.outgoing[entry.status];
       view.read = entry.read;

@@ -18,7 +18,7 @@ export {
   type ChatView,
   type ChatViewOptions,
 } from './view.js';
-export { entryView, transcriptView, type ChatEntryView, type ChatFileKind, type ChatFileView, type ChatGapView, type ChatMessageView, type ChatNoticeView, type ChatParty } from './entries.js';
+export { entryView, transcriptView, type ChatEntryView, type ChatFileKind, type ChatFileView, type ChatGapView, type ChatMessageView, type ChatNoticeView, type ChatParty, type ChatUploadView } from './entries.js';
 export { checkFile, fileSendEvent, mimeTypeOf, uploadAccept, uploadFileTypeOf, type FileData, type FileSendEvent } from './files.js';
 export {
   CHAT_TEXTS,

@@ -178,13 +178,46 @@ describe('outbox', () => {
     expect(outgoing(c, 'out-6')).toMatchObject({ mediaType: 'FILE', content: 'notes_ v2.txt,6,key-6,txt' });
   });
 
+  it('records upload progress on the uploading file only, and drops forged or stale counts', () => {
+    let c = ctx();
+    c = apply(c, A.enqueueFile(c, { data: new Uint8Array(10), fileType: 'png' }, 1));
+    c = apply(c, A.enqueueText(c, 'text', 2));
+    expect(outgoing(c, 'out-1').progress).toEqual({ loaded: 0, total: 10 });
+    expect(outgoing(c, 'out-2').progress).toBeNull();
+    c = apply(c, A.recordUploadProgress(c, 'out-1', 4, 10));
+    expect(outgoing(c, 'out-1').progress).toEqual({ loaded: 4, total: 10 });
+    const forged: [unknown, unknown, unknown][] = [
+      ['out-1', 4, 10], // unchanged
+      ['out-1', 11, 10], // past the end
+      ['out-1', 5, 12], // not this file's size
+      ['out-1', -1, 10],
+      ['out-1', 2.5, 10],
+      ['out-1', Number.NaN, 10],
+      ['out-1', '5', 10],
+      ['out-1', 5, null],
+      ['out-2', 1, 10], // text
+      ['no-such', 1, 10],
+      [undefined, 1, 10],
+      [{}, {}, {}],
+    ];
+    for (const [localId, loaded, total] of forged) expect(A.recordUploadProgress(c, localId, loaded, total), JSON.stringify([localId, loaded, total])).toEqual({});
+    c = apply(c, A.completeUpload(c, 'out-1', 'key-1'));
+    expect(outgoing(c, 'out-1').progress).toBeNull();
+    expect(A.recordUploadProgress(c, 'out-1', 10, 10), 'a late report after the upload ended').toEqual({});
+
+    c = apply(c, A.enqueueFile(c, { data: new Uint8Array(3), fileType: 'png' }, 3));
+    c = apply(c, A.recordUploadProgress(c, 'out-3', 3, 3));
+    c = apply(c, A.failUpload(c, 'out-3', { name: 'AiccError', kind: 'network', api: 'uploadFileStream', message: 'down' }));
+    expect(outgoing(c, 'out-3')).toMatchObject({ status: 'failed', progress: null });
+  });
+
   it('fails uploads that lost their bytes, and interrupted or unsent messages', () => {
     let c = ctx();
     c = apply(c, A.enqueueFile(c, { data: new Uint8Array(1), fileType: 'png' }, 1));
     c = apply(c, A.enqueueText(c, 'on the wire', 2));
     c = apply(c, A.enqueueText(c, 'waiting', 3));
     c = apply(c, A.failOrphanedUploads(c));
-    expect(outgoing(c, 'out-1')).toMatchObject({ status: 'failed', error: { api: 'uploadFileStream', field: 'data' } });
+    expect(outgoing(c, 'out-1')).toMatchObject({ status: 'failed', progress: null, error: { api: 'uploadFileStream', field: 'data' } });
     c = apply(c, A.markHeadSending(c));
     c = apply(c, A.interruptSending(c));
     expect(outgoing(c, 'out-2')).toMatchObject({ status: 'failed', error: { kind: 'aborted', outcomeUnknown: true } });

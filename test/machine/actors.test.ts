@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { createActor, setup, type AnyActorLogic, type AnyEventObject } from 'xstate';
 import { AiccError } from '../../src/client/errors.js';
-import type { AiccClient, DownlinkMessage, QueueStatus, SendInput } from '../../src/client/types.js';
+import type { AiccClient, DownlinkMessage, QueueStatus, SendInput, UploadOptions } from '../../src/client/types.js';
 import { createChatActors, fullJitterBackoff, type Sleep } from '../../src/actors/index.js';
 import { agentText, networkError, ok, settle } from './helpers.js';
 
@@ -224,6 +224,26 @@ describe('file workers', () => {
       { type: 'upload.ready' },
       { type: 'upload.done', localId: 'out-1', objectKey: 'key-jpg' },
       { type: 'upload.failed', localId: 'out-2', error: expect.objectContaining({ resultCode: '13' }) },
+    ]);
+  });
+
+  it('upload: the client\'s progress reports become upload.progress of that file, before upload.done', async () => {
+    const client = {
+      uploadFileStream: async ({ data }: { data: Uint8Array }, options?: UploadOptions) => {
+        options?.onProgress?.({ loaded: 1, total: data.length });
+        options?.onProgress?.({ loaded: data.length, total: data.length });
+        return { objectKey: 'key' };
+      },
+    } as unknown as AiccClient;
+    const { events, send } = host(createChatActors(client).uploadFile);
+    await settle();
+    send({ type: 'upload.start', localId: 'out-7', fileType: 'png', data: new Uint8Array(4) });
+    await settle();
+    expect(events).toEqual([
+      { type: 'upload.ready' },
+      { type: 'upload.progress', localId: 'out-7', loaded: 1, total: 4 },
+      { type: 'upload.progress', localId: 'out-7', loaded: 4, total: 4 },
+      { type: 'upload.done', localId: 'out-7', objectKey: 'key' },
     ]);
   });
 

@@ -50,6 +50,8 @@ export const ORACLES: Readonly<Record<string, (before: MachineSnapshot) => Oracl
   'authenticate.error (refused 400)': () => ({ in: 'disconnected', endReason: 'auth-failed', error: 'aicc:http' }),
   'after authRetryDelay': () => ({ in: 'auth' }),
   'loadHistory.done': () => ({ in: 'connecting', error: null }),
+  // Progress is shown, never acted on: the chart stays where it is, errors and all.
+  'upload.progress': (b) => ({ in: b.value, endReason: b.context.endReason, servedBy: b.context.servedBy }),
   'loadHistory.error': () => ({ in: 'connecting', error: 'aicc:http' }),
   'chat.end (request held)': (b) =>
     is(b, 'auth') || is(b, 'history')

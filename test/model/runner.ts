@@ -49,6 +49,8 @@ const BACKGROUND: ReadonlySet<string> = new Set([
   'chatSession.connected.queuing|poll.messages|5',
   'chatSession.connected.chatting|poll.messages|2',
   'chatSession.connected|poll.messages|0',
+  // A file's bytes going out (the model takes it only where a path asks for it).
+  'chatSession.connected|upload.progress|0',
 ]);
 
 const ACTION_KINDS = new Set(['start', 'user', 'env', 'timer']);

@@ -776,6 +776,24 @@ const CHAT: Variant[] = [
   }),
   user('file.send (unsupported type)', 'file.send', () => ({ data: SMALL_FILE, fileType: 'exe', name: 'setup.exe' })),
   {
+    // Not a settlement: the worker reports the bytes going out before the answer. The real run
+    // reports a 16-byte file in one go (all of it); any other report of it passes as background.
+    name: 'upload.progress',
+    kind: 'outcome',
+    eventType: 'upload.progress',
+    offer: (s) => {
+      const localId = uploadingWith(s, 'ok');
+      const entry = outgoingOf(s.machine).find((e) => e.localId === localId);
+      const size = entry?.file?.size;
+      return localId && size !== undefined && entry?.progress?.loaded !== size ? { localId, loaded: size, total: size } : undefined;
+    },
+    check: (run) => {
+      const uploading = outgoingOf(run.matched()).filter((e) => e.status === 'uploading' && e.progress && e.progress.loaded > 0);
+      expect(uploading.map((e) => e.progress), 'the file shows its bytes sent').toEqual(uploading.map((e) => ({ loaded: e.file?.size, total: e.file?.size })));
+      expect(uploading.length).toBeGreaterThan(0);
+    },
+  },
+  {
     name: 'upload.done',
     kind: 'outcome',
     eventType: 'upload.done',

@@ -103,7 +103,7 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
       messages: fc.array(fc.record({ kind: fc.nat(20), key: fc.nat(KEYS.length - 1), ts: fc.nat(50) }), { maxLength: 4 }),
     }),
   },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('worker' as const), pick: fc.nat(10), error: errorArb }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('worker' as const), pick: fc.nat(12), error: errorArb }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('timer' as const), pick: fc.nat(5) }) },
 );
 
@@ -193,6 +193,8 @@ function workerEvent(step: Extract<Step, { kind: 'worker' }>, s: Snap): Record<s
   const downloading = Object.keys(s.context.downloads)[0] ?? 'none';
   const events: Record<string, unknown>[] = [
     { type: 'upload.ready' },
+    { type: 'upload.progress', localId: uploading, loaded: step.pick % 4, total: outgoing(s).find((e) => e.localId === uploading)?.file?.size ?? 3 },
+    { type: 'upload.progress', localId: uploading, loaded: step.error, total: -step.pick },
     { type: 'upload.done', localId: uploading, objectKey: 'obj-1' },
     { type: 'upload.failed', localId: uploading, error: step.error },
     { type: 'download.ready' },
@@ -255,6 +257,11 @@ function check(prev: Snap, next: Snap, event: Record<string, unknown>, trace: Tr
       expect(['failed'], `${e.localId} had an unknown outcome: only message.retry may requeue it`).toContain(e.status);
     }
     expect(['uploading', 'queued', 'sending', 'sent', 'failed']).toContain(e.status);
+    // Upload progress: whole bytes within the file while uploading, none otherwise.
+    if (e.status === 'uploading' && e.progress) {
+      expect(Number.isSafeInteger(e.progress.loaded) && e.progress.loaded >= 0 && e.progress.loaded <= e.progress.total).toBe(true);
+      expect(e.progress.total).toBe(e.file?.size);
+    } else expect(e.progress ?? null, `${e.localId} (${e.status}) has no upload progress`).toBeNull();
   }
   const sending = out.filter((e) => e.status === 'sending');
   expect(sending.length, 'at most one message on the wire').toBeLessThanOrEqual(1);

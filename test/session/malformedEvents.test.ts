@@ -87,6 +87,7 @@ describe('send(a forged internal event)', () => {
     ['poll.error with nothing', { type: 'poll.error' }],
     ['poll.failed', { type: 'poll.failed', error: null }],
     ['upload.done without a localId', { type: 'upload.done' }],
+    ['upload.progress with garbage counts', { type: 'upload.progress', localId: 'out-1', loaded: 'all', total: -1 }],
     ['download.done with a bad key', { type: 'download.done', key: null, bytes: 'x' }],
     ['download.failed with a bad key', { type: 'download.failed', key: {}, error: 5 }],
     ['xstate.stop', { type: 'xstate.stop' }],

@@ -78,7 +78,7 @@ describe('robot → agent → survey, as a UI sees it', () => {
     expect(v.can).toMatchObject({ markRead: true, requestAgent: false });
     const picture = v.transcript.at(-1) as ChatMessageView;
     expect(picture).toMatchObject({ from: 'agent', body: 'file', text: 'image.jpg' });
-    expect(picture.file).toEqual({ kind: 'image', fileType: 'jpg', mime: 'image/jpeg', name: 'image.jpg', size: null, download: 'idle', canDownload: true });
+    expect(picture.file).toEqual({ kind: 'image', fileType: 'jpg', mime: 'image/jpeg', name: 'image.jpg', size: null, download: 'idle', canDownload: true, upload: null });
 
     api(session).download('a2');
     expect((view(session).transcript.at(-1) as ChatMessageView).file).toMatchObject({ download: 'downloading', canDownload: false });
@@ -129,6 +129,25 @@ describe('robot → agent → survey, as a UI sees it', () => {
 });
 
 describe('files through the view', () => {
+  it('a file shows its upload progress while it uploads, as bytes, a fraction and a whole percentage', async () => {
+    const fakes = fakeActors();
+    fakes.connect.answer = () => ok('connect to robot successfully.');
+    const session = startSession({ fakes });
+    await until(session, (v) => v.phase === 'chatting-robot');
+    api(session).sendFile(new Uint8Array(1000), 'scan.png');
+    const entry = () => messages(view(session)).find((e) => e.from === 'customer')!;
+    const { localId } = fakes.uploadFile.received[0]!;
+    expect(entry().file?.upload).toEqual({ loaded: 0, total: 1000, fraction: 0, percent: 0 });
+    fakes.uploadFile.emit({ type: 'upload.progress', localId, loaded: 333, total: 1000 });
+    expect(entry().file?.upload).toEqual({ loaded: 333, total: 1000, fraction: 0.333, percent: 33 });
+    fakes.uploadFile.emit({ type: 'upload.progress', localId, loaded: 999, total: 1000 });
+    expect(entry().file?.upload?.percent, '100 only once all of it went').toBe(99);
+    fakes.uploadFile.emit({ type: 'upload.progress', localId, loaded: 1000, total: 1000 });
+    expect(entry().file?.upload).toEqual({ loaded: 1000, total: 1000, fraction: 1, percent: 100 });
+    fakes.uploadFile.emit({ type: 'upload.done', localId, objectKey: 'key-1' });
+    expect(entry()).toMatchObject({ status: expect.not.stringMatching('uploading'), file: { upload: null } });
+  });
+
   it('sendFile takes the type from the name or the MIME type; the entry shows kind, type, MIME, size, status', async () => {
     const fakes = fakeActors();
     fakes.connect.answer = () => ok('connect to robot successfully.');
