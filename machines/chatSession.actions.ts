@@ -186,7 +186,10 @@ export function receiveMessages(context: ChatSessionContext, batch: unknown): Up
       continue;
     }
     if (!writer.append({ kind: 'incoming', key: message.key, message })) {
-      upgradeRecovered(writer, message);
+      // The poll copy of a robot answer first shown from history brings the interIdx history lacks.
+      if (upgradeRecovered(writer, message) && message.controlType === 'CHAT' && message.sourceType === 'ROBOT' && isLaterInterIdx(message.interIdx, lastInterIdx)) {
+        lastInterIdx = message.interIdx;
+      }
       continue;
     }
 
@@ -222,11 +225,26 @@ export function receiveMessages(context: ChatSessionContext, batch: unknown): Up
  * the poll copy has what history lacks (contentType, mediaFileType), so it replaces the
  * recovered one in place — same key, same position, no duplicate.
  */
-function upgradeRecovered(writer: TranscriptWriter, message: DownlinkMessage): void {
-  if (message.controlType !== 'CHAT' || message.recovered === true) return;
-  writer.replace(message.key, (entry) =>
-    entry.kind === 'incoming' && entry.message.controlType === 'CHAT' && entry.message.recovered === true ? { ...entry, message } : entry,
-  );
+function upgradeRecovered(writer: TranscriptWriter, message: DownlinkMessage): boolean {
+  if (message.controlType !== 'CHAT' || message.recovered === true) return false;
+  let upgraded = false;
+  writer.replace(message.key, (entry) => {
+    if (entry.kind !== 'incoming' || entry.message.controlType !== 'CHAT' || entry.message.recovered !== true) return entry;
+    upgraded = true;
+    return { ...entry, message };
+  });
+  return upgraded;
+}
+
+/**
+ * Is `candidate` a later robot interaction than `current`? interIdx counts the robot's answers
+ * (numeric strings): a late poll copy of an older answer must not take the survey back to it.
+ */
+function isLaterInterIdx(candidate: string | null, current: string | null): candidate is string {
+  if (!candidate) return false;
+  if (current === null) return true;
+  const [a, b] = [Number(candidate), Number(current)];
+  return Number.isFinite(a) && Number.isFinite(b) && a > b;
 }
 
 /**
