@@ -5,27 +5,24 @@
  * model.ts and paths.ts) and each one is executed against the real system: createChatSession
  * with the real actors and a real axios client, against a simulator over HTTP (runner.ts).
  * Coverage is counted from what the real actors did (their inspect stream) and the run fails
- * below 100% of state nodes and transitions (exclusions, with reasons, in coverage.ts), and
- * unless every named guard was seen both true and false by the real actors (guards.ts).
+ * below 100% of state nodes and transitions (exclusions, with reasons, in coverage.ts), below
+ * PAIR_THRESHOLD of the feasible transition pairs (pairs.ts), and unless every named guard was
+ * seen both true and false by the real actors (guards.ts).
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { TestModel } from 'xstate/graph';
 import { EXCLUSIONS, TRANSITIONS, coverageReport, describeTransition } from './coverage.js';
 import { GUARD_NAMES, guardReport } from './guards.js';
-import { chatSessionModel, stateLabel } from './model.js';
+import { SYNTACTIC_PAIRS, infeasibleReasons, pairReport, pairsOf } from './pairs.js';
 import { ORACLES } from './oracles.js';
 import { planPaths } from './paths.js';
 import { VARIANTS } from './variants.js';
-import { PathRun, realCoverage } from './runner.js';
-import type { ModelEvent, ModelSnapshot } from './types.js';
+import { EXECUTOR, PathRun, realCoverage } from './runner.js';
 
 const plan = planPaths();
-
-/** The model that executes paths; its options only make failure traces readable. */
-const executor = new TestModel<ModelSnapshot, ModelEvent, unknown>(chatSessionModel, {
-  serializeState: (state) => stateLabel(state),
-  serializeEvent: (event) => (event as ModelEvent).variant,
-});
+const infeasible = infeasibleReasons(plan.graph, plan.graph.feasible);
+/** The real actors must take at least this share of the feasible transition pairs. */
+const PAIR_THRESHOLD = 0.95;
+const pairs = () => pairReport(realCoverage.pairs, plan.graph.feasible, plan.planned.pairs, infeasible, PAIR_THRESHOLD);
 
 const runStarted = Date.now();
 const outcome = { passed: 0, failed: 0 };
@@ -35,7 +32,7 @@ describe.concurrent(`chatSession model: ${plan.paths.length} generated paths aga
     it(path.name, async () => {
       const run = await PathRun.create();
       try {
-        await run.run(path.statePath, executor);
+        await run.run(path.statePath, EXECUTOR);
         outcome.passed += 1;
       } catch (error) {
         outcome.failed += 1;
@@ -79,6 +76,23 @@ describe('chatSession model coverage', () => {
     expect(report.transitions.missing.map(describeTransition), 'transitions the real actor never took').toEqual([]);
   });
 
+  it('a transition pair is two consecutive microsteps; a microstep that takes nothing is looked through', () => {
+    expect(pairsOf(['a'], [['b', 'c'], [], ['d']])).toEqual(['a >> b', 'a >> c', 'b >> d', 'c >> d']);
+    expect(pairsOf([], [['a']])).toEqual([]);
+  });
+
+  it('every feasible pair is a syntactic one, and every other syntactic pair has the reason the search gives', () => {
+    const syntactic = new Set(SYNTACTIC_PAIRS);
+    expect([...plan.graph.feasible].filter((p) => !syntactic.has(p)), 'pairs the statechart says cannot follow each other').toEqual([]);
+    expect(infeasible.size + plan.graph.feasible.size).toBe(syntactic.size);
+  });
+
+  it(`the real actors took at least ${100 * PAIR_THRESHOLD}% of the feasible transition pairs`, () => {
+    const report = pairs();
+    expect(plan.planned.pairs.size, 'the generated paths plan every feasible pair').toBe(plan.graph.feasible.size);
+    expect(report.covered / report.feasible, `pairs taken: ${report.covered}/${report.feasible}; not taken: ${report.missing.slice(0, 10).join('; ')}`).toBeGreaterThanOrEqual(PAIR_THRESHOLD);
+  });
+
   it('the guard-outcome check flags a guard seen one way, honours an allowance and flags a stale one', () => {
     const [first = '', second = ''] = GUARD_NAMES;
     const seen = new Map(GUARD_NAMES.map((name) => [name, { true: 1, false: name === first ? 0 : 1 }]));
@@ -107,10 +121,11 @@ afterAll(() => {
       steps: plan.paths.reduce((n, p) => n + p.variants.length, 0),
     },
     [
-      `model graph: ${plan.vertices} states, ${plan.edges} edges, planned in ${plan.millis} ms; ${plan.planned.variants.size} event variants used`,
+      `model graph: ${plan.vertices} states, ${plan.edges} edges, ${plan.productStates} (state, last transitions) pairs; planned in ${plan.millis} ms; ${plan.planned.variants.size} event variants used`,
       `paths passed: ${outcome.passed}, failed: ${outcome.failed}; run time ${((Date.now() - runStarted) / 1000).toFixed(1)} s`,
     ],
   );
   console.log(report.table);
+  console.log(pairs().table);
   console.log(guardReport().table);
 });

@@ -87,7 +87,8 @@ export interface CoverageReport {
   table: string;
 }
 
-function pct(covered: number, total: number): string {
+/** `covered` of `total` as a percentage with one decimal (100% of nothing). */
+export function pct(covered: number, total: number): string {
   return total === 0 ? '100.0%' : `${((100 * covered) / total).toFixed(1)}%`;
 }
 

@@ -41,18 +41,25 @@ export function variantOf(name: string): Variant {
 
 interface Recording {
   transitions: string[];
+  /** The same transitions, one list per (non-empty) microstep: what transition pairs are made of. */
+  microsteps: string[][];
   nodes: string[];
   actions: { type: string; params: unknown }[];
 }
 
+/** One empty actor lends its system to every recording scope (creating an actor per step is costly). */
+const EMPTY_ACTOR = createEmptyActor();
+
 /** An actor scope like xstate/graph's mock scope, recording microsteps and executed actions. */
 function recordingScope(rec: Recording): AnyActorScope {
-  const empty = createEmptyActor();
+  const empty = EMPTY_ACTOR;
   const system = Object.create(empty.system) as AnyActorScope['system'] & { _sendInspectionEvent: (ev: unknown) => void };
   system._sendInspectionEvent = (ev: unknown) => {
     const e = ev as { type: string; _transitions?: Parameters<typeof transitionId>[0][]; snapshot?: { _nodes?: AnyStateNode[] } };
     if (e.type !== '@xstate.microstep') return;
-    for (const t of e._transitions ?? []) rec.transitions.push(transitionId(t));
+    const ids = (e._transitions ?? []).map((t) => transitionId(t));
+    rec.transitions.push(...ids);
+    if (ids.length > 0) rec.microsteps.push(ids);
     for (const n of e.snapshot?._nodes ?? []) rec.nodes.push(n.id);
   };
   return {
@@ -79,6 +86,7 @@ const INITIAL_WORLD: World = {
   uploads: {},
   lastBatch: [],
   seq: 0,
+  unseenGreeting: false,
 };
 
 function outgoing(m: MachineSnapshot): OutgoingEntry[] {
@@ -113,6 +121,18 @@ export function stateLabel(s: ModelSnapshot): string {
  * message texts and counters that only grow are left out, so the graph is finite.
  */
 export function vertexKey(s: ModelSnapshot): string {
+  let key = vertexKeys.get(s);
+  if (key === undefined) {
+    key = computeVertexKey(s);
+    vertexKeys.set(s, key);
+  }
+  return key;
+}
+
+/** Snapshots are never changed: each one's key is computed once (the traversal asks again). */
+const vertexKeys = new WeakMap<ModelSnapshot, string>();
+
+function computeVertexKey(s: ModelSnapshot): string {
   if (!s.machine) return 'not-started';
   const m = s.machine;
   const c = m.context;
@@ -126,9 +146,12 @@ export function vertexKey(s: ModelSnapshot): string {
       // sendRetryDelay is jittered by the message id (a timestamp): its length is not state.
       .map(([type, due]) => (type.split('.')[2] === 'sendRetryDelay' ? 'sendRetryDelay' : `${type.split('.')[2]}+${due - w.now}`))
       .sort(),
+    // Offline or hidden: eventsFor offers only coming back (and typing), in any state.
+    !c.connection.online || !c.connection.pageVisible,
+    w.unseenGreeting,
   ];
-  if (m.matches('auth' as never) || m.matches('history' as never) || m.matches('connecting' as never) || m.matches('connect-retry' as never)) {
-    key.push(w.config, c.bookkeeping.connectAttempts);
+  if (['auth', 'auth-retry', 'history', 'connecting', 'connect-retry'].some((v) => m.matches(v as never))) {
+    key.push(w.config, c.bookkeeping.connectAttempts, c.bookkeeping.authAttempts ?? 0);
   } else if (m.matches({ connected: 'queuing' } as never) || m.matches({ connected: 'chatting' } as never)) {
     const out = outgoing(m);
     key.push(
@@ -140,7 +163,11 @@ export function vertexKey(s: ModelSnapshot): string {
       c.bookkeeping.awaitingAgent,
       c.bookkeeping.lastInterIdx !== null,
       c.connection.pollFailures > 0,
-      c.outbox.slice(0, 3).map((id) => out.find((e) => e.localId === id)?.status),
+      // Status and kind: a failed text can be retried (message.retry), a failed file cannot.
+      c.outbox.slice(0, 3).map((id) => {
+        const entry = out.find((e) => e.localId === id);
+        return `${entry?.mediaType}:${entry?.status}`;
+      }),
       out.some((e) => e.status === 'failed' && e.mediaType === 'TEXT'),
       transcriptEntries(c.transcript).some((e) => e.kind === 'incoming' && e.message.controlType === 'CHAT' && 'file' in e.message.content && !c.downloads[e.key]),
       [...new Set(Object.values(c.downloads).map((d) => d.status))].sort(),
@@ -149,10 +176,22 @@ export function vertexKey(s: ModelSnapshot): string {
       c.connection.online,
       c.connection.pageVisible,
       c.outbox.slice(0, 1).map((id) => out.find((e) => e.localId === id)?.resends ?? 0),
+      // A history copy that a poll copy will replace (what the poll copy changes depends on it).
+      transcriptEntries(c.transcript).some((e) => e.kind === 'incoming' && e.message.controlType === 'CHAT' && e.message.recovered === true),
+      // An upload that has reported all its bytes (upload.progress is offered only before that).
+      out.some((e) => e.status === 'uploading' && e.progress != null && e.progress.loaded === e.file?.size),
     );
   } else if (m.matches({ connected: 'ending' } as never) || m.matches({ connected: 'survey-agent' } as never) || m.matches({ connected: 'survey-robot' } as never)) {
     const answer = c.survey.answer as { satisfied?: boolean } | null;
-    key.push(w.channel, w.party === 'none' ? 'none' : 'some', c.servedBy, c.bookkeeping.lastInterIdx !== null, c.survey.offer?.target ?? null, answer?.satisfied ?? null);
+    key.push(
+      w.channel,
+      w.party === 'none' ? 'none' : 'some',
+      c.servedBy,
+      c.bookkeeping.lastInterIdx !== null,
+      c.survey.offer?.target ?? null,
+      answer?.satisfied ?? null,
+      c.bookkeeping.surveyModeAttempts ?? 0,
+    );
   }
   return JSON.stringify(key);
 }
@@ -193,6 +232,7 @@ function snapshotOf(machine: MachineSnapshot, world: World, variant: string, rec
     world,
     variant,
     taken: rec.transitions,
+    microsteps: rec.microsteps,
     visited: [...new Set(rec.nodes)],
     toJSON: () => stateLabel(snapshot),
   };
@@ -207,7 +247,7 @@ export function machineEventOf(event: ModelEvent): ChatSessionEvent {
 /** One model step: the machine takes the machine event, then the world follows. */
 export function modelTransition(prev: ModelSnapshot, event: ModelEvent): ModelSnapshot {
   const variant = variantOf(event.variant);
-  const rec: Recording = { transitions: [], nodes: [], actions: [] };
+  const rec: Recording = { transitions: [], microsteps: [], nodes: [], actions: [] };
   const scope = recordingScope(rec);
   let world: World = { ...prev.world };
   let machine: MachineSnapshot;
@@ -290,8 +330,15 @@ export function eventsFor(s: ModelSnapshot): ModelEvent[] {
   // Offline or hidden: only coming back (and typing while offline) is explored, so the rest of
   // the graph is not duplicated for each connectivity flag.
   const away = !s.machine.context.connection.online || !s.machine.context.connection.pageVisible;
+  // The server ended the session and the chat only suspects it (session.gone, the proof held
+  // back): the customer's end is what is explored there; anything else meets the real end.
+  const gone = s.world.party === 'ended' && s.machine.matches({ connected: 'chatting' } as never);
   const actions = VARIANTS.filter(
-    (v) => ((v.kind === 'user' && !v.held) || v.kind === 'env') && (!pendingInChat || v.whileTimerRuns) && (!away || WHILE_AWAY.has(v.name)),
+    (v) =>
+      ((v.kind === 'user' && !v.held) || v.kind === 'env') &&
+      (!pendingInChat || v.whileTimerRuns) &&
+      (!away || WHILE_AWAY.has(v.name)) &&
+      (!gone || v.name === 'chat.end'),
   );
   return [...offers(active, actions), ...timers];
 }
@@ -311,6 +358,7 @@ export const INITIAL_SNAPSHOT: ModelSnapshot = {
   world: INITIAL_WORLD,
   variant: 'xstate.init',
   taken: [],
+  microsteps: [],
   visited: [],
   toJSON: () => '(not started)',
 };

@@ -2,18 +2,20 @@
  * Path generation with xstate/graph:
  * 1. `getAdjacencyMap` explores the model (the shipped machine + world) breadth first, with the
  *    events of `eventsFor` and `vertexKey` as the state identity;
- * 2. `getShortestPaths` gives the shortest path to every model state;
- * 3. every edge (state, event variant) becomes a candidate path: shortest path to its source +
- *    the edge. Each candidate covers the machine transitions taken, the state nodes entered and
- *    the variant names along it;
- * 4. a greedy set cover picks candidates until every reachable transition, state node and
- *    variant is covered (all shortest paths would be thousands; most share their prefixes);
- * 5. each picked path is replayed step by step from the initial state, so every step's payload
- *    and expectation comes from that path's own history (the graph merges states that differ
- *    only in fields no guard reads, like end reasons or message texts).
+ * 2. graph.ts indexes it and explores the product (model state, last transitions taken), which
+ *    tells which transition pairs every edge makes; the pairs found are the feasible universe;
+ * 3. greedy covering walks: a path starts at the start state and keeps taking the edge that covers
+ *    the most targets not covered yet (transitions, state nodes, variants, transition pairs); when
+ *    no edge out of where it is covers anything new, it walks the shortest way to the nearest edge
+ *    that does, unless a new path from the start gets there sooner (or the path is long enough);
+ * 4. each path is replayed step by step from the initial state, so every step's payload and
+ *    expectation comes from that path's own history (the graph merges states that differ only in
+ *    fields no guard reads, like end reasons or message texts), and must take exactly the edges
+ *    the graph search saw.
  */
-import { getAdjacencyMap, getShortestPaths, type StatePath } from 'xstate/graph';
+import { getAdjacencyMap, type StatePath } from 'xstate/graph';
 import { EXCLUSIONS, STATE_NODES, TRANSITIONS } from './coverage.js';
+import { buildGraph, edgeCover, microstepsOf, type Adjacency, type ModelGraph } from './graph.js';
 import { INITIAL_SNAPSHOT, chatSessionModel, eventsFor, modelTransition, stateLabel, variantOf, vertexKey } from './model.js';
 import type { ModelEvent, ModelSnapshot } from './types.js';
 
@@ -29,14 +31,15 @@ export interface Plan {
   paths: ModelPath[];
   vertices: number;
   edges: number;
+  /** Product states (model state, last transitions) explored for the pairs. */
+  productStates: number;
+  graph: ModelGraph;
   /** What the picked paths cover according to the model. */
-  planned: { transitions: Set<string>; nodes: Set<string>; variants: Set<string> };
-  /** Targets no candidate reaches (a variant missing from the catalog, usually). */
+  planned: { transitions: Set<string>; nodes: Set<string>; variants: Set<string>; pairs: Set<string> };
+  /** Targets no path reaches (a variant missing from the catalog, usually). */
   unreachable: string[];
   millis: number;
 }
-
-type Adjacency = Record<string, { state: ModelSnapshot; transitions: Record<string, { event: ModelEvent; state: ModelSnapshot }> }>;
 
 const traversal = {
   events: eventsFor,
@@ -45,9 +48,10 @@ const traversal = {
   limit: 500_000,
 };
 
-function edgeCover(next: ModelSnapshot): string[] {
-  return [...next.taken.map((t) => `t:${t}`), ...next.visited.map((n) => `n:${n}`), `v:${next.variant}`];
-}
+/** A path no longer than this (steps) keeps a failing path readable and one test short. */
+const MAX_PATH_STEPS = 40;
+/** A new path costs a simulator and a session start: worth about this many steps. */
+const NEW_PATH_COST = 4;
 
 /** Replays a variant trail from the initial state: consistent payloads and expectations. */
 export function replay(variants: readonly string[]): StatePath<ModelSnapshot, ModelEvent> {
@@ -55,7 +59,9 @@ export function replay(variants: readonly string[]): StatePath<ModelSnapshot, Mo
   const steps: { state: ModelSnapshot; event: ModelEvent }[] = [{ state, event: { type: 'xstate.init', variant: 'xstate.init' } }];
   for (const name of variants) {
     const event = eventsFor(state).find((e) => e.variant === name);
-    if (!event) throw new Error(`replay: "${name}" is not offered in ${stateLabel(state)} (after ${steps.length - 1} steps)`);
+    if (!event) {
+      throw new Error(`replay: "${name}" is not offered in ${stateLabel(state)} after [${variants.slice(0, steps.length - 1).join(' → ')}]`);
+    }
     state = modelTransition(state, event);
     steps.push({ state, event });
   }
@@ -65,7 +71,7 @@ export function replay(variants: readonly string[]): StatePath<ModelSnapshot, Mo
 /** The machine's actions read the wall clock (outgoing timestamps); the model must not. */
 const MODEL_NOW = 1_700_000_000_000;
 
-function onFrozenClock<T>(run: () => T): T {
+export function onFrozenClock<T>(run: () => T): T {
   const realNow = Date.now;
   let tick = 0;
   Date.now = () => MODEL_NOW + tick++;
@@ -76,114 +82,169 @@ function onFrozenClock<T>(run: () => T): T {
   }
 }
 
+/** Explores the model with xstate/graph and indexes it (graph.ts). */
+export function modelGraph(): ModelGraph {
+  return onFrozenClock(() => buildGraph(getAdjacencyMap(chatSessionModel, traversal) as unknown as Adjacency, vertexKey(INITIAL_SNAPSHOT)));
+}
+
 export function planPaths(): Plan {
   const started = Date.now();
-  const plan = onFrozenClock(() => planOnFrozenClock());
+  const plan = onFrozenClock(() => planOnFrozenClock(modelGraph()));
   return { ...plan, millis: Date.now() - started };
 }
 
-function planOnFrozenClock(): Plan {
-  const adjacency = getAdjacencyMap(chatSessionModel, traversal) as unknown as Adjacency;
-  const shortest = getShortestPaths(chatSessionModel, traversal);
+/**
+ * Greedy covering walks over the product graph. Targets are numbered; `gain[p][i]` counts the
+ * targets not yet covered by edge i of product state p, kept up to date through `holders`.
+ */
+class CoverWalker {
+  readonly covered = new Set<string>();
+  private readonly targetIds = new Map<string, number>();
+  private readonly covers: number[][][];
+  private readonly gain: number[][];
+  private readonly holders: [number, number][][] = [];
+  private readonly done: boolean[] = [];
 
-  // Shortest trail and cover of every model state.
-  const trails = new Map<string, { variants: string[]; cover: Set<string> }>();
-  const sorted = [...shortest].sort((a, b) => a.steps.length - b.steps.length);
-  for (const path of sorted) {
-    const keys = path.steps.map((s) => vertexKey(s.state));
-    const variants = path.steps.slice(1).map((s) => s.event.variant);
-    const target = keys[keys.length - 1]!;
-    if (variants.length === 0) {
-      trails.set(target, { variants, cover: new Set() });
-      continue;
-    }
-    const parent = trails.get(keys[keys.length - 2]!);
-    const edge = adjacency[keys[keys.length - 2]!]?.transitions[variants[variants.length - 1]!];
-    if (!parent || !edge) {
-      throw new Error(`model: two traversals of the model disagree (at ${target}): something the model reads is not deterministic`);
-    }
-    trails.set(target, { variants, cover: new Set([...parent.cover, ...edgeCover(edge.state)]) });
+  constructor(
+    private readonly graph: ModelGraph,
+    targets: Iterable<string>,
+  ) {
+    for (const t of targets) this.targetIds.set(t, this.targetIds.size);
+    for (let t = 0; t < this.targetIds.size; t += 1) this.holders.push([]);
+    const { product, edges } = graph;
+    this.covers = product.vertex.map((v, p) =>
+      edges[v]!.map((e, i) => {
+        const ids = edgeCover(product.last[p]!, e).flatMap((target) => {
+          const id = this.targetIds.get(target);
+          return id === undefined ? [] : [id];
+        });
+        for (const id of ids) this.holders[id]!.push([p, i]);
+        return ids;
+      }),
+    );
+    this.gain = this.covers.map((out) => out.map((ids) => ids.length));
   }
 
-  // Candidates: shortest trail to a state + one more edge.
-  interface Candidate {
-    variants: string[];
-    cover: Set<string>;
+  /** Targets some edge covers (the rest are unreachable). */
+  reachable(): Set<string> {
+    return new Set([...this.targetIds].filter(([, id]) => this.holders[id]!.length > 0).map(([t]) => t));
   }
-  const bestFor = new Map<string, Candidate>();
-  let edges = 0;
-  for (const [key, { transitions }] of Object.entries(adjacency)) {
-    const trail = trails.get(key);
-    if (!trail) continue;
-    for (const [variant, { state }] of Object.entries(transitions)) {
-      edges += 1;
-      const candidate = { variants: [...trail.variants, variant], cover: new Set([...trail.cover, ...edgeCover(state)]) };
-      for (const target of candidate.cover) {
-        const best = bestFor.get(target);
-        if (!best || candidate.variants.length < best.variants.length) bestFor.set(target, candidate);
+
+  private take(p: number, i: number): void {
+    for (const id of this.covers[p]![i]!) {
+      if (this.done[id]) continue;
+      this.done[id] = true;
+      for (const [q, j] of this.holders[id]!) this.gain[q]![j]! -= 1;
+    }
+  }
+
+  private bestEdge(p: number): number {
+    let best = -1;
+    this.gain[p]!.forEach((g, i) => {
+      if (g > 0 && (best < 0 || g > this.gain[p]![best]!)) best = i;
+    });
+    return best;
+  }
+
+  /** Breadth first from p: the shortest route (edges) to and over the nearest edge with a gain. */
+  private nearest(from: number): [number, number][] | null {
+    const { product } = this.graph;
+    const parent = new Map<number, [number, number]>([[from, [-1, -1]]]);
+    const queue = [from];
+    for (let k = 0; k < queue.length; k += 1) {
+      const p = queue[k]!;
+      const i = this.bestEdge(p);
+      if (i >= 0) {
+        const route: [number, number][] = [[p, i]];
+        for (let q = p; q !== from; ) {
+          const [r, j] = parent.get(q)!;
+          route.unshift([r, j]);
+          q = r;
+        }
+        return route;
+      }
+      product.next[p]!.forEach((q, j) => {
+        if (parent.has(q)) return;
+        parent.set(q, [p, j]);
+        queue.push(q);
+      });
+    }
+    return null;
+  }
+
+  /** The next path: edge indices in product states, from the start. */
+  walk(): [number, number][] {
+    const { product } = this.graph;
+    const steps: [number, number][] = [];
+    let at = 0;
+    for (;;) {
+      const i = this.bestEdge(at);
+      let route: [number, number][] | null = i >= 0 ? [[at, i]] : this.nearest(at);
+      if (!route) break;
+      if (i < 0 && steps.length > 0) {
+        const fresh = this.nearest(0);
+        if (fresh && fresh.length + NEW_PATH_COST < route.length) break;
+      }
+      if (steps.length > 0 && steps.length + route.length > MAX_PATH_STEPS) break;
+      for (const [p, j] of route) {
+        this.take(p, j);
+        steps.push([p, j]);
+        at = product.next[p]![j]!;
       }
     }
+    return steps;
   }
+}
 
+function planOnFrozenClock(graph: ModelGraph): Omit<Plan, 'millis'> {
   const targets = [
     ...TRANSITIONS.filter((t) => !(t.id in EXCLUSIONS)).map((t) => `t:${t.id}`),
     ...STATE_NODES.map((n) => `n:${n}`),
-    ...[...bestFor.keys()].filter((k) => k.startsWith('v:')),
+    ...new Set(graph.edges.flat().map((e) => `v:${e.variant}`)),
+    ...[...graph.feasible].map((p) => `p:${p}`),
   ];
-  const unreachable = targets.filter((t) => !bestFor.has(t));
-  const uncovered = new Set(targets.filter((t) => bestFor.has(t)));
-  const candidates = [...new Set(bestFor.values())];
-  const picked: Candidate[] = [];
-  while (uncovered.size > 0) {
-    let best: Candidate | undefined;
-    let bestGain = 0;
-    for (const c of candidates) {
-      let gain = 0;
-      for (const t of c.cover) if (uncovered.has(t)) gain += 1;
-      if (gain > bestGain || (gain === bestGain && gain > 0 && best && c.variants.length < best.variants.length)) {
-        best = c;
-        bestGain = gain;
-      }
-    }
-    if (!best) break;
-    picked.push(best);
-    for (const t of best.cover) uncovered.delete(t);
+  const walker = new CoverWalker(graph, targets);
+  const reachable = walker.reachable();
+  const trails: string[][] = [];
+  for (;;) {
+    const steps = walker.walk();
+    if (steps.length === 0) break;
+    trails.push(steps.map(([p, i]) => graph.edges[graph.product.vertex[p]!]![i]!.variant));
   }
 
-  // Drop trails that are a prefix of another picked trail.
-  const unique = picked.filter(
-    (p, i) => !picked.some((q, j) => j !== i && q.variants.length > p.variants.length && p.variants.every((v, k) => q.variants[k] === v)),
-  );
-
-  const planned = { transitions: new Set<string>(), nodes: new Set<string>(), variants: new Set<string>() };
-  const paths = unique.map((p, i): ModelPath => {
-    const statePath = replay(p.variants);
+  const planned = { transitions: new Set<string>(), nodes: new Set<string>(), variants: new Set<string>(), pairs: new Set<string>() };
+  const paths = trails.map((variants, n): ModelPath => {
+    const statePath = replay(variants);
     // The replayed path must take exactly the edges the graph search saw; otherwise vertexKey
     // merged states that a guard tells apart.
+    let last: string[] = [];
     statePath.steps.forEach((step, k) => {
       if (k === 0) return;
-      const from = vertexKey(statePath.steps[k - 1]!.state);
-      const edge = adjacency[from]?.transitions[step.event.variant];
-      if (!edge || edge.state.taken.join() !== step.state.taken.join() || vertexKey(edge.state) !== vertexKey(step.state)) {
-        throw new Error(`model: step ${k} (${step.event.variant}) of [${p.variants.join(' → ')}] differs from the graph: vertexKey() misses an input of a guard`);
+      const from = graph.index.get(vertexKey(statePath.steps[k - 1]!.state));
+      const edge = from === undefined ? undefined : graph.edges[from]!.find((e) => e.variant === step.event.variant);
+      if (!edge || graph.keys[edge.to] !== vertexKey(step.state) || JSON.stringify(edge.groups) !== JSON.stringify(microstepsOf(step.state))) {
+        throw new Error(`model: step ${k} (${step.event.variant}) of [${variants.join(' → ')}] differs from the graph: vertexKey() misses an input of a guard`);
       }
+      for (const target of edgeCover(last, edge)) {
+        const id = target.slice(2);
+        if (target.startsWith('t:')) planned.transitions.add(id);
+        else if (target.startsWith('n:')) planned.nodes.add(id);
+        else if (target.startsWith('v:')) planned.variants.add(id);
+        else planned.pairs.add(id);
+      }
+      last = edge.groups.at(-1) ?? last;
     });
-    statePath.steps.forEach((step, k) => {
-      if (k === 0) return;
-      step.state.taken.forEach((t) => planned.transitions.add(t));
-      step.state.visited.forEach((n) => planned.nodes.add(n));
-      planned.variants.add(step.state.variant);
-    });
-    const trail = p.variants.map((v) => variantOf(v).name).join(' → ');
-    return { name: `#${String(i + 1).padStart(2, '0')} ${trail} ⇒ ${stateLabel(statePath.state)}`, variants: p.variants, statePath };
+    const trail = variants.map((v) => variantOf(v).name).join(' → ');
+    return { name: `#${String(n + 1).padStart(3, '0')} ${trail} ⇒ ${stateLabel(statePath.state)}`, variants, statePath };
   });
 
   return {
     paths,
-    vertices: Object.keys(adjacency).length,
-    edges,
+    vertices: graph.keys.length,
+    edges: graph.edges.reduce((n, out) => n + out.length, 0),
+    productStates: graph.product.vertex.length,
+    graph,
     planned,
-    unreachable: unreachable.map((t) => t.replace(/^[tnv]:/, '')),
-    millis: 0,
+    unreachable: targets.filter((t) => !reachable.has(t) && !t.startsWith('p:')).map((t) => t.replace(/^[tnvp]:/, '')),
   };
 }

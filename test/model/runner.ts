@@ -19,28 +19,68 @@
  * step (holding back a request so that a user event can overtake it).
  */
 import { expect } from 'vitest';
-import { SimulatedClock, type InspectionEvent } from 'xstate';
-import type { StatePath, TestModel } from 'xstate/graph';
+import { SimulatedClock, createActor, type InspectionEvent } from 'xstate';
+import { TestModel, type StatePath } from 'xstate/graph';
 import { akSkGatewayHeaders, applyTokenProvider, createAiccClient } from '../../src/client/index.js';
 import type { TokenRequestReason } from '../../src/client/types.js';
 import type { ApiName } from '../../src/client/protocol.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
-import { createChatSession, type ChatSessionActor } from '../../src/session/createChatSession.js';
+import { createChatSession, refusedHostEvent, type ChatSessionActor } from '../../src/session/createChatSession.js';
+import { createChatActors } from '../../src/actors/index.js';
+import { chatSessionMachine } from '../../machines/chatSession.machine.js';
 import type { ChatSessionContext, ChatSessionEmitted, ChatSessionEvent, ChatSessionInput, OutgoingEntry } from '../../machines/chatSession.types.js';
 import { describeTransition, transitionId } from './coverage.js';
+import { countedGroups } from './graph.js';
+import { pairsOf } from './pairs.js';
 import { assertObserved, observeRealGuards } from './guards.js';
 import { HOLD_MS, POLL_HOLD_MS, SIM_TIMING, SIM_UPLOAD_MAX_BYTES, STEP_TIMEOUT_MS } from './fixtures.js';
-import { variantOf } from './model.js';
+import { chatSessionModel, stateLabel, variantOf } from './model.js';
 import { ORACLES, type Oracle } from './oracles.js';
-import type { MachineSnapshot, ModelEvent, ModelSnapshot, RunApi, StepInfo } from './types.js';
+import type { Breakage, MachineSnapshot, ModelEvent, ModelSnapshot, RunApi, StepInfo, TestClock } from './types.js';
+import { Sequence, journaled, type ClientCall, type Trace } from './trace.js';
 import { transcriptEntries } from '../../machines/chatSession.transcript.js';
+
+/** The model that executes paths (TestModel.testPath); its options only make failure traces readable. */
+export const EXECUTOR = new TestModel<ModelSnapshot, ModelEvent, unknown>(chatSessionModel, {
+  serializeState: (state) => stateLabel(state),
+  serializeEvent: (event) => (event as ModelEvent).variant,
+});
 
 /** What the real actor did for one event: the transitions of all its microsteps, the result. */
 interface RealStep {
+  /** When, among the client calls and macrosteps of the run (trace.ts). */
+  seq: number;
   event: { type: string } & Record<string, unknown>;
   transitions: string[];
+  /** The same, one list per microstep that took a transition of the machine. */
+  microsteps: string[][];
   snapshot: MachineSnapshot;
   value: string;
+}
+
+function realEventType(info: StepInfo): string {
+  return info.event.type === 'session.start' ? 'xstate.init' : info.event.type;
+}
+
+/**
+ * A batch made only of history copies (`recovered`): the poll loop's catch-up after a CONNECT or a
+ * poll whose answer may have been lost. Whether it finds a message before the poll brings it is a
+ * race, so it is never the model's poll step; it passes as background when it changes no state.
+ */
+function onlyHistoryCopies(event: RealStep['event']): boolean {
+  const messages = event.type === 'poll.messages' && Array.isArray(event.messages) ? (event.messages as { recovered?: boolean }[]) : [];
+  return messages.length > 0 && messages.every((m) => m.recovered === true);
+}
+
+/** Is this real macrostep the model step? Same event type, exactly the same transitions, same state. */
+function takes(real: RealStep, info: StepInfo): boolean {
+  const expected = info.after;
+  return (
+    real.event.type === realEventType(info) &&
+    sameList(real.transitions, expected.taken) &&
+    real.value === JSON.stringify(expected.machine?.value) &&
+    !(onlyHistoryCopies(real.event) && !onlyHistoryCopies(info.event))
+  );
 }
 
 /** Background the real system may do between two steps: it changes no state. */
@@ -57,8 +97,13 @@ const ACTION_KINDS = new Set(['start', 'user', 'env', 'timer']);
 
 let userCounter = 0;
 
-/** Coverage of the real actors, over all paths of the run. */
-export const realCoverage = { nodes: new Set<string>(), transitions: new Set<string>() };
+/**
+ * Coverage of the real actors, over all paths of the run. A pair (pairs.ts) is two consecutive
+ * microsteps of a session; the background steps the runner lets through between two matched
+ * steps (they change no state) are also looked through, so a queue position update does not
+ * break the pair the path planned around it.
+ */
+export const realCoverage = { nodes: new Set<string>(), transitions: new Set<string>(), pairs: new Set<string>() };
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
@@ -102,8 +147,31 @@ export function promises(m: MachineSnapshot): Record<string, unknown> {
   };
 }
 
+/** A SimulatedClock that can say which timers are pending (timer variants fire the real one). */
+class ObservedClock extends SimulatedClock implements TestClock {
+  private readonly timers = new Map<number, { due: number; timeout: number }>();
+
+  override setTimeout(fn: (...args: unknown[]) => void, timeout: number): number {
+    const id: number = super.setTimeout((...args: unknown[]) => {
+      this.timers.delete(id);
+      fn(...args);
+    }, timeout);
+    this.timers.set(id, { due: this.now() + timeout, timeout });
+    return id;
+  }
+
+  override clearTimeout(id: number): void {
+    this.timers.delete(id);
+    super.clearTimeout(id);
+  }
+
+  pending(): { due: number; timeout: number }[] {
+    return [...this.timers.values()].sort((a, b) => a.due - b.due);
+  }
+}
+
 export class PathRun implements RunApi {
-  readonly clock = new SimulatedClock();
+  readonly clock = new ObservedClock();
   readonly tokenRequests: TokenRequestReason[] = [];
   readonly rotatedTokens: string[] = [];
   readonly downloaded: ChatSessionEmitted[] = [];
@@ -111,17 +179,43 @@ export class PathRun implements RunApi {
   private session: ChatSessionActor | undefined;
   private readonly log: RealStep[] = [];
   private microsteps: string[] = [];
+  private groups: string[][] = [];
+  /** Arms of the current group waiting for the real step before theirs (see executeStep). */
+  private deferredArms: { after: StepInfo; arm: () => void | Promise<void> }[] = [];
+  private readonly armed: Promise<void>[] = [];
+  /** The last microstep's transitions, of any real step and of the matched steps only. */
+  private lastGroup: string[] = [];
+  private lastMatchedGroup: string[] = [];
   private cursor = 0;
   private current: RealStep | undefined;
   private before: RealStep | undefined;
   private readonly listeners = new Set<() => void>();
   private steps: StepInfo[] = [];
 
-  private constructor(readonly sim: Simulator) {}
+  private readonly sequence = new Sequence();
+  private readonly calls: ClientCall[] = [];
 
-  static async create(): Promise<PathRun> {
-    const sim = await startSimulator({ timing: SIM_TIMING, uploadMaxBytes: SIM_UPLOAD_MAX_BYTES, scenario: { agent: { reply: () => null } } });
-    return new PathRun(sim);
+  private constructor(
+    readonly sim: Simulator,
+    private readonly breakage: Breakage | undefined,
+  ) {}
+
+  /** Coverage counts the real, unbroken actors only. */
+  private get counts(): boolean {
+    return this.breakage === undefined;
+  }
+
+  static async create(options: { breakage?: Breakage } = {}): Promise<PathRun> {
+    // Neither the robot nor the agent answers by itself: the paths script every message they send
+    // (a robot answer in the background would race the steps). The simulator sends no robot reply
+    // that is undefined (src/simulator/session.ts), though RobotScript types the reply as a string.
+    const silentRobot = (): string => undefined as unknown as string;
+    const sim = await startSimulator({
+      timing: SIM_TIMING,
+      uploadMaxBytes: SIM_UPLOAD_MAX_BYTES,
+      scenario: { robot: { reply: silentRobot }, agent: { reply: () => null } },
+    });
+    return new PathRun(sim, options.breakage);
   }
 
   // --- RunApi
@@ -151,14 +245,30 @@ export class PathRun implements RunApi {
       longPollWindowMs: SIM_TIMING.longPollWindowMs ?? 100,
       timeoutMs: HOLD_MS + 4_000, // longer than any hold: a held request never times out at the client
     });
-    observeRealGuards(); // guard outcomes (guards.ts): before the first session is built
-    this.session = createChatSession({ client, ...input, clock: this.clock, inspect: (event) => this.inspect(event) });
-    assertObserved(this.session);
+    const recorded = journaled(client, this.sequence, this.calls);
+    const used = this.breakage?.client ? this.breakage.client(recorded) : recorded;
+    const inspect = (event: InspectionEvent) => this.inspect(event);
+    if (this.breakage?.machine) {
+      const machine = this.breakage.machine(chatSessionMachine).provide({ actors: createChatActors(used) });
+      this.session = createActor(machine, { input, clock: this.clock, inspect });
+    } else if (this.breakage) {
+      this.session = createChatSession({ client: used, ...input, clock: this.clock, inspect });
+    } else {
+      observeRealGuards(); // guard outcomes (guards.ts): before the first session is built
+      this.session = createChatSession({ client: used, ...input, clock: this.clock, inspect });
+      assertObserved(this.session);
+    }
     this.session.on('file.downloaded', (event) => this.downloaded.push(event));
     this.session.start();
   }
 
   send(event: ChatSessionEvent): void {
+    if (this.breakage?.machine) {
+      // A broken machine runs without createChatSession: screen what a host sends the same way.
+      const refused = refusedHostEvent(event);
+      this.actor().send(refused === null ? event : { type: 'event.rejected', error: refused });
+      return;
+    }
     this.actor().send(event);
   }
 
@@ -232,17 +342,33 @@ export class PathRun implements RunApi {
   private inspect(event: InspectionEvent): void {
     if (event.actorRef.sessionId !== event.rootId) return;
     if (event.type === '@xstate.microstep') {
-      for (const t of event._transitions) {
-        const id = transitionId(t);
-        this.microsteps.push(id);
-        realCoverage.transitions.add(id);
+      const ids = event._transitions.map((t) => transitionId(t));
+      this.microsteps.push(...ids);
+      const [group] = countedGroups([ids]);
+      if (group) {
+        if (this.counts) for (const pair of pairsOf(this.lastGroup, [group])) realCoverage.pairs.add(pair);
+        this.lastGroup = group;
+        this.groups.push(group);
       }
-      for (const n of (event.snapshot as MachineSnapshot)._nodes) realCoverage.nodes.add(n.id);
+      if (this.counts) {
+        for (const id of ids) realCoverage.transitions.add(id);
+        for (const n of (event.snapshot as MachineSnapshot)._nodes) realCoverage.nodes.add(n.id);
+      }
     } else if (event.type === '@xstate.snapshot') {
       const snapshot = event.snapshot as MachineSnapshot;
-      for (const n of snapshot._nodes) realCoverage.nodes.add(n.id);
-      this.log.push({ event: event.event as RealStep['event'], transitions: this.microsteps, snapshot, value: JSON.stringify(snapshot.value) });
+      if (this.counts) for (const n of snapshot._nodes) realCoverage.nodes.add(n.id);
+      const step: RealStep = {
+        seq: this.sequence.next(),
+        event: event.event as RealStep['event'],
+        transitions: this.microsteps,
+        microsteps: this.groups,
+        snapshot,
+        value: JSON.stringify(snapshot.value),
+      };
+      this.log.push(step);
       this.microsteps = [];
+      this.groups = [];
+      this.armAfter(step);
       for (const listener of this.listeners) listener();
     }
   }
@@ -263,7 +389,7 @@ export class PathRun implements RunApi {
   private async match(info: StepInfo): Promise<void> {
     const expected = info.after;
     if (!expected.machine) throw new Error('model step without machine');
-    const type = info.event.type === 'session.start' ? 'xstate.init' : info.event.type;
+    const type = realEventType(info);
     const value = JSON.stringify(expected.machine.value);
     const previous = info.before.machine ? JSON.stringify(info.before.machine.value) : null;
     const deadline = Date.now() + STEP_TIMEOUT_MS;
@@ -271,9 +397,11 @@ export class PathRun implements RunApi {
       while (this.cursor < this.log.length) {
         const real = this.log[this.cursor]!;
         this.cursor += 1;
-        if (real.event.type === type && sameList(real.transitions, expected.taken) && real.value === value) {
+        if (takes(real, info)) {
           this.before = this.current ?? real;
           this.current = real;
+          if (this.counts) for (const pair of pairsOf(this.lastMatchedGroup, real.microsteps)) realCoverage.pairs.add(pair);
+          this.lastMatchedGroup = real.microsteps.at(-1) ?? this.lastMatchedGroup;
           return;
         }
         const background = real.value === previous && real.transitions.every((t) => BACKGROUND.has(t));
@@ -319,6 +447,13 @@ export class PathRun implements RunApi {
     return members;
   }
 
+  /**
+   * An action step prepares its group: its own `arm` now; each later member's `arm`, and then the
+   * next group's `armAhead`, at the moment the real actor takes the step before it (synchronously,
+   * in the inspect callback: before the request that step starts can reach the simulator). So two
+   * requests of one API in one group get their own answers (a message sent, then the next one
+   * queued behind it refused), in order.
+   */
   private async executeStep(index: number): Promise<void> {
     const info = this.steps[index]!;
     const variant = variantOf(info.event.variant);
@@ -326,16 +461,40 @@ export class PathRun implements RunApi {
       await variant.ready?.(this, info);
       // Faults armed for earlier groups are spent by now; drop any that were not.
       this.sim.faults.clear();
+      this.deferredArms = [];
+      await variant.arm?.(this, info);
       const group = this.groupOf(index);
-      for (const j of group) {
+      for (const j of group.slice(1)) {
         const member = this.steps[j]!;
-        await variantOf(member.event.variant).arm?.(this, member);
+        const arm = variantOf(member.event.variant).arm;
+        if (arm) this.deferredArms.push({ after: this.steps[j - 1]!, arm: () => arm(this, member) });
       }
       const next = this.steps[group[group.length - 1]! + 1];
-      if (next) await variantOf(next.event.variant).armAhead?.(this, next);
+      const armAhead = next && variantOf(next.event.variant).armAhead;
+      if (next && armAhead) {
+        const last = this.steps[group[group.length - 1]!]!;
+        this.deferredArms.push({ after: last, arm: () => armAhead(this, next) });
+      }
       await variant.act?.(this, info);
     }
     await this.match(info);
+    await Promise.all(this.armed.splice(0));
+  }
+
+  /** Runs the deferred arms that wait for this real macrostep (see executeStep). */
+  private armAfter(real: RealStep): void {
+    while (this.deferredArms[0] && takes(real, this.deferredArms[0].after)) {
+      const { arm } = this.deferredArms.shift()!;
+      // Never throw into XState's inspection: the error surfaces when the step is awaited.
+      let result: Promise<void>;
+      try {
+        result = Promise.resolve(arm());
+      } catch (error) {
+        result = Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      }
+      result.catch(() => {});
+      this.armed.push(result);
+    }
   }
 
   private async checkStep(index: number): Promise<void> {
@@ -420,8 +579,11 @@ export class PathRun implements RunApi {
     expect(this.sim.violations, 'the simulator saw no protocol violation').toEqual([]);
   }
 
-  /** Runs the path through TestModel.testPath: its failure message ends with the path trace. */
-  async run(path: StatePath<ModelSnapshot, ModelEvent>, model: TestModel<ModelSnapshot, ModelEvent, unknown>): Promise<void> {
+  /**
+   * Runs the path through TestModel.testPath: its failure message ends with the path trace.
+   * `afterStep` (the walks' safety oracles) runs after each step's checks and may stop the run.
+   */
+  async run(path: StatePath<ModelSnapshot, ModelEvent>, model: TestModel<ModelSnapshot, ModelEvent, unknown>, afterStep?: () => void): Promise<void> {
     this.steps = path.steps.map((step, index) => ({
       index,
       event: step.event,
@@ -440,10 +602,41 @@ export class PathRun implements RunApi {
       states: {
         '*': async () => {
           if (currentIndex > 0) await this.checkStep(currentIndex);
+          afterStep?.();
         },
       },
     });
     if (this.session) this.finalChecks();
+  }
+
+  /** What the run did so far (trace.ts). */
+  trace(): Trace {
+    return {
+      calls: this.calls,
+      steps: this.log.map(({ seq, event, snapshot }) => ({ seq, event, snapshot })),
+      requests: this.sim.requests.filter((r) => r.userId === this.userId || r.userId === undefined),
+      last: this.session?.getSnapshot(),
+    };
+  }
+
+  /**
+   * Drives a session a run left unfinished (a failed step) to its end, as a customer would: no
+   * more faults; chat.end, or skip the survey or the leave-message form, whenever that does
+   * something; the rest (DISCONNECT) by itself. A hang detector bounds the wait; what is not final
+   * then stays so (the walks' oracles say so).
+   */
+  async drain(): Promise<void> {
+    const session = this.session;
+    if (!session || session.getSnapshot().status !== 'active') return;
+    this.sim.faults.clear();
+    const ways: ChatSessionEvent[] = [{ type: 'chat.end' }, { type: 'survey.skip' }, { type: 'leaveMessage.skip' }];
+    await this.eventually(() => {
+      const snapshot = session.getSnapshot();
+      if (snapshot.status !== 'active') return true;
+      const way = ways.find((event) => snapshot.can(event));
+      if (way) session.send(way);
+      return false;
+    }, 'the session to end').catch(() => undefined);
   }
 
   async dispose(): Promise<void> {

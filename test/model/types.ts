@@ -1,5 +1,6 @@
 /** Types shared by the model, the variant catalog, the path generator and the runner. */
 import type { SimulatedClock, SnapshotFrom } from 'xstate';
+import type { AiccClient } from '../../src/client/types.js';
 import type { TokenRequestReason } from '../../src/client/types.js';
 import type { ApiName } from '../../src/client/protocol.js';
 import type { Simulator } from '../../src/simulator/index.js';
@@ -9,6 +10,18 @@ import type { ChatSessionContext, ChatSessionEmitted, ChatSessionEvent, ChatSess
 import type { StartConfig } from './fixtures.js';
 
 export type MachineSnapshot = SnapshotFrom<typeof chatSessionMachine>;
+
+/**
+ * A deliberate fault in the real system, to prove an oracle can fail (walks.test.ts): a client
+ * that misbehaves, or a machine with a broken implementation. A broken run counts for no coverage.
+ */
+export interface Breakage {
+  name: string;
+  /** The temporal oracle (temporal.ts) the breakage must make fire. */
+  oracle: string;
+  client?(client: AiccClient): AiccClient;
+  machine?(machine: typeof chatSessionMachine): typeof chatSessionMachine;
+}
 
 /** What the simulator's side of the conversation looks like, as far as the model needs it. */
 export interface World {
@@ -32,6 +45,11 @@ export interface World {
   lastBatch: string[];
   /** A counter for unique model message keys. */
   seq: number;
+  /**
+   * A CONNECT the customer did not wait for (held, then chat.end) was processed anyway: the
+   * server greeted in a session the client never polled. DISCONNECT's catch-up finds the greeting.
+   */
+  unseenGreeting: boolean;
 }
 
 /** The traversal state: the shipped machine's snapshot plus the world around it. */
@@ -44,6 +62,8 @@ export interface ModelSnapshot {
   /** The variant that led here, and the transition ids the machine took for it (in order). */
   variant: string;
   taken: string[];
+  /** `taken`, one list per microstep (microsteps that took no transition left out). */
+  microsteps: string[][];
   /** State node ids entered along the way (microstep snapshots included). */
   visited: string[];
   toJSON(): string;
@@ -62,11 +82,17 @@ export interface StepInfo {
   after: ModelSnapshot;
 }
 
+/** The SimulatedClock of the real actor's delayed transitions, with its pending timers. */
+export interface TestClock extends SimulatedClock {
+  /** Pending timers, the first due first: when (clock time) and how long they were set for. */
+  pending(): { due: number; timeout: number }[];
+}
+
 /** The real system of one path, as the variants see it. */
 export interface RunApi {
   readonly sim: Simulator;
   readonly userId: string;
-  readonly clock: SimulatedClock;
+  readonly clock: TestClock;
   /** Reasons the token provider was asked, tokens the server rotated to. */
   readonly tokenRequests: TokenRequestReason[];
   readonly rotatedTokens: string[];

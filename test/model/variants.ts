@@ -19,7 +19,14 @@ import type { DownlinkMessage, ReadDownlink } from '../../src/client/types.js';
 import { ResultDesc } from '../../src/client/protocol.js';
 import type { ApiName } from '../../src/client/protocol.js';
 import type { ChatSessionEvent, OutgoingEntry } from '../../machines/chatSession.types.js';
-import { authRetryDelay, sendRetryDelay, surveyModeRetryDelay } from '../../machines/chatSession.mappers.js';
+import {
+  authRetryDelay,
+  connectRetryDelay,
+  sendRetryDelay,
+  suggestionDebounce,
+  surveyModeRetryDelay,
+  typingThrottle,
+} from '../../machines/chatSession.mappers.js';
 import { InferredDesc } from '../../src/simulator/texts.js';
 import {
   AFTER_HOURS,
@@ -53,6 +60,9 @@ const SESSION_GONE_CHAT = businessError('send', '13', InferredDesc.sessionKeepTo
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
+
+/** The machine's named delays (the ones `setup({ delays })` gets), by name. */
+const MACHINE_DELAYS = { authRetryDelay, connectRetryDelay, sendRetryDelay, suggestionDebounce, surveyModeRetryDelay, typingThrottle };
 
 function inState(s: Active, ...values: unknown[]): boolean {
   return values.some((v) => s.machine.matches(v as Parameters<MachineSnapshot['matches']>[0]));
@@ -104,36 +114,28 @@ function outcome(name: string, invokeId: string, ok: boolean, payload: (s: Activ
   };
 }
 
-function timer(delay: string, stateId: string): Variant {
+/**
+ * A delayed transition. The SimulatedClock is advanced to exactly the due time of the real
+ * actor's pending timer (one millisecond early nothing may happen), and that timer must be as
+ * long as the machine's own delay says for the real context. The real timer is looked up rather
+ * than taken from the model's clock: jittered delays (authRetryDelay and surveyModeRetryDelay by
+ * the user id, sendRetryDelay by the message id) differ between the model and the real run, and
+ * so does the real time at which every later timer was set.
+ */
+function timer(delay: keyof typeof MACHINE_DELAYS, stateId: string): Variant {
   return {
     name: `after ${delay}`,
     kind: 'timer',
     eventType: `xstate.after.${delay}.${stateId}`,
     offer: (s) => (s.world.timers[`xstate.after.${delay}.${stateId}`] !== undefined ? {} : undefined),
-    act: async (run, step) => {
-      // Exactly the delay the machine computed: one millisecond early nothing may happen. The
-      // wait is relative (model time since the previous step), so a timer whose real length
-      // differs from the model's (sendRetryDelay is jittered) does not shift the later ones.
-      const delta = step.after.world.now - step.before.world.now;
-      const before = JSON.stringify(run.actor().getSnapshot().value);
-      run.clock.increment(delta - 1);
-      expect(JSON.stringify(run.actor().getSnapshot().value), `${delay} fired before its due time`).toBe(before);
-      run.clock.increment(1);
-    },
-  };
-}
-
-/**
- * A timer whose length is jittered by something that differs between the model and the real run
- * (a message id, the user id): the real clock advances by the real actor's own delay.
- */
-function jitteredTimer(delay: string, stateId: string, realDelay: (args: { context: MachineSnapshot['context'] }) => number): Variant {
-  return {
-    ...timer(delay, stateId),
     act: (run) => {
-      const ms = realDelay({ context: run.actor().getSnapshot().context });
+      const ms = MACHINE_DELAYS[delay]({ context: run.actor().getSnapshot().context });
+      const pending = run.clock.pending();
+      const due = pending.find((t) => t.timeout === ms);
+      if (!due) throw new Error(`after ${delay}: no pending timer of ${ms} ms in the real actor (pending: ${JSON.stringify(pending)})`);
+      if (pending[0] !== due) throw new Error(`after ${delay}: another timer is due first in the real actor (pending: ${JSON.stringify(pending)})`);
       const before = JSON.stringify(run.actor().getSnapshot().value);
-      run.clock.increment(ms - 1);
+      run.clock.increment(due.due - run.clock.now() - 1);
       expect(JSON.stringify(run.actor().getSnapshot().value), `${delay} fired before its due time`).toBe(before);
       run.clock.increment(1);
     },
@@ -215,16 +217,37 @@ function heldApi(s: ModelSnapshot): ApiName {
 }
 
 /**
- * The customer ended while CONNECT was held at the server (processed, answer not sent): the
- * session it opened on the default robot channel has greeted, and DISCONNECT's catch-up finds it.
+ * After a CONNECT whose earlier attempt's answer was lost (HTTP 500, a reset: outcome unknown),
+ * the poll loop catches up from history before its first poll, and the robot's greeting, sent
+ * with the CONNECT, is already there: it arrives as a history copy first, then as the poll copy.
  */
-function abandonedConnectSaid(s: ModelSnapshot): boolean {
-  const b = s.machine?.context.bookkeeping;
-  return b !== undefined && (b.connectAnswerLostAt ?? null) !== null && b.connectedAt === null && s.world.channel === null;
+function greetingAfter(prev: MachineSnapshot | null): string[] {
+  const resumed = (prev?.context.bookkeeping.connectAnswerLostAt ?? null) !== null;
+  return resumed ? ['poll.messages:robot-greeting (history copy)', 'poll.messages:robot-greeting'] : ['poll.messages:robot-greeting'];
 }
 
-function abandonedConnectGreeting(s: ModelSnapshot): DownlinkMessage {
-  return text(`greeting-${s.world.seq}`, 'ROBOT', 'greeting');
+const GREETING = 'Hello, I am the AICC virtual assistant.';
+
+/**
+ * What DISCONNECT's catch-up from history brings that the client has not seen, when the session
+ * was (or may have been: an earlier answer was lost) connected, so that there is a catch-up at
+ * all: the messages the server sent that no poll delivered yet (the world's pending batches, e.g.
+ * the agent's greeting when the chat ended first), and the greeting of a session opened by a
+ * CONNECT the customer did not wait for. History gives CHAT messages only, without interIdx.
+ */
+function finalCatchUp(s: Active): { messages: DownlinkMessage[] } | undefined {
+  const { connectedAt, connectAnswerLostAt } = s.machine.context.bookkeeping;
+  if ((connectedAt ?? connectAnswerLostAt ?? null) === null) return undefined;
+  const pending = s.world.spontaneous.flatMap((name) => {
+    const variant = VARIANTS.find((v) => v.name === name);
+    return variant?.eventType === 'poll.messages' ? ((variant.offer(s)?.messages ?? []) as DownlinkMessage[]) : [];
+  });
+  const unseen = s.world.unseenGreeting ? [text(`unseen-greeting-${s.world.seq}`, 'ROBOT', GREETING)] : [];
+  const copies = new Map<string, DownlinkMessage>();
+  for (const m of [...unseen, ...pending]) {
+    if (m.controlType === 'CHAT' && !copies.has(m.key)) copies.set(m.key, { ...m, interIdx: null, robotGender: null, simQuestions: null, queueFlag: false, recovered: true });
+  }
+  return copies.size > 0 ? { messages: [...copies.values()] } : undefined;
 }
 
 const LIFECYCLE: Variant[] = [
@@ -235,8 +258,7 @@ const LIFECYCLE: Variant[] = [
   outcome('authenticate.error (refused 400)', 'authenticate', false, () => ({ error: httpError('applyToken', 400) }), {
     arm: (run) => fault(run, 'applyToken', { status: 400 }),
   }),
-  // Jittered by the user id, which differs between the model and the real run.
-  jitteredTimer('authRetryDelay', 'chatSession.auth-retry', authRetryDelay),
+  timer('authRetryDelay', 'chatSession.auth-retry'),
   user(
     'chat.end (request held)',
     'chat.end',
@@ -246,6 +268,9 @@ const LIFECYCLE: Variant[] = [
       armAhead: (run, step) => run.hold(heldApi(step.before), HOLD_MS),
       // The request must really be held at the server before the customer ends the chat.
       ready: (run, step) => run.whenHeld(heldApi(step.before)),
+      // The server processes a held request and holds back only its answer: a held CONNECT opened
+      // a robot session (the channel's default) and the robot greeted in it.
+      world: (w, _next, _event, prev) => (prev?.matches('connecting' as never) ? { ...w, party: 'robot', unseenGreeting: true } : w),
     },
   ),
   user('chat.end', 'chat.end', () => ({})),
@@ -268,7 +293,7 @@ const LIFECYCLE: Variant[] = [
     {
       offer: (s) => (s.world.inflight.includes('connect') && s.world.config !== 'sendAsync' ? { output: { resultCode: '0', resultDesc: ResultDesc.connectRobot } } : undefined),
       arm: (run) => scenario(run, { connectTo: 'robot', workingHours: true, connectFailure: null }),
-      world: (w) => then('poll.messages:robot-greeting')({ ...w, channel: 'robot', party: 'robot' }),
+      world: (w, _next, _event, prev) => then(...greetingAfter(prev))({ ...w, channel: 'robot', party: 'robot' }),
     },
   ),
   outcome('connect.done (agent queue)', 'connect', true, () => ({}), {
@@ -283,7 +308,7 @@ const LIFECYCLE: Variant[] = [
       scenario(run, { connectTo: 'robot', workingHours: true, connectFailure: null });
       return run.holdQueueWatcher(false);
     },
-    world: (w) => then('poll.messages:robot-greeting')({ ...w, channel: 'robot', party: 'robot' }),
+    world: (w, _next, _event, prev) => then(...greetingAfter(prev))({ ...w, channel: 'robot', party: 'robot' }),
   }),
   outcome('connect.error (after hours)', 'connect', false, () => ({ error: AFTER_HOURS }), {
     offer: (s) => (s.world.inflight.includes('connect') && s.world.config !== 'sendAsync' ? { error: AFTER_HOURS } : undefined),
@@ -315,14 +340,14 @@ const LIFECYCLE: Variant[] = [
     arm: (run) => fault(run, 'doLeaveMessage', { status: 500 }),
   }),
 
-  outcome('disconnect.done', 'disconnect', true, (s) => ({ output: abandonedConnectSaid(s) ? { messages: [abandonedConnectGreeting(s)] } : undefined }), {
+  outcome('disconnect.done', 'disconnect', true, (s) => ({ output: finalCatchUp(s) }), {
     world: (w) => ({ ...w, party: w.party === 'none' ? 'none' : 'ended' }),
     check: (run, step) => {
       const view = run.sim.session(run.userId);
       if (step.before.world.party !== 'none') expect(view?.state, 'the simulator ended the session').toBe('ended');
     },
   }),
-  outcome('disconnect.error', 'disconnect', false, (s) => ({ error: abandonedConnectSaid(s) ? { ...httpError('send'), recovered: [abandonedConnectGreeting(s)] } : httpError('send') }), {
+  outcome('disconnect.error', 'disconnect', false, (s) => ({ error: { ...httpError('send'), recovered: finalCatchUp(s)?.messages ?? [] } }), {
     arm: (run) => fault(run, 'send', { status: 500 }),
   }),
 ];
@@ -338,7 +363,19 @@ const CONNECTED: Variant[] = [
   { name: 'upload.ready', kind: 'spontaneous', sync: true, eventType: 'upload.ready', offer: () => ({}) },
   { name: 'download.ready', kind: 'spontaneous', sync: true, eventType: 'download.ready', offer: () => ({}) },
 
-  poll('poll.messages:robot-greeting', 'spontaneous', (_s, key) => [robotText(key(0), 'Hello, I am the AICC virtual assistant.', '1')]),
+  poll('poll.messages:robot-greeting', 'spontaneous', (_s, key) => [robotText(key(0), GREETING, '1')]),
+  {
+    // The poll loop's catch-up (see greetingAfter): the greeting the poll copy will bring, under
+    // the same key, as history gives it (no interIdx).
+    name: 'poll.messages:robot-greeting (history copy)',
+    kind: 'spontaneous',
+    eventType: 'poll.messages',
+    offer: (s) => ({ messages: [text(`robot-greeting-${s.world.seq}-0`, 'ROBOT', GREETING, { recovered: true })] }),
+    check: (run) => {
+      const copies = transcriptEntries(run.matched().context.transcript).filter((e) => e.kind === 'incoming' && e.message.controlType === 'CHAT' && e.message.recovered);
+      expect(copies.map((e) => e.kind === 'incoming' && e.message.sourceType), 'the catch-up showed the greeting from history').toEqual(['ROBOT']);
+    },
+  },
   poll('poll.messages:queue-notice', 'spontaneous', (_s, key) => [text(key(0), 'SYSTEM', 'Queuing...', { queueFlag: true })]),
   poll('poll.messages:agent-greeting', 'spontaneous', (_s, key) => [text(key(0), 'SYSTEM', SYSTEM_CONNECTED), text(key(1), 'AGENT', 'Hello, this is Alice.')]),
   poll('poll.messages:transfer-notice', 'spontaneous', (_s, key) => [
@@ -587,7 +624,8 @@ const CONNECTED: Variant[] = [
     arm: (run) => fault(run, 'poll', { reset: true, afterProcessing: true }),
     // The agent ends while the poll that will lose its answer is open: the DISCONNECT goes into it.
     act: async (run) => {
-      await run.eventually(() => run.sim.requestsFor('poll', run.userId).some((r) => r.fault !== undefined), 'the poll that loses its answer is open');
+      // That poll, still open (an earlier failed poll of the path has a fault too, but it is over).
+      await run.eventually(() => run.sim.requestsFor('poll', run.userId).some((r) => r.fault === 'reset' && r.endedAt === undefined), 'the poll that loses its answer is open');
       run.sim.agent.end(run.userId);
     },
     world: (w) => then('session.gone', 'session.lost')({ ...w, party: 'ended' }),
@@ -605,7 +643,8 @@ const CONNECTED: Variant[] = [
       run.sim.faults.next('poll', { delayMs: HOLD_MS });
     },
     act: async (run) => {
-      await run.eventually(() => run.sim.requestsFor('poll', run.userId).some((r) => r.fault !== undefined), 'the poll that loses its answer is open');
+      // That poll, still open (an earlier failed poll of the path has a fault too, but it is over).
+      await run.eventually(() => run.sim.requestsFor('poll', run.userId).some((r) => r.fault === 'reset' && r.endedAt === undefined), 'the poll that loses its answer is open');
       run.sim.agent.end(run.userId);
     },
     world: (w) => then('session.gone')({ ...w, party: 'ended' }),
@@ -674,7 +713,12 @@ const CHAT: Variant[] = [
   ),
   outcome('sendMessage.error', 'sendMessage', false, () => ({ error: httpError('send') }), {
     arm: (run) => fault(run, 'send', { status: 500 }),
-    check: (run) => expect(lastFailedText(run.matched())?.error, 'HTTP 500 may have been processed: outcome unknown').toMatchObject({ outcomeUnknown: true }),
+    check: (run) => {
+      const head = run.previous().context.outbox[0];
+      const failed = outgoingOf(run.matched()).find((e) => e.localId === head);
+      expect(failed, 'the message on the wire failed').toMatchObject({ status: 'failed' });
+      expect(failed?.error, 'HTTP 500 may have been processed: outcome unknown').toMatchObject({ outcomeUnknown: true });
+    },
   }),
   outcome(
     'sendMessage.error (refused: resent later)',
@@ -694,8 +738,7 @@ const CHAT: Variant[] = [
       },
     },
   ),
-  // Jittered by the message's id (a timestamp), which differs between the model and the real run.
-  jitteredTimer('sendRetryDelay', 'chatSession.connected.chatting.outbox.resending', sendRetryDelay),
+  timer('sendRetryDelay', 'chatSession.connected.chatting.outbox.resending'),
   outcome('sendMessage.error (session gone)', 'sendMessage', false, () => ({ error: SESSION_GONE_CHAT }), {
     // The robot session was lost at the server (its DISCONNECT never reached us): a CHAT is refused.
     arm: (run) => fault(run, 'send', { status: 200, body: { resultCode: '13', resultDesc: SESSION_GONE_CHAT.resultDesc } }),
@@ -712,7 +755,7 @@ const CHAT: Variant[] = [
     { check: (run) => expect(run.matched().context.connection.online).toBe(false) },
   ),
   // Offline while nothing polls: the machine records it and has no poll loop to tell (the
-  // isPolling check in goOffline says no). vertexKey ignores `online` here: the path ends with it.
+  // isPolling check in goOffline says no).
   user(
     'connection.offline (not connected)',
     'connection.offline',
@@ -876,7 +919,7 @@ const CHAT: Variant[] = [
   ),
   outcome('sendReadReceipt.done', 'sendReadReceipt', true, (s) => ({ output: { messageIds: s.machine.context.bookkeeping.unreadAgentKeys.slice() } }), {
     check: (run) => {
-      const read = run.sim.requestsFor('send').find((r) => (r.body as { controlType?: string })?.controlType === 'READ' && r.status === 200);
+      const read = run.sim.requestsFor('send').filter((r) => (r.body as { controlType?: string })?.controlType === 'READ' && r.status === 200).at(-1);
       expect(read, 'the simulator received the READ uplink').toBeDefined();
       expect(JSON.parse((read?.body as { content: string }).content), 'READ names every unread agent message').toEqual(run.previous().context.bookkeeping.unreadAgentKeys);
       expect(run.matched().context.bookkeeping.unreadAgentKeys).toEqual([]);
@@ -940,7 +983,7 @@ const SURVEYS: Variant[] = [
     arm: (run) => fault(run, 'getSatisfactionSurveyMode', { status: 400 }),
     check: (run) => expect(run.matched().context.error, 'the UI sees why there is no survey').toMatchObject({ kind: 'http', status: 400 }),
   }),
-  jitteredTimer('surveyModeRetryDelay', 'chatSession.connected.ending.survey-mode-retry', surveyModeRetryDelay),
+  timer('surveyModeRetryDelay', 'chatSession.connected.ending.survey-mode-retry'),
 
   user('survey.submit (agent rating)', 'survey.submit', (s) =>
     inState(s, { connected: 'survey-agent' }) ? { evaluation: '5', comment: 'Great help', npsScore: 9, fcr: true } : undefined,
@@ -966,7 +1009,8 @@ const SURVEYS: Variant[] = [
           : undefined,
       check: (run) => {
         const feedback = sessionOf(run).feedback;
-        expect(feedback?.interIdx, 'feedback names the last interIdx').toBe(run.matched().context.bookkeeping.lastInterIdx);
+        // The last interIdx the customer had seen when rating (the submit started the request).
+        expect(feedback?.interIdx, 'feedback names the last interIdx').toBe(run.previous().context.bookkeeping.lastInterIdx);
         expect(feedback, 'the simulator stored the rating as given').toMatchObject(
           satisfied ? { feedback: 1 } : { feedback: 0, feedbackContent: TEXT.comment },
         );
