@@ -78,6 +78,8 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local ttl = tonumber(ARGV[4])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
 local old = redis.call('GET', KEYS[1])
+-- A lease in its last millisecond is gone: its address entry (score now + ttl) just expired too.
+if old and redis.call('PTTL', KEYS[1]) <= 1 then old = false end
 local oldId = false
 if old then oldId = cjson.decode(old)['id'] end
 local count = redis.call('ZCARD', KEYS[2])
