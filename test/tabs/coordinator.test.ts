@@ -42,6 +42,20 @@ const newBrowser = (): Browser => bed.newBrowser();
 
 const delivered = (by: 'this-tab' | 'leader'): TabSendOutcome => ({ status: 'delivered', by });
 
+/** The customer's browser holds one session: one CONNECT, no protocol violation. */
+function expectOneCleanSession(b: Browser): void {
+  expect(connects(b.sim, b.userId)).toBe(1);
+  expect(violations(b.sim, b.userId)).toEqual([]);
+}
+
+/** `text`, sent from `tab`, reached the server once, is shown sent there and was answered. */
+async function expectSentOnceAndAnswered(b: Browser, tab: Parameters<typeof until>[0], text: string): Promise<void> {
+  const replied = await until(tab, (s) => incomingTexts(s, 'AGENT').includes(replyTo(text)));
+  expect(sentTexts(replied)).toEqual([[text, 'sent']]);
+  expect(chatsReceived(b.sim, b.userId)).toEqual([text]);
+  expectOneCleanSession(b);
+}
+
 describe('two tabs, one session', () => {
   it('fits where a UI takes the session actor (useSelector, bindBrowserConnectivity): checked by tsc', () => {
     type Selectable = Parameters<typeof useSelector>[0];
@@ -95,8 +109,7 @@ describe('two tabs, one session', () => {
     const joined = await until(c, (s) => incomingTexts(s, 'AGENT').includes(replyTo('before C')));
     expect(transcriptKeys(joined)).toEqual(transcriptKeys(a.session.getSnapshot()));
     expect(c.session.role).toBe('follower');
-    expect(connects(b.sim, b.userId)).toBe(1);
-    expect(violations(b.sim, b.userId)).toEqual([]);
+    expectOneCleanSession(b);
   });
 
   it('a file chosen in a follower is uploaded by the leader; a file the agent sends reaches every tab', async () => {
@@ -147,8 +160,7 @@ describe('two tabs, one session', () => {
     const late = await f.session.send({ type: 'message.send', text: 'too late' });
     expect(late).toMatchObject({ status: 'failed', error: { code: 'session-over' } });
     expect(late.status === 'failed' && late.error).toBeInstanceOf(TabSessionError);
-    expect(connects(b.sim, b.userId)).toBe(1);
-    expect(violations(b.sim, b.userId)).toEqual([]);
+    expectOneCleanSession(b);
   });
 
   it('polls as a visible page while any tab is visible', async () => {
@@ -220,8 +232,7 @@ describe('hand-over', () => {
     const after = await until(f, (s) => incomingTexts(s, 'AGENT').includes(replyTo('after closing')));
     expect(duplicateKeys(after)).toEqual([]);
     expect(chatsReceived(b.sim, b.userId)).toEqual(['before closing', 'after closing']);
-    expect(connects(b.sim, b.userId)).toBe(1);
-    expect(violations(b.sim, b.userId)).toEqual([]);
+    expectOneCleanSession(b);
   });
 
   it('the last tab reloads: the new page continues from storage', async () => {
@@ -238,8 +249,7 @@ describe('hand-over', () => {
     await untilRole(reloaded, 'leader');
     const resumed = await until(reloaded, (s) => incomingTexts(s, 'AGENT').includes('said during the reload'));
     expect(duplicateKeys(resumed)).toEqual([]);
-    expect(connects(b.sim, b.userId)).toBe(1);
-    expect(violations(b.sim, b.userId)).toEqual([]);
+    expectOneCleanSession(b);
   });
 });
 
@@ -257,11 +267,7 @@ describe('a forwarded event racing the hand-over', () => {
     const outcome = f.session.send({ type: 'message.send', text: 'racing' });
     await untilRole(next, 'leader');
     expect(await outcome).toEqual(delivered('leader'));
-    const replied = await until(f, (s) => incomingTexts(s, 'AGENT').includes(replyTo('racing')));
-    expect(sentTexts(replied)).toEqual([['racing', 'sent']]);
-    expect(chatsReceived(b.sim, b.userId)).toEqual(['racing']);
-    expect(connects(b.sim, b.userId)).toBe(1);
-    expect(violations(b.sim, b.userId)).toEqual([]);
+    await expectSentOnceAndAnswered(b, f, 'racing');
   });
 
   it('queued by the tab that becomes the leader: it delivers its own event', async () => {
@@ -316,8 +322,7 @@ describe('a forwarded event racing the hand-over', () => {
     expect(sentTexts(replied)).toEqual([['in flight', 'sent']]);
     expect(duplicateKeys(replied)).toEqual([]);
     expect(chatsReceived(b.sim, b.userId)).toEqual(['in flight']);
-    expect(connects(b.sim, b.userId)).toBe(1);
-    expect(violations(b.sim, b.userId)).toEqual([]);
+    expectOneCleanSession(b);
   });
 
   it('no leader within forwardTimeoutMs: fails visibly with no-leader and is never delivered; a queued one is delivered by the next leader', async () => {
@@ -345,11 +350,7 @@ describe('a forwarded event racing the hand-over', () => {
     thaw?.();
     await untilRole(quick, 'leader');
     expect(await queued).toEqual(delivered('leader'));
-    const replied = await until(quick, (s) => incomingTexts(s, 'AGENT').includes(replyTo('queued')));
-    expect(sentTexts(replied)).toEqual([['queued', 'sent']]);
-    expect(chatsReceived(b.sim, b.userId)).toEqual(['queued']);
-    expect(connects(b.sim, b.userId)).toBe(1);
-    expect(violations(b.sim, b.userId)).toEqual([]);
+    await expectSentOnceAndAnswered(b, quick, 'queued');
   });
 
   it('an event the session cannot take in its state is ignored, as in a single tab', async () => {
@@ -466,8 +467,7 @@ describe('the lock overtaking the last messages of the tab that let it go', () =
     expect(f.rig.tokenRequests).toEqual([]);
     const disconnects = b.sim.requestsFor('send', b.userId).filter((r) => (r.body as { controlType: string }).controlType === 'DISCONNECT');
     expect(disconnects).toHaveLength(1);
-    expect(connects(b.sim, b.userId)).toBe(1);
-    expect(violations(b.sim, b.userId)).toEqual([]);
+    expectOneCleanSession(b);
     expect(b.env.heldLocks().size).toBe(0);
   });
 });
