@@ -1,3 +1,4 @@
+import { gatewayReasonOf, type GatewayRefusalReason } from './gatewayReasons.js';
 import type { ApiName } from './protocol.js';
 
 /** How a call failed. */
@@ -28,6 +29,12 @@ export interface AiccErrorInfo {
   resultDesc?: string;
   errorCode?: string;
   exceptionInfo?: string;
+  /**
+   * Why the package's gateway refused the call (HTTP errors answered by `aicc-chat-machine/gateway`):
+   * `origin` (the page's origin is not in `allowedOrigins`), `rateLimited`, `pollsPerAddress`,
+   * `upstreamAuth` (AICC refused the gateway's credentials), ... The view shows a text per reason.
+   */
+  gatewayReason?: GatewayRefusalReason;
   /** Which input field was wrong (validation errors). */
   field?: string;
   /**
@@ -38,7 +45,7 @@ export interface AiccErrorInfo {
 }
 
 /** The fields an AiccError copies from its info (besides name and message), in toJSON order. */
-const FIELDS = ['kind', 'api', 'status', 'resultCode', 'resultDesc', 'errorCode', 'exceptionInfo', 'field', 'outcomeUnknown'] as const;
+const FIELDS = ['kind', 'api', 'status', 'resultCode', 'resultDesc', 'errorCode', 'exceptionInfo', 'gatewayReason', 'field', 'outcomeUnknown'] as const;
 
 /** The one error class every client method rejects with. Never carries tokens or secrets. */
 export class AiccError extends Error {
@@ -51,6 +58,7 @@ export class AiccError extends Error {
   declare readonly resultDesc?: string;
   declare readonly errorCode?: string;
   declare readonly exceptionInfo?: string;
+  declare readonly gatewayReason?: GatewayRefusalReason;
   declare readonly field?: string;
   declare readonly outcomeUnknown?: boolean;
 
@@ -76,6 +84,22 @@ export function isAiccError(value: unknown): value is AiccError {
 /** `${api}: ${message}`, the one shape every client error message has. */
 export function aiccError(kind: AiccErrorKind, api: ApiName | 'client', message: string, extra?: Partial<Omit<AiccErrorInfo, 'name'>>): AiccError {
   return new AiccError({ kind, api, message: `${api}: ${message}`, ...extra });
+}
+
+/**
+ * A non-2xx answer as an AiccError: the service's error fields (`errorCode`, `exceptionInfo`,
+ * `resultCode`, `resultDesc`) and, from the package's gateway, its refusal reason.
+ */
+export function httpError(api: ApiName, status: number, body: unknown): AiccError {
+  const info: Partial<Omit<AiccErrorInfo, 'name'>> = { status };
+  for (const key of ['errorCode', 'exceptionInfo', 'resultCode', 'resultDesc'] as const) {
+    const value = (body as Record<string, unknown> | null)?.[key];
+    if (typeof value === 'string') info[key] = value;
+  }
+  const reason = gatewayReasonOf(body);
+  if (reason !== undefined) info.gatewayReason = reason;
+  const detail = info.exceptionInfo;
+  return aiccError('http', api, `HTTP ${status}${detail !== undefined ? ` (${detail})` : ''}`, info);
 }
 
 /** A validation error: thrown before any request leaves. */

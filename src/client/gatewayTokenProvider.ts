@@ -2,7 +2,7 @@
  * The browser half of the gateway (src/gateway): a TokenProvider for `createAiccClient` that asks
  * the gateway's `POST {gatewayUrl}/token` route. Fetch only, no node: imports.
  */
-import { AiccError, type AiccErrorKind } from './errors.js';
+import { AiccError, httpError, type AiccErrorKind } from './errors.js';
 import type { TokenProvider } from './types.js';
 
 export interface GatewayTokenProviderOptions {
@@ -18,8 +18,7 @@ export interface GatewayTokenProviderOptions {
 }
 
 /** A gateway token failure, reported under applyToken (what the gateway calls for us). */
-const failure = (kind: AiccErrorKind, what: string, status?: number) =>
-  new AiccError({ kind, api: 'applyToken', message: `gateway token: ${what}`, status });
+const failure = (kind: AiccErrorKind, what: string) => new AiccError({ kind, api: 'applyToken', message: `gateway token: ${what}` });
 
 /** `createAiccClient({ baseUrl: gatewayUrl, token: gatewayTokenProvider(gatewayUrl) })`. */
 export function gatewayTokenProvider(gatewayUrl: string, options: GatewayTokenProviderOptions = {}): TokenProvider {
@@ -38,7 +37,8 @@ export function gatewayTokenProvider(gatewayUrl: string, options: GatewayTokenPr
     } catch (error) {
       throw error instanceof Error && error.name === 'AbortError' ? failure('aborted', 'aborted') : failure('network', 'network error');
     }
-    if (!response.ok) throw failure('http', `HTTP ${response.status}`, response.status);
+    // The gateway's refusal body says why (origin not allowed, rate limited, ...): kept as gatewayReason.
+    if (!response.ok) throw httpError('applyToken', response.status, await response.json().catch(() => null));
     const body = (await response.json().catch(() => null)) as { token?: unknown } | null;
     if (typeof body?.token !== 'string' || body.token === '') throw failure('protocol', 'the answer holds no token');
     return body.token;

@@ -11,7 +11,7 @@
  */
 import type { AxiosInstance } from 'axios';
 import { waitUnlessAborted } from './abort.js';
-import { AiccError, aiccError, validationError, type AiccErrorInfo } from './errors.js';
+import { AiccError, aiccError, httpError, validationError } from './errors.js';
 import { isTransportError, type HttpRequest, type HttpResponse, type HttpTransport } from './http.js';
 import { API_PATHS, HEADERS, type ApiName } from './protocol.js';
 import type { AiccClientOptions, CallOptions, TokenRequestReason } from './types.js';
@@ -228,16 +228,6 @@ function parseBody(api: ApiName, response: HttpResponse): unknown {
 function isUnauthorized(api: ApiName, status: number, body: unknown): boolean {
   // docs/protocol.md#62-how-401-is-signalled: 401 may come as a body code; downloadFileStream uses "401" for something else.
   return status === 401 || (status === 200 && api !== 'downloadFileStream' && (body as { resultCode?: unknown } | null)?.resultCode === '401');
-}
-
-function httpError(api: ApiName, status: number, body: unknown): AiccError {
-  const info: Partial<Omit<AiccErrorInfo, 'name'>> = { status };
-  for (const key of ['errorCode', 'exceptionInfo', 'resultCode', 'resultDesc'] as const) {
-    const value = (body as Record<string, unknown> | null)?.[key];
-    if (typeof value === 'string') info[key] = value;
-  }
-  const detail = info.exceptionInfo;
-  return aiccError('http', api, `HTTP ${status}${detail !== undefined ? ` (${detail})` : ''}`, info);
 }
 
 /** Maps anything thrown on the way to an AiccError; the message never echoes headers. */

@@ -19,6 +19,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import axios from 'axios';
 import { AiccError } from '../client/errors.js';
+import type { GatewayRefusalReason } from '../client/gatewayReasons.js';
 import { createAiccClient } from '../client/client.js';
 import { akSkGatewayHeaders } from '../client/providers.js';
 import { API_PATHS, DownloadResultCode, HEADERS, LIMITS, ResultCode, ResultDesc } from '../client/protocol.js';
@@ -73,10 +74,13 @@ const LINGER_MAX_MS = 1000;
 const LINGER_MAX_BYTES = 4 * 1024 * 1024;
 
 /**
- * Why a request was refused; the text goes into the log and the answer's `exceptionInfo`
- * (`{ "errorCode": "<HTTP status>", "exceptionInfo": <one of these> }`).
+ * Why a request was refused, by reason: the text goes into the log and the answer's
+ * `exceptionInfo`, the reason itself into its `reason`
+ * (`{ "errorCode": "<HTTP status>", "exceptionInfo": <text>, "reason": <key> }`), which the
+ * package's client keeps as `AiccError.gatewayReason`. Typed against the one list of reasons
+ * (GATEWAY_REFUSAL_REASONS) the client shares.
  */
-export const GATEWAY_REASONS = {
+export const GATEWAY_REASONS: Readonly<Record<GatewayRefusalReason, string>> = {
   noRoute: 'no such route',
   origin: 'origin not allowed',
   preflight: 'preflight not allowed',
@@ -90,6 +94,9 @@ export const GATEWAY_REASONS = {
   pollsPerAddress: 'too many polls in flight from this client address',
   bodyTimeout: 'request body too slow',
   tooDeep: 'request body nested too deeply',
+  badJson: 'request body must be a JSON object',
+  badField: 'a request field is missing or malformed',
+  notCaller: 'a request field names someone other than the caller',
   foreignFile: 'file does not belong to the caller',
   noToken: 'ccmessaging-token missing',
   badToken: 'ccmessaging-token not issued to this caller',
@@ -98,7 +105,6 @@ export const GATEWAY_REASONS = {
   legacyToken: 'ccmessaging-token in the retired v1 format: ask /token for a new one',
   unexpectedBody: 'this route takes no request body',
   unexpectedQuery: 'this route takes no query string',
-  badJson: 'request body must be a JSON object',
   consumed: 'request body already consumed: mount the gateway before any body parser',
   upstreamAuth: 'upstream refused the gateway credentials',
   upstreamTimeout: 'upstream timeout',
@@ -108,21 +114,33 @@ export const GATEWAY_REASONS = {
   upstreamRedirect: 'upstream answered with a redirect',
   upstreamTooDeep: 'upstream answer nested too deeply',
   upstreamBusy: 'upstream connections busy',
+  upstreamStatus: 'upstream answered an error without a JSON body',
   applyTokenFailed: 'applyToken failed',
   internal: 'internal error',
-} as const;
+};
 const Reason = GATEWAY_REASONS;
 
 /** The 401 reason for each way a presented token fails to open. */
-const REFUSED_TOKEN: Readonly<Record<TokenRefusal, string>> = {
-  malformed: Reason.badToken,
-  invalid: Reason.badToken,
-  'unknown-key': Reason.unknownKey,
-  'legacy-format': Reason.legacyToken,
-  expired: Reason.oldToken,
+const REFUSED_TOKEN: Readonly<Record<TokenRefusal, GatewayRefusalReason>> = {
+  malformed: 'badToken',
+  invalid: 'badToken',
+  'unknown-key': 'unknownKey',
+  'legacy-format': 'legacyToken',
+  expired: 'oldToken',
 };
 
 type Status = number;
+
+/**
+ * The origin refusal, naming the origin and the option that allows it: behind a dev-server
+ * proxy (Vite's `server.proxy`, webpack's devServer.proxy) the browser calls its own origin, the
+ * proxy passes that Origin on unchanged (`changeOrigin` only rewrites Host), and the gateway
+ * sees the dev server's origin. Only an origin-shaped value is echoed.
+ */
+function originRefusal(origin: string): string {
+  if (origin.length > 200 || !/^https?:\/\/[A-Za-z0-9.[\]:-]+$/.test(origin)) return GATEWAY_REASONS.origin;
+  return `${GATEWAY_REASONS.origin}: add ${origin} to allowedOrigins (behind a dev-server proxy too: the browser's Origin is passed on unchanged)`;
+}
 
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
@@ -402,10 +420,13 @@ export function createGateway(options: GatewayOptions): Gateway {
       if (this.bodyPending && !this.req.complete) linger(this.req, res);
     }
 
-    /** A refusal: gateway error body, one log line. */
-    refuse(status: Status, reason: string, extra: Record<string, string> = {}): void {
-      this.send(status, JSON.stringify({ errorCode: String(status), exceptionInfo: reason }), extra);
-      this.log(status >= 500 ? 'error' : 'warn', `${this.req.method ?? '?'} ${this.route ?? 'unmatched'} refused: ${reason}`, status);
+    /**
+     * A refusal: gateway error body with its reason, one log line. `text` replaces the reason's
+     * own text when there is more to say (which field, which origin).
+     */
+    refuse(status: Status, reason: GatewayRefusalReason, extra: Record<string, string> = {}, text = GATEWAY_REASONS[reason]): void {
+      this.send(status, JSON.stringify({ errorCode: String(status), exceptionInfo: text, reason }), extra);
+      this.log(status >= 500 ? 'error' : 'warn', `${this.req.method ?? '?'} ${this.route ?? 'unmatched'} refused: ${text}`, status);
     }
   }
 
@@ -424,16 +445,16 @@ export function createGateway(options: GatewayOptions): Gateway {
     // Origin: browsers send it on every cross-origin and every same-origin POST request.
     const origin = header(req, 'origin');
     if (origin !== undefined) {
-      if (!allowedOrigins.has(origin)) return x.refuse(403, Reason.origin);
+      if (!allowedOrigins.has(origin)) return x.refuse(403, 'origin', {}, originRefusal(origin));
       x.cors = { 'access-control-allow-origin': origin, 'access-control-allow-credentials': 'true', 'access-control-expose-headers': EXPOSED_HEADERS };
     }
 
     if (method === 'OPTIONS' && origin !== undefined && header(req, 'access-control-request-method') !== undefined) {
-      if (!spec) return x.refuse(404, Reason.noRoute);
+      if (!spec) return x.refuse(404, 'noRoute');
       x.route = spec.route;
       return preflight(x, spec);
     }
-    if (!spec || method !== spec.method) return x.refuse(404, Reason.noRoute);
+    if (!spec || method !== spec.method) return x.refuse(404, 'noRoute');
     x.route = spec.route;
 
     // Per client address, before anything costs: unidentified requests count too.
@@ -441,21 +462,21 @@ export function createGateway(options: GatewayOptions): Gateway {
     if (limiter) {
       try {
         const decision = await limiter.checkAddress(x.address);
-        if (!decision.allowed) return x.refuse(429, Reason.rateLimitedAddress, { 'retry-after': String(decision.retryAfterSeconds) });
+        if (!decision.allowed) return x.refuse(429, 'rateLimitedAddress', { 'retry-after': String(decision.retryAfterSeconds) });
       } catch {
         x.log('error', 'rate-limit store failed; request let through');
       }
     }
 
-    if (req.readableEnded) return x.refuse(500, Reason.consumed);
+    if (req.readableEnded) return x.refuse(500, 'consumed');
     if (spec.method === 'POST') {
-      if (!isJsonContentType(header(req, 'content-type'))) return x.refuse(415, Reason.contentType);
-      if (search !== null) return x.refuse(400, Reason.unexpectedQuery);
+      if (!isJsonContentType(header(req, 'content-type'))) return x.refuse(415, 'contentType');
+      if (search !== null) return x.refuse(400, 'unexpectedQuery');
       const limit = spec.body === 'upload' ? uploadLimit : jsonLimit;
       const declared = Number(header(req, 'content-length'));
-      if (Number.isFinite(declared) && declared > limit) return x.refuse(413, Reason.tooLarge);
+      if (Number.isFinite(declared) && declared > limit) return x.refuse(413, 'tooLarge');
     } else if ((header(req, 'content-length') ?? '0') !== '0' || header(req, 'transfer-encoding') !== undefined) {
-      return x.refuse(400, Reason.unexpectedBody);
+      return x.refuse(400, 'unexpectedBody');
     } else {
       x.bodyPending = false;
     }
@@ -465,17 +486,17 @@ export function createGateway(options: GatewayOptions): Gateway {
     try {
       who = await options.identify(req);
     } catch {
-      return x.refuse(500, Reason.identifyFailed);
+      return x.refuse(500, 'identifyFailed');
     }
-    if (who === null || who === undefined) return x.refuse(401, Reason.unidentified);
-    if (!validIdentity(who)) return x.refuse(500, Reason.badIdentity);
+    if (who === null || who === undefined) return x.refuse(401, 'unidentified');
+    if (!validIdentity(who)) return x.refuse(500, 'badIdentity');
     who = { userId: who.userId, userName: who.userName, channelId: who.channelId, locale: who.locale };
     x.userId = who.userId;
 
     if (limiter) {
       try {
         const decision = await limiter.check(who.userId, spec.route);
-        if (!decision.allowed) return x.refuse(429, Reason.rateLimited, { 'retry-after': String(decision.retryAfterSeconds) });
+        if (!decision.allowed) return x.refuse(429, 'rateLimited', { 'retry-after': String(decision.retryAfterSeconds) });
       } catch {
         // Fail open: a broken counter store must not take the chat down (logged).
         x.log('error', 'rate-limit store failed; request let through');
@@ -494,7 +515,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       .filter((h) => h !== '');
     if (requestedMethod !== spec.method || requestedHeaders.some((h) => !allowedHeaders.includes(h))) {
       x.cors = {};
-      return x.refuse(403, Reason.preflight);
+      return x.refuse(403, 'preflight');
     }
     x.bodyPending = false;
     x.res.writeHead(204, {
@@ -516,12 +537,12 @@ export function createGateway(options: GatewayOptions): Gateway {
   async function readJson(x: Exchange, limit: number, allowEmpty: boolean, timeoutMs = bodyTimeout): Promise<Record<string, unknown> | null> {
     const read = await readBody(x.req, limit, x.started + timeoutMs - performance.now());
     if (read.kind === 'too-large') {
-      x.refuse(413, Reason.tooLarge);
+      x.refuse(413, 'tooLarge');
       return null;
     }
     if (read.kind === 'timeout') {
       // Answered, then whatever still trickles in is discarded briefly and the connection cut (linger).
-      x.refuse(408, Reason.bodyTimeout);
+      x.refuse(408, 'bodyTimeout');
       return null;
     }
     if (read.kind === 'aborted') {
@@ -532,7 +553,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     const text = read.bytes.toString('utf8');
     if (allowEmpty && text.trim() === '') return {};
     if (nestedDeeperThan(text, jsonDepth)) {
-      x.refuse(400, Reason.tooDeep);
+      x.refuse(400, 'tooDeep');
       return null;
     }
     let parsed: unknown;
@@ -542,7 +563,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       parsed = undefined;
     }
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-      x.refuse(400, Reason.badJson);
+      x.refuse(400, 'badJson');
       return null;
     }
     return parsed as Record<string, unknown>;
@@ -569,12 +590,12 @@ export function createGateway(options: GatewayOptions): Gateway {
     } catch (error) {
       if (error instanceof AiccError) {
         if (error.kind === 'aborted') return x.log('info', 'POST token: the browser went away', 499);
-        if (error.kind === 'validation') return x.refuse(500, Reason.badIdentity);
-        if (error.kind === 'timeout') return x.refuse(504, Reason.upstreamTimeout);
+        if (error.kind === 'validation') return x.refuse(500, 'badIdentity');
+        if (error.kind === 'timeout') return x.refuse(504, 'upstreamTimeout');
         const detail = error.kind === 'business' ? ` (resultCode ${error.resultCode ?? '?'})` : error.status ? ` (HTTP ${error.status})` : '';
         x.log('error', `applyToken failed: ${error.kind}${detail}`);
       }
-      return x.refuse(502, Reason.applyTokenFailed);
+      return x.refuse(502, 'applyTokenFailed');
     }
     const token = await sealer.seal({ token: upstreamToken, userId: who.userId, channelId: who.channelId, issuedAt: now() });
     x.send(200, JSON.stringify({ resultCode: '0', token }));
@@ -584,26 +605,26 @@ export function createGateway(options: GatewayOptions): Gateway {
   async function forward(x: Exchange, spec: RouteSpec, api: ForwardedApi, who: GatewayIdentity, search: string): Promise<void> {
     // The sealed token must be ours, for this user and channel, and not expired.
     const presented = header(x.req, HEADERS.ccmessagingToken);
-    if (!presented) return x.refuse(401, Reason.noToken);
+    if (!presented) return x.refuse(401, 'noToken');
     const opened = await sealer.open(presented);
     if (!opened.ok) return x.refuse(401, REFUSED_TOKEN[opened.refusal]);
     const { claims } = opened;
-    if (claims.userId !== who.userId || claims.channelId !== who.channelId) return x.refuse(401, Reason.badToken);
+    if (claims.userId !== who.userId || claims.channelId !== who.channelId) return x.refuse(401, 'badToken');
 
     let body: Buffer | undefined;
     let query = '';
     if (spec.method === 'GET') {
       const checked = checkPollQuery(search, who);
-      if (!checked.ok) return x.refuse(checked.status, checked.reason);
+      if (!checked.ok) return x.refuse(checked.status, checked.reason, {}, checked.text);
       query = `?${checked.query}`;
     } else {
       const upload = spec.body === 'upload';
       const parsed = await readJson(x, upload ? uploadLimit : jsonLimit, false, upload ? uploadTimeout : bodyTimeout);
       if (parsed === null) return;
       const checked = checkBody(api, parsed, who);
-      if (!checked.ok) return x.refuse(checked.status, checked.reason);
+      if (!checked.ok) return x.refuse(checked.status, checked.reason, {}, checked.text);
       // File ids: only those tagged for this caller, sent upstream without the tag.
-      if ((api === 'send' || api === 'sendAsync') && !untagMessageContent(parsed, who, files)) return x.refuse(403, Reason.foreignFile);
+      if ((api === 'send' || api === 'sendAsync') && !untagMessageContent(parsed, who, files)) return x.refuse(403, 'foreignFile');
       if (api === 'downloadFileStream') {
         const fileId = untagFileId(Object.hasOwn(parsed, 'fileId') ? parsed['fileId'] : undefined, who, files);
         // Someone else's file, a raw or tampered id: exactly what upstream answers for a file
@@ -619,7 +640,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     let replaced: AbortSignal | undefined;
     if (api === 'poll') {
       const poll = await polls.open(who.userId, x.address, x.over);
-      if (!poll) return x.refuse(429, Reason.pollsPerAddress, { 'retry-after': pollRetryAfter });
+      if (!poll) return x.refuse(429, 'pollsPerAddress', { 'retry-after': pollRetryAfter });
       replaced = poll.replaced;
     }
     const controller = abortOnDisconnect(x);
@@ -636,7 +657,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         credentials = await gatewayHeaders({ forceRefresh: attempt > 0 });
       } catch (error) {
         x.log('error', `tokenByAkSk failed: ${error instanceof AiccError ? error.kind : 'error'}`);
-        return x.refuse(502, Reason.upstreamAuth);
+        return x.refuse(502, 'upstreamAuth');
       }
       const headers: Record<string, string | number> = { accept: 'application/json' };
       for (const [name, value] of Object.entries(credentials)) {
@@ -659,7 +680,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       }
       break;
     }
-    if (!result) return x.refuse(500, Reason.internal);
+    if (!result) return x.refuse(500, 'internal');
     // Replaced while upstream: empty, unless upstream had already answered with a batch.
     if (replaced?.aborted && !(result.kind === 'response' && result.status >= 200 && result.status < 300)) return answerReplacedPoll(x);
     await answer(x, api, result, claims, secrets, who);
@@ -697,21 +718,21 @@ export function createGateway(options: GatewayOptions): Gateway {
       case 'aborted':
         return x.log('info', `${api}: the browser went away; upstream request aborted`, 499);
       case 'timeout':
-        return x.refuse(504, Reason.upstreamTimeout);
+        return x.refuse(504, 'upstreamTimeout');
       case 'busy':
-        return x.refuse(503, Reason.upstreamBusy, { 'retry-after': '1' });
+        return x.refuse(503, 'upstreamBusy', { 'retry-after': '1' });
       case 'too-large':
-        return x.refuse(502, Reason.upstreamTooLarge);
+        return x.refuse(502, 'upstreamTooLarge');
       case 'network':
         x.log('error', `${api}: upstream network error ${result.code}`);
-        return x.refuse(502, Reason.upstreamNetwork);
+        return x.refuse(502, 'upstreamNetwork');
       case 'response':
         break;
     }
-    if (result.status === 403) return x.refuse(502, Reason.upstreamAuth);
+    if (result.status === 403) return x.refuse(502, 'upstreamAuth');
     // Redirects are never followed nor passed on (the Location would point the browser elsewhere).
     if (result.status < 200 || (result.status >= 300 && result.status < 400) || result.status > 599) {
-      return x.refuse(502, Reason.upstreamRedirect);
+      return x.refuse(502, 'upstreamRedirect');
     }
 
     const extra: Record<string, string> = {};
@@ -723,7 +744,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     }
 
     let text = result.body.toString('utf8');
-    if (nestedDeeperThan(text, ANSWER_MAX_DEPTH)) return x.refuse(502, Reason.upstreamTooDeep, extra);
+    if (nestedDeeperThan(text, ANSWER_MAX_DEPTH)) return x.refuse(502, 'upstreamTooDeep', extra);
     let json = true;
     let parsed: unknown;
     try {
@@ -733,10 +754,11 @@ export function createGateway(options: GatewayOptions): Gateway {
     }
     const ok = result.status >= 200 && result.status < 300;
     if (!json || (ok && text.trim() === '')) {
-      return x.refuse(ok ? 502 : result.status, ok ? Reason.upstreamNotJson : `upstream HTTP ${result.status}`, extra);
+      return ok ? x.refuse(502, 'upstreamNotJson', extra) : x.refuse(result.status, 'upstreamStatus', extra, `upstream HTTP ${result.status}`);
     }
     if (ok) text = tagAnswer(api, text, parsed, who);
-    const out = text.trim() === '' ? JSON.stringify({ errorCode: String(result.status), exceptionInfo: `upstream HTTP ${result.status}` }) : scrub(text, secrets);
+    const out =
+      text.trim() === '' ? JSON.stringify({ errorCode: String(result.status), exceptionInfo: `upstream HTTP ${result.status}`, reason: 'upstreamStatus' }) : scrub(text, secrets);
     x.send(result.status, out, extra);
     const rotation = extra[HEADERS.ccmessagingToken] ? ' (token rotated)' : '';
     x.log(ok ? 'info' : 'warn', `${x.req.method ?? '?'} ${api} → ${result.status}${rotation}`, result.status);
@@ -749,7 +771,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         await handle(x);
       } catch {
         // Never leave a request hanging, never echo the error (it might hold anything).
-        if (!res.headersSent) x.refuse(500, Reason.internal);
+        if (!res.headersSent) x.refuse(500, 'internal');
         else res.destroy();
       }
     },

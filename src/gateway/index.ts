@@ -31,6 +31,7 @@ export { DEFAULT_UPSTREAM_SOCKETS } from './upstream.js';
 export { FORWARDED_APIS, TOKEN_PATH } from './routes.js';
 export { MIN_TOKEN_SECRET_CHARS, TOKEN_TYPE, type TokenKey, type TokenSecret } from './sealing.js';
 export { gatewayTokenProvider, type GatewayTokenProviderOptions } from '../client/gatewayTokenProvider.js';
+export { GATEWAY_REFUSAL_REASONS, type GatewayRefusalReason } from '../client/gatewayReasons.js';
 export type {
   ForwardedApi,
   Gateway,

@@ -44,7 +44,12 @@ export function findRoute(path: string): RouteSpec | undefined {
   return ROUTES_BY_PATH.get(path);
 }
 
-export type Check = { ok: true } | { ok: false; status: 400 | 403; reason: string };
+/** A refused field: 400 `badField` (missing, malformed), 403 `notCaller` (someone else's); `text` says which. */
+export type Refusal = { ok: false; status: 400; reason: 'badField'; text: string } | { ok: false; status: 403; reason: 'notCaller'; text: string };
+export type Check = { ok: true } | Refusal;
+
+const malformed = (text: string): Refusal => ({ ok: false, status: 400, reason: 'badField', text });
+const notCaller = (text: string): Refusal => ({ ok: false, status: 403, reason: 'notCaller', text });
 
 const OK: Check = { ok: true };
 
@@ -55,9 +60,9 @@ function own(body: Record<string, unknown>, field: string): unknown {
 /** A field that must be present, a string, and one of the allowed values. */
 function bound(body: Record<string, unknown>, field: string, allowed: readonly string[], label = field): Check {
   const value = own(body, field);
-  if (value === undefined) return { ok: false, status: 400, reason: `${label} is missing` };
-  if (typeof value !== 'string') return { ok: false, status: 400, reason: `${label} must be a string` };
-  if (!allowed.includes(value)) return { ok: false, status: 403, reason: `${label} does not belong to the caller` };
+  if (value === undefined) return malformed(`${label} is missing`);
+  if (typeof value !== 'string') return malformed(`${label} must be a string`);
+  if (!allowed.includes(value)) return notCaller(`${label} does not belong to the caller`);
   return OK;
 }
 
@@ -93,7 +98,7 @@ export function checkBody(api: ForwardedApi, body: Record<string, unknown>, who:
       const wrapped = own(body, 'satisfication');
       const checks: Check[] = [];
       if (wrapped !== undefined) {
-        if (!isPlainObject(wrapped)) return { ok: false, status: 400, reason: 'satisfication must be an object' };
+        if (!isPlainObject(wrapped)) return malformed('satisfication must be an object');
         checks.push(
           bound(wrapped, 'userId', user, 'satisfication.userId'),
           bound(wrapped, 'channelConfigId', channel, 'satisfication.channelConfigId'),
@@ -115,7 +120,7 @@ export function checkBody(api: ForwardedApi, body: Record<string, unknown>, who:
   }
 }
 
-export type QueryCheck = { ok: true; query: string } | { ok: false; status: 400 | 403; reason: string };
+export type QueryCheck = { ok: true; query: string } | Refusal;
 
 const POLL_PARAMS = new Set(['receiverId', 'channel', 'isNeedRead']);
 
@@ -127,18 +132,18 @@ export function checkPollQuery(search: string, who: GatewayIdentity): QueryCheck
   const params = new URLSearchParams(search);
   const seen = new Map<string, string>();
   for (const [name, value] of params) {
-    if (!POLL_PARAMS.has(name)) return { ok: false, status: 400, reason: `unknown query parameter` };
-    if (seen.has(name)) return { ok: false, status: 400, reason: `${name} given twice` };
+    if (!POLL_PARAMS.has(name)) return malformed(`unknown query parameter`);
+    if (seen.has(name)) return malformed(`${name} given twice`);
     seen.set(name, value);
   }
   const receiverId = seen.get('receiverId');
-  if (receiverId === undefined) return { ok: false, status: 400, reason: 'receiverId is missing' };
-  if (receiverId !== who.userId) return { ok: false, status: 403, reason: 'receiverId does not belong to the caller' };
+  if (receiverId === undefined) return malformed('receiverId is missing');
+  if (receiverId !== who.userId) return notCaller('receiverId does not belong to the caller');
   const channel = seen.get('channel');
-  if (channel !== undefined && channel !== CHANNEL) return { ok: false, status: 400, reason: 'channel must be WEB' };
+  if (channel !== undefined && channel !== CHANNEL) return malformed('channel must be WEB');
   const isNeedRead = seen.get('isNeedRead');
   if (isNeedRead !== undefined && isNeedRead !== 'true' && isNeedRead !== 'false') {
-    return { ok: false, status: 400, reason: 'isNeedRead must be true or false' };
+    return malformed('isNeedRead must be true or false');
   }
   const out = new URLSearchParams({ receiverId, channel: CHANNEL });
   if (isNeedRead !== undefined) out.set('isNeedRead', isNeedRead);

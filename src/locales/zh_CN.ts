@@ -1,7 +1,7 @@
 /**
  * `aicc-chat-machine/locales/zh_CN`: the view module's texts in Simplified Chinese, as a Chinese
  * customer-service widget words them. An entry of its own, so a page that never shows Chinese
- * does not load it (1.3 KB gzip). Offer it to the view, which picks it for a `zh` session:
+ * does not load it (2.3 KB gzip). Offer it to the view, which picks it for a `zh` session:
  *
  *   import { ZH_CN_TEXTS } from 'aicc-chat-machine/locales/zh_CN';
  *   connectChat(snapshot, send, { locales: [ZH_CN_TEXTS] });
@@ -11,6 +11,12 @@
  * @module zh_CN
  */
 import type { ChatTexts } from '../view/texts.js';
+
+const TRY_SOON = '请求过于频繁，请稍候。';
+const TRY_LATER = '客服系统暂时不可用，请稍后再试。';
+const REFUSED_REQUEST = '客服系统拒绝了格式有误的请求：{detail}';
+const SIGN_IN_AGAIN = '登录状态已失效，请刷新页面。';
+const UNEXPECTED_ANSWER = '客服中心返回了无法识别的数据。';
 
 /** Simplified Chinese (`zh_CN`). */
 export const ZH_CN_TEXTS: ChatTexts = {
@@ -69,6 +75,44 @@ export const ZH_CN_TEXTS: ChatTexts = {
     validation: '请求有误：{detail}',
     aborted: '请求已取消。',
     protocol: '客服系统返回了无法识别的数据。',
+  },
+  gatewayReasons: {
+    noRoute: '未在此地址找到客服系统（请检查网关地址及其 basePath）。',
+    origin: '此页面无权使用客服系统：请将页面的来源加入网关的 allowedOrigins（使用开发服务器代理时，加入页面自身的来源）。',
+    preflight: '客服系统拒绝了此页面的请求头（见网关的 corsAllowHeaders）。',
+    contentType: REFUSED_REQUEST,
+    tooLarge: '内容过大，客服系统无法接收。',
+    unidentified: '请先登录再咨询客服。',
+    identifyFailed: TRY_LATER,
+    badIdentity: '您的账号暂不能使用在线客服（网关的 identify() 返回了无效的身份）。',
+    rateLimited: TRY_SOON,
+    rateLimitedAddress: TRY_SOON,
+    pollsPerAddress: TRY_SOON,
+    bodyTimeout: '发送超时，请重试。',
+    tooDeep: REFUSED_REQUEST,
+    badJson: REFUSED_REQUEST,
+    badField: REFUSED_REQUEST,
+    notCaller: REFUSED_REQUEST,
+    foreignFile: '该文件属于其他会话。',
+    noToken: SIGN_IN_AGAIN,
+    badToken: SIGN_IN_AGAIN,
+    oldToken: SIGN_IN_AGAIN,
+    unknownKey: SIGN_IN_AGAIN,
+    legacyToken: SIGN_IN_AGAIN,
+    unexpectedBody: REFUSED_REQUEST,
+    unexpectedQuery: REFUSED_REQUEST,
+    consumed: '客服系统配置有误（请在任何请求体解析中间件之前挂载网关）。',
+    upstreamAuth: '客服中心拒绝了客服系统的凭据（请检查网关的 appKey 和 appSecret）。',
+    upstreamTimeout: TRY_LATER,
+    upstreamNetwork: TRY_LATER,
+    upstreamTooLarge: UNEXPECTED_ANSWER,
+    upstreamNotJson: UNEXPECTED_ANSWER,
+    upstreamRedirect: UNEXPECTED_ANSWER,
+    upstreamTooDeep: UNEXPECTED_ANSWER,
+    upstreamBusy: TRY_SOON,
+    upstreamStatus: '客服中心异常（HTTP {status}）。',
+    applyTokenFailed: TRY_LATER,
+    internal: TRY_LATER,
   },
   inputErrors: {
     'empty-text': '请输入消息内容。',

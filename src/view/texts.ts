@@ -6,6 +6,7 @@
  * given, and a host replaces any text on top.
  */
 import type { AiccErrorKind } from '../client/errors.js';
+import type { GatewayRefusalReason } from '../client/gatewayReasons.js';
 import type { ChatInputError, ChatInputErrorCode, ChatSessionError, EndReason, OutgoingStatus } from '../../machines/chatSession.types.js';
 import type { ChatStep } from './view.js';
 
@@ -42,9 +43,20 @@ export interface ChatTexts {
   endReasons: Record<EndReason, string>;
   /** AiccError by kind. */
   errors: Record<AiccErrorKind, ChatText<ChatErrorValues>>;
+  /**
+   * An AiccError the package's gateway answered, by its `gatewayReason` (instead of the kind's
+   * text). Those a developer fixes in the gateway's options name the option.
+   */
+  gatewayReasons: Record<GatewayRefusalReason, ChatText<ChatErrorValues>>;
   /** ChatInputError by code; the values are the error itself (`{message}` is the machine's English sentence). */
   inputErrors: Record<ChatInputErrorCode, ChatText<ChatInputError>>;
 }
+
+const TRY_SOON = 'Too many requests. Please wait a moment.';
+const TRY_LATER = 'The chat service is unavailable right now. Please try again later.';
+const REFUSED_REQUEST = 'The chat service refused a malformed request: {detail}';
+const SIGN_IN_AGAIN = 'Your chat sign-in is no longer valid. Please reload the page.';
+const UNEXPECTED_ANSWER = 'The contact centre answered something unexpected.';
 
 /** English texts (en_US, the default). */
 export const CHAT_TEXTS: ChatTexts = {
@@ -103,6 +115,44 @@ export const CHAT_TEXTS: ChatTexts = {
     validation: '{detail}',
     aborted: 'The request was cancelled.',
     protocol: 'The chat service answered something unexpected.',
+  },
+  gatewayReasons: {
+    noRoute: 'The chat service was not found at this address (check the gateway URL and its basePath).',
+    origin: "This page may not use the chat service: add its origin to the gateway's allowedOrigins (behind a dev-server proxy, the page's own origin).",
+    preflight: "The chat service refused this page's request headers (see the gateway's corsAllowHeaders).",
+    contentType: REFUSED_REQUEST,
+    tooLarge: 'That is too large for the chat service.',
+    unidentified: 'Please sign in to chat with us.',
+    identifyFailed: TRY_LATER,
+    badIdentity: "Your account cannot be used for the chat (the gateway's identify() answered an invalid identity).",
+    rateLimited: TRY_SOON,
+    rateLimitedAddress: TRY_SOON,
+    pollsPerAddress: TRY_SOON,
+    bodyTimeout: 'Sending took too long. Please try again.',
+    tooDeep: REFUSED_REQUEST,
+    badJson: REFUSED_REQUEST,
+    badField: REFUSED_REQUEST,
+    notCaller: REFUSED_REQUEST,
+    foreignFile: 'That file belongs to another chat.',
+    noToken: SIGN_IN_AGAIN,
+    badToken: SIGN_IN_AGAIN,
+    oldToken: SIGN_IN_AGAIN,
+    unknownKey: SIGN_IN_AGAIN,
+    legacyToken: SIGN_IN_AGAIN,
+    unexpectedBody: REFUSED_REQUEST,
+    unexpectedQuery: REFUSED_REQUEST,
+    consumed: 'The chat service is misconfigured (mount the gateway before any body parser).',
+    upstreamAuth: "The contact centre refused the chat service's credentials (check the gateway's appKey and appSecret).",
+    upstreamTimeout: TRY_LATER,
+    upstreamNetwork: TRY_LATER,
+    upstreamTooLarge: UNEXPECTED_ANSWER,
+    upstreamNotJson: UNEXPECTED_ANSWER,
+    upstreamRedirect: UNEXPECTED_ANSWER,
+    upstreamTooDeep: UNEXPECTED_ANSWER,
+    upstreamBusy: TRY_SOON,
+    upstreamStatus: 'The contact centre answered HTTP {status}.',
+    applyTokenFailed: TRY_LATER,
+    internal: TRY_LATER,
   },
   // The machine's own sentence says exactly what was wrong (sizes, allowed values).
   inputErrors: {
@@ -183,10 +233,11 @@ export function endReasonText(reason: EndReason, texts: ChatTexts = CHAT_TEXTS):
   return texts.endReasons[reason];
 }
 
-/** What went wrong: an AiccError by kind, a ChatInputError by code. */
+/** What went wrong: an AiccError by its gateway reason, else by kind; a ChatInputError by code. */
 export function errorText(error: ChatSessionError, texts: ChatTexts = CHAT_TEXTS): string {
   if (error.name === 'ChatInputError') return fill(texts.inputErrors[error.code] ?? '{message}', error);
-  return fill(texts.errors[error.kind] ?? texts.errors.protocol, {
+  const byReason = error.gatewayReason === undefined ? undefined : texts.gatewayReasons[error.gatewayReason];
+  return fill(byReason ?? texts.errors[error.kind] ?? texts.errors.protocol, {
     status: error.status,
     detail: error.resultDesc ?? error.exceptionInfo ?? error.message,
   });

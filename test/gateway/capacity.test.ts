@@ -169,7 +169,7 @@ describe('upstream timeout and socket queue (issue 17.1)', () => {
       expect(busy.length).toBeGreaterThanOrEqual(1);
       expect(answers.every((a) => a?.status === 503 || a?.status === 504)).toBe(true);
       expect(Number(busy[0]?.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-      expect(JSON.parse(busy[0]?.body ?? '{}')).toEqual({ errorCode: '503', exceptionInfo: GATEWAY_REASONS.upstreamBusy });
+      expect(JSON.parse(busy[0]?.body ?? '{}')).toEqual({ errorCode: '503', exceptionInfo: GATEWAY_REASONS.upstreamBusy, reason: 'upstreamBusy' });
     } finally {
       await rig.close();
     }

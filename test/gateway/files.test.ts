@@ -122,7 +122,7 @@ describe('files bound to their customer (issue 17.4)', () => {
     };
     for (const answer of [await bobSends(mine.objectKey), await bobSends(rawKey ?? ''), await bobSends(`a,1,${mine.objectKey},jpg`, 'FILE')]) {
       expect(answer.status).toBe(403);
-      expect(JSON.parse(answer.body)).toEqual({ errorCode: '403', exceptionInfo: GATEWAY_REASONS.foreignFile });
+      expect(JSON.parse(answer.body)).toEqual({ errorCode: '403', exceptionInfo: GATEWAY_REASONS.foreignFile, reason: 'foreignFile' });
     }
   });
 

@@ -262,7 +262,7 @@ describe('limits across two instances sharing Redis', () => {
     for (const instance of [A, B]) {
       const refused = await pollOn(instance, 'u3', u3).answer;
       expect(refused?.status).toBe(429);
-      expect(JSON.parse(refused?.body ?? '{}')).toEqual({ errorCode: '429', exceptionInfo: GATEWAY_REASONS.pollsPerAddress });
+      expect(JSON.parse(refused?.body ?? '{}')).toEqual({ errorCode: '429', exceptionInfo: GATEWAY_REASONS.pollsPerAddress, reason: 'pollsPerAddress' });
     }
     expect(up.heldPolls).toBe(2);
   });

@@ -110,7 +110,7 @@ describe('one open poll per customer, polls per address (issue 17.2)', () => {
     const fourth = await answered(poll(r, users[3]!));
     expect(fourth?.status).toBe(429);
     expect(Number(fourth?.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-    expect(JSON.parse(fourth?.body ?? '{}')).toEqual({ errorCode: '429', exceptionInfo: GATEWAY_REASONS.pollsPerAddress });
+    expect(JSON.parse(fourth?.body ?? '{}')).toEqual({ errorCode: '429', exceptionInfo: GATEWAY_REASONS.pollsPerAddress, reason: 'pollsPerAddress' });
     expect(r.stub.requests.length).toBe(before);
     // u1 polls again from the full address: its newer poll replaces its older, 3 stay open.
     poll(r, users[0]!);
@@ -159,7 +159,7 @@ describe('rate limits per client address (issue 17.2)', () => {
     const refused = await send(r.origin, { path: '/aicc/token', headers: { cookie: fifth, 'content-type': 'application/json', ...a }, body: '{}' });
     expect(refused.status).toBe(429);
     expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-    expect(JSON.parse(refused.body)).toEqual({ errorCode: '429', exceptionInfo: GATEWAY_REASONS.rateLimitedAddress });
+    expect(JSON.parse(refused.body)).toEqual({ errorCode: '429', exceptionInfo: GATEWAY_REASONS.rateLimitedAddress, reason: 'rateLimitedAddress' });
     // Another address is not affected.
     expect((await survey(r, await user(r, 'b0', { 'x-forwarded-for': '198.51.100.1' }))).status).toBe(200);
     expect(DEFAULT_RATE_PER_ADDRESS).toBeGreaterThan(0);
@@ -297,7 +297,7 @@ describe('over-deep JSON (issue 17.6)', () => {
     const before = r.stub.requests.length;
     const answer = await send(r.origin, { path: P('send'), headers: alice.headers, body });
     expect(answer.status).toBe(400);
-    expect(JSON.parse(answer.body)).toEqual({ errorCode: '400', exceptionInfo: GATEWAY_REASONS.tooDeep });
+    expect(JSON.parse(answer.body)).toEqual({ errorCode: '400', exceptionInfo: GATEWAY_REASONS.tooDeep, reason: 'tooDeep' });
     expect(r.stub.requests.length).toBe(before);
     // An object nested just as deep, and the same on the token route.
     const objects = '{"a":'.repeat(20_000) + '1' + '}'.repeat(20_000);

@@ -6,6 +6,7 @@ import { hkdfSync } from 'node:crypto';
 import { compactDecrypt, decodeProtectedHeader } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { GATEWAY_REASONS, gatewayTokenProvider, TOKEN_TYPE, type TokenKey } from '../../src/gateway/index.js';
+import type { GatewayRefusalReason } from '../../src/client/index.js';
 import { createTokenSealer, type OpenedToken } from '../../src/gateway/sealing.js';
 import { ALLOWED_ORIGIN, browserFor, newUserId, startRig, TOKEN_SECRET } from './helpers.js';
 import { sealLegacyV1 } from './legacyToken.js';
@@ -170,19 +171,19 @@ describe('sealed tokens over HTTP', () => {
       const call = (presented: string) => send(rig.origin, { path: P('getSatisfactionSurveyMode'), headers: { cookie, 'content-type': 'application/json', 'ccmessaging-token': presented }, body });
       expect((await call(token)).status).toBe(200);
       const before = rig.stub.requests.length;
-      const cases: Array<[string, string]> = [
-        [sealLegacyV1(key1.secret, { ...claims, userId: 'alice', channelId: 'stub-channel-1', issuedAt: now }), GATEWAY_REASONS.legacyToken],
-        [await sealerAt([{ ...key2 }], () => now).seal({ ...claims, userId: 'alice', channelId: 'stub-channel-1', issuedAt: now }), GATEWAY_REASONS.unknownKey],
-        [flip(token, 3), GATEWAY_REASONS.badToken],
+      const cases: Array<[string, GatewayRefusalReason]> = [
+        [sealLegacyV1(key1.secret, { ...claims, userId: 'alice', channelId: 'stub-channel-1', issuedAt: now }), 'legacyToken'],
+        [await sealerAt([{ ...key2 }], () => now).seal({ ...claims, userId: 'alice', channelId: 'stub-channel-1', issuedAt: now }), 'unknownKey'],
+        [flip(token, 3), 'badToken'],
       ];
       for (const [presented, reason] of cases) {
         const answer = await call(presented);
         expect(answer.status, reason).toBe(401);
-        expect(JSON.parse(answer.body), reason).toEqual({ errorCode: '401', exceptionInfo: reason });
+        expect(JSON.parse(answer.body), reason).toEqual({ errorCode: '401', exceptionInfo: GATEWAY_REASONS[reason], reason });
       }
       now += HOUR + 61_000;
       const expired = await call(token);
-      expect(JSON.parse(expired.body)).toEqual({ errorCode: '401', exceptionInfo: GATEWAY_REASONS.oldToken });
+      expect(JSON.parse(expired.body)).toEqual({ errorCode: '401', exceptionInfo: GATEWAY_REASONS.oldToken, reason: 'oldToken' });
       expect(rig.stub.requests.length).toBe(before);
       expect(rig.logs.filter((l) => l.status === 401).map((l) => l.msg)).toEqual(
         [GATEWAY_REASONS.legacyToken, GATEWAY_REASONS.unknownKey, GATEWAY_REASONS.badToken, GATEWAY_REASONS.oldToken].map((r) => `POST getSatisfactionSurveyMode refused: ${r}`),
@@ -211,7 +212,7 @@ describe('sealed tokens over HTTP', () => {
       expect(history).toEqual([]);
       expect(reasons).toEqual(['initial', 'unauthorized']);
       const refusedOnce = b.seen.filter((r) => r.status === 401);
-      expect(refusedOnce.map((r) => JSON.parse(r.body))).toEqual([{ errorCode: '401', exceptionInfo: GATEWAY_REASONS.legacyToken }]);
+      expect(refusedOnce.map((r) => JSON.parse(r.body))).toEqual([{ errorCode: '401', exceptionInfo: GATEWAY_REASONS.legacyToken, reason: 'legacyToken' }]);
       // Upstream saw only the call with the new token.
       expect(rig.sim.requestsFor('queryHistoryChatMessage', userId).map((r) => r.status)).toEqual([200]);
     } finally {

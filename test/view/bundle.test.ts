@@ -26,8 +26,9 @@ describe('view module in the browser bundle', () => {
     expect(view.inputs.map((i) => i.path)).not.toContain('src/locales/zh_CN.ts');
     const zh = await measureBundle({ contents: "export { ZH_CN_TEXTS } from './src/locales/zh_CN.js';", name: 'zh_CN texts' }, false);
     expect(zh.inputs.map((i) => i.path)).toEqual(['src/locales/zh_CN.ts']);
-    // About 1.6 KB gz: what a page that shows Chinese adds.
-    expect(zh.gzipBytes).toBeLessThan(2 * 1024);
+    // About 2.3 KB gz: what a page that shows Chinese adds (1.6 KB before the gateway refusal
+    // texts; Chinese text hardly compresses).
+    expect(zh.gzipBytes).toBeLessThan(2.5 * 1024);
   });
 
   it('package.json exports it as aicc-chat-machine/locales/zh_CN', () => {
