@@ -185,6 +185,13 @@ export type ChatTransfer =
   | 'waiting';
 
 export interface ChatView {
+  /**
+   * The language of the texts shown, as a BCP 47 tag (`en-US`, `zh-CN`): for the widget's
+   * `lang=` (so CJK text gets CJK fonts, line breaking and screen-reader voices) and for `Intl`.
+   * It is the catalogue's (`texts.locale`), not the session's: a `zh_CN` session on a page
+   * that offers only English shows English, `en-US`.
+   */
+  lang: string;
   phase: ChatPhase;
   step: ChatStep;
   /** The status line (`texts.status`). */
@@ -298,6 +305,7 @@ export function chatView(snapshot: ChatSnapshot, options: ChatViewOptions = {}):
   }
 
   return {
+    lang: texts.locale.replace('_', '-'),
     phase,
     step,
     statusText: fill(texts.status[!live ? 'disconnected' : step === 'chatting' ? (phase as 'chatting-robot' | 'chatting-agent') : step], {

@@ -184,6 +184,22 @@ describe('the view in zh_CN', () => {
   });
 });
 
+describe('the language of the view (lang=)', () => {
+  it("is the shown catalogue's, as a BCP 47 tag", () => {
+    const zhSession = snapshotAt('connected.chatting');
+    expect(chatView(zhSession, zh).lang).toBe('zh-CN');
+    // The page offers no Chinese: English is shown, and the view says so.
+    expect(chatView(zhSession).lang).toBe('en-US');
+    expect(chatView(zhSession, { ...zh, locale: 'en' }).lang).toBe('en-US');
+    const english = chatSessionMachine.resolveState({ value: 'auth', context: base });
+    expect(chatView(english, zh).lang).toBe('en-US');
+    // A host's catalogue for another locale.
+    const zhTw = chatTexts({ locale: 'zh_TW' }, ZH_CN_TEXTS);
+    expect(chatView(zhSession, { locale: 'zh-TW', locales: [zhTw] }).lang).toBe('zh-TW');
+    expect(Intl.DateTimeFormat(chatView(zhSession, zh).lang).resolvedOptions().locale).toBe('zh-CN');
+  });
+});
+
 describe('a whole chat in zh_CN, over the running machine', () => {
   it('robot → agent → survey: status, queue, senders, message status, end', async () => {
     const fakes = fakeActors();
