@@ -21,6 +21,7 @@ import { makePng } from '../../examples/shared/png.js';
 import type { GatewayLogEntry } from '../../src/gateway/index.js';
 import { resolveScenario } from '../../src/simulator/index.js';
 import { openPage, type Browser } from './chromium.js';
+import { uploadBarPeaks, watchUploadBars } from './uploadBars.js';
 import { activeState, phase, startReactDemo, STEP_MS, type ReactDemo } from './helpers.js';
 import { HEAVY_TEST_TIMEOUT_MS, TEST_TIMEOUT_MS } from '../support/timeBudget.js';
 
@@ -98,7 +99,9 @@ describe('React example in headless Chromium', () => {
       expect(await page.getByTestId('msg-robot').getByText('virtual assistant').count()).toBe(1);
       expect(connects()).toBe(1);
 
-      // The customer sends a picture: uploadFileStream, then an IMAGE CHAT.
+      // The customer sends a picture: uploadFileStream (its progress bar fills to 100 %, then
+      // goes), then an IMAGE CHAT.
+      await watchUploadBars(page);
       await page.getByTestId('file-input').setInputFiles({
         name: 'photo.png',
         mimeType: 'image/png',
@@ -109,6 +112,9 @@ describe('React example in headless Chromium', () => {
         .poll(() => demo.sim.session(userId)?.transcript.some((m) => m.direction === 'uplink' && m.mediaType === 'IMAGE'), { timeout: STEP_MS })
         .toBe(true);
       expect(demo.sim.requestsFor('uploadFileStream', userId)).toHaveLength(1);
+      expect(await uploadBarPeaks(page)).toEqual({ 'photo.png': 100 });
+      expect(await page.locator('progress[data-file]').count()).toBe(0);
+      expect(await page.getByRole('region', { name: 'Chat' }).getAttribute('lang')).toBe('en-US');
 
       // The agent writes HTML (shown as text), reads, and sends a picture (downloaded → object URL).
       demo.sim.agent.say(userId, AGENT_XSS);

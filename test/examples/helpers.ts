@@ -10,7 +10,9 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'vitest';
 import { buildExample, REPO_ROOT, startDemoServer, type ExampleApp } from '../../examples/shared/demoServer.js';
+import { makePng } from '../../examples/shared/png.js';
 import { budget } from '../support/timeBudget.js';
+import { uploadBarPeaks, watchUploadBars } from '../e2e/uploadBars.js';
 
 const run = promisify(execFile);
 
@@ -42,7 +44,7 @@ export async function buildInto(app: ExampleApp): Promise<string> {
 
 /**
  * The built widget in Chromium: the robot greets, a message with HTML in it goes out and comes
- * back as text, the customer ends the chat, skips the survey, starts a new chat (a new session:
+ * back as text, a picture uploads with its progress bar reaching 100 %, the customer ends the chat, skips the survey, starts a new chat (a new session:
  * a second CONNECT), and the simulator saw it all without a protocol violation.
  */
 export async function chatInBrowser(app: ExampleApp, outDir: string): Promise<void> {
@@ -71,6 +73,19 @@ export async function chatInBrowser(app: ExampleApp, outDir: string): Promise<vo
     await page.keyboard.press('Enter');
     await page.getByText(`You said: "${text}"`, { exact: false }).waitFor();
     expect(await page.locator('.transcript b').count()).toBe(0);
+
+    // A picture: its upload bar (the view's file.upload.percent) fills to 100 %, then goes.
+    await watchUploadBars(page);
+    await page.getByLabel('Send a file').setInputFiles({ name: 'photo.png', mimeType: 'image/png', buffer: Buffer.from(makePng({ width: 120, height: 80 })) });
+    await expect
+      .poll(() => demo.sim.session(userId)?.transcript.some((m) => m.direction === 'uplink' && m.mediaType === 'IMAGE'))
+      .toBe(true);
+    expect(await uploadBarPeaks(page)).toEqual({ 'photo.png': 100 });
+    await page.locator('.transcript li.mine').filter({ hasText: 'photo.png' }).waitFor();
+    expect(await page.locator('progress[data-file]').count()).toBe(0);
+    expect(demo.sim.requestsFor('uploadFileStream', userId)).toHaveLength(1);
+    // The widget declares the language of its texts.
+    expect(await page.getByRole('region', { name: 'Chat' }).getAttribute('lang')).toBe('en-US');
 
     await page.getByRole('button', { name: 'End', exact: true }).click();
     await phase('survey-robot');

@@ -54,7 +54,7 @@ export function ChatWidget({ chat, files, notice = null, onNewChat }: Props) {
   useEffect(() => () => previewsRef.current.forEach((url) => URL.revokeObjectURL(url)), []);
 
   return (
-    <section className="chat" aria-label="Chat">
+    <section className="chat" aria-label="Chat" lang={chat.lang}>
       <header className="chat-header">
         <div>
           <h1>Customer service</h1>

@@ -114,6 +114,7 @@ function Outgoing({ entry, chat, preview, onLoad }: { entry: ChatMessageView; ch
       ) : (
         <span className="msg-text">{entry.text}</span>
       )}
+      {entry.file?.upload && <UploadBar name={entry.file.name} percent={entry.file.upload.percent} />}
       <span className="msg-status">
         <time>{timeOf(entry.time)}</time> {entry.statusText}
         {entry.canRetry && (
@@ -123,5 +124,15 @@ function Outgoing({ entry, chat, preview, onLoad }: { entry: ChatMessageView; ch
         )}
       </span>
     </li>
+  );
+}
+
+/** How far a file's upload got (the view's `file.upload`, while its status is `uploading`). */
+function UploadBar({ name, percent }: { name: string; percent: number }) {
+  return (
+    <span className="upload">
+      <progress max={100} value={percent} aria-label={`Uploading ${name}`} data-file={name} />
+      <span className="upload-percent">{percent} %</span>
+    </span>
   );
 }
