@@ -30,7 +30,7 @@ Interactive when stdin is a terminal, scripted otherwise (exit code 0 = the sess
   --step-timeout-ms <n> give up a scripted step after this long (default 10000; 120000 against a real server)
   --user-id <id>        customer id, 1-24 characters (default demo-<random>)
   --user-name <name>    customer name (default "Demo Customer")
-  --locale <locale>     en, en_US, zh_CN, ... (default en_US)
+  --locale <locale>     en, en_US, zh_CN, ... (default en_US; zh_CN: Chinese notices and end reason)
   --color, --no-color   force colours on or off (default: on for a terminal unless NO_COLOR is set)
   -h, --help            this text
 

@@ -27,7 +27,7 @@ import type {
 } from '../../machines/chatSession.types.js';
 import type { DemoResult } from './types.js';
 import { transcriptEntries } from '../index.js';
-import { chatStep, chatView, type ChatSnapshot, type ChatView } from '../view/index.js';
+import { CHAT_TEXTS, chatStep, chatView, type ChatSnapshot, type ChatTexts, type ChatView } from '../view/index.js';
 
 // ---------------------------------------------------------------------------------------------
 // Colours
@@ -126,18 +126,6 @@ export function formatTime(epochMs: number): string {
   const two = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}`;
 }
-
-/** Why each end reason happened, in words. */
-export const END_REASON_TEXT: Record<EndReason, string> = {
-  'customer-ended': 'you ended the chat',
-  'agent-ended': 'the agent ended the chat',
-  'session-released': 'the server released the session',
-  'auth-failed': 'no ccmessaging-token could be obtained',
-  'connect-failed': 'the chat could not be connected',
-  'after-hours': 'outside working hours, no message left',
-  'message-left': 'you left a message',
-  'network-lost': 'the connection was lost',
-};
 
 function describeOutgoing(entry: OutgoingEntry | undefined): string {
   if (!entry) return 'your message';
@@ -256,9 +244,11 @@ export class TranscriptRenderer {
   private leaveShown = false;
   private downloadsFailed = new Set<string>();
 
+  /** `texts`: the catalogue of the demo's locale, for the system notices (the view's words). */
   constructor(
     private readonly printer: Printer,
     private readonly paint: Paint,
+    private readonly texts: ChatTexts = CHAT_TEXTS,
   ) {}
 
   /** Prints one line (flushing pending state changes first). */
@@ -322,7 +312,7 @@ export class TranscriptRenderer {
       } else if (printed === undefined) {
         this.printedEntries.set(entry.key, 'shown');
         if (entry.kind === 'history') this.history(entry);
-        else if (entry.kind === 'gap') this.note('error', 'gap', `some messages could not be loaded (history: ${entry.error.message})`);
+        else if (entry.kind === 'gap') this.note('error', 'gap', `${this.texts.notices.gap} (history: ${entry.error.message})`);
         else this.incoming(entry, context);
       }
     }
@@ -337,8 +327,8 @@ export class TranscriptRenderer {
     const { message } = entry;
     const p = this.paint;
     if (message.controlType === 'DISCONNECT') {
-      const who = message.sourceType === 'AGENT' ? 'the agent' : message.sourceType.toLowerCase();
-      this.note('system', 'system', `${who} ended the session${message.isOfflineStatus ? ' (you may leave a message)' : ''}`);
+      // The view's notice for the same message (entries.ts), in the demo's language.
+      this.note('system', 'system', message.sourceType === 'AGENT' ? this.texts.notices.agentLeft : this.texts.notices.closed);
       return;
     }
     if (message.controlType !== 'CHAT') {

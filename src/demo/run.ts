@@ -17,7 +17,9 @@ import {
 import { startSimulator, type Simulator } from '../simulator/index.js';
 import { DemoController, DemoTimeoutError, SessionEndedError } from './controller.js';
 import { runInteractive, type LineSink } from './interactive.js';
-import { END_REASON_TEXT, Printer, TranscriptRenderer, formatSummary, painter } from './render.js';
+import { Printer, TranscriptRenderer, formatSummary, painter } from './render.js';
+import { textsForLocale } from '../view/texts.js';
+import { ZH_CN_TEXTS } from '../locales/zh_CN.js';
 import { ScriptError, runScript } from './script.js';
 import { demoScenario, sessionTiming, simulatorTiming } from './simulated.js';
 import type { DemoOptions, DemoResult, DemoTarget, OutputStream } from './types.js';
@@ -127,7 +129,9 @@ export async function runDemo(options: DemoOptions, output: OutputStream, io: De
   const paint = painter(options.color);
   const sink: LineSink = { writeLine: (line) => output.write(`${line}\n`) };
   const printer = new Printer({ writeLine: (line) => sink.writeLine(line), paint });
-  const renderer = new TranscriptRenderer(printer, paint);
+  // The view's catalogue for --locale (zh, zh_CN → Chinese; anything else English).
+  const texts = textsForLocale(options.locale, [ZH_CN_TEXTS]);
+  const renderer = new TranscriptRenderer(printer, paint, texts);
   const expected = expectedEndReasons(options);
 
   const { client, channelId, sim, where } = await wire(options);
@@ -218,7 +222,7 @@ export async function runDemo(options: DemoOptions, output: OutputStream, io: De
       failure,
       durationMs: Date.now() - started,
     };
-    const reasonText = endReason ? `${endReason} (${END_REASON_TEXT[endReason]})` : 'unknown';
+    const reasonText = endReason ? `${endReason} (${texts.endReasons[endReason]})` : 'unknown';
     printer.line(`${paint(failure === null ? 'ok' : 'error', 'ended:')} ${paint('bold', reasonText)}`);
     printer.line(paint('dim', formatSummary(result)));
     if (failure !== null) printer.line(paint('error', `demo failed: ${failure}`));

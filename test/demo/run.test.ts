@@ -9,6 +9,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runDemo } from '../../src/demo/run.js';
 import { akSkGatewayHeaders, applyTokenProvider, createAiccClient } from '../../src/client/index.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { CHAT_TEXTS } from '../../src/view/texts.js';
+import { ZH_CN_TEXTS } from '../../src/locales/zh_CN.js';
 import { collect, demoOptions, lineIndex, missingInOrder, waitForText } from './helpers.js';
 
 describe('runDemo (scripted, embedded simulator)', () => {
@@ -230,12 +232,13 @@ describe('runDemo: the agent ends the chat first (scripted, "real" server)', () 
    * The agent hangs up when the customer writes something matching `hangUpOn`, after a goodbye
    * when `goodbyeFirst`.
    */
-  async function runWithHangUp(hangUpOn: RegExp, goodbyeFirst: boolean) {
+  async function runWithHangUp(hangUpOn: RegExp, goodbyeFirst: boolean, locale = 'en_US') {
     sim = await startSimulator({ scenario: { name: 'agent-direct', initialQueuePosition: 1 }, timing: { longPollWindowMs: 300, queueAdvanceMs: 100, agentReplyDelayMs: 20 } });
     const s = sim;
     const options = demoOptions('agent-direct', {
       target: { kind: 'remote', baseUrl: s.url, channelId: s.channelId, appKey: s.credentials.appKey, appSecret: s.credentials.appSecret },
       longPollMs: 300,
+      locale,
     });
     const reply = s.scenario.agent.reply;
     s.scenario.agent.reply = (text) => {
@@ -249,6 +252,22 @@ describe('runDemo: the agent ends the chat first (scripted, "real" server)', () 
     return { s, userId: options.userId, out, result };
   }
 
+  it('--locale zh_CN: the system notice and the end reason in the zh_CN catalogue, as the view shows them', async () => {
+    const { out, result } = await runWithHangUp(/that's all/i, true, 'zh_CN');
+    const lines = out.lines();
+    expect(result.failure, out.text()).toBeNull();
+    expect(result.endReason).toBe('agent-ended');
+    expect(lineIndex(lines, `[system] ${ZH_CN_TEXTS.notices.agentLeft}`), out.text()).toBeGreaterThan(0);
+    expect(lines.at(-2)).toBe(`ended: agent-ended (${ZH_CN_TEXTS.endReasons['agent-ended']})`);
+    expect(ZH_CN_TEXTS.endReasons['agent-ended']).toBe('客服已结束本次会话。');
+    await sim?.close();
+    sim = undefined;
+    // English for the same run in en_US (the default), from the English catalogue.
+    const english = await runWithHangUp(/that's all/i, true);
+    expect(english.out.lines().at(-2)).toBe(`ended: agent-ended (${CHAT_TEXTS.endReasons['agent-ended']})`);
+    expect(lineIndex(english.out.lines(), `[system] ${CHAT_TEXTS.notices.agentLeft}`)).toBeGreaterThan(0);
+  });
+
   it('after its last answer: the script does not type /end (which would skip the survey) but rates the agent', async () => {
     const { s, userId, out, result } = await runWithHangUp(/that's all/i, true);
     const lines = out.lines();
@@ -257,7 +276,7 @@ describe('runDemo: the agent ends the chat first (scripted, "real" server)', () 
     expect(missingInOrder(result.statePath, ['ending', 'survey-agent', 'disconnecting', 'disconnected'])).toBeNull();
     expect(s.session(userId)?.satisfaction?.evaluation, out.text()).toBe('5');
     expect(s.requestsFor('saveSatisfaction', userId)).toHaveLength(1);
-    expect(lineIndex(lines, /^> \/rate 5 great service$/)).toBeGreaterThan(lineIndex(lines, /^\[system\] the agent ended the session/));
+    expect(lineIndex(lines, /^> \/rate 5 great service$/)).toBeGreaterThan(lineIndex(lines, /^\[system\] The agent left the chat\.$/));
     expect(lineIndex(lines, /^> \/end$/)).toBe(-1);
     expect(out.text()).toContain('[survey] thank you for your feedback');
     expect(s.violations).toEqual([]);
