@@ -14,7 +14,7 @@ import type { ChatTexts } from '../view/texts.js';
 
 const TRY_SOON = '请求过于频繁，请稍候。';
 const TRY_LATER = '客服系统暂时不可用，请稍后再试。';
-const REFUSED_REQUEST = '客服系统拒绝了格式有误的请求：{detail}';
+const REFUSED_REQUEST = '客服系统拒绝了该请求：{detail}';
 const SIGN_IN_AGAIN = '登录状态已失效，请刷新页面。';
 const UNEXPECTED_ANSWER = '客服中心返回了无法识别的数据。';
 

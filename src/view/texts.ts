@@ -54,7 +54,7 @@ export interface ChatTexts {
 
 const TRY_SOON = 'Too many requests. Please wait a moment.';
 const TRY_LATER = 'The chat service is unavailable right now. Please try again later.';
-const REFUSED_REQUEST = 'The chat service refused a malformed request: {detail}';
+const REFUSED_REQUEST = 'The chat service refused the request: {detail}';
 const SIGN_IN_AGAIN = 'Your chat sign-in is no longer valid. Please reload the page.';
 const UNEXPECTED_ANSWER = 'The contact centre answered something unexpected.';
 

@@ -80,7 +80,7 @@ describe('gateway refusal reasons', () => {
     const { client, userId } = browserFor(rig);
     const error = await rejection(client.queryHistoryChatMessage({ channelId: rig.sim.channelId, userId: `${userId}x` }));
     expect(error).toMatchObject({ status: 403, gatewayReason: 'notCaller', exceptionInfo: 'userId does not belong to the caller' });
-    expect(errorText(error.toJSON())).toBe('The chat service refused a malformed request: userId does not belong to the caller');
+    expect(errorText(error.toJSON())).toBe('The chat service refused the request: userId does not belong to the caller');
   });
 
   it('answers that are not the gateway’s carry no reason (an unknown name is dropped, not passed on)', async () => {
