@@ -179,10 +179,11 @@ export const chatSessionMachine = setup({
       const lost = context.bookkeeping.serverGone;
       return lost ? A.receiveMessages(context, [lost]) : {};
     }),
-    receiveConnectMessages: assign(({ context, event }) => {
-      // What the poll that confirmed a CONNECT with a lost answer delivered (connectActor).
+    // What the poll that confirmed a CONNECT with a lost answer took (connectActor) is handled as
+    // the poll loop's would be: it may already hold the server's DISCONNECT or the agent.
+    relayConnectMessages: enqueueActions(({ event, enqueue }) => {
       const messages = (outputOf(event) as Partial<ConnectOutput> | undefined)?.messages;
-      return Array.isArray(messages) && messages.length > 0 ? A.receiveMessages(context, messages) : {};
+      if (Array.isArray(messages) && messages.length > 0) enqueue.raise({ type: 'poll.messages', messages });
     }),
     mergeFinalMessages: assign(({ context, event }) => {
       // From the output, or from a failed DISCONNECT's error (`recovered`, `gap`): the catch-up ran anyway.
@@ -381,9 +382,9 @@ export const chatSessionMachine = setup({
           {
             guard: 'isRobotAnswer',
             target: 'connected.chatting',
-            actions: ['markServedByRobot', 'markConnected', 'receiveConnectMessages', 'clearError'],
+            actions: ['markServedByRobot', 'markConnected', 'relayConnectMessages', 'clearError'],
           },
-          { target: 'connected.queuing', actions: ['markConnected', 'receiveConnectMessages', 'clearError'] },
+          { target: 'connected.queuing', actions: ['markConnected', 'relayConnectMessages', 'clearError'] },
         ],
         onError: [
           {

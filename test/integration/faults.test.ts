@@ -502,6 +502,34 @@ describe('a CONNECT whose answer was lost (issue 11.6: duplicate CONNECTs)', () 
     });
   });
 
+  // Seen in the big overload chaos run (customer chaos-502-278): the session was released
+  // between the lost CONNECT answer and the probe poll, which brought only the server's
+  // DISCONNECT; the chat sat in `queuing` until the network give-up.
+  for (const scenario of ['agent-direct', 'robot-only'] as const) {
+    it(`${scenario}: the poll that confirms a lost CONNECT brings the server's end: the chat ends session-released, nothing hangs`, async () => {
+      await withSimulator({ scenario }, async (sim) => {
+        sim.faults.next('send', { reset: true, afterProcessing: true });
+        // The session is released as the probe poll arrives (not on CONNECT itself), and the
+        // queue watcher cannot tell: only the DISCONNECT in the probe's answer says it.
+        sim.faults.plan({ seed: 1, rates: {}, apis: { poll: { 'session-release': 1 }, queryQueueInfo: { 'http-5xx': 1 } } });
+        const rig = startSession(sim);
+        // A robot that answered can still be rated after the server's end, as after any release.
+        const settled = await rig.until((x) => x.status === 'done' || x.matches({ connected: 'survey-robot' }));
+        if (settled.status !== 'done') rig.actor.send({ type: 'survey.skip' });
+        const output = await finished(rig);
+        expect(output.endReason).toBe('session-released');
+        const s = rig.actor.getSnapshot();
+        // The end the server sent is in the transcript, once; nothing sent twice; CONNECT once.
+        expect(s.context.serverDisconnect).toMatchObject({ sourceType: 'SYSTEM' });
+        expect(duplicateKeys(s)).toEqual([]);
+        // Sent: the one CONNECT (its answer lost), then at most the closing DISCONNECT.
+        const sends = sim.requestsFor('send').map((r) => (r.body as { controlType?: string } | undefined)?.controlType ?? 'lost answer');
+        expect(sends.filter((type) => type !== 'DISCONNECT')).toHaveLength(1);
+        expect(sim.violations.filter((v) => v.userId === rig.userId)).toEqual([]);
+      });
+    });
+  }
+
   it('no session behind the lost answer: the poll finds nothing and CONNECT is sent again', async () => {
     await withSimulator({ scenario: 'robot-only' }, async (sim) => {
       sim.faults.next('send', { reset: true });

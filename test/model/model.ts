@@ -211,6 +211,9 @@ function applyActions(world: World, actions: Recording['actions']): World {
         break;
       case 'xstate.stopChild':
         if (p.id) inflight.delete(p.id);
+        // A worker stopped in the macrostep that spawned it never started (XState starts children
+        // after the macrostep), so it never reports ready: e.g. `connected` entered and left at once.
+        if (p.id && READY_ON_START[p.id] && spontaneous.includes(READY_ON_START[p.id]!)) spontaneous.splice(spontaneous.indexOf(READY_ON_START[p.id]!), 1);
         break;
       case 'xstate.raise':
         if (typeof p.delay === 'number') timers[p.id ?? p.event?.type ?? '?'] = world.now + p.delay;

@@ -71,6 +71,8 @@ export const ORACLES: Readonly<Record<string, (before: MachineSnapshot) => Oracl
 
   'connect.done (robot)': () => ({ in: CHATTING, servedBy: 'robot', error: null }),
   'connect.done (agent queue)': () => ({ in: QUEUING, servedBy: null, error: null }),
+  // What the poll confirming a lost CONNECT found is read like any poll answer: here the end.
+  'connect.done (answer lost; the probe finds the server ended)': () => ({ in: 'disconnecting', endReason: 'session-released', servedBy: null, error: null }),
   'connect.done (sendAsync accepted)': () => ({ in: QUEUING, servedBy: null }),
   'connect.error (after hours)': () => ({ in: { 'leave-message': 'form' }, endReason: 'after-hours', error: 'aicc:business:12' }),
   'connect.error (refused 13)': () => ({ in: { 'leave-message': 'form' }, endReason: 'connect-failed', error: 'aicc:business:13' }),

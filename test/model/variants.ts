@@ -28,6 +28,7 @@ import {
   typingThrottle,
 } from '../../machines/chatSession.mappers.js';
 import { InferredDesc } from '../../src/simulator/texts.js';
+import { CONFIRMED_AGENT_DESC } from '../../src/actors/uplink.js';
 import {
   AFTER_HOURS,
   HOLD_MS,
@@ -300,6 +301,28 @@ const LIFECYCLE: Variant[] = [
     offer: (s) => (s.world.inflight.includes('connect') && s.world.config !== 'sendAsync' ? { output: { resultCode: '0', resultDesc: ResultDesc.connectAgent } } : undefined),
     arm: (run) => scenario(run, { connectTo: 'agent', workingHours: true, connectFailure: null, initialQueuePosition: 1 }),
     world: (w) => then('poll.messages:queue-notice')({ ...w, channel: 'agent', party: 'queued' }),
+  }),
+  // The CONNECT answer is lost after the server opened the session, and the session is released
+  // before the poll looking for it arrives: that poll brings the queue notice and the server's
+  // DISCONNECT (seen in the overload chaos run; before the fix the chat sat in queuing).
+  outcome('connect.done (answer lost; the probe finds the server ended)', 'connect', true, () => ({}), {
+    offer: (s) =>
+      s.world.inflight.includes('connect') && s.world.config !== 'sendAsync' && s.machine.context.bookkeeping.connectAnswerLostAt === null
+        ? {
+            output: {
+              resultCode: '0',
+              resultDesc: CONFIRMED_AGENT_DESC,
+              confirmedByPoll: true,
+              messages: [text(`probe-${s.world.seq}-0`, 'SYSTEM', 'Queuing...', { queueFlag: true }), disconnectMessage(`probe-${s.world.seq}-1`, 'SYSTEM')],
+            },
+          }
+        : undefined,
+    arm: (run) => {
+      scenario(run, { connectTo: 'agent', workingHours: true, connectFailure: null, initialQueuePosition: 1 });
+      fault(run, 'send', { reset: true, afterProcessing: true });
+      run.sim.faults.plan({ seed: 1, rates: {}, apis: { poll: { 'session-release': 1 } } });
+    },
+    world: (w) => ({ ...w, channel: 'agent', party: 'ended' }),
   }),
   outcome('connect.done (sendAsync accepted)', 'connect', true, () => ({}), {
     offer: (s) => (s.world.inflight.includes('connect') && s.world.config === 'sendAsync' ? { output: { resultCode: '0', resultDesc: ResultDesc.sendAsyncAccepted } } : undefined),
