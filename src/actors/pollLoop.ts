@@ -90,6 +90,10 @@ export async function recoverFromHistory(client: Pick<AiccClient, 'queryHistoryC
 
 /** Server order within a batch (stable: equal timestamps keep their order). */
 export function inServerOrder(messages: readonly DownlinkMessage[]): DownlinkMessage[] {
+  // Most batches are empty or already in order: one copy, no sort (this runs on every poll).
+  let ordered = true;
+  for (let i = 1; i < messages.length && ordered; i++) ordered = messages[i - 1]!.timestamp <= messages[i]!.timestamp;
+  if (ordered) return messages.slice();
   return messages
     .map((message, i) => ({ message, i }))
     .sort((a, b) => a.message.timestamp - b.message.timestamp || a.i - b.i)
@@ -165,14 +169,25 @@ export function pollLoopActor(source: ClientSource, env: ActorEnvironment) {
     let goneChecks = 0;
     let suspectSince = 0;
     const lostEndGraceMs = giveUpMs > 0 ? Math.min(LOST_END_GRACE_MS, giveUpMs / 2) : 0;
-    let current: { controller: AbortController; startedAt: number } | null = null;
+    /**
+     * The signal of every poll and catch-up, one for the loop's life rather than one per request
+     * (an AbortController and a listener on `life` per poll were a good share of an idle
+     * session's garbage): aborted when the loop stops, or to drop the request in flight (stale),
+     * and only then replaced.
+     */
+    let requests = new AbortController();
+    life.signal.addEventListener('abort', () => requests.abort(), { once: true });
+    /** When the request in flight started (null: none in flight). */
+    let inFlightSince: number | null = null;
     let pause: AbortController | null = null;
 
     const interruptPause = (): void => pause?.abort();
     const abortCurrent = (): void => {
-      if (!current) return;
+      if (inFlightSince === null) return;
       gap = true;
-      current.controller.abort();
+      inFlightSince = null;
+      requests.abort();
+      requests = new AbortController();
     };
 
     receive((event) => {
@@ -187,7 +202,7 @@ export function pollLoopActor(source: ClientSource, env: ActorEnvironment) {
         unanswered = 0;
         lastSuccessAt = env.now();
       }
-      if (visible && current && env.now() - current.startedAt > staleMs) abortCurrent();
+      if (visible && inFlightSince !== null && env.now() - inFlightSince > staleMs) abortCurrent();
       interruptPause();
     });
 
@@ -309,19 +324,17 @@ export function pollLoopActor(source: ClientSource, env: ActorEnvironment) {
           await rest(null);
           continue;
         }
-        const controller = new AbortController();
-        const onLife = (): void => controller.abort();
-        life.signal.addEventListener('abort', onLife, { once: true });
+        const { signal } = requests;
         const startedAt = env.now();
-        current = { controller, startedAt };
+        inFlightSince = startedAt;
         const failedBefore = failures;
         try {
           if (gap) {
             // A failure lands in the catch below like a failed poll: back off, try again.
-            await catchUp(controller.signal);
+            await catchUp(signal);
             gap = false;
             if (goneForGood()) {
-              current = null;
+              inFlightSince = null;
               reportLostDisconnect([]);
               continue;
             }
@@ -329,8 +342,8 @@ export function pollLoopActor(source: ClientSource, env: ActorEnvironment) {
           // When the session looked gone, only an answer without a DISCONNECT proves the DISCONNECT
           // was lost: a DISCONNECT still queued comes at once (a client-side deadline instead
           // misread slow answers as lost ones in the chaos runs).
-          const messages = inServerOrder(await client.poll({ userId: input.userId, isNeedRead: input.isNeedRead }, { signal: controller.signal }));
-          current = null;
+          const messages = inServerOrder(await client.poll({ userId: input.userId, isNeedRead: input.isNeedRead }, { signal }));
+          inFlightSince = null;
           if (life.signal.aborted) return;
           failures = 0;
           unanswered = 0;
@@ -350,9 +363,9 @@ export function pollLoopActor(source: ClientSource, env: ActorEnvironment) {
           const wait = Math.max(input.minIntervalMs - (env.now() - startedAt), !visible ? hiddenDelayMs : 0);
           if (wait > 0) await rest(wait);
         } catch (error) {
-          current = null;
+          inFlightSince = null;
           if (life.signal.aborted) return;
-          if (controller.signal.aborted) continue; // dropped on purpose (offline, stale): not a failure
+          if (signal.aborted) continue; // dropped on purpose (offline, stale): not a failure
           // History kept failing, but the liveness answers came through: the end is known.
           if (gap && goneForGood()) {
             reportLostDisconnect([]);
@@ -360,8 +373,6 @@ export function pollLoopActor(source: ClientSource, env: ActorEnvironment) {
           }
           if (mayHaveLostBatch(error)) gap = true;
           if (!(await fail(error))) return;
-        } finally {
-          life.signal.removeEventListener('abort', onLife);
         }
       }
     })();

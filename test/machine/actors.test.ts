@@ -142,6 +142,33 @@ describe('pollLoop', () => {
     expect(fake.stats().calls).toBe(1);
   });
 
+  it('gives every poll the one signal of its life (no AbortController per poll) until a stale poll is dropped', async () => {
+    const fake = pollClient();
+    let now = 1000;
+    const { actor, send } = host(createChatActors(fake.client, { now: () => now }).pollLoop, { ...pollInput, staleMs: 7000 });
+    for (let i = 0; i < 3; i++) {
+      await settle();
+      fake.last().resolve([]);
+    }
+    await settle();
+    const signals = fake.pending.map((p) => p.signal);
+    expect(signals).toHaveLength(4);
+    expect(new Set(signals).size).toBe(1);
+    // A poll in flight for longer than staleMs when the page shows again is dropped on its own...
+    const stale = fake.last();
+    now += 8000;
+    send({ type: 'connectivity', online: true, visible: true });
+    expect(stale.signal?.aborted).toBe(true);
+    stale.reject(new AiccError({ kind: 'aborted', api: 'poll', message: 'aborted' }));
+    await settle();
+    // ...and the next one carries a fresh signal, which stopping the loop aborts.
+    const next = fake.last();
+    expect(next).not.toBe(stale);
+    expect(next.signal?.aborted).toBe(false);
+    actor.stop();
+    expect(next.signal?.aborted).toBe(true);
+  });
+
   it('waits out pollMinIntervalMs after an empty poll that came back early', async () => {
     const fake = pollClient();
     const { sleep, waits } = recordingSleep();

@@ -79,7 +79,7 @@ function exchange(request: HttpRequest, httpAgent: HttpAgent, httpsAgent: HttpsA
       if (done) return;
       done = true;
       clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
+      forget?.();
       if (error) reject(error);
       else resolve(response!);
     };
@@ -89,8 +89,7 @@ function exchange(request: HttpRequest, httpAgent: HttpAgent, httpsAgent: HttpsA
       req.destroy();
     };
     const timer = setTimeout(stop, request.timeoutMs, 'timeout');
-    const onAbort = (): void => stop('aborted');
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const forget = signal && whenAborted(signal, () => stop('aborted'));
 
     req.on('error', (error: Error & { code?: string; errors?: { code?: string }[] }) => {
       // Happy eyeballs (autoSelectFamily) reports a refusal on every address as an AggregateError.
@@ -121,6 +120,35 @@ function exchange(request: HttpRequest, httpAgent: HttpAgent, httpsAgent: HttpsA
     if (request.onUploadProgress && body !== undefined) writeCounted(req, Buffer.from(body), request.onUploadProgress);
     else req.end(body);
   });
+}
+
+/** What to stop when a signal fires: the requests in flight under it. */
+const inFlight = new WeakMap<AbortSignal, Set<() => void>>();
+
+/**
+ * Runs `stop` when `signal` fires; the returned function forgets it. One 'abort' listener per
+ * signal, not one per request: a session passes the same long-lived signal with every poll, and
+ * adding and removing an EventTarget listener per request was a visible share of an idle
+ * session's CPU (docs/performance.md, scale).
+ */
+function whenAborted(signal: AbortSignal, stop: () => void): () => void {
+  let stops = inFlight.get(signal);
+  if (!stops) {
+    const mine = new Set<() => void>();
+    stops = mine;
+    inFlight.set(signal, mine);
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const each of [...mine]) each();
+        mine.clear();
+      },
+      { once: true },
+    );
+  }
+  stops.add(stop);
+  const set = stops;
+  return () => set.delete(stop);
 }
 
 /** Bytes per write of a counted body: progress moves in steps of this size. */

@@ -1,0 +1,53 @@
+/**
+ * The node transport and a long-lived signal: a session passes the same AbortSignal with every
+ * poll and call, so the transport listens to a signal once, however many of its requests are in
+ * flight, and aborting it still ends every one of them. Real HTTP against a local server.
+ */
+import { getEventListeners } from 'node:events';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isTransportError } from '../../src/client/http.js';
+import { nodeTransport } from '../../src/client/transports/node.js';
+
+const held: ServerResponse[] = [];
+const server = createServer((_req, res) => {
+  if (_req.url === '/hold') held.push(res);
+  else res.end('{}');
+});
+let base = '';
+const transport = nodeTransport();
+
+beforeAll(async () => {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  transport.destroy();
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+const get = (path: string, signal: AbortSignal) => transport.request({ method: 'GET', url: base + path, headers: {}, body: undefined, timeoutMs: 10_000, signal });
+
+describe('node transport: one listener per signal', () => {
+  it('holds one abort listener for any number of requests under one signal, and the abort ends them all', async () => {
+    const controller = new AbortController();
+    const { signal } = controller;
+    for (let i = 0; i < 3; i++) await get('/quick', signal);
+    const inFlight = Array.from({ length: 5 }, () => get('/hold', signal));
+    await expect.poll(() => held.length).toBe(5);
+    expect(getEventListeners(signal, 'abort')).toHaveLength(1);
+    controller.abort();
+    const outcomes = await Promise.allSettled(inFlight);
+    expect(outcomes.map((o) => o.status === 'rejected' && isTransportError(o.reason) && o.reason.reason)).toEqual(Array(5).fill('aborted'));
+  });
+
+  it('a request that ended is not stopped by a later abort of its signal', async () => {
+    const controller = new AbortController();
+    const answer = await get('/quick', controller.signal);
+    controller.abort();
+    expect(answer.status).toBe(200);
+    await expect(get('/quick', controller.signal)).rejects.toMatchObject({ reason: 'aborted' });
+  });
+});
