@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { spawnNode } from './lib/spawn.js';
 import { QUICK, argValue } from './lib/results.js';
 
-const BENCHES: { name: string; file: string; flags?: string[] }[] = [
+const BENCHES: { name: string; file: string; flags?: string[]; args?: string[] }[] = [
   { name: 'bundle', file: 'bundle.ts' },
   { name: 'merge', file: 'merge.ts', flags: ['--expose-gc'] },
   { name: 'machine-step', file: 'machine-step.ts' },
@@ -19,14 +19,15 @@ const BENCHES: { name: string; file: string; flags?: string[] }[] = [
   { name: 'transport', file: 'transport.ts' },
   { name: 'memory', file: 'memory.ts' },
   { name: 'scale', file: 'scale.ts' },
+  { name: 'scale-node', file: 'scale.ts', args: ['--transport', 'node'] },
   { name: 'model', file: 'model.ts' },
 ];
 
 const only = argValue('only')?.split(',');
 const skip = argValue('skip')?.split(',') ?? [];
 
-function runOne(file: string, flags: string[]): Promise<number> {
-  const child = spawnNode(fileURLToPath(new URL(file, import.meta.url)), { nodeFlags: flags, args: QUICK ? ['--quick'] : [] });
+function runOne(file: string, flags: string[], args: string[] = []): Promise<number> {
+  const child = spawnNode(fileURLToPath(new URL(file, import.meta.url)), { nodeFlags: flags, args: [...args, ...(QUICK ? ['--quick'] : [])] });
   return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
 }
 
@@ -36,7 +37,7 @@ for (const bench of BENCHES) {
   if ((only && !only.includes(bench.name)) || skip.includes(bench.name)) continue;
   const t0 = performance.now();
   console.log(`\n== ${bench.name}`);
-  const code = await runOne(bench.file, bench.flags ?? []);
+  const code = await runOne(bench.file, bench.flags ?? [], bench.args);
   console.log(`== ${bench.name}: ${code === 0 ? 'done' : `FAILED (exit ${code})`} in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   if (code !== 0) failed.push(bench.name);
 }

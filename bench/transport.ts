@@ -1,6 +1,8 @@
 /**
  * Transports side by side (issue #16): CPU per long poll and heap per long-polling session for
- * the axios (default), node:http and fetch transports, at two levels:
+ * the axios (default), node:http and fetch transports, at three levels:
+ * - `raw`: the floor — a long-poller written directly on node:http, fetch or axios
+ *   (bench/lib/rawPoller.ts), after the library's client applied the token and sent CONNECT;
  * - `client`: the library's client alone, CONNECT then `client.poll` in a loop (one poll in
  *   flight per user) — what the transport itself costs;
  * - `session`: createChatSession sessions in `chatting` that nobody talks to — what a Node back
@@ -9,12 +11,14 @@
  * process on the real 5000 ms long-poll window; polls are counted by the simulator. Ratios are
  * taken against axios within a round; rounds repeat the whole thing.
  *
- *   node --import tsx bench/transport.ts [--quick] [--level client|session] [--rounds N]
+ *   node --import tsx bench/transport.ts [--quick] [--level raw,client,session] [--rounds N]
  *   BENCH_DIST=/tmp/build  use a build of your own instead of dist/ (bench/lib/library.ts)
  */
 import { fileURLToPath } from 'node:url';
-import type { AiccClient, HttpTransport } from '../src/index.js';
-import { lib, libraryModule, LIBRARY_SOURCE } from './lib/library.js';
+import type { AiccClient } from '../src/index.js';
+import { lib, LIBRARY_SOURCE } from './lib/library.js';
+import { rawLongPoll } from './lib/rawPoller.js';
+import { TRANSPORTS, makeTransport, type TransportName } from './lib/transports.js';
 import { QUICK, machineInfo, writeResult } from './lib/results.js';
 import { startSimProcess } from './lib/sim-process.js';
 import type { SimInfo } from './lib/sim-protocol.js';
@@ -22,9 +26,10 @@ import { nextFromParent, startWorker, toParent } from './lib/spawn.js';
 import { cpuMs, fullGc, monoMs, sleep, spread } from './lib/stats.js';
 import { Waiter, identityFor, machineSession, sharedAuth } from './lib/wiring.js';
 
-const TRANSPORTS = ['axios', 'node', 'fetch'] as const;
-type TransportName = (typeof TRANSPORTS)[number];
-type Level = 'client' | 'session';
+const LEVELS = ['raw', 'client', 'session'] as const;
+type Level = (typeof LEVELS)[number];
+/** The simulator groups users by id prefix: one prefix per transport and level. */
+const groupOf = (name: TransportName, level: Level): string => `t${name}${level[0]}`;
 
 const arg = (name: string): string | undefined => {
   const i = process.argv.indexOf(`--${name}`);
@@ -50,12 +55,6 @@ interface WorkerResult {
   pollsCounted: number;
 }
 
-async function makeTransport(name: TransportName): Promise<HttpTransport | undefined> {
-  if (name === 'node') return ((await import(libraryModule('src/client/transports/node.js').href)) as typeof import('../src/client/transports/node.js')).nodeTransport();
-  if (name === 'fetch') return ((await import(libraryModule('src/client/transports/fetch.js').href)) as typeof import('../src/client/transports/fetch.js')).fetchTransport();
-  return undefined;
-}
-
 async function worker(name: TransportName, level: Level, sim: SimInfo): Promise<void> {
   // This process doing nothing of its own (IPC, timers): its CPU before any session starts,
   // reported next to the figures.
@@ -66,7 +65,7 @@ async function worker(name: TransportName, level: Level, sim: SimInfo): Promise<
   const transport = await makeTransport(name);
   const via = transport ? { transport } : {};
   const auth = sharedAuth(sim);
-  const prefix = `t${name}${level === 'client' ? 'c' : 's'}`;
+  const prefix = groupOf(name, level);
   let polls = 0;
   let stopping = false;
   const loops: Promise<void>[] = [];
@@ -90,6 +89,19 @@ async function worker(name: TransportName, level: Level, sim: SimInfo): Promise<
       })(),
     );
   };
+  // The floor: the session set up by the client, then polled with nothing of the library's.
+  const startRaw = async (userId: string): Promise<void> => {
+    let token = '';
+    const client: AiccClient = lib.createAiccClient({
+      baseUrl: sim.url,
+      gatewayHeaders: auth.gatewayHeaders,
+      token: async () => (token = (await auth.tokenClient.applyToken(identityFor(sim, userId))).token),
+      onTokenRotated: (rotated) => (token = rotated),
+    });
+    await client.send({ controlType: 'CONNECT', from: userId, to: sim.channelId });
+    const gateway = await auth.gatewayHeaders({ forceRefresh: false });
+    loops.push(rawLongPoll(name, sim.url, userId, gateway, token, () => stopping, () => polls++));
+  };
   const startSession = (userId: string): Promise<void> =>
     new Promise((resolve) => {
       const actor = machineSession(sim, auth, userId, { longPollWindowMs: LONG_POLL_MS, ...via });
@@ -102,7 +114,7 @@ async function worker(name: TransportName, level: Level, sim: SimInfo): Promise<
       });
       actor.start();
     });
-  const start = level === 'client' ? startClient : startSession;
+  const start = level === 'raw' ? startRaw : level === 'client' ? startClient : startSession;
 
   // Warm-up: code loaded, JIT warm, the transport's first connection made; then the baseline.
   await start(`${prefix}-warm`);
@@ -161,7 +173,7 @@ async function runLevel(level: Level, round: number): Promise<LevelRound> {
     const results = (await Promise.all(workers.map((w) => w.next<{ result: WorkerResult }>('result', 120_000)))).map((r) => r.result);
     const byTransport = {} as LevelRound['byTransport'];
     for (const r of results) {
-      const group = `t${r.transport}${level === 'client' ? 'c' : 's'}`;
+      const group = groupOf(r.transport, level);
       // Server-side count for both levels (the same measure); the client-level loop count is a cross-check.
       const polls = stats.byGroup[group]?.byApi.poll ?? r.pollsCounted;
       byTransport[r.transport] = {
@@ -183,7 +195,7 @@ async function main(): Promise<void> {
   const startedAt = performance.now();
   const machine = machineInfo();
   const levelArg = arg('level');
-  const levels: Level[] = levelArg === 'client' || levelArg === 'session' ? [levelArg] : ['client', 'session'];
+  const levels: Level[] = levelArg ? LEVELS.filter((l) => levelArg.split(',').includes(l)) : [...LEVELS];
   const rounds: LevelRound[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     for (const level of levels) {
