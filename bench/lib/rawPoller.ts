@@ -42,7 +42,7 @@ const viaAxios: PollOnce = async (url, headers) => {
 const STACKS: Record<TransportName, PollOnce> = { node: viaNode, fetch: viaFetch, axios: viaAxios };
 
 /**
- * Long-polls `userId` until `stopped()` says so; `onPoll` after each answer. The session must
+ * Long-polls `userId` until `stopped()` says so; `onPoll` after each answer, `onError` after a failure. The session must
  * exist (token applied, CONNECT sent): `token` and the gateway headers are what it carries.
  */
 export async function rawLongPoll(
@@ -53,14 +53,19 @@ export async function rawLongPoll(
   token: string,
   stopped: () => boolean,
   onPoll: () => void,
+  onError: () => void,
 ): Promise<void> {
   const pollOnce = STACKS[stack];
   const url = `${baseUrl}${API_PATHS.poll}?receiverId=${encodeURIComponent(userId)}&channel=WEB`;
   const headers: Record<string, string> = { ...gatewayHeaders, [HEADERS.ccmessagingToken]: token };
   while (!stopped()) {
-    const { body, rotated } = await pollOnce(url, headers);
-    JSON.parse(body);
-    if (rotated) headers[HEADERS.ccmessagingToken] = rotated;
-    onPoll();
+    try {
+      const { body, rotated } = await pollOnce(url, headers);
+      JSON.parse(body);
+      if (rotated) headers[HEADERS.ccmessagingToken] = rotated;
+      onPoll();
+    } catch {
+      onError(); // counted; the loop goes on, as the library's would after a failed poll
+    }
   }
 }
