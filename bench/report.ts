@@ -139,6 +139,14 @@ const blocks: Record<string, () => string | undefined> = {
       rows.push(['4 idle: CPU per idle session', 'measured', `${f(idle.cpuMsPerSessionPerMin)} ms/min (bare axios ${f(i.result.bare.cpuMsPerSessionPerMin)})`, '–']);
       rows.push(['4 idle: polls in flight per session', '≤ 1', String(i.result.machine.maxPollsInFlightPerSession), verdict(i.result.machine.maxPollsInFlightPerSession <= 1)]);
     }
+    const t = readResult<Any>('transport')?.result.summary;
+    if (t?.raw && t.session) {
+      for (const name of ['node', 'axios', 'fetch'] as const) {
+        const session = t.session[name]?.cpuUsPerPoll.median;
+        const floor = t.raw[name]?.cpuUsPerPoll.median;
+        rows.push([`4 idle: CPU per idle poll, session on ${name} next to the raw ${name} floor (Transports)`, 'measured', `${f(session, 0)} µs (floor ${f(floor, 0)} µs, ×${f(session / floor)})`, '–']);
+      }
+    }
     for (const [key, label] of [
       ['core', '5 bundle: core (machine + actors + client), gzip'],
       ['allInFetch', '5 bundle: all-in, `fetchTransport` + xstate, gzip'],

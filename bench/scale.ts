@@ -218,13 +218,42 @@ async function worker(n: number, sim: SimInfo): Promise<void> {
   process.exit(0);
 }
 
+function notReady(n: number, attempt: number, loadAverage: number, why: string): StepResult {
+  return {
+    n,
+    loadAverage,
+    attempt,
+    transport: TRANSPORT,
+    rampMs: Number.NaN,
+    chatting: 0,
+    heapPerSessionKB: Number.NaN,
+    rssPerSessionKB: Number.NaN,
+    heapPerSessionAfterKB: Number.NaN,
+    eventLoopDelayP99Ms: Number.NaN,
+    eventLoopDelayMaxMs: Number.NaN,
+    delivery: latency([]),
+    messagesPerSession: { received: 0, sent: 0 },
+    errors: { pollErrors: 0, sessionsEnded: 0, failedSends: 0, injectFailed: 0, violations: 0 },
+    clientCpuPercent: Number.NaN,
+    simulator: { cpuPercent: Number.NaN, loopDelayP99Ms: Number.NaN, requestsPerSec: Number.NaN, connections: 0 },
+    pass: false,
+    why,
+  };
+}
+
 async function step(n: number, attempt: number): Promise<StepResult> {
   const loadAverage = os.loadavg()[0] ?? 0;
   const sim = await startSimProcess({ scenario: 'agent', timing: { longPollWindowMs: LONG_POLL_MS } });
   const self = fileURLToPath(import.meta.url);
   const w = startWorker(self, { args: ['--worker', String(n), JSON.stringify(sim), '--duration-ms', String(DURATION_MS), '--transport', TRANSPORT], nodeFlags: ['--expose-gc', '--max-old-space-size=8192', ...WORKER_FLAGS] });
   try {
-    const ready = await w.next<WorkerReady>('ready', RAMP_TIMEOUT_MS + 60_000);
+    const ready = await w.next<WorkerReady>('ready', RAMP_TIMEOUT_MS + 60_000).catch(() => undefined);
+    if (!ready) {
+      // A worker that could not even report its ramp (an overloaded machine): a failed attempt.
+      const why = `the worker did not report its ramp within ${(RAMP_TIMEOUT_MS + 60_000) / 1000} s`;
+      console.log(`scale N=${n}: FAIL (${why})`);
+      return notReady(n, attempt, loadAverage, why);
+    }
     console.log(`scale N=${n}: ${ready.chatting}/${n} chatting after ${(ready.rampMs / 1000).toFixed(1)} s, heap ${ready.heapPerSessionKB.toFixed(1)} KB/session`);
     await sim.resetStats();
     w.send({ type: 'go' });
