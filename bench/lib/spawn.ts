@@ -4,7 +4,6 @@
  * bench process tree (sockets are files; the scale run needs two per session).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const BENCH_DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -58,16 +57,8 @@ export function finishWorker(work: () => Promise<unknown>): void {
   );
 }
 
-/** The soft open-file limit of this process (Linux), or null when unknown. */
-export function openFileLimit(): number | null {
-  try {
-    const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
-    const soft = line?.split(/\s{2,}/)[1];
-    return soft === undefined || soft === 'unlimited' ? null : Number(soft);
-  } catch {
-    return null;
-  }
-}
+/** The soft open-file limit of this process (Linux), or null when unknown: the gateway's own reading. */
+export { openFileLimit } from '../../src/gateway/openFiles.js';
 
 /** A worker child driven step by step over IPC (`{ type, ... }` messages both ways). */
 export interface Worker {

@@ -148,7 +148,14 @@ export interface GatewayLimits {
    * its timeout for one (→ 503), then its timeout starts.
    */
   upstreamSockets?: number;
-  /** Upstream sockets for long polls, a pool of their own (kept alive). Default unbounded. */
+  /**
+   * Upstream sockets for long polls, a pool of their own (kept alive). An open poll holds two
+   * descriptors (the browser's connection, this socket), so by default the pool is what the
+   * process's open-file limit leaves at two a poll, after the API pool and 128 descriptors for
+   * the rest: (limit − 2 × upstreamSockets − 128) / 2, 9 680 under a limit of 20 000; unbounded
+   * where the limit cannot be read (not Linux). Further polls wait for a socket (503 after
+   * `pollTimeoutMs`), and other calls can still connect.
+   */
   pollSockets?: number;
 }
 

@@ -4,12 +4,14 @@
  * destroy the upstream socket, so a waiting long poll ends upstream too.
  *
  * Two pools (issue 17.1): long polls hold their socket for the whole window, so they get a pool
- * of their own (unbounded by default); every other API keeps a bounded pool no poll can fill.
+ * of their own (as large as the open-file limit allows, by default); every other API keeps a
+ * bounded pool no poll can fill.
  * The timeout counts from the moment a request has its socket; the wait for a socket is bounded
  * separately (→ 'busy').
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { openFileLimit } from './openFiles.js';
 
 export interface UpstreamRequest {
   method: 'GET' | 'POST';
@@ -52,6 +54,24 @@ export interface UpstreamAgents {
 export const DEFAULT_UPSTREAM_SOCKETS = 256;
 /** Idle kept-alive poll sockets kept for the next poll (a poll is followed by the next at once). */
 const POLL_FREE_SOCKETS = 4096;
+/**
+ * Descriptors kept for everything but the two pools: the process's own (stdio, the event loop,
+ * listening sockets, a store's connections, log files) and connections accepted but not yet
+ * upstream.
+ */
+export const RESERVED_DESCRIPTORS = 128;
+
+/**
+ * `limits.pollSockets` by default: what the open-file limit leaves for polls at two descriptors
+ * each, once the API pool (two each as well: its upstream socket and its caller's connection) and
+ * the reserve are set aside. Polls beyond it wait in the gateway for a socket; were the pool
+ * unbounded, polls would take the last descriptors and the server could no longer accept anyone's
+ * connection (other customers' calls reset). Unbounded where the limit is unknown.
+ */
+export function defaultPollSockets(openFiles: number | null, apiSockets: number): number {
+  if (openFiles === null) return Infinity;
+  return Math.max(1, Math.floor((openFiles - 2 * apiSockets - RESERVED_DESCRIPTORS) / 2));
+}
 
 function pool(maxSockets: number, maxFreeSockets: number): UpstreamPool {
   const options = { keepAlive: true, maxSockets, maxFreeSockets };
@@ -60,7 +80,7 @@ function pool(maxSockets: number, maxFreeSockets: number): UpstreamPool {
 
 export function createAgents(sockets: { api?: number; poll?: number } = {}): UpstreamAgents {
   const apiSockets = sockets.api ?? DEFAULT_UPSTREAM_SOCKETS;
-  const pollSockets = sockets.poll ?? Infinity;
+  const pollSockets = sockets.poll ?? defaultPollSockets(openFileLimit(), apiSockets);
   const api = pool(apiSockets, Math.min(apiSockets, 256));
   const poll = pool(pollSockets, Math.min(pollSockets, POLL_FREE_SOCKETS));
   return {

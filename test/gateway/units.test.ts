@@ -7,9 +7,11 @@ import { createGateway, FORWARDED_APIS, gatewayTokenProvider, memoryGatewayStore
 import { addressKey, clientAddress } from '../../src/gateway/address.js';
 import { createFileTagger, tagMessages, untagFileId, untagMessageContent } from '../../src/gateway/files.js';
 import { nestedDeeperThan } from '../../src/gateway/json.js';
+import { parseOpenFileLimit } from '../../src/gateway/openFiles.js';
 import { createRateLimiter } from '../../src/gateway/rateLimit.js';
 import { checkBody, checkPollQuery, findRoute, ROUTES } from '../../src/gateway/routes.js';
 import { createTokenSealer, tokenKeys } from '../../src/gateway/sealing.js';
+import { defaultPollSockets, RESERVED_DESCRIPTORS } from '../../src/gateway/upstream.js';
 import { BASE_PATH, TOKEN_SECRET, browserFor, jsonHeaders, newUserId, raw, startRig, tokenFor } from './helpers.js';
 
 const who = { userId: 'alice', userName: 'Alice', channelId: '42', locale: 'en' };
@@ -126,6 +128,25 @@ describe('client addresses (issue 17.2)', () => {
     // Fewer entries than trusted hops: the furthest one.
     expect(clientAddress(req('10.0.0.1', '198.51.100.1'), 3)).toBe('198.51.100.1');
     expect(clientAddress(req('10.0.0.1'), 1)).toBe('10.0.0.1');
+  });
+});
+
+describe('the poll pool and the open-file limit (issue 17.1)', () => {
+  const limits = (soft: string) =>
+    ['Limit                     Soft Limit           Hard Limit           Units     ', 'Max processes             95000                95000                processes ', `Max open files            ${soft}                20000                files     `].join('\n');
+
+  it('reads the soft limit from /proc/<pid>/limits', () => {
+    expect(parseOpenFileLimit(limits('20000'))).toBe(20000);
+    expect(parseOpenFileLimit(limits('unlimited'))).toBeNull();
+    expect(parseOpenFileLimit('Max processes  1')).toBeNull();
+  });
+
+  it('sizes the poll pool to two descriptors a poll, after the API pool (two a call) and a reserve', () => {
+    expect(defaultPollSockets(20_000, 256)).toBe((20_000 - 512 - RESERVED_DESCRIPTORS) / 2);
+    expect(defaultPollSockets(20_000, 256)).toBe(9680);
+    expect(defaultPollSockets(1_048_576, 256)).toBe(523_968);
+    expect(defaultPollSockets(256, 256)).toBe(1);
+    expect(defaultPollSockets(null, 256)).toBe(Infinity);
   });
 });
 
