@@ -15,27 +15,43 @@
  *      a full GC (→ per open poll), gateway CPU and event-loop delay p99 while they ran.
  *   5. Every poll is aborted (the browser leaves); the gateway aborts them upstream.
  *
- * The per-process open-file limit (ulimit -Hn, 20000 here) bounds N: the gateway holds two
- * sockets per open poll.
+ * Each step runs `--rounds` times (default 2; rounds alternate over the steps, so a burst of
+ * other work on the shared machine does not land on one N only), with fresh customers each time.
+ * Every step records the 1-minute load average, the gateway's open descriptors and what it
+ * answered, and this process's own event-loop delay and CPU while it measured (the load generator
+ * must not be the bottleneck: polls and calls go over bare node:http, calls on a keep-alive agent).
  *
- *   node --import tsx bench/gateway-capacity.ts [--steps 1000,2500,5000,8000] [--samples 400]
+ * The per-process open-file limit (`ulimit -Hn`, 20000 here; spawn.ts raises the soft limit to
+ * it) bounds N: the gateway holds two sockets per open poll (browser side, upstream side), so
+ * 10 000 polls need 20 000 descriptors plus the process's own (about 25).
+ *
+ * The gateway's poll pool is what that limit leaves (9 680 here, limits.pollSockets' default): at
+ * N above it the rest of the polls wait in the gateway. `--poll-sockets Infinity` shows what an
+ * unbounded pool does instead (→ bench/results/gateway-capacity-pool-Infinity.json).
+ *
+ *   node --import tsx bench/gateway-capacity.ts [--steps 1000,2500,5000,8000,9500,10000] [--rounds 2] [--samples 400] [--poll-sockets N|Infinity]
  */
 import { setMaxListeners } from 'node:events';
 import http from 'node:http';
-import { fileURLToPath } from 'node:url';
+import { loadavg } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { API_PATHS } from '../src/client/protocol.js';
-import type { GatewayChildCommand, GatewayChildStats } from './lib/gateway-child.js';
+import type { GatewayChildStats } from './lib/gateway-child.js';
+import { httpRequest as request, inBatches, startGatewayProcess } from './lib/gateway-process.js';
 import { argValue, machineInfo, writeResult } from './lib/results.js';
 import { startSimProcess } from './lib/sim-process.js';
-import { openFileLimit, spawnNode } from './lib/spawn.js';
-import { latency, sleep, type Latency } from './lib/stats.js';
+import { openFileLimit } from './lib/spawn.js';
+import { cpuMs, latency, monoMs, sleep, type Latency } from './lib/stats.js';
 
-const STEPS = (argValue('steps') ?? '1000,2500,5000,8000').split(',').map(Number);
+const STEPS = (argValue('steps') ?? '1000,2500,5000,8000,9500,10000').split(',').map(Number);
+const ROUNDS = Number(argValue('rounds') ?? 2);
+/** `limits.pollSockets` of the gateway ("Infinity" allowed); its default when not given. */
+const POLL_SOCKETS = argValue('poll-sockets');
 const SAMPLES = Number(argValue('samples') ?? 400);
 const CALLERS = 20;
+const OPEN_BATCH = 500;
 const CONCURRENCY = 4;
 const POLL_WINDOW_MS = 600_000;
-const CHILD = fileURLToPath(new URL('./lib/gateway-child.ts', import.meta.url));
 
 interface Memory {
   rss: number;
@@ -45,11 +61,25 @@ interface Memory {
 }
 
 interface StepResult {
+  round: number;
   polls: number;
+  /** 1-minute load average when the step started (other work on the shared machine). */
+  load1: number;
   /** Polls the simulator had received when the measurement started. */
   pollsUpstream: number;
+  /** Polls neither upstream nor ended: waiting in the gateway for a socket of the poll pool. */
+  pollsWaiting: number;
   /** Polls answered (or failed) before they were aborted: should be 0. */
   pollsEndedEarly: number;
+  /** How those ended: HTTP status, or the client-side error code. */
+  pollsEndedHow: Record<string, number>;
+  /** The gateway's open descriptors with the polls open. */
+  gatewayOpenFds: number;
+  /** The gateway's answers (status) and upstream network errors (code) while the polls opened and the calls ran. */
+  gatewayAnswers: Record<string, number>;
+  /** This process (the load generator) while it measured with the polls open. */
+  generatorCpuPercent: number;
+  generatorLoopDelayP99Ms: number;
   idle: Latency;
   loaded: Latency;
   /** Non-poll calls that did not answer 200 (idle + loaded). */
@@ -63,77 +93,13 @@ interface StepResult {
   openMs: number;
 }
 
-function startGateway(config: object) {
-  const child = spawnNode(CHILD, { args: [JSON.stringify(config)], nodeFlags: ['--expose-gc', '--max-old-space-size=4096'] });
-  const waiting = new Map<number, (value: unknown) => void>();
-  let nextId = 1;
-  return new Promise<{ url: string; call<T>(command: Omit<GatewayChildCommand, 'id'>): Promise<T>; close(): Promise<void> }>((resolve, reject) => {
-    child.on('exit', (code) => reject(new Error(`gateway process exited (${code})`)));
-    child.on('message', (raw) => {
-      const reply = raw as { id: number; ok: boolean; value: unknown };
-      if (reply.id === 0) {
-        const { url } = reply.value as { url: string };
-        const call = <T>(command: Omit<GatewayChildCommand, 'id'>): Promise<T> =>
-          new Promise<T>((done) => {
-            const id = nextId++;
-            waiting.set(id, done as (value: unknown) => void);
-            child.send({ ...command, id });
-          });
-        resolve({
-          url,
-          call,
-          close: async () => {
-            const gone = new Promise<void>((done) => child.once('exit', () => done()));
-            await call({ type: 'close' });
-            await gone;
-          },
-        });
-        return;
-      }
-      waiting.get(reply.id)?.(reply.value);
-      waiting.delete(reply.id);
-    });
-  });
-}
-
-interface Answer {
-  status: number;
-  body: string;
-}
-
-function request(agent: http.Agent, url: string, options: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: string }, signal?: AbortSignal): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: options.method, headers: options.headers, agent, ...(signal ? { signal } : {}) }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(options.body);
-  });
-}
-
-async function inBatches<T>(count: number, concurrency: number, task: (i: number) => Promise<T>): Promise<T[]> {
-  const out: T[] = new Array(count);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, count) }, async () => {
-      while (next < count) {
-        const i = next++;
-        out[i] = await task(i);
-      }
-    }),
-  );
-  return out;
-}
-
 async function main(): Promise<void> {
   const started = performance.now();
   const machine = machineInfo();
   console.log(`gateway capacity: steps ${STEPS.join(', ')}; open-file limit ${openFileLimit() ?? '?'}; load ${machine.loadAverage.join(' ')}`);
   const sim = await startSimProcess({ scenario: 'agent', timing: { longPollWindowMs: POLL_WINDOW_MS, sessionIdleTimeoutMs: 3_600_000 } });
-  const gateway = await startGateway({ upstream: sim.url, ...sim.credentials, channelId: sim.channelId, longPollWindowMs: POLL_WINDOW_MS });
+  const gateway = await startGatewayProcess({ upstream: sim.url, ...sim.credentials, channelId: sim.channelId, longPollWindowMs: POLL_WINDOW_MS, ...(POLL_SOCKETS !== undefined ? { pollSockets: POLL_SOCKETS } : {}) });
+  console.log(`gateway poll pool: ${gateway.pollSockets} sockets`);
   const base = `${gateway.url}/aicc`;
   const calls = new http.Agent({ keepAlive: true, maxSockets: 64 });
   const polls = new http.Agent({ keepAlive: false, maxSockets: Infinity });
@@ -160,11 +126,20 @@ async function main(): Promise<void> {
       return performance.now() - t0;
     });
   await sampleCalls(); // warm-up
+  const idleFds = (await gateway.call<GatewayChildStats>({ type: 'stats' })).openFds;
 
-  for (const n of STEPS) {
+  const generatorLoop = monitorEventLoopDelay({ resolution: 10 });
+  generatorLoop.enable();
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const n of STEPS) results.push(await step(round, n));
+  }
+
+  async function step(round: number, n: number): Promise<StepResult> {
     errors = 0;
+    const load1 = loadavg()[0] ?? 0;
+    await gateway.call({ type: 'resetStats' });
     const t0 = performance.now();
-    const users = await inBatches(n, 100, async (i) => ({ userId: `s${n}-${i}`, token: await login(`s${n}-${i}`) }));
+    const users = await inBatches(n, 100, async (i) => ({ userId: `r${round}s${n}-${i}`, token: await login(`r${round}s${n}-${i}`) }));
     const loginMs = performance.now() - t0;
     const idle = latency(await sampleCalls());
     const before = await gateway.call<Memory>({ type: 'memory' });
@@ -173,31 +148,67 @@ async function main(): Promise<void> {
     const t1 = performance.now();
     const controller = new AbortController();
     setMaxListeners(0, controller.signal);
+    const endedHow: Record<string, number> = {};
     let ended = 0;
-    for (const u of users) {
-      const query = `?receiverId=${encodeURIComponent(u.userId)}&channel=WEB`;
-      request(polls, base + API_PATHS.poll + query, { method: 'GET', headers: { 'x-user': u.userId, 'ccmessaging-token': u.token } }, controller.signal).then(
-        () => (ended += 1),
-        (error: { name?: string }) => {
-          if (error.name !== 'AbortError') ended += 1;
-        },
-      );
+    const end = (how: string): void => {
+      ended += 1;
+      endedHow[how] = (endedHow[how] ?? 0) + 1;
+    };
+    // Customers arrive OPEN_BATCH at a time, each batch once the previous one is upstream: the
+    // step measures polls held open, not thousands of connections in the same instant (on this
+    // starved machine that surge alone made Node's server answer 408 to some: its headers
+    // timeout counts from the connection's start).
+    for (let i = 0; i < users.length; i += OPEN_BATCH) {
+      for (const u of users.slice(i, i + OPEN_BATCH)) {
+        const query = `?receiverId=${encodeURIComponent(u.userId)}&channel=WEB`;
+        request(polls, base + API_PATHS.poll + query, { method: 'GET', headers: { 'x-user': u.userId, 'ccmessaging-token': u.token } }, controller.signal).then(
+          (answer) => end(String(answer.status)),
+          (error: { name?: string; code?: string }) => {
+            if (error.name !== 'AbortError') end(error.code ?? 'error');
+          },
+        );
+      }
+      const opened = Math.min(users.length, i + OPEN_BATCH, gateway.pollSockets);
+      for (let waited = 0; waited < 10_000; waited += 50) {
+        if (((await sim.stats()).byApi['poll'] ?? 0) - pollsBefore + ended >= opened) break;
+        await sleep(50);
+      }
     }
+    // Until every poll is upstream (as many as the poll pool holds; the rest wait in the gateway)
+    // or has ended (a poll the gateway could not forward).
     let upstream = 0;
     for (let waited = 0; waited < 120_000; waited += 100) {
       upstream = ((await sim.stats()).byApi['poll'] ?? 0) - pollsBefore;
-      if (upstream >= n) break;
+      if (upstream + ended >= Math.min(n, gateway.pollSockets)) break;
       await sleep(100);
     }
+    // Those that could still arrive have had their chance.
+    await sleep(1000);
+    upstream = ((await sim.stats()).byApi['poll'] ?? 0) - pollsBefore;
     const openMs = performance.now() - t1;
+    const opening = await gateway.call<GatewayChildStats>({ type: 'stats' });
     await gateway.call({ type: 'resetStats' });
+    generatorLoop.reset();
+    const generatorCpu0 = cpuMs();
+    const generatorT0 = monoMs();
     const loaded = latency(await sampleCalls());
+    const generatorCpuPercent = ((cpuMs() - generatorCpu0) / (monoMs() - generatorT0)) * 100;
     const stats = await gateway.call<GatewayChildStats>({ type: 'stats' });
     const after = await gateway.call<Memory>({ type: 'memory' });
+    const answers = { ...opening.answers };
+    for (const [key, count] of Object.entries(stats.answers)) answers[key] = (answers[key] ?? 0) + count;
     const result: StepResult = {
+      round,
       polls: n,
+      load1,
       pollsUpstream: upstream,
+      pollsWaiting: n - upstream - ended,
       pollsEndedEarly: ended,
+      pollsEndedHow: endedHow,
+      gatewayOpenFds: stats.openFds,
+      gatewayAnswers: answers,
+      generatorCpuPercent,
+      generatorLoopDelayP99Ms: generatorLoop.percentile(99) / 1e6,
       idle,
       loaded,
       errors,
@@ -209,21 +220,30 @@ async function main(): Promise<void> {
       loginMs,
       openMs,
     };
-    results.push(result);
     console.log(
-      `N=${n}: ${upstream} polls upstream, ${ended} ended early; non-poll p50/p99/max idle ${idle.p50.toFixed(1)}/${idle.p99.toFixed(1)}/${idle.max.toFixed(1)} ms, ` +
+      `round ${round} N=${n} (load ${load1.toFixed(1)}): ${upstream} polls upstream, ${n - upstream - ended} waiting, ${ended} ended early ${JSON.stringify(endedHow)}; gateway fds ${stats.openFds}, answers ${JSON.stringify(answers)}; ` +
+        `non-poll p50/p99/max idle ${idle.p50.toFixed(1)}/${idle.p99.toFixed(1)}/${idle.max.toFixed(1)} ms, ` +
         `with the polls open ${loaded.p50.toFixed(1)}/${loaded.p99.toFixed(1)}/${loaded.max.toFixed(1)} ms, ${errors} errors; ` +
-        `per open poll heap ${(result.heapPerPollBytes / 1024).toFixed(2)} KiB, RSS ${(result.rssPerPollBytes / 1024).toFixed(2)} KiB`,
+        `per open poll heap ${(result.heapPerPollBytes / 1024).toFixed(2)} KiB, RSS ${(result.rssPerPollBytes / 1024).toFixed(2)} KiB; ` +
+        `generator CPU ${generatorCpuPercent.toFixed(0)} %, loop p99 ${result.generatorLoopDelayP99Ms.toFixed(1)} ms`,
     );
     controller.abort();
-    await sleep(2000);
+    // The next step starts once the gateway has let go of this one's sockets.
+    let fds = 0;
+    for (let waited = 0; waited < 60_000; waited += 250) {
+      fds = (await gateway.call<GatewayChildStats>({ type: 'stats' })).openFds;
+      if (fds < idleFds + 100) break;
+      await sleep(250);
+    }
+    console.log(`  after the polls were aborted: gateway fds ${fds} (idle ${idleFds})`);
+    return result;
   }
 
   await gateway.close();
   await sim.close();
   calls.destroy();
   polls.destroy();
-  writeResult('gateway-capacity', started, { steps: results, samples: SAMPLES, callers: CALLERS, concurrency: CONCURRENCY }, machine);
+  writeResult(POLL_SOCKETS === undefined ? 'gateway-capacity' : `gateway-capacity-pool-${POLL_SOCKETS}`, started, { pollSockets: String(gateway.pollSockets), steps: results, rounds: ROUNDS, samples: SAMPLES, callers: CALLERS, concurrency: CONCURRENCY }, machine);
 }
 
 await main();

@@ -1,22 +1,34 @@
 /**
- * The gateway as a child process of a benchmark (bench/gateway-capacity.ts): `createGateway` +
- * `createGatewayServer` in front of the given upstream, identify() from an `x-user` header, the
- * per-address limits lifted (every benchmark client is 127.0.0.1). Answers memory (after a full
- * GC), CPU and event-loop figures over IPC. Imports the sources (src/), not dist/.
+ * The gateway as a child process of a benchmark (bench/gateway-capacity.ts, gateway-flood.ts):
+ * `createGateway` + `createGatewayServer` in front of the given upstream, identify() from an
+ * `x-user` header, the per-address and rate limits lifted (every benchmark client is 127.0.0.1)
+ * unless `defaultLimits`. Answers memory (after a full GC), CPU, event-loop and descriptor figures
+ * over IPC. Imports the sources (src/), not dist/. Started by gateway-process.ts.
  *
- *   argv[2]: JSON { upstream, appKey, appSecret, longPollWindowMs }
+ *   argv[2]: JSON GatewayChildConfig
  */
+import { readdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { getHeapStatistics } from 'node:v8';
 import { createGateway, createGatewayServer } from '../../src/gateway/index.js';
+import { openFileLimit } from '../../src/gateway/openFiles.js';
+import { DEFAULT_UPSTREAM_SOCKETS, defaultPollSockets } from '../../src/gateway/upstream.js';
 import { cpuMs, fullGc, monoMs } from './stats.js';
 
-interface Config {
+export interface GatewayChildConfig {
   upstream: string;
   appKey: string;
   appSecret: string;
   channelId: string;
   longPollWindowMs: number;
+  /** limits.pollSockets: a number or "Infinity" (IPC carries JSON); the gateway's default when absent. */
+  pollSockets?: string;
+  /**
+   * Every default limit, behind one trusted proxy hop (the benchmark names each client's address
+   * in X-Forwarded-For), instead of the per-address and rate limits lifted.
+   */
+  defaultLimits?: boolean;
 }
 
 export type GatewayChildCommand = { id: number; type: 'memory' } | { id: number; type: 'resetStats' } | { id: number; type: 'stats' } | { id: number; type: 'close' };
@@ -25,9 +37,24 @@ export interface GatewayChildStats {
   cpuMs: number;
   elapsedMs: number;
   loopDelayP99Ms: number;
+  /** File descriptors open in the gateway process now (sockets included). */
+  openFds: number;
+  /** Answers by status, and the gateway's error lines by text, since the last reset (from its log lines). */
+  answers: Record<string, number>;
 }
 
-const config = JSON.parse(process.argv[2] ?? '{}') as Config;
+/** Open descriptors of this process (Linux /proc; -1 elsewhere). */
+function openFds(): number {
+  try {
+    return readdirSync('/proc/self/fd').length;
+  } catch {
+    return -1;
+  }
+}
+
+let answers: Record<string, number> = {};
+const config = JSON.parse(process.argv[2] ?? '{}') as GatewayChildConfig;
+const pollSockets = config.pollSockets === undefined ? defaultPollSockets(openFileLimit(), DEFAULT_UPSTREAM_SOCKETS) : Number(config.pollSockets);
 const gateway = createGateway({
   upstream: config.upstream,
   appKey: config.appKey,
@@ -39,8 +66,15 @@ const gateway = createGateway({
     const userId = req.headers['x-user'];
     return typeof userId === 'string' ? { userId, userName: userId, channelId: config.channelId, locale: 'en_US' } : null;
   },
-  limits: { pollsPerAddress: Infinity },
-  rateLimit: { perAddress: 100_000_000, max: 100_000_000 },
+  ...(config.defaultLimits
+    ? { trustProxyHops: 1, limits: { pollSockets } }
+    : { limits: { pollsPerAddress: Infinity, pollSockets }, rateLimit: { perAddress: 100_000_000, max: 100_000_000 } }),
+  logger: (entry) => {
+    // Statuses, and the gateway's own error lines (an upstream network error by its code, e.g.
+    // EMFILE: out of file descriptors; a failed AccessToken renewal).
+    const key = entry.status !== undefined ? String(entry.status) : entry.level === 'error' ? entry.msg : undefined;
+    if (key) answers[key] = (answers[key] ?? 0) + 1;
+  },
 });
 const server = createGatewayServer(gateway);
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
@@ -56,16 +90,23 @@ process.on('message', async (raw) => {
   switch (command.type) {
     case 'memory': {
       fullGc();
-      const m = process.memoryUsage();
-      return reply(command.id, { rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers });
+      try {
+        const m = process.memoryUsage();
+        return reply(command.id, { rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers });
+      } catch {
+        // Out of descriptors (RSS is read from /proc): the heap figures need none.
+        const heap = getHeapStatistics();
+        return reply(command.id, { rss: Number.NaN, heapUsed: heap.used_heap_size, external: heap.external_memory, arrayBuffers: Number.NaN });
+      }
     }
     case 'resetStats':
       cpuAt = cpuMs();
       monoAt = monoMs();
       loop.reset();
+      answers = {};
       return reply(command.id, null);
     case 'stats': {
-      const stats: GatewayChildStats = { cpuMs: cpuMs() - cpuAt, elapsedMs: monoMs() - monoAt, loopDelayP99Ms: loop.percentile(99) / 1e6 };
+      const stats: GatewayChildStats = { cpuMs: cpuMs() - cpuAt, elapsedMs: monoMs() - monoAt, loopDelayP99Ms: loop.percentile(99) / 1e6, openFds: openFds(), answers };
       return reply(command.id, stats);
     }
     case 'close':
@@ -77,4 +118,4 @@ process.on('message', async (raw) => {
   }
 });
 
-process.send?.({ id: 0, ok: true, value: { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, pid: process.pid } });
+process.send?.({ id: 0, ok: true, value: { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, pid: process.pid, pollSockets: String(pollSockets) } });
