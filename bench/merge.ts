@@ -7,7 +7,7 @@
  *   node --expose-gc --import tsx bench/merge.ts
  */
 import { createInitialContext } from '../machines/chatSession.mappers.js';
-import { acknowledgeRead, enqueueText, markSent, receiveMessages } from '../machines/chatSession.actions.js';
+import { acknowledgeRead, enqueueText, markSent, receiveMessages } from '../machines/chatSession.updates.js';
 import type { ChatSessionContext } from '../machines/chatSession.types.js';
 import { parseDownlink } from '../src/client/parse.js';
 import type { WireDownlinkMessage } from '../src/client/protocol.js';

@@ -6,7 +6,7 @@
 import { isTransientFailure, toErrorInfo, type AiccErrorInfo } from '../src/client/errors.js';
 import type { DownlinkMessage, SurveyMode } from '../src/client/types.js';
 import type { ChatSessionContext, ChatSessionEvent } from './chatSession.types.js';
-import { outboxHead, sendFailure } from './chatSession.actions.js';
+import { outboxHead, sendFailure } from './chatSession.updates.js';
 import {
   validateAgentRequest,
   validateAgentSurvey,
@@ -23,9 +23,9 @@ export interface GuardArgs {
   event: ChatSessionEvent;
 }
 
-/** The `output` of an `xstate.done.actor.*` event. */
-export function outputOf(event: { type: string }): unknown {
-  return (event as { output?: unknown }).output;
+/** The `output` of an `xstate.done.actor.*` event, as the actor's contract says (unchecked: read fields defensively). */
+export function outputOf<TOutput = unknown>(event: { type: string }): TOutput | undefined {
+  return (event as { output?: TOutput }).output;
 }
 
 /** The `error` of an `xstate.error.actor.*` event, as AiccErrorInfo. */

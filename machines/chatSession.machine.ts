@@ -8,16 +8,14 @@
  *
  * See docs/statechart.md for every state, event, end reason and decision.
  */
-import { assign, enqueueActions, fromCallback, fromPromise, raise, setup, stateIn, type EventObject } from 'xstate';
+import { fromCallback, fromPromise, setup, stateIn, type EventObject } from 'xstate';
 import { validationError } from '../src/client/errors.js';
 import type { HistoryMessage, SurveyMode } from '../src/client/types.js';
-import * as A from './chatSession.actions.js';
-import { errorOf, guards, outputOf } from './chatSession.guards.js';
-import { entryAt } from './chatSession.transcript.js';
+import { chatSessionActions } from './chatSession.actions.js';
+import { guards } from './chatSession.guards.js';
 import {
   agentSurveyInput,
   connectInput,
-  connectivityNotice,
   authRetryDelay,
   connectRetryDelay,
   createInitialContext,
@@ -40,7 +38,6 @@ import {
   watchQueueInput,
 } from './chatSession.mappers.js';
 import type {
-  AgentSurveyAnswer,
   ChatSessionContext,
   ChatSessionEmitted,
   ChatSessionEvent,
@@ -51,7 +48,6 @@ import type {
   DisconnectInput,
   DisconnectOutput,
   DownloadWorkerEvent,
-  EndReason,
   FetchSurveyModeInput,
   LeaveMessageActorInput,
   LoadHistoryInput,
@@ -61,7 +57,6 @@ import type {
   ReadReceiptOutput,
   RequestAgentInput,
   ResultInfo,
-  RobotSurveyAnswer,
   SendMessageInput,
   SendMessageOutput,
   SendTypingInput,
@@ -73,17 +68,6 @@ import type {
   WatchQueueEvent,
   WatchQueueInput,
 } from './chatSession.types.js';
-import {
-  normaliseFileType,
-  validateAgentRequest,
-  validateAgentSurvey,
-  validateDownload,
-  validateFile,
-  validateLeaveMessage,
-  validateRetry,
-  validateRobotSurvey,
-  validateText,
-} from './chatSession.validation.js';
 
 /** A definitive (validation) error: a missing actor is a wiring mistake, not worth a retry. */
 function notProvided(name: string): Error {
@@ -138,192 +122,17 @@ export const chatSessionMachine = setup({
     isPolling: stateIn('#chatSession.connected'),
   },
   delays: { authRetryDelay, connectRetryDelay, sendRetryDelay, suggestionDebounce, surveyModeRetryDelay, typingThrottle },
-  actions: {
-    // --- lifecycle
-    setEndReason: assign((_, params: { reason: EndReason }) => A.setEndReason(params.reason)),
-    setErrorFromActor: assign(({ event }) => A.setError(errorOf(event))),
-    clearError: assign({ error: null }),
-    countConnectFailure: assign(({ context }) => A.countConnectFailure(context)),
-    markConnectAttempt: assign(({ context }) => A.markConnectAttempt(context, Date.now())),
-    noteConnectFailure: assign(({ context, event }) => A.noteConnectFailure(context, (event as { error?: unknown }).error)),
-    countAuthFailure: assign(({ context }) => A.countAuthFailure(context)),
-    countSurveyModeFailure: assign(({ context }) => A.countSurveyModeFailure(context)),
-    resetRetryCounts: assign(({ context }) => A.resetRetryCounts(context)),
-    // sendAsync only acknowledges CONNECT: the first poll answer confirms it.
-    markConnected: assign(({ context, event }) =>
-      A.markConnected(context, Date.now(), context.config.connectVia === 'send' || (outputOf(event) as Partial<ConnectOutput> | undefined)?.confirmedByPoll === true),
-    ),
-    confirmConnect: enqueueActions(({ context, enqueue }) => {
-      if (context.bookkeeping.connectConfirmed) return;
-      enqueue.assign(A.confirmConnect(context));
-      enqueue.sendTo('watchQueue', { type: 'connect.confirmed' });
-    }),
-    markSessionLost: assign(({ context }) => A.markSessionLost(context)),
-    noteConnectAbandoned: assign(({ context }) => A.noteConnectAbandoned(context)),
-    mergeHistory: assign(({ context, event }) => {
-      const output = outputOf(event);
-      return Array.isArray(output) ? A.mergeHistory(context, output as HistoryMessage[]) : {};
-    }),
-    markServedByRobot: assign(({ context }) => A.markServedBy(context, 'robot')),
-    markServedByAgent: assign(({ context }) => A.markServedBy(context, 'agent')),
-    markAwaitingAgent: assign(({ context }) => A.markAwaitingAgent(context)),
-    rejectAgentRequest: assign(({ context }) => A.setError(validateAgentRequest(context))),
-
-    // --- incoming
-    receiveMessages: assign(({ context, event }) =>
-      (event.type === 'poll.messages' || event.type === 'session.lost') && Array.isArray(event.messages) ? A.receiveMessages(context, event.messages) : {},
-    ),
-    noteServerGone: assign(({ context, event }) => (event.type === 'session.gone' ? A.noteServerGone(context, event.lost) : {})),
-    /** The customer ended after the server had (session.gone): what it ended with goes in first. */
-    receiveServerEnd: assign(({ context }) => {
-      const lost = context.bookkeeping.serverGone;
-      return lost ? A.receiveMessages(context, [lost]) : {};
-    }),
-    // What the poll that confirmed a CONNECT with a lost answer took (connectActor) is handled as
-    // the poll loop's would be: it may already hold the server's DISCONNECT or the agent.
-    relayConnectMessages: enqueueActions(({ event, enqueue }) => {
-      const messages = (outputOf(event) as Partial<ConnectOutput> | undefined)?.messages;
-      if (Array.isArray(messages) && messages.length > 0) enqueue.raise({ type: 'poll.messages', messages });
-    }),
-    mergeFinalMessages: assign(({ context, event }) => {
-      // From the output, or from a failed DISCONNECT's error (`recovered`, `gap`): the catch-up ran anyway.
-      const output = outputOf(event) as Partial<DisconnectOutput> | undefined;
-      const failed = (event as { error?: { recovered?: unknown; gap?: unknown } }).error;
-      return A.mergeFinalCatchUp(context, output?.messages ?? failed?.recovered, output ? output.gap : failed?.gap, Date.now());
-    }),
-    recordPollError: assign(({ context, event }) =>
-      event.type === 'poll.error' ? A.recordPollError(context, event.error, event.failures) : {},
-    ),
-    setPollFailure: assign(({ event }) => (event.type === 'poll.failed' ? A.setError(event.error) : {})),
-    setQueueInfo: assign(({ event }) => (event.type === 'queue.updated' ? A.setQueueInfo(event.info) : {})),
-    clearQueue: assign({ queue: null }),
-
-    // --- outgoing
-    enqueueText: assign(({ context, event }) =>
-      event.type === 'message.send' ? A.enqueueText(context, event.text, Date.now()) : {},
-    ),
-    rejectText: assign(({ event }) => A.setError(validateText(event))),
-    enqueueFile: assign(({ context, event }) => (event.type === 'file.send' ? A.enqueueFile(context, event, Date.now()) : {})),
-    startUpload: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'file.send') return;
-      const uploadStart: UploadWorkerEvent = {
-        type: 'upload.start',
-        localId: A.localIdFor(context.bookkeeping.lastOutgoingTimestamp),
-        fileType: normaliseFileType(event.fileType) ?? 'jpg',
-        data: event.data,
-      };
-      enqueue.sendTo('uploadFile', uploadStart);
-    }),
-    rejectFile: assign(({ context, event }) => A.setError(validateFile(context, event))),
-    completeUpload: assign(({ context, event }) =>
-      event.type === 'upload.done' ? A.completeUpload(context, event.localId, event.objectKey) : {},
-    ),
-    recordUploadProgress: assign(({ context, event }) =>
-      event.type === 'upload.progress' ? A.recordUploadProgress(context, event.localId, event.loaded, event.total) : {},
-    ),
-    failUpload: assign(({ context, event }) => (event.type === 'upload.failed' ? A.failUpload(context, event.localId, event.error) : {})),
-    failOrphanedUploads: assign(({ context }) => A.failOrphanedUploads(context)),
-    markHeadSending: assign(({ context }) => A.markHeadSending(context)),
-    markSent: assign(({ context, event }) => A.markSent(context, (outputOf(event) as SendMessageOutput | undefined)?.localId)),
-    markHeadFailed: assign(({ context, event }) => A.markHeadFailed(context, errorOf(event))),
-    markHeadResending: assign(({ context, event }) => A.markHeadResending(context, errorOf(event))),
-    flushOutbox: raise({ type: 'outbox.flush' }),
-
-    // --- connectivity and visibility (the poll loop is told while it runs)
-    goOffline: enqueueActions(({ enqueue, check }) => {
-      enqueue.assign(({ context }) => A.setConnectivity(context, false, undefined));
-      if (check('isPolling')) enqueue.sendTo('pollLoop', connectivityNotice);
-    }),
-    goOnline: enqueueActions(({ enqueue, check }) => {
-      enqueue.assign(({ context }) => A.setConnectivity(context, true, undefined));
-      if (check('isPolling')) enqueue.sendTo('pollLoop', connectivityNotice);
-      enqueue.raise({ type: 'outbox.flush' });
-    }),
-    hidePage: enqueueActions(({ enqueue, check }) => {
-      enqueue.assign(({ context }) => A.setConnectivity(context, undefined, false));
-      if (check('isPolling')) enqueue.sendTo('pollLoop', connectivityNotice);
-    }),
-    showPage: enqueueActions(({ enqueue, check }) => {
-      enqueue.assign(({ context }) => A.setConnectivity(context, undefined, true));
-      if (check('isPolling')) enqueue.sendTo('pollLoop', connectivityNotice);
-    }),
-    interruptSending: assign(({ context }) => A.interruptSending(context)),
-    failUnsentMessages: assign(({ context }) => A.failUnsentMessages(context)),
-    requeueMessage: assign(({ context, event }) => (event.type === 'message.retry' ? A.requeueMessage(context, event.key) : {})),
-    rejectRetry: assign(({ context, event }) => A.setError(validateRetry(context, event))),
-
-    // --- downloads
-    startDownload: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'file.download') return;
-      const entry = entryAt(context, event.key);
-      if (entry?.kind !== 'incoming' || entry.message.controlType !== 'CHAT' || !('file' in entry.message.content)) return;
-      const downloadStart: DownloadWorkerEvent = { type: 'download.start', key: entry.key, file: entry.message.content.file };
-      enqueue.assign(A.startDownload(context, entry.key));
-      enqueue.sendTo('downloadFile', downloadStart);
-    }),
-    rejectDownload: assign(({ context, event }) => A.setError(validateDownload(context, event))),
-    resumeDownloads: enqueueActions(({ context, enqueue }) => {
-      for (const key of A.pendingDownloads(context)) {
-        const entry = entryAt(context, key);
-        if (entry?.kind !== 'incoming' || entry.message.controlType !== 'CHAT' || !('file' in entry.message.content)) continue;
-        const downloadStart: DownloadWorkerEvent = { type: 'download.start', key, file: entry.message.content.file };
-        enqueue.sendTo('downloadFile', downloadStart);
-      }
-    }),
-    completeDownload: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'download.done') return;
-      enqueue.assign(A.completeDownload(context, event.key, event.fileType, event.fileUrl));
-      enqueue.emit({ type: 'file.downloaded', key: event.key, bytes: event.bytes, fileType: event.fileType, fileUrl: event.fileUrl });
-    }),
-    failDownload: assign(({ context, event }) => (event.type === 'download.failed' ? A.failDownload(context, event.key, event.error) : {})),
-
-    // --- typing and suggestions
-    storeDraft: assign(({ context, event }) => (event.type === 'input.change' ? A.storeDraft(context, event.text) : {})),
-    clearSuggestions: assign(({ context }) => A.clearSuggestions(context)),
-    setSuggestions: assign(({ context, event }) => {
-      const output = outputOf(event) as SuggestPhrasesOutput | undefined;
-      return output && Array.isArray(output.phrases) ? A.setSuggestions(context, output.text, output.phrases) : {};
-    }),
-
-    // --- read receipts
-    acknowledgeRead: assign(({ context, event }) => {
-      const output = outputOf(event) as ReadReceiptOutput | undefined;
-      return output && Array.isArray(output.messageIds) ? A.acknowledgeRead(context, output.messageIds) : {};
-    }),
-
-    // --- survey and leave-message
-    storeSurvey: assign(({ context, event }) => {
-      const output = outputOf(event) as SurveyMode | undefined;
-      return output ? A.storeSurvey(context, output) : {};
-    }),
-    storeAgentSurveyAnswer: assign(({ context, event }) =>
-      event.type === 'survey.submit' && 'evaluation' in event ? A.storeAgentSurveyAnswer(context, event as AgentSurveyAnswer) : {},
-    ),
-    storeRobotSurveyAnswer: assign(({ context, event }) =>
-      event.type === 'survey.submit' && 'satisfied' in event ? A.storeRobotSurveyAnswer(context, event as RobotSurveyAnswer) : {},
-    ),
-    rejectAgentSurvey: assign(({ context, event }) => A.setError(validateAgentSurvey(context, event))),
-    rejectRobotSurvey: assign(({ event }) => A.setError(validateRobotSurvey(event))),
-    markSurveySubmitted: assign(({ context }) => A.markSurveySubmitted(context)),
-    storeLeaveMessage: assign(({ event }) =>
-      event.type === 'leaveMessage.submit' ? A.storeLeaveMessage({ caller: event.caller, message: event.message }) : {},
-    ),
-    rejectLeaveMessage: assign(({ event }) => A.setError(validateLeaveMessage(event))),
-    clearLeaveMessage: assign({ leaveMessage: null }),
-
-    // --- refused host input (createChatSession's `send`)
-    rejectEvent: assign(({ event }) => (event.type === 'event.rejected' ? A.rejectEvent(event.error) : {})),
-  },
+  actions: chatSessionActions,
 }).createMachine({
   id: 'chatSession',
   context: createInitialContext,
   initial: 'auth',
   output: sessionOutput,
   on: {
-    'connection.offline': { actions: 'goOffline' },
-    'connection.online': { actions: 'goOnline' },
-    'page.hidden': { actions: 'hidePage' },
-    'page.visible': { actions: 'showPage' },
+    'connection.offline': { actions: { type: 'setConnectivity', params: { online: false } } },
+    'connection.online': { actions: [{ type: 'setConnectivity', params: { online: true } }, 'flushOutbox'] },
+    'page.hidden': { actions: { type: 'setConnectivity', params: { pageVisible: false } } },
+    'page.visible': { actions: { type: 'setConnectivity', params: { pageVisible: true } } },
     // A value createChatSession's `send` refused: only context.error changes.
     'event.rejected': { actions: 'rejectEvent' },
   },

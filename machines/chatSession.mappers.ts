@@ -26,7 +26,7 @@ import type {
   UplinkParty,
   WatchQueueInput,
 } from './chatSession.types.js';
-import { outboxHead } from './chatSession.actions.js';
+import { outboxHead } from './chatSession.updates.js';
 import { emptyTranscript, transcriptEntries } from './chatSession.transcript.js';
 import { fnv1a32 } from '../src/client/hash.js';
 
@@ -139,7 +139,7 @@ function party(context: ChatSessionContext): UplinkParty {
   return { userId: context.identity.userId, channelId: context.identity.channelId, nickname: context.identity.nickname ?? null };
 }
 
-/** The party plus more fields, assigned (an object spread followed by new keys is slow in Node 20: actions.ts). */
+/** The party plus more fields, assigned (an object spread followed by new keys is slow in Node 20: updates.ts). */
 function partyWith<T extends object>(context: ChatSessionContext, more: T): UplinkParty & T {
   return Object.assign(party(context), more);
 }

@@ -161,7 +161,7 @@ export class TranscriptWriter {
       return;
     }
     // Copied once per update; Object.assign, because a spread followed by a new key is slow in
-    // Node 20 (chatSession.actions.ts).
+    // Node 20 (chatSession.updates.ts).
     const writable = this.copiedPages.has(name) ? page : Object.assign({}, page);
     writable[key] = position;
     pages[last] = writable;

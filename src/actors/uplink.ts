@@ -26,12 +26,12 @@ import type {
   UplinkParty,
 } from '../../machines/chatSession.types.js';
 // The one rule of "may the server have processed it" (CHAT sends follow it too).
-import { sendFailure } from '../../machines/chatSession.actions.js';
+import { sendFailure } from '../../machines/chatSession.updates.js';
 import { aiccError, toErrorInfo } from '../client/errors.js';
 import { clientOf, type ClientSource } from './source.js';
 
 function uplink(party: UplinkParty, rest: Omit<SendInput, 'from' | 'to'>): SendInput {
-  // Assigned, not `{ ...rest, from, to }`: spread-then-add is slow in Node 20 (machines/chatSession.actions.ts).
+  // Assigned, not `{ ...rest, from, to }`: spread-then-add is slow in Node 20 (machines/chatSession.updates.ts).
   const input: SendInput = Object.assign({ from: party.userId, to: party.channelId }, rest);
   if (party.nickname) input.senderNickname = party.nickname;
   return input;

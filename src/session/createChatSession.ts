@@ -19,7 +19,7 @@ import type {
   ChatUserEvent,
   UplinkApi,
 } from '../../machines/chatSession.types.js';
-import { describeValue } from '../../machines/chatSession.actions.js';
+import { describeValue } from '../../machines/chatSession.updates.js';
 import { inputError } from '../../machines/chatSession.validation.js';
 import { createChatActors, type ChatActors, type ChatActorsOptions, type SessionSystem } from '../actors/index.js';
 import { prepareRestoredSnapshot } from './restore.js';

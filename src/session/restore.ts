@@ -11,7 +11,7 @@
  * `createChatSession` applies this to every snapshot it is given; hosts that restore with plain
  * `createActor` should too.
  */
-import { abandonInterruptedSends } from '../../machines/chatSession.actions.js';
+import { abandonInterruptedSends } from '../../machines/chatSession.updates.js';
 import { latestIncomingTimestamp } from '../../machines/chatSession.mappers.js';
 import type { ChatSessionContext } from '../../machines/chatSession.types.js';
 import type { PersistedChatSession } from './createChatSession.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import * as A from '../../machines/chatSession.actions.js';
+import * as A from '../../machines/chatSession.updates.js';
 import { entryAt, indexTranscript, INDEX_PAGE, shardOf, TRANSCRIPT_CHUNK, transcriptEntries } from '../../machines/chatSession.transcript.js';
 import type { ChatSessionContext, OutgoingEntry } from '../../machines/chatSession.types.js';
 import { agentText, disconnect, freshContext, history, readNotice, robotText, systemText } from './helpers.js';

@@ -5,7 +5,7 @@
  * Only the runs of that test use them.
  */
 import { assign } from 'xstate';
-import * as A from '../../machines/chatSession.actions.js';
+import * as A from '../../machines/chatSession.updates.js';
 import { transcriptEntries, transcriptOf } from '../../machines/chatSession.transcript.js';
 import type { EndReason } from '../../machines/chatSession.types.js';
 import type { AiccClient } from '../../src/client/types.js';

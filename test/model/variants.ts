@@ -778,7 +778,7 @@ const CHAT: Variant[] = [
     { check: (run) => expect(run.matched().context.connection.online).toBe(false) },
   ),
   // Offline while nothing polls: the machine records it and has no poll loop to tell (the
-  // isPolling check in goOffline says no).
+  // isPolling check in setConnectivity says no).
   user(
     'connection.offline (not connected)',
     'connection.offline',
