@@ -1,9 +1,12 @@
 /**
  * The customer side of an AICC (CC-Messaging) chat as one statechart.
  *
- * The config below is one literal object; every action, guard, actor and delay is referenced by
- * name, implemented in `setup(...)`. Effects are placeholder actors here: hosts supply real ones
- * with `machine.provide({ actors: createChatActors(client) })` (or use `createChatSession`).
+ * The config below is one object literal; every action, guard, actor and delay is referenced by
+ * name, implemented in `setup(...)`. What `queuing` and `chatting` share, and the two survey
+ * states, are written once (the constants and `surveyState` above the config) and spread in:
+ * `machine.config` and its JSON export hold them written out. Effects are placeholder actors
+ * here: hosts supply real ones with `machine.provide({ actors: createChatActors(client) })` (or
+ * use `createChatSession`).
  * This module performs no I/O and keeps no module-level state.
  *
  * See docs/statechart.md for every state, event, end reason and decision.
@@ -48,6 +51,7 @@ import type {
   DisconnectInput,
   DisconnectOutput,
   DownloadWorkerEvent,
+  EndReason,
   FetchSurveyModeInput,
   LeaveMessageActorInput,
   LoadHistoryInput,
@@ -107,6 +111,60 @@ export const chatSessionActorContracts = {
 
 export type ChatSessionActorContracts = typeof chatSessionActorContracts;
 
+/** The parameterised `setEndReason` action: how the chat ends on this transition. */
+function endWith<const TReason extends EndReason>(reason: TReason) {
+  return { type: 'setEndReason', params: { reason } } as const;
+}
+
+// Transition blocks that `queuing` and `chatting` share (spread in, so the config and its JSON
+// export read as if written out in both).
+
+/** What the customer sends while connected: queued in the outbox, sent once served. */
+const composing = {
+  'message.send': [{ guard: 'isValidText', actions: 'enqueueText' }, { actions: 'rejectText' }],
+  'file.send': [{ guard: 'isValidFile', actions: ['enqueueFile', 'startUpload'] }, { actions: 'rejectFile' }],
+  'message.retry': [{ guard: 'isRetryableMessage', actions: 'requeueMessage' }, { actions: 'rejectRetry' }],
+} as const;
+
+/** A poll batch with the server's DISCONNECT: the agent's, or any other (SYSTEM, ROBOT). */
+const serverEnds = [
+  { guard: 'hasAgentDisconnect', target: 'ending', actions: ['receiveMessages', endWith('agent-ended')] },
+  { guard: 'hasServerDisconnect', target: 'ending', actions: ['receiveMessages', endWith('session-released')] },
+] as const;
+
+/** Given up on the network: DISCONNECT anyway (best effort), so no agent waits for a ghost. */
+const networkLost = { target: '#chatSession.disconnecting', actions: ['setPollFailure', endWith('network-lost')] } as const;
+
+/**
+ * `survey-agent` and `survey-robot`: a form, its submission, then DISCONNECT (skipping too). Each
+ * state's description stays in the config literal, where the build strips it (scripts/build.ts).
+ */
+function surveyState<const TForm, const TId extends string, const TSrc extends string, TInput>(survey: {
+  form: TForm;
+  submit: { id: TId; src: TSrc; input: TInput };
+}) {
+  const { id, src, input } = survey.submit;
+  return {
+    initial: 'form',
+    states: {
+      form: { on: { 'survey.submit': survey.form } },
+      submitting: {
+        invoke: {
+          id,
+          src,
+          input,
+          onDone: { target: '#chatSession.disconnecting', actions: 'markSurveySubmitted' },
+          onError: { target: 'form', actions: 'setErrorFromActor' },
+        },
+      },
+    },
+    on: {
+      'survey.skip': { target: '#chatSession.disconnecting' },
+      'chat.end': { target: '#chatSession.disconnecting' },
+    },
+  } as const;
+}
+
 export const chatSessionMachine = setup({
   types: {
     context: {} as ChatSessionContext,
@@ -148,14 +206,11 @@ export const chatSessionMachine = setup({
         ],
         onError: [
           { guard: 'canRetryAuth', target: 'auth-retry', actions: ['setErrorFromActor', 'countAuthFailure'] },
-          {
-            target: 'disconnected',
-            actions: ['setErrorFromActor', { type: 'setEndReason', params: { reason: 'auth-failed' } }],
-          },
+          { target: 'disconnected', actions: ['setErrorFromActor', endWith('auth-failed')] },
         ],
       },
       on: {
-        'chat.end': { target: 'disconnected', actions: { type: 'setEndReason', params: { reason: 'customer-ended' } } },
+        'chat.end': { target: 'disconnected', actions: endWith('customer-ended') },
       },
     },
     'auth-retry': {
@@ -164,7 +219,7 @@ export const chatSessionMachine = setup({
       on: {
         retry: { target: 'auth' },
         'session.resumed': { target: 'auth' },
-        'chat.end': { target: 'disconnected', actions: { type: 'setEndReason', params: { reason: 'customer-ended' } } },
+        'chat.end': { target: 'disconnected', actions: endWith('customer-ended') },
       },
     },
     history: {
@@ -177,7 +232,7 @@ export const chatSessionMachine = setup({
         onError: { target: 'connecting', actions: 'setErrorFromActor' },
       },
       on: {
-        'chat.end': { target: 'disconnected', actions: { type: 'setEndReason', params: { reason: 'customer-ended' } } },
+        'chat.end': { target: 'disconnected', actions: endWith('customer-ended') },
       },
     },
     connecting: {
@@ -196,29 +251,21 @@ export const chatSessionMachine = setup({
           { target: 'connected.queuing', actions: ['markConnected', 'relayConnectMessages', 'clearError'] },
         ],
         onError: [
-          {
-            guard: 'isAfterHours',
-            target: 'leave-message',
-            actions: ['setErrorFromActor', { type: 'setEndReason', params: { reason: 'after-hours' } }],
-          },
-          {
-            guard: 'isBusinessError',
-            target: 'leave-message',
-            actions: ['setErrorFromActor', { type: 'setEndReason', params: { reason: 'connect-failed' } }],
-          },
+          { guard: 'isAfterHours', target: 'leave-message', actions: ['setErrorFromActor', endWith('after-hours')] },
+          { guard: 'isBusinessError', target: 'leave-message', actions: ['setErrorFromActor', endWith('connect-failed')] },
           { guard: 'canRetryConnect', target: 'connect-retry', actions: ['setErrorFromActor', 'noteConnectFailure', 'countConnectFailure'] },
           {
             // A CONNECT without an answer may have opened a session: DISCONNECT closes it (harmless
             // when there is none), so no agent is offered a customer who is gone.
             target: 'disconnecting',
-            actions: ['setErrorFromActor', 'noteConnectFailure', { type: 'setEndReason', params: { reason: 'connect-failed' } }],
+            actions: ['setErrorFromActor', 'noteConnectFailure', endWith('connect-failed')],
           },
         ],
       },
       on: {
         // Leaving stops the CONNECT in flight: its answer is lost to us, but the session it may
         // have opened can have spoken already, so DISCONNECT's catch-up looks (noteConnectAbandoned).
-        'chat.end': { target: 'disconnecting', actions: ['noteConnectAbandoned', { type: 'setEndReason', params: { reason: 'customer-ended' } }] },
+        'chat.end': { target: 'disconnecting', actions: ['noteConnectAbandoned', endWith('customer-ended')] },
       },
     },
     'connect-retry': {
@@ -228,7 +275,7 @@ export const chatSessionMachine = setup({
         retry: { target: 'connecting' },
         'session.resumed': { target: 'connecting' },
         // The failed CONNECT may have opened a session after all: close it.
-        'chat.end': { target: 'disconnecting', actions: { type: 'setEndReason', params: { reason: 'customer-ended' } } },
+        'chat.end': { target: 'disconnecting', actions: endWith('customer-ended') },
       },
     },
     'leave-message': {
@@ -249,10 +296,7 @@ export const chatSessionMachine = setup({
             id: 'leaveMessage',
             src: 'leaveMessage',
             input: leaveMessageInput,
-            onDone: {
-              target: '#chatSession.disconnected',
-              actions: ['clearLeaveMessage', 'clearError', { type: 'setEndReason', params: { reason: 'message-left' } }],
-            },
+            onDone: { target: '#chatSession.disconnected', actions: ['clearLeaveMessage', 'clearError', endWith('message-left')] },
             onError: { target: 'form', actions: 'setErrorFromActor' },
           },
         },
@@ -271,10 +315,7 @@ export const chatSessionMachine = setup({
           id: 'pollLoop',
           src: 'pollLoop',
           input: pollLoopInput,
-          onError: {
-            target: 'disconnected',
-            actions: ['setErrorFromActor', { type: 'setEndReason', params: { reason: 'network-lost' } }],
-          },
+          onError: { target: 'disconnected', actions: ['setErrorFromActor', endWith('network-lost')] },
         },
         { id: 'uploadFile', src: 'uploadFile', onError: { actions: ['failOrphanedUploads', 'setErrorFromActor'] } },
         { id: 'downloadFile', src: 'downloadFile', onError: { actions: 'setErrorFromActor' } },
@@ -302,39 +343,17 @@ export const chatSessionMachine = setup({
           on: {
             'queue.updated': { actions: 'setQueueInfo' },
             'queue.served': { target: 'chatting', actions: 'markServedByAgent' },
-            'queue.ended': {
-              target: 'ending',
-              actions: { type: 'setEndReason', params: { reason: 'session-released' } },
-            },
+            'queue.ended': { target: 'ending', actions: endWith('session-released'), },
             'poll.messages': [
-              {
-                guard: 'hasOfflineDisconnect',
-                target: '#chatSession.leave-message',
-                actions: ['receiveMessages', { type: 'setEndReason', params: { reason: 'session-released' } }],
-              },
-              {
-                guard: 'hasAgentDisconnect',
-                target: 'ending',
-                actions: ['receiveMessages', { type: 'setEndReason', params: { reason: 'agent-ended' } }],
-              },
-              {
-                guard: 'hasServerDisconnect',
-                target: 'ending',
-                actions: ['receiveMessages', { type: 'setEndReason', params: { reason: 'session-released' } }],
-              },
+              { guard: 'hasOfflineDisconnect', target: '#chatSession.leave-message', actions: ['receiveMessages', endWith('session-released')] },
+              ...serverEnds,
               { guard: 'hasAgentMessage', target: 'chatting', actions: 'receiveMessages' },
               { guard: 'hasRobotMessage', target: 'chatting', actions: 'receiveMessages' },
               { actions: ['receiveMessages', 'confirmConnect'] },
             ],
-            'message.send': [{ guard: 'isValidText', actions: 'enqueueText' }, { actions: 'rejectText' }],
-            'file.send': [{ guard: 'isValidFile', actions: ['enqueueFile', 'startUpload'] }, { actions: 'rejectFile' }],
-            'message.retry': [{ guard: 'isRetryableMessage', actions: 'requeueMessage' }, { actions: 'rejectRetry' }],
-            'chat.end': { target: 'ending', actions: { type: 'setEndReason', params: { reason: 'customer-ended' } } },
-            // Given up on the network: DISCONNECT anyway (best effort), so no agent waits for a ghost.
-            'poll.failed': {
-              target: '#chatSession.disconnecting',
-              actions: ['setPollFailure', { type: 'setEndReason', params: { reason: 'network-lost' } }],
-            },
+            ...composing,
+            'chat.end': { target: 'ending', actions: endWith('customer-ended') },
+            'poll.failed': networkLost,
             // No `session.lost` here: the poll loop checks liveness only after an agent served
             // (pollLoop.ts), and while queuing watchQueue reports the end itself (queue.ended).
           },
@@ -345,40 +364,18 @@ export const chatSessionMachine = setup({
           exit: 'interruptSending',
           on: {
             'poll.messages': [
-              {
-                guard: 'hasAgentDisconnect',
-                target: 'ending',
-                actions: ['receiveMessages', { type: 'setEndReason', params: { reason: 'agent-ended' } }],
-              },
-              {
-                guard: 'hasServerDisconnect',
-                target: 'ending',
-                actions: ['receiveMessages', { type: 'setEndReason', params: { reason: 'session-released' } }],
-              },
+              ...serverEnds,
               // Messages arrived: the connection works, so resend now what waits for it.
               { actions: ['receiveMessages', 'flushOutbox'] },
             ],
-            'message.send': [{ guard: 'isValidText', actions: 'enqueueText' }, { actions: 'rejectText' }],
-            'file.send': [{ guard: 'isValidFile', actions: ['enqueueFile', 'startUpload'] }, { actions: 'rejectFile' }],
-            'message.retry': [{ guard: 'isRetryableMessage', actions: 'requeueMessage' }, { actions: 'rejectRetry' }],
+            ...composing,
             'chat.end': [
               // The server had already ended (its DISCONNECT lost or still queued): say so, not "you ended".
-              {
-                guard: 'hasServerGone',
-                target: 'ending',
-                actions: ['receiveServerEnd', 'markSessionLost', { type: 'setEndReason', params: { reason: 'session-released' } }],
-              },
-              { target: 'ending', actions: { type: 'setEndReason', params: { reason: 'customer-ended' } } },
+              { guard: 'hasServerGone', target: 'ending', actions: ['receiveServerEnd', 'markSessionLost', endWith('session-released')] },
+              { target: 'ending', actions: endWith('customer-ended') },
             ],
-            // Given up on the network: DISCONNECT anyway (best effort), so no agent waits for a ghost.
-            'poll.failed': {
-              target: '#chatSession.disconnecting',
-              actions: ['setPollFailure', { type: 'setEndReason', params: { reason: 'network-lost' } }],
-            },
-            'session.lost': {
-              target: 'ending',
-              actions: ['receiveMessages', 'markSessionLost', { type: 'setEndReason', params: { reason: 'session-released' } }],
-            },
+            'poll.failed': networkLost,
+            'session.lost': { target: 'ending', actions: ['receiveMessages', 'markSessionLost', endWith('session-released')] },
           },
           states: {
             outbox: {
@@ -399,7 +396,7 @@ export const chatSessionMachine = setup({
                       {
                         guard: 'isSessionGone',
                         target: '#chatSession.connected.ending',
-                        actions: ['markHeadFailed', 'setErrorFromActor', 'markSessionLost', { type: 'setEndReason', params: { reason: 'session-released' } }],
+                        actions: ['markHeadFailed', 'setErrorFromActor', 'markSessionLost', endWith('session-released')],
                       },
                       { guard: 'isResendable', target: 'resending', actions: 'markHeadResending' },
                       { target: 'idle', actions: 'markHeadFailed' },
@@ -440,7 +437,7 @@ export const chatSessionMachine = setup({
                         // may have been lost in transit; robot sessions have no other liveness check).
                         guard: 'isSessionGone',
                         target: '#chatSession.connected.ending',
-                        actions: ['setErrorFromActor', 'markSessionLost', { type: 'setEndReason', params: { reason: 'session-released' } }],
+                        actions: ['setErrorFromActor', 'markSessionLost', endWith('session-released')],
                       },
                       { target: 'idle', actions: 'setErrorFromActor' },
                     ],
@@ -557,57 +554,17 @@ export const chatSessionMachine = setup({
         },
         'survey-agent': {
           description: 'Rate the agent (saveSatisfaction), before DISCONNECT.',
-          initial: 'form',
-          states: {
-            form: {
-              on: {
-                'survey.submit': [
-                  { guard: 'isValidAgentSurvey', target: 'submitting', actions: 'storeAgentSurveyAnswer' },
-                  { actions: 'rejectAgentSurvey' },
-                ],
-              },
-            },
-            submitting: {
-              invoke: {
-                id: 'submitAgentSurvey',
-                src: 'submitAgentSurvey',
-                input: agentSurveyInput,
-                onDone: { target: '#chatSession.disconnecting', actions: 'markSurveySubmitted' },
-                onError: { target: 'form', actions: 'setErrorFromActor' },
-              },
-            },
-          },
-          on: {
-            'survey.skip': { target: '#chatSession.disconnecting' },
-            'chat.end': { target: '#chatSession.disconnecting' },
-          },
+          ...surveyState({
+            form: [{ guard: 'isValidAgentSurvey', target: 'submitting', actions: 'storeAgentSurveyAnswer' }, { actions: 'rejectAgentSurvey' }],
+            submit: { id: 'submitAgentSurvey', src: 'submitAgentSurvey', input: agentSurveyInput },
+          }),
         },
         'survey-robot': {
           description: 'Rate the robot (feedbacksatisfaction with the last interIdx), before DISCONNECT.',
-          initial: 'form',
-          states: {
-            form: {
-              on: {
-                'survey.submit': [
-                  { guard: 'isValidRobotSurvey', target: 'submitting', actions: 'storeRobotSurveyAnswer' },
-                  { actions: 'rejectRobotSurvey' },
-                ],
-              },
-            },
-            submitting: {
-              invoke: {
-                id: 'submitRobotFeedback',
-                src: 'submitRobotFeedback',
-                input: robotFeedbackInput,
-                onDone: { target: '#chatSession.disconnecting', actions: 'markSurveySubmitted' },
-                onError: { target: 'form', actions: 'setErrorFromActor' },
-              },
-            },
-          },
-          on: {
-            'survey.skip': { target: '#chatSession.disconnecting' },
-            'chat.end': { target: '#chatSession.disconnecting' },
-          },
+          ...surveyState({
+            form: [{ guard: 'isValidRobotSurvey', target: 'submitting', actions: 'storeRobotSurveyAnswer' }, { actions: 'rejectRobotSurvey' }],
+            submit: { id: 'submitRobotFeedback', src: 'submitRobotFeedback', input: robotFeedbackInput },
+          }),
         },
       },
     },
