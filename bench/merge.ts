@@ -6,7 +6,7 @@
  *
  *   node --expose-gc --import tsx bench/merge.ts
  */
-import { createInitialContext } from '../machines/chatSession.mappers.js';
+import { createInitialContext } from '../machines/chatSession.context.js';
 import { acknowledgeRead, enqueueText, markSent, receiveMessages } from '../machines/chatSession.updates.js';
 import type { ChatSessionContext } from '../machines/chatSession.types.js';
 import { parseDownlink } from '../src/client/parse.js';

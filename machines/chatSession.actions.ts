@@ -10,21 +10,18 @@
 import { assertEvent, assign, enqueueActions, raise } from 'xstate';
 import type { HistoryMessage, SurveyMode } from '../src/client/types.js';
 import { errorOf, outputOf } from './chatSession.guards.js';
-import { entryAt } from './chatSession.transcript.js';
+import { incomingFileAt, pendingDownloads } from './chatSession.selectors.js';
 import type {
-  ChatSessionContext,
-  ChatSessionEmitted,
-  ChatSessionEvent,
   ConnectOutput,
   DisconnectOutput,
   DownloadWorkerEvent,
-  EndReason,
   ReadReceiptOutput,
   SendMessageOutput,
   SuggestPhrasesOutput,
   UploadWorkerEvent,
-} from './chatSession.types.js';
-import { connectivityNotice } from './chatSession.mappers.js';
+} from './chatSession.contracts.js';
+import type { ChatSessionContext, ChatSessionEmitted, ChatSessionEvent, EndReason } from './chatSession.types.js';
+import { connectivityNotice } from './chatSession.inputs.js';
 import * as update from './chatSession.updates.js';
 import {
   normaliseFileType,
@@ -56,11 +53,10 @@ const effects = enqueueActions<Context, Event, undefined, Event, never, never, P
 const effectsWith = <TParams extends object>(collect: Parameters<typeof enqueueActions<Context, Event, TParams, Event, never, never, PollingGuard, never, ChatSessionEmitted>>[0]) =>
   enqueueActions<Context, Event, TParams, Event, never, never, PollingGuard, never, ChatSessionEmitted>(collect);
 
-/** The file a transcript entry carries, when it is an incoming file message. */
-function incomingFile(context: Context, key: string): DownloadWorkerEvent | null {
-  const entry = entryAt(context, key);
-  if (entry?.kind !== 'incoming' || entry.message.controlType !== 'CHAT' || !('file' in entry.message.content)) return null;
-  return { type: 'download.start', key: entry.key, file: entry.message.content.file };
+/** The download worker's order for the incoming file under `key` (null: none there). */
+function downloadStartFor(context: Context, key: unknown): DownloadWorkerEvent | null {
+  const found = incomingFileAt(context, key);
+  return found && { type: 'download.start', key: found.key, file: found.file };
 }
 
 /** What connectivity or visibility changed to; the other stays as it is. */
@@ -196,15 +192,15 @@ export const chatSessionActions = {
   // --- downloads
   startDownload: effects(({ context, event, enqueue }) => {
     assertEvent(event, 'file.download');
-    const downloadStart = incomingFile(context, event.key);
+    const downloadStart = downloadStartFor(context, event.key);
     if (!downloadStart) return;
     enqueue.assign(update.startDownload(context, downloadStart.key));
     enqueue.sendTo('downloadFile', downloadStart);
   }),
   rejectDownload: assigns(({ context, event }) => update.setError(validateDownload(context, event))),
   resumeDownloads: effects(({ context, enqueue }) => {
-    for (const key of update.pendingDownloads(context)) {
-      const downloadStart = incomingFile(context, key);
+    for (const key of pendingDownloads(context)) {
+      const downloadStart = downloadStartFor(context, key);
       if (downloadStart) enqueue.sendTo('downloadFile', downloadStart);
     }
   }),

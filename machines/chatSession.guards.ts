@@ -3,10 +3,10 @@
  * referenced by name in the config. Guards on `onDone` / `onError` read the actor's output or
  * error through `outputOf` / `errorOf` (those events are not part of the declared event union).
  */
-import { isTransientFailure, toErrorInfo, type AiccErrorInfo } from '../src/client/errors.js';
+import { isTransientFailure, sendFailure, toErrorInfo, type AiccErrorInfo } from '../src/client/errors.js';
 import type { DownlinkMessage, SurveyMode } from '../src/client/types.js';
 import type { ChatSessionContext, ChatSessionEvent } from './chatSession.types.js';
-import { outboxHead, sendFailure } from './chatSession.updates.js';
+import { outboxHead } from './chatSession.selectors.js';
 import {
   validateAgentRequest,
   validateAgentSurvey,

@@ -5,111 +5,34 @@
  * name, implemented in `setup(...)`. What `queuing` and `chatting` share, and the two survey
  * states, are written once (the constants and `surveyState` above the config) and spread in:
  * `machine.config` and its JSON export hold them written out. Effects are placeholder actors
- * here: hosts supply real ones with `machine.provide({ actors: createChatActors(client) })` (or
- * use `createChatSession`).
- * This module performs no I/O and keeps no module-level state.
+ * (chatSession.contracts.ts): hosts supply real ones with
+ * `machine.provide({ actors: createChatActors(client) })` (or use `createChatSession`). This module performs no I/O and keeps no module-level state.
  *
  * See docs/statechart.md for every state, event, end reason and decision.
  */
-import { fromCallback, fromPromise, setup, stateIn, type EventObject } from 'xstate';
-import { validationError } from '../src/client/errors.js';
-import type { HistoryMessage, SurveyMode } from '../src/client/types.js';
+import { setup, stateIn } from 'xstate';
 import { chatSessionActions } from './chatSession.actions.js';
+import { createInitialContext, sessionOutput } from './chatSession.context.js';
+import { chatSessionActorContracts } from './chatSession.contracts.js';
+import { authRetryDelay, connectRetryDelay, sendRetryDelay, suggestionDebounce, surveyModeRetryDelay, typingThrottle } from './chatSession.delays.js';
 import { guards } from './chatSession.guards.js';
 import {
-  agentSurveyInput,
   connectInput,
-  authRetryDelay,
-  connectRetryDelay,
-  createInitialContext,
   disconnectInput,
   fetchSurveyModeInput,
   leaveMessageInput,
   loadHistoryInput,
   pollLoopInput,
-  readReceiptInput,
   requestAgentInput,
-  robotFeedbackInput,
   sendMessageInput,
-  sendRetryDelay,
+  sendReadReceiptInput,
   sendTypingInput,
-  sessionOutput,
+  submitAgentSurveyInput,
+  submitRobotFeedbackInput,
   suggestPhrasesInput,
-  suggestionDebounce,
-  surveyModeRetryDelay,
-  typingThrottle,
   watchQueueInput,
-} from './chatSession.mappers.js';
-import type {
-  ChatSessionContext,
-  ChatSessionEmitted,
-  ChatSessionEvent,
-  ChatSessionInput,
-  ChatSessionOutput,
-  ConnectInput,
-  ConnectOutput,
-  DisconnectInput,
-  DisconnectOutput,
-  DownloadWorkerEvent,
-  EndReason,
-  FetchSurveyModeInput,
-  LeaveMessageActorInput,
-  LoadHistoryInput,
-  PollLoopEvent,
-  PollLoopInput,
-  ReadReceiptInput,
-  ReadReceiptOutput,
-  RequestAgentInput,
-  ResultInfo,
-  SendMessageInput,
-  SendMessageOutput,
-  SendTypingInput,
-  SubmitAgentSurveyInput,
-  SubmitRobotFeedbackInput,
-  SuggestPhrasesInput,
-  SuggestPhrasesOutput,
-  UploadWorkerEvent,
-  WatchQueueEvent,
-  WatchQueueInput,
-} from './chatSession.types.js';
-
-/** A definitive (validation) error: a missing actor is a wiring mistake, not worth a retry. */
-function notProvided(name: string): Error {
-  return validationError('client', 'actors', `"${name}" not provided: use machine.provide({ actors: createChatActors(client) }) or createChatSession()`);
-}
-
-function missingPromise<TOutput, TInput>(name: string) {
-  return fromPromise<TOutput, TInput>(() => Promise.reject(notProvided(name)));
-}
-
-function missingCallback<TReceived extends EventObject, TInput>(name: string) {
-  return fromCallback<TReceived, TInput>(() => {
-    throw notProvided(name);
-  });
-}
-
-/** Placeholder actors: the typed contract every provided implementation must meet. */
-export const chatSessionActorContracts = {
-  authenticate: missingPromise<void, void>('authenticate'),
-  loadHistory: missingPromise<HistoryMessage[], LoadHistoryInput>('loadHistory'),
-  connect: missingPromise<ConnectOutput, ConnectInput>('connect'),
-  pollLoop: missingCallback<PollLoopEvent, PollLoopInput>('pollLoop'),
-  watchQueue: missingCallback<WatchQueueEvent, WatchQueueInput>('watchQueue'),
-  sendMessage: missingPromise<SendMessageOutput, SendMessageInput>('sendMessage'),
-  uploadFile: missingCallback<UploadWorkerEvent, void>('uploadFile'),
-  downloadFile: missingCallback<DownloadWorkerEvent, void>('downloadFile'),
-  suggestPhrases: missingPromise<SuggestPhrasesOutput, SuggestPhrasesInput>('suggestPhrases'),
-  sendTyping: missingPromise<void, SendTypingInput>('sendTyping'),
-  requestAgent: missingPromise<ResultInfo, RequestAgentInput>('requestAgent'),
-  sendReadReceipt: missingPromise<ReadReceiptOutput, ReadReceiptInput>('sendReadReceipt'),
-  fetchSurveyMode: missingPromise<SurveyMode, FetchSurveyModeInput>('fetchSurveyMode'),
-  submitAgentSurvey: missingPromise<ResultInfo, SubmitAgentSurveyInput>('submitAgentSurvey'),
-  submitRobotFeedback: missingPromise<ResultInfo, SubmitRobotFeedbackInput>('submitRobotFeedback'),
-  disconnect: missingPromise<DisconnectOutput, DisconnectInput>('disconnect'),
-  leaveMessage: missingPromise<ResultInfo, LeaveMessageActorInput>('leaveMessage'),
-};
-
-export type ChatSessionActorContracts = typeof chatSessionActorContracts;
+} from './chatSession.inputs.js';
+import type { ChatSessionContext, ChatSessionEmitted, ChatSessionEvent, ChatSessionInput, ChatSessionOutput, EndReason } from './chatSession.types.js';
 
 /** The parameterised `setEndReason` action: how the chat ends on this transition. */
 function endWith<const TReason extends EndReason>(reason: TReason) {
@@ -498,7 +421,7 @@ export const chatSessionMachine = setup({
                   invoke: {
                     id: 'sendReadReceipt',
                     src: 'sendReadReceipt',
-                    input: readReceiptInput,
+                    input: sendReadReceiptInput,
                     onDone: { target: 'idle', actions: 'acknowledgeRead' },
                     onError: { target: 'idle' },
                   },
@@ -556,14 +479,14 @@ export const chatSessionMachine = setup({
           description: 'Rate the agent (saveSatisfaction), before DISCONNECT.',
           ...surveyState({
             form: [{ guard: 'isValidAgentSurvey', target: 'submitting', actions: 'storeAgentSurveyAnswer' }, { actions: 'rejectAgentSurvey' }],
-            submit: { id: 'submitAgentSurvey', src: 'submitAgentSurvey', input: agentSurveyInput },
+            submit: { id: 'submitAgentSurvey', src: 'submitAgentSurvey', input: submitAgentSurveyInput },
           }),
         },
         'survey-robot': {
           description: 'Rate the robot (feedbacksatisfaction with the last interIdx), before DISCONNECT.',
           ...surveyState({
             form: [{ guard: 'isValidRobotSurvey', target: 'submitting', actions: 'storeRobotSurveyAnswer' }, { actions: 'rejectRobotSurvey' }],
-            submit: { id: 'submitRobotFeedback', src: 'submitRobotFeedback', input: robotFeedbackInput },
+            submit: { id: 'submitRobotFeedback', src: 'submitRobotFeedback', input: submitRobotFeedbackInput },
           }),
         },
       },

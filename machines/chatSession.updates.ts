@@ -4,7 +4,7 @@
  * tests call them directly. Snapshots are immutable: arrays and the index are copied on
  * write, and only when something actually changes.
  */
-import type { AiccErrorInfo } from '../src/client/errors.js';
+import { sendFailure, type AiccErrorInfo } from '../src/client/errors.js';
 import type { DownlinkMessage, HistoryMessage, SatisfactionLevel } from '../src/client/types.js';
 import type {
   AgentSurveyAnswer,
@@ -18,6 +18,7 @@ import type {
   QueueInfo,
   RobotSurveyAnswer,
 } from './chatSession.types.js';
+import { incomingFileAt, outboxHead } from './chatSession.selectors.js';
 import { TranscriptWriter, entryAt } from './chatSession.transcript.js';
 import { UPLOAD_MEDIA_TYPES, binarySize, inputError, normaliseFileType } from './chatSession.validation.js';
 
@@ -400,12 +401,6 @@ export function failOrphanedUploads(context: ChatSessionContext): Update {
   );
 }
 
-export function outboxHead(context: ChatSessionContext): OutgoingEntry | undefined {
-  const head = context.outbox[0];
-  const entry = head === undefined ? undefined : entryAt(context, head);
-  return entry?.kind === 'outgoing' ? entry : undefined;
-}
-
 export function markHeadSending(context: ChatSessionContext): Update {
   const head = outboxHead(context);
   if (!head || head.status !== 'queued') return {};
@@ -422,41 +417,6 @@ export function markSent(context: ChatSessionContext, localId: unknown): Update 
   const update = writer.result();
   update.outbox = context.outbox.filter((queued) => queued !== id);
   return update;
-}
-
-/**
- * How a failed CHAT send is handled, from what the error says about the server:
- * - `resend`: it certainly did not reach the server and may work later — connection refused
- *   (`network` with `outcomeUnknown: false`), HTTP 429 or 503 (refused before processing, per
- *   RFC 9110), 401 or 403 (the gateway refused the token even after the client's own re-apply /
- *   renewal and retry). Resent automatically, in order, with backoff.
- * - `unknown`: the server may have processed it — timeout, reset, abort (`outcomeUnknown`),
- *   HTTP 500 ("business failure", i.e. the service ran it: docs/protocol.md#25-bodies-and-result-codes),
- *   502/504 and other 5xx (a gateway lost the upstream answer), an answer that is not the
- *   documented shape. Shown failed with `outcomeUnknown: true`; never repeated without the
- *   customer asking.
- * - `failed`: the server answered and refused (business codes, 4xx) or it was never sendable
- *   (validation). Shown failed; repeating it would not help.
- */
-export type SendFailure = 'resend' | 'unknown' | 'failed';
-
-export function sendFailure(error: AiccErrorInfo): SendFailure {
-  if (error.outcomeUnknown === true) return 'unknown';
-  switch (error.kind) {
-    case 'network':
-      return error.outcomeUnknown === false ? 'resend' : 'unknown';
-    case 'http':
-      // 401/403 reach us only after the client re-applied for the token / renewed the gateway's
-      // AccessToken and retried once: the gateway refused before the service saw anything.
-      if (error.status === 401 || error.status === 403 || error.status === 429 || error.status === 503) return 'resend';
-      return (error.status ?? 0) >= 500 ? 'unknown' : 'failed';
-    case 'timeout':
-    case 'aborted':
-    case 'protocol':
-      return 'unknown';
-    default:
-      return 'failed';
-  }
 }
 
 export function markHeadFailed(context: ChatSessionContext, error: AiccErrorInfo): Update {
@@ -537,11 +497,7 @@ function setDownload(context: ChatSessionContext, key: string, entry: DownloadEn
 }
 
 export function startDownload(context: ChatSessionContext, key: string): Update {
-  const entry = entryAt(context, key);
-  const fileType =
-    entry?.kind === 'incoming' && entry.message.controlType === 'CHAT' && 'file' in entry.message.content
-      ? entry.message.content.file.fileType
-      : null;
+  const fileType = incomingFileAt(context, key)?.file.fileType ?? null;
   const update = setDownload(context, key, { status: 'downloading', fileType, fileUrl: null, error: null });
   update.error = null;
   return update;
@@ -557,11 +513,6 @@ export function failDownload(context: ChatSessionContext, key: unknown, error: u
   if (typeof key !== 'string') return {};
   const previous = Object.prototype.hasOwnProperty.call(context.downloads, key) ? context.downloads[key] : undefined;
   return setDownload(context, key, { status: 'failed', fileType: previous?.fileType ?? null, fileUrl: null, error: aiccErrorInfo(error) });
-}
-
-/** Keys whose download was in flight (to resume after a reload). */
-export function pendingDownloads(context: ChatSessionContext): string[] {
-  return Object.keys(context.downloads).filter((key) => context.downloads[key]?.status === 'downloading');
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import type {
   OutgoingEntry,
   TranscriptEntry,
 } from './chatSession.types.js';
+import { incomingFileAt } from './chatSession.selectors.js';
 import { entryAt } from './chatSession.transcript.js';
 
 // One implementation with the client's checks (same results, lone surrogates included).
@@ -98,12 +99,11 @@ export function validateRetry(context: Pick<ChatSessionContext, 'transcript' | '
 }
 
 export function validateDownload(context: ChatSessionContext, event: unknown): ChatInputError | null {
-  const entry = entryAt(context, field(event, 'key'));
-  if (!entry) return inputError('unknown-message', 'file.download', 'No message has this key.', 'key');
-  if (entry.kind !== 'incoming' || entry.message.controlType !== 'CHAT' || !('file' in entry.message.content)) {
-    return inputError('not-downloadable', 'file.download', 'The message carries no file.', 'key');
-  }
-  return context.downloads[entry.key]?.status === 'downloading'
+  const key = field(event, 'key');
+  if (!entryAt(context, key)) return inputError('unknown-message', 'file.download', 'No message has this key.', 'key');
+  const found = incomingFileAt(context, key);
+  if (!found) return inputError('not-downloadable', 'file.download', 'The message carries no file.', 'key');
+  return context.downloads[found.key]?.status === 'downloading'
     ? inputError('not-downloadable', 'file.download', 'The file is already downloading.', 'key')
     : null;
 }

@@ -6,7 +6,8 @@
  * page reload): unfinished uploads fail visibly, unfinished downloads are started again.
  */
 import { fromCallback } from 'xstate';
-import type { ChatActorEvent, DownloadWorkerEvent, UploadWorkerEvent } from '../../machines/chatSession.types.js';
+import type { DownloadWorkerEvent, UploadWorkerEvent } from '../../machines/chatSession.contracts.js';
+import type { ChatActorEvent } from '../../machines/chatSession.types.js';
 import { clientOf, type ClientSource } from './source.js';
 import { isAiccError, toErrorInfo } from '../client/errors.js';
 import type { AiccClient, FileRef, UploadProgress } from '../client/types.js';

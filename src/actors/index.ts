@@ -2,7 +2,7 @@
  * The named actors of the chat-session machine, bound to one AiccClient (or a lookup of it):
  * `machine.provide({ actors: createChatActors(client) })`.
  */
-import type { ChatSessionActorContracts } from '../../machines/chatSession.machine.js';
+import type { ChatSessionActorContracts } from '../../machines/chatSession.contracts.js';
 import { downloadFileActor, uploadFileActor } from './files.js';
 import { pollLoopActor } from './pollLoop.js';
 import {
@@ -68,7 +68,7 @@ export function createChatActors(client: ClientSource, options: ChatActorsOption
 
 export { clientOf, type ClientSource, type SessionSystem } from './source.js';
 export { fullJitterBackoff, defaultSleep, type Sleep, type ActorEnvironment } from './timing.js';
-export { inServerOrder, historyAsDownlink, CATCH_UP_PAGE, CATCH_UP_MAX_PAGES, CATCH_UP_SKEW_MS } from './pollLoop.js';
+export { inServerOrder, historyAsDownlink, CATCH_UP_PAGE, CATCH_UP_MAX_PAGES, CATCH_UP_SKEW_MS } from './catchUp.js';
 export {
   authenticateActor,
   connectActor,

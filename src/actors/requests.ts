@@ -9,7 +9,7 @@ import type {
   SubmitRobotFeedbackInput,
   SuggestPhrasesInput,
   SuggestPhrasesOutput,
-} from '../../machines/chatSession.types.js';
+} from '../../machines/chatSession.contracts.js';
 import { clientOf, type ClientSource } from './source.js';
 
 export function authenticateActor(source: ClientSource) {

@@ -4,7 +4,7 @@
  */
 import { fromPromise } from 'xstate';
 import type { AiccClient, DownlinkMessage, ResultInfo, SendInput } from '../client/types.js';
-import { catchUpFrom, inServerOrder, recoverFromHistory } from './pollLoop.js';
+import { catchUpFrom, inServerOrder, recoverFromHistory } from './catchUp.js';
 import { defaultSleep } from './timing.js';
 
 /** The last catch-up after DISCONNECT: attempts, and the first pause (then ×3). */
@@ -24,10 +24,9 @@ import type {
   SendMessageOutput,
   SendTypingInput,
   UplinkParty,
-} from '../../machines/chatSession.types.js';
+} from '../../machines/chatSession.contracts.js';
 // The one rule of "may the server have processed it" (CHAT sends follow it too).
-import { sendFailure } from '../../machines/chatSession.updates.js';
-import { aiccError, toErrorInfo } from '../client/errors.js';
+import { aiccError, sendFailure, toErrorInfo } from '../client/errors.js';
 import { clientOf, type ClientSource } from './source.js';
 
 function uplink(party: UplinkParty, rest: Omit<SendInput, 'from' | 'to'>): SendInput {

@@ -10,7 +10,8 @@
  * customer was seen queuing, it takes ENDED_CONFIRMATIONS answers in a row.
  */
 import { fromCallback } from 'xstate';
-import type { ChatActorEvent, WatchQueueEvent, WatchQueueInput } from '../../machines/chatSession.types.js';
+import type { WatchQueueEvent, WatchQueueInput } from '../../machines/chatSession.contracts.js';
+import type { ChatActorEvent } from '../../machines/chatSession.types.js';
 import { clientOf, type ClientSource } from './source.js';
 import type { ActorEnvironment } from './timing.js';
 

@@ -135,6 +135,41 @@ export function isTransientFailure(error: Pick<AiccErrorInfo, 'kind' | 'status' 
   }
 }
 
+/**
+ * How a failed CHAT send is handled, from what the error says about the server:
+ * - `resend`: it certainly did not reach the server and may work later — connection refused
+ *   (`network` with `outcomeUnknown: false`), HTTP 429 or 503 (refused before processing, per
+ *   RFC 9110), 401 or 403 (the gateway refused the token even after the client's own re-apply /
+ *   renewal and retry). Resent automatically, in order, with backoff.
+ * - `unknown`: the server may have processed it — timeout, reset, abort (`outcomeUnknown`),
+ *   HTTP 500 ("business failure", i.e. the service ran it: docs/protocol.md#25-bodies-and-result-codes),
+ *   502/504 and other 5xx (a gateway lost the upstream answer), an answer that is not the
+ *   documented shape. Shown failed with `outcomeUnknown: true`; never repeated without the
+ *   customer asking.
+ * - `failed`: the server answered and refused (business codes, 4xx) or it was never sendable
+ *   (validation). Shown failed; repeating it would not help.
+ */
+export type SendFailure = 'resend' | 'unknown' | 'failed';
+
+export function sendFailure(error: Pick<AiccErrorInfo, 'kind' | 'status' | 'outcomeUnknown'>): SendFailure {
+  if (error.outcomeUnknown === true) return 'unknown';
+  switch (error.kind) {
+    case 'network':
+      return error.outcomeUnknown === false ? 'resend' : 'unknown';
+    case 'http':
+      // 401/403 reach us only after the client re-applied for the token / renewed the gateway's
+      // AccessToken and retried once: the gateway refused before the service saw anything.
+      if (error.status === 401 || error.status === 403 || error.status === 429 || error.status === 503) return 'resend';
+      return (error.status ?? 0) >= 500 ? 'unknown' : 'failed';
+    case 'timeout':
+    case 'aborted':
+    case 'protocol':
+      return 'unknown';
+    default:
+      return 'failed';
+  }
+}
+
 /** Any thrown value as the JSON view of an AiccError (unexpected errors become kind 'protocol'). */
 export function toErrorInfo(error: unknown): AiccErrorInfo {
   if (isAiccError(error)) return error.toJSON();

@@ -3,7 +3,7 @@
  * restored snapshot, as one (not yet started) actor whose `send` never lets a malformed value
  * reach XState (see `refusedHostEvent`).
  */
-import { createActor, type Actor, type ActorOptions, type Snapshot } from 'xstate';
+import { createActor, type Actor, type ActorOptions } from 'xstate';
 import { createAiccClient } from '../client/index.js';
 import type { AiccClient, AiccClientOptions } from '../client/types.js';
 import { chatSessionMachine, type ChatSessionMachine } from '../../machines/chatSession.machine.js';
@@ -22,10 +22,9 @@ import type {
 import { describeValue } from '../../machines/chatSession.updates.js';
 import { inputError } from '../../machines/chatSession.validation.js';
 import { createChatActors, type ChatActors, type ChatActorsOptions, type SessionSystem } from '../actors/index.js';
-import { prepareRestoredSnapshot } from './restore.js';
+import { prepareRestoredSnapshot, type PersistedChatSession } from './restore.js';
 
-/** What `actor.getPersistedSnapshot()` returns: plain JSON, safe to store. */
-export type PersistedChatSession = Snapshot<unknown>;
+export type { PersistedChatSession };
 
 export type ChatSessionActor = Actor<ChatSessionMachine>;
 

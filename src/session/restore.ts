@@ -11,10 +11,13 @@
  * `createChatSession` applies this to every snapshot it is given; hosts that restore with plain
  * `createActor` should too.
  */
+import type { Snapshot } from 'xstate';
 import { abandonInterruptedSends } from '../../machines/chatSession.updates.js';
-import { latestIncomingTimestamp } from '../../machines/chatSession.mappers.js';
+import { latestIncomingTimestamp } from '../../machines/chatSession.selectors.js';
 import type { ChatSessionContext } from '../../machines/chatSession.types.js';
-import type { PersistedChatSession } from './createChatSession.js';
+
+/** What `actor.getPersistedSnapshot()` returns: plain JSON, safe to store. */
+export type PersistedChatSession = Snapshot<unknown>;
 
 interface PersistedShape {
   value?: unknown;

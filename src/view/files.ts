@@ -4,7 +4,7 @@
  * `<img>`, and the same size and type checks the machine applies (one implementation: the
  * machine's `validateFile` and its limits).
  */
-import { DEFAULT_MAX_UPLOAD_BYTES } from '../../machines/chatSession.mappers.js';
+import { DEFAULT_MAX_UPLOAD_BYTES } from '../../machines/chatSession.context.js';
 import type { ChatInputError, ChatUserEvent } from '../../machines/chatSession.types.js';
 import { UPLOAD_MEDIA_TYPES, normaliseFileType, validateFile } from '../../machines/chatSession.validation.js';
 import type { UploadFileType } from '../client/protocol.js';

@@ -15,7 +15,7 @@ import {
 } from '../../src/demo/render.js';
 import { samplePhoto, sampleAgentImage } from '../../src/demo/samples.js';
 import { demoAgentReply } from '../../src/demo/simulated.js';
-import { createInitialContext } from '../../machines/chatSession.mappers.js';
+import { createInitialContext } from '../../machines/chatSession.context.js';
 import type { ChatSessionContext, TranscriptEntry } from '../../src/index.js';
 import { transcriptOf } from '../../machines/chatSession.transcript.js';
 

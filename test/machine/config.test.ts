@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createMachine, type AnyStateNode } from 'xstate';
 import { chatSessionMachine } from '../../machines/chatSession.machine.js';
-import * as mappers from '../../machines/chatSession.mappers.js';
+import * as contextMappers from '../../machines/chatSession.context.js';
+import * as inputMappers from '../../machines/chatSession.inputs.js';
 import { END_REASONS } from '../../machines/chatSession.types.js';
 
 type Json = Record<string, unknown>;
@@ -41,7 +42,7 @@ describe('machine config as data', () => {
 
   it('has no inline implementations: the only functions are the named data mappers', () => {
     const functions: string[] = [];
-    const mapperFns = new Set<unknown>(Object.values(mappers));
+    const mapperFns = new Set<unknown>([...Object.values(contextMappers), ...Object.values(inputMappers)]);
     const scan = (value: unknown, path: string): void => {
       if (typeof value === 'function') {
         functions.push(path);
@@ -141,7 +142,7 @@ describe('context shape', () => {
   it('stays small enough for V8 to copy it as a fast object (XState copies it on every assign)', () => {
     // Object.assign({}, context, update) — what XState's assign does — gives a slow dictionary
     // object from 20 properties on (docs/statechart.md, docs/performance.md). Asked of V8 itself.
-    const mappers = fileURLToPath(new URL('../../machines/chatSession.mappers.ts', import.meta.url));
+    const mappers = fileURLToPath(new URL('../../machines/chatSession.context.ts', import.meta.url));
     const script = `
       const { createInitialContext } = await import(${JSON.stringify(mappers)});
       const context = createInitialContext({ input: { identity: { userId: 'u', userName: 'n', channelId: 'c', locale: 'en_US' } } });

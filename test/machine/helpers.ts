@@ -12,14 +12,8 @@ import type {
 } from '../../src/client/types.js';
 import { chatSessionMachine } from '../../machines/chatSession.machine.js';
 import type { ChatActors } from '../../src/actors/index.js';
-import type {
-  ChatActorEvent,
-  ChatSessionContext,
-  ChatSessionEvent,
-  ChatSessionInput,
-  DownloadWorkerEvent,
-  UploadWorkerEvent,
-} from '../../machines/chatSession.types.js';
+import type { DownloadWorkerEvent, UploadWorkerEvent } from '../../machines/chatSession.contracts.js';
+import type { ChatActorEvent, ChatSessionContext, ChatSessionEvent, ChatSessionInput } from '../../machines/chatSession.types.js';
 
 export const identity = { userId: 'user-1', userName: 'Ann', channelId: '202207292843442389', locale: 'en', nickname: 'Ann' };
 

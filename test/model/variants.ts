@@ -26,7 +26,7 @@ import {
   suggestionDebounce,
   surveyModeRetryDelay,
   typingThrottle,
-} from '../../machines/chatSession.mappers.js';
+} from '../../machines/chatSession.delays.js';
 import { InferredDesc } from '../../src/simulator/texts.js';
 import { CONFIRMED_AGENT_DESC } from '../../src/actors/uplink.js';
 import {

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { initialTransition } from 'xstate';
 import { chatSessionMachine } from '../../machines/chatSession.machine.js';
-import { DEFAULT_MAX_UPLOAD_BYTES } from '../../machines/chatSession.mappers.js';
+import { DEFAULT_MAX_UPLOAD_BYTES } from '../../machines/chatSession.context.js';
 import { normaliseFileType, validateFile } from '../../machines/chatSession.validation.js';
 import { createAiccClient } from '../../src/client/client.js';
 import { DOWNLOAD_FILE_TYPES, UPLOAD_FILE_TYPES } from '../../src/client/protocol.js';
