@@ -3,6 +3,7 @@
  * (`DEFAULT_TIMING`, the history page size, the upload limit). The config names `createInitialContext`
  * and `sessionOutput` (XState has no named form for them).
  */
+import { DEFAULT_HISTORY_LIMIT, DEFAULT_UPLOAD_MAX_BYTES } from '../src/client/protocol.js';
 import type { ChatSessionContext, ChatSessionInput, ChatSessionOutput, ChatTiming } from './chatSession.types.js';
 import { emptyTranscript, transcriptEntries } from './chatSession.transcript.js';
 
@@ -31,8 +32,8 @@ export const DEFAULT_TIMING: Readonly<ChatTiming> = Object.freeze({
   pollStaleMs: 7000,
 });
 
-export const DEFAULT_HISTORY_LIMIT = 50;
-export const DEFAULT_MAX_UPLOAD_BYTES = 2 * 1024 * 1024;
+/** The machine's defaults are the client's (one source: src/client/protocol.ts). */
+export { DEFAULT_HISTORY_LIMIT, DEFAULT_UPLOAD_MAX_BYTES as DEFAULT_MAX_UPLOAD_BYTES };
 
 type Args = { context: ChatSessionContext };
 
@@ -64,7 +65,7 @@ export function createInitialContext({ input }: { input: ChatSessionInput }): Ch
       loadHistory: input.loadHistory === true,
       historyLimit: finite(input.historyLimit, DEFAULT_HISTORY_LIMIT) || DEFAULT_HISTORY_LIMIT,
       isNeedRead: input.isNeedRead === true,
-      maxUploadBytes: finite(input.maxUploadBytes, DEFAULT_MAX_UPLOAD_BYTES) || DEFAULT_MAX_UPLOAD_BYTES,
+      maxUploadBytes: finite(input.maxUploadBytes, DEFAULT_UPLOAD_MAX_BYTES) || DEFAULT_UPLOAD_MAX_BYTES,
       timing: resolveTiming(input.timing),
     },
     transcript: emptyTranscript(),

@@ -2,9 +2,9 @@
  * Lookups on the context that guards, updates, actor inputs and delays share: one definition
  * each, pure, never writing.
  */
-import type { FileRef } from '../src/client/types.js';
+import type { DownlinkMessage, FileRef } from '../src/client/types.js';
 import { entryAt } from './chatSession.transcript.js';
-import type { ChatSessionContext, OutgoingEntry } from './chatSession.types.js';
+import type { ChatSessionContext, OutgoingEntry, ServedBy } from './chatSession.types.js';
 
 /** The first message of the outbox: the one on the wire, or the next to go. */
 export function outboxHead(context: ChatSessionContext): OutgoingEntry | undefined {
@@ -32,4 +32,16 @@ export function incomingFileAt(context: Pick<ChatSessionContext, 'transcript' | 
 /** Keys whose download was in flight (to resume after a reload). */
 export function pendingDownloads(context: ChatSessionContext): string[] {
   return Object.keys(context.downloads).filter((key) => context.downloads[key]?.status === 'downloading');
+}
+
+/**
+ * Who serves the customer after `message`: the one rule of the machine (context.servedBy) and
+ * the poll loop (whether to check an agent session's liveness). An agent who wrote keeps the
+ * chat: a robot message after it (a notice, a late copy) does not hand it back. A robot serves
+ * only a customer nobody serves yet and who is not waiting for an agent after a transfer.
+ */
+export function servedByAfter(current: ServedBy, message: DownlinkMessage, awaitingAgent: boolean): ServedBy {
+  if (message.controlType !== 'CHAT') return current;
+  if (message.sourceType === 'AGENT') return 'agent';
+  return message.sourceType === 'ROBOT' && current === null && !awaitingAgent ? 'robot' : current;
 }

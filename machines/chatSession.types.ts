@@ -120,11 +120,17 @@ export interface ChatSessionConfig {
 /** What `createActor(chatSessionMachine, { input })` needs. */
 export interface ChatSessionInput {
   identity: ChatIdentity;
+  /** API for CONNECT. Default 'send' (its answer tells robot from agent and carries errors). */
   connectVia?: UplinkApi;
+  /** Show the customer's earlier conversation first. Default false. */
   loadHistory?: boolean;
+  /** History page size. Default 50. */
   historyLimit?: number;
+  /** Ask poll for READ notices. Default false. */
   isNeedRead?: boolean;
+  /** Largest file `file.send` accepts, bytes. Default 2 MB. */
   maxUploadBytes?: number;
+  /** Durations in ms; anything left out takes its default (see DEFAULT_TIMING). */
   timing?: Partial<ChatTiming>;
 }
 

@@ -18,7 +18,7 @@ import type {
   QueueInfo,
   RobotSurveyAnswer,
 } from './chatSession.types.js';
-import { incomingFileAt, outboxHead } from './chatSession.selectors.js';
+import { incomingFileAt, outboxHead, servedByAfter } from './chatSession.selectors.js';
 import { TranscriptWriter, entryAt } from './chatSession.transcript.js';
 import { UPLOAD_MEDIA_TYPES, binarySize, inputError, normaliseFileType } from './chatSession.validation.js';
 
@@ -195,14 +195,13 @@ export function receiveMessages(context: ChatSessionContext, batch: unknown): Up
     }
 
     if (message.controlType === 'CHAT') {
+      servedBy = servedByAfter(servedBy, message, awaitingAgent);
       if (message.sourceType === 'AGENT') {
-        servedBy = 'agent';
         awaitingAgent = false;
         if (message.senderNickname) agentNickname = message.senderNickname;
         (unread ??= context.bookkeeping.unreadAgentKeys.slice()).push(message.key);
       } else if (message.sourceType === 'ROBOT') {
         if (message.interIdx) lastInterIdx = message.interIdx;
-        if (servedBy === null && !awaitingAgent) servedBy = 'robot';
       }
     } else if (message.controlType === 'DISCONNECT') {
       serverDisconnect = { sourceType: message.sourceType, isOfflineStatus: message.isOfflineStatus };

@@ -3,7 +3,14 @@
  * guards use `=== null`, the matching `reject*` actions store the error. Nothing here throws:
  * JavaScript callers may send anything.
  */
-import { CALLER_PATTERN, type UplinkMediaType } from '../src/client/protocol.js';
+import {
+  AGENT_COMMENT_MAX_CHARS,
+  CALLER_PATTERN,
+  ROBOT_COMMENT_MAX_CHARS,
+  TEXT_MAX_BYTES,
+  UPLOAD_MEDIA_TYPES,
+  type UploadFileType,
+} from '../src/client/protocol.js';
 import { binarySize, utf8ByteLength } from '../src/client/base64.js';
 import { CALLER_RULE } from '../src/client/validate.js';
 import type {
@@ -20,28 +27,10 @@ import { entryAt } from './chatSession.transcript.js';
 // One implementation with the client's checks (same results, lone surrogates included).
 export { binarySize, utf8ByteLength };
 
-// Literals equal to LIMITS' (a top-level `LIMITS.x` read would keep LIMITS in every bundle).
-/** TEXT content limit of an uplink message (docs/protocol.md#43-send: "1 KB"), in UTF-8 bytes. */
-export const TEXT_MAX_BYTES = 1024;
-/** saveSatisfaction comment: fewer than 512 characters. */
-export const AGENT_COMMENT_MAX_CHARS = 511;
-/** feedbacksatisfaction feedbackContent: at most 64 characters. */
-export const ROBOT_COMMENT_MAX_CHARS = 64;
+// One source with the client (protocol.ts); the view reads them from here.
+export { AGENT_COMMENT_MAX_CHARS, ROBOT_COMMENT_MAX_CHARS, TEXT_MAX_BYTES, UPLOAD_MEDIA_TYPES };
 /** Levels assumed when a WEB survey lists none (the documented defaults). */
 export const DEFAULT_LEVEL_KEYS = ['1', '2', '3', '4', '5'] as const;
-
-/** Upload file types (lower case; `jpeg` is folded to `jpg`) and the uplink media type each travels as. */
-export const UPLOAD_MEDIA_TYPES: Readonly<Record<string, UplinkMediaType>> = {
-  jpg: 'IMAGE',
-  png: 'IMAGE',
-  bmp: 'IMAGE',
-  bpm: 'IMAGE',
-  mp3: 'AUDIO',
-  aac: 'AUDIO',
-  mp4: 'VIDEO',
-  txt: 'FILE',
-  csv: 'FILE',
-};
 
 export function inputError(code: ChatInputErrorCode, event: string, message: string, field?: string): ChatInputError {
   const error: ChatInputError = { name: 'ChatInputError', code, event, message };
@@ -54,11 +43,11 @@ const tooLarge = (code: ChatInputErrorCode, event: string, what: string, size: n
   inputError(code, event, `The ${what} is ${size} bytes; at most ${max} are allowed.`, field);
 
 /** Normalised upload type, or null when unsupported. */
-export function normaliseFileType(fileType: unknown): string | null {
+export function normaliseFileType(fileType: unknown): UploadFileType | null {
   if (typeof fileType !== 'string') return null;
   let type = fileType.trim().toLowerCase().replace(/^\./, '');
   if (type === 'jpeg') type = 'jpg';
-  return Object.prototype.hasOwnProperty.call(UPLOAD_MEDIA_TYPES, type) ? type : null;
+  return Object.prototype.hasOwnProperty.call(UPLOAD_MEDIA_TYPES, type) ? (type as UploadFileType) : null;
 }
 
 /** Record shape of an event as sent by an untyped caller. */

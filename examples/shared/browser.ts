@@ -26,6 +26,8 @@ export interface DemoIdentity {
   /** Where the gateway is mounted on this origin, e.g. /aicc. */
   gatewayPath: string;
   scenario: string;
+  /** Every scenario the simulator has (its table, src/simulator/scenarioPresets.ts). */
+  scenarios: readonly string[];
 }
 
 /**

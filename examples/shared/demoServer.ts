@@ -154,6 +154,8 @@ export interface DemoIdentity extends GatewayIdentity {
   gatewayPath: string;
   /** The simulator's scenario, for the page's header. */
   scenario: string;
+  /** Every scenario the page may switch to (the simulator's table). */
+  scenarios: readonly string[];
 }
 
 function identityFor(userId: string, sim: Simulator): DemoIdentity {
@@ -165,6 +167,7 @@ function identityFor(userId: string, sim: Simulator): DemoIdentity {
     locale: 'en_US',
     gatewayPath: GATEWAY_PATH,
     scenario: sim.scenario.name,
+    scenarios: SCENARIO_NAMES,
   };
 }
 

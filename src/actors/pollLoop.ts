@@ -31,6 +31,7 @@ import { isAiccError, toErrorInfo } from '../client/errors.js';
 import type { DisconnectDownlink, DownlinkMessage } from '../client/types.js';
 import type { PollLoopEvent, PollLoopInput } from '../../machines/chatSession.contracts.js';
 import type { ChatActorEvent, ServedBy } from '../../machines/chatSession.types.js';
+import { servedByAfter } from '../../machines/chatSession.selectors.js';
 import { inServerOrder, recoverFromHistory } from './catchUp.js';
 import { clientOf, type ClientSource } from './source.js';
 import { fullJitterBackoff, type ActorEnvironment } from './timing.js';
@@ -76,7 +77,7 @@ export function pollLoopActor(source: ClientSource, env: ActorEnvironment) {
     let since = input.since ?? 0;
     /** Catch up before the next poll. A restarted loop (reload) catches up at once. */
     let gap = (input.resumed === true || since > 0) && channelId !== '';
-    let party: ServedBy = input.servedBy ?? null;
+    let servedBy: ServedBy = input.servedBy ?? null;
     /**
      * An agent session looked gone after a gap: report its end unless a DISCONNECT comes.
      * "Gone" answers in a row since the last DISCONNECT (0: it looks alive), since when.
@@ -145,7 +146,8 @@ export function pollLoopActor(source: ClientSource, env: ActorEnvironment) {
     const note = (messages: readonly DownlinkMessage[]): void => {
       for (const m of messages) {
         if (m.timestamp > since) since = m.timestamp;
-        if (m.controlType === 'CHAT' && (m.sourceType === 'AGENT' || m.sourceType === 'ROBOT')) party = m.sourceType === 'AGENT' ? 'agent' : 'robot';
+        // The machine's rule (awaiting an agent or not only matters for a robot, not asked here).
+        servedBy = servedByAfter(servedBy, m, false);
         if (m.controlType === 'DISCONNECT') {
           goneChecks = 0;
         }
@@ -209,7 +211,7 @@ export function pollLoopActor(source: ClientSource, env: ActorEnvironment) {
      */
     const catchUp = async (signal: AbortSignal): Promise<void> => {
       if (channelId === '') return;
-      let liveness = party === 'agent' ? checkLiveness(signal) : null;
+      let liveness = servedBy === 'agent' ? checkLiveness(signal) : null;
       try {
         const ordered = await recoverFromHistory(client, { userId: input.userId, channelId, since, connectedAt }, signal);
         if (signal.aborted) return;
@@ -218,7 +220,7 @@ export function pollLoopActor(source: ClientSource, env: ActorEnvironment) {
           send({ type: 'poll.messages', messages: ordered });
         }
         // History may show that an agent took over (a robot-then-agent chat).
-        liveness ??= party === 'agent' ? checkLiveness(signal) : null;
+        liveness ??= servedBy === 'agent' ? checkLiveness(signal) : null;
       } finally {
         await liveness;
       }

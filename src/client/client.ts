@@ -16,6 +16,8 @@ import {
   ResultCode,
   UPLINK_MEDIA_TYPES,
   UPLOAD_FILE_TYPES,
+  DEFAULT_HISTORY_LIMIT,
+  DEFAULT_UPLOAD_MAX_BYTES,
   type ApiName,
   type ApplyTokenResponse,
   type DownloadFileRequest,
@@ -51,8 +53,6 @@ import {
   requireUserId,
 } from './validate.js';
 
-const DEFAULT_HISTORY_LIMIT = 50;
-const DEFAULT_UPLOAD_MAX_BYTES = 2_097_152; // 2 MB
 
 /** Rejects with a business error unless the code says success. */
 function expectSuccess(api: ApiName, code: string | undefined, desc: string | undefined, what: string = api): ResultInfo {

@@ -53,6 +53,19 @@ export const HEADERS = {
   tokenExpire: 'x-token-expire',
 } as const;
 
+// Limits the machine and the view read too, as their own top-level constants: an app that
+// imports one of them does not get LIMITS (esbuild shakes separate constants, not object keys).
+/** TEXT content limit of an uplink message ("1 KB"), in UTF-8 bytes. */
+export const TEXT_MAX_BYTES = 1024;
+/** saveSatisfaction comment: fewer than 512 characters. */
+export const AGENT_COMMENT_MAX_CHARS = 511;
+/** feedbacksatisfaction feedbackContent: at most 64 characters. */
+export const ROBOT_COMMENT_MAX_CHARS = 64;
+/** Largest upload the client and the machine accept by default: 2 MB. */
+export const DEFAULT_UPLOAD_MAX_BYTES = 2_097_152;
+/** queryHistoryChatMessage page size when none is given. */
+export const DEFAULT_HISTORY_LIMIT = 50;
+
 /** Documented limits. */
 export const LIMITS = {
   /** `from`, history `userId`, doLeaveMessage `callId`, saveSatisfaction `userId`. */
@@ -60,16 +73,16 @@ export const LIMITS = {
   /** applyToken and queryQueueInfo accept 32, the rest 24; we hold everyone to 24. */
   applyTokenUserIdMaxLength: 32,
   /** TEXT content of an uplink message, in UTF-8 bytes ("1 KB"). */
-  textMaxBytes: 1024,
+  textMaxBytes: TEXT_MAX_BYTES,
   /** Downlink TEXT content, in characters. */
   downlinkTextMaxChars: 500,
   /** Default download cap: 2 MB of decoded file bytes. */
   // Literals, not `2 * 1024 * 1024`: esbuild keeps an unused LIMITS whose values are arithmetic.
   downloadMaxBytes: 2_097_152 as number,
   /** saveSatisfaction comment: fewer than 512 characters. */
-  commentMaxChars: 511,
+  commentMaxChars: AGENT_COMMENT_MAX_CHARS,
   /** feedbacksatisfaction feedbackContent. */
-  feedbackContentMaxChars: 64,
+  feedbackContentMaxChars: ROBOT_COMMENT_MAX_CHARS,
   /** queryPhraseByKeyword returns at most five questions. */
   phraseMaxResults: 5,
   /** Default long-poll window of the service (ms). */
@@ -96,6 +109,19 @@ export const DOWNLOAD_FILE_TYPES = [
 export const UPLOAD_FILE_TYPES = ['jpg', 'png', 'bpm', 'bmp', 'mp3', 'aac', 'mp4', 'txt', 'csv'] as const;
 export type DownloadFileType = (typeof DOWNLOAD_FILE_TYPES)[number];
 export type UploadFileType = (typeof UPLOAD_FILE_TYPES)[number];
+
+/** The uplink media type each upload type travels as (keyed by UPLOAD_FILE_TYPES: a new type fails to compile without one). */
+export const UPLOAD_MEDIA_TYPES: Readonly<Record<UploadFileType, UplinkMediaType>> = {
+  jpg: 'IMAGE',
+  png: 'IMAGE',
+  bpm: 'IMAGE',
+  bmp: 'IMAGE',
+  mp3: 'AUDIO',
+  aac: 'AUDIO',
+  mp4: 'VIDEO',
+  txt: 'FILE',
+  csv: 'FILE',
+};
 
 // ---------------------------------------------------------------------------------------------
 // Enumerations

@@ -28,20 +28,8 @@ export type { PersistedChatSession };
 
 export type ChatSessionActor = Actor<ChatSessionMachine>;
 
-interface ChatSessionCommonOptions {
-  identity: ChatIdentity;
-  /** API for CONNECT. Default 'send' (its answer tells robot from agent and carries errors). */
-  connectVia?: UplinkApi;
-  /** Show the customer's earlier conversation first. Default false. */
-  loadHistory?: boolean;
-  /** History page size. Default 50. */
-  historyLimit?: number;
-  /** Ask poll for READ notices. Default false. */
-  isNeedRead?: boolean;
-  /** Largest file `file.send` accepts, bytes. Default 2 MB. */
-  maxUploadBytes?: number;
-  /** Durations in ms; anything left out takes its default (see DEFAULT_TIMING). */
-  timing?: Partial<ChatTiming>;
+/** The machine's input, and how to run it. */
+interface ChatSessionCommonOptions extends ChatSessionInput {
   /**
    * A persisted snapshot to resume (from `storage.load()`). Polling resumes on start, with a
    * catch-up from history; a message that was being sent is shown failed with `outcomeUnknown`.
@@ -61,15 +49,24 @@ interface ChatSessionCommonOptions {
 export type ChatSessionOptions = ChatSessionCommonOptions &
   ({ client: AiccClient; clientOptions?: never } | { clientOptions: AiccClientOptions; client?: never });
 
-export function chatSessionInput(options: ChatSessionCommonOptions): ChatSessionInput {
-  const input: ChatSessionInput = { identity: options.identity };
-  if (options.connectVia !== undefined) input.connectVia = options.connectVia;
-  if (options.loadHistory !== undefined) input.loadHistory = options.loadHistory;
-  if (options.historyLimit !== undefined) input.historyLimit = options.historyLimit;
-  if (options.isNeedRead !== undefined) input.isNeedRead = options.isNeedRead;
-  if (options.maxUploadBytes !== undefined) input.maxUploadBytes = options.maxUploadBytes;
-  if (options.timing !== undefined) input.timing = options.timing;
-  return input;
+/** Every key of ChatSessionInput (a key added there and not here fails to compile). */
+const INPUT_KEYS: { readonly [K in keyof ChatSessionInput]-?: true } = {
+  identity: true,
+  connectVia: true,
+  loadHistory: true,
+  historyLimit: true,
+  isNeedRead: true,
+  maxUploadBytes: true,
+  timing: true,
+};
+
+/** The machine's input out of the session options: the ChatSessionInput keys that are set. */
+export function chatSessionInput(options: ChatSessionInput): ChatSessionInput {
+  const input: Record<string, unknown> = {};
+  for (const key of Object.keys(INPUT_KEYS) as (keyof ChatSessionInput)[]) {
+    if (options[key] !== undefined) input[key] = options[key];
+  }
+  return input as unknown as ChatSessionInput;
 }
 
 /** Each session's client, by the actor system the session runs in (the shared machine's actors look it up). */

@@ -2,7 +2,8 @@
  * Named channel configurations. Texts are English-tenant samples, not API constants
  * (docs/protocol.md#52-lifecycle-events-and-texts): clients must not match on them.
  */
-import type { AgentScript, RobotScript, Scenario, ScenarioName, ScenarioOverrides, SurveyLevel } from './types.js';
+import { SCENARIO_NAMES, SCENARIO_PRESETS, type ScenarioName } from './scenarioPresets.js';
+import type { AgentScript, RobotScript, Scenario, ScenarioOverrides, SurveyLevel } from './types.js';
 
 /** Defaults of getSatisfactionSurveyMode (docs/protocol.md#411-getsatisfactionsurveymode), in English. */
 export const DEFAULT_SURVEY_LEVELS: readonly SurveyLevel[] = [
@@ -66,39 +67,19 @@ function base(name: ScenarioName): Scenario {
   };
 }
 
+/** Each row must be a valid change of a Scenario (checked here, where Scenario is known). */
+const presetChanges: Readonly<Record<ScenarioName, Partial<Omit<Scenario, 'name'>>>> = SCENARIO_PRESETS;
+
 function makePreset(name: ScenarioName): Scenario {
-  const s = base(name);
-  switch (name) {
-    case 'robot-then-agent':
-      return s;
-    case 'robot-only':
-      // A robot channel without any agent channel config behind it.
-      return { ...s, agentsAvailable: false };
-    case 'agent-direct':
-      return { ...s, connectTo: 'agent', initialQueuePosition: 2 };
-    case 'after-hours':
-      return { ...s, connectTo: 'agent', workingHours: false };
-    case 'no-survey':
-      return { ...s, connectTo: 'agent', initialQueuePosition: 0, survey: 'NO' };
-  }
+  return { ...base(name), ...presetChanges[name] };
 }
 
-export const SCENARIO_NAMES: readonly ScenarioName[] = [
-  'robot-only',
-  'agent-direct',
-  'robot-then-agent',
-  'after-hours',
-  'no-survey',
-];
+export { SCENARIO_NAMES };
 
 /** The named presets, for reading; startSimulator always works on its own copy. */
-export const scenarios: Readonly<Record<ScenarioName, Scenario>> = Object.freeze({
-  'robot-only': makePreset('robot-only'),
-  'agent-direct': makePreset('agent-direct'),
-  'robot-then-agent': makePreset('robot-then-agent'),
-  'after-hours': makePreset('after-hours'),
-  'no-survey': makePreset('no-survey'),
-});
+export const scenarios: Readonly<Record<ScenarioName, Scenario>> = Object.freeze(
+  Object.fromEntries(SCENARIO_NAMES.map((name) => [name, makePreset(name)])) as Record<ScenarioName, Scenario>,
+);
 
 export function isScenarioName(value: unknown): value is ScenarioName {
   return typeof value === 'string' && (SCENARIO_NAMES as readonly string[]).includes(value);

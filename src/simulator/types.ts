@@ -4,7 +4,9 @@
  */
 import type { ApiName, SourceType, WireHistoryMessage } from '../client/protocol.js';
 
-export type ScenarioName = 'robot-only' | 'agent-direct' | 'robot-then-agent' | 'after-hours' | 'no-survey';
+import type { ScenarioName } from './scenarioPresets.js';
+
+export type { ScenarioName };
 
 export interface SurveyLevel {
   key: string;

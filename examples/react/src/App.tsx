@@ -57,7 +57,7 @@ function Session({ identity, log, onNewChat }: { identity: DemoIdentity; log: Ev
         </div>
         <StatechartView machine={chatSessionMachine} value={value} />
         <EventList log={log} />
-        <SimPanel scenario={identity.scenario} />
+        <SimPanel scenario={identity.scenario} scenarios={identity.scenarios} />
       </aside>
     </>
   );

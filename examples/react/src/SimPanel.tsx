@@ -5,9 +5,7 @@
 import { useState } from 'react';
 import { simControl } from '../../shared/browser.js';
 
-const SCENARIOS = ['robot-then-agent', 'robot-only', 'agent-direct', 'after-hours', 'no-survey'] as const;
-
-export function SimPanel({ scenario }: { scenario: string }) {
+export function SimPanel({ scenario, scenarios }: { scenario: string; scenarios: readonly string[] }) {
   const [text, setText] = useState('');
   const [result, setResult] = useState<string | null>(null);
   const [current, setCurrent] = useState(scenario);
@@ -49,7 +47,7 @@ export function SimPanel({ scenario }: { scenario: string }) {
               void run('scenario', { name }).then((ok) => ok && setCurrent(name));
             }}
           >
-            {SCENARIOS.map((s) => (
+            {scenarios.map((s) => (
               <option key={s}>{s}</option>
             ))}
           </select>
