@@ -8,7 +8,7 @@
 import type { AiccErrorKind } from '../client/errors.js';
 import type { GatewayRefusalReason } from '../client/gatewayReasons.js';
 import type { ChatInputError, ChatInputErrorCode, ChatSessionError, EndReason, OutgoingStatus } from '../../machines/chatSession.types.js';
-import type { ChatStep } from './view.js';
+import type { ChatStep } from './step.js';
 
 /** What the status line says: one text per step, chatting split by who serves. */
 export type ChatStatusKey = Exclude<ChatStep, 'chatting'> | 'chatting-robot' | 'chatting-agent';

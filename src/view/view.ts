@@ -21,6 +21,7 @@ import type {
   ServedBy,
 } from '../../machines/chatSession.types.js';
 import type { SatisfactionLevel } from '../client/types.js';
+import type { ChatStep } from './step.js';
 import { transcriptView, type ChatEntryView } from './entries.js';
 import { checkFile, fileSendEvent, uploadAccept, type FileData } from './files.js';
 import { errorText, fill, textsForLocale, withOverrides, type ChatTextOverrides, type ChatTexts } from './texts.js';
@@ -37,23 +38,7 @@ export type ChatPhase =
   | 'ending'
   | 'ended';
 
-/** The machine's state, as far as a UI needs it (the parallel regions of `chatting` left out). */
-export type ChatStep =
-  | 'auth'
-  | 'auth-retry'
-  | 'history'
-  | 'connecting'
-  | 'connect-retry'
-  | 'leave-message'
-  | 'queuing'
-  | 'chatting'
-  | 'ending'
-  | 'survey-mode-retry'
-  | 'survey-unavailable'
-  | 'survey-agent'
-  | 'survey-robot'
-  | 'disconnecting'
-  | 'disconnected';
+export type { ChatStep };
 
 /**
  * Every state of the machine, by path, and the step it shows as. A state not listed shows as
