@@ -173,7 +173,7 @@ export const chatSessionActions = {
   markHeadSending: assigns(({ context }) => update.markHeadSending(context)),
   markSent: assigns(({ context, event }) => update.markSent(context, outputOf<SendMessageOutput>(event)?.localId)),
   markHeadFailed: assigns(({ context, event }) => update.markHeadFailed(context, errorOf(event))),
-  markHeadResending: assigns(({ context, event }) => update.markHeadResending(context, errorOf(event))),
+  requeueHeadForResend: assigns(({ context, event }) => update.requeueHeadForResend(context, errorOf(event))),
   flushOutbox: raise<Context, Event, Event, undefined, never, never>({ type: 'outbox.flush' }),
 
   // --- connectivity and visibility (the poll loop is told while it runs)

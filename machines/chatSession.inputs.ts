@@ -30,7 +30,7 @@ function uplinkParty(context: ChatSessionContext): UplinkParty {
   return { userId: context.identity.userId, channelId: context.identity.channelId, nickname: context.identity.nickname ?? null };
 }
 
-/** The uplink party plus more fields, assigned (an object spread followed by new keys is slow in Node 20: updates.ts). */
+/** The uplink party plus more fields, assigned, not spread-then-add (docs/performance.md, "No spread followed by new keys"). */
 function uplinkPartyWith<T extends object>(context: ChatSessionContext, more: T): UplinkParty & T {
   return Object.assign(uplinkParty(context), more);
 }

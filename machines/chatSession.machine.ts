@@ -321,7 +321,7 @@ export const chatSessionMachine = setup({
                         target: '#chatSession.connected.ending',
                         actions: ['markHeadFailed', 'setErrorFromActor', 'markSessionLost', endWith('session-released')],
                       },
-                      { guard: 'isResendable', target: 'resending', actions: 'markHeadResending' },
+                      { guard: 'isResendable', target: 'resending', actions: 'requeueHeadForResend' },
                       { target: 'idle', actions: 'markHeadFailed' },
                     ],
                   },

@@ -160,8 +160,7 @@ export class TranscriptWriter {
       this.copiedPages.add(name);
       return;
     }
-    // Copied once per update; Object.assign, because a spread followed by a new key is slow in
-    // Node 20 (chatSession.updates.ts).
+    // Copied once per update; Object.assign, not spread-then-add (docs/performance.md, "No spread followed by new keys").
     const writable = this.copiedPages.has(name) ? page : Object.assign({}, page);
     writable[key] = position;
     pages[last] = writable;

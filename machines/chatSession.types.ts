@@ -40,7 +40,7 @@ export interface ChatIdentity {
 export interface ChatTiming {
   /** queryQueueInfo period while queuing. */
   queueIntervalMs: number;
-  /** Poll backoff: first delay after a failed poll (full jitter: random * min(max, base * 2^n)). */
+  /** Poll backoff: first delay after a failed poll (full jitter: the n-th failure waits random * min(max, base * 2^(n-1))). */
   pollBackoffBaseMs: number;
   /** Poll backoff ceiling. */
   pollBackoffMaxMs: number;

@@ -158,9 +158,8 @@ export function localIdFor(timestamp: number): string {
   return `out-${timestamp}`;
 }
 
-// Updates are built by assignment, not `{ ...update, newKey }`: in Node 20's V8 an object spread
-// followed by keys the source lacks is ~30× slower and gives every result its own hidden class
-// (bench/machine-step.ts, docs/performance.md). Spreads that only override existing keys are fine.
+// Updates are built by assignment, not `{ ...update, newKey }` (docs/performance.md, "No spread followed by new keys"); spreads that
+// only override existing keys are fine.
 
 // ---------------------------------------------------------------------------------------------
 // Incoming
@@ -428,7 +427,7 @@ export function markHeadFailed(context: ChatSessionContext, error: AiccErrorInfo
 }
 
 /** The head certainly did not arrive: back to `queued`, keeping the error, one resend more. */
-export function markHeadResending(context: ChatSessionContext, error: AiccErrorInfo): Update {
+export function requeueHeadForResend(context: ChatSessionContext, error: AiccErrorInfo): Update {
   const head = outboxHead(context);
   if (!head) return {};
   const writer = new TranscriptWriter(context);

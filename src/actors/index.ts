@@ -26,7 +26,7 @@ import {
 import { watchQueueActor } from './watchQueue.js';
 import type { ClientSource } from './source.js';
 
-/** The actor map the machine expects (same names and types as its placeholders). */
+/** @deprecated The same type as ChatSessionActorContracts (the actor map the machine expects); use that name. */
 export type ChatActors = ChatSessionActorContracts;
 
 export interface ChatActorsOptions {
@@ -39,7 +39,7 @@ export interface ChatActorsOptions {
 }
 
 /** `client`: the session's client, or a lookup by actor system (one machine for many sessions). */
-export function createChatActors(client: ClientSource, options: ChatActorsOptions = {}): ChatActors {
+export function createChatActors(client: ClientSource, options: ChatActorsOptions = {}): ChatSessionActorContracts {
   const env: ActorEnvironment = {
     random: options.random ?? Math.random,
     now: options.now ?? Date.now,
@@ -61,7 +61,7 @@ export function createChatActors(client: ClientSource, options: ChatActorsOption
     fetchSurveyMode: fetchSurveyModeActor(client),
     submitAgentSurvey: submitAgentSurveyActor(client),
     submitRobotFeedback: submitRobotFeedbackActor(client),
-    disconnect: disconnectActor(client),
+    disconnect: disconnectActor(client, env),
     leaveMessage: leaveMessageActor(client),
   };
 }

@@ -123,7 +123,7 @@ export function pollLoopActor(source: ClientSource, env: ActorEnvironment) {
     });
 
     /** Sleeps up to `ms` (forever when null); a connectivity change or stopping ends it early. */
-    const rest = async (ms: number | null): Promise<void> => {
+    const sleepUnlessWoken = async (ms: number | null): Promise<void> => {
       const controller = new AbortController();
       pause = controller;
       const onLife = (): void => controller.abort();
@@ -163,7 +163,7 @@ export function pollLoopActor(source: ClientSource, env: ActorEnvironment) {
         return false;
       }
       send({ type: 'poll.error', error: info, failures });
-      await rest(fullJitterBackoff(failures, input.backoffBaseMs, input.backoffMaxMs, env.random));
+      await sleepUnlessWoken(fullJitterBackoff(failures, input.backoffBaseMs, input.backoffMaxMs, env.random));
       return true;
     };
 
@@ -238,7 +238,7 @@ export function pollLoopActor(source: ClientSource, env: ActorEnvironment) {
     void (async () => {
       while (!life.signal.aborted) {
         if (!online) {
-          await rest(null);
+          await sleepUnlessWoken(null);
           continue;
         }
         const { signal } = requests;
@@ -278,7 +278,7 @@ export function pollLoopActor(source: ClientSource, env: ActorEnvironment) {
           // An empty answer sooner than minIntervalMs (a server that does not hold long polls)
           // waits out the rest; a hidden page may pause longer.
           const wait = Math.max(input.minIntervalMs - (env.now() - startedAt), !visible ? hiddenDelayMs : 0);
-          if (wait > 0) await rest(wait);
+          if (wait > 0) await sleepUnlessWoken(wait);
         } catch (error) {
           inFlightSince = null;
           if (life.signal.aborted) return;

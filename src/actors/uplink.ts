@@ -5,7 +5,7 @@
 import { fromPromise } from 'xstate';
 import type { AiccClient, DownlinkMessage, ResultInfo, SendInput } from '../client/types.js';
 import { catchUpFrom, inServerOrder, recoverFromHistory } from './catchUp.js';
-import { defaultSleep } from './timing.js';
+import { defaultSleep, type ActorEnvironment, type Sleep } from './timing.js';
 
 /** The last catch-up after DISCONNECT: attempts, and the first pause (then ×3). */
 export const FINAL_CATCH_UP_ATTEMPTS = 4;
@@ -29,9 +29,9 @@ import type {
 import { aiccError, sendFailure, toErrorInfo } from '../client/errors.js';
 import { clientOf, type ClientSource } from './source.js';
 
-function uplink(party: UplinkParty, rest: Omit<SendInput, 'from' | 'to'>): SendInput {
-  // Assigned, not `{ ...rest, from, to }`: spread-then-add is slow in Node 20 (machines/chatSession.updates.ts).
-  const input: SendInput = Object.assign({ from: party.userId, to: party.channelId }, rest);
+function uplink(party: UplinkParty, message: Omit<SendInput, 'from' | 'to'>): SendInput {
+  // Assigned, not spread-then-add (docs/performance.md, "No spread followed by new keys").
+  const input: SendInput = Object.assign({ from: party.userId, to: party.channelId }, message);
   if (party.nickname) input.senderNickname = party.nickname;
   return input;
 }
@@ -151,7 +151,7 @@ export function sendReadReceiptActor(source: ClientSource) {
  * poll loop never delivered (a batch lost in transit, a poll cut off when polling stopped) still
  * makes it into the final transcript. Best effort: a few attempts, then it gives up quietly.
  */
-export function disconnectActor(source: ClientSource) {
+export function disconnectActor(source: ClientSource, env: Pick<ActorEnvironment, 'sleep'> = { sleep: defaultSleep }) {
   return fromPromise<DisconnectOutput, DisconnectInput>(async ({ input, signal, system }) => {
     let failure: unknown;
     try {
@@ -160,7 +160,7 @@ export function disconnectActor(source: ClientSource) {
     } catch (error) {
       failure = error;
     }
-    const output = await finalCatchUp(clientOf(source, system), input, signal);
+    const output = await finalCatchUp(clientOf(source, system), input, signal, env.sleep);
     // A failed DISCONNECT still rejects (the machine ignores it), carrying what was recovered.
     if (failure !== undefined) {
       throw Object.assign(failure instanceof Error ? failure : new Error(String(failure)), { recovered: output.messages, gap: output.gap });
@@ -174,13 +174,13 @@ export function disconnectActor(source: ClientSource) {
  * flight, whose answer nobody reads. When history cannot be read after every attempt, the
  * output names the gap (the transcript shows it) instead of giving up quietly.
  */
-async function finalCatchUp(client: AiccClient, input: DisconnectInput, signal: AbortSignal): Promise<DisconnectOutput> {
+async function finalCatchUp(client: AiccClient, input: DisconnectInput, signal: AbortSignal, sleep: Sleep): Promise<DisconnectOutput> {
   if (input.since === undefined) return { messages: [] };
   const window = { userId: input.userId, channelId: input.channelId, since: input.since, connectedAt: input.connectedAt ?? null };
   const attempts = input.bestEffort === true ? 1 : FINAL_CATCH_UP_ATTEMPTS;
   let lastError: unknown = null;
   for (let attempt = 0; attempt < attempts; attempt++) {
-    if (attempt > 0) await defaultSleep(FINAL_CATCH_UP_PAUSE_MS * 3 ** (attempt - 1), signal);
+    if (attempt > 0) await sleep(FINAL_CATCH_UP_PAUSE_MS * 3 ** (attempt - 1), signal);
     if (signal.aborted) return { messages: [] };
     try {
       return { messages: await recoverFromHistory(client, window, signal) };

@@ -3,8 +3,8 @@
  * null for absent fields and content in two formats; parsing is tolerant here so the rest of
  * the package can be strict.
  *
- * Result objects are built as literals (then Object.assign), never `{ ...base, more }`: V8 in
- * Node 20 adds keys to a spread-made object ~50x slower, and this runs for every message.
+ * Result objects are built as literals (then Object.assign), never `{ ...base, more }`: it runs
+ * for every message, and spread-then-add is slow in V8 (docs/performance.md, "No spread followed by new keys").
  */
 import { SOURCE_TYPES, type SourceType, type SurveyModeResponse, type WireDownlinkMessage, type WireHistoryMessage, type QueryQueueInfoResponse, QueueResultCode } from './protocol.js';
 import type { DownlinkContent, DownlinkMessage, FileRef, HistoryMessage, OtherDownlink, QueueStatus, SurveyMode } from './types.js';

@@ -46,7 +46,7 @@ export interface FleetOptions {
 const TIMED_OUT = Symbol('timed out');
 
 export function createFleet(options: FleetOptions): Fleet {
-  const own = memoryGatewayStore(options.now);
+  const localStore = memoryGatewayStore(options.now);
   const shared = options.store;
   const unlisten: Array<() => Promise<void>> = [];
   /** performance.now() until which the shared store is not asked (0: it is healthy). */
@@ -55,8 +55,8 @@ export function createFleet(options: FleetOptions): Fleet {
 
   /** `call` on the shared store, or `fallback` on this process's own when it fails, times out or failed just before. */
   async function either<T>(what: string, call: (store: GatewayStore) => Promise<T>, fallback: (store: GatewayStore) => Promise<T>): Promise<T> {
-    if (!shared) return fallback(own);
-    if (down && performance.now() < downUntil) return fallback(own);
+    if (!shared) return fallback(localStore);
+    if (down && performance.now() < downUntil) return fallback(localStore);
     try {
       const value = await withTimeout<T | typeof TIMED_OUT>(call(shared), options.timeoutMs, TIMED_OUT);
       if (value === TIMED_OUT) throw new Error('timed out');
@@ -72,7 +72,7 @@ export function createFleet(options: FleetOptions): Fleet {
       }
       down = true;
       downUntil = performance.now() + options.retryMs;
-      return fallback(own);
+      return fallback(localStore);
     }
   }
 
@@ -109,7 +109,7 @@ export function createFleet(options: FleetOptions): Fleet {
     },
 
     async listen(instance, onEnd) {
-      unlisten.push(await own.listen(instance, onEnd));
+      unlisten.push(await localStore.listen(instance, onEnd));
       if (!shared) return;
       // Not awaited past storeTimeoutMs: polls must not wait for it (a store keeps the
       // registration and subscribes when it can).

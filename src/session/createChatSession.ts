@@ -21,7 +21,8 @@ import type {
 } from '../../machines/chatSession.types.js';
 import { describeValue } from '../../machines/chatSession.updates.js';
 import { inputError } from '../../machines/chatSession.validation.js';
-import { createChatActors, type ChatActors, type ChatActorsOptions, type SessionSystem } from '../actors/index.js';
+import type { ChatSessionActorContracts } from '../../machines/chatSession.contracts.js';
+import { createChatActors, type ChatActorsOptions, type SessionSystem } from '../actors/index.js';
 import { prepareRestoredSnapshot, type PersistedChatSession } from './restore.js';
 
 export type { PersistedChatSession };
@@ -40,7 +41,7 @@ interface ChatSessionCommonOptions extends ChatSessionInput {
   /** Clock for delayed transitions (tests: `new SimulatedClock()`). */
   clock?: ActorOptions<ChatSessionMachine>['clock'];
   /** Replace some of the actors (tests, custom transports). */
-  actors?: Partial<ChatActors>;
+  actors?: Partial<ChatSessionActorContracts>;
   /** Jitter source, clock and sleep of the long-running actors. */
   actorOptions?: ChatActorsOptions;
 }
@@ -222,7 +223,7 @@ export function createChatSession(options: ChatSessionOptions): ChatSessionActor
   const client = options.client ?? createAiccClient(options.clientOptions as AiccClientOptions);
   const custom = options.actors !== undefined || options.actorOptions !== undefined;
   const machine = custom
-    ? chatSessionMachine.provide({ actors: { ...createChatActors(client, options.actorOptions), ...options.actors } as ChatActors })
+    ? chatSessionMachine.provide({ actors: { ...createChatActors(client, options.actorOptions), ...options.actors } as ChatSessionActorContracts })
     : sharedMachine();
   const actorOptions: ActorOptions<ChatSessionMachine> & { input: ChatSessionInput } = { input: chatSessionInput(options) };
   // A CHAT that was on the wire when the page went away is not re-sent blindly, and the poll

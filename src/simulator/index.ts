@@ -13,7 +13,7 @@ import type { ResolvedConfig, World } from './handlers/context.js';
 import { Recorder } from './recorder.js';
 import { resolveScenario } from './scenarios.js';
 import { SimServer } from './server.js';
-import { Engine } from './session.js';
+import { Engine } from './engine.js';
 import { TimerSet } from './timers.js';
 import type { Fault, FaultPlan, Simulator, SimulatorOptions, SimulatorTiming } from './types.js';
 

@@ -11,7 +11,7 @@ import type {
   SurveyMode,
 } from '../../src/client/types.js';
 import { chatSessionMachine } from '../../machines/chatSession.machine.js';
-import type { ChatActors } from '../../src/actors/index.js';
+import type { ChatSessionActorContracts } from '../../machines/chatSession.contracts.js';
 import type { DownloadWorkerEvent, UploadWorkerEvent } from '../../machines/chatSession.contracts.js';
 import type { ChatActorEvent, ChatSessionContext, ChatSessionEvent, ChatSessionInput } from '../../machines/chatSession.types.js';
 
@@ -250,7 +250,7 @@ export function fakeActors() {
     submitRobotFeedback: submitRobotFeedback.logic,
     disconnect: disconnectCall.logic,
     leaveMessage: leaveMessage.logic,
-  } as unknown as ChatActors;
+  } as unknown as ChatSessionActorContracts;
 
   return {
     actors,

@@ -3,7 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { ApiName, GatewayErrorBody, ResultResponse } from '../../client/protocol.js';
 import type { AccessTokens, CcTokens } from '../auth.js';
 import type { FileStore } from '../files.js';
-import type { Engine, Violate } from '../session.js';
+import type { Engine, Violate } from '../engine.js';
 import type { TimerSet } from '../timers.js';
 import type { Fault, Scenario, SimulatorCredentials, SimulatorTiming } from '../types.js';
 import { ruleOf, type Body, type FieldIssue } from '../validate.js';

@@ -11,7 +11,7 @@ import {
   type QueryHistoryResponse,
   type QueryPhraseResponse,
 } from '../../client/protocol.js';
-import type { HistoryFilter } from '../session.js';
+import type { HistoryFilter } from '../engine.js';
 import { InferredDesc } from '../texts.js';
 import { checkString, DIGITS, firstIssue, LOCALE } from '../validate.js';
 import { conventionCode, ok, rejectWith, result, type Handler } from './context.js';

@@ -8,7 +8,7 @@ import {
   UPLINK_MEDIA_TYPES,
   type ControlType,
 } from '../../client/protocol.js';
-import type { Outcome, Uplink, UserRecord, Violate } from '../session.js';
+import type { Outcome, Uplink, UserRecord, Violate } from '../engine.js';
 import { InferredDesc } from '../texts.js';
 import { checkString, DIGITS, firstIssue, str, type Body, type FieldIssue } from '../validate.js';
 import { conventionCode, ok, rejectWith, result, type Handler, type HandlerContext, type World } from './context.js';
