@@ -36,7 +36,7 @@ import { assertObserved, observeRealGuards } from './guards.js';
 import { HOLD_MS, POLL_HOLD_MS, SIM_TIMING, SIM_UPLOAD_MAX_BYTES, STEP_TIMEOUT_MS } from './fixtures.js';
 import { chatSessionModel, stateLabel, variantOf } from './model.js';
 import { ORACLES, type Oracle } from './oracles.js';
-import type { Breakage, MachineSnapshot, ModelEvent, ModelSnapshot, RunApi, StepInfo, TestClock } from './types.js';
+import type { Fault, MachineSnapshot, ModelEvent, ModelSnapshot, RunApi, StepInfo, TestClock } from './types.js';
 import { Sequence, journaled, type ClientCall, type Trace } from './trace.js';
 import { transcriptEntries } from '../../machines/chatSession.transcript.js';
 
@@ -94,6 +94,8 @@ const BACKGROUND: ReadonlySet<string> = new Set([
 ]);
 
 const ACTION_KINDS = new Set(['start', 'user', 'env', 'timer']);
+/** Steps whose event only the test sends: the first real macrostep of that event is the step's. */
+const SENT_BY_THE_TEST: ReadonlySet<string> = new Set(['user', 'timer']);
 
 let userCounter = 0;
 
@@ -197,7 +199,7 @@ export class PathRun implements RunApi {
 
   private constructor(
     readonly sim: Simulator,
-    private readonly breakage: Breakage | undefined,
+    private readonly breakage: Fault | undefined,
   ) {}
 
   /** Coverage counts the real, unbroken actors only. */
@@ -205,7 +207,7 @@ export class PathRun implements RunApi {
     return this.breakage === undefined;
   }
 
-  static async create(options: { breakage?: Breakage } = {}): Promise<PathRun> {
+  static async create(options: { breakage?: Fault } = {}): Promise<PathRun> {
     // Neither the robot nor the agent answers by itself: the paths script every message they send
     // (a robot answer in the background would race the steps). The simulator sends no robot reply
     // that is undefined (src/simulator/session.ts), though RobotScript types the reply as a string.
@@ -248,8 +250,9 @@ export class PathRun implements RunApi {
     const recorded = journaled(client, this.sequence, this.calls);
     const used = this.breakage?.client ? this.breakage.client(recorded) : recorded;
     const inspect = (event: InspectionEvent) => this.inspect(event);
-    if (this.breakage?.machine) {
-      const machine = this.breakage.machine(chatSessionMachine).provide({ actors: createChatActors(used) });
+    if (this.ownMachine) {
+      const shipped = this.breakage?.machine ? this.breakage.machine(chatSessionMachine) : chatSessionMachine;
+      const machine = shipped.provide({ actors: this.breakage?.actors?.(used) ?? createChatActors(used) });
       this.session = createActor(machine, { input, clock: this.clock, inspect });
     } else if (this.breakage) {
       this.session = createChatSession({ client: used, ...input, clock: this.clock, inspect });
@@ -262,8 +265,13 @@ export class PathRun implements RunApi {
     this.session.start();
   }
 
+  /** A fault's machine or actors run without createChatSession. */
+  private get ownMachine(): boolean {
+    return this.breakage?.machine !== undefined || this.breakage?.actors !== undefined;
+  }
+
   send(event: ChatSessionEvent): void {
-    if (this.breakage?.machine) {
+    if (this.ownMachine) {
       // A broken machine runs without createChatSession: screen what a host sends the same way.
       const refused = refusedHostEvent(event);
       this.actor().send(refused === null ? event : { type: 'event.rejected', error: refused });
@@ -320,10 +328,23 @@ export class PathRun implements RunApi {
     }
   }
 
+  private cancelled = false;
+
+  /** Ends the run's waits at once (a mutation run stops the paths still running after a kill). */
+  cancel(): void {
+    this.cancelled = true;
+    for (const listener of this.listeners) listener();
+  }
+
+  private throwIfCancelled(): void {
+    if (this.cancelled) throw new Error('cancelled');
+  }
+
   async eventually(check: () => void | boolean, what: string, timeoutMs = STEP_TIMEOUT_MS): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     let lastError: unknown;
     for (;;) {
+      this.throwIfCancelled();
       try {
         if (check() !== false) return;
         lastError = undefined;
@@ -394,6 +415,7 @@ export class PathRun implements RunApi {
     const previous = info.before.machine ? JSON.stringify(info.before.machine.value) : null;
     const deadline = Date.now() + STEP_TIMEOUT_MS;
     for (;;) {
+      this.throwIfCancelled();
       while (this.cursor < this.log.length) {
         const real = this.log[this.cursor]!;
         this.cursor += 1;
@@ -404,7 +426,10 @@ export class PathRun implements RunApi {
           this.lastMatchedGroup = real.microsteps.at(-1) ?? this.lastMatchedGroup;
           return;
         }
-        const background = real.value === previous && real.transitions.every((t) => BACKGROUND.has(t));
+        // The event the test itself sent (a user event, a timer it fired) is the step's: if the
+        // real actor took it otherwise (or not at all), that is the answer, not background.
+        const ownEvent = SENT_BY_THE_TEST.has(variantOf(info.event.variant).kind) && real.event.type === type;
+        const background = !ownEvent && real.value === previous && real.transitions.every((t) => BACKGROUND.has(t));
         if (background) continue;
         throw new Error(
           [

@@ -5,6 +5,7 @@ import type { TokenRequestReason } from '../../src/client/types.js';
 import type { ApiName } from '../../src/client/protocol.js';
 import type { Simulator } from '../../src/simulator/index.js';
 import type { ChatSessionActor } from '../../src/session/createChatSession.js';
+import type { ChatActors } from '../../src/actors/index.js';
 import type { chatSessionMachine } from '../../machines/chatSession.machine.js';
 import type { ChatSessionContext, ChatSessionEmitted, ChatSessionEvent, ChatSessionInput } from '../../machines/chatSession.types.js';
 import type { StartConfig } from './fixtures.js';
@@ -12,15 +13,22 @@ import type { StartConfig } from './fixtures.js';
 export type MachineSnapshot = SnapshotFrom<typeof chatSessionMachine>;
 
 /**
- * A deliberate fault in the real system, to prove an oracle can fail (walks.test.ts): a client
- * that misbehaves, or a machine with a broken implementation. A broken run counts for no coverage.
+ * A deliberate fault in the real system: a client that misbehaves, a machine with a broken
+ * implementation or config, actors that do something else (test/mutation). A run with a fault
+ * counts for no coverage.
  */
-export interface Breakage {
+export interface Fault {
   name: string;
-  /** The temporal oracle (temporal.ts) the breakage must make fire. */
-  oracle: string;
   client?(client: AiccClient): AiccClient;
   machine?(machine: typeof chatSessionMachine): typeof chatSessionMachine;
+  /** The session's actors instead of the shipped ones (given the client they must use). */
+  actors?(client: AiccClient): ChatActors;
+}
+
+/** A fault that proves an oracle can fail (walks.test.ts). */
+export interface Breakage extends Fault {
+  /** The temporal oracle (temporal.ts) the breakage must make fire. */
+  oracle: string;
 }
 
 /** What the simulator's side of the conversation looks like, as far as the model needs it. */
