@@ -1,0 +1,109 @@
+/**
+ * `npm run test:mutation`: every mutant (mutants.ts) against the model-based suite, in worker
+ * processes, each time-boxed; prints the mutation score and every survivor, writes
+ * test/mutation/results/full.json and the tables in docs/testing.md ("Mutation testing").
+ *
+ *   npm run test:mutation                          # the picked mutants (mutants.ts: PER_RULE)
+ *   npm run test:mutation -- --all                 # every generated mutant
+ *   npm run test:mutation -- --only 'poll|retarget'   # ids matching a regular expression (no docs written)
+ *   npm run test:mutation -- --workers 1
+ *
+ * Exits non-zero when the score is below the target or a survivor is not classified.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { planPaths } from '../model/paths.js';
+import { BASELINE, PER_RULE, PICK_SEED, RULES, allMutants, pickedMutants } from './mutants.js';
+import { mutantTimeBox, runMutants } from './pool.js';
+import { SCORE_TARGET, markdown, summarize } from './report.js';
+import { suiteOf, writeSuite } from './suite.js';
+
+const { values } = parseArgs({
+  options: {
+    only: { type: 'string' },
+    all: { type: 'boolean', default: false },
+    workers: { type: 'string', default: String(availableParallelism()) },
+    out: { type: 'string', default: join(import.meta.dirname, 'results', 'full.json') },
+  },
+});
+const workers = Number(values.workers);
+const root = join(import.meta.dirname, '../..');
+const startedAt = new Date();
+const loadStart = loadavg();
+const t0 = Date.now();
+
+const generated = allMutants();
+const mutants = (values.all || values.only ? generated : pickedMutants()).filter((m) => !values.only || new RegExp(values.only).test(m.id));
+console.log(`mutation run: ${mutants.length} of ${generated.length} generated mutants, ${workers} workers; planning the model…`);
+const plan = planPaths();
+const suite = suiteOf(plan);
+const dir = mkdtempSync(join(tmpdir(), 'aicc-mutation-'));
+const suiteFile = join(dir, 'suite.json');
+writeSuite(suiteFile, suite);
+console.log(`suite: ${suite.paths.length} paths, ${suite.walks.length} walks, ${suite.replays.length} replays (planned in ${plan.millis} ms)`);
+
+try {
+  // The harness itself must let the shipped system through: otherwise every "kill" means nothing.
+  const [baseline] = await runMutants([BASELINE.id], { suiteFile, workers: 1 });
+  if (baseline?.outcome !== 'survived') {
+    console.error(`the unchanged system does not pass the mutation harness (${baseline?.outcome}): ${JSON.stringify(baseline?.kill)}`);
+    process.exit(2);
+  }
+  console.log(`baseline (no change) passes: ${baseline.ran} tests in ${(baseline.ms / 1000).toFixed(1)} s`);
+
+  const box = mutantTimeBox();
+  const verdicts = await runMutants(
+    mutants.map((m) => m.id),
+    {
+      suiteFile,
+      workers,
+      onVerdict: (v, done, total) => {
+        const how = v.outcome === 'killed' ? `${v.kill?.kind} in ${v.kill?.test}` : v.outcome;
+        console.log(`[${done}/${total}] ${v.outcome.toUpperCase().padEnd(8)} ${v.id} (${how}; ${v.ran} tests, ${(v.ms / 1000).toFixed(1)} s)`);
+        if (process.env.VERBOSE_MUTANTS && v.kill) console.log(`    ${v.kill.message}`);
+      },
+    },
+  );
+  const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root }).toString().trim();
+  const report = summarize(mutants, verdicts, {
+    generated: Object.fromEntries(RULES.map((rule) => [rule, generated.filter((m) => m.rule === rule).length])),
+    picked: values.all ? 'every generated mutant (--all)' : `at most ${PER_RULE} per statechart rule, drawn with seed ${PICK_SEED}; every source mutant`,
+    started: startedAt.toISOString().replace(/\.\d+Z$/, 'Z'),
+    commit,
+    durationS: Math.round((Date.now() - t0) / 1000),
+    load: { start: loadStart, end: loadavg() },
+    workers,
+    timeScale: `${Math.round(box.ms / 1000)} s per mutant at the start (idle 90 s ×${box.scale}, rescaled at each mutant's start)`,
+    suite: { paths: suite.paths.length, walks: suite.walks.length, replays: suite.replays.length },
+  });
+  const text = markdown(report);
+  console.log(`\n${text}\n`);
+  if (!values.only) {
+    mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
+    writeFileSync(values.out, `${JSON.stringify(report, null, 1)}\n`);
+    const docs = join(root, 'docs', 'testing.md');
+    const begin = '<!-- mutation-run:begin (npm run test:mutation writes this) -->';
+    const end = '<!-- mutation-run:end -->';
+    const page = readFileSync(docs, 'utf8');
+    const at = page.indexOf(begin);
+    const stop = page.indexOf(end);
+    if (at < 0 || stop < at) throw new Error(`docs/testing.md has no ${begin} … ${end} section`);
+    writeFileSync(docs, `${page.slice(0, at + begin.length)}\n${text}\n${page.slice(stop)}`);
+    console.log(`written: ${values.out}, docs/testing.md`);
+  }
+  const problems = [
+    ...(report.score < SCORE_TARGET ? [`score ${(100 * report.score).toFixed(1)} % < ${100 * SCORE_TARGET} %`] : []),
+    ...report.unclassified.map((id) => `survivor not classified: ${id}`),
+    ...report.invalid.map((line) => `mutant could not be built: ${line}`),
+    ...report.stale.map((id) => `survivors.ts lists ${id} as equivalent, but it was killed`),
+  ];
+  if (problems.length) {
+    console.error(problems.join('\n'));
+    process.exitCode = 1;
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
