@@ -19,7 +19,7 @@
  * step (holding back a request so that a user event can overtake it).
  */
 import { expect } from 'vitest';
-import { SimulatedClock, createActor, type InspectionEvent } from 'xstate';
+import { SimulatedClock, createActor, type AnyStateNode, type InspectionEvent } from 'xstate';
 import { TestModel, type StatePath } from 'xstate/graph';
 import { akSkGatewayHeaders, applyTokenProvider, createAiccClient } from '../../src/client/index.js';
 import type { TokenRequestReason } from '../../src/client/types.js';
@@ -29,7 +29,7 @@ import { createChatSession, refusedHostEvent, type ChatSessionActor } from '../.
 import { createChatActors } from '../../src/actors/index.js';
 import { chatSessionMachine } from '../../machines/chatSession.machine.js';
 import type { ChatSessionContext, ChatSessionEmitted, ChatSessionEvent, ChatSessionInput, OutgoingEntry } from '../../machines/chatSession.types.js';
-import { describeTransition, transitionId } from './coverage.js';
+import { TRANSITIONS, describeTransition, transitionId } from './coverage.js';
 import { countedGroups } from './graph.js';
 import { pairsOf } from './pairs.js';
 import { assertObserved, observeRealGuards } from './guards.js';
@@ -52,6 +52,8 @@ interface RealStep {
   seq: number;
   event: { type: string } & Record<string, unknown>;
   transitions: string[];
+  /** Their signatures (what they do: source, event, targets). */
+  signatures: string[];
   /** The same, one list per microstep that took a transition of the machine. */
   microsteps: string[][];
   snapshot: MachineSnapshot;
@@ -72,12 +74,27 @@ function onlyHistoryCopies(event: RealStep['event']): boolean {
   return messages.length > 0 && messages.every((m) => m.recovered === true);
 }
 
-/** Is this real macrostep the model step? Same event type, exactly the same transitions, same state. */
-function takes(real: RealStep, info: StepInfo): boolean {
+/**
+ * What a transition does, without which entry of the config it is: source, event, targets. A
+ * mutated machine (test/mutation) is matched by this, so a mutant that only moves or renumbers
+ * a branch is not told apart by its index; the state, context and effects after it are checked.
+ */
+function signature(source: string, eventType: string, targets: readonly string[]): string {
+  return `${source}|${eventType}|${targets.join(',')}`;
+}
+
+const SIGNATURE_OF: ReadonlyMap<string, string> = new Map(TRANSITIONS.map((t) => [t.id, signature(t.source, t.eventType, t.targets)]));
+const signaturesOf = (ids: readonly string[]) => ids.map((id) => SIGNATURE_OF.get(id) ?? id);
+
+/**
+ * Is this real macrostep the model step? Same event type, exactly the same transitions (or, for
+ * a mutated machine, transitions that do the same), same state.
+ */
+function takes(real: RealStep, info: StepInfo, bySignature: boolean): boolean {
   const expected = info.after;
   return (
     real.event.type === realEventType(info) &&
-    sameList(real.transitions, expected.taken) &&
+    (bySignature ? sameList(real.signatures, signaturesOf(expected.taken)) : sameList(real.transitions, expected.taken)) &&
     real.value === JSON.stringify(expected.machine?.value) &&
     !(onlyHistoryCopies(real.event) && !onlyHistoryCopies(info.event))
   );
@@ -92,6 +109,7 @@ const BACKGROUND: ReadonlySet<string> = new Set([
   // A file's bytes going out (the model takes it only where a path asks for it).
   'chatSession.connected|upload.progress|0',
 ]);
+const BACKGROUND_SIGNATURES: ReadonlySet<string> = new Set(signaturesOf([...BACKGROUND]));
 
 const ACTION_KINDS = new Set(['start', 'user', 'env', 'timer']);
 /** Steps whose event only the test sends: the first real macrostep of that event is the step's. */
@@ -181,6 +199,7 @@ export class PathRun implements RunApi {
   private session: ChatSessionActor | undefined;
   private readonly log: RealStep[] = [];
   private microsteps: string[] = [];
+  private signatures: string[] = [];
   private groups: string[][] = [];
   /** Arms of the current group waiting for the real step before theirs (see executeStep). */
   private deferredArms: { after: StepInfo; arm: () => void | Promise<void> }[] = [];
@@ -263,6 +282,11 @@ export class PathRun implements RunApi {
     }
     this.session.on('file.downloaded', (event) => this.downloaded.push(event));
     this.session.start();
+  }
+
+  /** A fault's own machine is matched by what its transitions do, not by their config entry. */
+  private get bySignature(): boolean {
+    return this.breakage?.machine !== undefined;
   }
 
   /** A fault's machine or actors run without createChatSession. */
@@ -365,6 +389,9 @@ export class PathRun implements RunApi {
     if (event.type === '@xstate.microstep') {
       const ids = event._transitions.map((t) => transitionId(t));
       this.microsteps.push(...ids);
+      this.signatures.push(
+        ...event._transitions.map((t) => signature((t.source as AnyStateNode).id, t.eventType === '' ? 'always' : t.eventType, (t.target ?? []).map((n: AnyStateNode) => n.id))),
+      );
       const [group] = countedGroups([ids]);
       if (group) {
         if (this.counts) for (const pair of pairsOf(this.lastGroup, [group])) realCoverage.pairs.add(pair);
@@ -382,12 +409,14 @@ export class PathRun implements RunApi {
         seq: this.sequence.next(),
         event: event.event as RealStep['event'],
         transitions: this.microsteps,
+        signatures: this.signatures,
         microsteps: this.groups,
         snapshot,
         value: JSON.stringify(snapshot.value),
       };
       this.log.push(step);
       this.microsteps = [];
+      this.signatures = [];
       this.groups = [];
       this.armAfter(step);
       for (const listener of this.listeners) listener();
@@ -395,7 +424,8 @@ export class PathRun implements RunApi {
   }
 
   private describeReal(step: RealStep): string {
-    const transitions = step.transitions.length ? step.transitions.map(describeTransition).join('; ') : 'no transition';
+    const described = this.bySignature ? step.signatures.map((t) => `{${t}}`) : step.transitions.map(describeTransition);
+    const transitions = described.length ? described.join('; ') : 'no transition';
     return `${step.event.type}: ${transitions} ⇒ ${step.value}`;
   }
 
@@ -419,7 +449,7 @@ export class PathRun implements RunApi {
       while (this.cursor < this.log.length) {
         const real = this.log[this.cursor]!;
         this.cursor += 1;
-        if (takes(real, info)) {
+        if (takes(real, info, this.bySignature)) {
           this.before = this.current ?? real;
           this.current = real;
           if (this.counts) for (const pair of pairsOf(this.lastMatchedGroup, real.microsteps)) realCoverage.pairs.add(pair);
@@ -429,7 +459,8 @@ export class PathRun implements RunApi {
         // The event the test itself sent (a user event, a timer it fired) is the step's: if the
         // real actor took it otherwise (or not at all), that is the answer, not background.
         const ownEvent = SENT_BY_THE_TEST.has(variantOf(info.event.variant).kind) && real.event.type === type;
-        const background = !ownEvent && real.value === previous && real.transitions.every((t) => BACKGROUND.has(t));
+        const background =
+          !ownEvent && real.value === previous && (this.bySignature ? real.signatures.every((t) => BACKGROUND_SIGNATURES.has(t)) : real.transitions.every((t) => BACKGROUND.has(t)));
         if (background) continue;
         throw new Error(
           [
@@ -508,7 +539,7 @@ export class PathRun implements RunApi {
 
   /** Runs the deferred arms that wait for this real macrostep (see executeStep). */
   private armAfter(real: RealStep): void {
-    while (this.deferredArms[0] && takes(real, this.deferredArms[0].after)) {
+    while (this.deferredArms[0] && takes(real, this.deferredArms[0].after, this.bySignature)) {
       const { arm } = this.deferredArms.shift()!;
       // Never throw into XState's inspection: the error surfaces when the step is awaited.
       let result: Promise<void>;
