@@ -58,6 +58,21 @@ export const BREAKAGES: readonly Breakage[] = [
     machine: (machine) => machine.provide({ actions: { setEndReason: assign({ endReason: 'gone' as EndReason }) } }),
   },
   {
+    // A DISCONNECT: no catch-up brings it back (history has CHAT messages only).
+    name: "receiveMessages leaves out the server's DISCONNECT",
+    oracle: 'eventually every message the session received is in the transcript',
+    machine: (machine) =>
+      machine.provide({
+        actions: {
+          receiveMessages: assign(({ context, event }) =>
+            (event.type === 'poll.messages' || event.type === 'session.lost') && Array.isArray(event.messages)
+              ? A.receiveMessages(context, (event.messages as { controlType?: unknown }[]).filter((m) => m.controlType !== 'DISCONNECT'))
+              : {},
+          ),
+        },
+      }),
+  },
+  {
     name: 'the client sends the customer a last CHAT after DISCONNECT',
     oracle: 'never a customer message sent after DISCONNECT',
     client: (client) =>

@@ -100,7 +100,35 @@ const noMessageAfterDisconnect: TemporalOracle = {
   },
 };
 
-export const TEMPORAL_ORACLES: readonly TemporalOracle[] = [atMostOnePoll, keysOnce, outboxSettles, endsTyped, noMessageAfterDisconnect];
+/** The messages an event handed the session (a poll batch, a lost end, the catch-up at CONNECT or DISCONNECT). */
+function handedOver(event: Record<string, unknown>): { key?: unknown; controlType?: unknown }[] {
+  const lists = [event.messages, (event.output as { messages?: unknown } | undefined)?.messages, (event.error as { recovered?: unknown } | undefined)?.recovered];
+  return lists.flatMap((list) => (Array.isArray(list) ? (list as { key?: unknown; controlType?: unknown }[]) : []));
+}
+
+const nothingReceivedIsLost: TemporalOracle = {
+  name: 'eventually every message the session received is in the transcript',
+  kind: 'eventually',
+  violation: (trace) => {
+    if (!trace.last) return null;
+    const keys = new Set(transcriptEntries(trace.last.context.transcript).map((e) => e.key));
+    for (const step of trace.steps) {
+      // READ receipts mark outgoing entries; they are no entry of their own.
+      const lost = handedOver(step.event).find((m) => m.controlType !== 'READ' && typeof m.key === 'string' && !keys.has(m.key));
+      if (lost) return `${String(lost.controlType)} ${String(lost.key)} came with ${step.event.type} and is not in the transcript at the end`;
+    }
+    return null;
+  },
+};
+
+export const TEMPORAL_ORACLES: readonly TemporalOracle[] = [
+  atMostOnePoll,
+  keysOnce,
+  outboxSettles,
+  endsTyped,
+  noMessageAfterDisconnect,
+  nothingReceivedIsLost,
+];
 
 /** The first oracle the trace violates, of the given kinds. */
 export function firstViolation(trace: Trace, kinds: readonly TemporalOracle['kind'][] = ['always', 'never', 'eventually']): OracleViolation | null {
