@@ -111,6 +111,7 @@ export const ORACLES: Readonly<Record<string, (before: MachineSnapshot) => Oracl
   'queue.ended (session released)': (b) => ({ in: afterConversation(b), endReason: 'session-released' }),
   'poll.messages:offline-disconnect': () => ({ in: 'leave-message', endReason: 'session-released' }),
   'poll.messages:served-and-ended': (b) => ({ in: afterConversation(b, 'agent', false), endReason: 'agent-ended', servedBy: 'agent' }),
+  'poll.messages:served-and-released': (b) => ({ in: afterConversation(b, 'agent', false), endReason: 'session-released', servedBy: 'agent' }),
   'poll.messages:system-disconnect': (b) => ({ in: afterConversation(b), endReason: 'session-released' }),
   'poll.messages:served': () => ({ in: CHATTING, servedBy: 'agent', awaitingAgent: false }),
   'poll.messages:agent-ends': (b) => ({ in: afterConversation(b), endReason: 'agent-ended' }),

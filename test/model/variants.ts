@@ -494,6 +494,24 @@ const CONNECTED: Variant[] = [
       world: setParty('ended'),
     },
   ),
+  // Served, then released by the server in the same batch (an agent greeting and the session's
+  // timeout at once): the end wins over the greeting.
+  poll(
+    'poll.messages:served-and-released',
+    'env',
+    (s, key) =>
+      s.world.party === 'queued' && inState(s, QUEUING)
+        ? [text(key(0), 'SYSTEM', SYSTEM_CONNECTED), text(key(1), 'AGENT', 'Hello, this is Alice.'), disconnectMessage(key(2), 'SYSTEM')]
+        : undefined,
+    {
+      arm: (run) => run.holdQueueWatcher(true),
+      act: (run) => {
+        run.sim.queue.serve(run.userId);
+        run.sim.system.disconnect(run.userId);
+      },
+      world: setParty('ended'),
+    },
+  ),
   poll(
     'poll.messages:served',
     'env',
