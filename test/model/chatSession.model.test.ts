@@ -17,6 +17,8 @@ import { ORACLES } from './oracles.js';
 import { planPaths } from './paths.js';
 import { VARIANTS } from './variants.js';
 import { EXECUTOR, PathRun, realCoverage } from './runner.js';
+import { SAMPLE_IDLE_MS, SAMPLE_SEED, killSample, sampleMutants } from '../mutation/sample.js';
+import { budget } from '../support/timeBudget.js';
 
 const plan = planPaths();
 const infeasible = infeasibleReasons(plan.graph, plan.graph.feasible);
@@ -110,7 +112,22 @@ describe('chatSession model coverage', () => {
   });
 });
 
+// A few mutants the suite must kill (the whole run, with the score: npm run test:mutation).
+describe('mutation sample (test/mutation, docs/testing.md "Mutation testing")', () => {
+  const sample = sampleMutants();
+  it(`${sample.length} mutants drawn with seed ${SAMPLE_SEED}, each of another rule, are all killed`, async () => {
+    const verdicts = await killSample(plan, sample);
+    const lines = verdicts.map((v) => `${v.outcome} ${v.id}${v.kill ? ` (${v.kill.kind} in ${v.kill.test})` : ''}, ${(v.ms / 1000).toFixed(1)} s`);
+    mutationLines.push(...lines);
+    expect(verdicts.filter((v) => v.outcome !== 'killed' && v.outcome !== 'timeout' && v.outcome !== 'crashed').map((v) => `${v.outcome}: ${v.id}`), lines.join('\n')).toEqual([]);
+    expect(verdicts.map((v) => v.id).sort()).toEqual(sample.map((m) => m.id).sort());
+  }, budget(SAMPLE_IDLE_MS));
+});
+
+const mutationLines: string[] = [];
+
 afterAll(() => {
+  if (mutationLines.length) console.log(['mutation sample:', ...mutationLines].join('\n  '));
   const report = coverageReport(
     realCoverage.nodes,
     realCoverage.transitions,

@@ -232,8 +232,9 @@ export function configMutants(): ConfigMutant[] {
           mutant('drop-action', `${tid}#${a}`, `${label}: action ${actionName(action)} dropped`, [tid], edit((l) => l.map((b, i) => (i === index ? { ...b, actions: actionList(b.actions).filter((_, j) => j !== a) } : b)))),
         );
       });
-      // swap-branches: this guarded branch and the next one
-      if (index + 1 < list.length && (branch.guard !== undefined || list[index + 1]!.guard !== undefined)) {
+      // swap-branches: this guarded branch and the next one (not when they do the same: no mutant)
+      const unguarded = (b: Branch) => JSON.stringify({ ...b, guard: undefined });
+      if (index + 1 < list.length && (branch.guard !== undefined || list[index + 1]!.guard !== undefined) && unguarded(branch) !== unguarded(list[index + 1]!)) {
         const next = `${slot.eventType}|${index + 1}`;
         out.push(
           mutant('swap-branches', tid, `${label} and the branch after it swapped`, [tid, next], edit((l) => l.map((b, i) => (i === index ? l[index + 1]! : i === index + 1 ? l[index]! : b)))),

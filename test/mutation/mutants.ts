@@ -3,6 +3,7 @@
  * (configMutants.ts) and the source mutants of the actors and implementations (sourceMutants.ts).
  * A mutant becomes a Fault (test/model/types.ts) the runner runs the real session with.
  */
+import { fnv1a32 } from '../../src/client/hash.js';
 import type { Fault } from '../model/types.js';
 import { CONFIG_RULES, IDENTITY, configMutants, type ConfigMutant } from './configMutants.js';
 import { SOURCE_MUTANTS, loadSourceMutant, mutatedSource, type SourceMutant } from './sourceMutants.js';
@@ -65,12 +66,8 @@ export const PICK_SEED = 14;
 
 /** The mutants of a full run: PER_RULE of each config rule (seeded, in generation order), every source mutant. */
 export function pickedMutants(perRule: number = PER_RULE, seed: number = PICK_SEED): Mutant[] {
-  let state = seed >>> 0;
-  const rank = new Map<string, number>();
-  for (const m of allMutants()) {
-    state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
-    rank.set(m.id, state);
-  }
+  // By a hash of the id: a mutant added or removed elsewhere does not change who else is picked.
+  const rank = new Map(allMutants().map((m) => [m.id, fnv1a32(`${seed}:${m.id}`)]));
   const keep = new Set<string>();
   for (const rule of RULES) {
     const of = allMutants().filter((m) => m.rule === rule);

@@ -4,7 +4,7 @@
  */
 import type { KillKind, Verdict } from './execute.js';
 import { RULES, type Mutant } from './mutants.js';
-import { EQUIVALENT } from './survivors.js';
+import { EQUIVALENT, MISSING } from './survivors.js';
 
 export const SCORE_TARGET = 0.9;
 
@@ -30,7 +30,7 @@ export interface MutationReport {
   rawScore: number;
   byRule: { rule: string; generated: number; killed: number; killedByWait: number; timeout: number; crashed: number; survived: number; equivalent: number }[];
   byKind: Partial<Record<KillKind | 'timeout' | 'crashed', number>>;
-  survivors: { id: string; description: string; equivalent: string | null }[];
+  survivors: { id: string; description: string; equivalent: string | null; missing: string | null }[];
   unclassified: string[];
   /** Mutants that could not be built (not in the score: fix the mutant). */
   invalid: string[];
@@ -44,7 +44,9 @@ const isKilled = (v: Verdict) => v.outcome === 'killed' || v.outcome === 'timeou
 export function summarize(mutants: readonly Mutant[], verdicts: readonly Verdict[], info: RunInfo): MutationReport {
   const byId = new Map(verdicts.map((v) => [v.id, v]));
   const rows = mutants.map((m) => ({ mutant: m, verdict: byId.get(m.id)! })).filter((r) => r.verdict && r.verdict.outcome !== 'invalid');
-  const survivors = rows.filter((r) => r.verdict.outcome === 'survived').map((r) => ({ id: r.mutant.id, description: r.mutant.description, equivalent: EQUIVALENT[r.mutant.id] ?? null }));
+  const survivors = rows
+    .filter((r) => r.verdict.outcome === 'survived')
+    .map((r) => ({ id: r.mutant.id, description: r.mutant.description, equivalent: EQUIVALENT[r.mutant.id] ?? null, missing: MISSING[r.mutant.id] ?? null }));
   const equivalent = survivors.filter((s) => s.equivalent !== null).length;
   const killed = rows.filter((r) => isKilled(r.verdict)).length;
   const byKind: MutationReport['byKind'] = {};
@@ -76,9 +78,9 @@ export function summarize(mutants: readonly Mutant[], verdicts: readonly Verdict
     }).filter((r) => r.generated > 0),
     byKind,
     survivors,
-    unclassified: survivors.filter((s) => s.equivalent === null).map((s) => s.id),
+    unclassified: survivors.filter((s) => s.equivalent === null && s.missing === null).map((s) => s.id),
     invalid: verdicts.filter((v) => v.outcome === 'invalid').map((v) => `${v.id}: ${v.kill?.message ?? ''}`),
-    stale: Object.keys(EQUIVALENT).filter((id) => ran.has(id) && byId.get(id)?.outcome !== 'survived'),
+    stale: [...Object.keys(EQUIVALENT), ...Object.keys(MISSING)].filter((id) => ran.has(id) && byId.get(id)?.outcome !== 'survived'),
     verdicts: rows.map((r) => ({ ...r.verdict, rule: r.mutant.rule, description: r.mutant.description })),
   };
 }
@@ -117,7 +119,10 @@ export function markdown(r: MutationReport): string {
   if (r.survivors.length === 0) lines.push('No mutant survived.');
   else {
     lines.push('Survivors, each classified (`test/mutation/survivors.ts`):', '', '| mutant | classification |', '|---|---|');
-    for (const s of r.survivors) lines.push(`| \`${s.id}\`: ${s.description} | ${s.equivalent ? `equivalent: ${s.equivalent}` : '**UNCLASSIFIED**: a missing oracle or test'} |`);
+    for (const s of r.survivors) {
+      const what = s.equivalent ? `equivalent: ${s.equivalent}` : s.missing ? `**missing test** (not written yet): ${s.missing}` : '**UNCLASSIFIED**: a missing oracle or test';
+      lines.push(`| \`${s.id}\`: ${s.description} | ${what} |`);
+    }
   }
   return lines.join('\n');
 }

@@ -13,18 +13,19 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { planPaths } from '../model/paths.js';
 import { BASELINE, PER_RULE, PICK_SEED, RULES, allMutants, pickedMutants } from './mutants.js';
 import { mutantTimeBox, runMutants } from './pool.js';
-import { SCORE_TARGET, markdown, summarize } from './report.js';
+import { SCORE_TARGET, markdown, summarize, type MutationReport } from './report.js';
 import { suiteOf, writeSuite } from './suite.js';
 
 const { values } = parseArgs({
   options: {
     only: { type: 'string' },
     all: { type: 'boolean', default: false },
+    'report-only': { type: 'boolean', default: false },
     workers: { type: 'string', default: String(availableParallelism()) },
     out: { type: 'string', default: join(import.meta.dirname, 'results', 'full.json') },
   },
@@ -36,6 +37,47 @@ const loadStart = loadavg();
 const t0 = Date.now();
 
 const generated = allMutants();
+
+/** The tables into docs/testing.md (between the markers) and the report as JSON. */
+function publish(report: MutationReport): void {
+  mkdirSync(dirname(values.out), { recursive: true });
+  writeFileSync(values.out, `${JSON.stringify(report, null, 1)}\n`);
+  const docs = join(root, 'docs', 'testing.md');
+  const begin = '<!-- mutation-run:begin (npm run test:mutation writes this) -->';
+  const end = '<!-- mutation-run:end -->';
+  const page = readFileSync(docs, 'utf8');
+  const at = page.indexOf(begin);
+  const stop = page.indexOf(end);
+  if (at < 0 || stop < at) throw new Error(`docs/testing.md has no ${begin} … ${end} section`);
+  writeFileSync(docs, `${page.slice(0, at + begin.length)}\n${markdown(report)}\n${page.slice(stop)}`);
+  console.log(`written: ${values.out}, docs/testing.md`);
+}
+
+function problemsOf(report: MutationReport): string[] {
+  return [
+    ...(report.score < SCORE_TARGET ? [`score ${(100 * report.score).toFixed(1)} % < ${100 * SCORE_TARGET} %`] : []),
+    ...report.unclassified.map((id) => `survivor not classified: ${id}`),
+    ...report.invalid.map((line) => `mutant could not be built: ${line}`),
+    ...report.stale.map((id) => `survivors.ts lists ${id}, but it was killed`),
+  ];
+}
+
+if (values['report-only']) {
+  // The last run's verdicts, classified again with the current survivors.ts.
+  const last = JSON.parse(readFileSync(values.out, 'utf8')) as MutationReport;
+  const ran = new Set(last.verdicts.map((v) => v.id));
+  const report = summarize(
+    generated.filter((m) => ran.has(m.id)),
+    last.verdicts,
+    last.info,
+  );
+  console.log(markdown(report));
+  publish(report);
+  const problems = problemsOf(report);
+  if (problems.length) console.error(problems.join('\n'));
+  process.exit(problems.length ? 1 : 0);
+}
+
 const mutants = (values.all || values.only ? generated : pickedMutants()).filter((m) => !values.only || new RegExp(values.only).test(m.id));
 console.log(`mutation run: ${mutants.length} of ${generated.length} generated mutants, ${workers} workers; planning the model…`);
 const plan = planPaths();
@@ -79,27 +121,9 @@ try {
     timeScale: `${Math.round(box.ms / 1000)} s per mutant at the start (idle 90 s ×${box.scale}, rescaled at each mutant's start)`,
     suite: { paths: suite.paths.length, walks: suite.walks.length, replays: suite.replays.length },
   });
-  const text = markdown(report);
-  console.log(`\n${text}\n`);
-  if (!values.only) {
-    mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
-    writeFileSync(values.out, `${JSON.stringify(report, null, 1)}\n`);
-    const docs = join(root, 'docs', 'testing.md');
-    const begin = '<!-- mutation-run:begin (npm run test:mutation writes this) -->';
-    const end = '<!-- mutation-run:end -->';
-    const page = readFileSync(docs, 'utf8');
-    const at = page.indexOf(begin);
-    const stop = page.indexOf(end);
-    if (at < 0 || stop < at) throw new Error(`docs/testing.md has no ${begin} … ${end} section`);
-    writeFileSync(docs, `${page.slice(0, at + begin.length)}\n${text}\n${page.slice(stop)}`);
-    console.log(`written: ${values.out}, docs/testing.md`);
-  }
-  const problems = [
-    ...(report.score < SCORE_TARGET ? [`score ${(100 * report.score).toFixed(1)} % < ${100 * SCORE_TARGET} %`] : []),
-    ...report.unclassified.map((id) => `survivor not classified: ${id}`),
-    ...report.invalid.map((line) => `mutant could not be built: ${line}`),
-    ...report.stale.map((id) => `survivors.ts lists ${id} as equivalent, but it was killed`),
-  ];
+  console.log(`\n${markdown(report)}\n`);
+  if (!values.only) publish(report);
+  const problems = problemsOf(report);
   if (problems.length) {
     console.error(problems.join('\n'));
     process.exitCode = 1;
