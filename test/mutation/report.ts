@@ -86,6 +86,8 @@ export function summarize(mutants: readonly Mutant[], verdicts: readonly Verdict
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+/** A markdown table cell: ids have `|` in them. */
+const cell = (text: string) => text.replaceAll('|', '\\|');
 const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(' / ');
 
 /** The markdown written to docs/testing.md between the mutation markers. */
@@ -121,7 +123,7 @@ export function markdown(r: MutationReport): string {
     lines.push('Survivors, each classified (`test/mutation/survivors.ts`):', '', '| mutant | classification |', '|---|---|');
     for (const s of r.survivors) {
       const what = s.equivalent ? `equivalent: ${s.equivalent}` : s.missing ? `**missing test** (not written yet): ${s.missing}` : '**UNCLASSIFIED**: a missing oracle or test';
-      lines.push(`| \`${s.id}\`: ${s.description} | ${what} |`);
+      lines.push(`| \`${cell(s.id)}\`: ${cell(s.description)} | ${cell(what)} |`);
     }
   }
   return lines.join('\n');

@@ -13,6 +13,10 @@ export const EQUIVALENT: Readonly<Record<string, string>> = {
     'an isOfflineStatus DISCONNECT is a SYSTEM one (docs/protocol.md, "Session ended by the server") and a session ends once, so no batch has both an offline and an AGENT DISCONNECT',
   'swap-branches:chatSession.connected.chatting.outbox.sending|xstate.error.actor.sendMessage|0':
     'isSessionGone needs a business error (13, "session keep touch failed"); isResendable needs sendFailure() = resend, which a business error never is (it is "failed")',
+  'swap-branches:chatSession.connected.ending.fetching-survey|xstate.done.actor.fetchSurveyMode|0':
+    "isAgentSurvey needs servedBy agent, isRobotSurvey servedBy robot: they never hold together, so their order does not matter",
+  'drop-action:chatSession.leave-message|entry#0':
+    "failUnsentMessages on entering leave-message: it is entered from connecting, before any message can be queued (message.send is handled in `connected` only), or from queuing, whose exit from `connected` has just run failUnsentMessages",
   'actor:send-wrong-localId':
     'markSent falls back to the outbox head when the answer names no localId, and the outbox sends one message at a time, head first: the head is always the message sent',
 };
@@ -24,6 +28,12 @@ export const MISSING: Readonly<Record<string, string>> = {
     'clearSuggestions on a failed fetch: in the model a channel either always answers suggestions (robot) or always refuses them (no robot), so no fetch fails while suggestions are shown. Needs a transient-failure variant of suggestPhrases on the robot channel, after an answer',
   'drop-action:chatSession.connected|exit#0':
     'failUnsentMessages on leaving `connected`: poll.failed goes from the chat straight to disconnecting, past the entry of `ending` that does the same; no path has a message still queued or resending at that moment. Needs that path (a message held while the network is down, then the poll gives up)',
+  'drop-action:chatSession.connected|poll.messages|0#0':
+    "receiveMessages for a batch that arrives after the chat (ending, a survey form): the paths' late messages are CHAT ones, and DISCONNECT's catch-up brings them back from history, so the final transcript has them either way. Needs a check that the transcript holds, after each step, the messages the model step delivered",
+  'drop-action:chatSession.connected.chatting.outbox.sending|xstate.error.actor.sendMessage|0#0':
+    "markHeadFailed on a send refused with 'session gone': the entry of `ending` fails the head anyway, so its status is failed either way; only its error differs (the refusal or 'ended before it was sent'), and the model's context check compares outgoing statuses, not their errors",
+  'drop-action:chatSession.connected.chatting|exit#0':
+    "interruptSending (the message on the wire fails visibly when the chat is left): leaving for `ending` fails it anyway on entry, so only leaving for queuing with a send in flight (a transfer accepted while a message goes out) tells; the model lets no request overtake another, so no path has it",
   'actor:poll-no-backoff':
     'full jitter may draw 0 ms, so no single run can tell a missing backoff; needs the runner to give the actors a fixed random source and an oracle on the gap between a failed poll and the next',
   'actor:backoff-ignores-max':
