@@ -43,9 +43,11 @@ const UPLINK = 'src/actors/uplink.ts';
 const QUEUE = 'src/actors/watchQueue.ts';
 const FILES = 'src/actors/files.ts';
 const TIMING = 'src/actors/timing.ts';
-const MAPPERS = 'machines/chatSession.mappers.ts';
+const INPUTS = 'machines/chatSession.inputs.ts';
+const DELAYS = 'machines/chatSession.delays.ts';
+const CATCH_UP = 'src/actors/catchUp.ts';
+const UPDATES = 'machines/chatSession.updates.ts';
 const GUARDS = 'machines/chatSession.guards.ts';
-const ACTIONS = 'machines/chatSession.actions.ts';
 const TRANSCRIPT = 'machines/chatSession.transcript.ts';
 
 export const SOURCE_MUTANTS: readonly SourceMutant[] = [
@@ -55,12 +57,12 @@ export const SOURCE_MUTANTS: readonly SourceMutant[] = [
     'if (messages.length > 0) { void client.poll({ userId: input.userId, isNeedRead: input.isNeedRead }).catch(() => undefined); continue; } // more may be waiting',
     /poll\.messages/),
   m('actor', 'poll-no-backoff', POLL, 'pollLoop: no backoff after a failed poll (re-polls at once)',
-    'await rest(fullJitterBackoff(failures, input.backoffBaseMs, input.backoffMaxMs, env.random));', 'await rest(0);', /poll\.error/),
+    'await sleepUnlessWoken(fullJitterBackoff(failures, input.backoffBaseMs, input.backoffMaxMs, env.random));', 'await sleepUnlessWoken(0);', /poll\.error/),
   m('actor', 'poll-no-catch-up', POLL, 'pollLoop: the catch-up from history after a failed poll is skipped',
     'if (mayHaveLostBatch(error)) gap = true;', '', /poll\.error|lost|recovered/),
   m('actor', 'poll-no-recovery-report', POLL, 'pollLoop: the first good poll after failures is not reported',
     'if (messages.length > 0 || failedBefore > 0 || first)', 'if (messages.length > 0 || first)', /recovered|poll\.error/),
-  m('actor', 'poll-unordered', POLL, 'pollLoop: a batch is delivered in arrival order, not server order',
+  m('actor', 'poll-unordered', CATCH_UP, 'pollLoop: a batch is delivered in arrival order, not server order',
     '.sort((a, b) => a.message.timestamp - b.message.timestamp || a.i - b.i)', '', /poll\.messages/),
   m('actor', 'poll-give-up-early', POLL, 'pollLoop: gives up (poll.failed) on the first unanswered poll',
     'if (unanswered >= input.maxFailures && env.now() - lastSuccessAt >= giveUpMs)', 'if (unanswered >= 1 && env.now() - lastSuccessAt >= giveUpMs)', /poll\.error/),
@@ -71,8 +73,8 @@ export const SOURCE_MUTANTS: readonly SourceMutant[] = [
   m('actor', 'poll-offline-ignored', POLL, 'pollLoop: keeps polling while offline',
     'if (!online) {', 'if (false) {', /offline/),
   m('actor', 'poll-no-liveness', POLL, 'pollLoop: no liveness check of an agent session after a gap',
-    "let liveness = party === 'agent' ? checkLiveness(signal) : null;", 'let liveness: Promise<void> | null = null;', /lost|gone|agent/),
-  m('actor', 'poll-history-own-messages', POLL, "pollLoop: the catch-up also brings the customer's own messages back",
+    "let liveness = servedBy === 'agent' ? checkLiveness(signal) : null;", 'let liveness: Promise<void> | null = null;', /lost|gone|agent/),
+  m('actor', 'poll-history-own-messages', CATCH_UP, "pollLoop: the catch-up also brings the customer's own messages back",
     "m.sourceType !== 'CUSTOMER' && m.controlType === 'CHAT'", "m.controlType === 'CHAT'", /recovered|history copy|lost/),
   // --- uplink
   m('actor', 'connect-blind-retry', UPLINK, 'connect: a CONNECT whose answer was lost is repeated without looking for the session it may have opened',
@@ -85,7 +87,7 @@ export const SOURCE_MUTANTS: readonly SourceMutant[] = [
   m('actor', 'read-receipt-empty', UPLINK, 'sendReadReceipt: READ names no message',
     "content: JSON.stringify(input.messageIds) }", "content: JSON.stringify([]) }", /markRead/),
   m('actor', 'disconnect-no-catch-up', UPLINK, "disconnect: DISCONNECT's final catch-up is skipped",
-    'const output = await finalCatchUp(clientOf(source, system), input, signal);', 'const output: DisconnectOutput = { messages: [] };', /chat\.end|disconnect/),
+    'const output = await finalCatchUp(clientOf(source, system), input, signal, env.sleep);', 'const output: DisconnectOutput = { messages: [] };', /chat\.end|disconnect/),
   m('actor', 'disconnect-failure-swallowed', UPLINK, 'disconnect: a failed DISCONNECT resolves as if it had succeeded',
     'if (failure !== undefined) {', 'if (false) {', /disconnect\.error|chat\.end/),
   // --- queue watcher
@@ -107,13 +109,13 @@ export const SOURCE_MUTANTS: readonly SourceMutant[] = [
   // --- the machine's implementations
   m('implementation', 'dedupe-dropped', TRANSCRIPT, 'TranscriptWriter.append: a known key is appended again (dedupe dropped)',
     'if (this.has(entry.key)) return false;', '', /redelivered|history copy|recovered/),
-  m('implementation', 'connect-input-via', MAPPERS, 'connectInput: always uses send (sendAsync ignored)',
+  m('implementation', 'connect-input-via', INPUTS, 'connectInput: always uses send (sendAsync ignored)',
     'via: context.config.connectVia,', "via: 'send',", /sendAsync/),
-  m('implementation', 'robot-feedback-satisfied', MAPPERS, 'robotFeedbackInput: always satisfied',
+  m('implementation', 'robot-feedback-satisfied', INPUTS, 'robotFeedbackInput: always satisfied',
     "satisfied: answer && 'satisfied' in answer ? answer.satisfied : true,", 'satisfied: true,', /survey/),
-  m('implementation', 'read-receipt-input', MAPPERS, 'readReceiptInput: only the first unread message',
+  m('implementation', 'read-receipt-input', INPUTS, 'readReceiptInput: only the first unread message',
     'messageIds: context.bookkeeping.unreadAgentKeys.slice()', 'messageIds: context.bookkeeping.unreadAgentKeys.slice(0, 1)', /markRead/),
-  m('implementation', 'connect-retry-delay-flat', MAPPERS, 'connectRetryDelay: no exponential growth',
+  m('implementation', 'connect-retry-delay-flat', DELAYS, 'connectRetryDelay: no exponential growth',
     'return Math.min(connectRetryMaxMs, connectRetryBaseMs * 2 ** exponent);', 'return Math.min(connectRetryMaxMs, connectRetryBaseMs);', /connect/),
   m('implementation', 'agent-survey-any-party', GUARDS, 'isAgentSurvey: ignores who served',
     "(outputOf(event) as SurveyMode | undefined)?.surveyType === 'WEB' && context.servedBy === 'agent',", "(outputOf(event) as SurveyMode | undefined)?.surveyType === 'WEB',", /survey/),
@@ -125,11 +127,11 @@ export const SOURCE_MUTANTS: readonly SourceMutant[] = [
     '!context.bookkeeping.awaitingAgent && pollMessages(event)', 'pollMessages(event)', /agent\.request|requestAgent/),
   m('implementation', 'send-offline', GUARDS, 'hasSendableMessage: sends while offline',
     "context.connection.online && outboxHead(context)?.status === 'queued'", "outboxHead(context)?.status === 'queued'", /offline/),
-  m('implementation', 'served-by-agent-keeps-waiting', ACTIONS, 'markServedBy: an agent taking over leaves awaitingAgent set',
+  m('implementation', 'served-by-agent-keeps-waiting', UPDATES, 'markServedBy: an agent taking over leaves awaitingAgent set',
     "return servedBy === 'agent' ? { servedBy, bookkeeping: { ...context.bookkeeping, awaitingAgent: false } } : { servedBy };", 'return { servedBy };', /served|agent/),
-  m('implementation', 'unsent-not-failed', ACTIONS, 'failUnsentMessages: messages still queued at the end stay queued',
+  m('implementation', 'unsent-not-failed', UPDATES, 'failUnsentMessages: messages still queued at the end stay queued',
     "(entry) => entry.status !== 'sent' && entry.status !== 'failed',", '() => false,', /chat\.end|offline/),
-  m('implementation', 'read-not-acknowledged', ACTIONS, 'acknowledgeRead: READ sent, the messages stay unread',
+  m('implementation', 'read-not-acknowledged', UPDATES, 'acknowledgeRead: READ sent, the messages stay unread',
     'unreadAgentKeys: context.bookkeeping.unreadAgentKeys.filter((key) => !done.has(key))', 'unreadAgentKeys: context.bookkeeping.unreadAgentKeys', /markRead/),
 ];
 
