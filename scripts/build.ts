@@ -13,7 +13,6 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-const BUILD_CONFIG = resolve(projectRoot, 'tsconfig.build.json');
 
 /** `x.createMachine({...})` or `createMachine({...})`: the config literal of a statechart. */
 function machineConfigOf(node: ts.Node): ts.ObjectLiteralExpression | undefined {
@@ -59,28 +58,30 @@ export function stripMachineDescriptions(context: ts.TransformationContext): (fi
 /** The transforms of the published build (also used by bench/lib/bundle.ts, so the bundle is measured as shipped). */
 export const BUILD_TRANSFORMERS: ts.CustomTransformers = { before: [stripMachineDescriptions] };
 
-function readBuildConfig(): ts.ParsedCommandLine {
-  const parsed = ts.getParsedCommandLineOfConfigFile(BUILD_CONFIG, undefined, {
+function readBuildConfig(root: string): ts.ParsedCommandLine {
+  const buildConfig = resolve(root, 'tsconfig.build.json');
+  const parsed = ts.getParsedCommandLineOfConfigFile(buildConfig, undefined, {
     ...ts.sys,
     onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
       throw new Error(ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'));
     },
   });
-  if (!parsed) throw new Error(`cannot read ${BUILD_CONFIG}`);
+  if (!parsed) throw new Error(`cannot read ${buildConfig}`);
   return parsed;
 }
 
 /**
  * Emits with the build's options and transforms. `only`: emit just these source files (a test
- * checks what one of them becomes), each handed to `write` instead of the disk.
+ * checks what one of them becomes), each handed to `write` instead of the disk. `root`: build
+ * another copy of the project (test/package packs one in a temp dir).
  */
-export function emitBuild(only?: { files: string[]; write: (fileName: string, text: string) => void }): readonly ts.Diagnostic[] {
-  const config = readBuildConfig();
-  const program = ts.createProgram({ rootNames: only ? only.files.map((f) => resolve(projectRoot, f)) : config.fileNames, options: config.options });
+export function emitBuild(only?: { files: string[]; write: (fileName: string, text: string) => void }, root: string = projectRoot): readonly ts.Diagnostic[] {
+  const config = readBuildConfig(root);
+  const program = ts.createProgram({ rootNames: only ? only.files.map((f) => resolve(root, f)) : config.fileNames, options: config.options });
   if (only) {
     const diagnostics: ts.Diagnostic[] = [];
     for (const file of only.files) {
-      const source = program.getSourceFile(resolve(projectRoot, file));
+      const source = program.getSourceFile(resolve(root, file));
       if (!source) throw new Error(`${file} is not part of the build`);
       diagnostics.push(...program.emit(source, only.write, undefined, false, BUILD_TRANSFORMERS).diagnostics);
     }

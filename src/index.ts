@@ -10,7 +10,7 @@ export { entryAt, entryAtPosition, transcriptEntries } from '../machines/chatSes
 export { END_REASONS } from '../machines/chatSession.types.js';
 export type * from '../machines/chatSession.types.js';
 export type * from '../machines/chatSession.contracts.js';
-export { createChatActors, fullJitterBackoff, type ChatActors, type ChatActorsOptions } from './actors/index.js';
+export { createChatActors, fullJitterBackoff, type ChatActors, type ChatActorsOptions, type ClientSource, type SessionSystem, type Sleep } from './actors/index.js';
 export * from './session/index.js';
 export * from './view/index.js';
 export * from './client/index.js';

@@ -1,7 +1,9 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, matchesGlob } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createMachine, type AnyStateMachine, type AnyStateNode } from 'xstate';
 import { getStateNodes } from 'xstate/graph';
-import { eventLabel, generateAll, loadMachine, outdatedFiles, readStatelyConfig } from '../scripts/stately.js';
+import { eventLabel, generateAll, loadMachine, outdatedFiles, projectRoot, readStatelyConfig } from '../scripts/stately.js';
 
 /** Every state node id and every transition as "source --event[guard]--> targets". */
 function shape(machine: AnyStateMachine): { states: string[]; transitions: string[] } {
@@ -52,5 +54,33 @@ describe('stately.config.json exports', () => {
     expect(eventLabel('xstate.error.actor.poll')).toBe('error: poll');
     expect(eventLabel('xstate.after.connectRetryDelay.chatSession.connect-retry')).toBe('after connectRetryDelay');
     expect(eventLabel('message.send')).toBe('message.send');
+  });
+});
+
+/** The properties the Stately CLI accepts in statelyai.json (its schema has additionalProperties: false). */
+const STATELYAI_JSON_PROPERTIES = ['$schema', 'version', 'projectId', 'studioUrl', 'defaultXStateVersion', 'include', 'exclude', 'newMachinesDir'];
+
+describe('statelyai.json (the Stately CLI finds the machine)', () => {
+  const file = JSON.parse(readFileSync(join(projectRoot, 'statelyai.json'), 'utf8')) as Record<string, unknown>;
+  const globs = (key: string): string[] => (file[key] as string[] | undefined) ?? [];
+
+  it('is a local-only project file of the CLI schema', () => {
+    expect(Object.keys(file).filter((key) => !STATELYAI_JSON_PROPERTIES.includes(key))).toEqual([]);
+    expect(file['version']).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(file['defaultXStateVersion']).toBe(5);
+    expect(file['projectId']).toBeUndefined(); // no Studio project: `statelyai scan` / `open` need no login
+    expect(globs('include').length).toBeGreaterThan(0);
+  });
+
+  it('includes exactly the machine modules stately.config.json lists (the CLI discovers an xstate import plus createMachine)', async () => {
+    const isMachineModule = (path: string): boolean => {
+      const text = readFileSync(join(projectRoot, path), 'utf8');
+      return /from 'xstate'/.test(text) && /createMachine\(/.test(text);
+    };
+    const included = ['src', 'machines']
+      .flatMap((dir) => readdirSync(join(projectRoot, dir), { recursive: true, encoding: 'utf8' }).map((path) => `${dir}/${path}`))
+      .filter((path) => globs('include').some((glob) => matchesGlob(path, glob)) && !globs('exclude').some((glob) => matchesGlob(path, glob)));
+    const config = await readStatelyConfig();
+    expect(included.filter(isMachineModule).sort()).toEqual(config.machines.map((entry) => entry.source).sort());
   });
 });

@@ -16,7 +16,7 @@ import { shouldUseColor } from './render.js';
 import { runDemo } from './run.js';
 import type { DemoMode, DemoOptions, DemoTarget } from './types.js';
 
-export const USAGE = `usage: npm start -- [options]
+export const USAGE = `usage: npx aicc-chat-machine-demo [options]   (in this repository: npm start -- [options])
 
 Runs one complete chat session through the statechart and prints it as a transcript.
 Interactive when stdin is a terminal, scripted otherwise (exit code 0 = the session ended as expected).
@@ -226,7 +226,8 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
 
-async function main(): Promise<void> {
+/** The command: parse process.argv, run the demo, set process.exitCode (bin.ts and `npm start` call it). */
+export async function main(): Promise<void> {
   let parsed: ParsedArgs;
   try {
     parsed = parseArgs(process.argv.slice(2), {
@@ -268,7 +269,7 @@ async function main(): Promise<void> {
   setTimeout(() => process.exit(), 2000).unref();
 }
 
-// Only run when executed directly (tests import parseArgs).
+// Only run when executed directly (tests import parseArgs; the installed command is bin.ts).
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   void main();
 }

@@ -12,11 +12,13 @@
  */
 import type { ChatUserEvent } from '../../machines/chatSession.types.js';
 
-type Listener = (event?: unknown) => void;
+/** A listener `bindBrowserConnectivity` registers; it reads nothing from the event. */
+export type BrowserEventListener = (event?: unknown) => void;
 
-interface EventTargetLike {
-  addEventListener(type: string, listener: Listener): void;
-  removeEventListener(type: string, listener: Listener): void;
+/** The listener half of a DOM `EventTarget` (`window`, `document`). */
+export interface EventTargetLike {
+  addEventListener(type: string, listener: BrowserEventListener): void;
+  removeEventListener(type: string, listener: BrowserEventListener): void;
 }
 
 /** The parts of `window` the helper uses (so tests and non-DOM hosts can pass their own). */
@@ -33,9 +35,9 @@ export function bindBrowserConnectivity(session: ConnectivityReceiver, browser: 
   const reportOnline = (): void => session.send({ type: browser.navigator?.onLine === false ? 'connection.offline' : 'connection.online' });
   const reportVisibility = (): void =>
     session.send({ type: browser.document?.visibilityState === 'hidden' ? 'page.hidden' : 'page.visible' });
-  const onOnline: Listener = () => session.send({ type: 'connection.online' });
-  const onOffline: Listener = () => session.send({ type: 'connection.offline' });
-  const onPageShow: Listener = () => {
+  const onOnline: BrowserEventListener = () => session.send({ type: 'connection.online' });
+  const onOffline: BrowserEventListener = () => session.send({ type: 'connection.offline' });
+  const onPageShow: BrowserEventListener = () => {
     reportOnline();
     reportVisibility();
   };

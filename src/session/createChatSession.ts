@@ -29,8 +29,8 @@ export type { PersistedChatSession };
 
 export type ChatSessionActor = Actor<ChatSessionMachine>;
 
-/** The machine's input, and how to run it. */
-interface ChatSessionCommonOptions extends ChatSessionInput {
+/** The options of `createChatSession` besides its client (`ChatSessionOptions` adds `client` or `clientOptions`): the machine's input, and how to run it. */
+export interface ChatSessionCommonOptions extends ChatSessionInput {
   /**
    * A persisted snapshot to resume (from `storage.load()`). Polling resumes on start, with a
    * catch-up from history; a message that was being sent is shown failed with `outcomeUnknown`.

@@ -3,6 +3,7 @@ export {
   ChatSessionConflictError,
   chatSessionInput,
   type ChatSessionActor,
+  type ChatSessionCommonOptions,
   type ChatSessionOptions,
   type PersistedChatSession,
 } from './createChatSession.js';
@@ -14,5 +15,5 @@ export {
   type PersistableSession,
   type WebSessionStorageOptions,
 } from './storage.js';
-export { bindBrowserConnectivity, type BrowserLike, type ConnectivityReceiver } from './connectivity.js';
+export { bindBrowserConnectivity, type BrowserEventListener, type BrowserLike, type ConnectivityReceiver, type EventTargetLike } from './connectivity.js';
 export { prepareRestoredSnapshot } from './restore.js';

@@ -1,5 +1,6 @@
 /**
  * Runs the simulator until SIGINT/SIGTERM:
+ *   npx aicc-chat-machine-simulator (installed package; bin.ts), or in this repository
  *   node --import tsx src/simulator/cli.ts [--port 8080] [--host 127.0.0.1]
  *        [--scenario robot-then-agent] [--long-poll-ms 5000]
  */
@@ -9,7 +10,7 @@ import { SCENARIO_NAMES, isScenarioName } from './scenarios.js';
 import { startSimulator } from './index.js';
 import type { SimulatorOptions } from './types.js';
 
-const USAGE = `usage: aicc-simulator [--port N] [--host H] [--scenario ${SCENARIO_NAMES.join('|')}] [--long-poll-ms N]`;
+const USAGE = `usage: aicc-chat-machine-simulator [--port N] [--host H] [--scenario ${SCENARIO_NAMES.join('|')}] [--long-poll-ms N]`;
 
 export function parseArgs(argv: readonly string[]): SimulatorOptions {
   const options: SimulatorOptions = {};
@@ -52,7 +53,8 @@ export function parseArgs(argv: readonly string[]): SimulatorOptions {
   return options;
 }
 
-async function main(): Promise<void> {
+/** The command: parse process.argv, run the simulator until SIGINT/SIGTERM. */
+export async function main(): Promise<void> {
   let options: SimulatorOptions;
   try {
     options = parseArgs(process.argv.slice(2));

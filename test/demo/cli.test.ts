@@ -147,6 +147,6 @@ describe('the CLI as a child process (no terminal: scripted)', () => {
     expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(stderr).toContain('unknown argument "--bogus"');
-    expect(stderr).toContain('usage: npm start -- [options]');
+    expect(stderr).toContain('usage: npx aicc-chat-machine-demo [options]');
   });
 });

@@ -5,7 +5,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Application } from 'typedoc';
+import { Application, Logger, LogLevel } from 'typedoc';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HEAVY_TEST_TIMEOUT_MS } from '../support/timeBudget.js';
 
@@ -23,5 +23,20 @@ describe('API reference (docs/api)', () => {
     for (const file of generated) {
       expect(readFileSync(join(out, file), 'utf8'), file).toBe(readFileSync(join('docs/api', file), 'utf8'));
     }
+  }, HEAVY_TEST_TIMEOUT_MS);
+
+  it('documents every type the public API names (no bare, unlinked names such as a non-exported options interface)', async () => {
+    const app = await Application.bootstrapWithPlugins({ options: 'typedoc.json', out, logLevel: 'Warn' });
+    const warnings: string[] = [];
+    app.logger = new (class extends Logger {
+      override log(message: string, level: LogLevel): void {
+        super.log(message, level);
+        if (level >= LogLevel.Warn) warnings.push(message);
+      }
+    })();
+    const project = await app.convert();
+    expect(project).toBeDefined();
+    app.validate(project!); // typedoc.json: validation.notExported names each unlisted type
+    expect(warnings).toEqual([]);
   }, HEAVY_TEST_TIMEOUT_MS);
 });
