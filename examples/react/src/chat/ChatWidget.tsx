@@ -58,7 +58,7 @@ export function ChatWidget({ chat, files, notice = null, onNewChat }: Props) {
       <header className="chat-header">
         <div>
           <h1>Customer service</h1>
-          <p className="chat-status" data-testid="chat-status" data-phase={phase}>
+          <p className="chat-status" data-testid="chat-status" data-phase={phase} aria-live="polite">
             {chat.statusText}
           </p>
         </div>
@@ -70,7 +70,7 @@ export function ChatWidget({ chat, files, notice = null, onNewChat }: Props) {
       </header>
 
       {connection.text && (
-        <div className="banner warn">
+        <div className="banner warn" role="status">
           {connection.text}
           {connection.online && connection.pollFailures > 0 ? ` (${connection.pollFailures})` : ''}
         </div>
@@ -101,11 +101,14 @@ export function ChatWidget({ chat, files, notice = null, onNewChat }: Props) {
           )}
         </div>
       )}
-      {chat.queue && (
-        <div className="banner queue" data-testid="queue">
-          {chat.queue.text}
-        </div>
-      )}
+      {/* Always there, so the first position is announced too (a live region added with its text often is not). */}
+      <div role="status" aria-label="Queue">
+        {chat.queue && (
+          <div className="banner queue" data-testid="queue">
+            {chat.queue.text}
+          </div>
+        )}
+      </div>
       {phase === 'chatting-robot' && (
         <div className="banner">
           Talking to our virtual assistant.{' '}

@@ -3,7 +3,54 @@
  * robot (helpful or not; a reason is required for "no").
  */
 import type { ChatApi } from 'aicc-chat-machine';
-import { useState, type FormEvent } from 'react';
+import { useRef, useState, type FormEvent, type KeyboardEvent, type ReactNode } from 'react';
+
+interface RadioOption<T> {
+  value: T;
+  content: ReactNode;
+  title?: string;
+}
+
+const ARROW_STEPS: Readonly<Record<string, number>> = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 };
+
+/**
+ * Buttons as one radio group (the WAI-ARIA radio group pattern): Tab reaches the chosen one (or
+ * the first), the arrow keys move and choose, Space or a click chooses.
+ */
+function RadioButtons<T>({ label, options, value, onChange }: { label: string; options: readonly RadioOption<T>[]; value: T | null; onChange: (value: T) => void }) {
+  const buttons = useRef<(HTMLButtonElement | null)[]>([]);
+  const tabStop = Math.max(0, options.findIndex((option) => option.value === value));
+  const move = (event: KeyboardEvent, index: number) => {
+    const step = ARROW_STEPS[event.key];
+    if (step === undefined) return;
+    event.preventDefault();
+    const next = (index + step + options.length) % options.length;
+    onChange((options[next] as RadioOption<T>).value);
+    buttons.current[next]?.focus();
+  };
+  return (
+    <div className="levels" role="radiogroup" aria-label={label}>
+      {options.map((option, index) => (
+        <button
+          type="button"
+          key={String(option.value)}
+          ref={(button) => {
+            buttons.current[index] = button;
+          }}
+          role="radio"
+          aria-checked={value === option.value}
+          tabIndex={index === tabStop ? 0 : -1}
+          className={value === option.value ? 'selected' : ''}
+          title={option.title}
+          onClick={() => onChange(option.value)}
+          onKeyDown={(event) => move(event, index)}
+        >
+          {option.content}
+        </button>
+      ))}
+    </div>
+  );
+}
 
 export function AgentSurvey({ chat }: { chat: ChatApi }) {
   const survey = chat.survey;
@@ -25,21 +72,12 @@ export function AgentSurvey({ chat }: { chat: ChatApi }) {
   return (
     <form className="panel survey" onSubmit={submit} aria-label="Rate the agent">
       <h2>How satisfied are you with {chat.agentName ?? 'the agent'}?</h2>
-      <div className="levels" role="radiogroup" aria-label="Satisfaction">
-        {survey.levels.map((level) => (
-          <button
-            type="button"
-            key={level.key}
-            role="radio"
-            aria-checked={evaluation === level.key}
-            className={evaluation === level.key ? 'selected' : ''}
-            onClick={() => setEvaluation(level.key)}
-            title={level.label}
-          >
-            {level.key} <small>{level.label}</small>
-          </button>
-        ))}
-      </div>
+      <RadioButtons
+        label="Satisfaction"
+        options={survey.levels.map((level) => ({ value: level.key, title: level.label, content: <>{level.key} <small>{level.label}</small></> }))}
+        value={evaluation}
+        onChange={setEvaluation}
+      />
       {survey.askNps && (
         <label>
           How likely are you to recommend us? (0–10)
@@ -94,14 +132,15 @@ export function RobotSurvey({ chat }: { chat: ChatApi }) {
   return (
     <form className="panel survey" onSubmit={submit} aria-label="Rate the assistant">
       <h2>Was the assistant helpful?</h2>
-      <div className="levels" role="radiogroup" aria-label="Helpful">
-        <button type="button" role="radio" aria-checked={satisfied === true} className={satisfied === true ? 'selected' : ''} onClick={() => setSatisfied(true)}>
-          Yes, it helped
-        </button>
-        <button type="button" role="radio" aria-checked={satisfied === false} className={satisfied === false ? 'selected' : ''} onClick={() => setSatisfied(false)}>
-          No
-        </button>
-      </div>
+      <RadioButtons
+        label="Helpful"
+        options={[
+          { value: true, content: 'Yes, it helped' },
+          { value: false, content: 'No' },
+        ]}
+        value={satisfied}
+        onChange={setSatisfied}
+      />
       <label>
         {required ? 'What went wrong? (required)' : 'Comment (optional)'}
         <textarea value={comment} maxLength={survey.commentMaxLength} onChange={(e) => setComment(e.currentTarget.value)} />

@@ -28,13 +28,17 @@ export function Transcript({ chat, files, previews }: Props) {
     end.current?.scrollIntoView({ block: 'end' });
   }, []);
   useEffect(scrollToEnd, [scrollToEnd, entries.length, files.size]);
+  // A log: screen readers announce what is added (politely), not the whole list again. It
+  // scrolls, so it takes the focus for the arrow keys.
   return (
-    <ol className="transcript" aria-label="Transcript" aria-live="polite">
-      {entries.map((entry) => (
-        <Entry key={entry.key} entry={entry} chat={chat} files={files} previews={previews} onLoad={scrollToEnd} />
-      ))}
-      <li ref={end} className="transcript-end" aria-hidden="true" />
-    </ol>
+    <div className="transcript-log" role="log" aria-label="Transcript" tabIndex={0}>
+      <ol className="transcript">
+        {entries.map((entry) => (
+          <Entry key={entry.key} entry={entry} chat={chat} files={files} previews={previews} onLoad={scrollToEnd} />
+        ))}
+        <li ref={end} className="transcript-end" aria-hidden="true" />
+      </ol>
+    </div>
   );
 }
 
