@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoServer, type DemoServer } from '../../examples/shared/demoServer.js';
 import { assertChromium, launchChromium, openPage, type Browser } from './chromium.js';
 import { phase, STEP_MS } from './helpers.js';
+import { makePng } from '../../examples/shared/png.js';
 import { HEAVY_TEST_TIMEOUT_MS, TEST_TIMEOUT_MS } from '../support/timeBudget.js';
 
 /** One CONNECT for the user, no violation, never two of its polls in flight at once. */
@@ -87,7 +88,7 @@ describe('React example under StrictMode (development build) in headless Chromiu
   );
 
   it(
-    'the smallest app (createChatSession through the hook, no tabs): one CONNECT, never two polls in flight',
+    'the smallest app (createChatSession through the hook, no tabs): queue, a file, the survey; one CONNECT, never two polls in flight',
     async () => {
       const sim = demo!.sim;
       const userId = 'strict-2';
@@ -99,12 +100,22 @@ describe('React example under StrictMode (development build) in headless Chromiu
       await page.getByTestId('msg-robot').getByText('You said: "hello"', { exact: false }).waitFor();
       await page.getByRole('button', { name: 'Talk to a human' }).click();
       await phase(page, 'queuing');
+      await page.getByRole('status', { name: 'Queue' }).getByText('You are number 1 in the queue').waitFor();
       sim.queue.serve(userId);
       await phase(page, 'chatting-agent');
       sim.agent.say(userId, 'Agent here');
       await page.getByTestId('msg-agent').getByText('Agent here').waitFor();
+      await page.getByLabel('Send a file').setInputFiles({ name: 'photo.png', mimeType: 'image/png', buffer: Buffer.from(makePng({ width: 40, height: 30 })) });
+      await page.getByTestId('msg-customer').getByText('photo.png').waitFor();
+      await expect.poll(() => sim.session(userId)?.transcript.some((m) => m.direction === 'uplink' && m.mediaType === 'IMAGE')).toBe(true);
       await page.waitForTimeout(1500);
       expectOneSession(sim, userId);
+      await page.getByRole('button', { name: 'End chat' }).click();
+      await phase(page, 'survey-agent');
+      await page.getByRole('button', { name: 'Very satisfied', exact: true }).click();
+      await phase(page, 'ended');
+      expect(sim.session(userId)?.satisfaction).toMatchObject({ evaluation: '5' });
+      expect(sim.violations).toEqual([]);
       expect(problems).toEqual([]);
     },
     TEST_TIMEOUT_MS,
