@@ -6,42 +6,15 @@
  * keyboard: every control is reached with Tab and worked with Enter or Space (the file
  * button opens the file picker, the survey's levels are a radio group with arrow keys).
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makePng } from '../../examples/shared/png.js';
 import { HEAVY_TEST_TIMEOUT_MS } from '../support/timeBudget.js';
+import { axeViolations } from './axe.js';
 import { openPage } from './chromium.js';
 import { phase, startReactDemo, type ReactDemo } from './helpers.js';
 
-/**
- * axe's own bundle; resolving it fails this file with the reason when axe-core is not installed.
- * Evaluated in the page rather than added as a script tag: the demo's CSP (script-src 'self')
- * rightly blocks inline scripts.
- */
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'];
 const WIDGET = 'section.chat';
-
-interface AxeViolation {
-  id: string;
-  help: string;
-  nodes: string[];
-}
-
-/** axe's violations inside the widget (the inspector beside it is a developer's tool, not the product). */
-async function axeViolations(page: Page): Promise<AxeViolation[]> {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE);
-  return page.evaluate(
-    async ({ selector, tags }) => {
-      const axe = (window as unknown as { axe: { run: (context: unknown, options: unknown) => Promise<{ violations: { id: string; help: string; nodes: { target: unknown[] }[] }[] }> } }).axe;
-      const { violations } = await axe.run({ include: [selector] }, { runOnly: { type: 'tag', values: tags } });
-      return violations.map((v) => ({ id: v.id, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')) }));
-    },
-    { selector: WIDGET, tags: AXE_TAGS },
-  );
-}
 
 const isFocused = (locator: Locator) => locator.evaluate((element) => element === document.activeElement);
 
@@ -106,7 +79,7 @@ describe('React example: accessibility of the chat widget in headless Chromium',
 
       await phase(page, 'chatting-robot');
       await widget.getByTestId('msg-robot').first().waitFor();
-      expect(await axeViolations(page), 'chatting-robot').toEqual([]);
+      expect(await axeViolations(page, WIDGET), 'chatting-robot').toEqual([]);
       expect(await untabbableControls(page)).toEqual([]);
 
       // New messages are announced: the transcript is a log (an implicit polite live region).
@@ -128,7 +101,7 @@ describe('React example: accessibility of the chat widget in headless Chromium',
       await page.keyboard.press('Enter');
       await phase(page, 'queuing');
       await queueRegion.getByText('You are number 1 in the queue').waitFor();
-      expect(await axeViolations(page), 'queuing').toEqual([]);
+      expect(await axeViolations(page, WIDGET), 'queuing').toEqual([]);
       expect(await untabbableControls(page)).toEqual([]);
 
       demo.sim.queue.serve(userId);
@@ -150,14 +123,14 @@ describe('React example: accessibility of the chat widget in headless Chromium',
       await expect.poll(() => fileInput.getAttribute('data-picker-opened')).toBe('yes');
       await fileInput.setInputFiles({ name: 'photo.png', mimeType: 'image/png', buffer: Buffer.from(makePng({ width: 40, height: 30 })) });
       await transcript.getByRole('img', { name: 'photo.png' }).waitFor();
-      expect(await axeViolations(page), 'chatting-agent').toEqual([]);
+      expect(await axeViolations(page, WIDGET), 'chatting-agent').toEqual([]);
       expect(await untabbableControls(page)).toEqual([]);
 
       // End, then the survey: arrow keys move within the levels, Space picks, Enter sends.
       await tabTo(page, widget.getByRole('button', { name: 'End chat' }));
       await page.keyboard.press('Enter');
       await phase(page, 'survey-agent');
-      expect(await axeViolations(page), 'survey-agent').toEqual([]);
+      expect(await axeViolations(page, WIDGET), 'survey-agent').toEqual([]);
       expect(await untabbableControls(page)).toEqual([]);
       const levels = widget.getByRole('radiogroup', { name: 'Satisfaction' });
       await tabTo(page, levels.getByRole('radio').first());
@@ -169,7 +142,7 @@ describe('React example: accessibility of the chat widget in headless Chromium',
       await tabTo(page, widget.getByRole('button', { name: 'Send rating' }));
       await page.keyboard.press('Enter');
       await page.locator('[data-testid="ended"][data-end-reason="customer-ended"]').waitFor();
-      expect(await axeViolations(page), 'ended').toEqual([]);
+      expect(await axeViolations(page, WIDGET), 'ended').toEqual([]);
       expect(demo.sim.session(userId)?.satisfaction?.evaluation).toBeDefined();
 
       // A new chat, from the keyboard.

@@ -52,6 +52,7 @@ export async function chatInBrowser(app: ExampleApp, outDir: string): Promise<vo
   // is none (test/e2e/chromium.ts), which then fails this test with the reason, while the
   // type-check tests of the same file still run.
   const { launchChromium, openPage } = await import('../e2e/chromium.js');
+  const { axeViolations } = await import('../e2e/axe.js'); // likewise: fails here when axe-core is not installed
   const demo = await startDemoServer({
     app,
     mode: 'prebuilt',
@@ -67,6 +68,7 @@ export async function chatInBrowser(app: ExampleApp, outDir: string): Promise<vo
     const phase = (name: string) => page.locator(`[data-testid="chat-status"][data-phase="${name}"]`).waitFor();
     await phase('chatting-robot'); // the view module's phase (connectChat)
     await page.getByText('Hello, I am the AICC virtual assistant').waitFor();
+    expect(await axeViolations(page, 'section.chat'), 'axe, chatting with the robot').toEqual([]);
 
     const text = 'Hi <b>there</b>';
     await page.getByLabel('Message', { exact: true }).fill(text);
