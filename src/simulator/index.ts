@@ -17,6 +17,7 @@ import { Engine } from './engine.js';
 import { TimerSet } from './timers.js';
 import type { Fault, FaultPlan, Simulator, SimulatorOptions, SimulatorTiming } from './types.js';
 
+export { SCENARIO_PRESETS } from './scenarioPresets.js';
 export { scenarios, resolveScenario, SCENARIO_NAMES, DEFAULT_SURVEY_LEVELS, DEFAULT_SURVEY_QUESTIONS } from './scenarios.js';
 export type * from './types.js';
 export { PLANNED_FAULTS } from './types.js';
