@@ -292,14 +292,7 @@ export class Engine {
   asyncFailure(user: UserRecord, desc: string, disconnect: boolean): void {
     this.systemMessage(user, desc);
     if (disconnect) {
-      this.emit(user, {
-        sourceType: 'SYSTEM',
-        controlType: 'DISCONNECT',
-        mediaType: null,
-        content: null,
-        senderNickname: null,
-        isOfflineStatus: true,
-      });
+      this.emitSystemDisconnect(user, true);
     }
   }
 
@@ -453,14 +446,7 @@ export class Engine {
   private release(user: UserRecord): void {
     const session = user.session;
     if (!session?.active) return;
-    this.emit(user, {
-      sourceType: 'SYSTEM',
-      controlType: 'DISCONNECT',
-      mediaType: null,
-      content: null,
-      senderNickname: null,
-      isOfflineStatus: false,
-    });
+    this.emitSystemDisconnect(user, false);
     this.end(user, session, 'idle-release');
   }
 
@@ -815,15 +801,13 @@ export class Engine {
 
   systemDisconnect(userId: string, isOfflineStatus: boolean): void {
     const { user, session } = this.require(userId, 'system.disconnect', ['robot', 'queued', 'agent']);
-    this.emit(user, {
-      sourceType: 'SYSTEM',
-      controlType: 'DISCONNECT',
-      mediaType: null,
-      content: null,
-      senderNickname: null,
-      isOfflineStatus,
-    });
+    this.emitSystemDisconnect(user, isOfflineStatus);
     this.end(user, session, 'system-disconnect');
+  }
+
+  /** The SYSTEM DISCONNECT every server-side end sends (release, refusal, operator). */
+  private emitSystemDisconnect(user: UserRecord, isOfflineStatus: boolean): void {
+    this.emit(user, { sourceType: 'SYSTEM', controlType: 'DISCONNECT', mediaType: null, content: null, senderNickname: null, isOfflineStatus });
   }
 
   releaseSession(userId: string): void {
