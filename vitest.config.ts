@@ -28,6 +28,8 @@ export default defineConfig({
     env: timeEnv,
     // Tests start their own simulators on port 0, so files can run in parallel safely.
     pool: 'threads',
+    // One build and `npm pack` of the package per run, shared by the tests that install it (test/support/packedPackage.ts).
+    globalSetup: ['./test/support/packageSetup.ts'],
     reporters: ['default', './test/support/summaryReporter.ts'],
     projects: [
       {

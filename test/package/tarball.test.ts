@@ -1,37 +1,22 @@
 /**
- * The published tarball, as `npm pack` makes it from a fresh build (a copy of the project in a
- * temp dir, built with scripts/build.ts, so a stale dist/ of the working tree cannot hide a
- * problem): it ships what users can reach and nothing they cannot. Then the package is laid out
- * as npm installs it (node_modules/aicc-chat-machine, its dependencies, node_modules/.bin) and
- * its commands are run from there.
+ * The published tarball, as `npm pack` makes it from a fresh build (test/support/packedPackage.ts,
+ * once per run): it ships what users can reach and nothing they cannot. Then the package is laid
+ * out as npm installs it (node_modules/aicc-chat-machine, its dependencies, node_modules/.bin)
+ * and its commands are run from there.
  */
 import { execFile, spawn } from 'node:child_process';
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emitBuild } from '../../scripts/build.js';
 import { API_PATHS } from '../../src/client/protocol.js';
+import { installPackage, packedPackage, type PackageJson } from '../support/packedPackage.js';
 import { HEAVY_TEST_TIMEOUT_MS, TEST_TIMEOUT_MS, budget } from '../support/timeBudget.js';
 
 const run = promisify(execFile);
-const REPO_ROOT = join(dirname(new URL(import.meta.url).pathname), '..', '..');
-
-/** What the build reads: the sources and the files package.json ships besides dist/. */
-const PROJECT_FILES = ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'README.md', 'CHANGELOG.md', 'src', 'machines'];
-
-interface PackageJson {
-  name: string;
-  bin: Record<string, string>;
-  exports: Record<string, string | { types: string; default: string }>;
-  dependencies: Record<string, string>;
-  peerDependencies: Record<string, string>;
-  peerDependenciesMeta: Record<string, { optional?: boolean }>;
-}
 
 const work = mkdtempSync(join(tmpdir(), 'aicc-pack-'));
-const project = join(work, 'project');
 const installed = join(work, 'app', 'node_modules');
 const pkgDir = join(installed, 'aicc-chat-machine');
 let files: Set<string>;
@@ -49,27 +34,9 @@ function relativeImports(file: string): string[] {
 }
 
 beforeAll(async () => {
-  for (const name of PROJECT_FILES) cpSync(join(REPO_ROOT, name), join(project, name), { recursive: true });
-  symlinkSync(join(REPO_ROOT, 'node_modules'), join(project, 'node_modules'), 'dir');
-  const errors = emitBuild(undefined, project).filter((d) => d.category === 1);
-  expect(errors.map((d) => String(d.messageText))).toEqual([]);
-
-  const { stdout } = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], { cwd: project, maxBuffer: 64 * 1024 * 1024 });
-  const [report] = JSON.parse(stdout) as [{ filename: string; files: { path: string }[] }];
-  files = new Set(report.files.map((f) => f.path));
-
-  mkdirSync(pkgDir, { recursive: true });
-  await run('tar', ['-xzf', join(work, report.filename), '-C', pkgDir, '--strip-components=1']);
-  pkg = JSON.parse(read('package.json')) as PackageJson;
-  pkg.bin ??= {};
-  // The dependencies npm would install beside it (and the one required peer, xstate).
-  const required = [...Object.keys(pkg.dependencies), ...Object.keys(pkg.peerDependencies).filter((name) => !pkg.peerDependenciesMeta[name]?.optional)];
-  for (const name of required) symlinkSync(join(REPO_ROOT, 'node_modules', name), join(installed, name), 'dir');
-  mkdirSync(join(installed, '.bin'));
-  for (const [command, target] of Object.entries(pkg.bin)) {
-    symlinkSync(join('..', 'aicc-chat-machine', target), join(installed, '.bin', command));
-    chmodSync(join(pkgDir, target), 0o755); // as npm install does for a bin (the tarball keeps 0644)
-  }
+  const packed = await packedPackage();
+  files = new Set(packed.files);
+  ({ pkg } = await installPackage(packed, join(work, 'app')));
 }, HEAVY_TEST_TIMEOUT_MS);
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
