@@ -6,12 +6,14 @@
  *   npm run demo:vue | npm run demo:svelte
  *   node --import tsx examples/server.ts [--app react|vue|svelte] [--build] [--port 5173]
  *        [--host 127.0.0.1] [--scenario robot-then-agent]
+ *   node --import tsx examples/server.ts --root DIR   # any Vite app, e.g. your copy of examples/react-starter
  */
+import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { SCENARIO_NAMES, type ScenarioName } from '../src/simulator/index.js';
 import { EXAMPLE_APPS, startDemoServer, type DemoServerOptions, type ExampleApp } from './shared/demoServer.js';
 
-const USAGE = `usage: examples/server.ts [--app ${EXAMPLE_APPS.join('|')}] [--build] [--port N] [--host H] [--scenario ${SCENARIO_NAMES.join('|')}]`;
+const USAGE = `usage: examples/server.ts [--app ${EXAMPLE_APPS.join('|')}] [--root DIR] [--build] [--port N] [--host H] [--scenario ${SCENARIO_NAMES.join('|')}]`;
 
 export function parseArgs(argv: readonly string[]): DemoServerOptions {
   const options: DemoServerOptions = { port: 5173 };
@@ -30,6 +32,9 @@ export function parseArgs(argv: readonly string[]): DemoServerOptions {
         options.app = app as ExampleApp;
         break;
       }
+      case '--root':
+        options.root = path.resolve(value());
+        break;
       case '--build':
         options.mode = 'build';
         break;
@@ -68,11 +73,11 @@ async function main(): Promise<void> {
     return;
   }
   const demo = await startDemoServer(options);
-  console.log(`\n  aicc-chat-machine ${demo.app} example (${options.mode === 'build' ? 'production build' : 'Vite dev server'})`);
+  console.log(`\n  aicc-chat-machine ${options.root ?? `${demo.app} example`} (${options.mode === 'build' ? 'production build' : 'Vite dev server'})`);
   console.log(`\n  ➜  open ${demo.url}\n`);
   console.log(`  simulator   ${demo.sim.url}  scenario ${demo.sim.scenario.name}  (only the gateway talks to it)`);
   console.log(`  gateway     ${demo.url}aicc  (AK/SK stay in this process)`);
-  console.log(`  new user    ${demo.url}?new   ·   play the agent with the page's simulator panel\n`);
+  console.log(`  new user    ${demo.url}?new${options.root ? '' : "   ·   play the agent with the page's simulator panel"}\n`);
   let stopping = false;
   const stop = (): void => {
     if (stopping) return;

@@ -31,6 +31,7 @@ import {
   type SimulatorTiming,
 } from '../../src/simulator/index.js';
 import { makePng } from './png.js';
+import type { Rolldown } from 'vite';
 
 export type ExampleApp = 'react' | 'vue' | 'svelte';
 export const EXAMPLE_APPS: readonly ExampleApp[] = ['react', 'vue', 'svelte'];
@@ -51,6 +52,12 @@ const USER_ID_PATTERN = /^[A-Za-z0-9_-]{1,24}$/;
 export interface DemoServerOptions {
   /** Which example to serve. Default 'react'. */
   app?: ExampleApp;
+  /**
+   * Serve the Vite app in this directory (its index.html and vite.config.ts) instead of
+   * examples/<app>: test/e2e/react-starter.test.ts serves a copy of examples/react-starter with
+   * the packed package installed beside it.
+   */
+  root?: string;
   /**
    * 'dev': Vite dev middleware with hot reload (default). 'build': `vite build` into `outDir`
    * first, then serve the static files (what the e2e test does). 'prebuilt': serve an
@@ -256,21 +263,31 @@ async function serveStatic(dir: string, req: IncomingMessage, res: ServerRespons
 }
 
 /** `vite build` of one example into `outDir`. Resolves with outDir. */
-export async function buildExample(app: ExampleApp, outDir = path.join(exampleRoot(app), 'dist'), logLevel: 'info' | 'warn' | 'error' | 'silent' = 'warn'): Promise<string> {
+export async function buildExample(app: ExampleApp, outDir = path.join(exampleRoot(app), 'dist'), logLevel: ViteLogLevel = 'warn'): Promise<string> {
+  await buildViteApp(exampleRoot(app), outDir, logLevel);
+  return path.resolve(outDir);
+}
+
+type ViteLogLevel = 'info' | 'warn' | 'error' | 'silent';
+
+/**
+ * A production `vite build` of the app in `root` (with its own vite.config.ts) into `outDir`.
+ * Resolves with the chunks, whose `moduleIds` say which files went into the bundle.
+ */
+export async function buildViteApp(root: string, outDir: string, logLevel: ViteLogLevel = 'warn'): Promise<Rolldown.OutputChunk[]> {
   const { build } = await import('vite');
-  const root = exampleRoot(app);
-  const out = path.resolve(outDir);
   // Vite decides "production" from NODE_ENV when it is set, and test runners set it to 'test'
   // (which would bundle React's development build). A build here is always a production build.
   const nodeEnv = process.env['NODE_ENV'];
   process.env['NODE_ENV'] = 'production';
   try {
-    await build({ root, configFile: path.join(root, 'vite.config.ts'), mode: 'production', logLevel, build: { outDir: out, emptyOutDir: true } });
+    const result = await build({ root, configFile: path.join(root, 'vite.config.ts'), mode: 'production', logLevel, build: { outDir: path.resolve(outDir), emptyOutDir: true } });
+    const outputs = Array.isArray(result) ? result : 'output' in result ? [result] : [];
+    return outputs.flatMap((o) => o.output).filter((item): item is Rolldown.OutputChunk => item.type === 'chunk');
   } finally {
     if (nodeEnv === undefined) delete process.env['NODE_ENV'];
     else process.env['NODE_ENV'] = nodeEnv;
   }
-  return out;
 }
 
 async function listen(server: Server, host: string, port: number): Promise<AddressInfo> {
@@ -289,11 +306,11 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
   const mode = options.mode ?? 'dev';
   const host = options.host ?? '127.0.0.1';
   const log = options.log ?? ((line: string) => console.log(line));
-  const root = exampleRoot(app);
+  const root = options.root ?? exampleRoot(app);
 
   const defaultOutDir = path.join(root, 'dist');
   const outDir =
-    mode === 'build' ? await buildExample(app, options.outDir ?? defaultOutDir) : mode === 'prebuilt' ? path.resolve(options.outDir ?? defaultOutDir) : null;
+    mode === 'build' ? (await buildViteApp(root, options.outDir ?? defaultOutDir), path.resolve(options.outDir ?? defaultOutDir)) : mode === 'prebuilt' ? path.resolve(options.outDir ?? defaultOutDir) : null;
 
   const sim = await startSimulator({
     scenario: options.scenario ?? 'robot-then-agent',

@@ -7,8 +7,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
+import { expect } from 'vitest';
 import { startDemoServer, type DemoServerOptions, type DemoServer } from '../../examples/shared/demoServer.js';
 import type { GatewayLogEntry } from '../../src/gateway/index.js';
+import type { RecordedRequest, Simulator } from '../../src/simulator/index.js';
 import { assertChromium, launchChromium, type Browser } from './chromium.js';
 import { budget } from '../support/timeBudget.js';
 
@@ -62,3 +64,31 @@ export const phase = (page: Page, name: string) => page.locator(`[data-testid="c
 
 /** Waits until the live statechart shows this state as active. */
 export const activeState = (page: Page, id: string) => page.locator(`[data-state="${id}"][data-active="true"]`).waitFor();
+
+/** The user's polls the simulator has answered (an open poll has no `endedAt` yet). */
+const answeredPolls = (sim: Simulator, userId: string): number => sim.requestsFor('poll', userId).filter((r) => r.endedAt !== undefined).length;
+
+/**
+ * Waits until the simulator has answered `count` more polls of the user. A second session of
+ * the user (a StrictMode mount that was never stopped, an orphaned poll loop) polls all the
+ * time, so over two whole poll cycles of the live session its polls would have overlapped and
+ * its CONNECT would be on record: this is the event that ends a "nothing else happens" wait.
+ */
+export async function morePollsAnswered(sim: Simulator, userId: string, count = 2): Promise<void> {
+  const target = answeredPolls(sim, userId) + count;
+  await expect.poll(() => answeredPolls(sim, userId), { timeout: STEP_MS }).toBeGreaterThanOrEqual(target);
+}
+
+/** One CONNECT for the user, no violation, never two of its polls in flight at once. */
+export function expectOneSession(sim: Simulator, userId: string): void {
+  const connects = sim.requestsFor('send', userId).filter((r) => (r.body as { controlType?: string }).controlType === 'CONNECT');
+  expect(connects).toHaveLength(1);
+  expect(sim.violations).toEqual([]);
+  const polls: RecordedRequest[] = sim.requestsFor('poll', userId);
+  expect(polls.length).toBeGreaterThan(1);
+  const open = Number.POSITIVE_INFINITY;
+  const overlapping = polls.flatMap((a, i) =>
+    polls.slice(i + 1).filter((b) => b.at < (a.endedAt ?? open) && a.at < (b.endedAt ?? open)).map((b) => [a.seq, b.seq]),
+  );
+  expect(overlapping).toEqual([]);
+}

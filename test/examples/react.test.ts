@@ -24,6 +24,7 @@ describe('examples/react and the demo server', { concurrent: true }, () => {
       port: 0,
       scenario: 'after-hours',
     });
+    expect(parseArgs(['--root', '/tmp/my-chat'])).toEqual({ port: 5173, root: '/tmp/my-chat' });
     expect(() => parseArgs(['--app', 'angular'])).toThrow(/unknown app/);
     expect(() => parseArgs(['--scenario', 'nope'])).toThrow(/unknown scenario/);
   });
