@@ -17,14 +17,14 @@ import { InferredDesc, MoreResultDesc, SystemText } from './texts.js';
 import type { TimerGroup, TimerSet } from './timers.js';
 import type {
   AgentFile,
-  EndReason,
   FeedbackRecord,
   LeaveMessageRecord,
   SatisfactionRecord,
   Scenario,
+  ServerEndReason,
+  ServerTranscriptEntry,
   SessionView,
   SimulatorTiming,
-  TranscriptEntry,
   ViolationRule,
 } from './types.js';
 
@@ -51,7 +51,7 @@ type ActiveState = 'robot' | 'queued' | 'agent';
 export class Session {
   state: ActiveState | 'ended';
   /** Who serves (or last served) the customer; 'agent' from the moment of queuing. */
-  party: 'robot' | 'agent';
+  servedBy: 'robot' | 'agent';
   callId: string | null = null;
   /** Last interIdx handed out by the robot; 0 before the greeting. */
   interIdx = 0;
@@ -60,13 +60,13 @@ export class Session {
   hadAgentCall = false;
   /** sim.system.forget: the service lost it (no downlink told the client). */
   forgotten = false;
-  readonly transcript: TranscriptEntry[] = [];
+  readonly transcript: ServerTranscriptEntry[] = [];
   /** Ids the agent's READ notice lists, one per customer CHAT, in order. */
   readonly customerReadIds: string[] = [];
   readCount = 0;
   satisfaction: SatisfactionRecord | null = null;
   feedback: FeedbackRecord | null = null;
-  endReason: EndReason | null = null;
+  endReason: ServerEndReason | null = null;
   /** The customer sent DISCONNECT (before or after a server-side end). */
   customerDisconnected = false;
   readonly timers: TimerGroup = new Set();
@@ -74,7 +74,7 @@ export class Session {
 
   constructor(state: ActiveState) {
     this.state = state;
-    this.party = state === 'robot' ? 'robot' : 'agent';
+    this.servedBy = state === 'robot' ? 'robot' : 'agent';
   }
 
   get active(): boolean {
@@ -186,7 +186,7 @@ export class Engine {
     if (current?.active) {
       // Idempotent for the client, but a second CONNECT means its state machine lost track.
       violate('duplicate-connect', `CONNECT while a session is already ${current.state}`);
-      return current.party === 'robot'
+      return current.servedBy === 'robot'
         ? { code: ResultCode.SUCCESS, desc: ResultDesc.connectRobot }
         : { code: ResultCode.SUCCESS, desc: ResultDesc.connectAgent };
     }
@@ -213,7 +213,7 @@ export class Engine {
     if (!session?.active) {
       this.noSession(user, 'chat-without-session', 'CHAT', violate);
       // A robot session the service lost answers as TRANS2AGENT does then [inferred].
-      if (session?.forgotten && session.party === 'robot') return { code: ResultCode.INTERNAL_FAILURE, desc: InferredDesc.sessionKeepTouchFailed };
+      if (session?.forgotten && session.servedBy === 'robot') return { code: ResultCode.INTERNAL_FAILURE, desc: InferredDesc.sessionKeepTouchFailed };
       return { code: ResultCode.INTERNAL_FAILURE, desc: ResultDesc.chatAgentFailed };
     }
     this.recordUplink(user, session, uplink);
@@ -282,7 +282,7 @@ export class Engine {
       return { code: ResultCode.SUCCESS, desc: ResultDesc.disconnectAgent };
     }
     session.customerDisconnected = true;
-    const desc = session.party === 'robot' ? ResultDesc.disconnectRobot : ResultDesc.disconnectAgent;
+    const desc = session.servedBy === 'robot' ? ResultDesc.disconnectRobot : ResultDesc.disconnectAgent;
     // After a server-side end the documented flow still sends DISCONNECT (after the survey).
     if (session.active) this.end(user, session, 'customer-disconnect');
     return { code: ResultCode.SUCCESS, desc };
@@ -338,7 +338,7 @@ export class Engine {
 
   private startQueue(user: UserRecord, session: Session): void {
     session.state = 'queued';
-    session.party = 'agent';
+    session.servedBy = 'agent';
     session.queuePosition = this.scenario.initialQueuePosition;
     session.queuedAt = this.deps.now();
     this.queued.add(session);
@@ -417,7 +417,7 @@ export class Engine {
   // -------------------------------------------------------------------------------------------
   // Session end and keep-alive
 
-  private end(user: UserRecord, session: Session, reason: EndReason): void {
+  private end(user: UserRecord, session: Session, reason: ServerEndReason): void {
     this.queued.delete(session);
     session.state = 'ended';
     session.endReason = reason;
@@ -862,7 +862,7 @@ export class Engine {
     return structuredClone(view);
   }
 
-  private annotated(user: UserRecord, transcript: readonly TranscriptEntry[]): TranscriptEntry[] {
+  private annotated(user: UserRecord, transcript: readonly ServerTranscriptEntry[]): ServerTranscriptEntry[] {
     const pending = new Set(user.downlink.map((m) => m.messageCode));
     return transcript.map((entry) =>
       entry.direction === 'downlink'

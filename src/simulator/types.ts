@@ -331,9 +331,11 @@ export interface RecordedRequest {
   endedAt?: number;
 }
 
-export type SessionState = 'idle' | 'robot' | 'queued' | 'agent' | 'ended';
+/** Where the simulated server holds a customer's session (`sim.session(userId).state`). */
+export type ServerSessionState = 'idle' | 'robot' | 'queued' | 'agent' | 'ended';
 
-export type EndReason =
+/** Why the simulated server ended a session (`sim.session(userId).endReason`). */
+export type ServerEndReason =
   /** The customer sent DISCONNECT. */
   | 'customer-disconnect'
   /** sim.agent.end: AGENT DISCONNECT downlink. */
@@ -345,7 +347,8 @@ export type EndReason =
   /** sim.system.forget: the service lost the session (a restart) and told nobody. */
   | 'forgotten';
 
-export interface TranscriptEntry {
+/** One message of a session as the simulated server saw it: an uplink CHAT it received or a downlink it queued. */
+export interface ServerTranscriptEntry {
   direction: 'uplink' | 'downlink';
   sourceType: SourceType | 'CUSTOMER';
   controlType: string;
@@ -364,6 +367,21 @@ export interface TranscriptEntry {
   /** Downlink: still waiting in the user's queue (no poll took it yet). */
   pending?: boolean;
 }
+
+/**
+ * @deprecated Use {@link ServerSessionState}: the name clashes with the machine's types. Kept for one release.
+ */
+export type SessionState = ServerSessionState;
+/**
+ * @deprecated Use {@link ServerEndReason}: the machine's `EndReason` (from the package root) is another
+ * list. Kept for one release.
+ */
+export type EndReason = ServerEndReason;
+/**
+ * @deprecated Use {@link ServerTranscriptEntry}: the machine's `TranscriptEntry` (from the package root) is
+ * another shape. Kept for one release.
+ */
+export type TranscriptEntry = ServerTranscriptEntry;
 
 export interface LeaveMessageRecord {
   at: number;
@@ -392,21 +410,21 @@ export interface FeedbackRecord {
 /** A JSON snapshot of one user's current (or last) session. */
 export interface SessionView {
   userId: string;
-  state: SessionState;
+  state: ServerSessionState;
   queuePosition: number | null;
   /** interIdx of the last ROBOT message, null before any. */
   interIdx: string | null;
   /** Call id of the agent call, null before an agent picked up. */
   callId: string | null;
   /** Uplink CHAT messages and every downlink message of this session, in order. */
-  transcript: TranscriptEntry[];
+  transcript: ServerTranscriptEntry[];
   /** Downlink messages waiting for a poll. */
   pendingDownlink: number;
   /** All leave-messages of this user (they outlive sessions). */
   leaveMessages: LeaveMessageRecord[];
   satisfaction: SatisfactionRecord | null;
   feedback: FeedbackRecord | null;
-  endReason: EndReason | null;
+  endReason: ServerEndReason | null;
 }
 
 /** A one-shot fault for the next request(s) of an API. */

@@ -114,7 +114,7 @@ export const feedbackSatisfaction: Handler = (ctx, world) => {
   // but never after the customer's own DISCONNECT.
   const rateable = session !== undefined
     && !session.customerDisconnected
-    && (session.state === 'robot' || (session.state === 'ended' && session.party === 'robot'));
+    && (session.state === 'robot' || (session.state === 'ended' && session.servedBy === 'robot'));
   if (!session || !rateable) return ok(result(FeedbackResultCode.NOT_ROBOT_SESSION, InferredDesc.notRobotSession));
   const interIdx = body['interIdx'] as string;
   if (Number(interIdx) < 1 || Number(interIdx) > session.interIdx) {
