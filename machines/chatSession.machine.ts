@@ -140,7 +140,7 @@ export const chatSessionMachine = setup({
       description: 'Getting a token failed transiently (no answer, 5xx, 429, flow control): wait (backoff with jitter) or retry now. context.error says why.',
       after: { authRetryDelay: { target: 'auth' } },
       on: {
-        retry: { target: 'auth' },
+        'request.retry': { target: 'auth' },
         'session.resumed': { target: 'auth' },
         'chat.end': { target: 'disconnected', actions: endWith('customer-ended') },
       },
@@ -195,7 +195,7 @@ export const chatSessionMachine = setup({
       description: 'CONNECT failed without an answer; wait (exponential backoff) or retry now.',
       after: { connectRetryDelay: { target: 'connecting' } },
       on: {
-        retry: { target: 'connecting' },
+        'request.retry': { target: 'connecting' },
         'session.resumed': { target: 'connecting' },
         // The failed CONNECT may have opened a session after all: close it.
         'chat.end': { target: 'disconnecting', actions: endWith('customer-ended') },
@@ -458,7 +458,7 @@ export const chatSessionMachine = setup({
               description: 'getsatisfactionsurveymode failed transiently: wait (backoff with jitter) or retry now.',
               after: { surveyModeRetryDelay: { target: 'fetching-survey' } },
               on: {
-                retry: { target: 'fetching-survey' },
+                'request.retry': { target: 'fetching-survey' },
                 'session.resumed': { target: 'fetching-survey' },
               },
             },
@@ -466,7 +466,7 @@ export const chatSessionMachine = setup({
               description: 'Which survey to show could not be learned (context.error says why). The UI decides: retry, or survey.skip to end without one.',
               on: {
                 // The customer asked again: a fresh round of automatic retries.
-                retry: { target: 'fetching-survey', actions: 'resetRetryCounts' },
+                'request.retry': { target: 'fetching-survey', actions: 'resetRetryCounts' },
                 'survey.skip': { target: '#chatSession.disconnecting' },
               },
             },

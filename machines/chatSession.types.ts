@@ -503,6 +503,18 @@ export interface ChatSessionOutput {
 // ---------------------------------------------------------------------------------------------
 // Events
 
+/**
+ * The old name of `{ type: 'request.retry' }`.
+ *
+ * @deprecated Send `{ type: 'request.retry' }`. The `send` of a `createChatSession` actor (and
+ * so the tab coordinator and the React, Vue and Svelte adapters) still takes `retry` and
+ * delivers `request.retry`; an actor made directly from `chatSessionMachine` ignores it.
+ * Accepted for one release.
+ */
+export interface DeprecatedRetryEvent {
+  type: 'retry';
+}
+
 /** Events the host (UI) sends. */
 export type ChatUserEvent =
   | { type: 'message.send'; text: string }
@@ -518,7 +530,14 @@ export type ChatUserEvent =
   | { type: 'survey.skip' }
   | { type: 'leaveMessage.submit'; caller: string; message: string }
   | { type: 'leaveMessage.skip' }
-  | { type: 'retry' }
+  /**
+   * The request that failed transiently — getting a token (`auth-retry`), CONNECT
+   * (`connect-retry`), the survey mode (`ending.survey-mode-retry`, `ending.survey-unavailable`)
+   * — again now, instead of after its backoff.
+   */
+  | { type: 'request.retry' }
+  /** Deprecated: the old name of `request.retry` (see `DeprecatedRetryEvent`). */
+  | DeprecatedRetryEvent
   /** The browser went offline / online (`bindBrowserConnectivity` sends these). */
   | { type: 'connection.offline' }
   | { type: 'connection.online' }

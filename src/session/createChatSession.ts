@@ -138,6 +138,8 @@ const HOST_EVENT_TYPES: Readonly<Record<ChatUserEvent['type'], true>> = {
   'survey.skip': true,
   'leaveMessage.submit': true,
   'leaveMessage.skip': true,
+  'request.retry': true,
+  // Deprecated: delivered as 'request.retry' (currentHostEvent).
   retry: true,
   'connection.offline': true,
   'connection.online': true,
@@ -197,8 +199,16 @@ export function refusedHostEvent(value: unknown): ChatInputError | null {
 }
 
 /**
- * The actor's `send`, screened: a host event goes to the machine as it is (its payload is the
- * machine's to check); anything else is delivered as `event.rejected`, which only sets
+ * The host event under its current name: the deprecated `{ type: 'retry' }` is
+ * `{ type: 'request.retry' }`; any other value is returned as it is.
+ */
+export function currentHostEvent<TEvent>(event: TEvent): TEvent | { type: 'request.retry' } {
+  return (event as { type?: unknown } | null)?.type === 'retry' ? { type: 'request.retry' } : event;
+}
+
+/**
+ * The actor's `send`, screened: a host event goes to the machine under its current name
+ * (`currentHostEvent`; its payload is the machine's to check); anything else is delivered as `event.rejected`, which only sets
  * `context.error` to the typed 'invalid-event' error. Nothing a host passes reaches XState
  * malformed, so nothing puts the session in status 'error' or throws (XState re-throws actor
  * errors from a timer, which ends a Node process that has no handler for them). Once the session
@@ -209,7 +219,7 @@ function screenSend(actor: ChatSessionActor): void {
   actor.send = (event: ChatSessionEvent): void => {
     if (actor.getSnapshot().status !== 'active') return;
     const refused = refusedHostEvent(event);
-    deliver(refused === null ? event : { type: 'event.rejected', error: refused });
+    deliver(refused === null ? currentHostEvent(event) : { type: 'event.rejected', error: refused });
   };
 }
 

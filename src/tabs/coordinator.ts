@@ -36,7 +36,7 @@
  */
 import type { StateValue, Subscription } from 'xstate';
 import type { ChatSessionContext, ChatSessionEmitted, ChatUserEvent } from '../../machines/chatSession.types.js';
-import { refusedHostEvent, type ChatSessionActor, type PersistedChatSession } from '../session/createChatSession.js';
+import { currentHostEvent, refusedHostEvent, type ChatSessionActor, type PersistedChatSession } from '../session/createChatSession.js';
 import { persistSession, type ChatSessionStorage } from '../session/storage.js';
 import { TabSessionError, type TabSessionErrorCode } from './errors.js';
 import { createStorageLeaseLocks, randomId, type LeaseLock } from './leaseLocks.js';
@@ -176,7 +176,7 @@ const IGNORED: TabSendOutcome = { status: 'ignored' };
 function accepts(actor: ChatSessionActor, event: ChatUserEvent): boolean {
   if (refusedHostEvent(event) !== null) return true;
   try {
-    return actor.getSnapshot().can(event);
+    return actor.getSnapshot().can(currentHostEvent(event));
   } catch {
     return true;
   }

@@ -147,7 +147,7 @@ export interface ChatAbilities {
   requestAgent: boolean;
   /** `chat.end` ends the conversation (before it is over; afterwards see `skip`). */
   end: boolean;
-  /** `retry`: auth, CONNECT or the survey mode failed and waits for its next attempt. */
+  /** `request.retry`: auth, CONNECT or the survey mode failed and waits for its next attempt. */
   retry: boolean;
   /** `skip()`: skip the survey, the leave-message form, or the survey still being fetched. */
   skip: boolean;
@@ -355,7 +355,7 @@ export interface ChatCommands {
   markRead(): void;
   /** `chat.end`. */
   end(): void;
-  /** `retry` (auth, CONNECT, survey mode). */
+  /** Sends `request.retry` (auth, CONNECT, survey mode). */
   retry(): void;
   /** `survey.skip`, `leaveMessage.skip`, or (the survey still being fetched) `chat.end`. */
   skip(): void;
@@ -382,7 +382,7 @@ export function connectChat(snapshot: ChatSnapshot, send: (event: ChatUserEvent)
     requestAgent: () => send({ type: 'agent.request' }),
     markRead: () => send({ type: 'messages.markRead' }),
     end: () => send({ type: 'chat.end' }),
-    retry: () => send({ type: 'retry' }),
+    retry: () => send({ type: 'request.retry' }),
     skip: () =>
       send(
         view.step === 'leave-message'

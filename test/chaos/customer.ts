@@ -147,7 +147,7 @@ export const BAD_INPUTS: readonly Record<string, unknown>[] = [
   { type: 'leaveMessage.submit', caller: 'not a phone', message: '' },
   { type: 'input.change', text: null },
   { type: 'nonsense.event' },
-  { type: 'retry' },
+  { type: 'request.retry' },
 ];
 
 export function label(s: Snapshot): string {
@@ -342,7 +342,7 @@ export class Customer {
     // A refused payload changes nothing but context.error (an actor may move the state meanwhile,
     // but not synchronously within send).
     // input.change has no invalid payload: anything but text counts as a cleared input box.
-    if (JSON.stringify(after.value) !== before && event.type !== 'retry' && event.type !== 'input.change') {
+    if (JSON.stringify(after.value) !== before && event.type !== 'request.retry' && event.type !== 'input.change') {
       this.log.badInputEffects.push(`${String(event.type)} changed the state`);
     }
     if (after.context.outbox.length !== outbox) this.log.badInputEffects.push(`${String(event.type)} changed the outbox`);
@@ -485,7 +485,7 @@ export class Customer {
         else this.send({ type: this.log.plan.survey === 'end' ? 'chat.end' : 'survey.skip' });
       } else if (s.matches({ connected: { ending: 'survey-unavailable' } })) {
         // What a UI offers: "Try again" once, then end without the survey.
-        this.send({ type: surveyRetried ? 'survey.skip' : 'retry' });
+        this.send({ type: surveyRetried ? 'survey.skip' : 'request.retry' });
         surveyRetried = true;
       } else if (s.matches({ 'leave-message': 'form' })) {
         this.send({ type: 'leaveMessage.skip' });

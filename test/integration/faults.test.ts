@@ -132,11 +132,36 @@ describe('flaky survey mode (issue 11.3)', () => {
     // Not silent: no DISCONNECT went out while the UI decides.
     const sends = () => sim.requestsFor('send', rig.userId).map((r) => (r.body as { controlType: string }).controlType);
     expect(sends()).not.toContain('DISCONNECT');
-    rig.actor.send({ type: 'retry' });
+    rig.actor.send({ type: 'request.retry' });
     await rig.untilState('connected.survey-agent');
     rig.actor.send({ type: 'survey.skip' });
     await finished(rig);
     expect(sends().at(-1)).toBe('DISCONNECT');
+  });
+
+  it('the deprecated { type: "retry" } is still taken by the session and delivered as request.retry', async () => {
+    // Every event an actor of the session received (the host's go to the machine).
+    const received: string[] = [];
+    const rig = startSession(sim, {
+      timing: SURVEY_RETRY,
+      inspect: (e) => {
+        if (e.type === '@xstate.event') received.push(e.event.type);
+      },
+    });
+    await rig.untilState('connected.queuing');
+    sim.queue.serve(rig.userId);
+    await rig.until((s) => s.matches({ connected: 'chatting' }) && s.context.servedBy === 'agent');
+    sim.faults.next('getSatisfactionSurveyMode', { status: 502 }, 3);
+    rig.actor.send({ type: 'chat.end' });
+    await rig.until((s) => s.matches({ connected: { ending: 'survey-unavailable' } }));
+    // survey-unavailable has no timer: only the mapped event can move it on.
+    rig.actor.send({ type: 'retry' });
+    const survey = await rig.untilState('connected.survey-agent');
+    expect(survey.context.error).toBeNull();
+    expect(received).toContain('request.retry');
+    expect(received).not.toContain('retry');
+    rig.actor.send({ type: 'survey.skip' });
+    await finished(rig);
   });
 
   it('…or skips it: DISCONNECT, no survey, ended as the customer chose', async () => {
@@ -156,7 +181,7 @@ describe('flaky survey mode (issue 11.3)', () => {
     rig.actor.send({ type: 'chat.end' });
     await rig.until((s) => s.matches({ connected: { ending: 'survey-unavailable' } }));
     sim.faults.next('getSatisfactionSurveyMode', { status: 502 });
-    rig.actor.send({ type: 'retry' });
+    rig.actor.send({ type: 'request.retry' });
     const next = await rig.until((s) => s.matches({ connected: 'survey-agent' }) || s.matches({ connected: { ending: 'survey-unavailable' } }));
     expect(next.matches({ connected: 'survey-agent' })).toBe(true);
     rig.actor.send({ type: 'survey.skip' });

@@ -108,7 +108,7 @@ describe('timers (SimulatedClock)', () => {
     };
     const { actor } = startSession({ fakes });
     await waitFor(actor, (s) => s.matches('connect-retry'));
-    actor.send({ type: 'retry' });
+    actor.send({ type: 'request.retry' });
     await waitFor(actor, (s) => s.matches({ connected: 'queuing' }));
   });
 

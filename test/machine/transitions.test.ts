@@ -82,7 +82,7 @@ describe('start-up', () => {
       expect(s.value).toBe('auth-retry');
       expect(s.context.error).toMatchObject({ kind: error.kind });
       expect(s.context.bookkeeping.authAttempts).toBe(1);
-      const again = run(s, { type: 'retry' });
+      const again = run(s, { type: 'request.retry' });
       expect(again.value).toBe('auth');
       const through = run(again, done('authenticate'));
       expect(through.value).toBe('connecting');
@@ -162,9 +162,9 @@ describe('connecting: failures', () => {
     let s = run(connecting(), failed('connect', networkError()));
     expect(s.value).toBe('connect-retry');
     expect(s.context.bookkeeping.connectAttempts).toBe(1);
-    s = run(s, { type: 'retry' }, failed('connect', networkError()));
+    s = run(s, { type: 'request.retry' }, failed('connect', networkError()));
     expect(s.value).toBe('connect-retry');
-    s = run(s, { type: 'retry' }, failed('connect', networkError())); // connectRetries = 2
+    s = run(s, { type: 'request.retry' }, failed('connect', networkError())); // connectRetries = 2
     // The last CONNECT may have opened a session after all: DISCONNECT closes it.
     expect(s.value).toBe('disconnecting');
     s = run(s, done('disconnect'));
@@ -179,7 +179,7 @@ describe('connecting: failures', () => {
   });
 
   it('resets the attempt counter once connected', () => {
-    const s = run(connecting(), failed('connect', networkError()), { type: 'retry' }, agentConnect);
+    const s = run(connecting(), failed('connect', networkError()), { type: 'request.retry' }, agentConnect);
     expect(s.context.bookkeeping.connectAttempts).toBe(0);
     expect(s.context.error).toBeNull();
   });
@@ -278,14 +278,14 @@ describe('ending and end reasons', () => {
     expect(refused.value).toEqual({ connected: { ending: 'survey-unavailable' } });
     expect(refused.context.error).toMatchObject({ kind: 'business', resultCode: '13' });
     expect(run(refused, { type: 'survey.skip' }).value).toBe('disconnecting');
-    expect(run(refused, { type: 'retry' }).value).toEqual({ connected: { ending: 'fetching-survey' } });
+    expect(run(refused, { type: 'request.retry' }).value).toEqual({ connected: { ending: 'fetching-survey' } });
   });
 
   it('a transient survey-mode failure is retried after a backoff, then handed to the UI', () => {
     let s = run(chattingWithAgent(), { type: 'chat.end' }, failed('fetchSurveyMode', networkError('send')));
     expect(s.value).toEqual({ connected: { ending: 'survey-mode-retry' } });
     expect(s.context.bookkeeping.surveyModeAttempts).toBe(1);
-    s = run(s, { type: 'retry' }, done('fetchSurveyMode', agentSurvey));
+    s = run(s, { type: 'request.retry' }, done('fetchSurveyMode', agentSurvey));
     expect(s.value).toEqual({ connected: { 'survey-agent': 'form' } });
     expect(s.context.error).toBeNull();
   });
@@ -448,7 +448,7 @@ describe('events in the wrong state do nothing', () => {
     ['message.send in auth', () => start(), { type: 'message.send', text: 'hi' }],
     ['survey.submit while chatting', chattingWithAgent, { type: 'survey.submit', evaluation: '5' }],
     ['leaveMessage.submit while chatting', chattingWithAgent, { type: 'leaveMessage.submit', caller: '123456', message: 'x' }],
-    ['retry while chatting', chattingWithAgent, { type: 'retry' }],
+    ['retry while chatting', chattingWithAgent, { type: 'request.retry' }],
     ['survey.skip while queuing', () => run(start(), done('authenticate'), agentConnect), { type: 'survey.skip' }],
     ['agent.request while queuing', () => run(start(), done('authenticate'), agentConnect), { type: 'agent.request' }],
     ['messages.markRead with nothing unread', chattingWithRobot, { type: 'messages.markRead' }],
@@ -467,7 +467,7 @@ describe('events in the wrong state do nothing', () => {
 
   it('everything is ignored once disconnected', () => {
     const s = run(start(), { type: 'chat.end' });
-    const next = run(s, { type: 'message.send', text: 'hi' }, { type: 'chat.end' }, { type: 'retry' });
+    const next = run(s, { type: 'message.send', text: 'hi' }, { type: 'chat.end' }, { type: 'request.retry' });
     expect(next.status).toBe('done');
     expect(next.context).toEqual(s.context);
   });

@@ -78,7 +78,7 @@ export const ORACLES: Readonly<Record<string, (before: MachineSnapshot) => Oracl
   'connect.error (refused 13)': () => ({ in: { 'leave-message': 'form' }, endReason: 'connect-failed', error: 'aicc:business:13' }),
   'connect.error (HTTP 500)': (b) => connectFailed(b, 'aicc:http'),
   'connect.error (connection reset)': (b) => connectFailed(b, 'aicc:network'),
-  retry: (b) => {
+  'request.retry': (b) => {
     if (is(b, 'auth-retry')) return { in: 'auth' };
     if (is(b, { connected: { ending: 'survey-unavailable' } }) || is(b, { connected: { ending: 'survey-mode-retry' } })) return { in: FETCHING_SURVEY };
     return { in: 'connecting' };

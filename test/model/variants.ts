@@ -348,7 +348,7 @@ const LIFECYCLE: Variant[] = [
     offer: (s) => (s.world.inflight.includes('connect') && s.world.config !== 'sendAsync' ? { error: networkError('send') } : undefined),
     arm: (run) => fault(run, 'send', { reset: true }),
   }),
-  user('retry', 'retry', () => ({})),
+  user('request.retry', 'request.retry', () => ({})),
   user('session.resumed', 'session.resumed', () => ({}), { whileTimerRuns: true }),
   timer('connectRetryDelay', 'chatSession.connect-retry'),
 

@@ -151,7 +151,7 @@ function userEvent(step: Extract<Step, { kind: 'user' }>, s: Snap): Record<strin
     { type: 'survey.skip' },
     { type: 'leaveMessage.submit', caller: step.flag ? '+86 138 0000 0000' : step.text, message: step.text },
     { type: 'leaveMessage.skip' },
-    { type: 'retry' },
+    { type: 'request.retry' },
     { type: 'session.resumed' },
     { type: 'connection.offline' },
     { type: 'connection.online' },

@@ -367,8 +367,26 @@ describe('a forwarded event racing the hand-over', () => {
     const f = b.open('B');
     await until(f, chatting);
     expect(await f.session.send({ type: 'survey.skip' })).toEqual({ status: 'ignored' });
-    expect(await first.session.send({ type: 'retry' })).toEqual({ status: 'ignored' });
+    expect(await first.session.send({ type: 'request.retry' })).toEqual({ status: 'ignored' });
     expect(chatsReceived(b.sim, b.userId)).toEqual([]);
+  });
+
+  it('the deprecated { type: "retry" } from a follower reaches the leader as request.retry', async () => {
+    const b = newBrowser();
+    const a = b.open('A');
+    await untilRole(a, 'leader');
+    const f = b.open('B');
+    await until(f, chatting);
+    // A refusal is not retried on its own: the session waits in survey-unavailable for the UI.
+    b.sim.faults.next('getSatisfactionSurveyMode', { status: 400 });
+    expect(await f.session.send({ type: 'chat.end' })).toEqual(delivered('leader'));
+    await Promise.all([a, f].map((tab) => until(tab, (s) => s.matches({ connected: { ending: 'survey-unavailable' } }))));
+    expect(await f.session.send({ type: 'retry' })).toEqual(delivered('leader'));
+    await Promise.all([a, f].map((tab) => until(tab, (s) => s.matches({ connected: 'survey-agent' }))));
+    expect(await a.session.send({ type: 'retry' })).toEqual({ status: 'ignored' });
+    expect(await a.session.send({ type: 'survey.skip' })).toEqual(delivered('this-tab'));
+    const ends = await Promise.all([a, f].map((tab) => until(tab, (s) => s.status === 'done')));
+    for (const end of ends) expect(end.output).toMatchObject({ endReason: 'customer-ended', surveySubmitted: false });
   });
 
   it('stopping a tab fails what it still waits to deliver', async () => {

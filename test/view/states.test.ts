@@ -89,7 +89,7 @@ describe('can.* agrees with what the machine takes, in every state', () => {
   const probes: Record<'type' | 'sendFile' | 'retry' | 'submitSurvey' | 'leaveMessage' | 'download' | 'markRead', ChatUserEvent> = {
     type: { type: 'message.send', text: 'hi' },
     sendFile: { type: 'file.send', data: new Uint8Array([1]), fileType: 'png' },
-    retry: { type: 'retry' },
+    retry: { type: 'request.retry' },
     submitSurvey: { type: 'survey.submit', satisfied: true },
     leaveMessage: { type: 'leaveMessage.submit', caller: '+1 555 0100', message: 'call me' },
     download: { type: 'file.download', key: 'x' },

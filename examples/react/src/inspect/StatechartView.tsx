@@ -59,7 +59,7 @@ const USER_EVENTS = new Set([
   'survey.skip',
   'leaveMessage.submit',
   'leaveMessage.skip',
-  'retry',
+  'request.retry',
   'session.resumed',
 ]);
 
