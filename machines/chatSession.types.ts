@@ -233,10 +233,11 @@ export interface OutgoingEntry {
   key: string;
   /** `out-<timestamp>`: client-generated, unique per session. */
   localId: string;
-  /** Epoch ms sent as the wire `timestamp` (strictly increasing per session). */
+  /**
+   * Epoch ms, sent (as a string) as the wire `timestamp`: strictly increasing per session, the
+   * server's idempotency key for the message, and how READ receipts name it.
+   */
   timestamp: number;
-  /** The wire timestamp string; READ receipts name customer messages by it. */
-  wireTimestamp: string;
   mediaType: UplinkMediaType;
   /** The text of a TEXT message. */
   text: string | null;

@@ -285,7 +285,7 @@ function enqueueOutgoing(context: ChatSessionContext, now: number, payload: (tim
   const localId = localIdFor(timestamp);
   const writer = new TranscriptWriter(context);
   const { mediaType, text, file, content, status, progress = null } = payload(timestamp);
-  writer.append({ kind: 'outgoing', key: localId, localId, timestamp, wireTimestamp: String(timestamp), mediaType, text, file, content, status, progress, read: false, error: null });
+  writer.append({ kind: 'outgoing', key: localId, localId, timestamp, mediaType, text, file, content, status, progress, read: false, error: null });
   const update = writer.result();
   update.outbox = [...context.outbox, localId];
   update.bookkeeping = { ...context.bookkeeping, lastOutgoingTimestamp: timestamp };

@@ -15,7 +15,7 @@
  */
 import { END_REASONS, type OutgoingEntry } from '../../src/index.js';
 import type { ProtocolViolation, SessionView } from '../../src/simulator/index.js';
-import { AGENT_END_PATIENCE_MS, type CustomerLog, type Snapshot } from './customer.js';
+import { AGENT_END_PATIENCE_MS, wireStamp, type CustomerLog, type Snapshot } from './customer.js';
 import { transcriptEntries } from '../../machines/chatSession.transcript.js';
 
 export type ProblemCode =
@@ -201,7 +201,7 @@ export function checkSession(log: CustomerLog, view: SessionView | undefined, vi
   const explicit = new Set(log.unknownRetries);
   for (const entry of outgoing) {
     counts.autoResends += entry.resends ?? 0;
-    const times = accepted.get(entry.wireTimestamp) ?? 0;
+    const times = accepted.get(wireStamp(entry)) ?? 0;
     const error = entry.error as { outcomeUnknown?: boolean } | null;
     if (entry.status === 'sent') counts.customerSent += 1;
     else if (entry.status === 'failed') {
@@ -213,14 +213,14 @@ export function checkSession(log: CustomerLog, view: SessionView | undefined, vi
       add('failed-but-accepted', `${entry.localId} shown failed (${JSON.stringify(error)}) but the server accepted it ${times}×`);
     }
     if (times > 1) {
-      if (explicit.has(entry.wireTimestamp)) counts.acceptedTwiceAfterExplicitRetry += 1;
+      if (explicit.has(wireStamp(entry))) counts.acceptedTwiceAfterExplicitRetry += 1;
       else {
         counts.duplicated += 1;
         add('duplicated-send', `${entry.localId} accepted ${times}× without an explicit retry after an unknown outcome`);
       }
     }
   }
-  const known = new Set(outgoing.map((e) => e.wireTimestamp));
+  const known = new Set(outgoing.map(wireStamp));
   for (const stamp of accepted.keys()) if (!known.has(stamp)) add('unseen-accepted-send', `the server accepted ${stamp}, the transcript has no such message`);
   // Messages shown `sent` reached the server in the order they were typed. Excepted: those
   // whose first attempt failed and the customer retried (surfaced, not repeated automatically: an
@@ -232,7 +232,7 @@ export function checkSession(log: CustomerLog, view: SessionView | undefined, vi
   // Messages the customer retried by hand (after an unknown outcome, or after a certain failure)
   // go to the end of the queue on purpose.
   const retried = new Set([...log.unknownRetries, ...log.knownRetried]);
-  const orderly = new Set(outgoing.filter((e) => e.status === 'sent' && !retried.has(e.wireTimestamp)).map((e) => e.wireTimestamp));
+  const orderly = new Set(outgoing.filter((e) => e.status === 'sent' && !retried.has(wireStamp(e))).map(wireStamp));
   const ordered = firsts.filter((t) => orderly.has(t)).map(Number);
   if (ordered.some((t, i) => i > 0 && t < (ordered[i - 1] ?? 0))) add('send-order', `accepted in order ${ordered.join(',')}`);
 

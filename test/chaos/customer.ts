@@ -164,6 +164,15 @@ function outgoingOf(s: Snapshot): OutgoingEntry[] {
   return transcriptEntries(s.context.transcript).filter((e): e is OutgoingEntry => e.kind === 'outgoing');
 }
 
+/**
+ * The wire `timestamp` of a customer message: the client sends the entry's `timestamp` as a
+ * string (its idempotency key), and the simulator records what it received under
+ * `wireTimestamp` of the uplink, so the two sides are joined on it.
+ */
+export function wireStamp(entry: OutgoingEntry): string {
+  return String(entry.timestamp);
+}
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export class Customer {
@@ -315,11 +324,11 @@ export class Customer {
       const error = entry.error as { outcomeUnknown?: boolean; kind?: string; status?: number; resultCode?: string } | null;
       if (!inConversation(this.snap)) return;
       if (error?.outcomeUnknown) {
-        if (!this.log.plan.retryUnknown || this.log.unknownRetries.includes(entry.wireTimestamp)) continue;
-        this.log.unknownRetries.push(entry.wireTimestamp);
+        if (!this.log.plan.retryUnknown || this.log.unknownRetries.includes(wireStamp(entry))) continue;
+        this.log.unknownRetries.push(wireStamp(entry));
       } else {
         this.log.knownRetries += 1;
-        if (!this.log.knownRetried.includes(entry.wireTimestamp)) this.log.knownRetried.push(entry.wireTimestamp);
+        if (!this.log.knownRetried.includes(wireStamp(entry))) this.log.knownRetried.push(wireStamp(entry));
       }
       this.log.failureKinds.push(`${error?.kind ?? '?'}${error?.status ? ` ${error.status}` : ''}${error?.resultCode ? ` ${error.resultCode}` : ''}${error?.outcomeUnknown ? ' (unknown)' : ''}`);
       this.send({ type: 'message.retry', key: entry.key });

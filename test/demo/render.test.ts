@@ -116,7 +116,6 @@ describe('TranscriptRenderer', () => {
     key,
     localId: key,
     timestamp: 1,
-    wireTimestamp: '1',
     mediaType: 'TEXT',
     text,
     file: null,

@@ -144,7 +144,7 @@ describe('outbox', () => {
     c = apply(c, A.enqueueText(c, 'two', 1000)); // same millisecond
     c = apply(c, A.enqueueText(c, 'three', 900)); // clock went back
     expect(c.outbox).toEqual(['out-1000', 'out-1001', 'out-1002']);
-    expect(outgoing(c, 'out-1001')).toMatchObject({ text: 'two', wireTimestamp: '1001', status: 'queued', read: false });
+    expect(outgoing(c, 'out-1001')).toMatchObject({ text: 'two', timestamp: 1001, status: 'queued', read: false });
     expect(c.compose).toEqual({ draft: '', suggestions: [] });
   });
 

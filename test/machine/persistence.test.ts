@@ -14,7 +14,7 @@ import {
   persistSession,
 } from '../../src/session/index.js';
 import type { AiccClient, ResultInfo } from '../../src/client/types.js';
-import { agentImage, agentText, fakeActors, identity, input, ok, robotText, settle, startSession } from './helpers.js';
+import { agentImage, agentText, fakeActors, identity, input, ok, readNotice, robotText, settle, startSession } from './helpers.js';
 
 function restore(snapshot: Snapshot<unknown>, fakes = fakeActors()) {
   const actor = createActor(chatSessionMachine.provide({ actors: fakes.actors }), { input, snapshot, clock: new SimulatedClock() });
@@ -73,6 +73,22 @@ describe('persisted snapshot', () => {
     expect(fakes.sendMessage.calls.map((c) => c.content)).toEqual(['hang']); // at-least-once after a reload
     fakes.pollLoop.emit({ type: 'poll.messages', messages: [agentText('a9')] });
     expect(entryAt(restored.getSnapshot().context, 'a9')).toBeDefined();
+    restored.stop();
+  });
+
+  it('restores a snapshot whose outgoing entries still carry wireTimestamp (written before it was removed)', async () => {
+    const { actor } = await busySession();
+    const persisted = JSON.parse(JSON.stringify(actor.getPersistedSnapshot())) as { context: { transcript: { chunks: Record<string, unknown>[][] } } };
+    actor.stop();
+    const old = persisted.context.transcript.chunks.flat().filter((e) => e['kind'] === 'outgoing');
+    expect(old).toHaveLength(2);
+    for (const entry of old) entry['wireTimestamp'] = String(entry['timestamp']);
+    const { actor: restored, fakes } = restore(persisted as unknown as Snapshot<unknown>);
+    await waitFor(restored, (s) => s.context.outbox.length === 0);
+    const first = old[0] as { key: string; timestamp: number };
+    // READ names the message by its wire timestamp, as before.
+    fakes.pollLoop.emit({ type: 'poll.messages', messages: [readNotice('read-1', [String(first.timestamp)])] });
+    expect(entryAt(restored.getSnapshot().context, first.key)).toMatchObject({ kind: 'outgoing', text: 'first', status: 'sent', read: true });
     restored.stop();
   });
 

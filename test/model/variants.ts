@@ -589,7 +589,8 @@ const CONNECTED: Variant[] = [
     'env',
     (s, key) => {
       if (s.world.party !== 'agent' || !inState(s, CHATTING)) return undefined;
-      const sent = outgoingOf(s.machine).filter((e) => e.status === 'sent').map((e) => e.wireTimestamp);
+      // READ names customer messages by the wire timestamp they were sent with: String(timestamp).
+      const sent = outgoingOf(s.machine).filter((e) => e.status === 'sent').map((e) => String(e.timestamp));
       const { content: _content, interIdx: _i, robotGender: _g, simQuestions: _q, queueFlag: _f, ...head } = text(key(0), 'AGENT', '');
       const read: ReadDownlink = { ...head, controlType: 'READ', messageIds: sent };
       return [read];
