@@ -36,7 +36,8 @@ export const HELP = `Type a message and press Enter to send it. Commands:
   /quit                 end the chat and skip everything (also Ctrl+C, Ctrl+D)
   /help                 this list`;
 
-function rest(input: string): string {
+/** What follows the first word (the command's arguments), trimmed. */
+function afterFirstWord(input: string): string {
   const space = input.search(/\s/);
   return space < 0 ? '' : input.slice(space).trim();
 }
@@ -47,7 +48,7 @@ export function parseCommand(line: string): Command {
   if (!input.startsWith('/')) return { kind: 'say', text: input };
   if (input.startsWith('//')) return { kind: 'say', text: input.slice(1) };
   const name = (input.split(/\s/, 1)[0] ?? '').toLowerCase();
-  const args = rest(input);
+  const args = afterFirstWord(input);
   switch (name) {
     case '/file':
       return { kind: 'file', path: args === '' ? null : args };
@@ -57,7 +58,7 @@ export function parseCommand(line: string): Command {
       return { kind: 'end' };
     case '/rate': {
       const first = (args.split(/\s/, 1)[0] ?? '').toLowerCase();
-      const comment = rest(args);
+      const comment = afterFirstWord(args);
       if (first === 'yes' || first === 'no') return { kind: 'rate', score: first, comment: comment === '' ? null : comment };
       if (!/^\d+$/.test(first)) return { kind: 'invalid', message: 'usage: /rate <1-5> [comment]' };
       return { kind: 'rate', score: Number(first), comment: comment === '' ? null : comment };
@@ -78,7 +79,7 @@ export function parseCommand(line: string): Command {
       return { kind: 'read' };
     case '/sim': {
       const action = (args.split(/\s/, 1)[0] ?? '').toLowerCase();
-      const text = rest(args);
+      const text = afterFirstWord(args);
       if (action === 'say') return text === '' ? { kind: 'invalid', message: 'usage: /sim say <text>' } : { kind: 'sim', action, text };
       if (action === 'file' || action === 'hangup' || action === 'release') return { kind: 'sim', action, text: null };
       return { kind: 'invalid', message: 'usage: /sim say <text> | /sim file | /sim hangup | /sim release' };

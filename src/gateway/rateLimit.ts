@@ -43,9 +43,9 @@ export function createRateLimiter(options: RateLimitOptions | false | undefined,
   }
   return {
     check(userId, route) {
-      const own = perRoute[route];
-      const bucket = own !== undefined ? route : '*';
-      return count(`rate:${encodeURIComponent(userId)}:${bucket}`, own ?? max);
+      const routeLimit = perRoute[route];
+      const bucket = routeLimit !== undefined ? route : '*';
+      return count(`rate:${encodeURIComponent(userId)}:${bucket}`, routeLimit ?? max);
     },
     checkAddress(address) {
       // Its own prefix: no user id can produce this key.

@@ -53,13 +53,14 @@ const notCaller = (text: string): Refusal => ({ ok: false, status: 403, reason: 
 
 const OK: Check = { ok: true };
 
-function own(body: Record<string, unknown>, field: string): unknown {
+/** The body's own field (never one inherited from Object.prototype, such as `constructor`). */
+function ownField(body: Record<string, unknown>, field: string): unknown {
   return Object.hasOwn(body, field) ? body[field] : undefined;
 }
 
 /** A field that must be present, a string, and one of the allowed values. */
 function bound(body: Record<string, unknown>, field: string, allowed: readonly string[], label = field): Check {
-  const value = own(body, field);
+  const value = ownField(body, field);
   if (value === undefined) return malformed(`${label} is missing`);
   if (typeof value !== 'string') return malformed(`${label} must be a string`);
   if (!allowed.includes(value)) return notCaller(`${label} does not belong to the caller`);
@@ -95,7 +96,7 @@ export function checkBody(api: ForwardedApi, body: Record<string, unknown>, who:
     case 'saveSatisfaction': {
       // Documented both flat and wrapped in `satisfication` (sic,
       // docs/protocol.md#412-savesatisfaction): every shape present is checked, and at least one must be.
-      const wrapped = own(body, 'satisfication');
+      const wrapped = ownField(body, 'satisfication');
       const checks: Check[] = [];
       if (wrapped !== undefined) {
         if (!isPlainObject(wrapped)) return malformed('satisfication must be an object');
@@ -104,8 +105,8 @@ export function checkBody(api: ForwardedApi, body: Record<string, unknown>, who:
           bound(wrapped, 'channelConfigId', channel, 'satisfication.channelConfigId'),
         );
       }
-      if (wrapped === undefined || own(body, 'userId') !== undefined) checks.push(bound(body, 'userId', user));
-      if (wrapped === undefined || own(body, 'channelConfigId') !== undefined) checks.push(bound(body, 'channelConfigId', channel));
+      if (wrapped === undefined || ownField(body, 'userId') !== undefined) checks.push(bound(body, 'userId', user));
+      if (wrapped === undefined || ownField(body, 'channelConfigId') !== undefined) checks.push(bound(body, 'channelConfigId', channel));
       return all(...checks);
     }
     case 'feedbackSatisfaction':

@@ -169,8 +169,6 @@ const SESSION_EVENT_TYPES: Readonly<Record<ChatActorEvent['type'] | ChatInternal
   'event.rejected': true,
 };
 
-const own = (object: object, key: string): boolean => Object.prototype.hasOwnProperty.call(object, key);
-
 /**
  * Why a value passed to the session's `send` is not a host event, or null when it is one: an
  * object whose `type` is a string naming a `ChatUserEvent`. Refused: anything else — not an
@@ -188,8 +186,8 @@ export function refusedHostEvent(value: unknown): ChatInputError | null {
   if (typeof type !== 'string') {
     return inputError('invalid-event', '', `An event must have a string type; its type is ${describeValue(type)}.`, 'type');
   }
-  if (own(HOST_EVENT_TYPES, type)) return null;
-  const internal = own(SESSION_EVENT_TYPES, type) || type.startsWith('xstate.');
+  if (Object.hasOwn(HOST_EVENT_TYPES, type)) return null;
+  const internal = Object.hasOwn(SESSION_EVENT_TYPES, type) || type.startsWith('xstate.');
   return inputError(
     'invalid-event',
     type,

@@ -134,8 +134,8 @@ export class CcTokens {
 
   private add(record: CcTokenRecord): void {
     this.byToken.set(record.token, record);
-    const own = this.byUser.get(record.userId);
-    if (own) own.push(record);
+    const userTokens = this.byUser.get(record.userId);
+    if (userTokens) userTokens.push(record);
     else this.byUser.set(record.userId, [record]);
   }
 

@@ -5,7 +5,7 @@
  * Only the runs of that test use them.
  */
 import { assign } from 'xstate';
-import * as A from '../../machines/chatSession.updates.js';
+import * as updates from '../../machines/chatSession.updates.js';
 import { transcriptEntries, transcriptOf } from '../../machines/chatSession.transcript.js';
 import type { EndReason } from '../../machines/chatSession.types.js';
 import type { AiccClient } from '../../src/client/types.js';
@@ -34,7 +34,7 @@ export const BREAKAGES: readonly Breakage[] = [
       machine.provide({
         actions: {
           receiveMessages: assign(({ context, event }) => {
-            const update = (event.type === 'poll.messages' || event.type === 'session.lost') && Array.isArray(event.messages) ? A.receiveMessages(context, event.messages) : {};
+            const update = (event.type === 'poll.messages' || event.type === 'session.lost') && Array.isArray(event.messages) ? updates.receiveMessages(context, event.messages) : {};
             const entries = transcriptEntries(update.transcript ?? context.transcript);
             const newest = entries.at(-1);
             return update.transcript && newest?.kind === 'incoming' ? { ...update, transcript: transcriptOf([...entries, newest]) } : update;
@@ -48,7 +48,7 @@ export const BREAKAGES: readonly Breakage[] = [
     machine: (machine) =>
       machine.provide({
         actions: {
-          enqueueText: assign(({ context, event }) => (event.type === 'message.send' ? { ...A.enqueueText(context, event.text, Date.now()), outbox: context.outbox } : {})),
+          enqueueText: assign(({ context, event }) => (event.type === 'message.send' ? { ...updates.enqueueText(context, event.text, Date.now()), outbox: context.outbox } : {})),
         },
       }),
   },
@@ -66,7 +66,7 @@ export const BREAKAGES: readonly Breakage[] = [
         actions: {
           receiveMessages: assign(({ context, event }) =>
             (event.type === 'poll.messages' || event.type === 'session.lost') && Array.isArray(event.messages)
-              ? A.receiveMessages(context, (event.messages as { controlType?: unknown }[]).filter((m) => m.controlType !== 'DISCONNECT'))
+              ? updates.receiveMessages(context, (event.messages as { controlType?: unknown }[]).filter((m) => m.controlType !== 'DISCONNECT'))
               : {},
           ),
         },
