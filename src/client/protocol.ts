@@ -252,6 +252,13 @@ export const ResultDesc = {
 // ---------------------------------------------------------------------------------------------
 // Wire shapes: exactly what is serialised as JSON.
 
+/**
+ * A body as it arrives, before it is checked: any field may be missing or of any type, but it is
+ * read only by the field names of its wire type `T`. The simulator's and the gateway's checks
+ * read bodies through it, so renaming a field of a wire type fails to compile where it is read.
+ */
+export type WireFields<T> = { [K in keyof T]?: unknown };
+
 /** Gateway error body of any non-200 answer. */
 export interface GatewayErrorBody {
   errorCode: string;
@@ -469,6 +476,10 @@ export interface SatisfactionInfo {
 }
 /** Sent flat (the documented example); the simulator also accepts `{ satisfication: {...} }`. */
 export type SaveSatisfactionRequest = SatisfactionInfo;
+/** The other documented shape of saveSatisfaction: the fields wrapped in `satisfication` (sic). */
+export interface WrappedSaveSatisfactionRequest {
+  satisfication: SatisfactionInfo;
+}
 export interface SaveSatisfactionResponse {
   resultCode?: string;
   returnCode?: string;

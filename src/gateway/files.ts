@@ -15,6 +15,7 @@
  * the same `tokenSecret` checks them. Several keys: the one that seals tokens tags, all are accepted.
  */
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import type { SendMessageRequest, WireDownlinkMessage, WireFields, WireHistoryMessage } from '../client/protocol.js';
 import { activeKey, type TokenKey } from './sealing.js';
 import type { GatewayIdentity } from './types.js';
 
@@ -99,6 +100,9 @@ function mapContent(mediaType: unknown, content: string, f: (id: string) => stri
   return undefined;
 }
 
+/** The fields a poll downlink and a history message share, as they arrive. */
+type DeliveredMessageFields = WireFields<Pick<WireDownlinkMessage, keyof WireDownlinkMessage & keyof WireHistoryMessage>>;
+
 /**
  * Tags the file ids of messages going to a customer (poll `downlinkMessages`, history
  * `messageList`), in place. Returns whether anything changed.
@@ -108,7 +112,7 @@ export function tagMessages(messages: unknown, owner: Owner, tagger: FileTagger)
   let changed = false;
   for (const message of messages) {
     if (message === null || typeof message !== 'object') continue;
-    const m = message as Record<string, unknown>;
+    const m = message as DeliveredMessageFields;
     const content = m['content'];
     if (typeof content !== 'string' || content === '') continue;
     const mapped = mapContent(m['mediaType'], content, (id) => (id === '' ? id : tagger.tag(owner, id)));
@@ -124,7 +128,7 @@ export function tagMessages(messages: unknown, owner: Owner, tagger: FileTagger)
  * A send/sendAsync body: the file id in its content must be tagged for the caller; it is
  * replaced by the upstream id, in place. False when it names a file that is not the caller's.
  */
-export function untagMessageContent(body: Record<string, unknown>, owner: Owner, tagger: FileTagger): boolean {
+export function untagMessageContent(body: WireFields<SendMessageRequest>, owner: Owner, tagger: FileTagger): boolean {
   const content = Object.hasOwn(body, 'content') ? body['content'] : undefined;
   if (typeof content !== 'string' || content === '') return true;
   const mapped = mapContent(body['mediaType'], content, (id) => tagger.untag(owner, id));

@@ -22,7 +22,19 @@ import { AiccError } from '../client/errors.js';
 import type { GatewayRefusalReason } from '../client/gatewayReasons.js';
 import { createAiccClient } from '../client/client.js';
 import { akSkGatewayHeaders } from '../client/providers.js';
-import { API_PATHS, DownloadResultCode, HEADERS, LIMITS, ResultCode, ResultDesc } from '../client/protocol.js';
+import {
+  API_PATHS,
+  DownloadResultCode,
+  HEADERS,
+  LIMITS,
+  ResultCode,
+  ResultDesc,
+  type DownloadFileRequest,
+  type PollResponse,
+  type QueryHistoryResponse,
+  type UploadFileResponse,
+  type WireFields,
+} from '../client/protocol.js';
 import type { GatewayHeaders, GatewayHeadersProvider } from '../client/types.js';
 import { clientAddress } from './address.js';
 import { createFileTagger, tagMessages, untagFileId, untagMessageContent } from './files.js';
@@ -626,11 +638,12 @@ export function createGateway(options: GatewayOptions): Gateway {
       // File ids: only those tagged for this caller, sent upstream without the tag.
       if ((api === 'send' || api === 'sendAsync') && !untagMessageContent(parsed, who, files)) return x.refuse(403, 'foreignFile');
       if (api === 'downloadFileStream') {
-        const fileId = untagFileId(Object.hasOwn(parsed, 'fileId') ? parsed['fileId'] : undefined, who, files);
+        const request: WireFields<DownloadFileRequest> = parsed;
+        const fileId = untagFileId(Object.hasOwn(request, 'fileId') ? request['fileId'] : undefined, who, files);
         // Someone else's file, a raw or tampered id: exactly what upstream answers for a file
         // that is not there, and upstream is not asked, so nothing tells whether it exists.
         if (fileId === null) return fileNotFound(x);
-        parsed['fileId'] = fileId;
+        request['fileId'] = fileId;
       }
       // Re-serialised: one value per key whatever the upstream parser would have picked.
       body = Buffer.from(JSON.stringify(parsed), 'utf8');
@@ -702,7 +715,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   function tagAnswer(api: ForwardedApi, text: string, parsed: unknown, who: GatewayIdentity): string {
     if (api !== 'poll' && api !== 'queryHistoryChatMessage' && api !== 'uploadFileStream') return text;
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return text;
-    const answer = parsed as Record<string, unknown>;
+    const answer = parsed as WireFields<PollResponse & QueryHistoryResponse & UploadFileResponse>;
     let changed = false;
     if (api === 'poll') changed = tagMessages(answer['downlinkMessages'], who, files);
     else if (api === 'queryHistoryChatMessage') changed = tagMessages(answer['messageList'], who, files);

@@ -2,7 +2,21 @@
  * What the gateway forwards and how each request is bound to the identified user. Pure
  * functions: no I/O, so the rules can be read (and tested) in one place.
  */
-import { API_PATHS, CHANNEL, CUSTOMER_APIS, LIMITS } from '../client/protocol.js';
+import {
+  API_PATHS,
+  CHANNEL,
+  CUSTOMER_APIS,
+  LIMITS,
+  type FeedbackSatisfactionRequest,
+  type LeaveMessageRequest,
+  type PollQuery,
+  type QueryHistoryRequest,
+  type QueryQueueInfoRequest,
+  type SatisfactionInfo,
+  type SendMessageRequest,
+  type WireFields,
+  type WrappedSaveSatisfactionRequest,
+} from '../client/protocol.js';
 import type { ForwardedApi, GatewayIdentity, GatewayRoute } from './types.js';
 
 export type BodyKind = 'json' | 'upload' | 'none';
@@ -54,12 +68,12 @@ const notCaller = (text: string): Refusal => ({ ok: false, status: 403, reason: 
 const OK: Check = { ok: true };
 
 /** The body's own field (never one inherited from Object.prototype, such as `constructor`). */
-function ownField(body: Record<string, unknown>, field: string): unknown {
+function ownField<T>(body: WireFields<T>, field: keyof T & string): unknown {
   return Object.hasOwn(body, field) ? body[field] : undefined;
 }
 
-/** A field that must be present, a string, and one of the allowed values. */
-function bound(body: Record<string, unknown>, field: string, allowed: readonly string[], label = field): Check {
+/** A field (named as in the wire type `T`) that must be present, a string, and one of the allowed values. */
+function bound<T>(body: WireFields<T>, field: keyof T & string, allowed: readonly string[], label: string = field): Check {
   const value = ownField(body, field);
   if (value === undefined) return malformed(`${label} is missing`);
   if (typeof value !== 'string') return malformed(`${label} must be a string`);
@@ -84,34 +98,46 @@ export function checkBody(api: ForwardedApi, body: Record<string, unknown>, who:
   const channel = [who.channelId];
   switch (api) {
     case 'send':
-    case 'sendAsync':
-      return all(bound(body, 'from', user), bound(body, 'to', channel));
-    case 'queryHistoryChatMessage':
-      return all(bound(body, 'userId', user), bound(body, 'channelId', channel));
-    case 'queryQueueInfo':
-      return all(bound(body, 'userId', user), bound(body, 'channelConfigId', channel));
-    case 'doLeaveMessage':
+    case 'sendAsync': {
+      const request: WireFields<SendMessageRequest> = body;
+      return all(bound(request, 'from', user), bound(request, 'to', channel));
+    }
+    case 'queryHistoryChatMessage': {
+      const request: WireFields<QueryHistoryRequest> = body;
+      return all(bound(request, 'userId', user), bound(request, 'channelId', channel));
+    }
+    case 'queryQueueInfo': {
+      const request: WireFields<QueryQueueInfoRequest> = body;
+      return all(bound(request, 'userId', user), bound(request, 'channelConfigId', channel));
+    }
+    case 'doLeaveMessage': {
       // callId is the user id here, despite its name (docs/protocol.md#45-doleavemessage).
-      return bound(body, 'callId', user);
+      const request: WireFields<LeaveMessageRequest> = body;
+      return bound(request, 'callId', user);
+    }
     case 'saveSatisfaction': {
       // Documented both flat and wrapped in `satisfication` (sic,
       // docs/protocol.md#412-savesatisfaction): every shape present is checked, and at least one must be.
-      const wrapped = ownField(body, 'satisfication');
+      const request: WireFields<SatisfactionInfo & WrappedSaveSatisfactionRequest> = body;
+      const wrapped = ownField(request, 'satisfication');
       const checks: Check[] = [];
       if (wrapped !== undefined) {
         if (!isPlainObject(wrapped)) return malformed('satisfication must be an object');
+        const inner: WireFields<SatisfactionInfo> = wrapped;
         checks.push(
-          bound(wrapped, 'userId', user, 'satisfication.userId'),
-          bound(wrapped, 'channelConfigId', channel, 'satisfication.channelConfigId'),
+          bound(inner, 'userId', user, 'satisfication.userId'),
+          bound(inner, 'channelConfigId', channel, 'satisfication.channelConfigId'),
         );
       }
-      if (wrapped === undefined || ownField(body, 'userId') !== undefined) checks.push(bound(body, 'userId', user));
-      if (wrapped === undefined || ownField(body, 'channelConfigId') !== undefined) checks.push(bound(body, 'channelConfigId', channel));
+      if (wrapped === undefined || ownField(request, 'userId') !== undefined) checks.push(bound(request, 'userId', user));
+      if (wrapped === undefined || ownField(request, 'channelConfigId') !== undefined) checks.push(bound(request, 'channelConfigId', channel));
       return all(...checks);
     }
-    case 'feedbackSatisfaction':
+    case 'feedbackSatisfaction': {
       // `from` is ambiguous upstream (docs/protocol.md#612-feedbacksatisfaction-from): the user id or the channel id.
-      return bound(body, 'from', [who.userId, who.channelId]);
+      const request: WireFields<FeedbackSatisfactionRequest> = body;
+      return bound(request, 'from', [who.userId, who.channelId]);
+    }
     case 'downloadFileStream':
     case 'uploadFileStream':
     case 'queryPhraseByKeyword':
@@ -123,7 +149,7 @@ export function checkBody(api: ForwardedApi, body: Record<string, unknown>, who:
 
 export type QueryCheck = { ok: true; query: string } | Refusal;
 
-const POLL_PARAMS = new Set(['receiverId', 'channel', 'isNeedRead']);
+const POLL_PARAMS: ReadonlySet<string> = new Set<keyof PollQuery>(['receiverId', 'channel', 'isNeedRead']);
 
 /**
  * The poll query: receiverId exactly once and the caller's, channel at most once and WEB,
@@ -131,11 +157,12 @@ const POLL_PARAMS = new Set(['receiverId', 'channel', 'isNeedRead']);
  */
 export function checkPollQuery(search: string, who: GatewayIdentity): QueryCheck {
   const params = new URLSearchParams(search);
-  const seen = new Map<string, string>();
+  const seen = new Map<keyof PollQuery, string>();
   for (const [name, value] of params) {
     if (!POLL_PARAMS.has(name)) return malformed(`unknown query parameter`);
-    if (seen.has(name)) return malformed(`${name} given twice`);
-    seen.set(name, value);
+    const param = name as keyof PollQuery;
+    if (seen.has(param)) return malformed(`${name} given twice`);
+    seen.set(param, value);
   }
   const receiverId = seen.get('receiverId');
   if (receiverId === undefined) return malformed('receiverId is missing');
@@ -146,7 +173,7 @@ export function checkPollQuery(search: string, who: GatewayIdentity): QueryCheck
   if (isNeedRead !== undefined && isNeedRead !== 'true' && isNeedRead !== 'false') {
     return malformed('isNeedRead must be true or false');
   }
-  const out = new URLSearchParams({ receiverId, channel: CHANNEL });
+  const out = new URLSearchParams({ receiverId, channel: CHANNEL } satisfies PollQuery);
   if (isNeedRead !== undefined) out.set('isNeedRead', isNeedRead);
   return { ok: true, query: out.toString() };
 }

@@ -1,10 +1,11 @@
 /** Request log and protocol violations, with secrets redacted before anything is stored. */
 import type { IncomingHttpHeaders } from 'node:http';
-import type { ApiName } from '../client/protocol.js';
+import type { ApiName, ApplyTokenResponse, TokenByAkSkRequest, TokenByAkSkResponse } from '../client/protocol.js';
 import type { ProtocolViolation, RecordedRequest, ViolationRule } from './types.js';
 
 const SECRET_HEADERS = new Set(['authorization', 'x-app-key', 'ccmessaging-token', 'cookie']);
-const SECRET_FIELDS = new Set(['app_secret', 'AccessToken', 'token']);
+/** Wire fields holding a secret (a rename of one fails to compile here, so it cannot slip past). */
+const SECRET_FIELDS: ReadonlySet<string> = new Set<keyof TokenByAkSkRequest | keyof TokenByAkSkResponse | keyof ApplyTokenResponse>(['app_secret', 'AccessToken', 'token']);
 /** Longer strings (Base64 files) are stored shortened. */
 const MAX_RECORDED_STRING = 2048;
 

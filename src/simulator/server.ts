@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { FeedbackResultCode, HEADERS, ResultDesc, type WireDownlinkMessage } from '../client/protocol.js';
+import { FeedbackResultCode, HEADERS, ResultDesc, type ApplyTokenRequest, type TokenByAkSkRequest, type WireDownlinkMessage, type WireFields } from '../client/protocol.js';
 import { faultKind, hashSeed, seededRandom, shuffled, type FaultQueue, type PlannedDecision, type PlanSubject } from './faults.js';
 import { gatewayError, type HandlerContext, type Reply, type Route, type World } from './handlers/context.js';
 import { ROUTES_BY_PATH } from './handlers/index.js';
@@ -227,7 +227,7 @@ export class SimServer {
     if (record) return record.userId;
     // Not JSON: only the query can name the user.
     const value = raw.trim() === '' || !parsed.ok ? {} : parsed.value;
-    const body: Body = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Body) : {};
+    const body: WireFields<ApplyTokenRequest> = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Body) : {};
     const named = route.identity?.(body, url.searchParams) ?? (route.api === 'applyToken' ? body['userId'] : undefined);
     return typeof named === 'string' && named !== '' ? named : undefined;
   }
@@ -239,7 +239,8 @@ export class SimServer {
   private tenantOf(route: Route, req: IncomingMessage, parsed: ParsedBody): PlanSubject | undefined {
     if (route.api !== 'tokenByAkSk') return undefined;
     const value = parsed.ok ? parsed.value : undefined;
-    const bodyKey = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Body)['app_key'] : undefined;
+    const request: WireFields<TokenByAkSkRequest> = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Body) : {};
+    const bodyKey = request['app_key'];
     const appKey = typeof bodyKey === 'string' && bodyKey !== '' ? bodyKey : (header(req, HEADERS.appKey) ?? '*');
     return { appKey };
   }

@@ -3,6 +3,7 @@
  * #25-bodies-and-result-codes), so a number where a string belongs is a 'wrong-type' violation even when the value
  * would make sense.
  */
+import type { WireFields } from '../client/protocol.js';
 import type { ViolationRule } from './types.js';
 
 export interface FieldIssue {
@@ -30,10 +31,11 @@ export interface StringRule {
   patternHint?: string;
 }
 
+/** A parsed JSON body, before a handler reads it as `WireFields` of its request type. */
 export type Body = Record<string, unknown>;
 
-/** Checks one string field; undefined when fine. */
-export function checkString(body: Body, field: string, rule: StringRule = {}): FieldIssue | undefined {
+/** Checks one string field (named as in the wire type `T`); undefined when fine. */
+export function checkString<T>(body: WireFields<T>, field: keyof T & string, rule: StringRule = {}): FieldIssue | undefined {
   const required = rule.required ?? true;
   const value = body[field];
   if (value === undefined || value === null || (value === '' && !rule.allowEmpty)) {
@@ -72,7 +74,7 @@ export function firstIssue(...issues: (FieldIssue | undefined)[]): FieldIssue | 
   return issues.find((i) => i !== undefined);
 }
 
-export function str(body: Body, field: string): string | undefined {
+export function str<T>(body: WireFields<T>, field: keyof T & string): string | undefined {
   const v = body[field];
   return typeof v === 'string' ? v : undefined;
 }

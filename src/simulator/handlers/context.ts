@@ -1,12 +1,12 @@
 /** What every API handler gets, and what it gives back. */
 import type { IncomingHttpHeaders } from 'node:http';
-import type { ApiName, GatewayErrorBody, ResultResponse } from '../../client/protocol.js';
+import type { ApiName, GatewayErrorBody, ResultResponse, WireFields } from '../../client/protocol.js';
 import type { AccessTokens, CcTokens } from '../auth.js';
 import type { FileStore } from '../files.js';
 import type { Engine, Violate } from '../engine.js';
 import type { TimerSet } from '../timers.js';
 import type { Fault, Scenario, SimulatorCredentials, SimulatorTiming } from '../types.js';
-import { ruleOf, type Body, type FieldIssue } from '../validate.js';
+import { ruleOf, type FieldIssue } from '../validate.js';
 
 export interface ResolvedConfig {
   host: string;
@@ -34,8 +34,11 @@ export interface World {
 
 export interface HandlerContext {
   api: ApiName;
-  /** The parsed JSON body ({} for GET and empty bodies). */
-  body: Body;
+  /**
+   * The parsed JSON body ({} for GET and empty bodies). It has no field names of its own: a
+   * handler reads it as the `WireFields` of its request type, so every field it reads is checked.
+   */
+  body: WireFields<unknown>;
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
   /** The user the ccmessaging-token belongs to ('' for APIs without one). */
@@ -67,8 +70,8 @@ export interface Route {
   method: 'GET' | 'POST';
   /** none: tokenByAkSk; gateway: AccessToken only (applyToken); token: also a ccmessaging-token. */
   auth: 'none' | 'gateway' | 'token';
-  /** The user id the request names (must be the token's user). */
-  identity?: (body: Body, query: URLSearchParams) => unknown;
+  /** The user id the request names (must be the token's user); reads the body as `WireFields` of its request type. */
+  identity?: (body: WireFields<unknown>, query: URLSearchParams) => unknown;
   handle: Handler;
 }
 

@@ -8,8 +8,11 @@ import {
   DownloadResultCode,
   ResultDesc,
   UploadReturnCode,
+  type DownloadFileRequest,
   type DownloadFileResponse,
+  type UploadFileRequest,
   type UploadFileResponse,
+  type WireFields,
 } from '../../client/protocol.js';
 import { decodeStrictBase64, encodeBase64, normalizeUploadType, sameFileType } from '../files.js';
 import { newObjectKey } from '../ids.js';
@@ -22,17 +25,18 @@ function uploadAnswer(returnCode: string, resultDesc: string): UploadFileRespons
 }
 
 export const uploadFileStream: Handler = (ctx, world) => {
+  const body: WireFields<UploadFileRequest> = ctx.body;
   const issue = firstIssue(
-    checkString(ctx.body, 'fileType'),
-    checkString(ctx.body, 'fileStream'),
-    checkString(ctx.body, 'channel', { equals: CHANNEL }),
+    checkString(body, 'fileType'),
+    checkString(body, 'fileStream'),
+    checkString(body, 'channel', { equals: CHANNEL }),
   );
   if (issue) {
     const code = conventionCode(issue);
     const desc = code === UploadReturnCode.PARAMETER_MISSING ? InferredDesc.parameterMissing : InferredDesc.parameterError;
     return rejectWith(ctx, issue, uploadAnswer(code, `${desc}: ${issue.message}`));
   }
-  const rawType = ctx.body['fileType'] as string;
+  const rawType = body['fileType'] as string;
   const fileType = normalizeUploadType(rawType);
   if (fileType === undefined) {
     return rejectWith(
@@ -41,7 +45,7 @@ export const uploadFileStream: Handler = (ctx, world) => {
       uploadAnswer(UploadReturnCode.PARAMETER_ERROR, InferredDesc.parameterError),
     );
   }
-  const stream = ctx.body['fileStream'] as string;
+  const stream = body['fileStream'] as string;
   const bytes = decodeStrictBase64(stream);
   if (bytes === undefined || bytes.length === 0) {
     const why = stream.startsWith('data:')
@@ -63,7 +67,7 @@ function downloadAnswer(resultCode: string, resultDesc: string): DownloadFileRes
 }
 
 export const downloadFileStream: Handler = (ctx, world) => {
-  const body = ctx.body;
+  const body: WireFields<DownloadFileRequest> = ctx.body;
   const fileIdIssue = checkString(body, 'fileId');
   if (fileIdIssue) {
     return rejectWith(ctx, fileIdIssue, downloadAnswer(DownloadResultCode.OBJECT_KEY_NULL, ResultDesc.objectKeyNull));

@@ -8,8 +8,12 @@ import {
   QueueResultCode,
   ResultCode,
   ResultDesc,
+  type QueryHistoryRequest,
   type QueryHistoryResponse,
+  type QueryPhraseRequest,
   type QueryPhraseResponse,
+  type QueryQueueInfoRequest,
+  type WireFields,
 } from '../../client/protocol.js';
 import type { HistoryFilter } from '../engine.js';
 import { InferredDesc } from '../texts.js';
@@ -19,7 +23,7 @@ import { conventionCode, ok, rejectWith, result, type Handler } from './context.
 const digits = { pattern: DIGITS, patternHint: 'must be a non-negative integer as a string' } as const;
 
 export const queryHistoryChatMessage: Handler = (ctx, world) => {
-  const body = ctx.body;
+  const body: WireFields<QueryHistoryRequest> = ctx.body;
   const issue = firstIssue(
     checkString(body, 'channelId', { equals: world.config.channelId }),
     checkString(body, 'userId', { maxLength: LIMITS.userIdMaxLength }),
@@ -43,10 +47,11 @@ export const queryHistoryChatMessage: Handler = (ctx, world) => {
 };
 
 export const queryQueueInfo: Handler = (ctx, world) => {
+  const body: WireFields<QueryQueueInfoRequest> = ctx.body;
   const issue = firstIssue(
-    checkString(ctx.body, 'userId', { maxLength: LIMITS.applyTokenUserIdMaxLength }),
-    checkString(ctx.body, 'channelConfigId', { equals: world.config.channelId }),
-    checkString(ctx.body, 'channel', { equals: CHANNEL }),
+    checkString(body, 'userId', { maxLength: LIMITS.applyTokenUserIdMaxLength }),
+    checkString(body, 'channelConfigId', { equals: world.config.channelId }),
+    checkString(body, 'channel', { equals: CHANNEL }),
   );
   // "1" is the documented parameter-error code of this API.
   if (issue) return rejectWith(ctx, issue, { resultCode: QueueResultCode.PARAMETER_ERROR });
@@ -54,7 +59,7 @@ export const queryQueueInfo: Handler = (ctx, world) => {
 };
 
 export const queryPhraseByKeyword: Handler = (ctx, world) => {
-  const body = ctx.body;
+  const body: WireFields<QueryPhraseRequest> = ctx.body;
   const failed = (desc: string): QueryPhraseResponse => ({ resultCode: ResultCode.FAILURE, resultDesc: desc });
   const requestIssue = firstIssue(
     checkString(body, 'strContent', { allowEmpty: true }),

@@ -7,10 +7,12 @@ import {
   ResultDesc,
   UPLINK_MEDIA_TYPES,
   type ControlType,
+  type SendMessageRequest,
+  type WireFields,
 } from '../../client/protocol.js';
 import type { Outcome, Uplink, UserRecord, Violate } from '../engine.js';
 import { InferredDesc } from '../texts.js';
-import { checkString, DIGITS, firstIssue, str, type Body, type FieldIssue } from '../validate.js';
+import { checkString, DIGITS, firstIssue, str, type FieldIssue } from '../validate.js';
 import { conventionCode, ok, rejectWith, result, type Handler, type HandlerContext, type World } from './context.js';
 
 function invalidSend(ctx: HandlerContext, issue: FieldIssue): ReturnType<Handler> {
@@ -19,14 +21,17 @@ function invalidSend(ctx: HandlerContext, issue: FieldIssue): ReturnType<Handler
   return rejectWith(ctx, issue, result(code, `${desc}: ${issue.message}`));
 }
 
-function optionalStringOrNull(body: Body, field: string): FieldIssue | undefined {
+/** sendMsgReq as it arrives. */
+type SendBody = WireFields<SendMessageRequest>;
+
+function optionalStringOrNull(body: SendBody, field: keyof SendMessageRequest): FieldIssue | undefined {
   const v = body[field];
   if (v === undefined || v === null || typeof v === 'string') return undefined;
   return { kind: 'type', field, message: `${field} must be a string or null` };
 }
 
 /** The envelope of sendMsgReq. */
-function checkEnvelope(body: Body, channelId: string): FieldIssue | undefined {
+function checkEnvelope(body: SendBody, channelId: string): FieldIssue | undefined {
   return firstIssue(
     checkString(body, 'channel', { equals: CHANNEL }),
     checkString(body, 'controlType', { oneOf: CONTROL_TYPES }),
@@ -46,7 +51,7 @@ function checkEnvelope(body: Body, channelId: string): FieldIssue | undefined {
  * The content of a CHAT, by mediaType. Both documented media forms are accepted (bare objectKey
  * and "objectKey,ext"). Returns the referenced file key, if any, for an existence check.
  */
-function checkChatContent(body: Body): { issue?: FieldIssue; fileKey?: string } {
+function checkChatContent(body: SendBody): { issue?: FieldIssue; fileKey?: string } {
   const mediaType = body['mediaType'] as string;
   if (mediaType === 'TEXT') {
     return { issue: checkString(body, 'content', { maxBytes: LIMITS.textMaxBytes }) };
@@ -96,7 +101,7 @@ function checkChatContent(body: Body): { issue?: FieldIssue; fileKey?: string } 
 }
 
 /** Runs one uplink against the session state machine. */
-function perform(world: World, user: UserRecord, body: Body, violate: Violate): Outcome {
+function perform(world: World, user: UserRecord, body: SendBody, violate: Violate): Outcome {
   const controlType = body['controlType'] as ControlType;
   const { engine } = world;
   switch (controlType) {
@@ -124,14 +129,15 @@ function perform(world: World, user: UserRecord, body: Body, violate: Violate): 
 }
 
 function validate(ctx: HandlerContext, world: World): ReturnType<Handler> | undefined {
-  const envelope = checkEnvelope(ctx.body, world.config.channelId);
+  const body: SendBody = ctx.body;
+  const envelope = checkEnvelope(body, world.config.channelId);
   if (envelope) return invalidSend(ctx, envelope);
-  if (ctx.body['controlType'] === 'CHAT') {
-    const { issue, fileKey } = checkChatContent(ctx.body);
+  if (body['controlType'] === 'CHAT') {
+    const { issue, fileKey } = checkChatContent(body);
     if (issue) return invalidSend(ctx, issue);
     if (fileKey !== undefined && !world.files.has(fileKey)) {
       // The real server may not check; the client most likely sent a wrong key.
-      ctx.violate('unknown-file', `${String(ctx.body['mediaType'])} message refers to unknown file "${fileKey}"`);
+      ctx.violate('unknown-file', `${String(body['mediaType'])} message refers to unknown file "${fileKey}"`);
     }
   }
   return undefined;
@@ -140,7 +146,8 @@ function validate(ctx: HandlerContext, world: World): ReturnType<Handler> | unde
 export const send: Handler = (ctx, world) => {
   const invalid = validate(ctx, world);
   if (invalid) return invalid;
-  const outcome = perform(world, world.engine.user(ctx.userId), ctx.body, ctx.violate);
+  const body: SendBody = ctx.body;
+  const outcome = perform(world, world.engine.user(ctx.userId), body, ctx.violate);
   return ok(result(outcome.code, outcome.desc));
 };
 
@@ -153,7 +160,7 @@ export const sendAsync: Handler = (ctx, world) => {
   const invalid = validate(ctx, world);
   if (invalid) return invalid;
   const user = world.engine.user(ctx.userId);
-  const body = ctx.body;
+  const body: SendBody = ctx.body;
   world.timers.set(() => {
     const outcome = perform(world, user, body, ctx.violate);
     if (outcome.code === ResultCode.SUCCESS) return;

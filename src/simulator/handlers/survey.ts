@@ -9,18 +9,25 @@ import {
   LIMITS,
   ResultCode,
   ResultDesc,
+  type FeedbackSatisfactionRequest,
+  type LeaveMessageRequest,
+  type SatisfactionInfo,
   type SaveSatisfactionResponse,
+  type SurveyModeRequest,
   type SurveyModeResponse,
+  type WireFields,
+  type WrappedSaveSatisfactionRequest,
 } from '../../client/protocol.js';
 import { InferredDesc, MoreResultDesc } from '../texts.js';
 import type { SatisfactionRecord } from '../types.js';
-import { checkString, DIGITS, firstIssue, PHONE, str, type Body } from '../validate.js';
+import { checkString, DIGITS, firstIssue, PHONE, str } from '../validate.js';
 import { conventionCode, ok, rejectWith, result, type Handler } from './context.js';
 
 export const getSatisfactionSurveyMode: Handler = (ctx, world) => {
   // Older versions take no body; `language` only picks the label language, and an unsupported
   // one silently falls back to the tenant's language, so nothing here can fail.
-  const language = ctx.body['language'];
+  const request: WireFields<SurveyModeRequest> = ctx.body;
+  const language = request['language'];
   if (language !== undefined && language !== null && typeof language !== 'string') {
     ctx.violate('wrong-type', 'language must be a string');
   }
@@ -41,15 +48,18 @@ export const getSatisfactionSurveyMode: Handler = (ctx, world) => {
 };
 
 /** The documented body is flat; the table wraps it in `satisfication` (sic). Both are accepted. */
-function satisfactionFields(body: Body): { fields: Body; shape: 'flat' | 'wrapped' } {
+function satisfactionFields(body: WireFields<SatisfactionInfo & WrappedSaveSatisfactionRequest>): {
+  fields: WireFields<SatisfactionInfo>;
+  shape: 'flat' | 'wrapped';
+} {
   const wrapped = body['satisfication'];
   if (wrapped !== null && typeof wrapped === 'object' && !Array.isArray(wrapped)) {
-    return { fields: wrapped as Body, shape: 'wrapped' };
+    return { fields: wrapped as WireFields<SatisfactionInfo>, shape: 'wrapped' };
   }
   return { fields: body, shape: 'flat' };
 }
 
-export function satisfactionUser(body: Body): unknown {
+export function satisfactionUser(body: WireFields<SatisfactionInfo & WrappedSaveSatisfactionRequest>): unknown {
   return satisfactionFields(body).fields['userId'];
 }
 
@@ -86,7 +96,7 @@ export const saveSatisfaction: Handler = (ctx, world) => {
 };
 
 export const feedbackSatisfaction: Handler = (ctx, world) => {
-  const body = ctx.body;
+  const body: WireFields<FeedbackSatisfactionRequest> = ctx.body;
   // No parameter-error code is documented; "1" is the cross-API generic failure [inferred].
   const paramError = (message: string, kind: 'missing' | 'type' | 'value') =>
     rejectWith(ctx, { kind, field: 'feedback', message }, result(ResultCode.FAILURE, `${InferredDesc.feedbackParamError}: ${message}`));
@@ -125,7 +135,7 @@ export const feedbackSatisfaction: Handler = (ctx, world) => {
 };
 
 export const doLeaveMessage: Handler = (ctx, world) => {
-  const body = ctx.body;
+  const body: WireFields<LeaveMessageRequest> = ctx.body;
   const issue = firstIssue(
     checkString(body, 'callId', { maxLength: LIMITS.userIdMaxLength }),
     checkString(body, 'caller', { pattern: PHONE, patternHint: 'must be a phone number' }),

@@ -6,8 +6,11 @@ import {
   HEADERS,
   LIMITS,
   ResultCode,
+  type ApplyTokenRequest,
   type ApplyTokenResponse,
+  type TokenByAkSkRequest,
   type TokenByAkSkResponse,
+  type WireFields,
 } from '../../client/protocol.js';
 import { GatewayText, InferredDesc } from '../texts.js';
 import { checkString, firstIssue, LOCALE } from '../validate.js';
@@ -26,12 +29,13 @@ export const tokenByAkSk: Handler = (ctx, world) => {
     }
     seconds = n;
   }
-  const issue = firstIssue(checkString(ctx.body, 'app_key'), checkString(ctx.body, 'app_secret'));
+  const request: WireFields<TokenByAkSkRequest> = ctx.body;
+  const issue = firstIssue(checkString(request, 'app_key'), checkString(request, 'app_secret'));
   if (issue) {
     ctx.violate(issue.kind === 'missing' ? 'missing-field' : 'wrong-type', issue.message);
     return gatewayError(400, issue.message);
   }
-  if (ctx.body['app_key'] !== credentials.appKey || ctx.body['app_secret'] !== credentials.appSecret) {
+  if (request['app_key'] !== credentials.appKey || request['app_secret'] !== credentials.appSecret) {
     return gatewayError(401, GatewayText.badCredentials);
   }
   const issued = world.accessTokens.issue(credentials.appKey, seconds, now());
@@ -50,15 +54,16 @@ export const tokenByAkSk: Handler = (ctx, world) => {
 export const applyToken: Handler = (ctx, world) => {
   const { channelId, now } = world.config;
   const failed: ApplyTokenResponse = { resultCode: ResultCode.FAILURE, resultDesc: InferredDesc.applyTokenFailed };
+  const request: WireFields<ApplyTokenRequest> = ctx.body;
   const issue = firstIssue(
-    checkString(ctx.body, 'userId', { maxLength: LIMITS.applyTokenUserIdMaxLength }),
-    checkString(ctx.body, 'userName'),
-    checkString(ctx.body, 'channelId', { equals: channelId }),
-    checkString(ctx.body, 'locale', { pattern: LOCALE, patternHint: 'must look like zh, zh_CN, en or en_US' }),
+    checkString(request, 'userId', { maxLength: LIMITS.applyTokenUserIdMaxLength }),
+    checkString(request, 'userName'),
+    checkString(request, 'channelId', { equals: channelId }),
+    checkString(request, 'locale', { pattern: LOCALE, patternHint: 'must look like zh, zh_CN, en or en_US' }),
   );
   // Only "0" and "1" are documented for applyToken.
   if (issue) return rejectWith(ctx, issue, failed);
-  const userId = ctx.body['userId'] as string;
+  const userId = request['userId'] as string;
   ctx.identify(userId);
   world.engine.user(userId);
   const token = world.ccTokens.issue(userId, channelId, now());
