@@ -142,9 +142,9 @@ describe('context shape', () => {
   it('stays small enough for V8 to copy it as a fast object (XState copies it on every assign)', () => {
     // Object.assign({}, context, update) — what XState's assign does — gives a slow dictionary
     // object from 20 properties on (docs/statechart.md, docs/performance.md). Asked of V8 itself.
-    const mappers = fileURLToPath(new URL('../../machines/chatSession.context.ts', import.meta.url));
+    const contextModule = fileURLToPath(new URL('../../machines/chatSession.context.ts', import.meta.url));
     const script = `
-      const { createInitialContext } = await import(${JSON.stringify(mappers)});
+      const { createInitialContext } = await import(${JSON.stringify(contextModule)});
       const context = createInitialContext({ input: { identity: { userId: 'u', userName: 'n', channelId: 'c', locale: 'en_US' } } });
       const copy = Object.assign({}, context, { error: null });
       const grown = Object.assign({}, copy, { a: 1, b: 2, c: 3 });
