@@ -762,7 +762,7 @@ describe('transports: the pluggable layer', () => {
       expect(sim.requests.filter((r) => rigs.some((rig) => r.userId === rig.userId)).length).toBeGreaterThan(3);
       expect(connections).toBe(1);
     } finally {
-      transport.httpAgent.destroy();
+      transport.httpAgents[0]?.destroy();
     }
   });
 });

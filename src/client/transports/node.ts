@@ -14,48 +14,66 @@
  */
 import { Agent as HttpAgent, request as httpRequest, type AgentOptions, type ClientRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { agentPool, type AgentPool } from './agentPool.js';
 import { networkFailure, TransportError, type HttpRequest, type HttpResponse, type HttpTransport } from '../http.js';
 
 export type { HttpRequest, HttpResponse, HttpTransport } from '../http.js';
 
 export interface NodeTransportOptions {
-  /** Agent for `http:` URLs. Default: a keep-alive agent of this transport's own. */
+  /** Agent for every `http:` request. Default: keep-alive agents of this transport's own. */
   httpAgent?: HttpAgent;
-  /** Agent for `https:` URLs (TLS options such as `ca` go here). Default: a keep-alive agent of this transport's own. */
+  /** Agent for every `https:` request (TLS options such as `ca` go here). Default: keep-alive agents of this transport's own. */
   httpsAgent?: HttpsAgent;
-  /** Options for the default agents (`keepAlive` is always true): `maxSockets`, `keepAliveMsecs`, `maxFreeSockets`... */
+  /**
+   * Options for the default agents (`keepAlive` is always true): `maxSockets`, `keepAliveMsecs`,
+   * `maxFreeSockets`... A `maxSockets` or `maxTotalSockets` makes the transport use one agent
+   * per protocol, so the limit holds for the whole transport.
+   */
   agentOptions?: AgentOptions;
+  /**
+   * Requests in flight per default agent before the next request goes to another one (made when
+   * first needed). Node's agent pays O(its sockets in use) whenever a request ends, so thousands
+   * of open long polls on one agent make every request slower. Default 256.
+   */
+  requestsPerAgent?: number;
 }
 
 export interface NodeTransport extends HttpTransport {
   readonly name: 'node';
-  readonly httpAgent: HttpAgent;
-  readonly httpsAgent: HttpsAgent;
+  /** The agents `http:` requests went through so far: the one passed in, or the transport's own (a live view). */
+  readonly httpAgents: readonly HttpAgent[];
+  /** The same for `https:`. */
+  readonly httpsAgents: readonly HttpsAgent[];
   /** Closes the sockets of the agents this transport made (not those passed in). Requests in flight fail. */
   destroy(): void;
 }
 
 // Sent like axios does, so the server side sees the same kind of request whatever the transport.
 const ACCEPT = 'application/json, text/plain, */*';
+const DEFAULT_REQUESTS_PER_AGENT = 256;
 
 /** A transport on node:http / node:https. Create one and share it: its agents pool the connections. */
 export function nodeTransport(options: NodeTransportOptions = {}): NodeTransport {
   const agentOptions: AgentOptions = { ...options.agentOptions, keepAlive: true };
-  const httpAgent = options.httpAgent ?? new HttpAgent(agentOptions);
-  const httpsAgent = options.httpsAgent ?? new HttpsAgent(agentOptions);
+  // A socket limit is the transport's: spreading requests over agents would multiply it.
+  const limited = agentOptions.maxSockets !== undefined || agentOptions.maxTotalSockets !== undefined;
+  const perAgent = limited ? Infinity : (options.requestsPerAgent ?? DEFAULT_REQUESTS_PER_AGENT);
+  const given = <A extends HttpAgent>(agent: A | undefined) => agent && agentPool(() => agent, Infinity);
+  const http = given(options.httpAgent) ?? agentPool(() => new HttpAgent(agentOptions), perAgent);
+  const https = given(options.httpsAgent) ?? agentPool(() => new HttpsAgent(agentOptions), perAgent);
   return {
     name: 'node',
-    httpAgent,
-    httpsAgent,
-    request: (request) => exchange(request, httpAgent, httpsAgent),
+    httpAgents: http.agents,
+    httpsAgents: https.agents,
+    request: (request) => exchange(request, request.url.startsWith('https:') ? https : http),
     destroy() {
-      if (!options.httpAgent) httpAgent.destroy();
-      if (!options.httpsAgent) httpsAgent.destroy();
+      if (!options.httpAgent) for (const agent of http.agents) agent.destroy();
+      if (!options.httpsAgent) for (const agent of https.agents) agent.destroy();
     },
   };
 }
 
-function exchange(request: HttpRequest, httpAgent: HttpAgent, httpsAgent: HttpsAgent): Promise<HttpResponse> {
+function exchange(request: HttpRequest, pool: AgentPool<HttpAgent>): Promise<HttpResponse> {
   return new Promise<HttpResponse>((resolve, reject) => {
     const { signal, body, maxResponseBytes: max } = request;
     if (signal?.aborted) {
@@ -64,12 +82,13 @@ function exchange(request: HttpRequest, httpAgent: HttpAgent, httpsAgent: HttpsA
     }
     const headers: Record<string, string | number> = Object.assign({ accept: ACCEPT }, request.headers);
     if (body !== undefined) headers['content-length'] = Buffer.byteLength(body);
-    const secure = request.url.startsWith('https:');
+    const slot = pool.acquire();
     let req: ClientRequest;
     try {
-      req = (secure ? httpsRequest : httpRequest)(request.url, { method: request.method, headers, agent: secure ? httpsAgent : httpAgent });
+      req = (request.url.startsWith('https:') ? httpsRequest : httpRequest)(request.url, { method: request.method, headers, agent: pool.agents[slot] });
     } catch (error) {
       // A URL or header Node refuses: nothing was sent.
+      pool.release(slot);
       reject(new TransportError('not-sent', (error as { code?: string }).code));
       return;
     }
@@ -78,6 +97,7 @@ function exchange(request: HttpRequest, httpAgent: HttpAgent, httpsAgent: HttpsA
     const settle = (error: TransportError | undefined, response?: HttpResponse): void => {
       if (done) return;
       done = true;
+      pool.release(slot);
       clearTimeout(timer);
       forget?.();
       if (error) reject(error);
