@@ -38,7 +38,7 @@ import {
   type UploadFileResponse,
 } from './protocol.js';
 import { uploadProgress } from './progress.js';
-import { createTransport } from './transport.js';
+import { createTransport, type Transport } from './transport.js';
 import type { AiccClient, AiccClientOptions, CallOptions, ResultInfo, SendInput } from './types.js';
 import {
   CALLER_RULE,
@@ -65,6 +65,20 @@ const missing = (api: ApiName, what: string) => aiccError('protocol', api, `the 
 
 /** Wire arrays may come as null or hold junk: objects only. */
 const objects = <T>(list: T[] | null | undefined): T[] => (Array.isArray(list) ? list.filter((item: unknown) => item && typeof item === 'object') : []);
+
+/** Each client's transport, for `client.http`. */
+const transportOf = new WeakMap<object, Transport>();
+
+/**
+ * `client.http` is a getter on the clients' shared prototype, not on each client: V8 makes an
+ * object literal that holds an accessor in dictionary mode, ~0.8 KB more heap per client than
+ * the same methods with fast properties (docs/performance.md, memory).
+ */
+const clientPrototype: Pick<AiccClient, 'http'> = Object.defineProperty({} as Pick<AiccClient, 'http'>, 'http', {
+  get(this: object) {
+    return transportOf.get(this)!.http;
+  },
+});
 
 export function createAiccClient(options: AiccClientOptions): AiccClient {
   if (typeof options?.baseUrl !== 'string' || !/^https?:\/\//.test(options.baseUrl)) {
@@ -111,11 +125,7 @@ export function createAiccClient(options: AiccClientOptions): AiccClient {
     return result(api, body, call, `${api} ${controlType}`);
   }
 
-  return {
-    get http() {
-      return transport.http;
-    },
-
+  const methods: Omit<AiccClient, 'http'> = {
     async tokenByAkSk(input, call) {
       const api = 'tokenByAkSk';
       const appKey = requireText(api, 'appKey', input?.appKey);
@@ -290,4 +300,7 @@ export function createAiccClient(options: AiccClientOptions): AiccClient {
       return result(api, body, call);
     },
   };
+  const client = Object.assign(Object.create(clientPrototype) as Pick<AiccClient, 'http'>, methods);
+  transportOf.set(client, transport);
+  return client;
 }
