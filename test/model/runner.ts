@@ -26,7 +26,7 @@ import type { TokenRequestReason } from '../../src/client/types.js';
 import type { ApiName } from '../../src/client/protocol.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { createChatSession, refusedHostEvent, type ChatSessionActor } from '../../src/session/createChatSession.js';
-import { createChatActors } from '../../src/actors/index.js';
+import { createChatActors, type ChatActorsOptions } from '../../src/actors/index.js';
 import { chatSessionMachine } from '../../machines/chatSession.machine.js';
 import type { ChatSessionContext, ChatSessionEmitted, ChatSessionEvent, ChatSessionInput, OutgoingEntry } from '../../machines/chatSession.types.js';
 import { TRANSITIONS, describeTransition, transitionId } from './coverage.js';
@@ -219,6 +219,7 @@ export class PathRun implements RunApi {
   private constructor(
     readonly sim: Simulator,
     private readonly breakage: Fault | undefined,
+    private readonly actorOptions: ChatActorsOptions | undefined,
   ) {}
 
   /** Coverage counts the real, unbroken actors only. */
@@ -226,7 +227,8 @@ export class PathRun implements RunApi {
     return this.breakage === undefined;
   }
 
-  static async create(options: { breakage?: Fault } = {}): Promise<PathRun> {
+  /** `actorOptions`: the actors' jitter source and sleep (a scenario that checks the backoff fixes them). */
+  static async create(options: { breakage?: Fault; actorOptions?: ChatActorsOptions } = {}): Promise<PathRun> {
     // Neither the robot nor the agent answers by itself: the paths script every message they send
     // (a robot answer in the background would race the steps). The simulator sends no robot reply
     // that is undefined (src/simulator/session.ts), though RobotScript types the reply as a string.
@@ -236,7 +238,7 @@ export class PathRun implements RunApi {
       uploadMaxBytes: SIM_UPLOAD_MAX_BYTES,
       scenario: { robot: { reply: silentRobot }, agent: { reply: () => null } },
     });
-    return new PathRun(sim, options.breakage);
+    return new PathRun(sim, options.breakage, options.actorOptions);
   }
 
   // --- RunApi
@@ -271,10 +273,11 @@ export class PathRun implements RunApi {
     const inspect = (event: InspectionEvent) => this.inspect(event);
     if (this.ownMachine) {
       const shipped = this.breakage?.machine ? this.breakage.machine(chatSessionMachine) : chatSessionMachine;
-      const machine = shipped.provide({ actors: this.breakage?.actors?.(used) ?? createChatActors(used) });
+      const machine = shipped.provide({ actors: this.breakage?.actors?.(used, this.actorOptions) ?? createChatActors(used, this.actorOptions) });
       this.session = createActor(machine, { input, clock: this.clock, inspect });
-    } else if (this.breakage) {
-      this.session = createChatSession({ client: used, ...input, clock: this.clock, inspect });
+    } else if (this.breakage || this.actorOptions) {
+      // Actors with options of their own make a machine of their own: not the one guards.ts instruments.
+      this.session = createChatSession({ client: used, ...input, clock: this.clock, inspect, ...this.ownActorOptions });
     } else {
       observeRealGuards(); // guard outcomes (guards.ts): before the first session is built
       this.session = createChatSession({ client: used, ...input, clock: this.clock, inspect });
@@ -282,6 +285,10 @@ export class PathRun implements RunApi {
     }
     this.session.on('file.downloaded', (event) => this.downloaded.push(event));
     this.session.start();
+  }
+
+  private get ownActorOptions(): { actorOptions?: ChatActorsOptions } {
+    return this.actorOptions ? { actorOptions: this.actorOptions } : {};
   }
 
   /** A fault's own machine is matched by what its transitions do, not by their config entry. */

@@ -5,7 +5,7 @@ import type { TokenRequestReason } from '../../src/client/types.js';
 import type { ApiName } from '../../src/client/protocol.js';
 import type { Simulator } from '../../src/simulator/index.js';
 import type { ChatSessionActor } from '../../src/session/createChatSession.js';
-import type { ChatActors } from '../../src/actors/index.js';
+import type { ChatActors, ChatActorsOptions } from '../../src/actors/index.js';
 import type { chatSessionMachine } from '../../machines/chatSession.machine.js';
 import type { ChatSessionContext, ChatSessionEmitted, ChatSessionEvent, ChatSessionInput } from '../../machines/chatSession.types.js';
 import type { StartConfig } from './fixtures.js';
@@ -21,8 +21,8 @@ export interface Fault {
   name: string;
   client?(client: AiccClient): AiccClient;
   machine?(machine: typeof chatSessionMachine): typeof chatSessionMachine;
-  /** The session's actors instead of the shipped ones (given the client they must use). */
-  actors?(client: AiccClient): ChatActors;
+  /** The session's actors instead of the shipped ones (given the client and the options they must use). */
+  actors?(client: AiccClient, options?: ChatActorsOptions): ChatActors;
 }
 
 /** A fault that proves an oracle can fail (walks.test.ts). */

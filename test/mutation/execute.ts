@@ -8,20 +8,24 @@ import { PathRun, EXECUTOR } from '../model/runner.js';
 import { onFrozenClock, replay } from '../model/paths.js';
 import { OracleViolation, firstViolation } from '../model/temporal.js';
 import type { Fault } from '../model/types.js';
+import { SCENARIOS, type Scenario } from '../model/scenarios.js';
 import type { Mutant } from './mutants.js';
 
-/** A test of the suite, as the mutation run knows it: a variant trail. */
+/** A test of the suite, as the mutation run knows it: a variant trail, or a scenario by name. */
 export interface Case {
-  /** e.g. `path #047`, `walk 3`, `replay runner-621c620b.json`. */
+  /** e.g. `path #047`, `walk 3`, `replay runner-621c620b.json`, `scenario offline`. */
   name: string;
   trail: string[];
+  /** A scenario (test/model/scenarios.ts) instead of a trail. */
+  scenario?: string;
 }
 
-/** What the mutation run runs: the model's paths, walks and replay fixtures (written by plan.ts). */
+/** What the mutation run runs: the model's paths, walks, replay fixtures and scenarios (suite.ts). */
 export interface Suite {
   paths: Case[];
   walks: Case[];
   replays: Case[];
+  scenarios: Case[];
 }
 
 /**
@@ -69,17 +73,43 @@ function transitionsOf(trail: readonly string[]): Set<string> {
   return new Set(onFrozenClock(() => replay(trail)).steps.flatMap((s) => s.state.taken));
 }
 
-/** The suite's tests for this mutant, those about what it changed first (shortest first). */
+/**
+ * The suite's tests for this mutant: the scenarios and then the paths about what it changed first
+ * (paths shortest first), then the other paths, walks, replays and scenarios.
+ */
 export function ordered(suite: Suite, mutant: Pick<Mutant, 'focus'>): Case[] {
   const { transitions, variants } = mutant.focus;
   const focused = (c: Case) =>
     (variants !== null && c.trail.some((v) => variants.test(v))) || (transitions.length > 0 && [...transitionsOf(c.trail)].some((t) => transitions.includes(t)));
   const first = suite.paths.filter(focused).sort((a, b) => a.trail.length - b.trail.length);
-  return [...first, ...suite.paths.filter((c) => !first.includes(c)), ...suite.walks, ...suite.replays];
+  const scenariosFirst = suite.scenarios.filter((c) => variants !== null && variants.test(SCENARIO_BY_NAME.get(c.scenario ?? '')?.about ?? ''));
+  return [
+    ...scenariosFirst,
+    ...first,
+    ...suite.paths.filter((c) => !first.includes(c)),
+    ...suite.walks,
+    ...suite.replays,
+    ...suite.scenarios.filter((c) => !scenariosFirst.includes(c)),
+  ];
+}
+
+const SCENARIO_BY_NAME: ReadonlyMap<string, Scenario> = new Map(SCENARIOS.map((s) => [s.name, s]));
+
+/** A scenario against the faulty system: null when it passes. */
+async function runScenario(c: Case, name: string, fault: Fault, live: Set<PathRun>): Promise<Kill | null> {
+  const scenario = SCENARIO_BY_NAME.get(name);
+  if (!scenario) throw new Error(`the suite names a scenario scenarios.ts does not have: ${name}`);
+  try {
+    await scenario.run(fault, live);
+    return null;
+  } catch (error) {
+    return { kind: classify(error, undefined), test: c.name, message: firstLine(error) };
+  }
 }
 
 /** One test against the faulty system: null when it passes. */
 async function runCase(c: Case, fault: Fault, live: Set<PathRun>): Promise<Kill | null> {
+  if (c.scenario !== undefined) return runScenario(c, c.scenario, fault, live);
   const path = onFrozenClock(() => replay(c.trail));
   const run = await PathRun.create({ breakage: fault });
   live.add(run);

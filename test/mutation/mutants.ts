@@ -46,7 +46,7 @@ function fromSource(s: SourceMutant): Mutant {
       const fault: Fault = {
         name: s.id,
         ...(machine ? { machine: () => machine as never } : {}),
-        ...(createChatActors ? { actors: (client) => createChatActors(client) } : {}),
+        ...(createChatActors ? { actors: (client, options) => createChatActors(client, options) } : {}),
       };
       if (!machine && !createChatActors) throw new Error(`${s.id}: ${s.file} is used by neither the machine nor the actors`);
       return { fault, dispose: modules.dispose };

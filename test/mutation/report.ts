@@ -18,7 +18,8 @@ export interface RunInfo {
   load: { start: number[]; end: number[] };
   workers: number;
   timeScale: string;
-  suite: { paths: number; walks: number; replays: number };
+  /** `scenarios`: absent in runs before test/model/scenarios.ts. */
+  suite: { paths: number; walks: number; replays: number; scenarios?: number };
 }
 
 export interface MutationReport {
@@ -95,7 +96,7 @@ export function markdown(r: MutationReport): string {
   const lines: string[] = [];
   const i = r.info;
   lines.push(
-    `Last full run: ${i.started} on commit \`${i.commit}\`, ${i.workers} worker processes, **${(i.durationS / 60).toFixed(1)} min** wall; load average (1/5/15 min) ${load(i.load.start)} at the start, ${load(i.load.end)} at the end; time boxes ${i.timeScale}. Suite per mutant: ${i.suite.paths} generated paths, ${i.suite.walks} seeded walks, ${i.suite.replays} replay fixtures.`,
+    `Last full run: ${i.started} on commit \`${i.commit}\`, ${i.workers} worker processes, **${(i.durationS / 60).toFixed(1)} min** wall; load average (1/5/15 min) ${load(i.load.start)} at the start, ${load(i.load.end)} at the end; time boxes ${i.timeScale}. Suite per mutant: ${i.suite.paths} generated paths, ${i.suite.walks} seeded walks, ${i.suite.replays} replay fixtures${i.suite.scenarios === undefined ? '' : `, ${i.suite.scenarios} scenarios (test/model/scenarios.ts)`}.`,
     '',
     `**Mutation score: ${pct(r.score)}** (${r.killed} killed of ${r.total - r.equivalent} non-equivalent mutants; ${r.total} generated, ${r.equivalent} equivalent; ${pct(r.rawScore)} counting the equivalent ones as survivors). Target ${pct(SCORE_TARGET)}.`,
     '',

@@ -85,7 +85,7 @@ const suite = suiteOf(plan);
 const dir = mkdtempSync(join(tmpdir(), 'aicc-mutation-'));
 const suiteFile = join(dir, 'suite.json');
 writeSuite(suiteFile, suite);
-console.log(`suite: ${suite.paths.length} paths, ${suite.walks.length} walks, ${suite.replays.length} replays (planned in ${plan.millis} ms)`);
+console.log(`suite: ${suite.paths.length} paths, ${suite.walks.length} walks, ${suite.replays.length} replays, ${suite.scenarios.length} scenarios (planned in ${plan.millis} ms)`);
 
 try {
   // The harness itself must let the shipped system through: otherwise every "kill" means nothing.
@@ -119,7 +119,7 @@ try {
     load: { start: loadStart, end: loadavg() },
     workers,
     timeScale: `${Math.round(box.ms / 1000)} s per mutant at the start (idle 90 s ×${box.scale}, rescaled at each mutant's start)`,
-    suite: { paths: suite.paths.length, walks: suite.walks.length, replays: suite.replays.length },
+    suite: { paths: suite.paths.length, walks: suite.walks.length, replays: suite.replays.length, scenarios: suite.scenarios.length },
   });
   console.log(`\n${markdown(report)}\n`);
   if (!values.only) publish(report);

@@ -34,26 +34,13 @@ export const MISSING: Readonly<Record<string, string>> = {
     "markHeadFailed on a send refused with 'session gone': the entry of `ending` fails the head anyway, so its status is failed either way; only its error differs (the refusal or 'ended before it was sent'), and the model's context check compares outgoing statuses, not their errors",
   'drop-action:chatSession.connected.chatting|exit#0':
     "interruptSending (the message on the wire fails visibly when the chat is left): leaving for `ending` fails it anyway on entry, so only leaving for queuing with a send in flight (a transfer accepted while a message goes out) tells; the model lets no request overtake another, so no path has it",
-  'actor:poll-no-backoff':
-    'full jitter may draw 0 ms, so no single run can tell a missing backoff; needs the runner to give the actors a fixed random source and an oracle on the gap between a failed poll and the next',
-  'actor:backoff-ignores-max':
-    'the cap (pollBackoffMaxMs 40 = 10 × 2²) binds only from the 4th failed poll in a row; the paths have at most 2, and no timing oracle (see poll-no-backoff)',
-  'actor:poll-answered-counts':
-    'needs two answered poll failures (5xx) in a row, after which the chat must go on; the model has one failed poll and then recovery, or the network down',
-  'actor:poll-offline-ignored':
-    'the model goes back online in the next step, before the poll in flight (100 ms window) ends, so no poll could start while offline; needs a variant that stays offline past a poll window and an oracle that no poll starts while offline',
   'actor:poll-no-liveness':
     'not analysed yet: the model has lost-DISCONNECT variants (poll.error ... lost in transit / unconfirmed, session.lost), yet no path needed the first liveness check of an agent session after a gap',
-  'actor:connect-blind-retry':
-    "needs a CONNECT whose answer is lost after the server processed it (finding 2): the model's CONNECT failures (HTTP 500, reset) happen before processing, so the look for an opened session finds nothing either way. Outside the model suite, the chaos runs' duplicate-connect check (test/chaos/checks.ts) covers it",
-  'actor:connect-lost-since-ignored': 'as connect-blind-retry: the retry after a CONNECT answer lost after processing',
   'actor:queue-no-confirmation-wait':
     'the simulator answers queryQueueInfo at once after a sendAsync CONNECT (it processes CONNECT at once), so asking early is not wrong there; needs the simulator to queue a sendAsync CONNECT and flag an early queue query',
   'actor:queue-ended-at-once':
     "needs 'ended' queue answers before the customer is seen queuing (a server still processing CONNECT); the simulator queues at once",
   'actor:download-no-fallback': "needs a download of an agent's file known only from history (the local/ id form); the model downloads files from poll batches",
-  'implementation:connect-retry-delay-flat':
-    'the model allows one CONNECT retry (connectRetries: 1), so the delay is base × 2⁰ either way; a second retry would tell them apart',
   'implementation:robot-survey-no-interidx': 'needs a robot chat that ends before any robot answer carried an interIdx, with a WEB survey',
   'implementation:robot-message-while-awaiting':
     "needs a robot message while waiting for the agent after TRANS2AGENT (awaitingAgent); the simulator's robot is silent after a transfer",

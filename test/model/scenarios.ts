@@ -1,0 +1,294 @@
+/**
+ * Scenarios: promises of the session that the model's paths cannot reach, each as a short
+ * script over real HTTP against a simulator of its own (the same session wiring as a path:
+ * PathRun). They need what the model leaves out on purpose to stay finite: the actors' own
+ * timing (the poll loop's backoff, on real time), runs of the same failure, a CONNECT whose
+ * answer is lost after the server processed it, a browser that stays offline.
+ *
+ * Each names the promise a user relies on; `scenarios.test.ts` runs them on the shipped system,
+ * and the mutation run (test/mutation) against every mutant, like the paths. `about` lists the
+ * variant-like words a mutant's focus (sourceMutants.ts) matches, so the scenarios about what a
+ * mutant changed run first.
+ */
+import { expect } from 'vitest';
+import { defaultSleep, type ChatActorsOptions } from '../../src/actors/index.js';
+import type { ChatSessionInput } from '../../machines/chatSession.types.js';
+import { transcriptEntries } from '../../machines/chatSession.transcript.js';
+import { firstViolation } from './temporal.js';
+import type { ProtocolViolation, Simulator } from '../../src/simulator/index.js';
+import { MACHINE_TIMING, SMALL_FILE, TEXT, sessionInput } from './fixtures.js';
+import { PathRun } from './runner.js';
+import type { Fault } from './types.js';
+
+export interface Scenario {
+  name: string;
+  /** What a user relies on, that the scenario shows. */
+  promise: string;
+  /** Words a mutant's focus may match (e.g. `poll.error`). */
+  about: string;
+  run(fault?: Fault, live?: Set<PathRun>): Promise<void>;
+}
+
+/** The draw the scenarios' jitter source always returns: backoffs are then exact (0.75 × the ceiling). */
+const FIXED_DRAW = 0.75;
+
+/** A session of its own on a simulator of its own; what it did is checked by the temporal oracles at the end. */
+async function withSession(
+  fault: Fault | undefined,
+  live: Set<PathRun> | undefined,
+  options: {
+    actorOptions?: ChatActorsOptions;
+    timing?: ChatSessionInput['timing'];
+    /** The simulator's channel, changed before the session starts. */
+    scenario?: Partial<Simulator['scenario']>;
+    /** Protocol violations the scenario expects (a guess the client has to make), each with why. */
+    expectedViolations?: readonly { why: string; matches(v: ProtocolViolation): boolean }[];
+  },
+  script: (run: PathRun) => Promise<void>,
+): Promise<void> {
+  const run = await PathRun.create({ ...(fault ? { breakage: fault } : {}), ...(options.actorOptions ? { actorOptions: options.actorOptions } : {}) });
+  live?.add(run);
+  try {
+    Object.assign(run.sim.scenario, options.scenario);
+    const input = sessionInput('send', run.userId, run.sim.channelId);
+    run.start({ ...input, timing: { ...MACHINE_TIMING, ...options.timing } });
+    await script(run);
+    const unsafe = firstViolation(run.trace(), ['always', 'never']);
+    if (unsafe) throw unsafe;
+    expect(
+      run.sim.violations.filter((v) => !options.expectedViolations?.some((e) => e.matches(v))),
+      'protocol violations the simulator saw',
+    ).toEqual([]);
+  } finally {
+    live?.delete(run);
+    await run.dispose();
+  }
+}
+
+const isChattingWith = (run: PathRun, party: 'robot' | 'agent') => run.actor().getSnapshot().matches({ connected: 'chatting' }) && run.context().servedBy === party;
+
+/**
+ * Waits for the robot chat, moving the session's clock on past any delayed transition that is
+ * due meanwhile (a CONNECT retry), as a customer's clock would.
+ */
+async function untilRobotChat(run: PathRun): Promise<void> {
+  await run.eventually(() => {
+    if (isChattingWith(run, 'robot')) return true;
+    const [next] = run.clock.pending();
+    if (next && !run.actor().getSnapshot().matches('connected')) run.clock.increment(next.due - run.clock.now());
+    return false;
+  }, 'a robot chat');
+}
+
+/** Served by the agent: CONNECT to the agent queue, then the simulator's queue serves the customer. */
+async function untilAgentChat(run: PathRun): Promise<void> {
+  await run.eventually(() => run.sim.session(run.userId)?.state === 'queued', 'queued for an agent');
+  run.sim.queue.serve(run.userId);
+  await run.eventually(() => isChattingWith(run, 'agent'), 'an agent chat');
+}
+
+/**
+ * Offline until the poll in flight ended, `meanwhile` at the simulator (what no poll can take
+ * yet), the next poll's answer lost after the server handed out its batch, back online.
+ */
+async function loseNextBatch(run: PathRun, meanwhile: () => void): Promise<void> {
+  run.send({ type: 'connection.offline' });
+  await run.eventually(() => pollsOf(run).started === pollsOf(run).ended, 'the poll in flight to end');
+  meanwhile();
+  run.sim.faults.next('poll', { reset: true, afterProcessing: true });
+  run.send({ type: 'connection.online' });
+  await run.eventually(() => run.sim.requestsFor('poll').some((r) => r.fault === 'reset' && r.endedAt !== undefined), 'the lost poll answer');
+}
+
+const connectsOf = (run: PathRun) =>
+  // The simulator is the run's own: every request is this session's (a faulted one names no user).
+  run.sim.requestsFor('send').filter((r) => (r.body as { controlType?: string } | undefined)?.controlType === 'CONNECT');
+
+/** The client's polls so far: started, and ended (answered or failed). */
+function pollsOf(run: PathRun): { started: number; ended: number } {
+  const calls = run.trace().calls.filter((c) => c.api === 'poll');
+  return { started: calls.filter((c) => c.phase === 'start').length, ended: calls.filter((c) => c.phase === 'end').length };
+}
+
+/** The texts the customer was shown (incoming and history), in order. */
+const transcriptTexts = (run: PathRun): string[] =>
+  transcriptEntries(run.context().transcript).flatMap((e) => {
+    if (e.kind !== 'incoming' && e.kind !== 'history') return [];
+    const content = 'content' in e.message ? e.message.content : null;
+    return content && typeof content === 'object' && content.mediaType === 'TEXT' ? [content.text] : [];
+  });
+
+/**
+ * What a file rebuilt from history cannot know: history has neither contentType (local or media
+ * library) nor mediaFileType, so the first try guesses the library form, and the file type is
+ * guessed from the media type (an IMAGE: jpg). The simulator flags both guesses.
+ */
+const HISTORY_FILE_GUESSES = [
+  { why: 'the id form: media library first', matches: (v: ProtocolViolation) => v.rule === 'missing-local-prefix' },
+  { why: 'the file type: jpg for an IMAGE', matches: (v: ProtocolViolation) => v.rule === 'invalid-value' && /^fileType of a local file must be its mediaFileType/.test(v.message) },
+];
+
+export const SCENARIOS: readonly Scenario[] = [
+  {
+    name: 'flaky server',
+    promise:
+      'a server that answers polls with errors is not a lost network: the session keeps polling, backing off full-jitter exponentially up to pollBackoffMaxMs, and the chat goes on',
+    about: 'poll.error (HTTP 500) ×6',
+    run: async (fault, live) => {
+      const sleeps: number[] = [];
+      const actorOptions: ChatActorsOptions = {
+        random: () => FIXED_DRAW,
+        sleep: (ms, signal) => {
+          sleeps.push(ms);
+          return defaultSleep(ms, signal);
+        },
+      };
+      await withSession(fault, live, { actorOptions }, async (run) => {
+        await untilRobotChat(run);
+        const failing = 6;
+        const { pollBackoffBaseMs: base = 0, pollBackoffMaxMs: max = 0, maxPollFailures = 0 } = MACHINE_TIMING;
+        expect(failing, 'more answered failures in a row than maxPollFailures, past the cap').toBeGreaterThan(Math.max(maxPollFailures, Math.log2(max / base) + 1));
+        const before = sleeps.length;
+        run.sim.faults.next('poll', { status: 500 }, failing);
+        await run.eventually(() => run.sim.requestsFor('poll').filter((r) => r.fault !== undefined && r.endedAt !== undefined).length === failing, 'every failing poll answered');
+        run.sim.robot.say(run.userId, 'still here');
+        await run.eventually(() => transcriptTexts(run).includes('still here'), 'the robot message after the failures');
+        expect(run.actor().getSnapshot().matches({ connected: 'chatting' }), 'still chatting').toBe(true);
+        expect(run.realEvents().filter((e) => e.type === 'poll.failed'), 'poll.failed (network lost) reported').toEqual([]);
+        // The waits between the failed polls: the n-th failure in a row waits draw × min(max, base × 2^(n−1)).
+        const expected = Array.from({ length: failing }, (_, i) => Math.floor(FIXED_DRAW * Math.min(max, base * 2 ** i)));
+        expect(sleeps.slice(before, before + failing), 'the backoff after each failed poll (ms)').toEqual(expected);
+      });
+    },
+  },
+  {
+    name: 'offline',
+    promise: 'while the browser is offline no poll is sent (no request storm); back online, the session polls at once and gets what was said meanwhile',
+    about: 'connection.offline',
+    run: (fault, live) =>
+      withSession(fault, live, {}, async (run) => {
+        await untilRobotChat(run);
+        await run.eventually(() => transcriptTexts(run).includes(run.sim.scenario.robot.greeting), "the robot's greeting");
+        run.send({ type: 'connection.offline' });
+        // The poll in flight is left alone (its batch may be on the way): wait for it to end.
+        await run.eventually(() => pollsOf(run).started === pollsOf(run).ended, 'the poll in flight to end');
+        const polls = pollsOf(run).started;
+        run.sim.robot.say(run.userId, 'said while offline');
+        // An absence: a few poll cycles (long-poll window + the minimum interval) with no poll. A
+        // slow machine can only make this see less, never fail the session that behaves.
+        const window = 3 * ((run.sim.timing.longPollWindowMs ?? 0) + (MACHINE_TIMING.pollMinIntervalMs ?? 0));
+        await new Promise((resolve) => setTimeout(resolve, window));
+        expect(pollsOf(run).started, 'polls sent while offline').toBe(polls);
+        expect(transcriptTexts(run), 'a message delivered while offline').not.toContain('said while offline');
+        run.send({ type: 'connection.online' });
+        await run.eventually(() => transcriptTexts(run).includes('said while offline'), 'the message said while offline, once back online');
+      }),
+  },
+  {
+    name: 'connect retries back off',
+    promise: 'CONNECT retries wait connectRetryBaseMs × 2^(n−1) (capped), so a struggling server is not hit at a fixed rate',
+    about: 'connect.error (HTTP 500) ×2',
+    run: (fault, live) =>
+      withSession(fault, live, { timing: { connectRetries: 2 } }, async (run) => {
+        const { connectRetryBaseMs: base = 0, connectRetryMaxMs: max = 0 } = MACHINE_TIMING;
+        run.sim.faults.next('send', { status: 500 }, 2);
+        const waits: number[] = [];
+        await run.eventually(() => {
+          if (isChattingWith(run, 'robot')) return true;
+          const [next] = run.clock.pending();
+          if (next && run.actor().getSnapshot().matches('connect-retry')) {
+            waits.push(next.timeout);
+            run.clock.increment(next.due - run.clock.now());
+          }
+          return false;
+        }, 'a robot chat after two failed CONNECTs');
+        expect(waits, 'the delays before the two retries (ms)').toEqual([Math.min(max, base), Math.min(max, base * 2)]);
+        expect(connectsOf(run).length, 'CONNECTs sent').toBe(3);
+      }),
+  },
+  {
+    name: 'CONNECT answer lost',
+    promise: 'a CONNECT the server processed but whose answer was lost opens one session, not two: the client finds it (poll) instead of connecting again',
+    about: 'connect.error (connection reset) lost',
+    run: (fault, live) =>
+      withSession(fault, live, {}, async (run) => {
+        run.sim.faults.next('send', { reset: true, afterProcessing: true });
+        await untilRobotChat(run);
+        expect(connectsOf(run).length, 'CONNECTs sent').toBe(1);
+        expect(transcriptTexts(run).filter((t) => t === run.sim.scenario.robot.greeting), "the robot's greeting, once").toHaveLength(1);
+      }),
+  },
+  {
+    name: 'CONNECT answer lost, and the look for it',
+    promise:
+      'when neither the poll nor the history could tell whether a lost CONNECT opened the session, the retry looks again (history first) before connecting: still one session',
+    about: 'connect.error (connection reset) lost retry',
+    run: (fault, live) =>
+      withSession(fault, live, {}, async (run) => {
+        run.sim.faults.next('send', { reset: true, afterProcessing: true });
+        run.sim.faults.next('poll', { reset: true });
+        run.sim.faults.next('queryHistoryChatMessage', { reset: true });
+        await untilRobotChat(run);
+        expect(connectsOf(run).length, 'CONNECTs sent').toBe(1);
+        expect(transcriptTexts(run).filter((t) => t === run.sim.scenario.robot.greeting), "the robot's greeting, once").toHaveLength(1);
+      }),
+  },
+  {
+    name: 'file from a lost batch',
+    promise:
+      'a file the agent sent in a batch whose answer was lost is still downloadable: rebuilt from history, where its id form is unknown, it is fetched in the other form when the first is refused',
+    about: 'download recovered history copy lost',
+    run: (fault, live) =>
+      withSession(fault, live, { scenario: { connectTo: 'agent' }, expectedViolations: HISTORY_FILE_GUESSES }, async (run) => {
+        await untilAgentChat(run);
+        let fileId = '';
+        await loseNextBatch(run, () => {
+          fileId = run.sim.agent.sendFile(run.userId, { bytes: SMALL_FILE, fileType: 'png', local: true }).fileId;
+        });
+        const recovered = () =>
+          transcriptEntries(run.context().transcript).find(
+            (e) => e.kind === 'incoming' && e.message.controlType === 'CHAT' && 'file' in e.message.content && e.message.content.resourceId === fileId,
+          );
+        await run.eventually(() => recovered() !== undefined, "the agent's file, from history");
+        const entry = recovered()!;
+        expect(entry.kind === 'incoming' && entry.message.controlType === 'CHAT' && entry.message.recovered, 'the file was rebuilt from history').toBe(true);
+        run.send({ type: 'file.download', key: entry.key });
+        await run.eventually(() => run.downloaded.length > 0 || run.context().downloads[entry.key]?.status === 'failed', 'the download to finish');
+        expect(run.context().downloads[entry.key]?.status, 'the download').toBe('done');
+        expect([...run.downloaded[0]!.bytes], "the agent's bytes").toEqual([...SMALL_FILE]);
+      }),
+  },
+  {
+    name: 'agent end lost',
+    promise: "an agent chat whose end (the DISCONNECT) was lost with a batch still ends: the client asks whether the session exists and ends the chat itself",
+    about: 'session.lost gone agent lost',
+    run: (fault, live) =>
+      withSession(fault, live, { scenario: { connectTo: 'agent' } }, async (run) => {
+        await untilAgentChat(run);
+        await loseNextBatch(run, () => run.sim.agent.end(run.userId));
+        await run.eventually(() => !run.actor().getSnapshot().matches({ connected: 'chatting' }), 'the chat to end');
+        expect(run.realEvents().map((e) => e.type), 'how the end became known').toContain('session.lost');
+      }),
+  },
+  {
+    name: 'suggestions follow the draft',
+    promise: "the phrase suggestions shown are for the current draft: when the fetch for a new draft fails, the old draft's suggestions go away",
+    about: 'suggestPhrases.error input.change',
+    run: (fault, live) =>
+      withSession(fault, live, {}, async (run) => {
+        await untilRobotChat(run);
+        const debounce = MACHINE_TIMING.suggestionDebounceMs ?? 0;
+        run.send({ type: 'input.change', text: TEXT.draft });
+        run.clock.increment(debounce);
+        await run.eventually(() => run.context().compose.suggestions.length > 0, 'suggestions for the draft');
+        run.sim.faults.next('queryPhraseByKeyword', { status: 500 });
+        run.send({ type: 'input.change', text: `${TEXT.draft} reset` });
+        run.clock.increment(debounce);
+        await run.eventually(
+          () => run.sim.requestsFor('queryPhraseByKeyword').some((r) => r.fault !== undefined && r.endedAt !== undefined) && run.actor().getSnapshot().matches({ connected: { chatting: { suggestions: 'idle' } } }),
+          'the failed fetch',
+        );
+        expect(run.context().compose.suggestions, 'suggestions after the failed fetch').toEqual([]);
+      }),
+  },
+];
