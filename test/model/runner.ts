@@ -22,7 +22,8 @@ import { expect } from 'vitest';
 import { SimulatedClock, createActor, type AnyStateNode, type InspectionEvent } from 'xstate';
 import { TestModel, type StatePath } from 'xstate/graph';
 import { akSkGatewayHeaders, applyTokenProvider, createAiccClient } from '../../src/client/index.js';
-import type { TokenRequestReason } from '../../src/client/types.js';
+import type { AiccClient, TokenRequestReason } from '../../src/client/types.js';
+import { prepareRestoredSnapshot, type PersistedChatSession } from '../../src/session/restore.js';
 import type { ApiName } from '../../src/client/protocol.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { createChatSession, refusedHostEvent, type ChatSessionActor } from '../../src/session/createChatSession.js';
@@ -153,6 +154,8 @@ export function promises(m: MachineSnapshot): Record<string, unknown> {
     error: errorSignature(c.error),
     history: transcriptEntries(c.transcript).filter((e) => e.kind === 'history').length,
     outgoing: out.map((e) => `${e.mediaType}:${e.status}`),
+    // Why a message failed is what the customer is shown: the server's refusal, or that the chat ended first.
+    outgoingErrors: out.map((e) => errorSignature(e.error ?? null)),
     outbox: c.outbox.map((id) => out.find((e) => e.localId === id)?.status ?? '?'),
     downloads: Object.values(c.downloads)
       .map((d) => d.status)
@@ -269,15 +272,35 @@ export class PathRun implements RunApi {
       timeoutMs: HOLD_MS + 4_000, // longer than any hold: a held request never times out at the client
     });
     const recorded = journaled(client, this.sequence, this.calls);
-    const used = this.breakage?.client ? this.breakage.client(recorded) : recorded;
+    this.wiring = { input, client: this.breakage?.client ? this.breakage.client(recorded) : recorded };
+    this.build();
+  }
+
+  private wiring: { input: ChatSessionInput; client: AiccClient } | undefined;
+
+  /**
+   * The page reloads: the session stops, and a new one starts from `persisted` (its
+   * getPersistedSnapshot()) with the same client, as a host restores a session.
+   */
+  restore(persisted: PersistedChatSession): void {
+    this.session?.stop();
+    this.build(persisted);
+  }
+
+  private build(persisted?: PersistedChatSession): void {
+    if (!this.wiring) throw new Error('the session has not been started');
+    const { input, client: used } = this.wiring;
     const inspect = (event: InspectionEvent) => this.inspect(event);
+    const restored = persisted === undefined ? {} : { snapshot: persisted };
     if (this.ownMachine) {
       const shipped = this.breakage?.machine ? this.breakage.machine(chatSessionMachine) : chatSessionMachine;
       const machine = shipped.provide({ actors: this.breakage?.actors?.(used, this.actorOptions) ?? createChatActors(used, this.actorOptions) });
-      this.session = createActor(machine, { input, clock: this.clock, inspect });
-    } else if (this.breakage || this.actorOptions) {
+      // As createChatSession restores (src/session/restore.ts).
+      const snapshot = persisted === undefined ? {} : { snapshot: prepareRestoredSnapshot(persisted) };
+      this.session = createActor(machine, { input, clock: this.clock, inspect, ...snapshot });
+    } else if (this.breakage || this.actorOptions || persisted !== undefined) {
       // Actors with options of their own make a machine of their own: not the one guards.ts instruments.
-      this.session = createChatSession({ client: used, ...input, clock: this.clock, inspect, ...this.ownActorOptions });
+      this.session = createChatSession({ client: used, ...input, clock: this.clock, inspect, ...this.ownActorOptions, ...restored });
     } else {
       observeRealGuards(); // guard outcomes (guards.ts): before the first session is built
       this.session = createChatSession({ client: used, ...input, clock: this.clock, inspect });

@@ -12,11 +12,11 @@
  */
 import { expect } from 'vitest';
 import { defaultSleep, type ChatActorsOptions } from '../../src/actors/index.js';
-import type { ChatSessionInput } from '../../machines/chatSession.types.js';
+import type { ChatSessionInput, IncomingEntry, OutgoingEntry } from '../../machines/chatSession.types.js';
 import { transcriptEntries } from '../../machines/chatSession.transcript.js';
 import { firstViolation } from './temporal.js';
 import type { ProtocolViolation, Simulator } from '../../src/simulator/index.js';
-import { MACHINE_TIMING, SMALL_FILE, TEXT, sessionInput } from './fixtures.js';
+import { HOLD_MS, MACHINE_TIMING, SMALL_FILE, TEXT, sessionInput } from './fixtures.js';
 import { PathRun } from './runner.js';
 import type { Fault } from './types.js';
 
@@ -80,6 +80,18 @@ async function untilRobotChat(run: PathRun): Promise<void> {
   }, 'a robot chat');
 }
 
+/** The robot chat, its greeting received (the first poll answered). */
+async function untilGreeted(run: PathRun): Promise<void> {
+  await untilRobotChat(run);
+  await run.eventually(() => transcriptTexts(run).includes(run.sim.scenario.robot.greeting), "the robot's greeting");
+}
+
+/** The browser goes offline; the poll in flight is left alone (its batch may be on the way): until it ended. */
+async function goOffline(run: PathRun): Promise<void> {
+  run.send({ type: 'connection.offline' });
+  await run.eventually(() => pollsOf(run).started === pollsOf(run).ended, 'the poll in flight to end');
+}
+
 /** Served by the agent: CONNECT to the agent queue, then the simulator's queue serves the customer. */
 async function untilAgentChat(run: PathRun): Promise<void> {
   await run.eventually(() => run.sim.session(run.userId)?.state === 'queued', 'queued for an agent');
@@ -92,12 +104,20 @@ async function untilAgentChat(run: PathRun): Promise<void> {
  * yet), the next poll's answer lost after the server handed out its batch, back online.
  */
 async function loseNextBatch(run: PathRun, meanwhile: () => void): Promise<void> {
-  run.send({ type: 'connection.offline' });
-  await run.eventually(() => pollsOf(run).started === pollsOf(run).ended, 'the poll in flight to end');
+  await goOffline(run);
   meanwhile();
   run.sim.faults.next('poll', { reset: true, afterProcessing: true });
   run.send({ type: 'connection.online' });
   await run.eventually(() => run.sim.requestsFor('poll').some((r) => r.fault === 'reset' && r.endedAt !== undefined), 'the lost poll answer');
+}
+
+const outgoingOf = (run: PathRun): OutgoingEntry[] => transcriptEntries(run.context().transcript).filter((e): e is OutgoingEntry => e.kind === 'outgoing');
+
+/** The incoming entry of the agent's file `fileId`. */
+function incomingFile(run: PathRun, fileId: string): IncomingEntry | undefined {
+  return transcriptEntries(run.context().transcript).find(
+    (e): e is IncomingEntry => e.kind === 'incoming' && e.message.controlType === 'CHAT' && 'file' in e.message.content && e.message.content.resourceId === fileId,
+  );
 }
 
 const connectsOf = (run: PathRun) =>
@@ -167,11 +187,8 @@ export const SCENARIOS: readonly Scenario[] = [
     about: 'connection.offline',
     run: (fault, live) =>
       withSession(fault, live, {}, async (run) => {
-        await untilRobotChat(run);
-        await run.eventually(() => transcriptTexts(run).includes(run.sim.scenario.robot.greeting), "the robot's greeting");
-        run.send({ type: 'connection.offline' });
-        // The poll in flight is left alone (its batch may be on the way): wait for it to end.
-        await run.eventually(() => pollsOf(run).started === pollsOf(run).ended, 'the poll in flight to end');
+        await untilGreeted(run);
+        await goOffline(run);
         const polls = pollsOf(run).started;
         run.sim.robot.say(run.userId, 'said while offline');
         // An absence: a few poll cycles (long-poll window + the minimum interval) with no poll. A
@@ -245,13 +262,10 @@ export const SCENARIOS: readonly Scenario[] = [
         await loseNextBatch(run, () => {
           fileId = run.sim.agent.sendFile(run.userId, { bytes: SMALL_FILE, fileType: 'png', local: true }).fileId;
         });
-        const recovered = () =>
-          transcriptEntries(run.context().transcript).find(
-            (e) => e.kind === 'incoming' && e.message.controlType === 'CHAT' && 'file' in e.message.content && e.message.content.resourceId === fileId,
-          );
+        const recovered = () => incomingFile(run, fileId);
         await run.eventually(() => recovered() !== undefined, "the agent's file, from history");
         const entry = recovered()!;
-        expect(entry.kind === 'incoming' && entry.message.controlType === 'CHAT' && entry.message.recovered, 'the file was rebuilt from history').toBe(true);
+        expect(entry.message.controlType === 'CHAT' && entry.message.recovered, 'the file was rebuilt from history').toBe(true);
         run.send({ type: 'file.download', key: entry.key });
         await run.eventually(() => run.downloaded.length > 0 || run.context().downloads[entry.key]?.status === 'failed', 'the download to finish');
         expect(run.context().downloads[entry.key]?.status, 'the download').toBe('done');
@@ -259,15 +273,23 @@ export const SCENARIOS: readonly Scenario[] = [
       }),
   },
   {
-    name: 'agent end lost',
-    promise: "an agent chat whose end (the DISCONNECT) was lost with a batch still ends: the client asks whether the session exists and ends the chat itself",
+    name: 'agent end lost, history refused',
+    promise:
+      'an agent chat whose end (the DISCONNECT) was lost with a batch still ends, even while the history cannot be read: the client asks whether the session exists beside each try, and those answers alone end the chat',
     about: 'session.lost gone agent lost',
     run: (fault, live) =>
       withSession(fault, live, { scenario: { connectTo: 'agent' } }, async (run) => {
         await untilAgentChat(run);
+        // Answered refusals (5xx), more than the chat needs to end: a refused history is no lost network.
+        run.sim.faults.next('queryHistoryChatMessage', { status: 500 }, 1_000);
         await loseNextBatch(run, () => run.sim.agent.end(run.userId));
         await run.eventually(() => !run.actor().getSnapshot().matches({ connected: 'chatting' }), 'the chat to end');
         expect(run.realEvents().map((e) => e.type), 'how the end became known').toContain('session.lost');
+        expect(
+          run.sim.requestsFor('queryHistoryChatMessage').every((r) => r.fault !== undefined),
+          'no history answer helped',
+        ).toBe(true);
+        run.sim.faults.clear();
       }),
   },
   {
@@ -289,6 +311,85 @@ export const SCENARIOS: readonly Scenario[] = [
           'the failed fetch',
         );
         expect(run.context().compose.suggestions, 'suggestions after the failed fetch').toEqual([]);
+      }),
+  },
+  {
+    name: 'robot answer after the transfer',
+    promise:
+      'once the transfer to an agent is accepted the customer waits for the agent: a robot answer still on its way does not take them back to the robot chat',
+    about: 'agent.request requestAgent robot',
+    run: (fault, live) =>
+      withSession(fault, live, {}, async (run) => {
+        await untilGreeted(run);
+        // Offline, so the robot's answer is still at the server when the transfer is accepted.
+        await goOffline(run);
+        run.sim.robot.say(run.userId, 'an answer on its way');
+        run.send({ type: 'agent.request' });
+        await run.eventually(() => run.actor().getSnapshot().matches({ connected: 'queuing' }), 'the transfer accepted');
+        run.send({ type: 'connection.online' });
+        await run.eventually(() => transcriptTexts(run).includes('an answer on its way'), "the robot's answer");
+        expect(run.actor().getSnapshot().matches({ connected: 'queuing' }), 'still waiting for the agent').toBe(true);
+        expect(run.context().bookkeeping.awaitingAgent, 'awaitingAgent').toBe(true);
+        run.sim.queue.serve(run.userId);
+        await run.eventually(() => isChattingWith(run, 'agent'), 'the agent takes over');
+      }),
+  },
+  {
+    name: 'message on the wire at the transfer',
+    promise:
+      'a message still on the wire when the transfer to an agent is accepted is not left "sending" for ever: it fails visibly as one the agent may or may not have received, so the customer can send it again',
+    about: 'agent.request message.send sending',
+    run: (fault, live) =>
+      withSession(fault, live, {}, async (run) => {
+        await untilRobotChat(run);
+        run.hold('send', HOLD_MS);
+        run.send({ type: 'message.send', text: TEXT.customer });
+        await run.whenHeld('send');
+        run.send({ type: 'agent.request' });
+        await run.eventually(() => run.actor().getSnapshot().matches({ connected: 'queuing' }), 'the transfer accepted');
+        const [entry] = outgoingOf(run);
+        expect(entry?.status, 'the message that was on the wire').toBe('failed');
+        expect(entry?.error, 'why').toMatchObject({ kind: 'aborted', outcomeUnknown: true });
+      }),
+  },
+  {
+    name: 'message waiting when the network is given up',
+    promise:
+      'when the client gives the network up, a message still waiting to be resent fails visibly: a dead chat shows no message as still on its way',
+    about: 'poll.failed network down message.send',
+    run: (fault, live) =>
+      withSession(fault, live, {}, async (run) => {
+        await untilGreeted(run);
+        // The gateway refuses the CHAT before the service sees it (503): resent later, on a timer the test never fires.
+        run.sim.faults.next('send', { status: 503 });
+        run.send({ type: 'message.send', text: TEXT.customer });
+        await run.eventually(() => outgoingOf(run)[0]?.status === 'queued' && outgoingOf(run)[0]?.error != null, 'the message waiting to be resent');
+        // The network goes: polls get no answer until the client gives up (maxPollFailures in a row).
+        run.sim.faults.next('poll', { reset: true }, 1_000);
+        await run.eventually(() => !run.actor().getSnapshot().matches('connected'), 'the network given up');
+        run.sim.faults.clear();
+        expect(run.realEvents().map((e) => e.type), 'how').toContain('poll.failed');
+        expect(outgoingOf(run)[0]?.status, 'the message that was waiting').toBe('failed');
+      }),
+  },
+  {
+    name: 'restored mid-download',
+    promise: 'a page reloaded while a file was downloading finishes the download after the restore: the restored session emits the bytes',
+    about: 'download restore snapshot',
+    run: (fault, live) =>
+      withSession(fault, live, { scenario: { connectTo: 'agent' } }, async (run) => {
+        await untilAgentChat(run);
+        const { fileId } = run.sim.agent.sendFile(run.userId, { bytes: SMALL_FILE, fileType: 'png', local: true });
+        const key = () => incomingFile(run, fileId)?.key;
+        await run.eventually(() => key() !== undefined, "the agent's file");
+        run.hold('downloadFileStream', HOLD_MS);
+        run.send({ type: 'file.download', key: key()! });
+        await run.whenHeld('downloadFileStream');
+        expect(run.context().downloads[key()!]?.status, 'before the reload').toBe('downloading');
+        run.restore(run.actor().getPersistedSnapshot());
+        await run.eventually(() => run.downloaded.length > 0, 'the download, after the restore');
+        expect(run.context().downloads[key()!]?.status, 'the download').toBe('done');
+        expect([...run.downloaded[0]!.bytes], "the agent's bytes").toEqual([...SMALL_FILE]);
       }),
   },
 ];

@@ -6,6 +6,7 @@
  *   npm run test:mutation                          # the picked mutants (mutants.ts: PER_RULE)
  *   npm run test:mutation -- --all                 # every generated mutant
  *   npm run test:mutation -- --only 'poll|retarget'   # ids matching a regular expression (no docs written)
+ *   npm run test:mutation -- --id 'actor:poll-no-backoff' --id '…'   # exactly these mutants (no docs written)
  *   npm run test:mutation -- --workers 1
  *
  * Exits non-zero when the score is below the target or a survivor is not classified.
@@ -24,6 +25,7 @@ import { suiteOf, writeSuite } from './suite.js';
 const { values } = parseArgs({
   options: {
     only: { type: 'string' },
+    id: { type: 'string', multiple: true },
     all: { type: 'boolean', default: false },
     'report-only': { type: 'boolean', default: false },
     workers: { type: 'string', default: String(availableParallelism()) },
@@ -78,7 +80,17 @@ if (values['report-only']) {
   process.exit(problems.length ? 1 : 0);
 }
 
-const mutants = (values.all || values.only ? generated : pickedMutants()).filter((m) => !values.only || new RegExp(values.only).test(m.id));
+// --id takes ids as they are (they hold `|` and `.`, which --only would read as a regular expression).
+const ids = new Set(values.id ?? []);
+const unknown = [...ids].filter((id) => !generated.some((m) => m.id === id));
+if (unknown.length) {
+  console.error(`no such mutant: ${unknown.join(', ')}`);
+  process.exit(2);
+}
+const selecting = values.only !== undefined || ids.size > 0;
+const mutants = (values.all || selecting ? generated : pickedMutants()).filter(
+  (m) => (values.only === undefined || new RegExp(values.only).test(m.id)) && (ids.size === 0 || ids.has(m.id)),
+);
 console.log(`mutation run: ${mutants.length} of ${generated.length} generated mutants, ${workers} workers; planning the model…`);
 const plan = planPaths();
 const suite = suiteOf(plan);
@@ -122,7 +134,7 @@ try {
     suite: { paths: suite.paths.length, walks: suite.walks.length, replays: suite.replays.length, scenarios: suite.scenarios.length },
   });
   console.log(`\n${markdown(report)}\n`);
-  if (!values.only) publish(report);
+  if (!selecting) publish(report);
   const problems = problemsOf(report);
   if (problems.length) {
     console.error(problems.join('\n'));

@@ -17,6 +17,8 @@ export const EQUIVALENT: Readonly<Record<string, string>> = {
     "isAgentSurvey needs servedBy agent, isRobotSurvey servedBy robot: they never hold together, so their order does not matter",
   'drop-action:chatSession.leave-message|entry#0':
     "failUnsentMessages on entering leave-message: it is entered from connecting, before any message can be queued (message.send is handled in `connected` only), or from queuing, whose exit from `connected` has just run failUnsentMessages",
+  'drop-action:chatSession.connected.chatting.outbox.sending|xstate.error.actor.sendMessage|0#0':
+    "markHeadFailed on a send refused with 'session gone': the transition leaves `chatting`, whose exit (interruptSending) runs before the transition's actions and has already failed the head and taken it out of the outbox, so markHeadFailed finds no head and does nothing (the refusal is shown as an interruption: see docs/testing.md, Mutation testing)",
   'actor:send-wrong-localId':
     'markSent falls back to the outbox head when the answer names no localId, and the outbox sends one message at a time, head first: the head is always the message sent',
 };
@@ -24,24 +26,11 @@ export const EQUIVALENT: Readonly<Record<string, string>> = {
 export const MISSING: Readonly<Record<string, string>> = {
   'drop-action:chatSession.connected|download.ready|0#0':
     'resumeDownloads restarts the downloads a restored session had in flight; every model path starts a fresh session, so download.ready always finds none. Needs a path that restores a persisted snapshot mid-download',
-  'drop-action:chatSession.connected.chatting.suggestions.fetching|xstate.error.actor.suggestPhrases|0#0':
-    'clearSuggestions on a failed fetch: in the model a channel either always answers suggestions (robot) or always refuses them (no robot), so no fetch fails while suggestions are shown. Needs a transient-failure variant of suggestPhrases on the robot channel, after an answer',
-  'drop-action:chatSession.connected|exit#0':
-    'failUnsentMessages on leaving `connected`: poll.failed goes from the chat straight to disconnecting, past the entry of `ending` that does the same; no path has a message still queued or resending at that moment. Needs that path (a message held while the network is down, then the poll gives up)',
   'drop-action:chatSession.connected|poll.messages|0#0':
     "receiveMessages for a batch that arrives after the chat (ending, a survey form): the paths' late messages are CHAT ones, and DISCONNECT's catch-up brings them back from history, so the final transcript has them either way. Needs a check that the transcript holds, after each step, the messages the model step delivered",
-  'drop-action:chatSession.connected.chatting.outbox.sending|xstate.error.actor.sendMessage|0#0':
-    "markHeadFailed on a send refused with 'session gone': the entry of `ending` fails the head anyway, so its status is failed either way; only its error differs (the refusal or 'ended before it was sent'), and the model's context check compares outgoing statuses, not their errors",
-  'drop-action:chatSession.connected.chatting|exit#0':
-    "interruptSending (the message on the wire fails visibly when the chat is left): leaving for `ending` fails it anyway on entry, so only leaving for queuing with a send in flight (a transfer accepted while a message goes out) tells; the model lets no request overtake another, so no path has it",
-  'actor:poll-no-liveness':
-    'not analysed yet: the model has lost-DISCONNECT variants (poll.error ... lost in transit / unconfirmed, session.lost), yet no path needed the first liveness check of an agent session after a gap',
   'actor:queue-no-confirmation-wait':
     'the simulator answers queryQueueInfo at once after a sendAsync CONNECT (it processes CONNECT at once), so asking early is not wrong there; needs the simulator to queue a sendAsync CONNECT and flag an early queue query',
   'actor:queue-ended-at-once':
     "needs 'ended' queue answers before the customer is seen queuing (a server still processing CONNECT); the simulator queues at once",
-  'actor:download-no-fallback': "needs a download of an agent's file known only from history (the local/ id form); the model downloads files from poll batches",
   'implementation:robot-survey-no-interidx': 'needs a robot chat that ends before any robot answer carried an interIdx, with a WEB survey',
-  'implementation:robot-message-while-awaiting':
-    "needs a robot message while waiting for the agent after TRANS2AGENT (awaitingAgent); the simulator's robot is silent after a transfer",
 };
