@@ -16,7 +16,8 @@ import type { ChatSessionInput, IncomingEntry, OutgoingEntry } from '../../machi
 import { transcriptEntries } from '../../machines/chatSession.transcript.js';
 import { firstViolation } from './temporal.js';
 import type { ProtocolViolation, Simulator } from '../../src/simulator/index.js';
-import { HOLD_MS, MACHINE_TIMING, SMALL_FILE, TEXT, sessionInput } from './fixtures.js';
+import { HOLD_MS, MACHINE_TIMING, SMALL_FILE, TEXT, sessionInput, type StartConfig } from './fixtures.js';
+import { QueueResultCode } from '../../src/client/protocol.js';
 import { PathRun } from './runner.js';
 import type { Fault } from './types.js';
 
@@ -37,6 +38,8 @@ async function withSession(
   fault: Fault | undefined,
   live: Set<PathRun> | undefined,
   options: {
+    /** How the session starts (default: CONNECT via send, no history). */
+    config?: StartConfig;
     actorOptions?: ChatActorsOptions;
     timing?: ChatSessionInput['timing'];
     /** The simulator's channel, changed before the session starts. */
@@ -50,7 +53,7 @@ async function withSession(
   live?.add(run);
   try {
     Object.assign(run.sim.scenario, options.scenario);
-    const input = sessionInput('send', run.userId, run.sim.channelId);
+    const input = sessionInput(options.config ?? 'send', run.userId, run.sim.channelId);
     run.start({ ...input, timing: { ...MACHINE_TIMING, ...options.timing } });
     await script(run);
     const unsafe = firstViolation(run.trace(), ['always', 'never']);
@@ -390,6 +393,70 @@ export const SCENARIOS: readonly Scenario[] = [
         await run.eventually(() => run.downloaded.length > 0, 'the download, after the restore');
         expect(run.context().downloads[key()!]?.status, 'the download').toBe('done');
         expect([...run.downloaded[0]!.bytes], "the agent's bytes").toEqual([...SMALL_FILE]);
+      }),
+  },
+  {
+    name: 'queue not set up yet',
+    promise:
+      "a queue answer of 'no such session' right after CONNECT (the server still setting the queue up) does not end the chat: it takes several in a row before the customer was seen queuing",
+    about: 'queue ended',
+    run: (fault, live) =>
+      withSession(fault, live, { scenario: { connectTo: 'agent' } }, async (run) => {
+        const early = 2;
+        run.sim.faults.next('queryQueueInfo', { status: 200, body: { resultCode: QueueResultCode.SESSION_NOT_FOUND } }, early);
+        await run.eventually(() => run.sim.requestsFor('queryQueueInfo').filter((r) => r.fault === undefined && r.endedAt !== undefined).length > 0, 'a real queue answer after the early ones');
+        await run.eventually(() => run.context().queue?.status === 'queuing', 'the queue position shown');
+        expect(run.actor().getSnapshot().matches({ connected: 'queuing' }), 'still queuing').toBe(true);
+        run.sim.queue.serve(run.userId);
+        await run.eventually(() => isChattingWith(run, 'agent'), 'the agent takes over');
+      }),
+  },
+  {
+    name: 'sendAsync: queue asked once confirmed',
+    promise:
+      'with sendAsync, which only acknowledges CONNECT, the client asks about the queue only after a poll confirmed the CONNECT (asking about a CONNECT the server may still refuse is a protocol error)',
+    about: 'sendAsync queue',
+    run: (fault, live) =>
+      withSession(fault, live, { config: 'sendAsync', scenario: { connectTo: 'agent' } }, async (run) => {
+        await run.eventually(() => run.sim.requestsFor('queryQueueInfo').length > 0, 'a queue query');
+        const { calls, steps } = run.trace();
+        const firstQuery = calls.find((c) => c.api === 'queryQueueInfo' && c.phase === 'start');
+        const confirmed = steps.find((s) => s.event.type === 'poll.messages');
+        expect(confirmed, 'a poll answer (the confirmation)').toBeDefined();
+        expect(firstQuery!.seq, 'the first queue query starts after the poll answer that confirmed CONNECT').toBeGreaterThan(confirmed!.seq);
+      }),
+  },
+  {
+    name: 'CONNECT answer lost on the last try',
+    promise:
+      "when the last CONNECT attempt's answer is lost and nothing could tell whether it opened a session, the chat closes it (DISCONNECT) and still catches up on what that session said: the robot's greeting is in the transcript",
+    about: 'connect.error (connection reset) lost disconnect',
+    run: (fault, live) =>
+      withSession(fault, live, { timing: { connectRetries: 0 } }, async (run) => {
+        run.sim.faults.next('send', { reset: true, afterProcessing: true });
+        run.sim.faults.next('poll', { reset: true });
+        run.sim.faults.next('queryHistoryChatMessage', { reset: true });
+        await run.eventually(() => run.actor().getSnapshot().status === 'done', 'the session to end');
+        expect(run.context().endReason, 'why it ended').toBe('connect-failed');
+        expect(transcriptTexts(run), "the greeting of the session the lost CONNECT opened").toContain(run.sim.scenario.robot.greeting);
+        expect(run.sim.session(run.userId)?.state, 'the session it opened').toBe('ended');
+      }),
+  },
+  {
+    name: 'restored mid-upload',
+    promise: "a file still uploading when the page reloads fails visibly in the restored session (its bytes are gone: 'pick it again'), not left uploading for ever",
+    about: 'upload restore snapshot',
+    run: (fault, live) =>
+      withSession(fault, live, {}, async (run) => {
+        await untilRobotChat(run);
+        run.hold('uploadFileStream', HOLD_MS);
+        run.send({ type: 'file.send', data: SMALL_FILE, fileType: 'png', name: 'receipt.png' });
+        await run.whenHeld('uploadFileStream');
+        expect(outgoingOf(run)[0]?.status, 'before the reload').toBe('uploading');
+        run.restore(run.actor().getPersistedSnapshot());
+        await run.eventually(() => outgoingOf(run)[0]?.status !== 'uploading', 'the upload settled after the restore');
+        expect(outgoingOf(run)[0]?.status, 'the file that was uploading').toBe('failed');
+        expect(outgoingOf(run)[0]?.error, 'why').toMatchObject({ kind: 'validation', api: 'uploadFileStream' });
       }),
   },
 ];

@@ -19,18 +19,17 @@ export const EQUIVALENT: Readonly<Record<string, string>> = {
     "failUnsentMessages on entering leave-message: it is entered from connecting, before any message can be queued (message.send is handled in `connected` only), or from queuing, whose exit from `connected` has just run failUnsentMessages",
   'drop-action:chatSession.connected.chatting.outbox.sending|xstate.error.actor.sendMessage|0#0':
     "markHeadFailed on a send refused with 'session gone': the transition leaves `chatting`, whose exit (interruptSending) runs before the transition's actions and has already failed the head and taken it out of the outbox, so markHeadFailed finds no head and does nothing (the refusal is shown as an interruption: see docs/testing.md, Mutation testing)",
+  'drop-action:chatSession.auth|xstate.done.actor.authenticate|0#1':
+    'resetRetryCounts when auth succeeds (to history): only auth-retry enters auth, so the authAttempts it resets is never read again (authRetryDelay and canRetryAuth are read in auth and auth-retry only), and surveyModeAttempts is still 0 so early',
+  'drop-action:chatSession.auth|xstate.done.actor.authenticate|1#1': 'resetRetryCounts when auth succeeds (to connecting): as the branch to history',
   'actor:send-wrong-localId':
     'markSent falls back to the outbox head when the answer names no localId, and the outbox sends one message at a time, head first: the head is always the message sent',
 };
 
 export const MISSING: Readonly<Record<string, string>> = {
-  'drop-action:chatSession.connected|download.ready|0#0':
-    'resumeDownloads restarts the downloads a restored session had in flight; every model path starts a fresh session, so download.ready always finds none. Needs a path that restores a persisted snapshot mid-download',
   'drop-action:chatSession.connected|poll.messages|0#0':
     "receiveMessages for a batch that arrives after the chat (ending, a survey form): the paths' late messages are CHAT ones, and DISCONNECT's catch-up brings them back from history, so the final transcript has them either way. Needs a check that the transcript holds, after each step, the messages the model step delivered",
-  'actor:queue-no-confirmation-wait':
-    'the simulator answers queryQueueInfo at once after a sendAsync CONNECT (it processes CONNECT at once), so asking early is not wrong there; needs the simulator to queue a sendAsync CONNECT and flag an early queue query',
-  'actor:queue-ended-at-once':
-    "needs 'ended' queue answers before the customer is seen queuing (a server still processing CONNECT); the simulator queues at once",
+  'drop-action:chatSession.leave-message.submitting|xstate.done.actor.leaveMessage|0#1':
+    'clearError once the leave-message is stored: submitting it (storeLeaveMessage) already cleared the error, so only an error set while it is in flight would stay: a host event refused meanwhile (rejectEvent). No path sends one then; it needs a variant that does',
   'implementation:robot-survey-no-interidx': 'needs a robot chat that ends before any robot answer carried an interIdx, with a WEB survey',
 };
