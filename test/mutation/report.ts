@@ -20,6 +20,8 @@ export interface RunInfo {
   timeScale: string;
   /** `scenarios`: absent in runs before test/model/scenarios.ts. */
   suite: { paths: number; walks: number; replays: number; scenarios?: number };
+  /** `--rerun-survivors`: the run's survivors run again on a later commit, their verdicts merged in. */
+  rerun?: { started: string; commit: string; durationS: number; ran: number; killed: number; scenarios: number };
 }
 
 export interface MutationReport {
@@ -97,6 +99,12 @@ export function markdown(r: MutationReport): string {
   const i = r.info;
   lines.push(
     `Last full run: ${i.started} on commit \`${i.commit}\`, ${i.workers} worker processes, **${(i.durationS / 60).toFixed(1)} min** wall; load average (1/5/15 min) ${load(i.load.start)} at the start, ${load(i.load.end)} at the end; time boxes ${i.timeScale}. Suite per mutant: ${i.suite.paths} generated paths, ${i.suite.walks} seeded walks, ${i.suite.replays} replay fixtures${i.suite.scenarios === undefined ? '' : `, ${i.suite.scenarios} scenarios (test/model/scenarios.ts)`}.`,
+    ...(i.rerun
+      ? [
+          '',
+          `Its ${i.rerun.ran} survivors ran again on commit \`${i.rerun.commit}\` (${i.rerun.started}, ${(i.rerun.durationS / 60).toFixed(1)} min, ${i.rerun.scenarios} scenarios; \`--rerun-survivors\`): ${i.rerun.killed} of them killed there; their verdicts below are the later ones. Tests were only added between the two commits, so a mutant killed in the full run stays killed.`,
+        ]
+      : []),
     '',
     `**Mutation score: ${pct(r.score)}** (${r.killed} killed of ${r.total - r.equivalent} non-equivalent mutants; ${r.total} generated, ${r.equivalent} equivalent; ${pct(r.rawScore)} counting the equivalent ones as survivors). Target ${pct(SCORE_TARGET)}.`,
     '',

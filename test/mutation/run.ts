@@ -7,6 +7,7 @@
  *   npm run test:mutation -- --all                 # every generated mutant
  *   npm run test:mutation -- --only 'poll|retarget'   # ids matching a regular expression (no docs written)
  *   npm run test:mutation -- --id 'actor:poll-no-backoff' --id '…'   # exactly these mutants (no docs written)
+ *   npm run test:mutation -- --rerun-survivors     # the last run's survivors again, merged into its report
  *   npm run test:mutation -- --workers 1
  *
  * Exits non-zero when the score is below the target or a survivor is not classified.
@@ -28,6 +29,7 @@ const { values } = parseArgs({
     id: { type: 'string', multiple: true },
     all: { type: 'boolean', default: false },
     'report-only': { type: 'boolean', default: false },
+    'rerun-survivors': { type: 'boolean', default: false },
     workers: { type: 'string', default: String(availableParallelism()) },
     out: { type: 'string', default: join(import.meta.dirname, 'results', 'full.json') },
   },
@@ -88,7 +90,10 @@ if (unknown.length) {
   process.exit(2);
 }
 const selecting = values.only !== undefined || ids.size > 0;
-const mutants = (values.all || selecting ? generated : pickedMutants()).filter(
+/** --rerun-survivors: the last report, whose survivors run again and are merged into it. */
+const previous = values['rerun-survivors'] ? (JSON.parse(readFileSync(values.out, 'utf8')) as MutationReport) : null;
+const rerun = new Set(previous?.verdicts.filter((v) => v.outcome === 'survived').map((v) => v.id) ?? []);
+const mutants = (previous ? generated.filter((m) => rerun.has(m.id)) : values.all || selecting ? generated : pickedMutants()).filter(
   (m) => (values.only === undefined || new RegExp(values.only).test(m.id)) && (ids.size === 0 || ids.has(m.id)),
 );
 console.log(`mutation run: ${mutants.length} of ${generated.length} generated mutants, ${workers} workers; planning the model…`);
@@ -122,23 +127,51 @@ try {
     },
   );
   const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root }).toString().trim();
-  const report = summarize(mutants, verdicts, {
-    generated: Object.fromEntries(RULES.map((rule) => [rule, generated.filter((m) => m.rule === rule).length])),
-    picked: values.all ? 'every generated mutant (--all)' : `at most ${PER_RULE} per statechart rule, drawn with seed ${PICK_SEED}; every source mutant`,
-    started: startedAt.toISOString().replace(/\.\d+Z$/, 'Z'),
-    commit,
-    durationS: Math.round((Date.now() - t0) / 1000),
-    load: { start: loadStart, end: loadavg() },
-    workers,
-    timeScale: `${Math.round(box.ms / 1000)} s per mutant at the start (idle 90 s ×${box.scale}, rescaled at each mutant's start)`,
-    suite: { paths: suite.paths.length, walks: suite.walks.length, replays: suite.replays.length, scenarios: suite.scenarios.length },
-  });
-  console.log(`\n${markdown(report)}\n`);
-  if (!selecting) publish(report);
-  const problems = problemsOf(report);
-  if (problems.length) {
-    console.error(problems.join('\n'));
-    process.exitCode = 1;
+  if (previous) {
+    const ran = new Set(previous.verdicts.map((v) => v.id));
+    const later = new Map(verdicts.map((v) => [v.id, v]));
+    const merged = previous.verdicts.map((v) => later.get(v.id) ?? v);
+    const report = summarize(
+      generated.filter((m) => ran.has(m.id)),
+      merged,
+      {
+        ...previous.info,
+        rerun: {
+          started: startedAt.toISOString().replace(/\.\d+Z$/, 'Z'),
+          commit,
+          durationS: Math.round((Date.now() - t0) / 1000),
+          ran: verdicts.length,
+          killed: verdicts.filter((v) => v.outcome !== 'survived' && v.outcome !== 'invalid').length,
+          scenarios: suite.scenarios.length,
+        },
+      },
+    );
+    console.log(`\n${markdown(report)}\n`);
+    publish(report);
+    const problems = problemsOf(report);
+    if (problems.length) {
+      console.error(problems.join('\n'));
+      process.exitCode = 1;
+    }
+  } else {
+    const report = summarize(mutants, verdicts, {
+      generated: Object.fromEntries(RULES.map((rule) => [rule, generated.filter((m) => m.rule === rule).length])),
+      picked: values.all ? 'every generated mutant (--all)' : `at most ${PER_RULE} per statechart rule, drawn with seed ${PICK_SEED}; every source mutant`,
+      started: startedAt.toISOString().replace(/\.\d+Z$/, 'Z'),
+      commit,
+      durationS: Math.round((Date.now() - t0) / 1000),
+      load: { start: loadStart, end: loadavg() },
+      workers,
+      timeScale: `${Math.round(box.ms / 1000)} s per mutant at the start (idle 90 s ×${box.scale}, rescaled at each mutant's start)`,
+      suite: { paths: suite.paths.length, walks: suite.walks.length, replays: suite.replays.length, scenarios: suite.scenarios.length },
+    });
+    console.log(`\n${markdown(report)}\n`);
+    if (!selecting) publish(report);
+    const problems = problemsOf(report);
+    if (problems.length) {
+      console.error(problems.join('\n'));
+      process.exitCode = 1;
+    }
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
