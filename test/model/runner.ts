@@ -620,6 +620,10 @@ export class PathRun implements RunApi {
         return queue?.status === 'queuing' && queue.position === this.sim.session(this.userId)?.queuePosition;
       }, 'context.queue shows the position the simulator reports');
     }
+    if (!m.matches({ connected: 'queuing' } as never)) {
+      // A queue position shown after the queue was left (served, transferred back, ended) would be stale.
+      expect(this.matched().context.queue, 'no queue position outside queuing').toBeNull();
+    }
     if (m.matches({ connected: 'chatting' } as never)) {
       expect(view?.state, 'the simulator has the customer with the same party').toBe(after.world.party);
       // Still chatting after the server ended (its DISCONNECT lost, not yet confirmed): known, not shown.

@@ -22,6 +22,9 @@ export const EQUIVALENT: Readonly<Record<string, string>> = {
   'drop-action:chatSession.auth|xstate.done.actor.authenticate|0#1':
     'resetRetryCounts when auth succeeds (to history): only auth-retry enters auth, so the authAttempts it resets is never read again (authRetryDelay and canRetryAuth are read in auth and auth-retry only), and surveyModeAttempts is still 0 so early',
   'drop-action:chatSession.auth|xstate.done.actor.authenticate|1#1': 'resetRetryCounts when auth succeeds (to connecting): as the branch to history',
+  'drop-action:chatSession.connected.ending.fetching-survey|xstate.done.actor.fetchSurveyMode|0#2':
+    'resetRetryCounts once the survey mode is known (agent survey): `ending` is entered once and the survey form never goes back to fetching-survey, so the surveyModeAttempts it resets is never read again (surveyModeRetryDelay and canRetrySurveyMode are read in fetching-survey and survey-mode-retry only); authAttempts is not read after auth',
+  'drop-action:chatSession.connected.ending.fetching-survey|xstate.done.actor.fetchSurveyMode|1#2': 'resetRetryCounts once the survey mode is known (robot survey): as the agent survey branch',
   'actor:send-wrong-localId':
     'markSent falls back to the outbox head when the answer names no localId, and the outbox sends one message at a time, head first: the head is always the message sent',
 };
@@ -31,5 +34,7 @@ export const MISSING: Readonly<Record<string, string>> = {
     "receiveMessages for a batch that arrives after the chat (ending, a survey form): the paths' late messages are CHAT ones, and DISCONNECT's catch-up brings them back from history, so the final transcript has them either way. Needs a check that the transcript holds, after each step, the messages the model step delivered",
   'drop-action:chatSession.leave-message.submitting|xstate.done.actor.leaveMessage|0#1':
     'clearError once the leave-message is stored: submitting it (storeLeaveMessage) already cleared the error, so only an error set while it is in flight would stay: a host event refused meanwhile (rejectEvent). No path sends one then; it needs a variant that does',
+  'drop-action:chatSession.connected.chatting|chat.end|0#0':
+    "receiveServerEnd when the customer ends a chat the server had already ended (its DISCONNECT lost; the liveness check said gone): the end reason (session-released) and the state are right either way, only the server's DISCONNECT is missing from the transcript. The model's context check does not compare incoming entries, and the received-messages oracle does not count the DISCONNECT a session.gone event carries (`lost`); either would need extending",
   'implementation:robot-survey-no-interidx': 'needs a robot chat that ends before any robot answer carried an interIdx, with a WEB survey',
 };
