@@ -41,4 +41,6 @@ process.on('message', (message: ToWorker) => {
     send({ type: 'verdict', verdict });
   })();
 });
+// The pool disconnects when it is done: end even if the last mutant left a session running.
+process.on('disconnect', () => process.exit(0));
 send({ type: 'ready' });
