@@ -15,7 +15,7 @@ import { argValue } from './lib/results.js';
 import { startSimProcess } from './lib/sim-process.js';
 import { fullGc, sleep } from './lib/stats.js';
 import { makeTransport } from './lib/transports.js';
-import { Waiter, machineSession, sharedAuth } from './lib/wiring.js';
+import { Waiter, machineSession, onceChatting, sharedAuth } from './lib/wiring.js';
 
 const N = Number(argValue('sessions') ?? 1000);
 const SNAPSHOTS = argValue('snapshots');
@@ -39,13 +39,9 @@ try {
   let ready = 0;
   for (let i = 0; i < N; i++) {
     const actor = machineSession(sim, auth, `hs-${i}`, options);
-    let counted = false;
-    actor.subscribe((s) => {
-      if (!counted && s.matches({ connected: 'chatting' })) {
-        counted = true;
-        ready++;
-        waiter.notify();
-      }
+    onceChatting(actor, () => {
+      ready++;
+      waiter.notify();
     });
     actor.start();
     keep.push(actor);

@@ -13,7 +13,7 @@ import { startSimProcess } from './lib/sim-process.js';
 import type { SimInfo } from './lib/sim-protocol.js';
 import { nextFromParent, startWorker, toParent } from './lib/spawn.js';
 import { cpuMs, latency, monoMs, sleep } from './lib/stats.js';
-import { BareSession, Waiter, bareGatewayHeaders, countingAxios, endSession, machineSession, sharedAuth, type RequestCounter } from './lib/wiring.js';
+import { BareSession, Waiter, bareGatewayHeaders, countingAxios, endSession, machineSession, onceChatting, sharedAuth, type RequestCounter } from './lib/wiring.js';
 import type { ChatSessionActor } from '../src/index.js';
 
 const SESSIONS = QUICK ? 100 : 500;
@@ -52,13 +52,9 @@ async function worker(kind: 'machine' | 'bare', sim: SimInfo): Promise<void> {
     let chatting = 0;
     for (let i = 0; i < SESSIONS; i++) {
       const actor = machineSession(sim, auth, `idlem-${i}`, { axios: countingAxios(counter, { maxRedirects: 0 }) });
-      let counted = false;
-      actor.subscribe((s) => {
-        if (!counted && s.matches({ connected: 'chatting' })) {
-          counted = true;
-          chatting++;
-          waiter.notify();
-        }
+      onceChatting(actor, () => {
+        chatting++;
+        waiter.notify();
       });
       actor.start();
       actors.push(actor);

@@ -16,7 +16,7 @@ import { startSimProcess } from './lib/sim-process.js';
 import type { SimInfo } from './lib/sim-protocol.js';
 import { runWorker, finishWorker } from './lib/spawn.js';
 import { fullGc, sleep } from './lib/stats.js';
-import { BareSession, Waiter, bareGatewayHeaders, machineSession, sharedAuth } from './lib/wiring.js';
+import { BareSession, Waiter, bareGatewayHeaders, machineSession, onceChatting, sharedAuth } from './lib/wiring.js';
 
 const N = QUICK ? 500 : 2000;
 const ROUNDS = QUICK ? 1 : 3;
@@ -41,13 +41,9 @@ async function worker(variant: Variant, sim: SimInfo): Promise<Measured> {
   const open = async (userId: string): Promise<void> => {
     if (variant === 'machine') {
       const actor = machineSession(sim, auth, userId, { longPollWindowMs: LONG_POLL_MS });
-      let counted = false;
-      actor.subscribe((s) => {
-        if (!counted && s.matches({ connected: 'chatting' })) {
-          counted = true;
-          ready++;
-          waiter.notify();
-        }
+      onceChatting(actor, () => {
+        ready++;
+        waiter.notify();
       });
       actor.start();
       keep.push(actor);

@@ -24,7 +24,7 @@ import { startSimProcess } from './lib/sim-process.js';
 import type { SimInfo } from './lib/sim-protocol.js';
 import { nextFromParent, startWorker, toParent } from './lib/spawn.js';
 import { cpuMs, fullGc, monoMs, sleep, spread } from './lib/stats.js';
-import { Waiter, identityFor, machineSession, sharedAuth } from './lib/wiring.js';
+import { Waiter, identityFor, machineSession, onceChatting, sharedAuth } from './lib/wiring.js';
 
 const LEVELS = ['raw', 'client', 'session'] as const;
 type Level = (typeof LEVELS)[number];
@@ -113,13 +113,7 @@ async function worker(name: TransportName, level: Level, sim: SimInfo): Promise<
   const startSession = (userId: string): Promise<void> =>
     new Promise((resolve) => {
       const actor = machineSession(sim, auth, userId, { longPollWindowMs: LONG_POLL_MS, ...via });
-      let done = false;
-      actor.subscribe((s) => {
-        if (!done && s.matches({ connected: 'chatting' })) {
-          done = true;
-          resolve();
-        }
-      });
+      onceChatting(actor, resolve);
       actor.start();
     });
   const start = level === 'raw' ? startRaw : level === 'client' ? startClient : startSession;

@@ -51,6 +51,17 @@ export function machineSession(sim: SimInfo, auth: SharedAuth, userId: string, o
   return createChatSession({ client, identity, ...(options.timing ? { timing: options.timing } : {}) });
 }
 
+/** Calls `onChatting` once: the first time the actor is in `connected.chatting`. */
+export function onceChatting(actor: ChatSessionActor, onChatting: () => void): void {
+  let seen = false;
+  actor.subscribe((s) => {
+    if (!seen && s.matches({ connected: 'chatting' })) {
+      seen = true;
+      onChatting();
+    }
+  });
+}
+
 /** Wire shape of a downlink message, as far as the benchmarks read it. */
 export interface BareMessage {
   controlType?: string;
