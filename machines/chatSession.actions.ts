@@ -181,7 +181,13 @@ export const chatSessionActions = {
     enqueue.assign(({ context }) => update.setConnectivity(context, change.online, change.pageVisible));
     if (check('isPolling')) enqueue.sendTo('pollLoop', ({ context }) => connectivityNotice({ context }));
   }),
-  interruptSending: assigns(({ context }) => update.interruptSending(context)),
+  // Left on the send's own answer (a refusal that ends the session), nothing is on the wire any
+  // more: the transition's markHeadFailed records that answer instead of "may have arrived".
+  // (Exit actions see the event that left the state, actor events included.)
+  interruptSending: assigns(({ context, event }) => {
+    const cause: string = event.type;
+    return cause === 'xstate.error.actor.sendMessage' ? {} : update.interruptSending(context);
+  }),
   failUnsentMessages: assigns(({ context }) => update.failUnsentMessages(context)),
   requeueMessage: assigns(({ context, event }) => {
     assertEvent(event, 'message.retry');

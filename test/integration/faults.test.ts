@@ -328,6 +328,18 @@ describe('a session the server has forgotten (issue 11.10)', () => {
     expect(output.transcript.find((e) => e.kind === 'outgoing')).toMatchObject({ status: 'failed' });
   });
 
+  it('robot: that refused message shows the refusal (it certainly did not arrive), not "interrupted, may have arrived"', async () => {
+    const rig = startSession(sim);
+    await rig.untilState('connected.chatting');
+    sim.system.forget(rig.userId);
+    rig.actor.send({ type: 'message.send', text: 'hello?' });
+    const output = await finished(rig);
+    const refused = output.transcript.find((e) => e.kind === 'outgoing');
+    expect(refused).toMatchObject({ status: 'failed', error: { kind: 'business', api: 'send', resultCode: '13' } });
+    expect(refused?.kind === 'outgoing' && refused.error?.name === 'AiccError' && refused.error.outcomeUnknown).not.toBe(true);
+    expect(refused?.kind === 'outgoing' && refused.maybeDelivered).not.toBe(true);
+  });
+
   it('agent: the liveness check after a lost poll ends it session-released, and no survey is offered', async () => {
     const rig = startSession(sim, { timing: { maxPollFailures: 3 } });
     await rig.untilState('connected.chatting');

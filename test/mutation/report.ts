@@ -21,7 +21,16 @@ export interface RunInfo {
   /** `scenarios`: absent in runs before test/model/scenarios.ts. */
   suite: { paths: number; walks: number; replays: number; scenarios?: number };
   /** `--rerun-survivors`: the run's survivors run again on a later commit, their verdicts merged in. */
-  rerun?: { started: string; commit: string; durationS: number; ran: number; killed: number; scenarios: number };
+  rerun?: {
+    started: string;
+    commit: string;
+    durationS: number;
+    ran: number;
+    killed: number;
+    scenarios: number;
+    /** Of `ran`, mutants the full run had no verdict for: new since, or renamed (an event or state renamed). */
+    unjudged?: number;
+  };
 }
 
 export interface MutationReport {
@@ -102,7 +111,7 @@ export function markdown(r: MutationReport): string {
     ...(i.rerun
       ? [
           '',
-          `Its ${i.rerun.ran} survivors ran again on commit \`${i.rerun.commit}\` (${i.rerun.started}, ${(i.rerun.durationS / 60).toFixed(1)} min, ${i.rerun.scenarios} scenarios; \`--rerun-survivors\`): ${i.rerun.killed} of them killed there; their verdicts below are the later ones. Tests were only added between the two commits, so a mutant killed in the full run stays killed.`,
+          `Its ${i.rerun.ran - (i.rerun.unjudged ?? 0)} survivors${i.rerun.unjudged ? ` and ${i.rerun.unjudged} mutants it had no verdict for (new since, or renamed with the event or state they change)` : ''} ran again on commit \`${i.rerun.commit}\` (${i.rerun.started}, ${(i.rerun.durationS / 60).toFixed(1)} min, ${i.rerun.scenarios} scenarios; \`--rerun-survivors\`): ${i.rerun.killed} of them killed there; their verdicts below are the later ones. The mutants the full run killed were not run again (between the two commits tests were added, events renamed and one exit action changed: CHANGELOG).`,
         ]
       : []),
     '',

@@ -7,7 +7,7 @@
  *   npm run test:mutation -- --all                 # every generated mutant
  *   npm run test:mutation -- --only 'poll|retarget'   # ids matching a regular expression (no docs written)
  *   npm run test:mutation -- --id 'actor:poll-no-backoff' --id '…'   # exactly these mutants (no docs written)
- *   npm run test:mutation -- --rerun-survivors     # the last run's survivors again, merged into its report
+ *   npm run test:mutation -- --rerun-survivors     # the last run's survivors again (and mutants it has no verdict for), merged into its report
  *   npm run test:mutation -- --workers 1
  *
  * Exits non-zero when the score is below the target or a survivor is not classified.
@@ -90,10 +90,15 @@ if (unknown.length) {
   process.exit(2);
 }
 const selecting = values.only !== undefined || ids.size > 0;
-/** --rerun-survivors: the last report, whose survivors run again and are merged into it. */
+/**
+ * --rerun-survivors: the last report, whose survivors run again and are merged into it, together
+ * with every generated mutant it has no verdict for (new since, or renamed with the event or
+ * state it changes), so the merged report still covers every generated mutant.
+ */
 const previous = values['rerun-survivors'] ? (JSON.parse(readFileSync(values.out, 'utf8')) as MutationReport) : null;
+const judged = new Set(previous?.verdicts.map((v) => v.id) ?? []);
 const rerun = new Set(previous?.verdicts.filter((v) => v.outcome === 'survived').map((v) => v.id) ?? []);
-const mutants = (previous ? generated.filter((m) => rerun.has(m.id)) : values.all || selecting ? generated : pickedMutants()).filter(
+const mutants = (previous ? generated.filter((m) => rerun.has(m.id) || !judged.has(m.id)) : values.all || selecting ? generated : pickedMutants()).filter(
   (m) => (values.only === undefined || new RegExp(values.only).test(m.id)) && (ids.size === 0 || ids.has(m.id)),
 );
 console.log(`mutation run: ${mutants.length} of ${generated.length} generated mutants, ${workers} workers; planning the model…`);
@@ -128,11 +133,16 @@ try {
   );
   const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root }).toString().trim();
   if (previous) {
-    const ran = new Set(previous.verdicts.map((v) => v.id));
+    // Verdicts of mutants no longer generated (renamed since) are dropped; their new ids ran now.
     const later = new Map(verdicts.map((v) => [v.id, v]));
-    const merged = previous.verdicts.map((v) => later.get(v.id) ?? v);
+    const current = new Set(generated.map((m) => m.id));
+    const merged = [
+      ...previous.verdicts.filter((v) => current.has(v.id)).map((v) => later.get(v.id) ?? v),
+      ...verdicts.filter((v) => !judged.has(v.id)),
+    ];
+    const covered = new Set(merged.map((v) => v.id));
     const report = summarize(
-      generated.filter((m) => ran.has(m.id)),
+      generated.filter((m) => covered.has(m.id)),
       merged,
       {
         ...previous.info,
@@ -143,6 +153,7 @@ try {
           ran: verdicts.length,
           killed: verdicts.filter((v) => v.outcome !== 'survived' && v.outcome !== 'invalid').length,
           scenarios: suite.scenarios.length,
+          unjudged: verdicts.filter((v) => !judged.has(v.id)).length,
         },
       },
     );

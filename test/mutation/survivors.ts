@@ -17,8 +17,6 @@ export const EQUIVALENT: Readonly<Record<string, string>> = {
     "isAgentSurvey needs servedBy agent, isRobotSurvey servedBy robot: they never hold together, so their order does not matter",
   'drop-action:chatSession.leave-message|entry#0':
     "failUnsentMessages on entering leave-message: it is entered from connecting, before any message can be queued (message.send is handled in `connected` only), or from queuing, whose exit from `connected` has just run failUnsentMessages",
-  'drop-action:chatSession.connected.chatting.outbox.sending|xstate.error.actor.sendMessage|0#0':
-    "markHeadFailed on a send refused with 'session gone': the transition leaves `chatting`, whose exit (interruptSending) runs before the transition's actions and has already failed the head and taken it out of the outbox, so markHeadFailed finds no head and does nothing (the refusal is shown as an interruption: see docs/testing.md, Mutation testing)",
   'drop-action:chatSession.auth|xstate.done.actor.authenticate|0#1':
     'resetRetryCounts when auth succeeds (to history): only auth-retry enters auth, so the authAttempts it resets is never read again (authRetryDelay and canRetryAuth are read in auth and auth-retry only), and surveyModeAttempts is still 0 so early',
   'drop-action:chatSession.auth|xstate.done.actor.authenticate|1#1': 'resetRetryCounts when auth succeeds (to connecting): as the branch to history',
