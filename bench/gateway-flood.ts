@@ -17,7 +17,7 @@
  *   3. Their non-poll latency (p50/p90/p99/max) against the baseline, every poll's status, the
  *      time from a sent text to the robot's answer at the customer, and what the flood got.
  *
- *   node --import tsx bench/gateway-flood.ts [--identities 1100] [--burst 8] [--call-interval 2000] [--exchanges 20] [--rounds 2]
+ *   node --import tsx bench/gateway-flood.ts [--identities 1100] [--burst 8] [--call-interval 2000] [--exchanges 20] [--rounds 2] [--backlog 4096]
  */
 import http from 'node:http';
 import { loadavg } from 'node:os';
@@ -43,6 +43,8 @@ const WINDOW_MS = 5000;
 const FLOOD_WINDOWS = Number(argValue('windows') ?? 6);
 /** Where the burst is taken to be over: calls started later count as the steady flood. */
 const STEADY_AFTER_MS = Number(argValue('steady-after') ?? 15_000);
+/** The gateway's listen backlog (`--backlog`); Node's default, 511, when not given. */
+const BACKLOG = argValue('backlog') === undefined ? undefined : Number(argValue('backlog'));
 const FLOOD_WORKER = fileURLToPath(new URL('./lib/flood-worker.ts', import.meta.url));
 
 interface Chat {
@@ -86,7 +88,7 @@ async function main(): Promise<void> {
   const machine = machineInfo();
   console.log(`gateway flood: ${IDENTITIES} identities, ${BURST} polls at once each, a call / ${CALL_INTERVAL_MS} ms each; open-file limit ${openFileLimit() ?? '?'}; load ${machine.loadAverage.join(' ')}`);
   const sim = await startSimProcess({ scenario: 'robot', timing: { longPollWindowMs: WINDOW_MS, robotReplyDelayMs: 5, sessionIdleTimeoutMs: 3_600_000 } });
-  const gateway = await startGatewayProcess({ upstream: sim.url, ...sim.credentials, channelId: sim.channelId, longPollWindowMs: WINDOW_MS, defaultLimits: true });
+  const gateway = await startGatewayProcess({ upstream: sim.url, ...sim.credentials, channelId: sim.channelId, longPollWindowMs: WINDOW_MS, defaultLimits: true, ...(BACKLOG ? { backlog: BACKLOG } : {}) });
   const base = `${gateway.url}/aicc`;
   const rounds: Round[] = [];
 
@@ -196,7 +198,7 @@ async function main(): Promise<void> {
 
   await gateway.close();
   await sim.close();
-  writeResult('gateway-flood', started, { steadyAfterMs: STEADY_AFTER_MS, identities: IDENTITIES, burst: BURST, callIntervalMs: CALL_INTERVAL_MS, exchanges: EXCHANGES, windowMs: WINDOW_MS, rounds }, machine);
+  writeResult(BACKLOG ? `gateway-flood-backlog-${BACKLOG}` : 'gateway-flood', started, { backlog: BACKLOG ?? 511, steadyAfterMs: STEADY_AFTER_MS, identities: IDENTITIES, burst: BURST, callIntervalMs: CALL_INTERVAL_MS, exchanges: EXCHANGES, windowMs: WINDOW_MS, rounds }, machine);
 }
 
 await main();

@@ -29,6 +29,12 @@ export interface GatewayChildConfig {
    * in X-Forwarded-For), instead of the per-address and rate limits lifted.
    */
   defaultLimits?: boolean;
+  /**
+   * The listen backlog (connections accepted by the kernel, not yet by Node); Node's default, 511,
+   * when absent. A burst of connections beyond it is dropped at SYN and retried by the client's
+   * kernel after 1 s, then 3 s: a delay every caller in the burst pays, honest or not.
+   */
+  backlog?: number;
 }
 
 export type GatewayChildCommand = { id: number; type: 'memory' } | { id: number; type: 'resetStats' } | { id: number; type: 'stats' } | { id: number; type: 'close' };
@@ -77,7 +83,7 @@ const gateway = createGateway({
   },
 });
 const server = createGatewayServer(gateway);
-await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+await new Promise<void>((resolve) => server.listen({ port: 0, host: '127.0.0.1', ...(config.backlog ? { backlog: config.backlog } : {}) }, () => resolve()));
 const loop = monitorEventLoopDelay({ resolution: 10 });
 loop.enable();
 let cpuAt = cpuMs();
