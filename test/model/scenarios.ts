@@ -296,6 +296,40 @@ export const SCENARIOS: readonly Scenario[] = [
       }),
   },
   {
+    name: 'customer ends after the server did',
+    promise:
+      "a customer who ends an agent chat the server had already ended (its DISCONNECT lost, the session answered gone) is told the server ended it: the end is session-released, the transcript shows the server's end, and no survey is asked for",
+    about: 'chat.end session.gone gone agent lost',
+    run: (fault, live) =>
+      withSession(
+        fault,
+        live,
+        // Patient: only the customer's end decides (no network give-up, no three-check end).
+        { scenario: { connectTo: 'agent' }, timing: { maxPollFailures: 100_000, pollGiveUpMs: 600_000, pollBackoffBaseMs: 5, pollBackoffMaxMs: 10 } },
+        async (run) => {
+          await untilAgentChat(run);
+          // The poll in flight must not carry the end: offline until it ended, then the end, the
+          // poll that takes it loses its answer, and every poll after it fails (no answer without
+          // a DISCONNECT can confirm the loss: only the customer's end decides).
+          await goOffline(run);
+          run.sim.agent.end(run.userId);
+          run.sim.faults.next('poll', { reset: true, afterProcessing: true });
+          run.sim.faults.next('poll', { reset: true }, 100_000);
+          run.send({ type: 'connection.online' });
+          await run.eventually(() => run.realEvents().some((e) => e.type === 'session.gone'), 'the first "session gone" answer');
+          run.send({ type: 'chat.end' });
+          await run.eventually(() => run.actor().getSnapshot().status === 'done', 'the chat to end');
+          expect(run.context().endReason, 'why it ended').toBe('session-released');
+          expect(
+            transcriptEntries(run.context().transcript).some((e) => e.key.startsWith('lost-disconnect:')),
+            "the server's end in the transcript",
+          ).toBe(true);
+          expect(run.sim.requestsFor('getSatisfactionSurveyMode'), 'no survey asked for').toEqual([]);
+          run.sim.faults.clear();
+        },
+      ),
+  },
+  {
     name: 'suggestions follow the draft',
     promise: "the phrase suggestions shown are for the current draft: when the fetch for a new draft fails, the old draft's suggestions go away",
     about: 'suggestPhrases.error input.change',

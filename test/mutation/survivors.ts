@@ -32,7 +32,5 @@ export const MISSING: Readonly<Record<string, string>> = {
     "receiveMessages for a batch that arrives after the chat (ending, a survey form): the paths' late messages are CHAT ones, and DISCONNECT's catch-up brings them back from history, so the final transcript has them either way. Needs a check that the transcript holds, after each step, the messages the model step delivered",
   'drop-action:chatSession.leave-message.submitting|xstate.done.actor.leaveMessage|0#1':
     'clearError once the leave-message is stored: submitting it (storeLeaveMessage) already cleared the error, so only an error set while it is in flight would stay: a host event refused meanwhile (rejectEvent). No path sends one then; it needs a variant that does',
-  'drop-action:chatSession.connected.chatting|chat.end|0#0':
-    "receiveServerEnd when the customer ends a chat the server had already ended (its DISCONNECT lost; the liveness check said gone): the end reason (session-released) and the state are right either way, only the server's DISCONNECT is missing from the transcript. The model's context check does not compare incoming entries, and the received-messages oracle does not count the DISCONNECT a session.gone event carries (`lost`); either would need extending",
   'implementation:robot-survey-no-interidx': 'needs a robot chat that ends before any robot answer carried an interIdx, with a WEB survey',
 };
