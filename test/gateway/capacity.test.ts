@@ -9,7 +9,6 @@
  * assertion is on order (they answer while every poll is still open), not on a time limit.
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_PATHS } from '../../src/client/index.js';
 import { createGateway, GATEWAY_REASONS, type Gateway, type GatewayIdentity } from '../../src/gateway/index.js';
@@ -17,6 +16,7 @@ import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { BASE_PATH, FAST_TIMING, jsonHeaders, TOKEN_SECRET } from './helpers.js';
 import { open, P, pollPath, send, startStubRig, tokenOf, type Held } from './stubRig.js';
 import { eventually, OUTLASTS_ANY_TEST_MS, sleep } from '../support/timeBudget.js';
+import { closeServer, listenLocal } from '../support/localServer.js';
 
 /** More polls than the old shared pool had sockets (256). */
 const N = 320;
@@ -46,17 +46,13 @@ describe(`${N} open long polls through one gateway (issue 17.1)`, () => {
       identify: (req) => identities.get(String(req.headers['x-user'])) ?? null,
     });
     server = createServer((req, res) => void gateway.handler(req, res));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    origin = await listenLocal(server);
   });
 
   afterAll(async () => {
     for (const p of polls) p.abort();
     await gateway?.close();
-    await new Promise<void>((resolve) => {
-      server?.close(() => resolve());
-      server?.closeAllConnections();
-    });
+    if (server) await closeServer(server);
     await sim?.close();
   });
 

@@ -11,6 +11,7 @@ import { budget } from '../support/timeBudget.js';
 import type { FleetInstanceConfig, FleetInstanceMessage } from './fleetInstance.js';
 import { BASE_PATH, TOKEN_SECRET } from './helpers.js';
 import { CHANNEL_ID } from './stubRig.js';
+import { closeServer } from '../support/localServer.js';
 
 export interface Instance {
   name: string;
@@ -55,10 +56,7 @@ export async function startLocalInstance(name: string, upstream: string, redisUr
     store,
     async close() {
       await gateway.close();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await closeServer(server);
       await store.close();
     },
   };

@@ -12,13 +12,13 @@
  * machine). A call that queued behind polls would wait for a poll window (5 s) to end.
  */
 import { Agent, request, type OutgoingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_PATHS, type DownlinkMessage } from '../../src/client/index.js';
 import { createGateway, createGatewayServer, type Gateway, type GatewayIdentity } from '../../src/gateway/index.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { budget, HEAVY_TEST_TIMEOUT_MS, TIME_SCALE } from '../support/timeBudget.js';
 import { BASE_PATH, TOKEN_SECRET } from './helpers.js';
+import { closeServer, listenLocal } from '../support/localServer.js';
 
 const IDENTITIES = 1100;
 /** Polls each identity opens at once when the flood starts (the attack run sent 8; here fewer, as the flood shares this process's open-file limit). */
@@ -81,17 +81,13 @@ describe(`${IDENTITIES} identities flood the gateway while one customer chats (i
       identify: (req) => identities.get(String(req.headers['x-user'])) ?? null,
     });
     server = createGatewayServer(gateway);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    origin = await listenLocal(server);
   });
 
   afterAll(async () => {
     for (const agent of agents) agent.destroy();
     await gateway?.close();
-    await new Promise<void>((resolve) => {
-      server?.close(() => resolve());
-      server?.closeAllConnections();
-    });
+    if (server) await closeServer(server);
     await sim?.close();
   });
 

@@ -4,13 +4,13 @@
  * (unredacted headers) and every secret upstream hands out (AccessTokens, ccmessaging-tokens),
  * so tests can assert that none of them ever reaches the browser or a log line.
  */
-import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, request, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import axios from 'axios';
 import { createAiccClient, type AiccClient, type AiccClientOptions } from '../../src/client/index.js';
 import { createGateway, gatewayTokenProvider, type Gateway, type GatewayIdentity, type GatewayLogEntry, type GatewayOptions } from '../../src/gateway/index.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.js';
 import { eventually } from '../support/timeBudget.js';
+import { closeServer, listenLocal } from '../support/localServer.js';
 
 export const FAST_TIMING = { longPollWindowMs: 150, robotReplyDelayMs: 5, agentReplyDelayMs: 5, queueAdvanceMs: 0 } as const;
 export const TOKEN_SECRET = 'test-token-secret-0123456789abcdef-0123456789';
@@ -35,12 +35,6 @@ export interface Tap {
   /** Every secret upstream handed out: AccessTokens, ccmessaging-tokens (issued and rotated). */
   secretsSeen(): string[];
   close(): Promise<void>;
-}
-
-async function listen(server: Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  return `http://127.0.0.1:${port}`;
 }
 
 function readAll(stream: IncomingMessage): Promise<string> {
@@ -101,15 +95,11 @@ export async function startTap(target: string): Promise<Tap> {
     });
     upstream.end(body);
   });
-  const url = await listen(server);
+  const url = await listenLocal(server);
   return {
     ...tap,
     url,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server),
   };
 }
 
@@ -160,7 +150,7 @@ export async function startRig(
     ...overrides,
   });
   const server = createServer((req, res) => void gateway.handler(req, res));
-  const origin = await listen(server);
+  const origin = await listenLocal(server);
   return {
     sim,
     tap,
@@ -176,10 +166,7 @@ export async function startRig(
     },
     async close() {
       await gateway.close();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await closeServer(server);
       await tap.close();
       await sim.close();
     },

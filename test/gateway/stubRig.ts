@@ -9,6 +9,7 @@ import { API_PATHS } from '../../src/client/index.js';
 import { createGateway, type Gateway, type GatewayIdentity, type GatewayLogEntry, type GatewayOptions } from '../../src/gateway/index.js';
 import { startStubUpstream, type StubUpstream } from './stubUpstream.js';
 import { BASE_PATH, TOKEN_SECRET } from './helpers.js';
+import { closeServer } from '../support/localServer.js';
 
 export const CHANNEL_ID = 'stub-channel-1';
 export const P = (api: keyof typeof API_PATHS): string => BASE_PATH + API_PATHS[api];
@@ -60,10 +61,7 @@ export async function startStubRig(overrides: Partial<GatewayOptions> = {}, serv
     },
     async close() {
       await gateway.close();
-      await new Promise<void>((resolve) => {
-        http.close(() => resolve());
-        http.closeAllConnections();
-      });
+      await closeServer(http);
       await stub.close();
     },
   });
