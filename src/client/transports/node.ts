@@ -12,9 +12,10 @@
  *
  * @module transport-node
  */
-import { Agent as HttpAgent, request as httpRequest, type AgentOptions, type ClientRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest, type AgentOptions, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { agentPool, type AgentPool } from './agentPool.js';
+import { splitTarget } from './target.js';
 import { networkFailure, TransportError, type HttpRequest, type HttpResponse, type HttpTransport } from '../http.js';
 
 export type { HttpRequest, HttpResponse, HttpTransport } from '../http.js';
@@ -83,9 +84,12 @@ function exchange(request: HttpRequest, pool: AgentPool<HttpAgent>): Promise<Htt
     const headers: Record<string, string | number> = Object.assign({ accept: ACCEPT }, request.headers);
     if (body !== undefined) headers['content-length'] = Buffer.byteLength(body);
     const slot = pool.acquire();
+    const options: RequestOptions = { method: request.method, headers, agent: pool.agents[slot] };
+    const target = splitTarget(request.url);
     let req: ClientRequest;
     try {
-      req = (request.url.startsWith('https:') ? httpsRequest : httpRequest)(request.url, { method: request.method, headers, agent: pool.agents[slot] });
+      const send = request.url.startsWith('https:') ? httpsRequest : httpRequest;
+      req = target ? send(Object.assign(options, target)) : send(request.url, options);
     } catch (error) {
       // A URL or header Node refuses: nothing was sent.
       pool.release(slot);
