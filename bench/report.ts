@@ -41,6 +41,7 @@ function scaleTable(name: string): string | undefined {
     table(['N', 'load avg', 'ramp', 'heap KB/session', 'heap KB/session after chat', 'RSS KB/session', 'loop delay p99', 'delivery p50', 'delivery p99', 'client CPU', 'simulator CPU', 'errors', ''], rows),
     '',
     `Transport: ${transport === 'axios' ? 'axios (the default)' : `\`${transport}\``}. ` +
+      (x.method.semiSpaceMb ? `Worker run with \`--max-semi-space-size=${x.method.semiSpaceMb}\` (Node's default: 16). ` : '') +
       (x.method.attempts ? `Every N is run ${x.method.attempts} times (both published); N holds when both valid attempts pass. ` : '') +
       `Largest N holding p99 delivery < ${x.method.p99LimitMs} ms: **${x.largestPassingN}**. ${skipped}`,
     '',
@@ -198,6 +199,10 @@ const blocks: Record<string, () => string | undefined> = {
 
   scaleNode() {
     return scaleTable('scale-node');
+  },
+
+  scaleNodeSemiSpace() {
+    return scaleTable('scale-node-semispace64');
   },
 
   idle() {

@@ -11,7 +11,11 @@
  * took no event-loop sample measured nothing: it is recorded as invalid and run again (at most
  * twice more), never reported as a pass or a fail.
  *
- *   node --import tsx bench/scale.ts [--quick] [--steps 500,1000] [--duration-ms 30000] [--transport axios|node|fetch]
+ * `--semi-space-mb N` runs the worker with V8's young generation raised to N MB per semi-space
+ * (`--max-semi-space-size`, Node's default is 16 on 64-bit): a process setting of the host, not
+ * of the library, published beside the default as its own result (`scale-node-semispace64`).
+ *
+ *   node --import tsx bench/scale.ts [--quick] [--steps 500,1000] [--duration-ms 30000] [--transport axios|node|fetch] [--semi-space-mb 64]
  */
 import os from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -39,8 +43,11 @@ const TRANSPORT_ARG = argValue('transport') ?? 'axios';
 if (!isTransportName(TRANSPORT_ARG)) throw new Error(`bench/scale: unknown --transport ${TRANSPORT_ARG}`);
 const TRANSPORT: TransportName = TRANSPORT_ARG;
 const ATTEMPTS = 2;
+/** V8's semi-space size for the worker (MB), when set: a host setting measured beside the default. */
+const SEMI_SPACE_MB = argValue('semi-space-mb') === undefined ? undefined : Number(argValue('semi-space-mb'));
+if (SEMI_SPACE_MB !== undefined && !(SEMI_SPACE_MB > 0)) throw new Error('bench/scale: --semi-space-mb needs a size in MB');
 /** Extra node flags for the worker, e.g. `SCALE_WORKER_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof'`. */
-const WORKER_FLAGS = (process.env.SCALE_WORKER_FLAGS ?? '').split(' ').filter(Boolean);
+const WORKER_FLAGS = [...(SEMI_SPACE_MB ? [`--max-semi-space-size=${SEMI_SPACE_MB}`] : []), ...(process.env.SCALE_WORKER_FLAGS ?? '').split(' ').filter(Boolean)];
 /** Reruns of an attempt that measured nothing, before the step is given up as invalid. */
 const INVALID_RETRIES = 2;
 /**
@@ -355,6 +362,7 @@ async function main(): Promise<void> {
       library: LIBRARY_SOURCE,
       transport: TRANSPORT,
       attempts: ATTEMPTS,
+      ...(SEMI_SPACE_MB ? { semiSpaceMb: SEMI_SPACE_MB } : {}),
     },
     steps,
     skipped,
@@ -362,7 +370,7 @@ async function main(): Promise<void> {
     largestPassingN: passing.length ? Math.max(...passing.map((s) => s.n)) : 0,
     target: { sessions: 10_000, heapPerSessionKB: 30 },
   };
-  writeResult(`${QUICK ? 'scale-quick' : 'scale'}${TRANSPORT === 'axios' ? '' : `-${TRANSPORT}`}`, startedAt, result, machine);
+  writeResult(`${QUICK ? 'scale-quick' : 'scale'}${TRANSPORT === 'axios' ? '' : `-${TRANSPORT}`}${SEMI_SPACE_MB ? `-semispace${SEMI_SPACE_MB}` : ''}`, startedAt, result, machine);
   console.log(`scale: largest N holding p99 < ${P99_LIMIT_MS} ms: ${result.largestPassingN}`);
 }
 
