@@ -10,8 +10,9 @@
 import { assertEvent, assign, enqueueActions, raise } from 'xstate';
 import type { HistoryMessage, SurveyMode } from '../src/client/types.js';
 import { errorOf, outputOf } from './chatSession.guards.js';
-import { incomingFileAt, pendingDownloads } from './chatSession.selectors.js';
+import { incomingFileAt, pendingDownloads, pendingUploads } from './chatSession.selectors.js';
 import type {
+  ChatSessionActorContracts,
   ConnectOutput,
   DisconnectOutput,
   DownloadWorkerEvent,
@@ -52,6 +53,32 @@ type PollingGuard = { type: 'isPolling'; params: unknown };
 const effects = enqueueActions<Context, Event, undefined, Event, never, never, PollingGuard, never, ChatSessionEmitted>;
 const effectsWith = <TParams extends object>(collect: Parameters<typeof enqueueActions<Context, Event, TParams, Event, never, never, PollingGuard, never, ChatSessionEmitted>>[0]) =>
   enqueueActions<Context, Event, TParams, Event, never, never, PollingGuard, never, ChatSessionEmitted>(collect);
+
+/**
+ * The file workers, started with the first pending transfer of their kind and stopped after
+ * the last (most sessions never send or fetch a file: docs/performance.md, heap).
+ */
+type FileWorker =
+  | { src: 'uploadFile'; logic: ChatSessionActorContracts['uploadFile']; id: string | undefined }
+  | { src: 'downloadFile'; logic: ChatSessionActorContracts['downloadFile']; id: string | undefined };
+
+/** `enqueueActions` typed for this machine outside `setup`, allowed to start and stop the file workers. */
+const workerEffects = enqueueActions<Context, Event, undefined, Event, FileWorker, never, PollingGuard, never, ChatSessionEmitted>;
+type WorkerEnqueue = Parameters<Parameters<typeof workerEffects>[0]>[0]['enqueue'];
+
+/** Starts `worker` for the first transfer of its kind, under its own name as child id. */
+function startWorker(enqueue: WorkerEnqueue, context: Context, worker: update.FileWorkerId): void {
+  // Never two: one left over (its transfers were ended another way) is replaced.
+  enqueue.stopChild(worker);
+  enqueue.spawnChild(worker, { id: worker });
+  enqueue.assign(({ context }) => update.markWorkerStarting(context, worker));
+}
+
+/** Stops `worker` (a no-op when it does not run). */
+function stopWorker(enqueue: WorkerEnqueue, context: Context, worker: update.FileWorkerId): void {
+  enqueue.stopChild(worker);
+  enqueue.assign(({ context }) => update.clearWorkerStarting(context, worker));
+}
 
 /** The download worker's order for the incoming file under `key` (null: none there). */
 function downloadStartFor(context: Context, key: unknown): DownloadWorkerEvent | null {
@@ -146,7 +173,8 @@ export const chatSessionActions = {
     assertEvent(event, 'file.send');
     return update.enqueueFile(context, event, Date.now());
   }),
-  startUpload: effects(({ context, event, enqueue }) => {
+  // After enqueueFile: the file just queued is pending.
+  startUpload: workerEffects(({ context, event, enqueue }) => {
     assertEvent(event, 'file.send');
     const uploadStart: UploadWorkerEvent = {
       type: 'upload.start',
@@ -154,7 +182,12 @@ export const chatSessionActions = {
       fileType: normaliseFileType(event.fileType) ?? 'jpg',
       data: event.data,
     };
+    if (pendingUploads(context).length === 1) startWorker(enqueue, context, 'uploadFile');
     enqueue.sendTo('uploadFile', uploadStart);
+  }),
+  welcomeUploadWorker: assigns(({ context }) => update.welcomeUploadWorker(context)),
+  stopIdleUploadWorker: workerEffects(({ context, enqueue }) => {
+    if (pendingUploads(context).length === 0) stopWorker(enqueue, context, 'uploadFile');
   }),
   rejectFile: assigns(({ context, event }) => update.setError(validateFile(context, event))),
   completeUpload: assigns(({ context, event }) => {
@@ -196,19 +229,34 @@ export const chatSessionActions = {
   rejectRetry: assigns(({ context, event }) => update.setError(validateRetry(context, event))),
 
   // --- downloads
-  startDownload: effects(({ context, event, enqueue }) => {
+  startDownload: workerEffects(({ context, event, enqueue }) => {
     assertEvent(event, 'file.download');
     const downloadStart = downloadStartFor(context, event.key);
     if (!downloadStart) return;
+    if (pendingDownloads(context).length === 0) startWorker(enqueue, context, 'downloadFile');
     enqueue.assign(update.startDownload(context, downloadStart.key));
     enqueue.sendTo('downloadFile', downloadStart);
   }),
   rejectDownload: assigns(({ context, event }) => update.setError(validateDownload(context, event))),
-  resumeDownloads: effects(({ context, enqueue }) => {
+  // `download.ready`: the hello of a worker just started for a new download, or a restored
+  // worker's news that the downloads in flight were lost (a reload): they start again.
+  welcomeDownloadWorker: effects(({ context, enqueue }) => {
+    if (context.bookkeeping.downloadWorkerStarting) {
+      enqueue.assign(update.clearWorkerStarting(context, 'downloadFile'));
+      return;
+    }
     for (const key of pendingDownloads(context)) {
       const downloadStart = downloadStartFor(context, key);
       if (downloadStart) enqueue.sendTo('downloadFile', downloadStart);
     }
+  }),
+  stopIdleDownloadWorker: workerEffects(({ context, enqueue }) => {
+    if (pendingDownloads(context).length === 0) stopWorker(enqueue, context, 'downloadFile');
+  }),
+  // Leaving `connected`: transfers still running are aborted with their worker.
+  stopFileWorkers: workerEffects(({ context, enqueue }) => {
+    stopWorker(enqueue, context, 'uploadFile');
+    stopWorker(enqueue, context, 'downloadFile');
   }),
   completeDownload: effects(({ context, event, enqueue }) => {
     assertEvent(event, 'download.done');

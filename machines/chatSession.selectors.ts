@@ -29,7 +29,15 @@ export function incomingFileAt(context: Pick<ChatSessionContext, 'transcript' | 
   return { key: entry.key, file: entry.message.content.file };
 }
 
-/** Keys whose download was in flight (to resume after a reload). */
+/** Local ids of the outgoing files still uploading (the upload worker runs while there is one). */
+export function pendingUploads(context: ChatSessionContext): string[] {
+  return context.outbox.filter((localId) => {
+    const entry = entryAt(context, localId);
+    return entry?.kind === 'outgoing' && entry.status === 'uploading';
+  });
+}
+
+/** Keys whose download was in flight (to resume after a reload; the download worker runs while there is one). */
 export function pendingDownloads(context: ChatSessionContext): string[] {
   return Object.keys(context.downloads).filter((key) => context.downloads[key]?.status === 'downloading');
 }

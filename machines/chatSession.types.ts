@@ -453,6 +453,13 @@ export interface SessionBookkeeping {
   connectAnswerLostAt?: number | null;
   /** From `session.gone`: the server no longer has the session; the DISCONNECT to report for it. */
   serverGone?: DisconnectDownlink | null;
+  /**
+   * The machine started the upload (download) worker for a new transfer and its `upload.ready`
+   * (`download.ready`) has not come yet: that one is a hello, not a restored worker's news that
+   * what was in flight was lost. Absent once it came or the worker stopped.
+   */
+  uploadWorkerStarting?: boolean;
+  downloadWorkerStarting?: boolean;
 }
 
 /**

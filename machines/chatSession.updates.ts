@@ -488,6 +488,33 @@ export function requeueMessage(context: ChatSessionContext, key: string): Update
 }
 
 // ---------------------------------------------------------------------------------------------
+// File workers: each runs only while a transfer of its kind is pending (docs/performance.md, heap)
+
+/** Which `bookkeeping` flag notes a worker started for a new transfer, by worker. */
+export const WORKER_STARTING = { uploadFile: 'uploadWorkerStarting', downloadFile: 'downloadWorkerStarting' } as const;
+export type FileWorkerId = keyof typeof WORKER_STARTING;
+
+/** The machine starts `worker` for a new transfer: its first `*.ready` will be a hello. */
+export function markWorkerStarting(context: ChatSessionContext, worker: FileWorkerId): Update {
+  return { bookkeeping: { ...context.bookkeeping, [WORKER_STARTING[worker]]: true } };
+}
+
+/** The worker said hello, or stopped: a later `*.ready` comes from a restored worker. */
+export function clearWorkerStarting(context: ChatSessionContext, worker: FileWorkerId): Update {
+  const flag = WORKER_STARTING[worker];
+  if (!(flag in context.bookkeeping)) return {};
+  const { [flag]: _started, ...bookkeeping } = context.bookkeeping;
+  return { bookkeeping };
+}
+
+/**
+ * `upload.ready`: the hello of a worker just started for a new upload, or a restored worker's
+ * news that the bytes in flight were lost (a reload): those uploads fail.
+ */
+export function welcomeUploadWorker(context: ChatSessionContext): Update {
+  return context.bookkeeping.uploadWorkerStarting ? clearWorkerStarting(context, 'uploadFile') : failOrphanedUploads(context);
+}
+
 // Downloads
 
 function setDownload(context: ChatSessionContext, key: string, entry: DownloadEntry): Update {

@@ -1,9 +1,11 @@
 /**
- * File workers, invoked once per connected session. They receive the bytes in an event and keep
- * them only in memory, so no file content ever lands in the machine's context or in a persisted
+ * File workers, started by a connected session only while a transfer of their kind is pending
+ * (the machine's startUpload / startDownload). They receive the bytes in an event and keep them
+ * only in memory, so no file content ever lands in the machine's context or in a persisted
  * snapshot (a promise actor's input would be persisted while in flight). On start each worker
- * reports `*.ready`, which tells the machine that anything it believed in flight was lost (a
- * page reload): unfinished uploads fail visibly, unfinished downloads are started again.
+ * reports `*.ready`: the hello of a worker just started for a transfer, or, from a worker
+ * restored with a snapshot, news that anything in flight was lost (a page reload): unfinished
+ * uploads fail visibly, unfinished downloads are started again.
  */
 import { fromCallback } from 'xstate';
 import type { DownloadWorkerEvent, UploadWorkerEvent } from '../../machines/chatSession.contracts.js';
@@ -18,8 +20,7 @@ function worker<TReceived extends { type: string }>(
   run: (client: AiccClient, event: TReceived, signal: AbortSignal, send: (event: ChatActorEvent) => void) => Promise<void>,
 ) {
   return fromCallback<TReceived, void>(({ sendBack, receive, system }) => {
-    // Made on the first transfer: most sessions never send or fetch a file, and every idle
-    // session would otherwise hold two AbortControllers (docs/performance.md, memory).
+    // Made on the first transfer (a worker restored with a snapshot may never get one).
     let controller: AbortController | undefined;
     let stopped = false;
     const send = (event: ChatActorEvent): void => {

@@ -7,17 +7,22 @@
  *   `idle`, so the rest of the queue goes on in order;
  * - the poll loop would start from its original input, not knowing that the old page may have
  *   abandoned a poll whose batch the server had already handed out. Its input is brought up to
- *   date and marked `resumed`, so it catches up from history before polling.
+ *   date and marked `resumed`, so it catches up from history before polling;
+ * - a file worker the machine had just started (its hello, `*.ready`, not yet handled when the
+ *   snapshot was saved) comes back restored, without the bytes or orders it held: its `*.ready`
+ *   must read as news of a reload, so the "just started" marks are dropped.
  * `createChatSession` applies this to every snapshot it is given; hosts that restore with plain
  * `createActor` should too.
  */
 import type { Snapshot } from 'xstate';
-import { abandonInterruptedSends } from '../../machines/chatSession.updates.js';
+import { WORKER_STARTING, abandonInterruptedSends, clearWorkerStarting, type FileWorkerId } from '../../machines/chatSession.updates.js';
 import { latestIncomingTimestamp } from '../../machines/chatSession.selectors.js';
 import type { ChatSessionContext } from '../../machines/chatSession.types.js';
 
 /** What `actor.getPersistedSnapshot()` returns: plain JSON, safe to store. */
 export type PersistedChatSession = Snapshot<unknown>;
+
+const FILE_WORKERS = Object.keys(WORKER_STARTING) as FileWorkerId[];
 
 interface PersistedShape {
   value?: unknown;
@@ -48,7 +53,8 @@ export function prepareRestoredSnapshot(snapshot: PersistedChatSession): Persist
   const s = snapshot as unknown as PersistedShape;
   if (!isContext(s.context)) return snapshot;
   const update = abandonInterruptedSends(s.context);
-  const context = { ...s.context, ...update };
+  let context: ChatSessionContext = { ...s.context, ...update };
+  for (const worker of FILE_WORKERS) context = { ...context, ...clearWorkerStarting(context, worker) };
   const children: Record<string, unknown> = { ...(s.children ?? {}) };
   let value = s.value;
   if (Object.keys(update).length > 0) {

@@ -10,6 +10,7 @@ import { chatSessionMachine } from '../../machines/chatSession.machine.js';
 import * as contextMappers from '../../machines/chatSession.context.js';
 import * as inputMappers from '../../machines/chatSession.inputs.js';
 import { END_REASONS } from '../../machines/chatSession.types.js';
+import { WORKER_STARTING } from '../../machines/chatSession.updates.js';
 
 type Json = Record<string, unknown>;
 
@@ -90,6 +91,8 @@ describe('machine config as data', () => {
     });
     // Guards an action asks by name with enqueueActions' check() (not visible in the config).
     used.guards.add('isPolling');
+    // The file workers, which actions start by name with spawnChild while a transfer is pending.
+    for (const worker of Object.keys(WORKER_STARTING)) used.actors.add(worker);
     const impl = chatSessionMachine.implementations;
     for (const kind of ['actions', 'guards', 'actors', 'delays'] as const) {
       expect([...used[kind]].sort(), kind).toEqual(Object.keys(impl[kind]).sort());

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { createActor, SimulatedClock, waitFor, type Snapshot } from 'xstate';
 import { chatSessionMachine } from '../../machines/chatSession.machine.js';
 import { entryAt } from '../../machines/chatSession.transcript.js';
+import { prepareRestoredSnapshot } from '../../src/session/restore.js';
 import type { OutgoingEntry } from '../../machines/chatSession.types.js';
 import {
   createChatSession,
@@ -111,10 +112,30 @@ describe('persisted snapshot', () => {
     const json = JSON.stringify(actor.getPersistedSnapshot());
     actor.stop();
     expect(json).not.toMatch(/"0":7/);
-    const { actor: restored } = restore(JSON.parse(json));
+    const { actor: restored, fakes: after } = restore(JSON.parse(json));
     const entry = entryAt(restored.getSnapshot().context, localId) as OutgoingEntry;
     expect(entry).toMatchObject({ status: 'failed', error: { api: 'uploadFileStream', field: 'data' } });
     expect(restored.getSnapshot().context.outbox).toEqual([]);
+    // The restored worker reported the loss; with nothing left to upload it is gone.
+    expect(after.uploadFile).toMatchObject({ starts: 1, running: 0 });
+    expect(restored.getSnapshot().children.uploadFile).toBeUndefined();
+    restored.stop();
+  });
+
+  it('prepareRestoredSnapshot: a worker saved before its hello was handled still reports the loss', async () => {
+    const fakes = fakeActors();
+    const { actor } = startSession({ fakes });
+    await waitFor(actor, (s) => s.matches({ connected: 'queuing' }));
+    actor.send({ type: 'file.send', data: new Uint8Array([7]), fileType: 'png' });
+    const [localId] = actor.getSnapshot().context.outbox;
+    const persisted = JSON.parse(JSON.stringify(actor.getPersistedSnapshot())) as { context: { bookkeeping: Record<string, unknown> } };
+    actor.stop();
+    // As saved between file.send and the worker's upload.ready.
+    persisted.context.bookkeeping['uploadWorkerStarting'] = true;
+    const { actor: restored } = restore(prepareRestoredSnapshot(persisted as unknown as Snapshot<unknown>));
+    expect(entryAt(restored.getSnapshot().context, localId)).toMatchObject({ status: 'failed', error: { api: 'uploadFileStream', field: 'data' } });
+    expect(restored.getSnapshot().context.bookkeeping).not.toHaveProperty('uploadWorkerStarting');
+    expect(restored.getSnapshot().children.uploadFile).toBeUndefined();
     restored.stop();
   });
 
@@ -128,6 +149,25 @@ describe('persisted snapshot', () => {
     actor.stop();
     const { fakes: after, actor: restored } = restore(JSON.parse(json));
     expect(after.downloadFile.received).toEqual([{ type: 'download.start', key: 'img1', file: expect.objectContaining({ fileId: 'media-1' }) }]);
+    expect(Object.keys(restored.getSnapshot().children).sort()).toEqual(['downloadFile', 'pollLoop']);
+    after.downloadFile.emit({ type: 'download.done', key: 'img1', bytes: new Uint8Array([1]), fileType: 'jpg', fileUrl: null });
+    expect(restored.getSnapshot().children.downloadFile).toBeUndefined();
+    expect(after.downloadFile.running).toBe(0);
+    restored.stop();
+  });
+
+  it('a snapshot saved while both workers ran for the whole session restores without them', async () => {
+    const { actor } = startSession();
+    await waitFor(actor, (s) => s.matches({ connected: 'queuing' }));
+    const persisted = JSON.parse(JSON.stringify(actor.getPersistedSnapshot())) as { children: Record<string, unknown> };
+    actor.stop();
+    // What 0.1.0 saved: the file workers were invoked by `connected` itself.
+    const worker = (src: string) => ({ snapshot: { status: 'active', input: {} }, src, syncSnapshot: false });
+    persisted.children = { ...persisted.children, uploadFile: worker('uploadFile'), downloadFile: worker('downloadFile') };
+    const { actor: restored, fakes } = restore(persisted as unknown as Snapshot<unknown>);
+    expect(fakes.uploadFile.starts + fakes.downloadFile.starts).toBe(2);
+    expect(fakes.uploadFile.running + fakes.downloadFile.running).toBe(0);
+    expect(Object.keys(restored.getSnapshot().children).sort()).toEqual(['pollLoop', 'watchQueue']);
     restored.stop();
   });
 });

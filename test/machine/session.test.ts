@@ -212,8 +212,75 @@ describe('files', () => {
     fakes.downloadFile.emit({ type: 'download.done', key: 'img1', bytes, fileType: 'jpg', fileUrl: null });
     expect(downloaded).toEqual([{ type: 'file.downloaded', key: 'img1', bytes, fileType: 'jpg', fileUrl: null }]);
     expect(actor.getSnapshot().context.downloads.img1).toEqual({ status: 'done', fileType: 'jpg', fileUrl: null, error: null });
+    actor.send({ type: 'file.download', key: 'img1' });
     fakes.downloadFile.emit({ type: 'download.failed', key: 'img1', error: businessError('13').toJSON() });
     expect(actor.getSnapshot().context.downloads.img1?.status).toBe('failed');
+  });
+});
+
+describe('file workers run only while a transfer is pending', () => {
+  const workers = (actor: ReturnType<typeof startSession>['actor']) =>
+    Object.keys(actor.getSnapshot().children).filter((id) => id === 'uploadFile' || id === 'downloadFile');
+
+  it('a connected session without transfers has no file worker', async () => {
+    const fakes = fakeActors();
+    const { actor } = startSession({ fakes });
+    await waitFor(actor, (s) => s.matches({ connected: 'queuing' }));
+    fakes.watchQueue.emit({ type: 'queue.served' });
+    expect(actor.getSnapshot().matches({ connected: 'chatting' })).toBe(true);
+    expect(workers(actor)).toEqual([]);
+    expect(fakes.uploadFile.starts + fakes.downloadFile.starts).toBe(0);
+  });
+
+  it('the upload worker starts with the first upload, serves the queued ones and stops after the last', async () => {
+    const fakes = fakeActors();
+    const { actor } = startSession({ fakes });
+    await waitFor(actor, (s) => s.matches({ connected: 'queuing' }));
+    actor.send({ type: 'file.send', data: new Uint8Array([1]), fileType: 'png' });
+    actor.send({ type: 'file.send', data: new Uint8Array([2]), fileType: 'png' });
+    expect(workers(actor)).toEqual(['uploadFile']);
+    expect(fakes.uploadFile).toMatchObject({ starts: 1, running: 1 });
+    const [first, second] = actor.getSnapshot().context.outbox;
+    expect(fakes.uploadFile.received.map((e) => e.localId)).toEqual([first, second]);
+    fakes.uploadFile.emit({ type: 'upload.done', localId: first!, objectKey: 'k1' });
+    expect(workers(actor)).toEqual(['uploadFile']);
+    fakes.uploadFile.emit({ type: 'upload.failed', localId: second!, error: businessError('13').toJSON() });
+    expect(workers(actor)).toEqual([]);
+    expect(fakes.uploadFile.running).toBe(0);
+    // The next upload gets a fresh worker.
+    actor.send({ type: 'file.send', data: new Uint8Array([3]), fileType: 'png' });
+    expect(workers(actor)).toEqual(['uploadFile']);
+    expect(fakes.uploadFile).toMatchObject({ starts: 2, running: 1 });
+  });
+
+  it('the download worker runs while a download is pending', async () => {
+    const fakes = fakeActors();
+    const { actor } = startSession({ fakes });
+    await waitFor(actor, (s) => s.matches({ connected: 'queuing' }));
+    fakes.pollLoop.emit({ type: 'poll.messages', messages: [agentImage('img1'), agentImage('img2')] });
+    expect(workers(actor)).toEqual([]);
+    actor.send({ type: 'file.download', key: 'img1' });
+    actor.send({ type: 'file.download', key: 'img2' });
+    expect(workers(actor)).toEqual(['downloadFile']);
+    expect(fakes.downloadFile).toMatchObject({ starts: 1, running: 1 });
+    fakes.downloadFile.emit({ type: 'download.done', key: 'img1', bytes: new Uint8Array([1]), fileType: 'jpg', fileUrl: null });
+    expect(workers(actor)).toEqual(['downloadFile']);
+    fakes.downloadFile.emit({ type: 'download.failed', key: 'img2', error: businessError('13').toJSON() });
+    expect(workers(actor)).toEqual([]);
+    expect(fakes.downloadFile.running).toBe(0);
+  });
+
+  it('ending the session stops the workers of transfers still pending', async () => {
+    const fakes = fakeActors();
+    const { actor } = startSession({ fakes });
+    await waitFor(actor, (s) => s.matches({ connected: 'queuing' }));
+    fakes.pollLoop.emit({ type: 'poll.messages', messages: [agentImage('img1')] });
+    actor.send({ type: 'file.send', data: new Uint8Array([1]), fileType: 'png' });
+    actor.send({ type: 'file.download', key: 'img1' });
+    expect(fakes.uploadFile.running + fakes.downloadFile.running).toBe(2);
+    actor.send({ type: 'chat.end' });
+    await waitFor(actor, (s) => s.status === 'done');
+    expect(fakes.uploadFile.running + fakes.downloadFile.running).toBe(0);
   });
 });
 
