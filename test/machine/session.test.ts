@@ -2,10 +2,11 @@
  * The machine running as an actor with fake actors and a SimulatedClock: no network, no sleeps.
  */
 import { describe, expect, it } from 'vitest';
-import { createActor, waitFor } from 'xstate';
+import { createActor, fromCallback, waitFor } from 'xstate';
 import { chatSessionMachine } from '../../machines/chatSession.machine.js';
-import { entryAt } from '../../machines/chatSession.transcript.js';
+import { entryAt, transcriptEntries } from '../../machines/chatSession.transcript.js';
 import type { ChatSessionEmitted, OutgoingEntry } from '../../machines/chatSession.types.js';
+import type { UploadWorkerEvent } from '../../machines/chatSession.contracts.js';
 import {
   agentImage,
   agentSurvey,
@@ -268,6 +269,34 @@ describe('file workers run only while a transfer is pending', () => {
     fakes.downloadFile.emit({ type: 'download.failed', key: 'img2', error: businessError('13').toJSON() });
     expect(workers(actor)).toEqual([]);
     expect(fakes.downloadFile.running).toBe(0);
+  });
+
+  it('an upload worker that throws fails its uploads; the next upload gets a fresh worker', async () => {
+    const fakes = fakeActors();
+    const received: string[] = [];
+    let starts = 0;
+    const uploadFile = fromCallback<UploadWorkerEvent>(({ sendBack, receive }) => {
+      const broken = ++starts === 1;
+      receive((event) => {
+        if (broken) throw new Error('worker broke');
+        received.push(event.localId);
+      });
+      sendBack({ type: 'upload.ready' });
+    });
+    const { actor } = startSession({ fakes: { ...fakes, actors: { ...fakes.actors, uploadFile } as typeof fakes.actors } });
+    await waitFor(actor, (s) => s.matches({ connected: 'queuing' }));
+    actor.send({ type: 'file.send', data: new Uint8Array([1]), fileType: 'png' });
+    // The worker threw on receiving the order, within this send.
+    expect(actor.getSnapshot().context.outbox).toEqual([]);
+    expect(transcriptEntries(actor.getSnapshot().context.transcript)).toMatchObject([{ kind: 'outgoing', status: 'failed' }]);
+    expect(actor.getSnapshot().status).toBe('active');
+    expect(actor.getSnapshot().context.error).toMatchObject({ message: expect.stringContaining('worker broke') });
+    expect(workers(actor)).toEqual([]);
+    actor.send({ type: 'file.send', data: new Uint8Array([2]), fileType: 'png' });
+    const [next] = actor.getSnapshot().context.outbox;
+    expect(starts).toBe(2);
+    expect(received).toEqual([next]);
+    expect((entryAt(actor.getSnapshot().context, next) as OutgoingEntry).status).toBe('uploading');
   });
 
   it('ending the session stops the workers of transfers still pending', async () => {
