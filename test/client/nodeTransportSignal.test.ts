@@ -4,6 +4,8 @@
  * flight, and aborting it still ends every one of them. Real HTTP against a local server.
  */
 import { getEventListeners } from 'node:events';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,6 +30,10 @@ afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 
+/** V8's collector, for checking what a finished request leaves reachable. */
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
+
 const get = (path: string, signal: AbortSignal) => transport.request({ method: 'GET', url: base + path, headers: {}, body: undefined, timeoutMs: 10_000, signal });
 
 describe('node transport: one listener per signal', () => {
@@ -50,4 +56,25 @@ describe('node transport: one listener per signal', () => {
     expect(answer.status).toBe(200);
     await expect(get('/quick', controller.signal)).rejects.toMatchObject({ reason: 'aborted' });
   });
+
+  it('the listener a signal keeps does not keep the first request under it (nor its answer)', async () => {
+    const { signal } = new AbortController();
+    // Only a WeakRef to the first answer leaves this function.
+    const firstAnswer = async () => new WeakRef(await get('/quick', signal));
+    const first = await firstAnswer();
+    const heldBefore = held.length;
+    const later = get('/hold', signal); // the signal's listener is still there
+    later.catch(() => undefined); // awaited below; a failed check must not leave it unhandled
+    await expect.poll(() => held.length).toBe(heldBefore + 1);
+    expect(getEventListeners(signal, 'abort')).toHaveLength(1);
+    await expect
+      .poll(() => {
+        collectGarbage();
+        return first.deref();
+      })
+      .toBeUndefined();
+    held.pop()!.end('{}');
+    expect((await later).status).toBe(200);
+  });
 });
+

@@ -158,21 +158,29 @@ const inFlight = new WeakMap<AbortSignal, Set<() => void>>();
 function whenAborted(signal: AbortSignal, stop: () => void): () => void {
   let stops = inFlight.get(signal);
   if (!stops) {
-    const mine = new Set<() => void>();
-    stops = mine;
-    inFlight.set(signal, mine);
-    signal.addEventListener(
-      'abort',
-      () => {
-        for (const each of [...mine]) each();
-        mine.clear();
-      },
-      { once: true },
-    );
+    stops = new Set();
+    inFlight.set(signal, stops);
+    stopAllOnAbort(signal, stops);
   }
   stops.add(stop);
   const set = stops;
   return () => set.delete(stop);
+}
+
+/**
+ * The signal's one listener, made in a scope of its own: a closure made in `whenAborted` would
+ * share that call's context, and so keep its `stop` — the first request under the signal, its
+ * promise and its answer — for as long as the signal lives (a session's whole life).
+ */
+function stopAllOnAbort(signal: AbortSignal, stops: Set<() => void>): void {
+  signal.addEventListener(
+    'abort',
+    () => {
+      for (const each of [...stops]) each();
+      stops.clear();
+    },
+    { once: true },
+  );
 }
 
 /** Bytes per write of a counted body: progress moves in steps of this size. */
