@@ -76,7 +76,7 @@ const transportOf = new WeakMap<object, Transport>();
  */
 const clientPrototype: Pick<AiccClient, 'http'> = Object.defineProperty({} as Pick<AiccClient, 'http'>, 'http', {
   get(this: object) {
-    return transportOf.get(this)!.http;
+    return transportOf.get(this)!.axiosInstance();
   },
 });
 

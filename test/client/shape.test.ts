@@ -20,4 +20,14 @@ describe('client shape', () => {
     const out = execFileSync(process.execPath, ['--allow-natives-syntax', '--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
     expect(JSON.parse(out.trim().split('\n').at(-1) ?? '{}')).toEqual({ fast: true, sameMap: true, http: 'validation:http', send: 'function' });
   });
+
+  it("each client's transport (the request path it holds for its life) has fast properties too", () => {
+    const entry = fileURLToPath(new URL('../../src/client/transport.ts', import.meta.url));
+    const script = `
+      const { createTransport } = await import(${JSON.stringify(entry)});
+      const t = createTransport({ baseUrl: 'http://127.0.0.1:1', token: () => 't' });
+      console.log(JSON.stringify({ fast: %HasFastProperties(t), request: typeof t.request }));`;
+    const out = execFileSync(process.execPath, ['--allow-natives-syntax', '--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(JSON.parse(out.trim().split('\n').at(-1) ?? '{}')).toEqual({ fast: true, request: 'function' });
+  });
 });
