@@ -67,7 +67,7 @@ const workerEffects = enqueueActions<Context, Event, undefined, Event, FileWorke
 type WorkerEnqueue = Parameters<Parameters<typeof workerEffects>[0]>[0]['enqueue'];
 
 /** Starts `worker` for the first transfer of its kind, under its own name as child id. */
-function startWorker(enqueue: WorkerEnqueue, context: Context, worker: update.FileWorkerId): void {
+function startWorker(enqueue: WorkerEnqueue, worker: update.FileWorkerId): void {
   // Never two: one left over (its transfers were ended another way) is replaced.
   enqueue.stopChild(worker);
   enqueue.spawnChild(worker, { id: worker });
@@ -75,7 +75,7 @@ function startWorker(enqueue: WorkerEnqueue, context: Context, worker: update.Fi
 }
 
 /** Stops `worker` (a no-op when it does not run). */
-function stopWorker(enqueue: WorkerEnqueue, context: Context, worker: update.FileWorkerId): void {
+function stopWorker(enqueue: WorkerEnqueue, worker: update.FileWorkerId): void {
   enqueue.stopChild(worker);
   enqueue.assign(({ context }) => update.clearWorkerStarting(context, worker));
 }
@@ -182,12 +182,12 @@ export const chatSessionActions = {
       fileType: normaliseFileType(event.fileType) ?? 'jpg',
       data: event.data,
     };
-    if (pendingUploads(context).length === 1) startWorker(enqueue, context, 'uploadFile');
+    if (pendingUploads(context).length === 1) startWorker(enqueue, 'uploadFile');
     enqueue.sendTo('uploadFile', uploadStart);
   }),
   welcomeUploadWorker: assigns(({ context }) => update.welcomeUploadWorker(context)),
   stopIdleUploadWorker: workerEffects(({ context, enqueue }) => {
-    if (pendingUploads(context).length === 0) stopWorker(enqueue, context, 'uploadFile');
+    if (pendingUploads(context).length === 0) stopWorker(enqueue, 'uploadFile');
   }),
   rejectFile: assigns(({ context, event }) => update.setError(validateFile(context, event))),
   completeUpload: assigns(({ context, event }) => {
@@ -233,7 +233,7 @@ export const chatSessionActions = {
     assertEvent(event, 'file.download');
     const downloadStart = downloadStartFor(context, event.key);
     if (!downloadStart) return;
-    if (pendingDownloads(context).length === 0) startWorker(enqueue, context, 'downloadFile');
+    if (pendingDownloads(context).length === 0) startWorker(enqueue, 'downloadFile');
     enqueue.assign(update.startDownload(context, downloadStart.key));
     enqueue.sendTo('downloadFile', downloadStart);
   }),
@@ -251,12 +251,12 @@ export const chatSessionActions = {
     }
   }),
   stopIdleDownloadWorker: workerEffects(({ context, enqueue }) => {
-    if (pendingDownloads(context).length === 0) stopWorker(enqueue, context, 'downloadFile');
+    if (pendingDownloads(context).length === 0) stopWorker(enqueue, 'downloadFile');
   }),
   // Leaving `connected`: transfers still running are aborted with their worker.
-  stopFileWorkers: workerEffects(({ context, enqueue }) => {
-    stopWorker(enqueue, context, 'uploadFile');
-    stopWorker(enqueue, context, 'downloadFile');
+  stopFileWorkers: workerEffects(({ enqueue }) => {
+    stopWorker(enqueue, 'uploadFile');
+    stopWorker(enqueue, 'downloadFile');
   }),
   completeDownload: effects(({ context, event, enqueue }) => {
     assertEvent(event, 'download.done');
