@@ -1,12 +1,12 @@
 /**
- * Heap per chatting session on the node transport, for finding what a session holds: N
+ * Heap per chatting session (on `--transport`, default node), for finding what a session holds: N
  * createChatSession sessions in `chatting` (one warm-up session first, heap after a full GC
  * minus the heap before the N). With `--snapshots DIR` it writes a heap snapshot before and
  * after the N sessions, to compare by constructor and retainer (Chrome DevTools' comparison
  * view). `BENCH_DIST=<build>` measures another build (bench/lib/library.ts), so two builds can
  * be measured one after the other in one run.
  *
- *   node --expose-gc --import tsx bench/heap-sessions.ts [--sessions 1000] [--snapshots /tmp/heap]
+ *   node --expose-gc --import tsx bench/heap-sessions.ts [--sessions 1000] [--snapshots /tmp/heap] [--transport node|axios|fetch]
  */
 import { writeHeapSnapshot } from 'node:v8';
 import { join } from 'node:path';
@@ -14,10 +14,12 @@ import { waitFor } from 'xstate';
 import { argValue } from './lib/results.js';
 import { startSimProcess } from './lib/sim-process.js';
 import { fullGc, sleep } from './lib/stats.js';
-import { makeTransport } from './lib/transports.js';
+import { isTransportName, makeTransport } from './lib/transports.js';
 import { Waiter, machineSession, onceChatting, sharedAuth } from './lib/wiring.js';
 
 const N = Number(argValue('sessions') ?? 1000);
+const TRANSPORT = argValue('transport') ?? 'node';
+if (!isTransportName(TRANSPORT)) throw new Error(`bench/heap-sessions: unknown --transport ${TRANSPORT}`);
 const SNAPSHOTS = argValue('snapshots');
 const LONG_POLL_MS = 5000;
 
@@ -25,7 +27,7 @@ const sim = await startSimProcess({ scenario: 'agent', timing: { longPollWindowM
 try {
   const auth = sharedAuth(sim);
   await auth.gatewayHeaders({ forceRefresh: false });
-  const transport = await makeTransport('node');
+  const transport = await makeTransport(TRANSPORT);
   const options = { longPollWindowMs: LONG_POLL_MS, ...(transport ? { transport } : {}) };
   const warm = machineSession(sim, auth, 'hs-warm', options);
   warm.start();
@@ -52,7 +54,7 @@ try {
   fullGc();
   const heapPerSessionKB = (process.memoryUsage().heapUsed - heap0) / N / 1024;
   if (SNAPSHOTS) writeHeapSnapshot(join(SNAPSHOTS, 'after.heapsnapshot'));
-  console.log(JSON.stringify({ sessions: N, build: process.env.BENCH_DIST ?? 'dist', heapPerSessionKB: Math.round(heapPerSessionKB * 100) / 100 }));
+  console.log(JSON.stringify({ sessions: N, transport: TRANSPORT, build: process.env.BENCH_DIST ?? 'dist', heapPerSessionKB: Math.round(heapPerSessionKB * 100) / 100 }));
 } finally {
   await sim.close();
 }
