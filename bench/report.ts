@@ -108,6 +108,7 @@ const blocks: Record<string, () => string | undefined> = {
     const i = readResult<Any>('idle');
     const b = readResult<Any>('bundle');
     const m = readResult<Any>('model');
+    const t = readResult<Any>('transport')?.result.summary;
     const rows: string[][] = [];
     if (o) {
       rows.push(['1 overhead: wall ratio', '≤ 1.10', f(o.result.wallRatio.median), verdict(o.result.wallRatio.median <= 1.1)]);
@@ -119,6 +120,8 @@ const blocks: Record<string, () => string | undefined> = {
       rows.push(['3 scale: sessions at p99 delivery < 250 ms (axios)', '10 000', String(s.result.largestPassingN), verdict(s.result.largestPassingN >= 10_000)]);
       const sn = readResult<Any>('scale-node');
       if (sn) rows.push(['3 scale: sessions at p99 delivery < 250 ms (`transport-node`)', '10 000', String(sn.result.largestPassingN), verdict(sn.result.largestPassingN >= 10_000)]);
+      const ss = readResult<Any>('scale-node-semispace64');
+      if (ss) rows.push([`3 scale: the same, worker with \`--max-semi-space-size=${ss.result.method.semiSpaceMb}\` (a host setting)`, '10 000', String(ss.result.largestPassingN), verdict(ss.result.largestPassingN >= 10_000)]);
       const mem = readResult<Any>('memory');
       if (mem) {
         const heap = mem.result.machine.heapPerSessionKB;
@@ -126,6 +129,12 @@ const blocks: Record<string, () => string | undefined> = {
       } else {
         const heap = best?.heapPerSessionKB ?? (s.result.steps as Any[])[0]?.heapPerSessionKB;
         rows.push(['3 scale: heap per session', '≤ 30 KB', `${f(heap, 1)} KB`, verdict(heap <= 30)]);
+      }
+    }
+    if (t?.raw && t.session) {
+      for (const name of ['node', 'axios', 'fetch'] as const) {
+        const heap = t.session[name]?.heapPerSessionKB.median;
+        if (heap !== undefined) rows.push([`3 scale: heap per idle session on ${name}, next to the raw ${name} floor (Transports)`, '≤ 30 KB', `${f(heap, 1)} KB (floor ${f(t.raw[name]?.heapPerSessionKB.median, 1)} KB)`, verdict(heap <= 30)]);
       }
     }
     if (i) {
@@ -140,7 +149,6 @@ const blocks: Record<string, () => string | undefined> = {
       rows.push(['4 idle: CPU per idle session', 'measured', `${f(idle.cpuMsPerSessionPerMin)} ms/min (bare axios ${f(i.result.bare.cpuMsPerSessionPerMin)})`, '–']);
       rows.push(['4 idle: polls in flight per session', '≤ 1', String(i.result.machine.maxPollsInFlightPerSession), verdict(i.result.machine.maxPollsInFlightPerSession <= 1)]);
     }
-    const t = readResult<Any>('transport')?.result.summary;
     if (t?.raw && t.session) {
       for (const name of ['node', 'axios', 'fetch'] as const) {
         const session = t.session[name]?.cpuUsPerPoll.median;
