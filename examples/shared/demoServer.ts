@@ -121,7 +121,7 @@ export const CONTENT_SECURITY_POLICY = [
   "form-action 'self'",
 ].join('; ');
 
-function cookieValue(req: IncomingMessage, name: string): string | undefined {
+function cookieValue(req: Pick<IncomingMessage, 'headers'>, name: string): string | undefined {
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const [key, ...rest] = part.trim().split('=');
     if (key === name) return decodeURIComponent(rest.join('='));
@@ -129,7 +129,7 @@ function cookieValue(req: IncomingMessage, name: string): string | undefined {
   return undefined;
 }
 
-function userIdOf(req: IncomingMessage): string | null {
+function userIdOf(req: Pick<IncomingMessage, 'headers'>): string | null {
   const id = cookieValue(req, USER_COOKIE);
   return id !== undefined && USER_ID_PATTERN.test(id) ? id : null;
 }

@@ -17,6 +17,7 @@
  * sealed token and the file-id tags carry their own binding.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Http2ServerRequest } from 'node:http2';
 import axios from 'axios';
 import { AiccError } from '../client/errors.js';
 import type { GatewayRefusalReason } from '../client/gatewayReasons.js';
@@ -51,6 +52,8 @@ import type {
   GatewayLogEntry,
   GatewayLogLevel,
   GatewayOptions,
+  GatewayRequest,
+  GatewayResponse,
   GatewayRoute,
 } from './types.js';
 import { createAgents, upstreamRequest, type UpstreamResult } from './upstream.js';
@@ -159,6 +162,15 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+/**
+ * A body follows the headers. HTTP/1.1 says so in Content-Length or Transfer-Encoding; an HTTP/2
+ * request may send DATA frames without either, and ends after its headers only when it has none.
+ */
+function bodyFollows(req: IncomingMessage): boolean {
+  if (req instanceof Http2ServerRequest) return !req.stream.endAfterHeaders;
+  return (header(req, 'content-length') ?? '0') !== '0' || header(req, 'transfer-encoding') !== undefined;
+}
+
 function isJsonContentType(value: string | undefined): boolean {
   return (value ?? '').split(';')[0]?.trim().toLowerCase() === 'application/json';
 }
@@ -223,6 +235,15 @@ function validateOptions(options: GatewayOptions): void {
   if (hops !== undefined && !(Number.isInteger(hops) && hops >= 0)) throw new TypeError('createGateway: trustProxyHops must be an integer >= 0');
 }
 
+/**
+ * An HTTP/2 stream the client reset (RST_STREAM, e.g. CANCEL). node:http2's compatibility request
+ * then ends its body as if it were complete (and counts itself complete): only the stream's reset
+ * code tells a cut body from a whole one.
+ */
+function resetByClient(req: IncomingMessage): boolean {
+  return req instanceof Http2ServerRequest && (req.aborted || (req.stream.rstCode ?? 0) !== 0);
+}
+
 type BodyRead = { kind: 'body'; bytes: Buffer } | { kind: 'too-large' } | { kind: 'aborted' } | { kind: 'timeout' };
 
 /** Reads at most `limit` bytes within `timeoutMs`; stops listening as soon as either is passed. */
@@ -247,10 +268,10 @@ function readBody(req: IncomingMessage, limit: number, timeoutMs: number): Promi
       if (size > limit) finish({ kind: 'too-large' });
       else chunks.push(chunk);
     };
-    const onEnd = (): void => finish({ kind: 'body', bytes: Buffer.concat(chunks, size) });
+    const onEnd = (): void => finish(resetByClient(req) ? { kind: 'aborted' } : { kind: 'body', bytes: Buffer.concat(chunks, size) });
     const onAbort = (): void => finish({ kind: 'aborted' });
     const onClose = (): void => {
-      if (!req.complete) finish({ kind: 'aborted' });
+      if (!req.complete || resetByClient(req)) finish({ kind: 'aborted' });
     };
     req.on('data', onData);
     req.on('end', onEnd);
@@ -391,12 +412,19 @@ export function createGateway(options: GatewayOptions): Gateway {
     bodyPending = true;
     /** Resolves when the exchange is over: answered, or the browser went away. */
     readonly over: Promise<void>;
+    /** The connection (HTTP/2: the stream) closed; nothing more can be written. */
+    closed = false;
 
     constructor(
       readonly req: IncomingMessage,
       readonly res: ServerResponse,
     ) {
-      this.over = new Promise((resolve) => res.once('close', () => resolve()));
+      this.over = new Promise((resolve) =>
+        res.once('close', () => {
+          this.closed = true;
+          resolve();
+        }),
+      );
     }
 
     entry(level: GatewayLogLevel, msg: string, status?: Status): GatewayLogEntry {
@@ -417,7 +445,8 @@ export function createGateway(options: GatewayOptions): Gateway {
 
     send(status: Status, text: string, extra: Record<string, string> = {}): void {
       const { res } = this;
-      if (res.headersSent || res.destroyed) return;
+      // (node:http2's compatibility response has no `destroyed`: `closed` covers it.)
+      if (res.headersSent || res.destroyed || this.closed) return;
       const headers: Record<string, string | number> = {
         'content-type': 'application/json;charset=UTF-8',
         'content-length': Buffer.byteLength(text),
@@ -487,7 +516,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       const limit = spec.body === 'upload' ? uploadLimit : jsonLimit;
       const declared = Number(header(req, 'content-length'));
       if (Number.isFinite(declared) && declared > limit) return x.refuse(413, 'tooLarge');
-    } else if ((header(req, 'content-length') ?? '0') !== '0' || header(req, 'transfer-encoding') !== undefined) {
+    } else if (bodyFollows(req)) {
       return x.refuse(400, 'unexpectedBody');
     } else {
       x.bodyPending = false;
@@ -587,7 +616,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     inFlight.add(controller);
     x.res.once('close', () => {
       inFlight.delete(controller);
-      if (!x.res.writableFinished) controller.abort();
+      // writableEnded: the gateway wrote its answer. (Not writableFinished: node:http2's
+      // compatibility response reports a stream reset by the client as finished.)
+      if (!x.res.writableEnded) controller.abort();
     });
     return controller;
   }
@@ -778,7 +809,13 @@ export function createGateway(options: GatewayOptions): Gateway {
   }
 
   return {
-    async handler(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    async handler(request: GatewayRequest, response: GatewayResponse): Promise<void> {
+      // node:http2's compatibility objects have every member the gateway uses (headers, method,
+      // url, socket.remoteAddress and destroy — the stream's, complete, readableEnded, the
+      // data/end/error/close events; writeHead, end, headersSent, writableFinished, 'close' when
+      // the stream closes): test/gateway/http2.test.ts runs every path on them.
+      const req = request as IncomingMessage;
+      const res = response as ServerResponse;
       const x = new Exchange(req, res);
       try {
         await handle(x);

@@ -27,6 +27,13 @@ export {
   DEFAULT_REQUEST_TIMEOUT_MS,
   type GatewayServerOptions,
 } from './server.js';
+export {
+  createGatewayHttp2Server,
+  DEFAULT_HTTP2_IDLE_TIMEOUT_MS,
+  DEFAULT_HTTP2_MAX_STREAMS,
+  DEFAULT_HTTP2_SESSION_MEMORY_MB,
+  type GatewayHttp2Options,
+} from './http2Server.js';
 export { DEFAULT_UPSTREAM_SOCKETS } from './upstream.js';
 export { FORWARDED_APIS, TOKEN_PATH } from './routes.js';
 export { MIN_TOKEN_SECRET_CHARS, TOKEN_TYPE, type TokenKey, type TokenSecret } from './sealing.js';
@@ -41,6 +48,8 @@ export type {
   GatewayLogger,
   GatewayLogLevel,
   GatewayOptions,
+  GatewayRequest,
+  GatewayResponse,
   GatewayRoute,
   IdentifyFn,
   NextFunction,

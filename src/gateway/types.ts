@@ -4,6 +4,7 @@
  * (`identify`), and forwards the customer's CC-Messaging calls to AICC bound to that user.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { ApiName } from '../client/protocol.js';
 import type { TokenSecret } from './sealing.js';
 
@@ -28,11 +29,21 @@ export interface GatewayIdentity {
 }
 
 /**
+ * A request as the gateway's handler receives it: node:http's, or node:http2's compatibility
+ * request (createGatewayHttp2Server). Both have `headers` (HTTP/2 adds the pseudo-headers and
+ * has `:authority` instead of `host`), `method`, `url` and `socket.remoteAddress` (over HTTP/2
+ * the connection's peer: behind a balancer, the balancer; see `trustProxyHops`).
+ */
+export type GatewayRequest = IncomingMessage | Http2ServerRequest;
+/** The response the gateway's handler writes: node:http's, or node:http2's compatibility response. */
+export type GatewayResponse = ServerResponse | Http2ServerResponse;
+
+/**
  * Decides who sent the request; `null` → 401. Called for every request the gateway routes
  * (never for 404s or preflights). It may read cookies or an Authorization header of your own:
  * the gateway never forwards either upstream.
  */
-export type IdentifyFn = (request: IncomingMessage) => Promise<GatewayIdentity | null> | GatewayIdentity | null;
+export type IdentifyFn = (request: GatewayRequest) => Promise<GatewayIdentity | null> | GatewayIdentity | null;
 
 export type GatewayLogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -168,8 +179,12 @@ export interface GatewayOptions {
   appSecret: string;
   /** Requested AccessToken lifetime, 1..3600 s. Default 600. */
   accessTokenSeconds?: number;
-  /** Who is calling; null → 401. */
-  identify: IdentifyFn;
+  /**
+   * Who is calling; null → 401. Over HTTP/2 it receives node:http2's compatibility request.
+   * Declared as a method so that an identify written for node:http alone,
+   * `(req: IncomingMessage) => …`, still type-checks (it reads `headers`, which both have).
+   */
+  identify(request: GatewayRequest): ReturnType<IdentifyFn>;
   /**
    * Keys sealing the ccmessaging-token handed to the browser (compact JWE, `A256KW` + `A256GCM`;
    * each AES key is derived with HKDF-SHA256 from its secret), and tagging file ids. The same on
@@ -233,10 +248,11 @@ export type NextFunction = (error?: unknown) => void;
 export interface Gateway {
   /**
    * A node:http request handler: `http.createServer(gateway.handler)`, Express
-   * `app.use('/aicc', gateway.handler)`, Fastify via @fastify/middie. Answers every request
-   * itself (unknown paths → 404); the promise never rejects.
+   * `app.use('/aicc', gateway.handler)`, Fastify via @fastify/middie; also a node:http2
+   * compatibility-API handler (`createGatewayHttp2Server`). Answers every request itself
+   * (unknown paths → 404); the promise never rejects.
    */
-  handler(req: IncomingMessage, res: ServerResponse, next?: NextFunction): Promise<void>;
+  handler(req: GatewayRequest, res: GatewayResponse, next?: NextFunction): Promise<void>;
   /** Aborts requests still in flight upstream and closes kept-alive upstream sockets. */
   close(): Promise<void>;
 }

@@ -4,10 +4,11 @@
  * (unredacted headers) and every secret upstream hands out (AccessTokens, ccmessaging-tokens),
  * so tests can assert that none of them ever reaches the browser or a log line.
  */
-import { createServer, request, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import { createServer, request, type Server, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import axios from 'axios';
 import { createAiccClient, type AiccClient, type AiccClientOptions } from '../../src/client/index.js';
-import { createGateway, gatewayTokenProvider, type Gateway, type GatewayIdentity, type GatewayLogEntry, type GatewayOptions } from '../../src/gateway/index.js';
+import type { Http2Server } from 'node:http2';
+import { createGateway, createGatewayHttp2Server, gatewayTokenProvider, type Gateway, type GatewayIdentity, type GatewayLogEntry, type GatewayOptions } from '../../src/gateway/index.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.js';
 import { eventually } from '../support/timeBudget.js';
 import { closeServer, listenLocal } from '../support/localServer.js';
@@ -104,6 +105,8 @@ export async function startTap(target: string): Promise<Tap> {
 }
 
 export interface Rig {
+  /** The gateway's server: node:http (default), or h2c (`startRig(..., ..., { front: 'h2c' })`). */
+  server: Server | Http2Server;
   sim: Simulator;
   tap: Tap;
   gateway: Gateway;
@@ -128,6 +131,7 @@ export function newUserId(): string {
 export async function startRig(
   overrides: Partial<GatewayOptions> = {},
   simOptions: SimulatorOptions = {},
+  { front = 'http1' }: { front?: 'http1' | 'h2c' } = {},
 ): Promise<Rig> {
   const sim = await startSimulator({ ...simOptions, timing: { ...FAST_TIMING, ...simOptions.timing } });
   const tap = await startTap(sim.url);
@@ -149,9 +153,10 @@ export async function startRig(
     logger: (entry) => logs.push(entry),
     ...overrides,
   });
-  const server = createServer((req, res) => void gateway.handler(req, res));
+  const server = front === 'h2c' ? createGatewayHttp2Server(gateway) : createServer((req, res) => void gateway.handler(req, res));
   const origin = await listenLocal(server);
   return {
+    server,
     sim,
     tap,
     gateway,
