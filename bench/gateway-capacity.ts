@@ -29,7 +29,13 @@
  * N above it the rest of the polls wait in the gateway. `--poll-sockets Infinity` shows what an
  * unbounded pool does instead (→ bench/results/gateway-capacity-pool-Infinity.json).
  *
- *   node --import tsx bench/gateway-capacity.ts [--steps 1000,2500,5000,8000,9500,10000] [--rounds 2] [--samples 400] [--poll-sockets N|Infinity]
+ * `--front h2`: the customers' requests (tokens, polls, the measured calls) reach the gateway as
+ * streams of a few h2c connections, `--per-connection` customers each (default 1 000), round robin,
+ * as a balancer speaking HTTP/2 to its backends sends them (createGatewayHttp2Server). An open
+ * poll then holds one descriptor in the gateway, its upstream socket; the poll pool is what the
+ * limit leaves after the API pool and the reserve (19 616 here) → bench/results/gateway-capacity-front-h2.json.
+ *
+ *   node --import tsx bench/gateway-capacity.ts [--steps 1000,2500,5000,8000,9500,10000] [--rounds 2] [--samples 400] [--poll-sockets N|Infinity] [--front http1|h2] [--per-connection 1000]
  */
 import { setMaxListeners } from 'node:events';
 import http from 'node:http';
@@ -37,7 +43,8 @@ import { loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { API_PATHS } from '../src/client/protocol.js';
 import type { GatewayChildStats } from './lib/gateway-child.js';
-import { httpRequest as request, inBatches, startGatewayProcess } from './lib/gateway-process.js';
+import type { ClientHttp2Session } from 'node:http2';
+import { h2Connection, h2Request, httpRequest, inBatches, startGatewayProcess, type Answer } from './lib/gateway-process.js';
 import { argValue, machineInfo, writeResult } from './lib/results.js';
 import { startSimProcess } from './lib/sim-process.js';
 import { openFileLimit } from './lib/spawn.js';
@@ -48,6 +55,9 @@ const ROUNDS = Number(argValue('rounds') ?? 2);
 /** `limits.pollSockets` of the gateway ("Infinity" allowed); its default when not given. */
 const POLL_SOCKETS = argValue('poll-sockets');
 const SAMPLES = Number(argValue('samples') ?? 400);
+const FRONT = argValue('front') === 'h2' ? 'h2' : 'http1';
+/** With `--front h2`: customers per h2c connection (a balancer's connections to this gateway). */
+const PER_CONNECTION = Number(argValue('per-connection') ?? 1000);
 const CALLERS = 20;
 const OPEN_BATCH = 500;
 const CONCURRENCY = 4;
@@ -62,6 +72,9 @@ interface Memory {
 
 interface StepResult {
   round: number;
+  /** HTTP/1.1 connection per customer, or h2c streams over `connections` connections. */
+  front: 'http1' | 'h2';
+  connections: number;
   polls: number;
   /** 1-minute load average when the step started (other work on the shared machine). */
   load1: number;
@@ -98,11 +111,31 @@ async function main(): Promise<void> {
   const machine = machineInfo();
   console.log(`gateway capacity: steps ${STEPS.join(', ')}; open-file limit ${openFileLimit() ?? '?'}; load ${machine.loadAverage.join(' ')}`);
   const sim = await startSimProcess({ scenario: 'agent', timing: { longPollWindowMs: POLL_WINDOW_MS, sessionIdleTimeoutMs: 3_600_000 } });
-  const gateway = await startGatewayProcess({ upstream: sim.url, ...sim.credentials, channelId: sim.channelId, longPollWindowMs: POLL_WINDOW_MS, ...(POLL_SOCKETS !== undefined ? { pollSockets: POLL_SOCKETS } : {}) });
-  console.log(`gateway poll pool: ${gateway.pollSockets} sockets`);
+  const gateway = await startGatewayProcess({
+    upstream: sim.url,
+    ...sim.credentials,
+    channelId: sim.channelId,
+    longPollWindowMs: POLL_WINDOW_MS,
+    front: FRONT,
+    ...(POLL_SOCKETS !== undefined ? { pollSockets: POLL_SOCKETS } : {}),
+  });
+  console.log(`gateway poll pool: ${gateway.pollSockets} sockets; front ${FRONT}${FRONT === 'h2' ? `, ${PER_CONNECTION} customers per connection` : ''}`);
   const base = `${gateway.url}/aicc`;
   const calls = new http.Agent({ keepAlive: true, maxSockets: 64 });
   const polls = new http.Agent({ keepAlive: false, maxSockets: Infinity });
+  /** The balancer's h2c connections (front h2), enough for the largest step. */
+  const connections: ClientHttp2Session[] = [];
+  if (FRONT === 'h2') {
+    const count = Math.ceil((Math.max(...STEPS) + CALLERS) / PER_CONNECTION);
+    for (let i = 0; i < count; i++) connections.push(await h2Connection(gateway.url));
+  }
+  let nextConnection = 0;
+  /** One request the way the front sends it: HTTP/1.1 on `agent`, or a stream of the next h2 connection (round robin). */
+  const request = (agent: http.Agent, url: string, options: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: string }, signal?: AbortSignal): Promise<Answer> => {
+    if (FRONT === 'http1') return httpRequest(agent, url, options, signal);
+    const session = connections[nextConnection++ % connections.length]!;
+    return h2Request(session, url, options, signal);
+  };
   const results: StepResult[] = [];
 
   const login = async (userId: string): Promise<string> => {
@@ -199,6 +232,8 @@ async function main(): Promise<void> {
     for (const [key, count] of Object.entries(stats.answers)) answers[key] = (answers[key] ?? 0) + count;
     const result: StepResult = {
       round,
+      front: FRONT,
+      connections: FRONT === 'h2' ? Math.min(connections.length, Math.ceil(n / PER_CONNECTION)) : n,
       polls: n,
       load1,
       pollsUpstream: upstream,
@@ -243,7 +278,14 @@ async function main(): Promise<void> {
   await sim.close();
   calls.destroy();
   polls.destroy();
-  writeResult(POLL_SOCKETS === undefined ? 'gateway-capacity' : `gateway-capacity-pool-${POLL_SOCKETS}`, started, { pollSockets: String(gateway.pollSockets), steps: results, rounds: ROUNDS, samples: SAMPLES, callers: CALLERS, concurrency: CONCURRENCY }, machine);
+  for (const session of connections) session.destroy();
+  const name = ['gateway-capacity', ...(FRONT === 'h2' ? ['front-h2'] : []), ...(POLL_SOCKETS !== undefined ? [`pool-${POLL_SOCKETS}`] : [])].join('-');
+  writeResult(
+    name,
+    started,
+    { pollSockets: String(gateway.pollSockets), front: FRONT, ...(FRONT === 'h2' ? { perConnection: PER_CONNECTION, connections: connections.length } : {}), steps: results, rounds: ROUNDS, samples: SAMPLES, callers: CALLERS, concurrency: CONCURRENCY },
+    machine,
+  );
 }
 
 await main();

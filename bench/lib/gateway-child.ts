@@ -11,9 +11,9 @@ import { readdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
-import { createGateway, createGatewayServer } from '../../src/gateway/index.js';
+import { createGateway, createGatewayHttp2Server, createGatewayServer } from '../../src/gateway/index.js';
 import { openFileLimit } from '../../src/gateway/openFiles.js';
-import { DEFAULT_UPSTREAM_SOCKETS, defaultPollSockets } from '../../src/gateway/upstream.js';
+import { DEFAULT_UPSTREAM_SOCKETS, defaultPollSockets, RESERVED_DESCRIPTORS } from '../../src/gateway/upstream.js';
 import { cpuMs, fullGc, monoMs } from './stats.js';
 
 export interface GatewayChildConfig {
@@ -35,6 +35,12 @@ export interface GatewayChildConfig {
    * kernel after 1 s, then 3 s: a delay every caller in the burst pays, honest or not.
    */
   backlog?: number;
+  /**
+   * What the customers (or the balancer in front of them) speak to the gateway: HTTP/1.1, one
+   * connection each (default), or h2c, many customers' requests as streams of a few connections
+   * (createGatewayHttp2Server).
+   */
+  front?: 'http1' | 'h2';
 }
 
 export type GatewayChildCommand = { id: number; type: 'memory' } | { id: number; type: 'resetStats' } | { id: number; type: 'stats' } | { id: number; type: 'close' };
@@ -60,7 +66,16 @@ function openFds(): number {
 
 let answers: Record<string, number> = {};
 const config = JSON.parse(process.argv[2] ?? '{}') as GatewayChildConfig;
-const pollSockets = config.pollSockets === undefined ? defaultPollSockets(openFileLimit(), DEFAULT_UPSTREAM_SOCKETS) : Number(config.pollSockets);
+/**
+ * Behind h2 an open poll holds one descriptor (its upstream socket; the customers' streams share
+ * a few connections): the pool is what the limit leaves after the API pool and the reserve.
+ */
+function h2PollSockets(): number {
+  const limit = openFileLimit();
+  return limit === null ? Infinity : limit - DEFAULT_UPSTREAM_SOCKETS - RESERVED_DESCRIPTORS;
+}
+const pollSockets =
+  config.pollSockets !== undefined ? Number(config.pollSockets) : config.front === 'h2' ? h2PollSockets() : defaultPollSockets(openFileLimit(), DEFAULT_UPSTREAM_SOCKETS);
 const gateway = createGateway({
   upstream: config.upstream,
   appKey: config.appKey,
@@ -82,7 +97,7 @@ const gateway = createGateway({
     if (key) answers[key] = (answers[key] ?? 0) + 1;
   },
 });
-const server = createGatewayServer(gateway);
+const server = config.front === 'h2' ? createGatewayHttp2Server(gateway) : createGatewayServer(gateway);
 await new Promise<void>((resolve) => server.listen({ port: 0, host: '127.0.0.1', ...(config.backlog ? { backlog: config.backlog } : {}) }, () => resolve()));
 const loop = monitorEventLoopDelay({ resolution: 10 });
 loop.enable();
@@ -117,7 +132,7 @@ process.on('message', async (raw) => {
     }
     case 'close':
       await gateway.close();
-      server.closeAllConnections();
+      if ('closeAllConnections' in server) server.closeAllConnections();
       server.close();
       reply(command.id, null);
       setTimeout(() => process.exit(0), 50);

@@ -3,6 +3,7 @@
  * bare node:http client the gateway benchmarks play their customers with.
  */
 import http from 'node:http';
+import { connect, constants, type ClientHttp2Session } from 'node:http2';
 import { fileURLToPath } from 'node:url';
 import type { GatewayChildCommand, GatewayChildConfig } from './gateway-child.js';
 import { spawnNode } from './spawn.js';
@@ -66,6 +67,43 @@ export function httpRequest(agent: http.Agent, url: string, options: { method: '
     });
     req.on('error', reject);
     req.end(options.body);
+  });
+}
+
+/** An h2c connection to `origin` (a balancer's to its backend); resolves once it is up. */
+export function h2Connection(origin: string): Promise<ClientHttp2Session> {
+  return new Promise((resolve, reject) => {
+    // The peer's streams limit applies; the session's own memory cap is raised like the gateway's.
+    const session = connect(origin, { maxSessionMemory: 64 });
+    session.once('connect', () => resolve(session));
+    session.once('error', reject);
+  });
+}
+
+/** httpRequest as a stream of `session`; an abort resets the stream (RST_STREAM CANCEL), as a balancer forwards a client's leaving. */
+export function h2Request(session: ClientHttp2Session, url: string, options: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: string }, signal?: AbortSignal): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const { pathname, search } = new URL(url);
+    const stream = session.request({ ':method': options.method, ':path': pathname + search, ...options.headers }, { endStream: options.body === undefined });
+    let status = 0;
+    const chunks: Buffer[] = [];
+    const onAbort = (): void => {
+      stream.close(constants.NGHTTP2_CANCEL);
+      reject(Object.assign(new Error('aborted'), { name: 'AbortError' }));
+    };
+    if (signal?.aborted) return onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    stream.on('response', (headers) => (status = Number(headers[constants.HTTP2_HEADER_STATUS] ?? 0)));
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.on('end', () => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve({ status, body: Buffer.concat(chunks).toString('utf8') });
+    });
+    stream.on('error', (error) => {
+      signal?.removeEventListener('abort', onAbort);
+      reject(error);
+    });
+    if (options.body !== undefined) stream.end(options.body);
   });
 }
 
