@@ -33,7 +33,8 @@
  * streams of a few h2c connections, `--per-connection` customers each (default 1 000), round robin,
  * as a balancer speaking HTTP/2 to its backends sends them (createGatewayHttp2Server). An open
  * poll then holds one descriptor in the gateway, its upstream socket; the poll pool is what the
- * limit leaves after the API pool and the reserve (19 616 here) → bench/results/gateway-capacity-front-h2.json.
+ * limit leaves after the API pool and the reserve (19 616 here) → bench/results/gateway-capacity-front-h2.json
+ * (`--front http1`, the default made explicit: → gateway-capacity-front-http1.json, for a side-by-side run).
  *
  *   node --import tsx bench/gateway-capacity.ts [--steps 1000,2500,5000,8000,9500,10000] [--rounds 2] [--samples 400] [--poll-sockets N|Infinity] [--front http1|h2] [--per-connection 1000]
  */
@@ -279,7 +280,8 @@ async function main(): Promise<void> {
   calls.destroy();
   polls.destroy();
   for (const session of connections) session.destroy();
-  const name = ['gateway-capacity', ...(FRONT === 'h2' ? ['front-h2'] : []), ...(POLL_SOCKETS !== undefined ? [`pool-${POLL_SOCKETS}`] : [])].join('-');
+  // `--front` given (http1 too): the file names it, so a side-by-side run does not replace the full sweep.
+  const name = ['gateway-capacity', ...(argValue('front') !== undefined ? [`front-${FRONT}`] : []), ...(POLL_SOCKETS !== undefined ? [`pool-${POLL_SOCKETS}`] : [])].join('-');
   writeResult(
     name,
     started,

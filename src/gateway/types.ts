@@ -165,7 +165,9 @@ export interface GatewayLimits {
    * process's open-file limit leaves at two a poll, after the API pool and 128 descriptors for
    * the rest: (limit − 2 × upstreamSockets − 128) / 2, 9 680 under a limit of 20 000; unbounded
    * where the limit cannot be read (not Linux). Further polls wait for a socket (503 after
-   * `pollTimeoutMs`), and other calls can still connect.
+   * `pollTimeoutMs`), and other calls can still connect. Behind a balancer that speaks HTTP/2 to
+   * the gateway (createGatewayHttp2Server, customers only through it) a poll holds one descriptor:
+   * set it to limit − upstreamSockets − 128 (19 616 under 20 000) to use them.
    */
   pollSockets?: number;
 }
