@@ -33,6 +33,10 @@ export const DEFAULT_HTTP2_SESSION_MEMORY_MB = 64;
 /** node:http's keepAliveTimeout default, for the HTTP/1.1 side of the TLS server. */
 const NODE_KEEP_ALIVE_TIMEOUT_MS = 5000;
 
+/**
+ * createGatewayServer's options apply to the HTTP/1.1 connections of the TLS server (h2c has
+ * none); `maxHeaderSize` also bounds an HTTP/2 request's headers (SETTINGS_MAX_HEADER_LIST_SIZE).
+ */
 export interface GatewayHttp2Options extends GatewayServerOptions {
   /**
    * Certificate and key (node:tls options): serves h2 and HTTP/1.1 by ALPN (`allowHTTP1`), the
