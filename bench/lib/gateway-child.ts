@@ -13,7 +13,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 import { createGateway, createGatewayHttp2Server, createGatewayServer } from '../../src/gateway/index.js';
 import { openFileLimit } from '../../src/gateway/openFiles.js';
-import { DEFAULT_UPSTREAM_SOCKETS, defaultPollSockets, RESERVED_DESCRIPTORS } from '../../src/gateway/upstream.js';
+import { DEFAULT_UPSTREAM_SOCKETS, defaultPollSockets } from '../../src/gateway/upstream.js';
 import { cpuMs, fullGc, monoMs } from './stats.js';
 
 export interface GatewayChildConfig {
@@ -66,18 +66,13 @@ function openFds(): number {
 
 let answers: Record<string, number> = {};
 const config = JSON.parse(process.argv[2] ?? '{}') as GatewayChildConfig;
-/**
- * Behind h2 an open poll holds one descriptor (its upstream socket; the customers' streams share
- * a few connections): the pool is what the limit leaves after the API pool and the reserve.
- */
-function h2PollSockets(): number {
-  const limit = openFileLimit();
-  return limit === null ? Infinity : limit - DEFAULT_UPSTREAM_SOCKETS - RESERVED_DESCRIPTORS;
-}
+// The gateway's own default for its front (recorded with the results): behind h2 an open poll
+// holds one descriptor, its upstream socket (`front: 'multiplexed'`).
 const pollSockets =
-  config.pollSockets !== undefined ? Number(config.pollSockets) : config.front === 'h2' ? h2PollSockets() : defaultPollSockets(openFileLimit(), DEFAULT_UPSTREAM_SOCKETS);
+  config.pollSockets !== undefined ? Number(config.pollSockets) : defaultPollSockets(openFileLimit(), DEFAULT_UPSTREAM_SOCKETS, config.front === 'h2' ? 1 : 2);
 const gateway = createGateway({
   upstream: config.upstream,
+  ...(config.front === 'h2' ? { front: 'multiplexed' as const } : {}),
   appKey: config.appKey,
   appSecret: config.appSecret,
   tokenSecret: 'bench-token-secret-0123456789abcdef-0123456789',

@@ -233,6 +233,9 @@ function validateOptions(options: GatewayOptions): void {
   }
   const hops = options.trustProxyHops;
   if (hops !== undefined && !(Number.isInteger(hops) && hops >= 0)) throw new TypeError('createGateway: trustProxyHops must be an integer >= 0');
+  if (options.front !== undefined && options.front !== 'connection-per-customer' && options.front !== 'multiplexed') {
+    throw new TypeError("createGateway: front must be 'connection-per-customer' or 'multiplexed'");
+  }
 }
 
 /**
@@ -397,6 +400,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const agents = createAgents({
     ...(options.limits?.upstreamSockets !== undefined ? { api: options.limits.upstreamSockets } : {}),
     ...(options.limits?.pollSockets !== undefined ? { poll: options.limits.pollSockets } : {}),
+    ...(options.front !== undefined ? { front: options.front } : {}),
   });
   const inFlight = new Set<AbortController>();
 

@@ -42,6 +42,7 @@ export { GATEWAY_REFUSAL_REASONS, type GatewayRefusalReason } from '../client/ga
 export type {
   ForwardedApi,
   Gateway,
+  GatewayFront,
   GatewayIdentity,
   GatewayLimits,
   GatewayLogEntry,

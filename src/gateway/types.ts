@@ -165,12 +165,23 @@ export interface GatewayLimits {
    * process's open-file limit leaves at two a poll, after the API pool and 128 descriptors for
    * the rest: (limit − 2 × upstreamSockets − 128) / 2, 9 680 under a limit of 20 000; unbounded
    * where the limit cannot be read (not Linux). Further polls wait for a socket (503 after
-   * `pollTimeoutMs`), and other calls can still connect. Behind a balancer that speaks HTTP/2 to
-   * the gateway (createGatewayHttp2Server, customers only through it) a poll holds one descriptor:
-   * set it to limit − upstreamSockets − 128 (19 616 under 20 000) to use them.
+   * `pollTimeoutMs`), and other calls can still connect. With `front: 'multiplexed'` (customers
+   * only through a balancer speaking HTTP/2 to createGatewayHttp2Server) a poll holds one
+   * descriptor, and the default is limit − upstreamSockets − 128 (19 616 under 20 000).
    */
   pollSockets?: number;
 }
+
+/**
+ * How customers' requests reach the gateway, for sizing the default poll pool (`limits.pollSockets`):
+ * - `'connection-per-customer'` (default): each customer (browser, or a balancer's HTTP/1.1
+ *   upstream connection per request) holds a connection of their own; an open poll costs two
+ *   descriptors.
+ * - `'multiplexed'`: only through a balancer that speaks HTTP/2 to the gateway
+ *   (createGatewayHttp2Server), many customers as streams of a few connections; an open poll
+ *   costs one descriptor (its upstream socket).
+ */
+export type GatewayFront = 'connection-per-customer' | 'multiplexed';
 
 export interface GatewayOptions {
   /** Tenant base URL, `https://{domain}` (or the simulator's `sim.url`). */
@@ -232,6 +243,8 @@ export interface GatewayOptions {
    * [X-Forwarded-For..., peer] is the client's. Used only by the per-address limits.
    */
   trustProxyHops?: number;
+  /** How customers reach the gateway (sizes the default poll pool). Default `'connection-per-customer'`. */
+  front?: GatewayFront;
   /** Upstream timeout for everything but poll. Default 15 000 ms. */
   upstreamTimeoutMs?: number;
   /** The service's long-poll window. Default 5000 ms. */

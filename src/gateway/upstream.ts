@@ -12,6 +12,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { openFileLimit } from './openFiles.js';
+import type { GatewayFront } from './types.js';
 
 export interface UpstreamRequest {
   method: 'GET' | 'POST';
@@ -62,15 +63,17 @@ const POLL_FREE_SOCKETS = 4096;
 export const RESERVED_DESCRIPTORS = 128;
 
 /**
- * `limits.pollSockets` by default: what the open-file limit leaves for polls at two descriptors
- * each, once the API pool (two each as well: its upstream socket and its caller's connection) and
- * the reserve are set aside. Polls beyond it wait in the gateway for a socket; were the pool
- * unbounded, polls would take the last descriptors and the server could no longer accept anyone's
- * connection (other customers' calls reset). Unbounded where the limit is unknown.
+ * `limits.pollSockets` by default: what the open-file limit leaves for polls once the API pool
+ * and the reserve are set aside, at `perCall` descriptors per poll and per API call: two when
+ * each customer has a connection of their own (theirs and the upstream socket), one behind a
+ * balancer that multiplexes them as streams of a few connections (the upstream socket only).
+ * Polls beyond it wait in the gateway for a socket; were the pool unbounded, polls would take the
+ * last descriptors and the server could no longer accept anyone's connection (other customers'
+ * calls reset). Unbounded where the limit is unknown.
  */
-export function defaultPollSockets(openFiles: number | null, apiSockets: number): number {
+export function defaultPollSockets(openFiles: number | null, apiSockets: number, perCall: 1 | 2 = 2): number {
   if (openFiles === null) return Infinity;
-  return Math.max(1, Math.floor((openFiles - 2 * apiSockets - RESERVED_DESCRIPTORS) / 2));
+  return Math.max(1, Math.floor((openFiles - perCall * apiSockets - RESERVED_DESCRIPTORS) / perCall));
 }
 
 function pool(maxSockets: number, maxFreeSockets: number): UpstreamPool {
@@ -78,9 +81,9 @@ function pool(maxSockets: number, maxFreeSockets: number): UpstreamPool {
   return { http: new HttpAgent(options), https: new HttpsAgent(options) };
 }
 
-export function createAgents(sockets: { api?: number; poll?: number } = {}): UpstreamAgents {
+export function createAgents(sockets: { api?: number; poll?: number; front?: GatewayFront } = {}): UpstreamAgents {
   const apiSockets = sockets.api ?? DEFAULT_UPSTREAM_SOCKETS;
-  const pollSockets = sockets.poll ?? defaultPollSockets(openFileLimit(), apiSockets);
+  const pollSockets = sockets.poll ?? defaultPollSockets(openFileLimit(), apiSockets, sockets.front === 'multiplexed' ? 1 : 2);
   const api = pool(apiSockets, Math.min(apiSockets, 256));
   const poll = pool(pollSockets, Math.min(pollSockets, POLL_FREE_SOCKETS));
   return {

@@ -16,6 +16,7 @@ import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { eventually, OUTLASTS_ANY_TEST_MS, sleep } from '../support/timeBudget.js';
 import { BASE_PATH, TOKEN_SECRET } from './helpers.js';
 import { open, P, pollPath, send, tokenOf, type Held } from './stubRig.js';
+import { h2, h2Answer, h2Connect, h2Open } from './h2Client.js';
 import type { FdLimitedGatewayConfig } from './fdLimitedGateway.js';
 
 const FD_LIMIT = 1200;
@@ -101,3 +102,79 @@ describe(`a gateway under ulimit -n ${FD_LIMIT} with ${POLLS} polls open (issue 
     expect(polls.slice(20).filter((p) => p.settled)).toEqual([]);
   });
 });
+
+/**
+ * The same limit behind a balancer that speaks HTTP/2 (`front: 'multiplexed'`,
+ * createGatewayHttp2Server): the customers come as streams of one connection, an open poll holds
+ * one descriptor (its upstream socket), and the default pool counts one per poll — so every poll
+ * the old default (two per poll) kept waiting is upstream.
+ */
+describe(`a gateway behind an HTTP/2 balancer under ulimit -n ${FD_LIMIT} with ${POLLS} polls open (front: 'multiplexed')`, () => {
+  let sim: Simulator;
+  let child: ChildProcess;
+  let origin: string;
+
+  beforeAll(async () => {
+    sim = await startSimulator({ timing: { longPollWindowMs: OUTLASTS_ANY_TEST_MS } });
+    const config: FdLimitedGatewayConfig = {
+      upstream: sim.url,
+      ...sim.credentials,
+      channelId: sim.channelId,
+      tokenSecret: TOKEN_SECRET,
+      longPollWindowMs: OUTLASTS_ANY_TEST_MS,
+      limits: { upstreamSockets: API_SOCKETS },
+      front: 'multiplexed',
+      http2: true,
+    };
+    child = spawn('/bin/sh', ['-c', `ulimit -n ${FD_LIMIT} && exec "$@"`, 'sh', process.execPath, '--import', 'tsx', CHILD, JSON.stringify(config)], {
+      cwd: ROOT,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    origin = await new Promise<string>((resolve, reject) => {
+      child.once('exit', (code) => reject(new Error(`gateway process exited (${code})`)));
+      child.on('message', (m: { type: string; url?: string }) => {
+        if (m.type === 'listening' && m.url) resolve(m.url);
+      });
+    });
+  });
+
+  afterAll(async () => {
+    if (child && child.exitCode === null) {
+      const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGKILL');
+      await gone;
+    }
+    await sim?.close();
+  });
+
+  it('holds every poll upstream, where two descriptors a poll would have kept some waiting, and answers other calls', async () => {
+    expect(defaultPollSockets(FD_LIMIT, API_SOCKETS, 2)).toBeLessThan(POLLS);
+    expect(defaultPollSockets(FD_LIMIT, API_SOCKETS, 1)).toBeGreaterThanOrEqual(POLLS);
+    const balancer = await h2Connect(origin);
+    try {
+      const tokenOver = async (userId: string): Promise<Record<string, string>> => {
+        const answer = await h2(balancer, { path: `${BASE_PATH}/token`, headers: { 'x-user': userId, 'content-type': 'application/json' }, body: '{}' });
+        const token = (JSON.parse(answer.body) as { token?: string }).token;
+        if (answer.status !== 200 || !token) throw new Error(`token: HTTP ${answer.status} ${answer.body}`);
+        return { 'x-user': userId, 'ccmessaging-token': token };
+      };
+      const streams = [];
+      for (let i = 0; i < POLLS; i += 20) {
+        const batch = await Promise.all(Array.from({ length: Math.min(20, POLLS - i) }, (_, k) => tokenOver(`m${i + k}`)));
+        for (const headers of batch) streams.push(h2Open(balancer, { method: 'GET', path: pollPath(headers['x-user']!), headers }));
+      }
+      const pendingUpstream = () => sim.requestsFor('poll').filter((r) => r.status === 0).length;
+      await eventually(() => pendingUpstream() === POLLS, { what: `all ${POLLS} polls upstream` });
+
+      const caller = await tokenOver('caller');
+      const answer = await h2Answer(
+        h2Open(balancer, { path: P('queryQueueInfo'), headers: { ...caller, 'content-type': 'application/json' }, body: JSON.stringify({ userId: 'caller', channelConfigId: sim.channelId, channel: 'WEB' }) }),
+      );
+      expect(answer.status).toBe(200);
+      for (const stream of streams) stream.close();
+    } finally {
+      balancer.destroy();
+    }
+  });
+});
+

@@ -100,12 +100,14 @@ describe('createGateway options', () => {
       { limits: { jsonDepth: 0 } },
       { limits: { upstreamSockets: -1 } },
       { trustProxyHops: -1 },
+      { front: 'http2' as unknown as GatewayOptions['front'] },
       { rateLimit: { perAddress: 0 } },
       { identify: undefined as unknown as GatewayOptions['identify'] },
     ];
     for (const override of bad) expect(() => createGateway({ ...base, ...override }), JSON.stringify(override)).toThrow(TypeError);
     expect(() => createGateway(base)).not.toThrow();
     expect(() => createGateway({ ...base, trustProxyHops: 2, limits: { pollsPerAddress: Infinity, pollSockets: Infinity, upstreamSockets: 64 }, store: memoryGatewayStore() })).not.toThrow();
+    expect(() => createGateway({ ...base, front: 'multiplexed' })).not.toThrow();
   });
 });
 
@@ -147,6 +149,9 @@ describe('the poll pool and the open-file limit (issue 17.1)', () => {
     expect(defaultPollSockets(1_048_576, 256)).toBe(523_968);
     expect(defaultPollSockets(256, 256)).toBe(1);
     expect(defaultPollSockets(null, 256)).toBe(Infinity);
+    // Behind an HTTP/2 balancer (front: 'multiplexed'): one descriptor a poll and a call.
+    expect(defaultPollSockets(20_000, 256, 1)).toBe(20_000 - 256 - RESERVED_DESCRIPTORS);
+    expect(defaultPollSockets(20_000, 256, 1)).toBe(19_616);
   });
 });
 
