@@ -29,6 +29,7 @@ import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { createChatSession, refusedHostEvent, type ChatSessionActor } from '../../src/session/createChatSession.js';
 import { createChatActors, type ChatActorsOptions } from '../../src/actors/index.js';
 import { chatSessionMachine } from '../../machines/chatSession.machine.js';
+import { pendingDownloads, pendingUploads } from '../../machines/chatSession.selectors.js';
 import type { ChatSessionContext, ChatSessionEmitted, ChatSessionEvent, ChatSessionInput, OutgoingEntry } from '../../machines/chatSession.types.js';
 import { TRANSITIONS, describeTransition, transitionId } from './coverage.js';
 import { countedGroups } from './graph.js';
@@ -619,6 +620,15 @@ export class PathRun implements RunApi {
         const queue = this.context().queue;
         return queue?.status === 'queuing' && queue.position === this.sim.session(this.userId)?.queuePosition;
       }, 'context.queue shows the position the simulator reports');
+    }
+    {
+      // A file worker runs while a transfer of its kind is pending, and only then (an idle one is
+      // heap every session would pay: docs/performance.md); none outlives `connected`.
+      const real = this.matched();
+      const inConnected = real.matches('connected' as never);
+      const running = (id: string): boolean => (real.children as Record<string, unknown>)[id] !== undefined;
+      expect(running('uploadFile'), 'the upload worker runs exactly while an upload is pending').toBe(inConnected && pendingUploads(real.context).length > 0);
+      expect(running('downloadFile'), 'the download worker runs exactly while a download is pending').toBe(inConnected && pendingDownloads(real.context).length > 0);
     }
     if (!m.matches({ connected: 'queuing' } as never)) {
       // A queue position shown after the queue was left (served, transferred back, ended) would be stale.
