@@ -19,6 +19,7 @@ import type { ProtocolViolation, Simulator } from '../../src/simulator/index.js'
 import { HOLD_MS, MACHINE_TIMING, SMALL_FILE, TEXT, sessionInput, type StartConfig } from './fixtures.js';
 import { QueueResultCode } from '../../src/client/protocol.js';
 import { PathRun } from './runner.js';
+import type { PersistedChatSession } from '../../src/session/restore.js';
 import type { Fault } from './types.js';
 
 export interface Scenario {
@@ -491,6 +492,23 @@ export const SCENARIOS: readonly Scenario[] = [
         await run.eventually(() => outgoingOf(run)[0]?.status !== 'uploading', 'the upload settled after the restore');
         expect(outgoingOf(run)[0]?.status, 'the file that was uploading').toBe('failed');
         expect(outgoingOf(run)[0]?.error, 'why').toMatchObject({ kind: 'validation', api: 'uploadFileStream' });
+      }),
+  },
+  {
+    name: 'restored with idle file workers',
+    promise:
+      "a session saved while its file workers ran with nothing to transfer (0.1.0 ran them for the whole session) restores without them once they report: no worker idles in a session that transfers nothing",
+    about: 'file workers restore snapshot',
+    run: (fault, live) =>
+      withSession(fault, live, {}, async (run) => {
+        await untilRobotChat(run);
+        const persisted = run.actor().getPersistedSnapshot() as unknown as { children: Record<string, unknown> };
+        const idleWorker = (src: string) => ({ snapshot: { status: 'active', input: {} }, src, syncSnapshot: false });
+        persisted.children = { ...persisted.children, uploadFile: idleWorker('uploadFile'), downloadFile: idleWorker('downloadFile') };
+        run.restore(persisted as unknown as PersistedChatSession);
+        const running = () => Object.keys(run.actor().getSnapshot().children).filter((id) => id === 'uploadFile' || id === 'downloadFile');
+        await run.eventually(() => running().length === 0, 'the idle workers stopped after the restore');
+        expect(isChattingWith(run, 'robot'), 'still chatting').toBe(true);
       }),
   },
 ];
