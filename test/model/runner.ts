@@ -588,7 +588,11 @@ export class PathRun implements RunApi {
     const info = this.steps[index]!;
     const model = info.after.machine;
     if (!model) return;
-    expect(promises(this.matched()), `context after step ${index} "${info.event.variant}"`).toEqual(promises(model));
+    const real = promises(this.matched());
+    const predicted = promises(model);
+    // Name the fields that differ: vitest elides most of a 19-field object in its message.
+    const differing = Object.keys(predicted).filter((key) => JSON.stringify(real[key]) !== JSON.stringify(predicted[key]));
+    expect(real, `context after step ${index} "${info.event.variant}" (differing: ${differing.map((key) => `${key} ${JSON.stringify(real[key])} ≠ ${JSON.stringify(predicted[key])}`).join('; ')})`).toEqual(predicted);
     const oracle = info.before.machine ? ORACLES[info.event.variant]?.(info.before.machine) : undefined;
     if (oracle) this.checkOracle(info, oracle);
     await variantOf(info.event.variant).check?.(this, info);
