@@ -115,6 +115,8 @@ async function loseNextBatch(run: PathRun, meanwhile: () => void): Promise<void>
   await run.eventually(() => run.sim.requestsFor('poll').some((r) => r.fault === 'reset' && r.endedAt !== undefined), 'the lost poll answer');
 }
 
+/** The file workers running now (children `uploadFile`, `downloadFile`). */
+const fileWorkers = (run: PathRun): string[] => Object.keys(run.actor().getSnapshot().children).filter((id) => id === 'uploadFile' || id === 'downloadFile');
 const outgoingOf = (run: PathRun): OutgoingEntry[] => transcriptEntries(run.context().transcript).filter((e): e is OutgoingEntry => e.kind === 'outgoing');
 
 /** The incoming entry of the agent's file `fileId`. */
@@ -506,9 +508,26 @@ export const SCENARIOS: readonly Scenario[] = [
         const idleWorker = (src: string) => ({ snapshot: { status: 'active', input: {} }, src, syncSnapshot: false });
         persisted.children = { ...persisted.children, uploadFile: idleWorker('uploadFile'), downloadFile: idleWorker('downloadFile') };
         run.restore(persisted as unknown as PersistedChatSession);
-        const running = () => Object.keys(run.actor().getSnapshot().children).filter((id) => id === 'uploadFile' || id === 'downloadFile');
-        await run.eventually(() => running().length === 0, 'the idle workers stopped after the restore');
+        await run.eventually(() => fileWorkers(run).length === 0, 'the idle workers stopped after the restore');
         expect(isChattingWith(run, 'robot'), 'still chatting').toBe(true);
+      }),
+  },
+  {
+    name: 'offline end while a file uploads',
+    promise:
+      "when the service goes offline while a queued customer's file is uploading, the chat offers leave-message and the upload worker stops with `connected`: nothing goes on sending for a chat that left it",
+    about: 'upload leave-message',
+    run: (fault, live) =>
+      withSession(fault, live, { scenario: { connectTo: 'agent' } }, async (run) => {
+        await run.eventually(() => run.actor().getSnapshot().matches({ connected: 'queuing' }), 'queuing');
+        run.hold('uploadFileStream', HOLD_MS);
+        run.send({ type: 'file.send', data: SMALL_FILE, fileType: 'png', name: 'receipt.png' });
+        await run.whenHeld('uploadFileStream');
+        expect(fileWorkers(run), 'the upload worker runs').toEqual(['uploadFile']);
+        await run.holdQueueWatcher(true);
+        run.sim.system.disconnect(run.userId, { isOfflineStatus: true });
+        await run.eventually(() => run.actor().getSnapshot().matches('leave-message'), 'leave-message offered');
+        expect(fileWorkers(run), 'file workers after leaving connected').toEqual([]);
       }),
   },
 ];

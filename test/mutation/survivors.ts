@@ -33,6 +33,4 @@ export const MISSING: Readonly<Record<string, string>> = {
   'drop-action:chatSession.leave-message.submitting|xstate.done.actor.leaveMessage|0#1':
     'clearError once the leave-message is stored: submitting it (storeLeaveMessage) already cleared the error, so only an error set while it is in flight would stay: a host event refused meanwhile (rejectEvent). No path sends one then; it needs a variant that does',
   'implementation:robot-survey-no-interidx': 'needs a robot chat that ends before any robot answer carried an interIdx, with a WEB survey',
-  'drop-action:chatSession.connected|exit#1':
-    "stopFileWorkers when leaving `connected`: the final states stop every child anyway, so only leaving for leave-message (an offline DISCONNECT while queuing) with a transfer in flight shows it; no path does. Needs a scenario that uploads while queuing and gets the offline DISCONNECT",
 };
