@@ -27,6 +27,37 @@ const CALLERS = 10;
 const CHILD = fileURLToPath(new URL('./fdLimitedGateway.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
+/** A gateway process under `ulimit -n FD_LIMIT` in front of `sim` (fdLimitedGateway.ts); its origin once it listens. */
+async function startLimitedGateway(sim: Simulator, extra: Partial<FdLimitedGatewayConfig> = {}): Promise<{ child: ChildProcess; origin: string }> {
+  const config: FdLimitedGatewayConfig = {
+    upstream: sim.url,
+    ...sim.credentials,
+    channelId: sim.channelId,
+    tokenSecret: TOKEN_SECRET,
+    longPollWindowMs: OUTLASTS_ANY_TEST_MS,
+    limits: { upstreamSockets: API_SOCKETS },
+    ...extra,
+  };
+  const child = spawn('/bin/sh', ['-c', `ulimit -n ${FD_LIMIT} && exec "$@"`, 'sh', process.execPath, '--import', 'tsx', CHILD, JSON.stringify(config)], {
+    cwd: ROOT,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const origin = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`gateway process exited (${code})`)));
+    child.on('message', (m: { type: string; url?: string }) => {
+      if (m.type === 'listening' && m.url) resolve(m.url);
+    });
+  });
+  return { child, origin };
+}
+
+async function stopGateway(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null) return;
+  const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGKILL');
+  await gone;
+}
+
 describe(`a gateway under ulimit -n ${FD_LIMIT} with ${POLLS} polls open (issue 17.1)`, () => {
   let sim: Simulator;
   let child: ChildProcess;
@@ -35,33 +66,12 @@ describe(`a gateway under ulimit -n ${FD_LIMIT} with ${POLLS} polls open (issue 
 
   beforeAll(async () => {
     sim = await startSimulator({ timing: { longPollWindowMs: OUTLASTS_ANY_TEST_MS } });
-    const config: FdLimitedGatewayConfig = {
-      upstream: sim.url,
-      ...sim.credentials,
-      channelId: sim.channelId,
-      tokenSecret: TOKEN_SECRET,
-      longPollWindowMs: OUTLASTS_ANY_TEST_MS,
-      limits: { upstreamSockets: API_SOCKETS },
-    };
-    child = spawn('/bin/sh', ['-c', `ulimit -n ${FD_LIMIT} && exec "$@"`, 'sh', process.execPath, '--import', 'tsx', CHILD, JSON.stringify(config)], {
-      cwd: ROOT,
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    origin = await new Promise<string>((resolve, reject) => {
-      child.once('exit', (code) => reject(new Error(`gateway process exited (${code})`)));
-      child.on('message', (m: { type: string; url?: string }) => {
-        if (m.type === 'listening' && m.url) resolve(m.url);
-      });
-    });
+    ({ child, origin } = await startLimitedGateway(sim));
   });
 
   afterAll(async () => {
     for (const p of polls) p.abort();
-    if (child && child.exitCode === null) {
-      const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill('SIGKILL');
-      await gone;
-    }
+    await stopGateway(child);
     await sim?.close();
   });
 
@@ -116,34 +126,11 @@ describe(`a gateway behind an HTTP/2 balancer under ulimit -n ${FD_LIMIT} with $
 
   beforeAll(async () => {
     sim = await startSimulator({ timing: { longPollWindowMs: OUTLASTS_ANY_TEST_MS } });
-    const config: FdLimitedGatewayConfig = {
-      upstream: sim.url,
-      ...sim.credentials,
-      channelId: sim.channelId,
-      tokenSecret: TOKEN_SECRET,
-      longPollWindowMs: OUTLASTS_ANY_TEST_MS,
-      limits: { upstreamSockets: API_SOCKETS },
-      front: 'multiplexed',
-      http2: true,
-    };
-    child = spawn('/bin/sh', ['-c', `ulimit -n ${FD_LIMIT} && exec "$@"`, 'sh', process.execPath, '--import', 'tsx', CHILD, JSON.stringify(config)], {
-      cwd: ROOT,
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    origin = await new Promise<string>((resolve, reject) => {
-      child.once('exit', (code) => reject(new Error(`gateway process exited (${code})`)));
-      child.on('message', (m: { type: string; url?: string }) => {
-        if (m.type === 'listening' && m.url) resolve(m.url);
-      });
-    });
+    ({ child, origin } = await startLimitedGateway(sim, { front: 'multiplexed', http2: true }));
   });
 
   afterAll(async () => {
-    if (child && child.exitCode === null) {
-      const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill('SIGKILL');
-      await gone;
-    }
+    await stopGateway(child);
     await sim?.close();
   });
 
