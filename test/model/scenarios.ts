@@ -18,7 +18,7 @@ import { firstViolation } from './temporal.js';
 import type { ProtocolViolation, Simulator } from '../../src/simulator/index.js';
 import { HOLD_MS, MACHINE_TIMING, SMALL_FILE, TEXT, sessionInput, type StartConfig } from './fixtures.js';
 import { QueueResultCode } from '../../src/client/protocol.js';
-import { PathRun } from './runner.js';
+import { PathRun, fileWorkersOf } from './runner.js';
 import type { PersistedChatSession } from '../../src/session/restore.js';
 import type { Fault } from './types.js';
 
@@ -115,8 +115,7 @@ async function loseNextBatch(run: PathRun, meanwhile: () => void): Promise<void>
   await run.eventually(() => run.sim.requestsFor('poll').some((r) => r.fault === 'reset' && r.endedAt !== undefined), 'the lost poll answer');
 }
 
-/** The file workers running now (children `uploadFile`, `downloadFile`). */
-const fileWorkers = (run: PathRun): string[] => Object.keys(run.actor().getSnapshot().children).filter((id) => id === 'uploadFile' || id === 'downloadFile');
+const fileWorkers = (run: PathRun): string[] => fileWorkersOf(run.actor().getSnapshot());
 const outgoingOf = (run: PathRun): OutgoingEntry[] => transcriptEntries(run.context().transcript).filter((e): e is OutgoingEntry => e.kind === 'outgoing');
 
 /** The incoming entry of the agent's file `fileId`. */

@@ -15,7 +15,7 @@
 import { Agent as HttpAgent, request as httpRequest, type AgentOptions, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { agentPool, type AgentPool } from './agentPool.js';
-import { splitTarget } from './target.js';
+import { applyTarget } from './target.js';
 import { networkFailure, TransportError, type HttpRequest, type HttpResponse, type HttpTransport } from '../http.js';
 
 export type { HttpRequest, HttpResponse, HttpTransport } from '../http.js';
@@ -66,7 +66,7 @@ export function nodeTransport(options: NodeTransportOptions = {}): NodeTransport
     name: 'node',
     httpAgents: http.agents,
     httpsAgents: https.agents,
-    request: (request) => exchange(request, request.url.startsWith('https:') ? https : http),
+    request: (request) => (request.url.startsWith('https:') ? exchange(request, https, httpsRequest) : exchange(request, http, httpRequest)),
     destroy() {
       if (!options.httpAgent) for (const agent of http.agents) agent.destroy();
       if (!options.httpsAgent) for (const agent of https.agents) agent.destroy();
@@ -74,7 +74,7 @@ export function nodeTransport(options: NodeTransportOptions = {}): NodeTransport
   };
 }
 
-function exchange(request: HttpRequest, pool: AgentPool<HttpAgent>): Promise<HttpResponse> {
+function exchange(request: HttpRequest, pool: AgentPool<HttpAgent>, send: typeof httpRequest): Promise<HttpResponse> {
   return new Promise<HttpResponse>((resolve, reject) => {
     const { signal, body, maxResponseBytes: max } = request;
     if (signal?.aborted) {
@@ -85,11 +85,9 @@ function exchange(request: HttpRequest, pool: AgentPool<HttpAgent>): Promise<Htt
     if (body !== undefined) headers['content-length'] = Buffer.byteLength(body);
     const slot = pool.acquire();
     const options: RequestOptions = { method: request.method, headers, agent: pool.agents[slot] };
-    const target = splitTarget(request.url);
     let req: ClientRequest;
     try {
-      const send = request.url.startsWith('https:') ? httpsRequest : httpRequest;
-      req = target ? send(Object.assign(options, target)) : send(request.url, options);
+      req = applyTarget(options, request.url) ? send(options) : send(request.url, options);
     } catch (error) {
       // A URL or header Node refuses: nothing was sent.
       pool.release(slot);

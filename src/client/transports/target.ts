@@ -2,9 +2,10 @@
  * A request URL as node:http options (protocol, hostname, port, path), each origin parsed once.
  * Used by the node transport (node.ts).
  */
+import type { RequestOptions } from 'node:http';
 
 /** Host, port and protocol of an origin. */
-export interface Origin {
+interface Origin {
   protocol: string;
   hostname: string;
   port: string;
@@ -19,25 +20,30 @@ const PLAIN_PATH = /^\/[\w\-.~!$&()*+,;=:@/?%]*$/;
 const DOT_SEGMENT = /\/\.\.?(?:[/?]|$)/;
 
 /**
- * `request.url` as http.request options, or null to let Node parse it. Node's own parse of a
- * URL string (`new URL` + `urlToHttpOptions`) was a visible share of a long poll's CPU and
- * allocations at 10 000 sessions (docs/performance.md); a client's requests share one origin,
- * parsed once. A URL with credentials, or a path the parser would rewrite (dot segments,
- * characters it escapes), takes Node's way, so both ways send the same request.
+ * Writes `url`'s protocol, hostname, port and path into `options` (http.request options); false,
+ * leaving them alone, when Node should parse the URL itself. Node's own parse of a URL string
+ * (`new URL` + `urlToHttpOptions`) was a visible share of a long poll's CPU and allocations at
+ * 10 000 sessions (docs/performance.md); a client's requests share one origin, parsed once. A URL
+ * with credentials, or a path the parser would rewrite (dot segments, characters it escapes),
+ * takes Node's way, so both ways send the same request.
  */
-export function splitTarget(url: string): (Origin & { path: string }) | null {
+export function applyTarget(options: RequestOptions, url: string): boolean {
   const slash = url.indexOf('/', url.indexOf('//') + 2);
-  if (slash < 0) return null;
+  if (slash < 0) return false;
   const origin = url.slice(0, slash);
   let parsed = origins.get(origin);
   if (parsed === undefined) {
     parsed = parseOrigin(origin);
     if (origins.size < 64) origins.set(origin, parsed);
   }
-  if (parsed === null) return null;
+  if (parsed === null) return false;
   const path = url.slice(slash);
-  if (!PLAIN_PATH.test(path) || DOT_SEGMENT.test(path)) return null;
-  return { protocol: parsed.protocol, hostname: parsed.hostname, port: parsed.port, path };
+  if (!PLAIN_PATH.test(path) || DOT_SEGMENT.test(path)) return false;
+  options.protocol = parsed.protocol;
+  options.hostname = parsed.hostname;
+  options.port = parsed.port;
+  options.path = path;
+  return true;
 }
 
 function parseOrigin(origin: string): Origin | null {
