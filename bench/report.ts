@@ -178,6 +178,16 @@ const blocks: Record<string, () => string | undefined> = {
         ['CPU per session', ms(x.machinePerSession.cpuMs.median, 1), ms(x.barePerSession.cpuMs.median, 1), sp(x.cpuRatio, 3)],
       ]),
       '',
+      ...(Array.isArray(x.warmUp)
+        ? [
+            `Warm-up before the measured rounds, CPU per session by block of ${x.script.sessionsPerRun} (machine / bare, not in the ratios): ` +
+              (x.warmUp as { machineCpuMsPerSession: number; bareCpuMsPerSession: number }[])
+                .map((b) => `${ms(b.machineCpuMsPerSession, 1)} / ${ms(b.bareCpuMsPerSession, 1)}`)
+                .join(', ') +
+              '.',
+            '',
+          ]
+        : []),
       `Added CPU per message round trip (send + reply delivered): p50 ${ms(x.addedCpuPerMessageMs.p50, 3)}. ` +
         `Same HTTP calls in the same order (polls aside): **${x.requests.sameSequence ? 'yes' : 'no'}** — ${req}. ` +
         `Keep-alive: ${x.connections} TCP connections for the measured rounds (${f(x.requestsPerConnection, 0)} requests per connection). ` +
