@@ -2,8 +2,8 @@
  * The gateway as a child process of a benchmark (bench/gateway-capacity.ts, gateway-flood.ts):
  * `createGateway` + `createGatewayServer` in front of the given upstream, identify() from an
  * `x-user` header, the per-address and rate limits lifted (every benchmark client is 127.0.0.1)
- * unless `defaultLimits`. Answers memory (after a full GC), CPU, event-loop and descriptor figures
- * over IPC. Imports the sources (src/), not dist/. Started by gateway-process.ts.
+ * unless `defaultLimits`; its store in memory (the default) or on Redis (`redisUrl`). Answers
+ * memory (after a full GC), CPU, event-loop and descriptor figures over IPC. Imports the sources (src/), not dist/. Started by gateway-process.ts.
  *
  *   argv[2]: JSON GatewayChildConfig
  */
@@ -11,7 +11,7 @@ import { readdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
-import { createGateway, createGatewayHttp2Server, createGatewayServer } from '../../src/gateway/index.js';
+import { createGateway, createGatewayHttp2Server, createGatewayServer, redisGatewayStore } from '../../src/gateway/index.js';
 import { openFileLimit } from '../../src/gateway/openFiles.js';
 import { DEFAULT_UPSTREAM_SOCKETS, defaultPollSockets } from '../../src/gateway/upstream.js';
 import { cpuMs, fullGc, monoMs } from './stats.js';
@@ -41,6 +41,13 @@ export interface GatewayChildConfig {
    * (createGatewayHttp2Server).
    */
   front?: 'http1' | 'h2';
+  /**
+   * The gateway's store on this Redis (redisGatewayStore, as every instance of a fleet has it);
+   * the default in-memory store when absent. The child listens once both connections are up.
+   */
+  redisUrl?: string;
+  /** redisGatewayStore's keyPrefix (instances of one fleet share it). */
+  keyPrefix?: string;
 }
 
 export type GatewayChildCommand = { id: number; type: 'memory' } | { id: number; type: 'resetStats' } | { id: number; type: 'stats' } | { id: number; type: 'close' };
@@ -70,8 +77,12 @@ const config = JSON.parse(process.argv[2] ?? '{}') as GatewayChildConfig;
 // holds one descriptor, its upstream socket (`front: 'multiplexed'`).
 const pollSockets =
   config.pollSockets !== undefined ? Number(config.pollSockets) : defaultPollSockets(openFileLimit(), DEFAULT_UPSTREAM_SOCKETS, config.front === 'h2' ? 1 : 2);
+const store = config.redisUrl !== undefined ? redisGatewayStore({ url: config.redisUrl, ...(config.keyPrefix !== undefined ? { keyPrefix: config.keyPrefix } : {}) }) : undefined;
+// Rejects after its timeout: the child exits, the bench fails (no figures for a store not in use).
+await store?.ready();
 const gateway = createGateway({
   upstream: config.upstream,
+  ...(store ? { store } : {}),
   ...(config.front === 'h2' ? { front: 'multiplexed' as const } : {}),
   appKey: config.appKey,
   appSecret: config.appSecret,
@@ -127,6 +138,7 @@ process.on('message', async (raw) => {
     }
     case 'close':
       await gateway.close();
+      await store?.close();
       if ('closeAllConnections' in server) server.closeAllConnections();
       server.close();
       reply(command.id, null);

@@ -6,8 +6,10 @@
  *   argv[2]: JSON { scenario: 'robot' | 'agent', timing?: Partial<SimulatorTiming>, keepRequests?: boolean }
  */
 import dc from 'node:diagnostics_channel';
+import type { IncomingMessage } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Socket } from 'node:net';
+import { API_PATHS } from '../../src/client/protocol.js';
 import { startSimulator, type ScenarioOverrides, type SimulatorTiming } from '../../src/simulator/index.js';
 import type { ChildCommand, ChildReply, SimChildConfig, SimStats } from './sim-protocol.js';
 import { cpuMs, monoMs } from './stats.js';
@@ -24,12 +26,19 @@ const SCENARIOS: Record<SimChildConfig['scenario'], ScenarioOverrides> = {
 // Distinct server-side TCP connections (keep-alive reuse shows as requests >> connections).
 const seenSockets = new WeakSet<Socket>();
 let connections = 0;
+/** Watched users (watchPolls) → when each of their polls arrived (monoMs), before the simulator handled it. */
+const pollArrivals = new Map<string, number[]>();
 dc.subscribe('http.server.request.start', (message) => {
-  const { socket } = message as { socket: Socket };
+  const { socket, request } = message as { socket: Socket; request: IncomingMessage };
   if (!seenSockets.has(socket)) {
     seenSockets.add(socket);
     connections += 1;
   }
+  if (pollArrivals.size === 0) return;
+  const at = monoMs();
+  const url = new URL(request.url ?? '/', 'http://sim');
+  if (!url.pathname.endsWith(API_PATHS.poll)) return;
+  pollArrivals.get(url.searchParams.get('receiverId') ?? '')?.push(at);
 });
 
 const sim = await startSimulator({
@@ -185,6 +194,13 @@ process.on('message', (raw) => {
             ok: true,
             value: sim.requests.filter((r) => r.userId === command.userId).map((r) => `${r.api}${r.api === 'send' || r.api === 'sendAsync' ? `:${String((r.body as { controlType?: unknown } | undefined)?.controlType)}` : ''}`),
           });
+          break;
+        case 'watchPolls':
+          for (const user of command.users) pollArrivals.set(user, []);
+          reply({ id: command.id, ok: true, value: null });
+          break;
+        case 'pollArrivals':
+          reply({ id: command.id, ok: true, value: pollArrivals.get(command.userId) ?? [] });
           break;
         case 'close':
           clearInterval(tallyTimer);

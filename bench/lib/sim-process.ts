@@ -15,6 +15,10 @@ export interface SimProcess extends SimInfo {
   resetStats(): Promise<void>;
   /** `api` or `send:CONTROLTYPE` of every request the user made, in order (keepRequests). */
   requests(userId: string): Promise<string[]>;
+  /** From now on, note when each poll of these users arrives (monoMs, the shared clock). */
+  watchPolls(users: string[]): Promise<void>;
+  /** When the watched user's polls arrived so far, in order. */
+  pollArrivals(userId: string): Promise<number[]>;
   close(): Promise<void>;
 }
 
@@ -63,6 +67,8 @@ export function startSimProcess(config: SimChildConfig): Promise<SimProcess> {
       stats: () => call({ type: 'stats' }),
       resetStats: () => call({ type: 'resetStats' }),
       requests: (userId) => call({ type: 'requests', userId }),
+      watchPolls: (users) => call({ type: 'watchPolls', users }),
+      pollArrivals: (userId) => call({ type: 'pollArrivals', userId }),
       close: async () => {
         if (exited) return;
         const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -13,6 +13,8 @@ export type ChildCommand =
   | { id: number; type: 'stats' }
   | { id: number; type: 'resetStats' }
   | { id: number; type: 'requests'; userId: string }
+  | { id: number; type: 'watchPolls'; users: string[] }
+  | { id: number; type: 'pollArrivals'; userId: string }
   | { id: number; type: 'close' };
 
 export type ChildReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string };
