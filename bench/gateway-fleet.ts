@@ -15,14 +15,17 @@
  *
  * Per round, every setup (the order rotates round by round, so a burst of other work on the shared
  * machine does not land on one setup only; the 1-minute load average is stamped per round and
- * setup), with customers of its own:
+ * setup), with customers of its own, who first fetch a token:
  *
- *   1. calls: `--customers` customers fetch a token, then make `--calls` getsatisfactionsurveymode
- *      calls each, `--concurrency` at a time → latency p50/p99/max;
- *   2. polls: `--pollers` of them CONNECT (an agent takes them at once), then twice: the agent says
- *      something, then the customer polls → time until the poll answers with it (the whole poll:
- *      the one-poll claim, upstream, the answer; the lease's release follows the answer);
- *   3. replacement: the same customers one at a time: a poll held upstream, then a second poll of
+ *   1. light: one getsatisfactionsurveymode call per customer, one call at a time → latency
+ *      p50/p99/max of a call on an otherwise idle gateway (what a Redis round trip adds shows
+ *      undiluted);
+ *   2. busy: `--calls` more calls per customer, `--concurrency` at a time (the gateway near a
+ *      core's worth of work: what it adds under load, where CPU counts more than waiting);
+ *   3. polls: `--pollers` of them CONNECT (an agent takes them at once), then twice: the agent
+ *      says something, then the customer polls → time until the poll answers with it (the whole
+ *      poll: the one-poll claim, upstream, the answer; the lease's release follows the answer);
+ *   4. replacement: the same customers one at a time: a poll held upstream, then a second poll of
  *      the same customer (redis-2: on the other instance, so the older is ended over Redis
  *      pub/sub) → time from the second poll sent until it arrives upstream (the older answered
  *      empty and gone first), read on the shared monotonic clock in the simulator; also until the
@@ -45,7 +48,7 @@ import { API_PATHS } from '../src/client/protocol.js';
 import { startRedisServer } from '../test/gateway/redisServer.js';
 import type { GatewayChildStats } from './lib/gateway-child.js';
 import { httpRequest, inBatches, startGatewayProcess, type Answer, type GatewayProcess } from './lib/gateway-process.js';
-import { parseRedisInfo, redisWork, type RedisCounters, type RedisWork } from './lib/redis-stats.js';
+import { readRedisCounters, redisWork, type RedisCounters, type RedisWork } from './lib/redis-stats.js';
 import { argValue, machineInfo, writeResult } from './lib/results.js';
 import { startSimProcess, type SimProcess } from './lib/sim-process.js';
 import { latency, median, monoMs, sleep, type Latency } from './lib/stats.js';
@@ -67,6 +70,9 @@ interface PhaseCost {
   requests: number;
   /** Gateway CPU (user + system, every instance of the setup), µs per request. */
   gatewayCpuUs: number;
+  /** The same, as a share of one core while the phase ran (every instance together). */
+  gatewayCpuPercent: number;
+  requestsPerSecond: number;
   /** The gateways' answers by status, and their error lines by text (every instance). */
   gatewayAnswers: Record<string, number>;
   redis: {
@@ -86,7 +92,8 @@ interface RoundResult {
   /** Position of the setup in this round's order (1 = first). */
   position: number;
   load1: number;
-  calls: Latency & PhaseCost & { errors: number };
+  light: Latency & PhaseCost & { errors: number };
+  busy: Latency & PhaseCost & { errors: number };
   polls: Latency & PhaseCost & { errors: number };
   replacement: PhaseCost & {
     /** Second poll sent → it arrives upstream. */
@@ -98,11 +105,13 @@ interface RoundResult {
   };
 }
 
-type Phase = 'calls' | 'polls' | 'replacement';
+type Phase = 'light' | 'busy' | 'polls' | 'replacement';
+type Samples = Record<'light' | 'busy' | 'polls' | 'upstream' | 'olderAnswered', number[]>;
 
 /** Medians over the rounds, per request (replacement: per replacement, two polls). */
 interface PhaseCostSummary {
   gatewayCpuUs: number;
+  gatewayCpuPercent: number;
   redisRoundTrips: number;
   redisCommands: number;
   redisCpuUs: number;
@@ -110,7 +119,8 @@ interface PhaseCostSummary {
 
 /** Every round's samples pooled; costs per request, medians over the rounds. */
 interface SetupSummary {
-  calls: Latency;
+  light: Latency;
+  busy: Latency;
   polls: Latency;
   replacementUpstream: Latency;
   replacementOlderAnswered: Latency;
@@ -129,13 +139,13 @@ interface Setup {
 async function main(): Promise<void> {
   const started = performance.now();
   const machine = machineInfo();
-  console.log(`gateway fleet: ${ROUNDS} rounds; ${CUSTOMERS} customers × ${CALLS} calls, ${CONCURRENCY} at a time; ${POLLERS} pollers; load ${machine.loadAverage.join(' ')}`);
+  console.log(`gateway fleet: ${ROUNDS} rounds; ${CUSTOMERS} customers, a call each one at a time, then ${CALLS} each ${CONCURRENCY} at a time; ${POLLERS} pollers; load ${machine.loadAverage.join(' ')}`);
   const redisServer = await startRedisServer();
   const sim = await startSimProcess({ scenario: 'agent', timing: { longPollWindowMs: POLL_WINDOW_MS, sessionIdleTimeoutMs: 3_600_000 } });
   const gatewayConfig = { upstream: sim.url, ...sim.credentials, channelId: sim.channelId, longPollWindowMs: POLL_WINDOW_MS };
   const redis = createClient({ url: redisServer.url });
   await redis.connect();
-  const counters = async (): Promise<RedisCounters> => parseRedisInfo(`${String(await redis.sendCommand(['INFO', 'commandstats']))}\n${String(await redis.sendCommand(['INFO', 'cpu']))}`);
+  const counters = (): Promise<RedisCounters> => readRedisCounters(redis);
 
   const setups: Setup[] = [];
   const gatewaysOf: Record<SetupName, GatewayProcess[]> = {
@@ -150,7 +160,7 @@ async function main(): Promise<void> {
 
   const results: RoundResult[] = [];
   /** Every sample of every round, per setup: the pooled figures of the summary. */
-  const pooled = Object.fromEntries(SETUPS.map((s) => [s, { calls: [] as number[], polls: [] as number[], upstream: [] as number[], olderAnswered: [] as number[] }])) as Record<SetupName, Record<'calls' | 'polls' | 'upstream' | 'olderAnswered', number[]>>;
+  const pooled = Object.fromEntries(SETUPS.map((s): [SetupName, Samples] => [s, { light: [], busy: [], polls: [], upstream: [], olderAnswered: [] }])) as Record<SetupName, Samples>;
 
   for (let pass = 1; pass <= WARMUP; pass++) {
     for (const setup of setups) await runSetup(setup, sim, counters, 0, `w${pass}`, CUSTOMERS, POLLERS);
@@ -166,7 +176,8 @@ async function main(): Promise<void> {
       const l = (x: Latency) => `${x.p50.toFixed(2)}/${x.p99.toFixed(2)}/${x.max.toFixed(1)}`;
       const c = (x: PhaseCost) => `gw CPU ${x.gatewayCpuUs.toFixed(0)} µs, Redis ${x.redis.roundTrips.toFixed(2)} round trips / ${x.redis.commands.toFixed(1)} commands, ${x.redis.cpuUs.toFixed(0)} µs CPU`;
       console.log(
-        `round ${round} ${setup.name.padEnd(7)} (load ${result.load1.toFixed(2)}): calls p50/p99/max ${l(result.calls)} ms (${c(result.calls)}; ${result.calls.errors} errors); ` +
+        `round ${round} ${setup.name.padEnd(7)} (load ${result.load1.toFixed(2)}): calls one at a time p50/p99/max ${l(result.light)} ms (${c(result.light)}; ${result.light.errors} errors); ` +
+          `${CONCURRENCY} at a time ${l(result.busy)} ms (${c(result.busy)}, gw ${result.busy.gatewayCpuPercent.toFixed(0)} % CPU; ${result.busy.errors} errors); ` +
           `polls ${l(result.polls)} ms (${c(result.polls)}; ${result.polls.errors} errors); ` +
           `replacement → upstream ${l(result.replacement.upstream)} ms, older answered ${l(result.replacement.olderAnswered)} ms (${c(result.replacement)}; ${result.replacement.errors} errors)`,
       );
@@ -178,39 +189,58 @@ async function main(): Promise<void> {
     const mine = results.filter((r) => r.setup === name);
     const costs = (phase: Phase): PhaseCostSummary => ({
       gatewayCpuUs: median(mine.map((r) => r[phase].gatewayCpuUs)),
+      gatewayCpuPercent: median(mine.map((r) => r[phase].gatewayCpuPercent)),
       redisRoundTrips: median(mine.map((r) => r[phase].redis.roundTrips)),
       redisCommands: median(mine.map((r) => r[phase].redis.commands)),
       redisCpuUs: median(mine.map((r) => r[phase].redis.cpuUs)),
     });
     const p = pooled[name];
     summary[name] = {
-      calls: latency(p.calls),
+      light: latency(p.light),
+      busy: latency(p.busy),
       polls: latency(p.polls),
       replacementUpstream: latency(p.upstream),
       replacementOlderAnswered: latency(p.olderAnswered),
-      cost: { calls: costs('calls'), polls: costs('polls'), replacement: costs('replacement') },
+      cost: { light: costs('light'), busy: costs('busy'), polls: costs('polls'), replacement: costs('replacement') },
       load1: mine.map((r) => r.load1),
     };
   }
-  const delta = (name: SetupName) => ({
-    callsP50Ms: summary[name].calls.p50 - summary.memory.calls.p50,
-    callsP99Ms: summary[name].calls.p99 - summary.memory.calls.p99,
-    pollsP50Ms: summary[name].polls.p50 - summary.memory.polls.p50,
-    pollsP99Ms: summary[name].polls.p99 - summary.memory.polls.p99,
-    replacementP50Ms: summary[name].replacementUpstream.p50 - summary.memory.replacementUpstream.p50,
-    replacementP99Ms: summary[name].replacementUpstream.p99 - summary.memory.replacementUpstream.p99,
-    callsP50Ratio: summary[name].calls.p50 / summary.memory.calls.p50,
-    callsP99Ratio: summary[name].calls.p99 / summary.memory.calls.p99,
-  });
+  /**
+   * What a setup adds to memory's: within each round (the setups ran seconds apart, under the
+   * same load) the difference of the figures, then the median over the rounds.
+   */
+  const delta = (name: SetupName) => {
+    const paired = (figure: (r: RoundResult) => number): number =>
+      median(results.filter((r) => r.setup === name).map((r) => figure(r) - figure(results.find((m) => m.setup === 'memory' && m.round === r.round)!)));
+    return {
+      lightP50Ms: paired((r) => r.light.p50),
+      lightP99Ms: paired((r) => r.light.p99),
+      busyP50Ms: paired((r) => r.busy.p50),
+      busyP99Ms: paired((r) => r.busy.p99),
+      pollsP50Ms: paired((r) => r.polls.p50),
+      pollsP99Ms: paired((r) => r.polls.p99),
+      replacementP50Ms: paired((r) => r.replacement.upstream.p50),
+      replacementP99Ms: paired((r) => r.replacement.upstream.p99),
+      gatewayCpuUsPerCall: paired((r) => r.busy.gatewayCpuUs),
+      gatewayCpuUsPerPoll: paired((r) => r.polls.gatewayCpuUs),
+    };
+  };
   const overMemory = { redis: delta('redis'), 'redis-2': delta('redis-2') };
   for (const name of SETUPS) {
     const s = summary[name];
     console.log(
-      `${name.padEnd(7)} all rounds: calls p50/p99 ${s.calls.p50.toFixed(2)}/${s.calls.p99.toFixed(2)} ms, polls ${s.polls.p50.toFixed(2)}/${s.polls.p99.toFixed(2)} ms, replacement ${s.replacementUpstream.p50.toFixed(2)}/${s.replacementUpstream.p99.toFixed(2)} ms; ` +
-        `per call gw CPU ${s.cost.calls.gatewayCpuUs.toFixed(0)} µs, Redis ${s.cost.calls.redisRoundTrips.toFixed(2)} round trips, ${s.cost.calls.redisCommands.toFixed(2)} commands`,
+      `${name.padEnd(7)} all rounds: calls one at a time p50/p99 ${s.light.p50.toFixed(2)}/${s.light.p99.toFixed(2)} ms, ${CONCURRENCY} at a time ${s.busy.p50.toFixed(2)}/${s.busy.p99.toFixed(2)} ms, polls ${s.polls.p50.toFixed(2)}/${s.polls.p99.toFixed(2)} ms, replacement ${s.replacementUpstream.p50.toFixed(2)}/${s.replacementUpstream.p99.toFixed(2)} ms; ` +
+        `per call gw CPU ${s.cost.busy.gatewayCpuUs.toFixed(0)} µs, Redis ${s.cost.busy.redisRoundTrips.toFixed(2)} round trips, ${s.cost.busy.redisCommands.toFixed(2)} commands`,
     );
   }
-  console.log(`over memory: ${JSON.stringify(overMemory)}`);
+  const signed = (x: number, digits = 2) => `${x >= 0 ? '+' : ''}${x.toFixed(digits)}`;
+  for (const [name, d] of Object.entries(overMemory)) {
+    console.log(
+      `${name} over memory (median of the rounds' differences): calls one at a time p50 ${signed(d.lightP50Ms)} ms, p99 ${signed(d.lightP99Ms)} ms; ${CONCURRENCY} at a time p50 ${signed(d.busyP50Ms)}, p99 ${signed(d.busyP99Ms)} ms; ` +
+        `polls p50 ${signed(d.pollsP50Ms)}, p99 ${signed(d.pollsP99Ms)} ms; replacement p50 ${signed(d.replacementP50Ms)}, p99 ${signed(d.replacementP99Ms)} ms; ` +
+        `gateway CPU ${signed(d.gatewayCpuUsPerCall, 0)} µs per call, ${signed(d.gatewayCpuUsPerPoll, 0)} µs per poll`,
+    );
+  }
 
   const redisVersion = /redis_version:(\S+)/.exec(String(await redis.sendCommand(['INFO', 'server'])))?.[1] ?? 'unknown';
   for (const setup of setups) for (const agent of setup.agents) agent.destroy();
@@ -234,7 +264,7 @@ async function runSetup(
   tag: string,
   customers: number,
   pollers: number,
-): Promise<{ result: RoundResult; samples: { calls: number[]; polls: number[]; upstream: number[]; olderAnswered: number[] } }> {
+): Promise<{ result: RoundResult; samples: Samples }> {
   const load1 = loadavg()[0] ?? 0;
   const n = setup.gateways.length;
   /** A request to instance `instance` (default: the next in turn). */
@@ -249,7 +279,9 @@ async function runSetup(
   async function measured<T>(requests: number, work: () => Promise<T>): Promise<{ value: T; cost: PhaseCost }> {
     await Promise.all(setup.gateways.map((g) => g.call({ type: 'resetStats' })));
     const before = await counters();
+    const t0 = performance.now();
     const value = await work();
+    const seconds = (performance.now() - t0) / 1000;
     const after = await counters();
     const stats = await Promise.all(setup.gateways.map((g) => g.call<GatewayChildStats>({ type: 'stats' })));
     const redis: RedisWork = redisWork(before, after);
@@ -261,6 +293,8 @@ async function runSetup(
       cost: {
         requests,
         gatewayCpuUs: per(stats.reduce((sum, s) => sum + s.cpuMs, 0) * 1000),
+        gatewayCpuPercent: (stats.reduce((sum, s) => sum + s.cpuMs / s.elapsedMs, 0)) * 100,
+        requestsPerSecond: requests / seconds,
         gatewayAnswers,
         redis: {
           roundTrips: per(redis.roundTrips),
@@ -281,18 +315,19 @@ async function runSetup(
     return token;
   });
 
-  // 1. Non-poll calls.
+  // 1 and 2. Non-poll calls, one at a time, then several at a time.
   let callErrors = 0;
-  const calls = await measured(customers * CALLS, () =>
-    inBatches(customers * CALLS, CONCURRENCY, async (k) => {
-      // Customer by customer, their calls spread over the run.
-      const i = k % customers;
-      const t0 = performance.now();
-      const answer = await post(users[i]!, tokens[i], API_PATHS.getSatisfactionSurveyMode, { language: 'en_US' });
-      if (answer.status !== 200) callErrors += 1;
-      return performance.now() - t0;
-    }),
-  );
+  const call = async (i: number): Promise<number> => {
+    const t0 = performance.now();
+    const answer = await post(users[i]!, tokens[i], API_PATHS.getSatisfactionSurveyMode, { language: 'en_US' });
+    if (answer.status !== 200) callErrors += 1;
+    return performance.now() - t0;
+  };
+  const light = await measured(customers, () => inBatches(customers, 1, call));
+  const lightErrors = callErrors;
+  callErrors = 0;
+  // Customer by customer, each one's calls spread over the run.
+  const busy = await measured(customers * CALLS, () => inBatches(customers * CALLS, CONCURRENCY, (k) => call(k % customers)));
 
   // 2. Polls answered with what the agent said.
   const polling = users.slice(0, pollers);
@@ -359,11 +394,12 @@ async function runSetup(
       setup: setup.name,
       position: 0,
       load1,
-      calls: { ...latency(calls.value), ...calls.cost, errors: callErrors },
+      light: { ...latency(light.value), ...light.cost, errors: lightErrors },
+      busy: { ...latency(busy.value), ...busy.cost, errors: callErrors },
       polls: { ...latency(polls.value), ...polls.cost, errors: pollErrors },
       replacement: { upstream: latency(upstream), olderAnswered: latency(olderAnswered), ...replacement.cost, errors: replacementErrors },
     },
-    samples: { calls: calls.value, polls: polls.value, upstream, olderAnswered },
+    samples: { light: light.value, busy: busy.value, polls: polls.value, upstream, olderAnswered },
   };
 }
 

@@ -41,6 +41,13 @@ export function parseRedisInfo(info: string): RedisCounters {
   return { commands, cpuMs };
 }
 
+/** Reads both sections now, over any client that sends raw commands (node-redis's sendCommand). */
+export async function readRedisCounters(client: { sendCommand(args: string[]): Promise<unknown> }): Promise<RedisCounters> {
+  const commandstats = String(await client.sendCommand(['INFO', 'commandstats']));
+  const cpu = String(await client.sendCommand(['INFO', 'cpu']));
+  return parseRedisInfo(`${commandstats}\n${cpu}`);
+}
+
 export interface RedisWork {
   /** Commands Redis executed (script-internal ones included), by name. */
   byCommand: Record<string, number>;

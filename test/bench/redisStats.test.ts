@@ -1,7 +1,7 @@
 /** bench/gateway-fleet.ts's reading of Redis's own counters: round trips apart from the commands scripts run. */
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseRedisInfo, redisWork } from '../../bench/lib/redis-stats.js';
+import { parseRedisInfo, readRedisCounters, redisWork } from '../../bench/lib/redis-stats.js';
 import { startRedisServer, type RedisServer } from '../gateway/redisServer.js';
 
 // As Redis 7.0 answers INFO commandstats and INFO cpu (CRLF, more fields than are read).
@@ -62,11 +62,10 @@ describe('Redis counters for the fleet bench', () => {
     });
 
     it('counts one round trip for a script and one for a publish, and the commands inside the script as commands', async () => {
-      const read = async () => parseRedisInfo(`${String(await client.sendCommand(['INFO', 'commandstats']))}\n${String(await client.sendCommand(['INFO', 'cpu']))}`);
-      const before = await read();
+      const before = await readRedisCounters(client);
       await client.sendCommand(['EVAL', "redis.call('INCR', KEYS[1]); return redis.call('PEXPIRE', KEYS[1], 1000)", '1', 'bench-test']);
       await client.sendCommand(['PUBLISH', 'bench-test', 'x']);
-      const work = redisWork(before, await read());
+      const work = redisWork(before, await readRedisCounters(client));
       expect(work.byCommand).toEqual({ eval: 1, incr: 1, pexpire: 1, publish: 1 });
       expect(work.roundTrips).toBe(2);
       expect(work.commands).toBe(4);
