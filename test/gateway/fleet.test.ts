@@ -6,9 +6,10 @@
  * - The chat works with every request alternating between two instances (separate processes),
  *   and carries on through one when the other is SIGKILLed mid-chat, nothing lost.
  * - The limits hold across instances: a poll on B replaces the customer's poll on A; the rate
- *   limit and the address cap count requests on both.
+ *   limits (per user and per address) and the address cap count requests on both.
  * - Redis killed or frozen: every request is still answered, each instance enforces the limits on
- *   its own, one error line each; when Redis is back, the fleet-wide view comes back.
+ *   its own, one error line each; when Redis is back, the fleet-wide view comes back. The same for
+ *   instances started while Redis is down or silent; `onError` hears every connection error.
  */
 import { randomUUID } from 'node:crypto';
 import axios from 'axios';
@@ -18,9 +19,9 @@ import { gatewayTokenProvider, GATEWAY_REASONS, type GatewayOptions } from '../.
 import type { Simulator } from '../../src/simulator/index.js';
 import { fastSimulator } from '../client/helpers.js';
 import { duplicateKeys, incomingTexts, outgoing, startSession, type SessionRig } from '../integration/harness.js';
-import { eventually } from '../support/timeBudget.js';
+import { eventually, OUTLASTS_ANY_TEST_MS, sleep } from '../support/timeBudget.js';
 import { startBalancer, type Balancer } from './balancer.js';
-import { startLocalInstance, startProcessInstance, type LocalInstance, type ProcessInstance } from './fleetRig.js';
+import { startLocalInstance, startProcessInstance, type LocalInstance, type LocalStoreSetup, type ProcessInstance } from './fleetRig.js';
 import { FAST_TIMING, jsonHeaders, newUserId, TOKEN_SECRET } from './helpers.js';
 import { startRedisServer, type RedisServer } from './redisServer.js';
 import { open, P, pollPath, send, tokenOf, type Held } from './stubRig.js';
@@ -189,13 +190,14 @@ function instancePairs(optionsFor: (overrides: Partial<GatewayOptions>) => Parti
   };
   return {
     redis: server,
-    async pair(overrides: Partial<GatewayOptions> = {}): Promise<[LocalInstance, LocalInstance, StubUpstream]> {
+    async pair(overrides: Partial<GatewayOptions> = {}, setupOf: (name: 'A' | 'B') => LocalStoreSetup = () => ({})): Promise<[LocalInstance, LocalInstance, StubUpstream]> {
       const up = await startStubUpstream();
       stub = up;
       const keyPrefix = `pair-${randomUUID()}:`;
       const options = { longPollWindowMs: 600_000, pollTimeoutMs: 600_000, ...optionsFor(overrides) };
-      const a = await startLocalInstance('A', up.url, server().url, keyPrefix, options);
-      const b = await startLocalInstance('B', up.url, server().url, keyPrefix, options);
+      const a = await startLocalInstance('A', up.url, server().url, keyPrefix, options, setupOf('A'));
+      instances = [a];
+      const b = await startLocalInstance('B', up.url, server().url, keyPrefix, options, setupOf('B'));
       instances = [a, b];
       return [a, b, up];
     },
@@ -252,6 +254,23 @@ describe('limits across two instances sharing Redis', () => {
     expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
   });
 
+  it('the rate limit per client address counts requests on both instances, whoever the customers are', async () => {
+    const [A, B] = await pair({ rateLimit: { max: 1000, perAddress: 4 } });
+    // Two customers behind one NAT; what each client wrote left of the trusted proxy's entry differs and does not count.
+    const alice = await headersOf(A, 'alice', { 'x-forwarded-for': '10.9.9.1, 203.0.113.60' });
+    const bob = await headersOf(B, 'bob', { 'x-forwarded-for': '10.9.9.2, 203.0.113.60' });
+    const survey = (instance: LocalInstance, headers: Record<string, string>) => send(instance.origin, { path: P('getSatisfactionSurveyMode'), headers, body: '{}' });
+    // Two /token calls above and two surveys use up the address's 4, one on each instance in turn.
+    const answers = [];
+    for (const [instance, headers] of [[A, alice], [B, bob], [A, bob], [B, alice]] as const) answers.push(await survey(instance, headers));
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 429, 429]);
+    expect(JSON.parse(answers[3]?.body ?? '{}')).toEqual({ errorCode: '429', exceptionInfo: GATEWAY_REASONS.rateLimitedAddress, reason: 'rateLimitedAddress' });
+    expect(Number(answers[3]?.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    // Another address is not affected, on either instance.
+    const carol = await headersOf(B, 'carol', { 'x-forwarded-for': '198.51.100.1' });
+    for (const instance of [A, B]) expect((await survey(instance, carol)).status).toBe(200);
+  });
+
   it('the cap on open polls per address counts polls on both instances', async () => {
     const [A, B, up] = await pair({ limits: { pollsPerAddress: 2 } });
     const natted = { 'x-forwarded-for': '203.0.113.50' };
@@ -270,9 +289,15 @@ describe('limits across two instances sharing Redis', () => {
 
 describe('when Redis is down', () => {
   let clock = Date.UTC(2026, 0, 1, 12, 0, 10);
-  const fleet = instancePairs(() => ({ now: () => clock, rateLimit: { max: 3 }, storeTimeoutMs: 300, storeRetryMs: 100 }));
+  const STORE_TIMEOUT_MS = 300;
+  const STORE_RETRY_MS = 100;
+  const fleet = instancePairs((overrides) => ({ now: () => clock, rateLimit: { max: 3 }, storeTimeoutMs: STORE_TIMEOUT_MS, storeRetryMs: STORE_RETRY_MS, ...overrides }));
   const { pollOn } = fleet;
-  const pair = async () => [...(await fleet.pair()), fleet.redis()] as const;
+  const pair = async (...args: Parameters<typeof fleet.pair>) => [...(await fleet.pair(...args)), fleet.redis()] as const;
+  /** How long the gateway held the instance's last getSatisfactionSurveyMode, by its own log line. */
+  const lastSurveyMs = (instance: LocalInstance) => instance.logs.filter((l) => l.api === 'getSatisfactionSurveyMode').at(-1)?.ms ?? -1;
+  /** A timer may fire up to a millisecond early by performance.now(); the log rounds. */
+  const TIMER_SLACK_MS = 5;
   const survey = (instance: LocalInstance, headers: Record<string, string>) => send(instance.origin, { path: P('getSatisfactionSurveyMode'), headers, body: '{}' });
 
   it('killed: every request is still answered, each instance enforces the limits on its own and logs it once; when Redis is back, the fleet-wide view is back', async () => {
@@ -337,14 +362,114 @@ describe('when Redis is down', () => {
     server.freeze();
     try {
       expect((await survey(A, headers)).status).toBe(200);
+      // Held for storeTimeoutMs (a lower bound only: how much longer a loaded machine takes is not asserted).
+      expect(lastSurveyMs(A)).toBeGreaterThanOrEqual(STORE_TIMEOUT_MS - TIMER_SLACK_MS);
       expect(A.logs.filter((l) => l.level === 'error').map((l) => l.msg)).toEqual([expect.stringMatching(STORE_FAILED)]);
       // A poll on A goes upstream; it cannot reach B to end bob's poll there.
       pollOn(A, 'bob', headers);
       await eventually(() => up.heldPolls === 2, { what: "bob's poll on A held" });
       fleet.abortPolls();
+      // Every storeRetryMs Redis is tried again, and a request that meets the retry is held for
+      // storeTimeoutMs again (its last shared-store call ended before the poll went upstream).
+      await sleep(STORE_RETRY_MS + TIMER_SLACK_MS);
+      expect((await survey(A, headers)).status).toBe(200);
+      expect(lastSurveyMs(A)).toBeGreaterThanOrEqual(STORE_TIMEOUT_MS - TIMER_SLACK_MS);
+      expect(A.logs.filter((l) => l.level === 'error')).toHaveLength(1);
     } finally {
       server.thaw();
     }
+    await eventually(
+      async () => {
+        await survey(A, headers);
+        return A.logs.some((l) => l.level === 'info' && STORE_BACK.test(l.msg));
+      },
+      { what: 'A to use Redis again' },
+    );
+  });
+  it('an instance started while Redis is down serves at once, on its own, logs it once, and joins the shared counters when Redis is up', async () => {
+    const server = fleet.redis();
+    await server.kill();
+    // storeTimeoutMs longer than any test: a request answered at all did not wait for Redis.
+    const [A, B] = await fleet.pair({ storeTimeoutMs: OUTLASTS_ANY_TEST_MS }, () => ({ readyTimeoutMs: 100 }));
+    for (const instance of [A, B]) expect(instance.readyError?.message).toBe('redisGatewayStore: not connected after 100 ms');
+    clock += 60_000;
+    const cookie = 'sid=carol';
+    const headers = jsonHeaders(cookie, await tokenOf(A.origin, cookie));
+    const statuses: number[] = [];
+    for (const instance of [A, A, A, A, B, B, B, B]) statuses.push((await survey(instance, headers)).status);
+    expect(statuses).toEqual([200, 200, 200, 429, 200, 200, 200, 429]);
+    for (const instance of [A, B]) {
+      expect(instance.logs.filter((l) => l.level === 'error').map((l) => l.msg)).toEqual([expect.stringMatching(STORE_FAILED)]);
+      expect(JSON.stringify(instance.logs)).not.toContain(server.url);
+    }
+
+    await server.restart();
+    clock += 60_000;
+    await eventually(
+      async () => {
+        await survey(A, headers);
+        await survey(B, headers);
+        return [A, B].every((i) => i.logs.some((l) => l.level === 'info' && STORE_BACK.test(l.msg)));
+      },
+      { what: 'both instances to use Redis' },
+    );
+    clock += 60_000;
+    const shared: number[] = [];
+    for (const instance of [A, B, A, B]) shared.push((await survey(instance, headers)).status);
+    expect(shared).toEqual([200, 200, 200, 429]);
+  });
+
+  it('an instance started while Redis takes connections but never answers (frozen) serves at once too: nothing waits for Redis', async () => {
+    const server = fleet.redis();
+    server.freeze();
+    try {
+      // storeTimeoutMs longer than any test: were a call queued until Redis answers, the request would hang.
+      const [A, B] = await fleet.pair({ storeTimeoutMs: OUTLASTS_ANY_TEST_MS }, () => ({ readyTimeoutMs: 100 }));
+      for (const instance of [A, B]) expect(instance.readyError?.message).toBe('redisGatewayStore: not connected after 100 ms');
+      clock += 60_000;
+      const cookie = 'sid=erin';
+      const headers = jsonHeaders(cookie, await tokenOf(B.origin, cookie));
+      const statuses: number[] = [];
+      for (const instance of [A, A, A, A, B]) statuses.push((await survey(instance, headers)).status);
+      expect(statuses).toEqual([200, 200, 200, 429, 200]);
+      expect(A.logs.filter((l) => l.level === 'error').map((l) => l.msg)).toEqual([expect.stringMatching(STORE_FAILED)]);
+    } finally {
+      server.thaw();
+    }
+  });
+
+  it('redisGatewayStore({ onError }) hears every connection error, which the gateway never logs; a handler that throws harms nothing', async () => {
+    const heard: Error[] = [];
+    let thrown = 0;
+    const onError = (name: 'A' | 'B') =>
+      name === 'A'
+        ? (error: Error) => void heard.push(error)
+        : () => {
+            thrown += 1;
+            throw new Error('the monitoring is down');
+          };
+    const [A, B, , server] = await pair({}, (name) => ({ onError: onError(name) }));
+    clock += 60_000;
+    const cookie = 'sid=dave';
+    const headers = jsonHeaders(cookie, await tokenOf(A.origin, cookie));
+    expect((await survey(A, headers)).status).toBe(200);
+    expect([heard, thrown]).toEqual([[], 0]);
+
+    await server.kill();
+    // The connections reset, then every reconnection attempt is refused: each one reported.
+    const refused = () => heard.filter((e) => (e as NodeJS.ErrnoException).code === 'ECONNREFUSED').length;
+    await eventually(() => refused() >= 2 && thrown >= 2, { what: 'refused reconnections reported to both handlers' });
+    expect(heard.every((e) => e instanceof Error)).toBe(true);
+    // Reported as well: the open connections cut by the kill (before the refusals).
+    expect(heard.length).toBeGreaterThan(refused());
+    // B's handler threw each time; B serves on, on its own, like A.
+    for (const instance of [A, B]) {
+      expect((await survey(instance, headers)).status).toBe(200);
+      const logged = JSON.stringify(instance.logs);
+      for (const error of heard.filter((e) => e.message !== '')) expect(logged).not.toContain(error.message);
+    }
+
+    await server.restart();
     await eventually(
       async () => {
         await survey(A, headers);

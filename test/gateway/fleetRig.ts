@@ -24,12 +24,33 @@ export interface Instance {
 export interface LocalInstance extends Instance {
   gateway: Gateway;
   store: RedisGatewayStore;
+  /** Why `store.ready()` rejected, when it did (only with `readyTimeoutMs`). */
+  readyError?: Error;
+}
+
+/** How a local instance's Redis store is made and awaited. */
+export interface LocalStoreSetup {
+  onError?: (error: Error) => void;
+  /**
+   * Starts like docs/security.md's fleet example: `await store.ready(readyTimeoutMs)`, serving
+   * anyway when it rejects (Redis not there yet). Without it, ready() must resolve.
+   */
+  readyTimeoutMs?: number;
 }
 
 /** A gateway in this process with its own Redis connections; identify() trusts `sid=<userId>`. */
-export async function startLocalInstance(name: string, upstream: string, redisUrl: string, keyPrefix: string, overrides: Partial<GatewayOptions> = {}): Promise<LocalInstance> {
-  const store = redisGatewayStore({ url: redisUrl, keyPrefix });
-  await store.ready();
+export async function startLocalInstance(
+  name: string,
+  upstream: string,
+  redisUrl: string,
+  keyPrefix: string,
+  overrides: Partial<GatewayOptions> = {},
+  setup: LocalStoreSetup = {},
+): Promise<LocalInstance> {
+  const store = redisGatewayStore({ url: redisUrl, keyPrefix, ...(setup.onError ? { onError: setup.onError } : {}) });
+  let readyError: Error | undefined;
+  if (setup.readyTimeoutMs === undefined) await store.ready();
+  else await store.ready(setup.readyTimeoutMs).catch((error: Error) => (readyError = error));
   const logs: GatewayLogEntry[] = [];
   const gateway = createGateway({
     upstream,
@@ -54,6 +75,7 @@ export async function startLocalInstance(name: string, upstream: string, redisUr
     logs,
     gateway,
     store,
+    ...(readyError ? { readyError } : {}),
     async close() {
       await gateway.close();
       await closeServer(server);
