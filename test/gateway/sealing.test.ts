@@ -10,7 +10,7 @@ import type { GatewayRefusalReason } from '../../src/client/index.js';
 import { createTokenSealer, type OpenedToken } from '../../src/gateway/sealing.js';
 import { ALLOWED_ORIGIN, browserFor, newUserId, startRig, TOKEN_SECRET } from './helpers.js';
 import { sealLegacyV1 } from './legacyToken.js';
-import { P, send, startStubRig, tokenOf } from './stubRig.js';
+import { P, send, startStubRig, tokenOf, type StubRig } from './stubRig.js';
 
 const HOUR = 3600_000;
 const claims = { token: 'upstream%3D-token', userId: 'alice', channelId: '42', issuedAt: Date.UTC(2026, 0, 1) };
@@ -190,6 +190,38 @@ describe('sealed tokens over HTTP', () => {
       );
     } finally {
       await rig.close();
+    }
+  });
+
+  it('rotation over running instances: A seals with the newer key and B, listing it, opens it; one not listing it refuses unknownKey; older tokens open while their key is listed', async () => {
+    const rigs: StubRig[] = [];
+    const instance = async (keys: readonly TokenKey[]) => {
+      const rig = await startStubRig({ tokenSecret: keys });
+      rigs.push(rig);
+      return rig;
+    };
+    try {
+      // docs/security.md, "Key rotation": not rotated yet, rotated (A and B), the old key dropped.
+      const [before, A, B, dropped] = [await instance([key1]), await instance([key2, key1]), await instance([key2, key1]), await instance([key2])];
+      const cookie = before.login('alice');
+      for (const rig of [A, B, dropped]) rig.login('alice');
+      const call = (rig: StubRig, token: string) => send(rig.origin, { path: P('getSatisfactionSurveyMode'), headers: { cookie, 'content-type': 'application/json', 'ccmessaging-token': token }, body: '{}' });
+      const old = await tokenOf(before.origin, cookie);
+      const fresh = await tokenOf(A.origin, cookie);
+      expect([decodeProtectedHeader(old).kid, decodeProtectedHeader(fresh).kid]).toEqual([key1.kid, key2.kid]);
+
+      expect((await call(B, fresh)).status).toBe(200);
+      for (const rig of [A, B]) expect((await call(rig, old)).status).toBe(200);
+      expect((await call(dropped, fresh)).status).toBe(200);
+      const upstreamBefore = [before, dropped].map((r) => r.stub.requests.length);
+      for (const [rig, token] of [[before, fresh], [dropped, old]] as const) {
+        const refused = await call(rig, token);
+        expect(refused.status).toBe(401);
+        expect(JSON.parse(refused.body)).toEqual({ errorCode: '401', exceptionInfo: GATEWAY_REASONS.unknownKey, reason: 'unknownKey' });
+      }
+      expect([before, dropped].map((r) => r.stub.requests.length)).toEqual(upstreamBefore);
+    } finally {
+      for (const rig of rigs) await rig.close();
     }
   });
 
