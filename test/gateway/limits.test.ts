@@ -299,7 +299,7 @@ describe('over-deep JSON (issue 17.6)', () => {
     expect(answer.status).toBe(400);
     expect(JSON.parse(answer.body)).toEqual({ errorCode: '400', exceptionInfo: GATEWAY_REASONS.tooDeep, reason: 'tooDeep' });
     expect(r.stub.requests.length).toBe(before);
-    // An object nested just as deep, and the same on the token route.
+    // An object nested just as deep.
     const objects = '{"a":'.repeat(20_000) + '1' + '}'.repeat(20_000);
     expect((await send(r.origin, { path: P('send'), headers: alice.headers, body: objects })).status).toBe(400);
   });
@@ -315,6 +315,21 @@ describe('over-deep JSON (issue 17.6)', () => {
     expect(refused.status).toBe(400);
     // Brackets inside strings are text, not nesting.
     expect((await send(r.origin, { path: P('send'), headers: alice.headers, body: `{${base},"s":"${'[{'.repeat(50)}\\"]"}` })).status).toBe(200);
+  });
+
+  it(`the token route too: nesting up to ${DEFAULT_JSON_DEPTH} levels gets a token, one more is refused without asking upstream`, async () => {
+    rig = await startStubRig();
+    const r = rig;
+    const cookie = r.login('alice');
+    // Within the token route's 1 KiB: the body object, "a", then the arrays.
+    const token = (depth: number) => send(r.origin, { path: '/aicc/token', headers: { cookie, 'content-type': 'application/json' }, body: `{"a":${nested(depth - 1)}}` });
+    expect((await token(DEFAULT_JSON_DEPTH)).status).toBe(200);
+    const applied = () => r.stub.requests.filter((q) => q.path.endsWith('/applyToken')).length;
+    expect(applied()).toBe(1);
+    const refused = await token(DEFAULT_JSON_DEPTH + 1);
+    expect(refused.status).toBe(400);
+    expect(JSON.parse(refused.body)).toEqual({ errorCode: '400', exceptionInfo: GATEWAY_REASONS.tooDeep, reason: 'tooDeep' });
+    expect(applied()).toBe(1);
   });
 
   it('answers 502, not 500, when upstream answers a poll with JSON nested too deeply to handle', async () => {
