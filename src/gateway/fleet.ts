@@ -2,7 +2,8 @@
  * The store as one gateway instance uses it. Without a shared store: this process's own
  * (memoryGatewayStore). With one (Redis): every call goes there, bounded by `timeoutMs`; when a
  * call fails or times out, the instance logs it once and uses its own store for `retryMs`, then
- * tries the shared one again, and logs when it answers again.
+ * tries the shared one again with one call (the others keep using its own store meanwhile), and
+ * logs when it answers again.
  *
  * The direction is deliberate (docs/security.md, "When Redis is down"): nothing is refused
  * because the shared store is down, and no limit is dropped — each instance enforces every limit
@@ -52,11 +53,16 @@ export function createFleet(options: FleetOptions): Fleet {
   /** performance.now() until which the shared store is not asked (0: it is healthy). */
   let downUntil = 0;
   let down = false;
+  /** While down, one call at a time asks the shared store again (a probe); the others do not wait for it. */
+  let probing = false;
 
   /** `call` on the shared store, or `fallback` on this process's own when it fails, times out or failed just before. */
   async function either<T>(what: string, call: (store: GatewayStore) => Promise<T>, fallback: (store: GatewayStore) => Promise<T>): Promise<T> {
     if (!shared) return fallback(localStore);
-    if (down && performance.now() < downUntil) return fallback(localStore);
+    if (down && (probing || performance.now() < downUntil)) return fallback(localStore);
+    // A silent store holds each call that asks it for timeoutMs: after a failure, only the probe does.
+    const probe = down;
+    if (probe) probing = true;
     try {
       const value = await withTimeout<T | typeof TIMED_OUT>(call(shared), options.timeoutMs, TIMED_OUT);
       if (value === TIMED_OUT) throw new Error('timed out');
@@ -73,6 +79,8 @@ export function createFleet(options: FleetOptions): Fleet {
       down = true;
       downUntil = performance.now() + options.retryMs;
       return fallback(localStore);
+    } finally {
+      if (probe) probing = false;
     }
   }
 

@@ -7,6 +7,7 @@ import { createGateway, FORWARDED_APIS, gatewayTokenProvider, memoryGatewayStore
 import { addressKey, clientAddress } from '../../src/gateway/address.js';
 import { createFileTagger, tagMessages, untagFileId, untagMessageContent } from '../../src/gateway/files.js';
 import { nestedDeeperThan } from '../../src/gateway/json.js';
+import { createFleet } from '../../src/gateway/fleet.js';
 import { parseOpenFileLimit } from '../../src/gateway/openFiles.js';
 import { createRateLimiter } from '../../src/gateway/rateLimit.js';
 import { checkBody, checkPollQuery, findRoute, ROUTES } from '../../src/gateway/routes.js';
@@ -67,6 +68,43 @@ describe('rate limiter', () => {
     expect(await limiter.check('a', 'send')).toEqual({ allowed: true });
     expect(createRateLimiter(false, clock, memoryGatewayStore(clock))).toBeNull();
     expect(() => createRateLimiter({ max: 0 }, clock, memoryGatewayStore(clock))).toThrow();
+  });
+});
+
+describe('the shared store gone silent (issue 17, docs/security.md "When Redis is down")', () => {
+  /** A shared store whose first hit is refused at once and whose later hits never answer until let go. */
+  function silentStore() {
+    const calls: string[] = [];
+    const waiting: Array<() => void> = [];
+    const store = {
+      ...memoryGatewayStore(),
+      hit: (key: string) => {
+        calls.push(key);
+        if (calls.length === 1) return Promise.reject(new Error('connection refused'));
+        return new Promise<number>((_, reject) => waiting.push(() => reject(new Error('gone'))));
+      },
+    };
+    return { store, calls, letGo: () => waiting.splice(0).forEach((f) => f()) };
+  }
+
+  it('asks it again with one request at a time: while that probe waits, the others count on this instance without waiting', async () => {
+    const shared = silentStore();
+    const log: string[] = [];
+    // retryMs 0: the next request after the failure is the retry; timeoutMs long: the probe is
+    // still waiting while the others arrive (no clock involved, only order).
+    const fleet = createFleet({ store: shared.store, now: Date.now, timeoutMs: 600_000, retryMs: 0, log: (_, msg) => log.push(msg) });
+    expect(await fleet.hit('a', 60_000)).toBe(1); // refused at once: counted here
+    let probeDone = false;
+    const probe = fleet.hit('b', 60_000).then((n) => ((probeDone = true), n));
+    const others = Promise.all([fleet.hit('c', 60_000), fleet.hit('c', 60_000), fleet.hit('d', 60_000)]);
+    // One turn of the event loop: every call has reached a store by then.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(shared.calls, 'only the probe asked the silent store').toEqual(['a', 'b']);
+    expect(await others).toEqual([1, 2, 1]);
+    expect(probeDone, 'the others did not wait for the probe').toBe(false);
+    shared.letGo();
+    expect(await probe).toBe(1);
+    expect(log.filter((m) => m.startsWith('shared store failed'))).toHaveLength(1);
   });
 });
 
