@@ -1,8 +1,9 @@
 /**
  * createGateway: the server-side front of the CC-Messaging API. One request, in this order:
  *
- *   path (exact, 404) → origin (403) → preflight → method (404) → client-address rate limit
- *   (429) → content type (415) → declared size (413) → identify (401) → user rate limit (429) →
+ *   path (exact, 404) → origin (403) → preflight → method (404) → client address: requests and
+ *   uploads in flight (429), rate limit (429) → content type (415) → declared size (413) →
+ *   identify (401) → the customer's requests in flight (429) → user rate limit (429) →
  *   sealed token (401) → poll: open polls per address (429), the customer's older poll ended →
  *   body: deadline (408), size (413), nesting (400), JSON (400) → binding to the caller
  *   (400/403), file ids tagged for the caller (403; downloads: "not found") → upstream
@@ -14,9 +15,11 @@
  * browser's response headers are allow-lists, the JSON body is re-serialised after parsing and
  * the poll query is rebuilt. The gateway keeps no per-user state beyond what its store holds
  * (rate-limit counters, each customer's open poll: this process, or Redis for a fleet); the
- * sealed token and the file-id tags carry their own binding.
+ * sealed token and the file-id tags carry their own binding. Requests in flight are counted per
+ * process (inFlight.ts says why).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { Http2ServerRequest } from 'node:http2';
 import axios from 'axios';
 import { AiccError } from '../client/errors.js';
@@ -41,6 +44,7 @@ import { clientAddress } from './address.js';
 import { createFileTagger, tagMessages, untagFileId, untagMessageContent } from './files.js';
 import { nestedDeeperThan } from './json.js';
 import { createFleet, DEFAULT_STORE_RETRY_MS, DEFAULT_STORE_TIMEOUT_MS } from './fleet.js';
+import { createInFlightCounter, type InFlightCounter } from './inFlight.js';
 import { createPollRule } from './polls.js';
 import { createRateLimiter } from './rateLimit.js';
 import { checkBody, checkPollQuery, findRoute, validIdentity, type RouteSpec } from './routes.js';
@@ -70,6 +74,14 @@ export const DEFAULT_BODY_TIMEOUT_MS = 10_000;
 export const DEFAULT_UPLOAD_TIMEOUT_MS = 60_000;
 /** `limits.pollsPerAddress`: long polls open per client address, over the instances sharing a store. */
 export const DEFAULT_POLLS_PER_ADDRESS = 256;
+/** `limits.inFlightPerCustomer`: a customer's requests in flight in this process, every route but poll. */
+export const DEFAULT_IN_FLIGHT_PER_CUSTOMER = 64;
+/** `limits.inFlightPerAddress`: a client address's requests in flight in this process, every route but poll. */
+export const DEFAULT_IN_FLIGHT_PER_ADDRESS = 256;
+/** `limits.uploadsPerAddress`: a client address's uploadFileStream requests in flight in this process. */
+export const DEFAULT_UPLOADS_PER_ADDRESS = 16;
+/** Retry-After for a request refused by an in-flight cap: a slot frees as soon as one of the others is answered. */
+const IN_FLIGHT_RETRY_AFTER = '1';
 /** Longest wait of a newer poll for the instance holding the customer's older poll to end it. */
 export const POLL_REPLACE_WAIT_MS = 2000;
 const DEFAULT_UPSTREAM_TIMEOUT_MS = 15_000;
@@ -107,6 +119,9 @@ export const GATEWAY_REASONS: Readonly<Record<GatewayRefusalReason, string>> = {
   rateLimited: 'rate limit exceeded',
   rateLimitedAddress: 'rate limit exceeded for this client address',
   pollsPerAddress: 'too many polls in flight from this client address',
+  inFlight: 'too many requests in flight for this customer',
+  inFlightAddress: 'too many requests in flight from this client address',
+  uploadsPerAddress: 'too many uploads in flight from this client address',
   bodyTimeout: 'request body too slow',
   tooDeep: 'request body nested too deeply',
   badJson: 'request body must be a JSON object',
@@ -224,6 +239,9 @@ function validateOptions(options: GatewayOptions): void {
   }
   for (const [name, value] of Object.entries({
     pollsPerAddress: options.limits?.pollsPerAddress,
+    inFlightPerCustomer: options.limits?.inFlightPerCustomer,
+    inFlightPerAddress: options.limits?.inFlightPerAddress,
+    uploadsPerAddress: options.limits?.uploadsPerAddress,
     upstreamSockets: options.limits?.upstreamSockets,
     pollSockets: options.limits?.pollSockets,
   })) {
@@ -348,6 +366,9 @@ export function createGateway(options: GatewayOptions): Gateway {
   const bodyTimeout = options.limits?.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
   const uploadTimeout = options.limits?.uploadTimeoutMs ?? DEFAULT_UPLOAD_TIMEOUT_MS;
   const pollsPerAddress = options.limits?.pollsPerAddress ?? DEFAULT_POLLS_PER_ADDRESS;
+  const inFlightPerCustomer = options.limits?.inFlightPerCustomer ?? DEFAULT_IN_FLIGHT_PER_CUSTOMER;
+  const inFlightPerAddress = options.limits?.inFlightPerAddress ?? DEFAULT_IN_FLIGHT_PER_ADDRESS;
+  const uploadsPerAddress = options.limits?.uploadsPerAddress ?? DEFAULT_UPLOADS_PER_ADDRESS;
   const trustProxyHops = options.trustProxyHops ?? 0;
   const tokenMaxAge = options.tokenMaxAgeMs ?? DEFAULT_TOKEN_MAX_AGE_MS;
   const upstreamTimeout = options.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS;
@@ -403,6 +424,39 @@ export function createGateway(options: GatewayOptions): Gateway {
     ...(options.front !== undefined ? { front: options.front } : {}),
   });
   const inFlight = new Set<AbortController>();
+  /** Requests in flight in this process: per customer, per client address, uploads per client address. */
+  const byCustomer = createInFlightCounter();
+  const byAddress = createInFlightCounter();
+  const uploadsByAddress = createInFlightCounter();
+
+  /**
+   * Per HTTP/1.1 connection, what to call when it closes: one 'close' listener per socket however
+   * many requests it carries. A response queued behind another on a pipelined connection gets no
+   * 'close' of its own when that connection closes (Node 20), so its exchange would never end.
+   */
+  const connectionWatchers = new WeakMap<Socket, Set<() => void>>();
+  function whenConnectionCloses(req: IncomingMessage, onClose: () => void): () => void {
+    // An HTTP/2 stream's response closes with its stream; the session's socket is not the request's.
+    if (req instanceof Http2ServerRequest) return () => {};
+    const socket = req.socket;
+    if (socket.destroyed) {
+      queueMicrotask(onClose);
+      return () => {};
+    }
+    let watchers = connectionWatchers.get(socket);
+    if (!watchers) {
+      const set = new Set<() => void>();
+      connectionWatchers.set(socket, set);
+      socket.once('close', () => {
+        connectionWatchers.delete(socket);
+        for (const watcher of set) watcher();
+      });
+      watchers = set;
+    }
+    const own = watchers;
+    own.add(onClose);
+    return () => own.delete(onClose);
+  }
 
   /** Per-request state: CORS headers to add, what to log. */
   class Exchange {
@@ -418,17 +472,46 @@ export function createGateway(options: GatewayOptions): Gateway {
     readonly over: Promise<void>;
     /** The connection (HTTP/2: the stream) closed; nothing more can be written. */
     closed = false;
+    /** Gives back the in-flight slots this exchange holds (`hold`). */
+    private readonly slots: Array<() => void> = [];
+    /** The answer is written out or the connection closed: no slot is held any more. */
+    private released = false;
 
     constructor(
       readonly req: IncomingMessage,
       readonly res: ServerResponse,
     ) {
-      this.over = new Promise((resolve) =>
-        res.once('close', () => {
+      this.over = new Promise((resolve) => {
+        let forget = (): void => {};
+        const end = (): void => {
+          if (this.closed) return;
           this.closed = true;
+          forget();
+          this.release();
           resolve();
-        }),
-      );
+        };
+        res.once('close', end);
+        forget = whenConnectionCloses(req, end);
+      });
+      // Written out (handed to the OS): what the exchange still buffers is gone.
+      res.once('finish', () => this.release());
+    }
+
+    /**
+     * Takes a slot under `key` of `counter` until the exchange is over: its answer written out, or
+     * its connection (HTTP/2: stream) closed, whichever comes first. False: `key` holds `max`.
+     */
+    hold(counter: InFlightCounter, key: string, max: number): boolean {
+      if (this.released) return true;
+      const give = counter.take(key, max);
+      if (!give) return false;
+      this.slots.push(give);
+      return true;
+    }
+
+    private release(): void {
+      this.released = true;
+      for (const give of this.slots.splice(0)) give();
     }
 
     entry(level: GatewayLogLevel, msg: string, status?: Status): GatewayLogEntry {
@@ -502,8 +585,15 @@ export function createGateway(options: GatewayOptions): Gateway {
     if (!spec || method !== spec.method) return x.refuse(404, 'noRoute');
     x.route = spec.route;
 
-    // Per client address, before anything costs: unidentified requests count too.
+    // Per client address, before anything costs: unidentified requests count too. Polls have their
+    // own cap (pollsPerAddress, below); uploads, whose bodies are the large ones, a smaller one too.
     x.address = clientAddress(req, trustProxyHops);
+    if (spec.route !== 'poll') {
+      if (!x.hold(byAddress, x.address, inFlightPerAddress)) return x.refuse(429, 'inFlightAddress', { 'retry-after': IN_FLIGHT_RETRY_AFTER });
+      if (spec.body === 'upload' && !x.hold(uploadsByAddress, x.address, uploadsPerAddress)) {
+        return x.refuse(429, 'uploadsPerAddress', { 'retry-after': IN_FLIGHT_RETRY_AFTER });
+      }
+    }
     if (limiter) {
       try {
         const decision = await limiter.checkAddress(x.address);
@@ -537,6 +627,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     if (!validIdentity(who)) return x.refuse(500, 'badIdentity');
     who = { userId: who.userId, userName: who.userName, channelId: who.channelId, locale: who.locale };
     x.userId = who.userId;
+    if (spec.route !== 'poll' && !x.hold(byCustomer, who.userId, inFlightPerCustomer)) return x.refuse(429, 'inFlight', { 'retry-after': IN_FLIGHT_RETRY_AFTER });
 
     if (limiter) {
       try {
@@ -618,7 +709,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   function abortOnDisconnect(x: Exchange): AbortController {
     const controller = new AbortController();
     inFlight.add(controller);
-    x.res.once('close', () => {
+    // `over`, not the response's 'close': a pipelined request's response has none of its own.
+    void x.over.then(() => {
       inFlight.delete(controller);
       // writableEnded: the gateway wrote its answer. (Not writableFinished: node:http2's
       // compatibility response reports a stream reset by the client as finished.)
@@ -813,6 +905,17 @@ export function createGateway(options: GatewayOptions): Gateway {
   }
 
   return {
+    deployment: {
+      trustProxyHops,
+      front: options.front ?? 'connection-per-customer',
+      log(entry) {
+        try {
+          log(entry);
+        } catch {
+          // A throwing logger must not break the server.
+        }
+      },
+    },
     async handler(request: GatewayRequest, response: GatewayResponse): Promise<void> {
       // node:http2's compatibility objects have every member the gateway uses (headers, method,
       // url, socket.remoteAddress and destroy — the stream's, complete, readableEnded, the

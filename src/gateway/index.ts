@@ -6,6 +6,8 @@
 export {
   createGateway,
   DEFAULT_BODY_TIMEOUT_MS,
+  DEFAULT_IN_FLIGHT_PER_ADDRESS,
+  DEFAULT_IN_FLIGHT_PER_CUSTOMER,
   DEFAULT_JSON_BODY_BYTES,
   DEFAULT_JSON_DEPTH,
   DEFAULT_POLLS_PER_ADDRESS,
@@ -13,6 +15,7 @@ export {
   DEFAULT_TOKEN_MAX_AGE_MS,
   DEFAULT_UPLOAD_BODY_BYTES,
   DEFAULT_UPLOAD_TIMEOUT_MS,
+  DEFAULT_UPLOADS_PER_ADDRESS,
   GATEWAY_REASONS,
   POLL_REPLACE_WAIT_MS,
 } from './gateway.js';
@@ -42,6 +45,7 @@ export { GATEWAY_REFUSAL_REASONS, type GatewayRefusalReason } from '../client/ga
 export type {
   ForwardedApi,
   Gateway,
+  GatewayDeployment,
   GatewayFront,
   GatewayIdentity,
   GatewayLimits,

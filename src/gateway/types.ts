@@ -155,6 +155,39 @@ export interface GatewayLimits {
    */
   pollsPerAddress?: number;
   /**
+   * Requests of one customer (identified user) in flight at once in this process, on every route
+   * but poll (which has its own rule: one per customer), from the request's arrival until its
+   * answer is written out or its connection (HTTP/2: stream) closes. Default 64; one more → 429
+   * `inFlight` + `Retry-After`, before its body is read. The package's client has at most one
+   * CHAT send, a typing notice, a read receipt, a queue or history query and a survey call in
+   * flight, plus one request per file it is uploading or downloading, which it starts side by
+   * side: a page that fetches every file of a 50-message history at once over HTTP/2 (as
+   * examples/react does after a reload) reaches about 58. Over HTTP/1.1 a browser sends at most 6
+   * at once to one host anyway.
+   *
+   * Per process on purpose, like `inFlightPerAddress` and `uploadsPerAddress`: they bound the
+   * sockets and buffered bodies of the process that holds them; a count over a fleet would let
+   * one client put its whole share on one instance. `Infinity` turns it off.
+   */
+  inFlightPerCustomer?: number;
+  /**
+   * Requests from one client address (see `trustProxyHops`) in flight at once in this process, on
+   * every route but poll (`pollsPerAddress` caps those), counted before `identify` runs, so
+   * unidentified requests count too. Default 256, as many as `pollsPerAddress` lets one address
+   * poll for, each with a call in flight; one more → 429 `inFlightAddress` + `Retry-After`, before
+   * its body is read. With the 64 KiB JSON limit that bounds one address to 16 MiB of request
+   * bodies being received. `Infinity` turns it off.
+   */
+  inFlightPerAddress?: number;
+  /**
+   * uploadFileStream requests from one client address in flight at once in this process (they also
+   * count for `inFlightPerAddress`). Default 16; one more → 429 `uploadsPerAddress` + `Retry-After`,
+   * before its body is read. An upload body is buffered whole (up to `uploadBodyBytes`, 3 MiB) and
+   * may take `uploadTimeoutMs` (60 s) to arrive: 16 bound one address to 48 MiB of them. `Infinity`
+   * turns it off.
+   */
+  uploadsPerAddress?: number;
+  /**
    * Upstream sockets for every API but poll (kept alive). Default 256; a request waits at most
    * its timeout for one (→ 503), then its timeout starts.
    */
@@ -260,6 +293,18 @@ export interface GatewayOptions {
 /** Express-style continuation; the gateway answers every request itself and never calls it. */
 export type NextFunction = (error?: unknown) => void;
 
+/**
+ * What createGatewayServer and createGatewayHttp2Server read from the gateway they serve: how
+ * customers reach it (its `trustProxyHops` and `front`, defaults applied), to choose their default
+ * `connectionsPerAddress`, and its logger, to say when they refuse a connection.
+ */
+export interface GatewayDeployment {
+  readonly trustProxyHops: number;
+  readonly front: GatewayFront;
+  /** Writes one line to the gateway's `logger` (a throwing logger is ignored). */
+  log(entry: GatewayLogEntry): void;
+}
+
 export interface Gateway {
   /**
    * A node:http request handler: `http.createServer(gateway.handler)`, Express
@@ -268,6 +313,8 @@ export interface Gateway {
    * (unknown paths → 404); the promise never rejects.
    */
   handler(req: GatewayRequest, res: GatewayResponse, next?: NextFunction): Promise<void>;
+  /** How customers reach this gateway, for its servers (createGatewayServer, createGatewayHttp2Server). */
+  readonly deployment: GatewayDeployment;
   /** Aborts requests still in flight upstream and closes kept-alive upstream sockets. */
   close(): Promise<void>;
 }

@@ -4,14 +4,15 @@
  * reason's text in English and Chinese, not "HTTP 403". Over real HTTP: client → gateway →
  * simulator.
  */
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from 'xstate';
 import { AiccError, GATEWAY_REFUSAL_REASONS, createAiccClient, type AiccErrorInfo } from '../../src/client/index.js';
 import { GATEWAY_REASONS, gatewayTokenProvider } from '../../src/gateway/index.js';
 import { CHAT_TEXTS, chatView, createChatSession, errorText } from '../../src/index.js';
 import { ZH_CN_TEXTS } from '../../src/locales/zh_CN.js';
-import { ALLOWED_ORIGIN, BASE_PATH, browserFor, newUserId, raw, startRig, type Rig } from './helpers.js';
-import { budget } from '../support/timeBudget.js';
+import { ALLOWED_ORIGIN, BASE_PATH, browserFor, jsonHeaders, newUserId, raw, startRig, tokenFor, until, type Rig } from './helpers.js';
+import { budget, OUTLASTS_ANY_TEST_MS } from '../support/timeBudget.js';
 
 /** A Vite dev server's origin: not in the rig's allowedOrigins. */
 const DEV_ORIGIN = 'http://localhost:5173';
@@ -74,6 +75,38 @@ describe('gateway refusal reasons', () => {
     expect(error).toMatchObject({ kind: 'http', api: 'queryPhraseByKeyword', status: 429, gatewayReason: 'rateLimited' });
     expect(errorText(error.toJSON())).toBe('Too many requests. Please wait a moment.');
     expect(errorText(error.toJSON(), ZH_CN_TEXTS)).toBe('请求过于频繁，请稍候。');
+  });
+
+  it('a call over the customer\'s requests in flight: reason "inFlight", shown as "please wait"', async () => {
+    let identified = 0;
+    let own: Rig | undefined;
+    const sessionOf = (cookie: string | undefined) => /(?:^|;\s*)sid=([^;]+)/.exec(cookie ?? '')?.[1] ?? '';
+    own = await startRig({
+      limits: { inFlightPerCustomer: 1, bodyTimeoutMs: OUTLASTS_ANY_TEST_MS },
+      identify: (req) => {
+        identified += 1;
+        return own?.identities.get(sessionOf(req.headers.cookie)) ?? null;
+      },
+    });
+    const r = own;
+    try {
+      const { client, cookie } = browserFor(r);
+      const token = await tokenFor(r, cookie);
+      // One request of this customer whose body has not come in yet.
+      const { hostname, port } = new URL(r.origin);
+      const slow = request({ host: hostname, port, method: 'POST', path: `${BASE_PATH}/apiaccess/ccmessaging/getsatisfactionsurveymode`, headers: { ...jsonHeaders(cookie, token), 'content-length': 2 }, agent: false });
+      slow.on('error', () => {});
+      const before = identified;
+      slow.write('{');
+      await until(() => identified === before + 1);
+      const error = await rejection(client.getSatisfactionSurveyMode({ language: 'en_US' }));
+      expect(error).toMatchObject({ kind: 'http', status: 429, gatewayReason: 'inFlight', exceptionInfo: GATEWAY_REASONS.inFlight });
+      expect(errorText(error.toJSON())).toBe('Too many requests. Please wait a moment.');
+      expect(errorText(error.toJSON(), ZH_CN_TEXTS)).toBe('请求过于频繁，请稍候。');
+      slow.destroy();
+    } finally {
+      await r.close();
+    }
   });
 
   it('a request for someone else: reason "notCaller", the text saying which field', async () => {

@@ -4,34 +4,37 @@
  * trickled byte by byte, and a count of identify() calls.
  */
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Http2Server } from 'node:http2';
 import { API_PATHS } from '../../src/client/index.js';
-import { createGateway, type Gateway, type GatewayIdentity, type GatewayLogEntry, type GatewayOptions } from '../../src/gateway/index.js';
+import { createGateway, type Gateway, type GatewayIdentity, type GatewayLogEntry, type GatewayOptions, type GatewayRequest } from '../../src/gateway/index.js';
 import { startStubUpstream, type StubUpstream } from './stubUpstream.js';
 import { BASE_PATH, TOKEN_SECRET } from './helpers.js';
-import { closeServer } from '../support/localServer.js';
+import { closeServer, listenLocal } from '../support/localServer.js';
 
 export const CHANNEL_ID = 'stub-channel-1';
 export const P = (api: keyof typeof API_PATHS): string => BASE_PATH + API_PATHS[api];
 
-export interface StubRig {
+export interface StubRig<S extends Server | Http2Server = Server> {
   origin: string;
   gateway: Gateway;
   stub: StubUpstream;
-  server: Server;
+  server: S;
   logs: GatewayLogEntry[];
   /** How often identify() ran. */
   identifyCalls: number;
+  /** When set and it answers something, identify() answers that (after counting the call) instead of looking up the cookie. */
+  identifyHook?: (req: GatewayRequest) => ReturnType<GatewayOptions['identify']> | undefined;
   /** Registers a user; answers the cookie that identifies them. */
   login(userId: string): string;
   close(): Promise<void>;
 }
 
-export async function startStubRig(overrides: Partial<GatewayOptions> = {}, server?: (gateway: Gateway) => Server): Promise<StubRig> {
+/** The gateway on a node:http server, or on the one `server` makes of it (createGatewayServer, createGatewayHttp2Server). */
+export async function startStubRig<S extends Server | Http2Server = Server>(overrides: Partial<GatewayOptions> = {}, server?: (gateway: Gateway) => S): Promise<StubRig<S>> {
   const stub = await startStubUpstream();
   const identities = new Map<string, GatewayIdentity>();
   const logs: GatewayLogEntry[] = [];
-  const rig = { identifyCalls: 0 } as StubRig;
+  const rig = { identifyCalls: 0 } as StubRig<S>;
   const gateway = createGateway({
     upstream: stub.url,
     appKey: 'stub-app-key-0123456789',
@@ -40,17 +43,18 @@ export async function startStubRig(overrides: Partial<GatewayOptions> = {}, serv
     basePath: BASE_PATH,
     identify: (req) => {
       rig.identifyCalls += 1;
+      const hooked = rig.identifyHook?.(req);
+      if (hooked !== undefined) return hooked;
       const sid = /(?:^|;\s*)sid=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
       return (sid && identities.get(sid)) || null;
     },
     logger: (entry) => logs.push(entry),
     ...overrides,
   });
-  const http = server ? server(gateway) : createServer((req, res) => void gateway.handler(req, res));
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = http.address() as AddressInfo;
+  const http = server ? server(gateway) : (createServer((req, res) => void gateway.handler(req, res)) as S);
+  const origin = await listenLocal(http);
   return Object.assign(rig, {
-    origin: `http://127.0.0.1:${port}`,
+    origin,
     gateway,
     stub,
     server: http,

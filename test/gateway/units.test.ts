@@ -137,6 +137,9 @@ describe('createGateway options', () => {
       { limits: { bodyTimeoutMs: Infinity } },
       { limits: { jsonDepth: 0 } },
       { limits: { upstreamSockets: -1 } },
+      { limits: { inFlightPerCustomer: 0 } },
+      { limits: { inFlightPerAddress: 2.5 } },
+      { limits: { uploadsPerAddress: -1 } },
       { trustProxyHops: -1 },
       { front: 'http2' as unknown as GatewayOptions['front'] },
       { rateLimit: { perAddress: 0 } },
@@ -144,7 +147,7 @@ describe('createGateway options', () => {
     ];
     for (const override of bad) expect(() => createGateway({ ...base, ...override }), JSON.stringify(override)).toThrow(TypeError);
     expect(() => createGateway(base)).not.toThrow();
-    expect(() => createGateway({ ...base, trustProxyHops: 2, limits: { pollsPerAddress: Infinity, pollSockets: Infinity, upstreamSockets: 64 }, store: memoryGatewayStore() })).not.toThrow();
+    expect(() => createGateway({ ...base, trustProxyHops: 2, limits: { pollsPerAddress: Infinity, pollSockets: Infinity, upstreamSockets: 64, inFlightPerCustomer: Infinity, inFlightPerAddress: 512, uploadsPerAddress: 4 }, store: memoryGatewayStore() })).not.toThrow();
     expect(() => createGateway({ ...base, front: 'multiplexed' })).not.toThrow();
   });
 });
