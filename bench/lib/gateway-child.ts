@@ -95,7 +95,10 @@ const gateway = createGateway({
   },
   ...(config.defaultLimits
     ? { trustProxyHops: 1, limits: { pollSockets } }
-    : { limits: { pollsPerAddress: Infinity, pollSockets }, rateLimit: { perAddress: 100_000_000, max: 100_000_000 } }),
+    : {
+        limits: { pollsPerAddress: Infinity, inFlightPerAddress: Infinity, uploadsPerAddress: Infinity, pollSockets },
+        rateLimit: { perAddress: 100_000_000, max: 100_000_000 },
+      }),
   logger: (entry) => {
     // Statuses, and the gateway's own error lines (an upstream network error by its code, e.g.
     // EMFILE: out of file descriptors; a failed AccessToken renewal).
@@ -103,7 +106,9 @@ const gateway = createGateway({
     if (key) answers[key] = (answers[key] ?? 0) + 1;
   },
 });
-const server = config.front === 'h2' ? createGatewayHttp2Server(gateway) : createGatewayServer(gateway);
+// Every benchmark connection comes from 127.0.0.1: with the per-address limits lifted, so is the connection cap.
+const connections = config.defaultLimits ? {} : { connectionsPerAddress: Infinity };
+const server = config.front === 'h2' ? createGatewayHttp2Server(gateway, connections) : createGatewayServer(gateway, connections);
 await new Promise<void>((resolve) => server.listen({ port: 0, host: '127.0.0.1', ...(config.backlog ? { backlog: config.backlog } : {}) }, () => resolve()));
 const loop = monitorEventLoopDelay({ resolution: 10 });
 loop.enable();

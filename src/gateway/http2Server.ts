@@ -10,12 +10,13 @@
  *
  * What is per connection on HTTP/1.1 is per stream here: a cancelled stream (RST_STREAM) ends its
  * exchange (a poll is aborted upstream), a refused body's stream is reset, not the connection. The
- * per-address limits count requests and polls, not connections, so they hold as before; behind a
- * balancer they count the address it names (`trustProxyHops`).
+ * gateway's per-address limits count requests and polls, not connections, so they hold as before;
+ * behind a balancer they count the address it names (`trustProxyHops`). The cap on connections
+ * per peer address (`connectionsPerAddress`) is off by default there (see connections.ts).
  */
 import { createServer, createSecureServer, type Http2SecureServer, type Http2Server, type Http2Session, type SecureServerOptions, type Settings } from 'node:http2';
+import { capConnectionsPerAddress, connectionsPerAddressFor, type ServedGateway } from './connections.js';
 import { DEFAULT_CONNECTIONS_CHECKING_INTERVAL_MS, DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS, type GatewayServerOptions } from './server.js';
-import type { Gateway } from './types.js';
 
 /**
  * Streams open at once on one connection. A balancer opens another connection beyond it; one
@@ -73,15 +74,16 @@ function closeWhenIdle(session: Http2Session, idleMs: number): void {
 }
 
 /** The h2c server: cleartext HTTP/2 with prior knowledge (behind a balancer). */
-export function createGatewayHttp2Server(gateway: Pick<Gateway, 'handler'>, options?: Omit<GatewayHttp2Options, 'tls'>): Http2Server;
+export function createGatewayHttp2Server(gateway: ServedGateway, options?: Omit<GatewayHttp2Options, 'tls'>): Http2Server;
 /** The TLS server: h2 and HTTP/1.1 by ALPN. */
-export function createGatewayHttp2Server(gateway: Pick<Gateway, 'handler'>, options: GatewayHttp2Options & { tls: NonNullable<GatewayHttp2Options['tls']> }): Http2SecureServer;
+export function createGatewayHttp2Server(gateway: ServedGateway, options: GatewayHttp2Options & { tls: NonNullable<GatewayHttp2Options['tls']> }): Http2SecureServer;
 /**
  * `http2.createServer` (h2c) or, with `tls`, `http2.createSecureServer({ allowHTTP1: true })`
  * with the gateway as the handler and deliberate limits.
  */
-export function createGatewayHttp2Server(gateway: Pick<Gateway, 'handler'>, options: GatewayHttp2Options = {}): Http2Server | Http2SecureServer {
-  const { tls, maxConcurrentStreams, idleTimeoutMs, maxSessionMemory, keepAliveTimeout, headersTimeout, requestTimeout, connectionsCheckingInterval, maxHeaderSize } = options;
+export function createGatewayHttp2Server(gateway: ServedGateway, options: GatewayHttp2Options = {}): Http2Server | Http2SecureServer {
+  const { tls, maxConcurrentStreams, idleTimeoutMs, maxSessionMemory, keepAliveTimeout, headersTimeout, requestTimeout, connectionsCheckingInterval, maxHeaderSize, connectionsPerAddress } = options;
+  const maxConnections = connectionsPerAddressFor(gateway, connectionsPerAddress, 'createGatewayHttp2Server');
   const common: { settings: Settings; maxSessionMemory: number } = {
     settings: { maxConcurrentStreams: maxConcurrentStreams ?? DEFAULT_HTTP2_MAX_STREAMS },
     maxSessionMemory: maxSessionMemory ?? DEFAULT_HTTP2_SESSION_MEMORY_MB,
@@ -102,5 +104,7 @@ export function createGatewayHttp2Server(gateway: Pick<Gateway, 'handler'>, opti
   }
   const idleMs = idleTimeoutMs ?? DEFAULT_HTTP2_IDLE_TIMEOUT_MS;
   server.on('session', (session: Http2Session) => closeWhenIdle(session, idleMs));
+  // TCP connections, before TLS: h2 sessions and HTTP/1.1 connections alike.
+  capConnectionsPerAddress(server, maxConnections, gateway);
   return server;
 }

@@ -23,6 +23,7 @@ export { DEFAULT_STORE_RETRY_MS, DEFAULT_STORE_TIMEOUT_MS } from './fleet.js';
 export { memoryGatewayStore } from './store.js';
 export { redisGatewayStore, type RedisGatewayStore, type RedisGatewayStoreOptions } from './redis.js';
 export { DEFAULT_PER_ROUTE, DEFAULT_RATE_MAX, DEFAULT_RATE_PER_ADDRESS, DEFAULT_RATE_WINDOW_MS } from './rateLimit.js';
+export { DEFAULT_CONNECTIONS_PER_ADDRESS, type ServedGateway } from './connections.js';
 export {
   createGatewayServer,
   DEFAULT_CONNECTIONS_CHECKING_INTERVAL_MS,

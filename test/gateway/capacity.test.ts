@@ -116,8 +116,9 @@ describe(`${N} open long polls through one gateway (issue 17.1)`, () => {
 
 describe('upstream timeout and socket queue (issue 17.1)', () => {
   it('counts the upstream timeout from the moment a request has its socket, not while it queues for one', async () => {
-    // The default pool for APIs other than poll: 256 sockets, here all busy with slow calls.
-    const rig = await startStubRig({ upstreamTimeoutMs: 4000, rateLimit: false });
+    // The default pool for APIs other than poll: 256 sockets, here all busy with slow calls of
+    // one customer from one address (their in-flight caps lifted for that).
+    const rig = await startStubRig({ upstreamTimeoutMs: 4000, rateLimit: false, limits: { inFlightPerCustomer: Infinity, inFlightPerAddress: Infinity } });
     try {
       const cookieA = rig.login('a');
       const cookieB = rig.login('b');

@@ -33,7 +33,7 @@ const gateway = createGateway({
   basePath: '/aicc',
   longPollWindowMs: config.longPollWindowMs,
   pollTimeoutMs: config.longPollWindowMs,
-  limits: { pollsPerAddress: Infinity, ...config.limits },
+  limits: { pollsPerAddress: Infinity, inFlightPerAddress: Infinity, ...config.limits },
   rateLimit: false,
   ...(config.front ? { front: config.front } : {}),
   identify: (req) => {
@@ -41,7 +41,7 @@ const gateway = createGateway({
     return typeof userId === 'string' ? { userId, userName: userId, channelId: config.channelId, locale: 'en_US' } : null;
   },
 });
-const server = config.http2 ? createGatewayHttp2Server(gateway) : createGatewayServer(gateway);
+const server = config.http2 ? createGatewayHttp2Server(gateway, { connectionsPerAddress: Infinity }) : createGatewayServer(gateway, { connectionsPerAddress: Infinity });
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
 process.on('message', (message: { type?: string }) => {
   if (message.type === 'fds') process.send?.({ type: 'fds', count: readdirSync('/proc/self/fd').length });
