@@ -8,7 +8,7 @@
  * "In flight" is watched, never timed: a request holds its slots once identify() has run for it
  * (`identifyCalls`), and an exchange is over once the server's response says so (`exchanges`).
  */
-import { request, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { ClientHttp2Session, Http2Server } from 'node:http2';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -36,7 +36,7 @@ interface Pending {
   /** Whether the answer (or the cut) has come. */
   readonly settled: boolean;
   /** Sends the rest of the body and ends the request. */
-  finish(rest: string): void;
+  finish(rest?: string): void;
   /** Goes away like a browser leaving (HTTP/1.1: the connection is closed; HTTP/2: RST_STREAM). */
   abort(): void;
 }
@@ -64,26 +64,8 @@ interface Wire {
 }
 
 function http1Slow(origin: string, path: string, headers: Record<string, string>, first: string, declared?: number): Pending {
-  const { hostname, port } = new URL(origin);
   const all = declared === undefined ? headers : { ...headers, 'content-length': String(declared) };
-  const req = request({ host: hostname, port, method: 'POST', path, headers: all, agent: false });
-  const answer = new Promise<Answer | null>((resolve) => {
-    req.on('response', (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', () => resolve(null));
-    });
-    req.on('error', () => resolve(null));
-    req.on('close', () => resolve(null));
-  });
-  if (first === '') req.flushHeaders();
-  else req.write(first);
-  return settling({
-    answer,
-    finish: (rest: string): void => void req.end(rest),
-    abort: (): void => void req.destroy(),
-  });
+  return open(origin, { path, headers: all, body: first, partial: true });
 }
 
 /** Adds `settled` to a request's handle. */
@@ -129,7 +111,7 @@ function http2Wire(): Wire {
       if (first !== '') stream.write(first);
       return settling({
         answer: h2Answer(stream).catch(() => null),
-        finish: (rest: string) => stream.end(rest),
+        finish: (rest?: string) => stream.end(rest),
         // destroy(): RST_STREAM at once (close() would end the body first).
         abort: () => stream.destroy(),
       });

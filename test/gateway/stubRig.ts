@@ -83,10 +83,16 @@ export interface Held {
   /** Whether the answer (or the cut) has come. */
   readonly settled: boolean;
   abort(): void;
+  /** With `partial`: sends the rest of the body and ends the request. */
+  finish(rest?: string): void;
 }
 
-/** A request whose answer may take long: observe it, or abort it like a browser leaving. */
-export function open(origin: string, options: { method?: string; path: string; headers?: Record<string, string | number>; body?: string }): Held {
+/**
+ * A request whose answer may take long: observe it, or abort it like a browser leaving. With
+ * `partial` its `body` is sent (nothing but the headers when empty) and the request stays open
+ * until `finish`: a slow body.
+ */
+export function open(origin: string, options: { method?: string; path: string; headers?: Record<string, string | number>; body?: string; partial?: boolean }): Held {
   const { port, hostname } = new URL(origin);
   let settled = false;
   // A fresh connection per request (no agent): each one is its own browser.
@@ -107,13 +113,16 @@ export function open(origin: string, options: { method?: string; path: string; h
       if (!settled) setTimeout(() => done(null), 50);
     });
   });
-  req.end(options.body);
+  if (!options.partial) req.end(options.body);
+  else if (options.body) req.write(options.body);
+  else req.flushHeaders();
   return {
     answer,
     get settled() {
       return settled;
     },
     abort: () => req.destroy(),
+    finish: (rest) => req.end(rest),
   };
 }
 
