@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createGatewayHttp2Server, createGatewayServer, DEFAULT_CONNECTIONS_PER_ADDRESS } from '../../src/gateway/index.js';
 import { connectionsPerAddressFor } from '../../src/gateway/connections.js';
 import { eventually, OUTLASTS_ANY_TEST_MS } from '../support/timeBudget.js';
-import { h2, h2Connect } from './h2Client.js';
+import { h2, h2Connect, selfSignedCert } from './h2Client.js';
 import { until } from './helpers.js';
 import { startStubRig, type StubRig } from './stubRig.js';
 
@@ -120,6 +120,31 @@ describe('connections per peer address (createGatewayServer, createGatewayHttp2S
     sessions.push(next);
     expect((await h2(next, { method: 'GET', path: '/nowhere', headers: {} })).status).toBe(404);
     expect(next.closed || next.destroyed).toBe(false);
+  });
+
+  it('TLS (h2 and HTTP/1.1 by ALPN): the N+1st connection is closed before its handshake; one closing frees its place', async () => {
+    const { key, cert } = selfSignedCert();
+    rig = await startStubRig({}, (gateway) => createGatewayHttp2Server(gateway, { tls: { key, cert }, connectionsPerAddress: 1 }));
+    const r = rig;
+    const origin = r.origin.replace(/^http:/, 'https:');
+    const first = await h2Connect(origin, { ca: cert });
+    cleanups.push(() => first.destroy());
+    expect((await h2(first, { method: 'GET', path: '/nowhere', headers: {} })).status).toBe(404);
+
+    // A raw TCP connection: closed by the server with nothing sent (not even a TLS alert).
+    const extra = await connectRaw(r.origin);
+    conns.push(extra);
+    extra.socket.write(Buffer.from([0x16, 0x03, 0x01])); // the start of a ClientHello
+    await until(() => extra.closed);
+    expect(extra.received()).toBe('');
+    expect(r.logs.some((l) => l.level === 'warn' && l.msg.includes('connectionsPerAddress'))).toBe(true);
+    expect((await h2(first, { method: 'GET', path: '/nowhere', headers: {} })).status).toBe(404);
+
+    first.destroy();
+    await eventually(async () => (await connectionsOf(r.server)) === 0, { what: 'the server to count no connection' });
+    const next = await h2Connect(origin, { ca: cert });
+    cleanups.push(() => next.destroy());
+    expect((await h2(next, { method: 'GET', path: '/nowhere', headers: {} })).status).toBe(404);
   });
 
   it(`by default ${DEFAULT_CONNECTIONS_PER_ADDRESS} per address, and off when the gateway trusts proxies or is told its front is multiplexed`, async () => {

@@ -3,7 +3,11 @@
  * connection, or a browser's), answers read whole, and a fetch over the same session for
  * gatewayTokenProvider.
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect, constants, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { RawAnswer } from './helpers.js';
 
 export interface H2Request {
@@ -11,6 +15,21 @@ export interface H2Request {
   path: string;
   headers?: OutgoingHttpHeaders;
   body?: string;
+}
+
+/** A throwaway self-signed certificate for 127.0.0.1 (openssl), for the TLS servers' tests. */
+export function selfSignedCert(): { key: Buffer; cert: Buffer } {
+  const dir = mkdtempSync(join(tmpdir(), 'gw-tls-'));
+  try {
+    execFileSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')],
+      { stdio: 'ignore' },
+    );
+    return { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Connects with prior knowledge (h2c) to `origin`; resolves once the session is up. */

@@ -5,12 +5,8 @@
  * customers multiplexed, a cancelled poll stream aborted upstream, the limits, the secrets; and
  * h2 + HTTP/1.1 by ALPN over TLS.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { constants, type ClientHttp2Session, type Http2SecureServer, type Http2Server } from 'node:http2';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import axios from 'axios';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createAiccClient, ResultDesc, type DownlinkMessage } from '../../src/client/index.js';
@@ -18,7 +14,7 @@ import { createGatewayHttp2Server, GATEWAY_REASONS, gatewayTokenProvider } from 
 import { closeServer, listenLocal, openSessions } from '../support/localServer.js';
 import { OUTLASTS_ANY_TEST_MS } from '../support/timeBudget.js';
 import { ALLOWED_ORIGIN, BASE_PATH, FAST_TIMING, logText, newUserId, startRig, until, type Rig } from './helpers.js';
-import { h2, h2Answer, h2Connect, h2Fetch, h2Open } from './h2Client.js';
+import { h2, h2Answer, h2Connect, h2Fetch, h2Open, selfSignedCert } from './h2Client.js';
 
 const P = (route: string): string => `${BASE_PATH}/apiaccess/ccmessaging/${route}`;
 const pollPath = (userId: string): string => `${P('poll')}?receiverId=${encodeURIComponent(userId)}&channel=WEB`;
@@ -271,31 +267,24 @@ describe('createGatewayHttp2Server', () => {
   });
 
   it('with tls: h2 and HTTP/1.1 by ALPN on one port', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'gw-tls-'));
-    try {
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
-      const key = readFileSync(join(dir, 'key.pem'));
-      const cert = readFileSync(join(dir, 'cert.pem'));
-      const secure = createGatewayHttp2Server(answering, { tls: { key, cert } });
-      server = secure;
-      const origin = await listenLocal(secure);
-      expect(origin).toMatch(/^https:/);
-      const s = await h2Connect(origin, { ca: cert });
-      expect((s.socket as { alpnProtocol?: string }).alpnProtocol).toBe('h2');
-      expect((await h2(s, { method: 'GET', path: '/' })).body).toBe('ok');
-      s.destroy();
-      const viaHttp1 = await new Promise<{ version: string; body: string }>((resolve, reject) => {
-        const req = httpsRequest(`${origin}/`, { ca: cert, agent: false }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () => resolve({ version: res.httpVersion, body: Buffer.concat(chunks).toString('utf8') }));
-        });
-        req.on('error', reject);
-        req.end();
+    const { key, cert } = selfSignedCert();
+    const secure = createGatewayHttp2Server(answering, { tls: { key, cert } });
+    server = secure;
+    const origin = await listenLocal(secure);
+    expect(origin).toMatch(/^https:/);
+    const s = await h2Connect(origin, { ca: cert });
+    expect((s.socket as { alpnProtocol?: string }).alpnProtocol).toBe('h2');
+    expect((await h2(s, { method: 'GET', path: '/' })).body).toBe('ok');
+    s.destroy();
+    const viaHttp1 = await new Promise<{ version: string; body: string }>((resolve, reject) => {
+      const req = httpsRequest(`${origin}/`, { ca: cert, agent: false }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ version: res.httpVersion, body: Buffer.concat(chunks).toString('utf8') }));
       });
-      expect(viaHttp1).toEqual({ version: '1.1', body: 'ok' });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+      req.on('error', reject);
+      req.end();
+    });
+    expect(viaHttp1).toEqual({ version: '1.1', body: 'ok' });
   });
 });
