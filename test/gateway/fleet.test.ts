@@ -299,6 +299,26 @@ describe('when Redis is down', () => {
   /** A timer may fire up to a millisecond early by performance.now(); the log rounds. */
   const TIMER_SLACK_MS = 5;
   const survey = (instance: LocalInstance, headers: Record<string, string>) => send(instance.origin, { path: P('getSatisfactionSurveyMode'), headers, body: '{}' });
+  /**
+   * Redis restarted: both instances say they use it again (one info line each), then count
+   * together — [A, B, A, B] over a limit of 3 is 200, 200, 200, 429.
+   */
+  async function rejoin(server: ReturnType<typeof fleet.redis>, A: LocalInstance, B: LocalInstance, headers: Record<string, string>): Promise<void> {
+    await server.restart();
+    clock += 60_000;
+    await eventually(
+      async () => {
+        await survey(A, headers);
+        await survey(B, headers);
+        return [A, B].every((i) => i.logs.some((l) => l.level === 'info' && STORE_BACK.test(l.msg)));
+      },
+      { what: 'both instances to use Redis again' },
+    );
+    clock += 60_000;
+    const shared: number[] = [];
+    for (const instance of [A, B, A, B]) shared.push((await survey(instance, headers)).status);
+    expect(shared).toEqual([200, 200, 200, 429]);
+  }
 
   it('killed: every request is still answered, each instance enforces the limits on its own and logs it once; when Redis is back, the fleet-wide view is back', async () => {
     const [A, B, up, server] = await pair();
@@ -331,20 +351,7 @@ describe('when Redis is down', () => {
     await eventually(() => up.heldPolls === 0, { what: 'the polls to end' });
 
     // Back: shared counting and the fleet-wide one-poll rule again, one info line each.
-    await server.restart();
-    clock += 60_000;
-    await eventually(
-      async () => {
-        await survey(A, headers);
-        await survey(B, headers);
-        return [A, B].every((i) => i.logs.some((l) => l.level === 'info' && STORE_BACK.test(l.msg)));
-      },
-      { what: 'both instances to use Redis again' },
-    );
-    clock += 60_000;
-    const shared: number[] = [];
-    for (const instance of [A, B, A, B]) shared.push((await survey(instance, headers)).status);
-    expect(shared).toEqual([200, 200, 200, 429]);
+    await rejoin(server, A, B, headers);
     clock += 60_000;
     const onA = pollOn(A, 'alice', headers);
     await eventually(() => up.heldPolls === 1, { what: "A's poll held" });
@@ -403,20 +410,7 @@ describe('when Redis is down', () => {
       expect(JSON.stringify(instance.logs)).not.toContain(server.url);
     }
 
-    await server.restart();
-    clock += 60_000;
-    await eventually(
-      async () => {
-        await survey(A, headers);
-        await survey(B, headers);
-        return [A, B].every((i) => i.logs.some((l) => l.level === 'info' && STORE_BACK.test(l.msg)));
-      },
-      { what: 'both instances to use Redis' },
-    );
-    clock += 60_000;
-    const shared: number[] = [];
-    for (const instance of [A, B, A, B]) shared.push((await survey(instance, headers)).status);
-    expect(shared).toEqual([200, 200, 200, 429]);
+    await rejoin(server, A, B, headers);
   });
 
   it('an instance started while Redis takes connections but never answers (frozen) serves at once too: nothing waits for Redis', async () => {
