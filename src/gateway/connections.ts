@@ -12,6 +12,7 @@
  */
 import type { Server as NetServer, Socket } from 'node:net';
 import { addressKey } from './address.js';
+import { createInFlightCounter } from './inFlight.js';
 import type { Gateway } from './types.js';
 
 /**
@@ -44,21 +45,15 @@ export function connectionsPerAddressFor(gateway: ServedGateway, option: number 
 /** Counts `server`'s connections per peer address and destroys one beyond `max`. */
 export function capConnectionsPerAddress(server: NetServer, max: number, gateway: ServedGateway): void {
   if (max === Infinity) return;
-  const open = new Map<string, number>();
+  const open = createInFlightCounter();
   // Before the server's own listener: a refused socket never gets a parser or a session.
   server.prependListener('connection', (socket: Socket) => {
-    const key = addressKey(socket.remoteAddress ?? 'unknown');
-    const held = open.get(key) ?? 0;
-    if (held >= max) {
+    const giveBack = open.take(addressKey(socket.remoteAddress ?? 'unknown'), max);
+    if (!giveBack) {
       socket.destroy();
       gateway.deployment?.log({ level: 'warn', msg: `connection closed at once: its address already holds ${max} open connections (connectionsPerAddress)` });
       return;
     }
-    open.set(key, held + 1);
-    socket.once('close', () => {
-      const left = (open.get(key) ?? 1) - 1;
-      if (left > 0) open.set(key, left);
-      else open.delete(key);
-    });
+    socket.once('close', giveBack);
   });
 }

@@ -378,14 +378,16 @@ export function createGateway(options: GatewayOptions): Gateway {
   const sealer = createTokenSealer(keys, { maxAgeMs: tokenMaxAge, now });
   const files = createFileTagger(keys, now);
   const log = options.logger ?? (() => {});
-  /** A log line of the gateway itself, not of one request. */
-  const logGateway = (level: GatewayLogLevel, msg: string): void => {
+  /** A log line; a throwing logger must not break the gateway or the request. */
+  const logSafely = (entry: GatewayLogEntry): void => {
     try {
-      log({ level, msg });
+      log(entry);
     } catch {
-      // A throwing logger must not break the gateway.
+      // ignored
     }
   };
+  /** A log line of the gateway itself, not of one request. */
+  const logGateway = (level: GatewayLogLevel, msg: string): void => logSafely({ level, msg });
   const fleet = createFleet({
     store: options.store,
     now,
@@ -523,11 +525,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     }
 
     log(level: GatewayLogLevel, msg: string, status?: Status): void {
-      try {
-        log(this.entry(level, msg, status));
-      } catch {
-        // A throwing logger must not break the request.
-      }
+      logSafely(this.entry(level, msg, status));
     }
 
     send(status: Status, text: string, extra: Record<string, string> = {}): void {
@@ -908,13 +906,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     deployment: {
       trustProxyHops,
       front: options.front ?? 'connection-per-customer',
-      log(entry) {
-        try {
-          log(entry);
-        } catch {
-          // A throwing logger must not break the server.
-        }
-      },
+      log: logSafely,
     },
     async handler(request: GatewayRequest, response: GatewayResponse): Promise<void> {
       // node:http2's compatibility objects have every member the gateway uses (headers, method,

@@ -1,5 +1,6 @@
 /**
- * Requests in flight per key (a customer, a client address), counted in this process only: the
+ * Slots held per key, in this process only: requests in flight per customer or client address
+ * (the gateway), connections per peer address (connections.ts). For requests, the
  * caps of `limits.inFlightPerCustomer`, `inFlightPerAddress` and `uploadsPerAddress` bound the
  * sockets and buffered bodies of the process that holds them, so a count shared by a fleet would
  * be the wrong measure (one client could put its whole fleet-wide share on one instance).
@@ -10,8 +11,6 @@ export interface InFlightCounter {
    * (idempotent), or null. An infinite `max` counts nothing.
    */
   take(key: string, max: number): (() => void) | null;
-  /** Slots `key` holds now. */
-  held(key: string): number;
 }
 
 const NOTHING = (): void => {};
@@ -33,6 +32,5 @@ export function createInFlightCounter(): InFlightCounter {
         else counts.delete(key);
       };
     },
-    held: (key) => counts.get(key) ?? 0,
   };
 }

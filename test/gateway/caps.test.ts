@@ -25,21 +25,12 @@ import {
 import { eventually, OUTLASTS_ANY_TEST_MS } from '../support/timeBudget.js';
 import { h2, h2Answer, h2Connect, h2Open } from './h2Client.js';
 import { until } from './helpers.js';
-import { open, P, pollPath, send, startStubRig, tokenOf, type Answer, type StubRig } from './stubRig.js';
+import { open, P, pollPath, send, startStubRig, tokenOf, type Answer, type Held, type StubRig } from './stubRig.js';
 
 type AnyRig = StubRig<Server | Http2Server>;
 
-/** A request whose body comes later. */
-interface Pending {
-  /** The answer, or null when the request was cut without one. */
-  answer: Promise<Answer | null>;
-  /** Whether the answer (or the cut) has come. */
-  readonly settled: boolean;
-  /** Sends the rest of the body and ends the request. */
-  finish(rest?: string): void;
-  /** Goes away like a browser leaving (HTTP/1.1: the connection is closed; HTTP/2: RST_STREAM). */
-  abort(): void;
-}
+/** A request whose body comes later (HTTP/2: abort is RST_STREAM). */
+type Pending = Held;
 
 interface RequestOptions {
   method?: string;
