@@ -16,7 +16,8 @@
  *   newest one it knows, delivered as `poll.messages` (the machine drops what it already has);
  *   when an agent was serving, it also asks queryQueueInfo (beside history) whether the session
  *   still exists: the first "no" is told at once (`session.gone`), and if no DISCONNECT follows
- *   it reports `session.lost` with the DISCONNECT the lost batch must have carried;
+ *   it reports `session.lost` with the DISCONNECT the lost batch must have carried; a liveness
+ *   question that went unanswered is asked again beside each answered poll until one answers;
  * - `connectivity` events from the machine: offline → no new poll starts (no request storm, no
  *   failures counted) until online, then it polls at once with a fresh failure count (the poll in
  *   flight is left alone: cutting it could drop a batch already handed out); page visible → a
