@@ -673,6 +673,25 @@ const CONNECTED: Variant[] = [
     world: (w) => then('session.gone', 'session.lost')({ ...w, party: 'ended' }),
   },
   {
+    // The same, and the catch-up's liveness question fails too (trace chaos-501-165): the polls
+    // after it are answered, empty, and the question is asked again beside them until answered.
+    name: 'poll.error (agent DISCONNECT lost, liveness unanswered)',
+    kind: 'env',
+    eventType: 'poll.error',
+    offer: (s) =>
+      s.world.party === 'agent' && inState(s, CHATTING) && s.machine.context.connection.pollFailures === 0 ? { error: networkError('poll'), failures: 1 } : undefined,
+    arm: (run) => {
+      fault(run, 'poll', { reset: true, afterProcessing: true });
+      // Twice: the queue watcher's last question may still arrive and take one.
+      fault(run, 'queryQueueInfo', { status: 503 }, 2);
+    },
+    act: async (run) => {
+      await run.eventually(() => run.sim.requestsFor('poll', run.userId).some((r) => r.fault === 'reset' && r.endedAt === undefined), 'the poll that loses its answer is open');
+      run.sim.agent.end(run.userId);
+    },
+    world: (w) => then('session.gone', 'session.lost')({ ...w, party: 'ended' }),
+  },
+  {
     // The same, but every poll after the lost one hangs: the loss is never confirmed, and the
     // customer ends first (chat.end then reports the server's end: hasServerGone).
     name: 'poll.error (agent DISCONNECT lost, unconfirmed)',

@@ -74,6 +74,8 @@ export const SOURCE_MUTANTS: readonly SourceMutant[] = [
     'if (!online) {', 'if (false) {', /offline/),
   m('actor', 'poll-no-liveness', POLL, 'pollLoop: no liveness check of an agent session after a gap',
     "let liveness = servedBy === 'agent' ? checkLiveness(signal) : null;", 'let liveness: Promise<void> | null = null;', /lost|gone|agent/),
+  m('actor', 'poll-no-liveness-recheck', POLL, 'pollLoop: a liveness question that went unanswered is not asked again beside the next polls',
+    'if (failedBefore === 0) recheckLiveness(signal);', '', /liveness unanswered/),
   m('actor', 'poll-history-own-messages', CATCH_UP, "pollLoop: the catch-up also brings the customer's own messages back",
     "m.sourceType !== 'CUSTOMER' && m.controlType === 'CHAT'", "m.controlType === 'CHAT'", /recovered|history copy|lost/),
   // --- uplink
