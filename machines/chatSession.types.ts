@@ -19,6 +19,7 @@ import type {
   SurveyMode,
   UploadProgress,
 } from '../src/client/types.js';
+import type { SendMessageOutput } from './chatSession.contracts.js';
 
 // ---------------------------------------------------------------------------------------------
 // Input and configuration
@@ -578,6 +579,10 @@ export type ChatActorEvent =
   | { type: 'queue.updated'; info: QueueInfo }
   | { type: 'queue.served' }
   | { type: 'queue.ended'; resultCode: string }
+  /** The sendMessage worker: the CHAT it was told to send was accepted (`output.localId`: which). */
+  | { type: 'message.sent'; output: SendMessageOutput }
+  /** The sendMessage worker: that CHAT failed (refused, or no answer: `sendFailure(error)` says which). */
+  | { type: 'message.sendFailed'; localId: string; error: AiccErrorInfo }
   | { type: 'upload.ready' }
   /** Throttled by the client (every 100 ms or 5 % at most), always ending with loaded === total. */
   | { type: 'upload.progress'; localId: string; loaded: number; total: number }

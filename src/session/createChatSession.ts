@@ -158,6 +158,8 @@ const SESSION_EVENT_TYPES: Readonly<Record<ChatActorEvent['type'] | ChatInternal
   'queue.updated': true,
   'queue.served': true,
   'queue.ended': true,
+  'message.sent': true,
+  'message.sendFailed': true,
   'upload.ready': true,
   'upload.progress': true,
   'upload.done': true,
