@@ -19,7 +19,6 @@ import type {
   SurveyMode,
   UploadProgress,
 } from '../src/client/types.js';
-import type { SendMessageOutput } from './chatSession.contracts.js';
 
 // ---------------------------------------------------------------------------------------------
 // Input and configuration
@@ -579,8 +578,11 @@ export type ChatActorEvent =
   | { type: 'queue.updated'; info: QueueInfo }
   | { type: 'queue.served' }
   | { type: 'queue.ended'; resultCode: string }
-  /** The sendMessage worker: the CHAT it was told to send was accepted (`output.localId`: which). */
-  | { type: 'message.sent'; output: SendMessageOutput }
+  /**
+   * The sendMessage worker: the CHAT it was told to send was accepted (`output.localId`: which).
+   * `output` is a `SendMessageOutput` (chatSession.contracts.ts), written out: that module imports this one.
+   */
+  | { type: 'message.sent'; output: ResultInfo & { localId: string } }
   /** The sendMessage worker: that CHAT failed (refused, or no answer: `sendFailure(error)` says which). */
   | { type: 'message.sendFailed'; localId: string; error: AiccErrorInfo }
   | { type: 'upload.ready' }
