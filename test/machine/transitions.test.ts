@@ -405,6 +405,16 @@ describe('chatting: outbox', () => {
     expect(entryAt(s.context, second)).toMatchObject({ status: 'failed', error: { kind: 'aborted' } });
     expect(s.context.outbox).toEqual([]);
   });
+
+  it("the sendMessage worker's own error (a host's worker that throws) fails what is unsent, visibly", () => {
+    let s = run(chattingWithAgent(), { type: 'message.send', text: 'one' }, { type: 'message.send', text: 'two' });
+    const [first, second] = s.context.outbox;
+    s = run(s, failed('sendMessage', new Error('worker crashed')));
+    expect(entryAt(s.context, first)).toMatchObject({ status: 'failed' });
+    expect(entryAt(s.context, second)).toMatchObject({ status: 'failed' });
+    expect(s.context.error).toMatchObject({ message: 'worker crashed' });
+    expect(s.matches({ connected: 'chatting' })).toBe(true);
+  });
 });
 
 describe('chatting: transfer to an agent', () => {
