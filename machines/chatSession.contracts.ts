@@ -7,7 +7,9 @@ import { fromCallback, fromPromise, type EventObject } from 'xstate';
 import { toErrorInfo, validationError, type AiccErrorInfo } from '../src/client/errors.js';
 import type { BinaryInput, DownlinkMessage, FileRef, HistoryMessage, ResultInfo, SurveyMode, UploadProgress } from '../src/client/types.js';
 import type { UplinkMediaType } from '../src/client/protocol.js';
-import type { AgentSurveyAnswer, RobotSurveyAnswer, ServedBy, UplinkApi } from './chatSession.types.js';
+import type { AgentSurveyAnswer, RobotSurveyAnswer, SendMessageOutput, ServedBy, UplinkApi } from './chatSession.types.js';
+
+export type { SendMessageOutput };
 
 /** Who sends an uplink: the common part of every send/sendAsync call. */
 export interface UplinkParty {
@@ -52,9 +54,6 @@ export interface SendMessageInput extends UplinkParty {
   timestamp: number;
 }
 
-export interface SendMessageOutput extends ResultInfo {
-  localId: string;
-}
 
 /**
  * What the sendMessage worker receives: one CHAT to send. The worker runs while `chatting` does

@@ -54,8 +54,13 @@ function isChatting(value: unknown): boolean {
   return typeof connected === 'object' && connected !== null && 'chatting' in connected;
 }
 
-/** A persisted sendMessage worker: it holds nothing, so a fresh one is the same (and replaces an older version's promise actor). */
-const SEND_WORKER = { snapshot: { status: 'active' }, src: 'sendMessage', syncSnapshot: false };
+/**
+ * A persisted sendMessage worker: it holds nothing, so a fresh one is the same (and replaces an
+ * older version's promise actor). A new object per snapshot: XState keeps what it restores.
+ */
+function sendWorker(): unknown {
+  return { snapshot: { status: 'active' }, src: 'sendMessage', syncSnapshot: false };
+}
 
 interface PersistedChild {
   snapshot?: { input?: Record<string, unknown> } & Record<string, unknown>;
@@ -70,7 +75,7 @@ export function prepareRestoredSnapshot(snapshot: PersistedChatSession): Persist
   const children: Record<string, unknown> = { ...(s.children ?? {}) };
   let value = s.value;
   if (Object.keys(update).length > 0) value = outboxIdle(s.value);
-  if (isChatting(value)) children['sendMessage'] = SEND_WORKER;
+  if (isChatting(value)) children['sendMessage'] = sendWorker();
   const poll = children['pollLoop'] as PersistedChild | undefined;
   if (poll?.snapshot?.input) {
     children['pollLoop'] = {
