@@ -84,7 +84,7 @@ export const SOURCE_MUTANTS: readonly SourceMutant[] = [
   m('actor', 'connect-lost-since-ignored', UPLINK, 'connect: the retry after a lost answer does not look first',
     "if (typeof input.lostSince === 'number') {", 'if (false) {', /connect|retry/),
   m('actor', 'send-wrong-localId', UPLINK, 'sendMessage: answers without the localId of what it sent',
-    'return { resultCode: result.resultCode, resultDesc: result.resultDesc, localId: input.localId };', 'return { resultCode: result.resultCode, resultDesc: result.resultDesc, localId: undefined as unknown as string };',
+    'output: { resultCode: result.resultCode, resultDesc: result.resultDesc, localId: input.localId } };', 'output: { resultCode: result.resultCode, resultDesc: result.resultDesc, localId: undefined as unknown as string } };',
     /message\.send|sendMessage/),
   m('actor', 'read-receipt-empty', UPLINK, 'sendReadReceipt: READ names no message',
     "content: JSON.stringify(input.messageIds) }", "content: JSON.stringify([]) }", /markRead/),
