@@ -134,6 +134,31 @@ const sendMessageFailed = (name: string, error: () => unknown, extra: Partial<Va
  * the user id, sendRetryDelay by the message id) differ between the model and the real run, and
  * so does the real time at which every later timer was set.
  */
+/**
+ * An agent chat's DISCONNECT goes into a poll that loses its answer (reset after processing):
+ * the agent ends while that poll is open. `alsoArm` adds what makes each case; the simulator's
+ * party is then `ended`, and `world` says what the poll loop reports next.
+ */
+function lostAgentDisconnect(name: string, alsoArm: (run: RunApi) => void, world: (w: World) => World): Variant {
+  return {
+    name,
+    kind: 'env',
+    eventType: 'poll.error',
+    offer: (s) =>
+      s.world.party === 'agent' && inState(s, CHATTING) && s.machine.context.connection.pollFailures === 0 ? { error: networkError('poll'), failures: 1 } : undefined,
+    arm: (run) => {
+      fault(run, 'poll', { reset: true, afterProcessing: true });
+      alsoArm(run);
+    },
+    act: async (run) => {
+      // That poll, still open (an earlier failed poll of the path has a fault too, but it is over).
+      await run.eventually(() => run.sim.requestsFor('poll', run.userId).some((r) => r.fault === 'reset' && r.endedAt === undefined), 'the poll that loses its answer is open');
+      run.sim.agent.end(run.userId);
+    },
+    world: (w) => world({ ...w, party: 'ended' }),
+  };
+}
+
 function timer(delay: keyof typeof MACHINE_DELAYS, stateId: string): Variant {
   return {
     name: `after ${delay}`,
@@ -668,59 +693,18 @@ const CONNECTED: Variant[] = [
   },
   // Given up on the network: the machine still says DISCONNECT (best effort, disconnect.* next).
   { name: 'poll.failed', kind: 'spontaneous', eventType: 'poll.failed', offer: () => ({ error: networkError('poll') }) },
-  {
-    name: 'poll.error (agent DISCONNECT lost in transit)',
-    kind: 'env',
-    eventType: 'poll.error',
-    offer: (s) =>
-      s.world.party === 'agent' && inState(s, CHATTING) && s.machine.context.connection.pollFailures === 0 ? { error: networkError('poll'), failures: 1 } : undefined,
-    arm: (run) => fault(run, 'poll', { reset: true, afterProcessing: true }),
-    // The agent ends while the poll that will lose its answer is open: the DISCONNECT goes into it.
-    act: async (run) => {
-      // That poll, still open (an earlier failed poll of the path has a fault too, but it is over).
-      await run.eventually(() => run.sim.requestsFor('poll', run.userId).some((r) => r.fault === 'reset' && r.endedAt === undefined), 'the poll that loses its answer is open');
-      run.sim.agent.end(run.userId);
-    },
-    world: (w) => then('session.gone', 'session.lost')({ ...w, party: 'ended' }),
-  },
-  {
-    // The same, and the catch-up's liveness question fails too (trace chaos-501-165): the polls
-    // after it are answered, empty, and the question is asked again beside them until answered.
-    name: 'poll.error (agent DISCONNECT lost, liveness unanswered)',
-    kind: 'env',
-    eventType: 'poll.error',
-    offer: (s) =>
-      s.world.party === 'agent' && inState(s, CHATTING) && s.machine.context.connection.pollFailures === 0 ? { error: networkError('poll'), failures: 1 } : undefined,
-    arm: (run) => {
-      fault(run, 'poll', { reset: true, afterProcessing: true });
-      // Twice: the queue watcher's last question may still arrive and take one.
-      fault(run, 'queryQueueInfo', { status: 503 }, 2);
-    },
-    act: async (run) => {
-      await run.eventually(() => run.sim.requestsFor('poll', run.userId).some((r) => r.fault === 'reset' && r.endedAt === undefined), 'the poll that loses its answer is open');
-      run.sim.agent.end(run.userId);
-    },
-    world: (w) => then('session.gone', 'session.lost')({ ...w, party: 'ended' }),
-  },
-  {
-    // The same, but every poll after the lost one hangs: the loss is never confirmed, and the
-    // customer ends first (chat.end then reports the server's end: hasServerGone).
-    name: 'poll.error (agent DISCONNECT lost, unconfirmed)',
-    kind: 'env',
-    eventType: 'poll.error',
-    offer: (s) =>
-      s.world.party === 'agent' && inState(s, CHATTING) && s.machine.context.connection.pollFailures === 0 ? { error: networkError('poll'), failures: 1 } : undefined,
-    arm: (run) => {
-      fault(run, 'poll', { reset: true, afterProcessing: true });
-      run.sim.faults.next('poll', { delayMs: HOLD_MS });
-    },
-    act: async (run) => {
-      // That poll, still open (an earlier failed poll of the path has a fault too, but it is over).
-      await run.eventually(() => run.sim.requestsFor('poll', run.userId).some((r) => r.fault === 'reset' && r.endedAt === undefined), 'the poll that loses its answer is open');
-      run.sim.agent.end(run.userId);
-    },
-    world: (w) => then('session.gone')({ ...w, party: 'ended' }),
-  },
+  lostAgentDisconnect('poll.error (agent DISCONNECT lost in transit)', () => {}, then('session.gone', 'session.lost')),
+  // The same, and the catch-up's liveness question fails too (trace chaos-501-165): the polls
+  // after it are answered, empty, and the question is asked again beside them until answered.
+  lostAgentDisconnect(
+    'poll.error (agent DISCONNECT lost, liveness unanswered)',
+    // Twice: the queue watcher's last question may still arrive and take one.
+    (run) => fault(run, 'queryQueueInfo', { status: 503 }, 2),
+    then('session.gone', 'session.lost'),
+  ),
+  // The same, but every poll after the lost one hangs: the loss is never confirmed, and the
+  // customer ends first (chat.end then reports the server's end: hasServerGone).
+  lostAgentDisconnect('poll.error (agent DISCONNECT lost, unconfirmed)', (run) => run.sim.faults.next('poll', { delayMs: HOLD_MS }), then('session.gone')),
   {
     // The catch-up's liveness check: no such session (the DISCONNECT is awaited a little longer).
     name: 'session.gone',
