@@ -122,9 +122,16 @@ export function createTransport(options: AiccClientOptions): Transport {
     options.onTokenRotated?.(rotated);
   }
 
-  /** One exchange through the client's transport: the caller's, or axios (loaded on first use). */
-  async function exchange(request: HttpRequest): Promise<HttpResponse> {
+  /**
+   * One exchange through the client's transport: the caller's, or axios (loaded on first use).
+   * Not async: an async function returning the transport's promise adds a promise and a
+   * thenable job per request that live as long as the request (a long poll's window).
+   */
+  function exchange(request: HttpRequest): Promise<HttpResponse> {
     if (custom) return custom.request(request);
+    return viaAxios(request);
+  }
+  async function viaAxios(request: HttpRequest): Promise<HttpResponse> {
     const loaded = axiosModule ?? (await loadAxiosTransport());
     return loaded.axiosRequest(own ?? loaded.sharedHttp(), request);
   }
