@@ -11,8 +11,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeTransport } from '../../src/client/transports/node.js';
 
 const held: ServerResponse[] = [];
+/** Requests held and never answered (their clients time out at once: they may arrive after). */
+const dropped: ServerResponse[] = [];
 const server = createServer((req, res) => {
   if (req.url === '/hold') held.push(res);
+  else if (req.url === '/drop') dropped.push(res);
   else res.end('{}');
 });
 let base = '';
@@ -29,10 +32,10 @@ afterAll(async () => {
 });
 
 /** A held request with this timeout: how it ended, and after how many ms (from its start). */
-async function hold(timeoutMs: number): Promise<{ outcome: string; afterMs: number }> {
+async function hold(timeoutMs: number, path = '/hold'): Promise<{ outcome: string; afterMs: number }> {
   const started = performance.now();
   try {
-    const answer = await transport.request({ method: 'GET', url: `${base}/hold`, headers: {}, timeoutMs });
+    const answer = await transport.request({ method: 'GET', url: base + path, headers: {}, timeoutMs });
     return { outcome: `answer ${answer.status}`, afterMs: performance.now() - started };
   } catch (error) {
     return { outcome: (error as { reason?: string }).reason ?? String(error), afterMs: performance.now() - started };
@@ -72,6 +75,19 @@ describe('node transport: deadlines', () => {
     expect((await long).outcome).toBe('answer 200');
     held.splice(0);
     await settled();
+  });
+
+  it('reads a timeout that is no delay (0, Infinity, NaN) as setTimeout does: 1 ms', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    try {
+      const ended = await Promise.all([hold(0, '/drop'), hold(Infinity, '/drop'), hold(Number.NaN, '/drop')]);
+      expect(ended.map((e) => e.outcome)).toEqual(['timeout', 'timeout', 'timeout']);
+      await expect.poll(() => warnings).toContain('TimeoutOverflowWarning');
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
 
   it('leaves no timer behind once nothing is in flight', async () => {

@@ -155,9 +155,15 @@ function exchange(request: HttpRequest, pool: AgentPool<HttpAgent>, send: typeof
 /** The deadline lists, one per timeout in use. */
 const deadlineLists = new Map<number, Deadlines>();
 
+/** The largest delay Node's timers take; a longer one, or none that is a number, is 1 ms. */
+const TIMEOUT_MAX = 2 ** 31 - 1;
+
 function deadlinesOf(timeoutMs: number): Deadlines {
-  let list = deadlineLists.get(timeoutMs);
-  if (!list) deadlineLists.set(timeoutMs, (list = new Deadlines(timeoutMs)));
+  // Read as setTimeout reads a delay, which this transport used per request before.
+  if (timeoutMs > TIMEOUT_MAX) process.emitWarning(`${timeoutMs} does not fit into a 32-bit signed integer.\nTimeout duration was set to 1.`, 'TimeoutOverflowWarning');
+  const ms = timeoutMs >= 1 && timeoutMs <= TIMEOUT_MAX ? Math.trunc(timeoutMs) : 1;
+  let list = deadlineLists.get(ms);
+  if (!list) deadlineLists.set(ms, (list = new Deadlines(ms)));
   return list;
 }
 
@@ -177,7 +183,8 @@ class Deadlines {
   constructor(private readonly timeoutMs: number) {}
 
   add(ex: Exchange): void {
-    ex.deadline = performance.now() + this.timeoutMs;
+    // Whole ms, rounded up (never early): a small integer stays unboxed in the object.
+    ex.deadline = Math.ceil(performance.now()) + this.timeoutMs;
     ex.deadlines = this;
     ex.prev = this.last;
     if (this.last) this.last.next = ex;
