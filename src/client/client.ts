@@ -95,6 +95,8 @@ export function createAiccClient(options: AiccClientOptions): AiccClient {
   const request = transport.request;
   const downloadMaxBytes = options.downloadMaxBytes ?? LIMITS.downloadMaxBytes;
   const uploadMaxBytes = options.uploadMaxBytes ?? DEFAULT_UPLOAD_MAX_BYTES;
+  /** The last poll's query (never changed once made: see transport.ts, `lastGet`). */
+  let pollQuery: PollQuery | undefined;
 
   /** Sends, then checks resultCode; hands back the whole answer. */
   async function checked<T extends ResultResponse>(api: ApiName, payload: object, call?: CallOptions): Promise<T> {
@@ -206,14 +208,18 @@ export function createAiccClient(options: AiccClientOptions): AiccClient {
     // long-poll window, and what lives that long is promoted and swept by the major GC
     // (docs/performance.md, "What one long poll keeps"). A plain `then` keeps nothing of its own.
     poll(input, call) {
-      let query: PollQuery;
       try {
-        query = { receiverId: requireUserId('poll', 'userId', input?.userId), channel: CHANNEL };
-        if (input.isNeedRead) query.isNeedRead = 'true';
+        const receiverId = requireUserId('poll', 'userId', input?.userId);
+        const isNeedRead = input.isNeedRead ? 'true' : undefined;
+        // The same query as last time is the same object, so the transport reuses its URL.
+        if (pollQuery?.receiverId !== receiverId || pollQuery.isNeedRead !== isNeedRead) {
+          pollQuery = { receiverId, channel: CHANNEL };
+          if (isNeedRead) pollQuery.isNeedRead = isNeedRead;
+        }
       } catch (error) {
         return Promise.reject(error);
       }
-      return request<PollResponse>('poll', query, call).then(pollMessages);
+      return request<PollResponse>('poll', pollQuery, call).then(pollMessages);
     },
 
     async downloadFileStream(file, call) {
