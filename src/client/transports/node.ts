@@ -87,13 +87,9 @@ type ExchangeRequest = ClientRequest & { [EXCHANGE]?: Exchange };
 class Exchange {
   done = false;
   req: ExchangeRequest | undefined = undefined;
+  timer: ReturnType<typeof setTimeout> | undefined = undefined;
   /** The requests under this exchange's signal, this one among them (see whenAborted). */
   stops: Set<Exchange> | undefined = undefined;
-  /** Its place in the deadline list of its timeout (see Deadlines). */
-  deadline = 0;
-  deadlines: Deadlines | undefined = undefined;
-  prev: Exchange | undefined = undefined;
-  next: Exchange | undefined = undefined;
 
   constructor(
     readonly pool: AgentPool<HttpAgent>,
@@ -107,7 +103,7 @@ class Exchange {
     if (this.done) return;
     this.done = true;
     this.pool.release(this.slot);
-    this.deadlines?.remove(this);
+    clearTimeout(this.timer);
     this.stops?.delete(this);
     if (error) this.reject(error);
     else this.resolve(response!);
@@ -143,7 +139,7 @@ function exchange(request: HttpRequest, pool: AgentPool<HttpAgent>, send: typeof
     const ex = new Exchange(pool, slot, request.maxResponseBytes, resolve, reject);
     ex.req = req;
     req[EXCHANGE] = ex;
-    deadlinesOf(request.timeoutMs).add(ex);
+    ex.timer = setTimeout(onDeadline, request.timeoutMs, ex);
     if (signal) whenAborted(signal, ex);
     req.on('error', onRequestError);
     req.on('response', onResponse);
@@ -152,74 +148,8 @@ function exchange(request: HttpRequest, pool: AgentPool<HttpAgent>, send: typeof
   });
 }
 
-/** The deadline lists, one per timeout in use. */
-const deadlineLists = new Map<number, Deadlines>();
-
-/** The largest delay Node's timers take; a longer one, or none that is a number, is 1 ms. */
-const TIMEOUT_MAX = 2 ** 31 - 1;
-
-function deadlinesOf(timeoutMs: number): Deadlines {
-  // Read as setTimeout reads a delay, which this transport used per request before.
-  if (timeoutMs > TIMEOUT_MAX) process.emitWarning(`${timeoutMs} does not fit into a 32-bit signed integer.\nTimeout duration was set to 1.`, 'TimeoutOverflowWarning');
-  const ms = timeoutMs >= 1 && timeoutMs <= TIMEOUT_MAX ? Math.trunc(timeoutMs) : 1;
-  let list = deadlineLists.get(ms);
-  if (!list) deadlineLists.set(ms, (list = new Deadlines(ms)));
-  return list;
-}
-
-/**
- * The requests in flight with one timeout, in the order they started, which is the order of
- * their deadlines; one timer, armed for the earliest. Node's timers keep a list per duration
- * too, but a `setTimeout` per request makes a Timeout, its argument array and three boxed
- * numbers that a long poll keeps for its whole window (~220 B promoted per poll).
- * A request that ends leaves the timer as it is: when it fires early it is armed again for the
- * request now first, so a list of long polls wakes about once per timeout, not once per poll.
- */
-class Deadlines {
-  private first: Exchange | undefined = undefined;
-  private last: Exchange | undefined = undefined;
-  private timer: ReturnType<typeof setTimeout> | undefined = undefined;
-
-  constructor(private readonly timeoutMs: number) {}
-
-  add(ex: Exchange): void {
-    // Whole ms, rounded up (never early): a small integer stays unboxed in the object.
-    ex.deadline = Math.ceil(performance.now()) + this.timeoutMs;
-    ex.deadlines = this;
-    ex.prev = this.last;
-    if (this.last) this.last.next = ex;
-    else this.first = ex;
-    this.last = ex;
-    this.timer ??= setTimeout(fireDeadlines, this.timeoutMs, this);
-  }
-
-  remove(ex: Exchange): void {
-    if (ex.deadlines !== this) return;
-    ex.deadlines = undefined;
-    if (ex.prev) ex.prev.next = ex.next;
-    else this.first = ex.next;
-    if (ex.next) ex.next.prev = ex.prev;
-    else this.last = ex.prev;
-    ex.prev = ex.next = undefined;
-    if (!this.first) {
-      // Nothing in flight: no timer holds the process open, and the list goes.
-      clearTimeout(this.timer);
-      this.timer = undefined;
-      deadlineLists.delete(this.timeoutMs);
-    }
-  }
-
-  fire(): void {
-    this.timer = undefined;
-    const now = performance.now();
-    let ex: Exchange | undefined;
-    while ((ex = this.first) && ex.deadline <= now) ex.stop('timeout');
-    if (this.first && !this.timer) this.timer = setTimeout(fireDeadlines, Math.max(1, Math.ceil(this.first.deadline - now)), this);
-  }
-}
-
-function fireDeadlines(list: Deadlines): void {
-  list.fire();
+function onDeadline(ex: Exchange): void {
+  ex.stop('timeout');
 }
 
 function onRequestError(this: ExchangeRequest, error: Error & { code?: string; errors?: { code?: string }[] }): void {
