@@ -206,7 +206,7 @@ export function createAiccClient(options: AiccClientOptions): AiccClient {
 
     // Not an async method: its suspended frame, and `checked`'s, would live for the whole
     // long-poll window, and what lives that long is promoted and swept by the major GC
-    // (docs/performance.md, "What one long poll keeps"). A plain `then` keeps nothing of its own.
+    // (docs/performance.md, "What the profiles showed"). A plain `then` keeps nothing of its own.
     poll(input, call) {
       try {
         const receiverId = requireUserId('poll', 'userId', input?.userId);
