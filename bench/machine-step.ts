@@ -1,12 +1,12 @@
 /**
- * Hot path — the machine alone: CPU per message round trip (message.send → sendMessage done →
- * the robot's answer delivered by the poll loop) with in-process actors that answer at once, so
- * no HTTP is involved. What the statechart, its actions and XState cost per message.
+ * Hot path — the machine alone: CPU per message round trip (message.send → the sendMessage
+ * worker's message.sent → the robot's answer delivered by the poll loop) with in-process actors
+ * that answer at once, so no HTTP is involved. What the statechart, its actions and XState cost per message.
  *
  *   node --import tsx bench/machine-step.ts [--quick]   (BENCH_LIB=src: the sources, not dist/)
  */
 import { fromCallback, fromPromise, type AnyEventObject } from 'xstate';
-import type { AiccClient, DownlinkMessage, SendMessageInput, SendMessageOutput } from '../src/index.js';
+import type { AiccClient, DownlinkMessage, SendMessageWorkerEvent } from '../src/index.js';
 import { LIBRARY_SOURCE, lib } from './lib/library.js';
 import { QUICK, machineInfo, writeResult } from './lib/results.js';
 import { cpuMs, latency } from './lib/stats.js';
@@ -51,9 +51,12 @@ async function machineRoundTripsUs(n: number): Promise<number> {
       }),
       uploadFile: fromCallback(() => undefined),
       downloadFile: fromCallback(() => undefined),
-      sendMessage: fromPromise<SendMessageOutput, SendMessageInput>(async ({ input }) => {
-        sent += 1;
-        return { resultCode: '0', resultDesc: '', localId: input.localId };
+      sendMessage: fromCallback<SendMessageWorkerEvent, void>(({ sendBack, receive }) => {
+        receive(({ input }) => {
+          sent += 1;
+          // Answered after a microtask, as a client's promise would be.
+          void Promise.resolve().then(() => sendBack({ type: 'message.sent', output: { resultCode: '0', resultDesc: '', localId: input.localId } }));
+        });
       }),
     },
   });

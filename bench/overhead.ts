@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { latency, spread, cpuMs, monoMs, sleep } from './lib/stats.js';
 import { QUICK, machineInfo, writeResult } from './lib/results.js';
 import { startSimProcess, type SimProcess } from './lib/sim-process.js';
-import { BareSession, Waiter, bareGatewayHeaders, machineSession, sharedAuth, type BareMessage, type SharedAuth } from './lib/wiring.js';
+import { BareSession, Waiter, bareGatewayHeaders, machineSession, sharedAuth, type BareMessage, type BenchLibrary, type SharedAuth } from './lib/wiring.js';
 import type { ChatSessionActor } from '../src/index.js';
 import { entryAtPosition, transcriptEntries } from '../machines/chatSession.transcript.js';
 
@@ -42,8 +42,8 @@ class RobotCounter {
   }
 }
 
-export async function machineConversation(sim: SimProcess, auth: SharedAuth, userId: string): Promise<void> {
-  const actor = machineSession(sim, auth, userId);
+export async function machineConversation(sim: SimProcess, auth: SharedAuth, userId: string, library?: BenchLibrary): Promise<void> {
+  const actor = machineSession(sim, auth, userId, {}, library);
   const waiter = new Waiter();
   const robot = new RobotCounter();
   let snapshot = actor.getSnapshot();

@@ -343,7 +343,7 @@ const blocks: Record<string, () => string | undefined> = {
     const x = r.result;
     const l = x.cpuUsPerRoundTrip;
     return [
-      `CPU per message round trip in the machine alone (\`message.send\` → sendMessage done → the reply delivered by the poll loop; in-process actors that answer at once, no HTTP): ` +
+      `CPU per message round trip in the machine alone (\`message.send\` → the sendMessage worker's \`message.sent\` → the reply delivered by the poll loop; in-process actors that answer at once, no HTTP): ` +
         `p50 **${f(l.p50, 0)} µs**, p90 ${f(l.p90, 0)} µs, over ${x.sessions} sessions of ${x.roundTripsPerSession} round trips after a warm-up (library: ${x.library}).`,
       '',
       stamp(r),

@@ -7,7 +7,7 @@
  * Actions on `onDone` / `onError` read the actor's output or error (`outputOf` / `errorOf`):
  * those events are not part of the declared event union.
  */
-import { assertEvent, assign, enqueueActions, raise } from 'xstate';
+import { assertEvent, assign, enqueueActions, raise, sendTo, type AnyActorRef } from 'xstate';
 import type { HistoryMessage, SurveyMode } from '../src/client/types.js';
 import { errorOf, outputOf } from './chatSession.guards.js';
 import { incomingFileAt, pendingDownloads, pendingUploads } from './chatSession.selectors.js';
@@ -18,11 +18,12 @@ import type {
   DownloadWorkerEvent,
   ReadReceiptOutput,
   SendMessageOutput,
+  SendMessageWorkerEvent,
   SuggestPhrasesOutput,
   UploadWorkerEvent,
 } from './chatSession.contracts.js';
 import type { ChatSessionContext, ChatSessionEmitted, ChatSessionEvent, EndReason } from './chatSession.types.js';
-import { connectivityNotice } from './chatSession.inputs.js';
+import { connectivityNotice, sendMessageInput } from './chatSession.inputs.js';
 import * as update from './chatSession.updates.js';
 import {
   normaliseFileType,
@@ -207,6 +208,9 @@ export const chatSessionActions = {
   markSent: assigns(({ context, event }) => update.markSent(context, outputOf<SendMessageOutput>(event)?.localId)),
   markHeadFailed: assigns(({ context, event }) => update.markHeadFailed(context, errorOf(event))),
   requeueHeadForResend: assigns(({ context, event }) => update.requeueHeadForResend(context, errorOf(event))),
+  // The head, just marked sending, goes to the sendMessage worker (invoked by `chatting`).
+  // A plain sendTo: enqueueActions costs more per call (docs/performance.md).
+  sendHead: sendTo<Context, Event, undefined, AnyActorRef, Event>('sendMessage', ({ context }: Args): SendMessageWorkerEvent => ({ type: 'send', input: sendMessageInput({ context }) })),
   flushOutbox: raise<Context, Event, Event, undefined, never, never>({ type: 'outbox.flush' }),
 
   // --- connectivity and visibility (the poll loop is told while it runs)
@@ -219,7 +223,7 @@ export const chatSessionActions = {
   // (Exit actions see the event that left the state, actor events included.)
   interruptSending: assigns(({ context, event }) => {
     const cause: string = event.type;
-    return cause === 'xstate.error.actor.sendMessage' ? {} : update.interruptSending(context);
+    return cause === 'message.sendFailed' ? {} : update.interruptSending(context);
   }),
   failUnsentMessages: assigns(({ context }) => update.failUnsentMessages(context)),
   requeueMessage: assigns(({ context, event }) => {

@@ -4,10 +4,12 @@
  * (`createChatActors(client)`, `machine.provide({ actors })`) must meet these types.
  */
 import { fromCallback, fromPromise, type EventObject } from 'xstate';
-import { validationError, type AiccErrorInfo } from '../src/client/errors.js';
+import { toErrorInfo, validationError, type AiccErrorInfo } from '../src/client/errors.js';
 import type { BinaryInput, DownlinkMessage, FileRef, HistoryMessage, ResultInfo, SurveyMode, UploadProgress } from '../src/client/types.js';
 import type { UplinkMediaType } from '../src/client/protocol.js';
-import type { AgentSurveyAnswer, RobotSurveyAnswer, ServedBy, UplinkApi } from './chatSession.types.js';
+import type { AgentSurveyAnswer, RobotSurveyAnswer, SendMessageOutput, ServedBy, UplinkApi } from './chatSession.types.js';
+
+export type { SendMessageOutput };
 
 /** Who sends an uplink: the common part of every send/sendAsync call. */
 export interface UplinkParty {
@@ -52,9 +54,13 @@ export interface SendMessageInput extends UplinkParty {
   timestamp: number;
 }
 
-export interface SendMessageOutput extends ResultInfo {
-  localId: string;
-}
+
+/**
+ * What the sendMessage worker receives: one CHAT to send. The worker runs while `chatting` does
+ * and is told by `outbox.sending` (one message on the wire at a time); it answers `message.sent`
+ * (the output) or `message.sendFailed` (the error), and aborts what is on the wire when stopped.
+ */
+export type SendMessageWorkerEvent = { type: 'send'; input: SendMessageInput };
 
 export type SendTypingInput = UplinkParty;
 export type RequestAgentInput = UplinkParty;
@@ -190,6 +196,16 @@ function missingCallback<TReceived extends EventObject, TInput>(name: string) {
   });
 }
 
+/**
+ * The sendMessage worker's placeholder fails each CHAT it is told to send, as the promise actor
+ * it replaced did (a worker that threw at start would leave the chat with none at all).
+ */
+function missingSendWorker() {
+  return fromCallback<SendMessageWorkerEvent, void>(({ sendBack, receive }) => {
+    receive(({ input }) => sendBack({ type: 'message.sendFailed', localId: input.localId, error: toErrorInfo(notProvided('sendMessage')) }));
+  });
+}
+
 /** Placeholder actors: the typed contract every provided implementation must meet. */
 export const chatSessionActorContracts = {
   authenticate: missingPromise<void, void>('authenticate'),
@@ -197,7 +213,7 @@ export const chatSessionActorContracts = {
   connect: missingPromise<ConnectOutput, ConnectInput>('connect'),
   pollLoop: missingCallback<PollLoopEvent, PollLoopInput>('pollLoop'),
   watchQueue: missingCallback<WatchQueueEvent, WatchQueueInput>('watchQueue'),
-  sendMessage: missingPromise<SendMessageOutput, SendMessageInput>('sendMessage'),
+  sendMessage: missingSendWorker(),
   uploadFile: missingCallback<UploadWorkerEvent, void>('uploadFile'),
   downloadFile: missingCallback<DownloadWorkerEvent, void>('downloadFile'),
   suggestPhrases: missingPromise<SuggestPhrasesOutput, SuggestPhrasesInput>('suggestPhrases'),

@@ -24,7 +24,6 @@ import {
   loadHistoryInput,
   pollLoopInput,
   requestAgentInput,
-  sendMessageInput,
   sendReadReceiptInput,
   sendTypingInput,
   submitAgentSurveyInput,
@@ -283,6 +282,8 @@ export const chatSessionMachine = setup({
         chatting: {
           description: 'Served by a robot or an agent (context.servedBy). Independent regions run side by side.',
           type: 'parallel',
+          // One worker sends the outbox's CHATs for the whole chat (outbox.sending tells it what).
+          invoke: { id: 'sendMessage', src: 'sendMessage', onError: { actions: ['setErrorFromActor', 'failUnsentMessages'] } },
           exit: 'interruptSending',
           on: {
             'poll.messages': [
@@ -308,13 +309,10 @@ export const chatSessionMachine = setup({
                   always: { guard: 'hasSendableMessage', target: 'sending' },
                 },
                 sending: {
-                  entry: 'markHeadSending',
-                  invoke: {
-                    id: 'sendMessage',
-                    src: 'sendMessage',
-                    input: sendMessageInput,
-                    onDone: { target: 'idle', actions: 'markSent' },
-                    onError: [
+                  entry: ['markHeadSending', 'sendHead'],
+                  on: {
+                    'message.sent': { target: 'idle', actions: 'markSent' },
+                    'message.sendFailed': [
                       {
                         guard: 'isSessionGone',
                         target: '#chatSession.connected.ending',

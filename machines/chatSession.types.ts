@@ -559,6 +559,14 @@ export type ChatUserEvent =
    */
   | { type: 'session.resumed' };
 
+/**
+ * What the sendMessage worker answers for a CHAT that was accepted (the actor contracts in
+ * chatSession.contracts.ts use it; it lives here because `message.sent` carries it).
+ */
+export interface SendMessageOutput extends ResultInfo {
+  localId: string;
+}
+
 /** Events the machine's own actors send back. */
 export type ChatActorEvent =
   | { type: 'poll.messages'; messages: DownlinkMessage[] }
@@ -578,6 +586,10 @@ export type ChatActorEvent =
   | { type: 'queue.updated'; info: QueueInfo }
   | { type: 'queue.served' }
   | { type: 'queue.ended'; resultCode: string }
+  /** The sendMessage worker: the CHAT it was told to send was accepted (`output.localId`: which). */
+  | { type: 'message.sent'; output: SendMessageOutput }
+  /** The sendMessage worker: that CHAT failed (refused, or no answer: `sendFailure(error)` says which). */
+  | { type: 'message.sendFailed'; localId: string; error: AiccErrorInfo }
   | { type: 'upload.ready' }
   /** Throttled by the client (every 100 ms or 5 % at most), always ending with loaded === total. */
   | { type: 'upload.progress'; localId: string; loaded: number; total: number }

@@ -5,12 +5,14 @@
  */
 import axios, { type AxiosInstance, type CreateAxiosDefaults } from 'axios';
 import { API_PATHS } from '../../src/client/protocol.js';
+import type * as Library from '../../src/index.js';
 import type { AiccClient, ChatSessionActor, ChatTiming, GatewayHeadersProvider, HttpTransport } from '../../src/index.js';
 import { lib } from './library.js';
 import type { SimInfo } from './sim-protocol.js';
 import { sleep } from './stats.js';
 
-const { akSkGatewayHeaders, applyTokenProvider, createAiccClient, createChatSession } = lib;
+/** The library a session is built with: the one under test (`lib`), or another build (bench/ab-overhead.ts). */
+export type BenchLibrary = typeof Library;
 
 export interface SharedAuth {
   gatewayHeaders: GatewayHeadersProvider;
@@ -19,9 +21,9 @@ export interface SharedAuth {
 }
 
 /** One AccessToken for the whole process (what a back end holding AK/SK does). */
-export function sharedAuth(sim: SimInfo): SharedAuth {
-  const gatewayHeaders = akSkGatewayHeaders({ baseUrl: sim.url, ...sim.credentials, expiresInSeconds: 3600 });
-  return { gatewayHeaders, tokenClient: createAiccClient({ baseUrl: sim.url, gatewayHeaders }) };
+export function sharedAuth(sim: SimInfo, library: BenchLibrary = lib): SharedAuth {
+  const gatewayHeaders = library.akSkGatewayHeaders({ baseUrl: sim.url, ...sim.credentials, expiresInSeconds: 3600 });
+  return { gatewayHeaders, tokenClient: library.createAiccClient({ baseUrl: sim.url, gatewayHeaders }) };
 }
 
 export function identityFor(sim: SimInfo, userId: string) {
@@ -39,17 +41,17 @@ export interface MachineSessionOptions {
 }
 
 /** A createChatSession actor for `userId` (not started). */
-export function machineSession(sim: SimInfo, auth: SharedAuth, userId: string, options: MachineSessionOptions = {}): ChatSessionActor {
+export function machineSession(sim: SimInfo, auth: SharedAuth, userId: string, options: MachineSessionOptions = {}, library: BenchLibrary = lib): ChatSessionActor {
   const identity = identityFor(sim, userId);
-  const client = createAiccClient({
+  const client = library.createAiccClient({
     baseUrl: sim.url,
     gatewayHeaders: auth.gatewayHeaders,
-    token: applyTokenProvider(auth.tokenClient, identity),
+    token: library.applyTokenProvider(auth.tokenClient, identity),
     ...(options.longPollWindowMs !== undefined ? { longPollWindowMs: options.longPollWindowMs } : {}),
     ...(options.axios ? { axios: options.axios } : {}),
     ...(options.transport ? { transport: options.transport } : {}),
   });
-  return createChatSession({ client, identity, ...(options.timing ? { timing: options.timing } : {}) });
+  return library.createChatSession({ client, identity, ...(options.timing ? { timing: options.timing } : {}) });
 }
 
 /**

@@ -16,7 +16,8 @@
  *   newest one it knows, delivered as `poll.messages` (the machine drops what it already has);
  *   when an agent was serving, it also asks queryQueueInfo (beside history) whether the session
  *   still exists: the first "no" is told at once (`session.gone`), and if no DISCONNECT follows
- *   it reports `session.lost` with the DISCONNECT the lost batch must have carried;
+ *   it reports `session.lost` with the DISCONNECT the lost batch must have carried; a liveness
+ *   question that went unanswered is asked again beside each answered poll until one answers;
  * - `connectivity` events from the machine: offline → no new poll starts (no request storm, no
  *   failures counted) until online, then it polls at once with a fresh failure count (the poll in
  *   flight is left alone: cutting it could drop a batch already handed out); page visible → a
@@ -84,6 +85,13 @@ export function pollLoopActor(source: ClientSource, env: ActorEnvironment) {
      */
     let goneChecks = 0;
     let suspectSince = 0;
+    /**
+     * A liveness question went unanswered: ask again beside each poll until one is answered.
+     * Otherwise a DISCONNECT lost with a batch stays unnoticed once the polls are answered again
+     * (empty: the DISCONNECT was already handed out), since only failures lead to a catch-up.
+     */
+    let livenessUnknown = false;
+    let livenessInFlight: Promise<void> | null = null;
     const lostEndGraceMs = giveUpMs > 0 ? Math.min(LOST_END_GRACE_MS, giveUpMs / 2) : 0;
     /**
      * The signal of every poll and catch-up, one for the loop's life rather than one per request
@@ -192,15 +200,25 @@ export function pollLoopActor(source: ClientSource, env: ActorEnvironment) {
     const checkLiveness = async (signal: AbortSignal): Promise<void> => {
       try {
         const status = await client.queryQueueInfo({ userId: input.userId, channelConfigId: channelId }, { signal });
-        if (signal.aborted || status.status !== 'ended') return;
+        if (signal.aborted) return;
+        livenessUnknown = false;
+        if (status.status !== 'ended') return;
         if (goneChecks === 0) {
           suspectSince = env.now();
           send({ type: 'session.gone', lost: lostDisconnect() });
         }
         goneChecks += 1;
       } catch {
-        // unanswered: ask again after the next failed poll
+        // Unanswered: no evidence either way. Ask again after the next failed poll, or beside
+        // the next one.
+        if (!signal.aborted) livenessUnknown = true;
       }
+    };
+
+    /** The liveness question again, beside the poll about to start (one at a time). */
+    const recheckLiveness = (signal: AbortSignal): void => {
+      if (!livenessUnknown || livenessInFlight !== null || servedBy !== 'agent' || channelId === '') return;
+      livenessInFlight = checkLiveness(signal).finally(() => (livenessInFlight = null));
     };
 
     /**
@@ -256,6 +274,8 @@ export function pollLoopActor(source: ClientSource, env: ActorEnvironment) {
               continue;
             }
           }
+          // After an answered poll (a failed one leads to a catch-up, which asks anyway).
+          if (failedBefore === 0) recheckLiveness(signal);
           // When the session looked gone, only an answer without a DISCONNECT proves the DISCONNECT
           // was lost: a DISCONNECT still queued comes at once (a client-side deadline instead
           // misread slow answers as lost ones in the chaos runs).

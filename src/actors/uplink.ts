@@ -2,7 +2,7 @@
  * Every uplink the session sends through send / sendAsync: CONNECT, CHAT, INPUT, TRANS2AGENT,
  * READ, DISCONNECT. Each passes the actor's AbortSignal to the client.
  */
-import { fromPromise } from 'xstate';
+import { fromCallback, fromPromise } from 'xstate';
 import type { AiccClient, DownlinkMessage, ResultInfo, SendInput } from '../client/types.js';
 import { catchUpFrom, inServerOrder, recoverFromHistory } from './catchUp.js';
 import { defaultSleep, type ActorEnvironment, type Sleep } from './timing.js';
@@ -21,12 +21,13 @@ import type {
   ReadReceiptOutput,
   RequestAgentInput,
   SendMessageInput,
-  SendMessageOutput,
+  SendMessageWorkerEvent,
   SendTypingInput,
   UplinkParty,
 } from '../../machines/chatSession.contracts.js';
 // The one rule of "may the server have processed it" (CHAT sends follow it too).
 import { aiccError, sendFailure, toErrorInfo } from '../client/errors.js';
+import type { ChatActorEvent } from '../../machines/chatSession.types.js';
 import { clientOf, type ClientSource } from './source.js';
 
 function uplink(party: UplinkParty, message: Omit<SendInput, 'from' | 'to'>): SendInput {
@@ -111,15 +112,38 @@ async function findOpenedSession(
   return { messages: [], answered };
 }
 
-/** One CHAT message of the outbox (text or an uploaded file's content). */
+/**
+ * The CHAT messages of the outbox, one worker for the whole of `chatting` (not one promise actor
+ * per message: docs/performance.md). Told `send` by `outbox.sending`, which waits for the answer
+ * before the next, it answers `message.sent` or `message.sendFailed`. Stopping it (leaving
+ * `chatting`) aborts the CHAT on the wire and drops its answer.
+ */
 export function sendMessageActor(source: ClientSource) {
-  return fromPromise<SendMessageOutput, SendMessageInput>(async ({ input, signal, system }) => {
-    const result = await clientOf(source, system).send(
+  return fromCallback<SendMessageWorkerEvent, void>(({ sendBack, receive, system }) => {
+    // Made with the first send (a chat may have none); aborted only when the worker stops.
+    let controller: AbortController | undefined;
+    receive((event) => {
+      if (event.type !== 'send') return;
+      controller ??= new AbortController();
+      void sendChat(clientOf(source, system), event.input, controller.signal, sendBack);
+    });
+    return () => controller?.abort();
+  });
+}
+
+async function sendChat(client: AiccClient, input: SendMessageInput, signal: AbortSignal, sendBack: (event: ChatActorEvent) => void): Promise<void> {
+  let reply: ChatActorEvent;
+  try {
+    const result = await client.send(
       uplink(input, { controlType: 'CHAT', mediaType: input.mediaType, content: input.content, timestamp: input.timestamp }),
       { signal },
     );
-    return { resultCode: result.resultCode, resultDesc: result.resultDesc, localId: input.localId };
-  });
+    reply = { type: 'message.sent', output: { resultCode: result.resultCode, resultDesc: result.resultDesc, localId: input.localId } };
+  } catch (error) {
+    reply = { type: 'message.sendFailed', localId: input.localId, error: toErrorInfo(error) };
+  }
+  // Stopped meanwhile: nobody waits for this answer any more.
+  if (!signal.aborted) sendBack(reply);
 }
 
 /** INPUT: the customer is typing. */

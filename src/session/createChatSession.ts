@@ -158,6 +158,8 @@ const SESSION_EVENT_TYPES: Readonly<Record<ChatActorEvent['type'] | ChatInternal
   'queue.updated': true,
   'queue.served': true,
   'queue.ended': true,
+  'message.sent': true,
+  'message.sendFailed': true,
   'upload.ready': true,
   'upload.progress': true,
   'upload.done': true,
@@ -173,8 +175,9 @@ const SESSION_EVENT_TYPES: Readonly<Record<ChatActorEvent['type'] | ChatInternal
  * Why a value passed to the session's `send` is not a host event, or null when it is one: an
  * object whose `type` is a string naming a `ChatUserEvent`. Refused: anything else — not an
  * object (null, undefined, a string, a number, an array), no string type, an unknown type, and
- * the events the session's own actors send (`poll.*`, `queue.*`, `upload.*`, `download.*`,
- * `outbox.flush`, `event.rejected`) or XState sends (`xstate.*`): a forged one could end the
+ * the events the session's own actors send (`poll.*`, `queue.*`, `message.sent`,
+ * `message.sendFailed`, `upload.*`, `download.*`, `outbox.flush`, `event.rejected`) or XState
+ * sends (`xstate.*`): a forged one could end the
  * session without DISCONNECT, stop the actor or put made-up messages in the transcript.
  * The payload of a host event is checked by the machine (the `reject*` actions).
  */

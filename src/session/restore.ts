@@ -1,10 +1,13 @@
 /**
  * What a restored snapshot must (not) do by itself. XState restarts every invoked actor of a
  * restored snapshot with the input it was first invoked with:
- * - a CHAT that was on the wire when the page went away would be sent again blindly — a
- *   duplicate whenever the first attempt had arrived. It becomes `failed` with
- *   `outcomeUnknown: true` (the customer decides, as after a timeout) and the outbox goes back to
- *   `idle`, so the rest of the queue goes on in order;
+ * - a CHAT that was on the wire when the page went away is lost with the old page's sendMessage
+ *   worker (the restored worker starts empty), and the outbox would wait for its answer forever;
+ *   sending it again blindly would be a duplicate whenever the first attempt had arrived. It
+ *   becomes `failed` with `outcomeUnknown: true` (the customer decides, as after a timeout) and
+ *   the outbox goes back to `idle`, so the rest of the queue goes on in order;
+ * - a chat needs its sendMessage worker: a snapshot saved by a version before the worker (a
+ *   promise actor per CHAT, present only while one was on the wire) gets one;
  * - the poll loop would start from its original input, not knowing that the old page may have
  *   abandoned a poll whose batch the server had already handed out. Its input is brought up to
  *   date and marked `resumed`, so it catches up from history before polling;
@@ -45,6 +48,20 @@ function outboxIdle(value: unknown): unknown {
   return out;
 }
 
+/** The state value is inside `connected.chatting`, where the sendMessage worker runs. */
+function isChatting(value: unknown): boolean {
+  const connected = (value as { connected?: unknown } | null)?.connected;
+  return typeof connected === 'object' && connected !== null && 'chatting' in connected;
+}
+
+/**
+ * A persisted sendMessage worker: it holds nothing, so a fresh one is the same (and replaces an
+ * older version's promise actor). A new object per snapshot: XState keeps what it restores.
+ */
+function sendWorker(): unknown {
+  return { snapshot: { status: 'active' }, src: 'sendMessage', syncSnapshot: false };
+}
+
 interface PersistedChild {
   snapshot?: { input?: Record<string, unknown> } & Record<string, unknown>;
 }
@@ -57,10 +74,8 @@ export function prepareRestoredSnapshot(snapshot: PersistedChatSession): Persist
   for (const worker of FILE_WORKERS) context = { ...context, ...clearWorkerStarting(context, worker) };
   const children: Record<string, unknown> = { ...(s.children ?? {}) };
   let value = s.value;
-  if (Object.keys(update).length > 0) {
-    delete children['sendMessage'];
-    value = outboxIdle(s.value);
-  }
+  if (Object.keys(update).length > 0) value = outboxIdle(s.value);
+  if (isChatting(value)) children['sendMessage'] = sendWorker();
   const poll = children['pollLoop'] as PersistedChild | undefined;
   if (poll?.snapshot?.input) {
     children['pollLoop'] = {

@@ -242,4 +242,25 @@ describe('catching up', () => {
     expect(s.context.endReason).toBe('session-released');
     expect(transcriptEntries(s.context.transcript).some((e) => e.key.startsWith('lost-disconnect:'))).toBe(true);
   });
+
+  // Trace chaos-501-165 (docs/reliability.md): the DISCONNECT went to a poll whose answer never
+  // arrived, and the liveness question after it went unanswered too. The polls after that are
+  // answered, empty (the DISCONNECT was handed out already), so no failure asks again.
+  it.each([
+    ['a 503', { status: 503 }],
+    ['a reset', { reset: true }],
+  ] as const)("an agent's DISCONNECT lost in transit, the liveness check after it failing (%s): still detected", async (_, fault) => {
+    const rig = await agentChat();
+    sim!.faults.next('poll', { reset: true, afterProcessing: true });
+    // Twice: the queue watcher's last question may still arrive and take one.
+    sim!.faults.next('queryQueueInfo', fault, 2);
+    sim!.agent.end(rig.userId);
+    const s = await rig.until((snap) => !snap.matches({ connected: 'chatting' }));
+    expect(s.context.endReason).toBe('session-released');
+    expect(transcriptEntries(s.context.transcript).some((e) => e.key.startsWith('lost-disconnect:'))).toBe(true);
+    const lostPoll = sim!.requestsFor('poll', rig.userId).find((r) => r.fault === 'reset')!;
+    const checksAfter = sim!.requestsFor('queryQueueInfo').filter((r) => r.seq > lostPoll.seq);
+    expect(checksAfter.filter((r) => r.fault !== undefined).length).toBeGreaterThanOrEqual(1);
+    expect(checksAfter.at(-1)?.fault).toBeUndefined();
+  });
 });

@@ -287,6 +287,48 @@ describe('file workers', () => {
   });
 });
 
+describe('sendMessage worker', () => {
+  const chat = (localId: string) => ({ userId: 'u', channelId: 'c', nickname: null, localId, mediaType: 'TEXT', content: `text of ${localId}`, timestamp: 1 });
+
+  it('answers each CHAT it is told to send: message.sent with its localId, or message.sendFailed with the error', async () => {
+    const client = {
+      send: async (input: SendInput) => {
+        if (input.content === 'text of out-2') throw new AiccError({ kind: 'http', api: 'send', status: 503, message: 'busy' });
+        return ok('sendUserMessage successfully.');
+      },
+    } as unknown as AiccClient;
+    const worker = host(createChatActors(client).sendMessage);
+    worker.send({ type: 'send', input: chat('out-1') });
+    await settle();
+    worker.send({ type: 'send', input: chat('out-2') });
+    await settle();
+    expect(worker.events).toEqual([
+      { type: 'message.sent', output: { ...ok('sendUserMessage successfully.'), localId: 'out-1' } },
+      { type: 'message.sendFailed', localId: 'out-2', error: expect.objectContaining({ name: 'AiccError', kind: 'http', status: 503 }) },
+    ]);
+  });
+
+  it('stopping aborts the CHAT on the wire and drops its answer', async () => {
+    let signal: AbortSignal | undefined;
+    let answer: ((value: unknown) => void) | undefined;
+    const client = {
+      send: (_input: SendInput, options?: { signal?: AbortSignal }) => {
+        signal = options?.signal;
+        return new Promise((resolve) => (answer = resolve));
+      },
+    } as unknown as AiccClient;
+    const worker = host(createChatActors(client).sendMessage);
+    worker.send({ type: 'send', input: chat('out-1') });
+    await settle();
+    expect(signal?.aborted).toBe(false);
+    worker.actor.stop();
+    expect(signal?.aborted).toBe(true);
+    answer?.(ok());
+    await settle();
+    expect(worker.events).toEqual([]);
+  });
+});
+
 describe('uplinks and one-shot calls', () => {
   function recordingClient() {
     const calls: Array<[string, unknown, AbortSignal | undefined]> = [];
@@ -320,7 +362,10 @@ describe('uplinks and one-shot calls', () => {
     const { client, calls } = recordingClient();
     const actors = createChatActors(client);
     await runPromise(actors.connect, { ...party, via: 'sendAsync' });
-    await runPromise(actors.sendMessage, { ...party, localId: 'out-5', mediaType: 'IMAGE', content: 'obj', timestamp: 5 });
+    const worker = host(actors.sendMessage);
+    worker.send({ type: 'send', input: { ...party, localId: 'out-5', mediaType: 'IMAGE', content: 'obj', timestamp: 5 } });
+    await settle(10);
+    expect(worker.events).toEqual([{ type: 'message.sent', output: { ...ok(), localId: 'out-5' } }]);
     await runPromise(actors.sendTyping, party);
     await runPromise(actors.requestAgent, { ...party, nickname: null });
     const receipt = await runPromise(actors.sendReadReceipt, { ...party, messageIds: ['a1', 'a2'] });

@@ -1,6 +1,6 @@
 /** Fixtures for the machine tests: inputs, downlink messages, fake actors with handles. */
 import { createActor, fromCallback, fromPromise, initialTransition, SimulatedClock, type EventObject, type Snapshot } from 'xstate';
-import { AiccError } from '../../src/client/errors.js';
+import { AiccError, toErrorInfo } from '../../src/client/errors.js';
 import type {
   ChatDownlink,
   DisconnectDownlink,
@@ -133,6 +133,15 @@ export function failed(id: string, error: unknown): ChatSessionEvent {
   return { type: `xstate.error.actor.${id}`, error } as unknown as ChatSessionEvent;
 }
 
+/** The sendMessage worker's answers (src/actors/uplink.ts). */
+export function sent(output: ResultInfo & { localId: string }): ChatSessionEvent {
+  return { type: 'message.sent', output };
+}
+
+export function sendFailed(error: unknown, localId = ''): ChatSessionEvent {
+  return { type: 'message.sendFailed', localId, error: toErrorInfo(error) };
+}
+
 export const polled = (...messages: DownlinkMessage[]): ChatActorEvent => ({ type: 'poll.messages', messages });
 
 export function businessError(resultCode: string, resultDesc = 'refused', api: 'send' | 'sendAsync' = 'send'): AiccError {
@@ -162,6 +171,38 @@ function scripted<TInput, TOutput>(answer: (input: TInput) => TOutput | Promise<
     handle.calls.push(input);
     signal.addEventListener('abort', () => (handle.aborted += 1));
     return handle.answer(input);
+  });
+  return { handle, logic };
+}
+
+/**
+ * The sendMessage worker as the test scripts it: each `send` it is told is recorded in `calls`
+ * and answered by `answer` (message.sent, or message.sendFailed when it throws); stopping the
+ * worker aborts what it still sends (`aborted` counts them) and drops their answers.
+ */
+function scriptedSendWorker<TInput extends { localId: string }, TOutput>(answer: (input: TInput) => TOutput | Promise<TOutput>) {
+  const handle: Scripted<TInput, TOutput> = { calls: [], answer, aborted: 0 };
+  const logic = fromCallback<{ type: 'send'; input: TInput }, void>(({ sendBack, receive }) => {
+    const pending = new Set<TInput>();
+    let stopped = false;
+    receive(({ input }) => {
+      handle.calls.push(input);
+      pending.add(input);
+      void (async () => {
+        let reply: ChatActorEvent;
+        try {
+          reply = { type: 'message.sent', output: (await handle.answer(input)) as never };
+        } catch (error) {
+          reply = { type: 'message.sendFailed', localId: input.localId, error: toErrorInfo(error) };
+        }
+        pending.delete(input);
+        if (!stopped) sendBack(reply);
+      })();
+    });
+    return () => {
+      stopped = true;
+      handle.aborted += pending.size;
+    };
   });
   return { handle, logic };
 }
@@ -212,7 +253,7 @@ export function fakeActors() {
   const authenticate = scripted<void, void>(() => undefined);
   const loadHistory = scripted<unknown, HistoryMessage[]>(() => []);
   const connect = scripted<unknown, ResultInfo>(() => ok('success'));
-  const sendMessage = scripted<{ localId: string; content: string; mediaType: string; timestamp: number }, ResultInfo & { localId: string }>(
+  const sendMessage = scriptedSendWorker<{ localId: string; content: string; mediaType: string; timestamp: number }, ResultInfo & { localId: string }>(
     (i) => ({ ...ok('sendUserMessage successfully.'), localId: i.localId }),
   );
   const suggestPhrases = scripted<{ text: string; locale: string }, { text: string; phrases: string[] }>((i) => ({

@@ -5,9 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { createActor, SimulatedClock, waitFor, type Snapshot } from 'xstate';
 import { chatSessionMachine } from '../../machines/chatSession.machine.js';
-import { entryAt } from '../../machines/chatSession.transcript.js';
+import { entryAt, entryAtPosition } from '../../machines/chatSession.transcript.js';
 import { prepareRestoredSnapshot } from '../../src/session/restore.js';
-import type { OutgoingEntry } from '../../machines/chatSession.types.js';
+import type { ChatSessionContext, OutgoingEntry } from '../../machines/chatSession.types.js';
 import {
   createChatSession,
   createMemorySessionStorage,
@@ -16,6 +16,11 @@ import {
 } from '../../src/session/index.js';
 import type { AiccClient, ResultInfo } from '../../src/client/types.js';
 import { agentImage, agentText, fakeActors, identity, input, ok, readNotice, robotText, settle, startSession } from './helpers.js';
+
+function outgoingAt(actor: { getSnapshot(): { context: ChatSessionContext } }, position: number): OutgoingEntry | undefined {
+  const entry = entryAtPosition(actor.getSnapshot().context.transcript, position);
+  return entry?.kind === 'outgoing' ? entry : undefined;
+}
 
 function restore(snapshot: Snapshot<unknown>, fakes = fakeActors()) {
   const actor = createActor(chatSessionMachine.provide({ actors: fakes.actors }), { input, snapshot, clock: new SimulatedClock() });
@@ -63,18 +68,41 @@ describe('persisted snapshot', () => {
     restored.stop();
   });
 
-  it('restores the invoked actors: the poll loop runs again and the send in flight is retried', async () => {
+  it('restores the invoked actors: the poll loop runs again, the send in flight fails as unknown, the restored worker sends', async () => {
     const { actor, fakes: before } = await busySession();
     const json = JSON.stringify(actor.getPersistedSnapshot());
     actor.stop();
     expect(before.pollLoop.running).toBe(0);
-    const { actor: restored, fakes } = restore(JSON.parse(json));
+    expect(before.sendMessage.aborted).toBe(1); // the old page's CHAT was cut off with its worker
+    const { actor: restored, fakes } = restore(prepareRestoredSnapshot(JSON.parse(json)));
     expect(fakes.pollLoop.running).toBe(1);
+    const hang = restored.getSnapshot().context.transcript.length - 1;
+    expect(outgoingAt(restored, hang)).toMatchObject({ text: 'hang', status: 'failed', error: { outcomeUnknown: true } });
+    expect(restored.getSnapshot().matches({ connected: { chatting: { outbox: 'idle' } } })).toBe(true);
+    expect(fakes.sendMessage.calls).toEqual([]); // not sent again blindly
+    restored.send({ type: 'message.send', text: 'after the reload' });
     await waitFor(restored, (s) => s.context.outbox.length === 0);
-    expect(fakes.sendMessage.calls.map((c) => c.content)).toEqual(['hang']); // at-least-once after a reload
+    expect(fakes.sendMessage.calls.map((c) => c.content)).toEqual(['after the reload']);
     fakes.pollLoop.emit({ type: 'poll.messages', messages: [agentText('a9')] });
     expect(entryAt(restored.getSnapshot().context, 'a9')).toBeDefined();
     restored.stop();
+  });
+
+  it('a snapshot of a version with a promise actor per CHAT gets its sendMessage worker', async () => {
+    const { actor } = await busySession();
+    const saved = JSON.parse(JSON.stringify(actor.getPersistedSnapshot())) as { value: unknown; children: Record<string, unknown> };
+    actor.stop();
+    // In flight: that version's child was the promise actor, its input the CHAT.
+    const inFlight = { ...saved, children: { ...saved.children, sendMessage: { snapshot: { status: 'active', input: { localId: 'x', content: 'hang' } }, src: 'sendMessage', syncSnapshot: false } } };
+    // Nothing in flight: that version had no child at all.
+    const idle = { ...saved, value: { connected: { chatting: { outbox: 'idle', transfer: 'idle', suggestions: 'idle', typing: 'idle', receipts: 'idle' } } }, children: { pollLoop: saved.children['pollLoop'] } };
+    for (const old of [inFlight, idle]) {
+      const { actor: restored, fakes } = restore(prepareRestoredSnapshot(old as unknown as Snapshot<unknown>));
+      restored.send({ type: 'message.send', text: 'after the upgrade' });
+      await waitFor(restored, (s) => s.context.outbox.length === 0);
+      expect(fakes.sendMessage.calls.map((c) => c.content)).toEqual(['after the upgrade']);
+      restored.stop();
+    }
   });
 
   it('restores a snapshot whose outgoing entries still carry wireTimestamp (written before it was removed)', async () => {
@@ -84,7 +112,7 @@ describe('persisted snapshot', () => {
     const old = persisted.context.transcript.chunks.flat().filter((e) => e['kind'] === 'outgoing');
     expect(old).toHaveLength(2);
     for (const entry of old) entry['wireTimestamp'] = String(entry['timestamp']);
-    const { actor: restored, fakes } = restore(persisted as unknown as Snapshot<unknown>);
+    const { actor: restored, fakes } = restore(prepareRestoredSnapshot(persisted as unknown as Snapshot<unknown>));
     await waitFor(restored, (s) => s.context.outbox.length === 0);
     const first = old[0] as { key: string; timestamp: number };
     // READ names the message by its wire timestamp, as before.
@@ -149,7 +177,7 @@ describe('persisted snapshot', () => {
     actor.stop();
     const { fakes: after, actor: restored } = restore(JSON.parse(json));
     expect(after.downloadFile.received).toEqual([{ type: 'download.start', key: 'img1', file: expect.objectContaining({ fileId: 'media-1' }) }]);
-    expect(Object.keys(restored.getSnapshot().children).sort()).toEqual(['downloadFile', 'pollLoop']);
+    expect(Object.keys(restored.getSnapshot().children).sort()).toEqual(['downloadFile', 'pollLoop', 'sendMessage']);
     after.downloadFile.emit({ type: 'download.done', key: 'img1', bytes: new Uint8Array([1]), fileType: 'jpg', fileUrl: null });
     expect(restored.getSnapshot().children.downloadFile).toBeUndefined();
     expect(after.downloadFile.running).toBe(0);

@@ -20,6 +20,8 @@ import {
   ok,
   polled,
   robotText,
+  sendFailed,
+  sent,
   systemText,
 } from './helpers.js';
 
@@ -98,8 +100,8 @@ describe('connecting: robot vs agent routing', () => {
     const s = run(start(), done('authenticate'), robotConnect);
     expect(s.matches({ connected: 'chatting' })).toBe(true);
     expect(s.context.servedBy).toBe('robot');
-    // The file workers start with a transfer (docs/performance.md, heap).
-    expect(Object.keys(s.children).sort()).toEqual(['pollLoop']);
+    // The file workers start with a transfer (docs/performance.md, heap); the sendMessage worker runs while chatting.
+    expect(Object.keys(s.children).sort()).toEqual(['pollLoop', 'sendMessage']);
   });
 
   it('any other answer queues', () => {
@@ -349,10 +351,10 @@ describe('chatting: outbox', () => {
     const [first, second] = s.context.outbox;
     expect(entryAt(s.context, first)).toMatchObject({ status: 'sending', text: 'one' });
     expect(entryAt(s.context, second)).toMatchObject({ status: 'queued', text: 'two' });
-    s = run(s, done('sendMessage', { ...ok(), localId: first }));
+    s = run(s, sent({ ...ok(), localId: first! }));
     expect(entryAt(s.context, first)).toMatchObject({ status: 'sent' });
     expect(entryAt(s.context, second)).toMatchObject({ status: 'sending' });
-    s = run(s, failed('sendMessage', networkError()));
+    s = run(s, sendFailed(networkError(), second));
     expect(entryAt(s.context, second)).toMatchObject({ status: 'failed', error: { kind: 'network' } });
     expect(s.matches({ connected: { chatting: { outbox: 'idle' } } })).toBe(true);
     s = run(s, { type: 'message.retry', key: second! });
@@ -391,7 +393,7 @@ describe('chatting: outbox', () => {
   it('a sent message cannot be retried', () => {
     let s = run(chattingWithAgent(), { type: 'message.send', text: 'one' });
     const [id] = s.context.outbox;
-    s = run(s, done('sendMessage', { ...ok(), localId: id }), { type: 'message.retry', key: id! });
+    s = run(s, sent({ ...ok(), localId: id! }), { type: 'message.retry', key: id! });
     expect(s.context.error).toMatchObject({ code: 'not-retryable' });
   });
 
@@ -402,6 +404,16 @@ describe('chatting: outbox', () => {
     expect(entryAt(s.context, first)).toMatchObject({ status: 'failed', error: { kind: 'aborted', outcomeUnknown: true } });
     expect(entryAt(s.context, second)).toMatchObject({ status: 'failed', error: { kind: 'aborted' } });
     expect(s.context.outbox).toEqual([]);
+  });
+
+  it("the sendMessage worker's own error (a host's worker that throws) fails what is unsent, visibly", () => {
+    let s = run(chattingWithAgent(), { type: 'message.send', text: 'one' }, { type: 'message.send', text: 'two' });
+    const [first, second] = s.context.outbox;
+    s = run(s, failed('sendMessage', new Error('worker crashed')));
+    expect(entryAt(s.context, first)).toMatchObject({ status: 'failed' });
+    expect(entryAt(s.context, second)).toMatchObject({ status: 'failed' });
+    expect(s.context.error).toMatchObject({ message: 'worker crashed' });
+    expect(s.matches({ connected: 'chatting' })).toBe(true);
   });
 });
 

@@ -69,6 +69,8 @@ export const EXCLUSIONS: Readonly<Record<string, string>> = {
     'the uploadFile worker (src/actors/files.ts) catches every failure and reports upload.failed; it never throws',
   'chatSession.connected|xstate.error.actor.downloadFile|0':
     'the downloadFile worker (src/actors/files.ts) catches every failure and reports download.failed; it never throws',
+  'chatSession.connected.chatting|xstate.error.actor.sendMessage|0':
+    'the sendMessage worker (src/actors/uplink.ts) answers every failure of a CHAT with message.sendFailed; it never throws',
   'chatSession.connected.queuing|xstate.error.actor.watchQueue|0':
     'watchQueue (src/actors/watchQueue.ts) swallows queryQueueInfo errors by design ("the poll loop decides about the network"); it never throws',
 };

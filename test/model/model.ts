@@ -3,10 +3,11 @@
  * small logic that also tracks the world around it (what the simulator is doing, which requests
  * are in flight, which timers are pending). Nothing of the statechart is copied: invokes are not
  * started (the traversal scope never runs deferred work) and their outcomes are fed as
- * `xstate.done.actor.<id>` / `xstate.error.actor.<id>` events with realistic payloads; delayed
+ * `xstate.done.actor.<id>` / `xstate.error.actor.<id>` events with realistic payloads (the
+ * sendMessage worker's as its `message.sent` / `message.sendFailed`); delayed
  * transitions are fed as their `xstate.after.<delay>.<state>` events. Which requests and timers
  * are pending is read from the actions the machine itself executes (spawnChild / stopChild,
- * delayed raise / cancel), so a new invoke or `after` shows up here without any edit.
+ * sendTo a request worker, delayed raise / cancel), so a new invoke or `after` shows up here without any edit.
  *
  * The events offered in each model state (see `eventsFor`) follow one rule that keeps the model
  * and the asynchronous real system in step: what the real system does by itself happens first
@@ -23,7 +24,13 @@ import { VARIANTS } from './variants.js';
 import { transcriptEntries } from '../../machines/chatSession.transcript.js';
 
 /** Long-lived callback actors: their events are modelled as variants, they have no outcome. */
-export const WORKERS: ReadonlySet<string> = new Set(['pollLoop', 'uploadFile', 'downloadFile', 'watchQueue']);
+export const WORKERS: ReadonlySet<string> = new Set(['pollLoop', 'uploadFile', 'downloadFile', 'watchQueue', 'sendMessage']);
+
+/**
+ * Workers that take one request at a time, in flight from the order the machine sends them
+ * (`sendTo`) until their answer (the outcome variant's `settles`) or until they stop.
+ */
+const REQUEST_WORKERS: Readonly<Record<string, string>> = { sendMessage: 'send' };
 
 /** The only actions explored while the model is offline or hidden. */
 const WHILE_AWAY: ReadonlySet<string> = new Set(['connection.online', 'page.visible', 'message.send (text)']);
@@ -201,7 +208,7 @@ function applyActions(world: World, actions: Recording['actions']): World {
   const timers = { ...world.timers };
   const spontaneous = [...world.spontaneous];
   for (const { type, params } of actions) {
-    const p = (params ?? {}) as { id?: string; delay?: number; sendId?: string; event?: EventObject };
+    const p = (params ?? {}) as { id?: string; delay?: number; sendId?: string; event?: EventObject; targetId?: string };
     switch (type) {
       case 'xstate.spawnChild':
         if (p.id && WORKERS.has(p.id)) {
@@ -214,6 +221,9 @@ function applyActions(world: World, actions: Recording['actions']): World {
         // A worker stopped in the macrostep that spawned it never started (XState starts children
         // after the macrostep), so it never reports ready: e.g. `connected` entered and left at once.
         if (p.id && READY_ON_START[p.id] && spontaneous.includes(READY_ON_START[p.id]!)) spontaneous.splice(spontaneous.indexOf(READY_ON_START[p.id]!), 1);
+        break;
+      case 'xstate.sendTo':
+        if (p.targetId && REQUEST_WORKERS[p.targetId] === p.event?.type) inflight.add(p.targetId);
         break;
       case 'xstate.raise':
         if (typeof p.delay === 'number') timers[p.id ?? p.event?.type ?? '?'] = world.now + p.delay;
@@ -266,7 +276,7 @@ export function modelTransition(prev: ModelSnapshot, event: ModelEvent): ModelSn
       if (world.spontaneous[0] !== variant.name) throw new Error(`${variant.name} is not the next spontaneous event`);
       world = { ...world, spontaneous: world.spontaneous.slice(1) };
     }
-    const settled = /^xstate\.(done|error)\.actor\.(.+)$/.exec(event.type)?.[2];
+    const settled = /^xstate\.(done|error)\.actor\.(.+)$/.exec(event.type)?.[2] ?? (variant.kind === 'outcome' ? variant.settles : undefined);
     if (settled) world = { ...world, inflight: world.inflight.filter((id) => id !== settled) };
     if (event.type.startsWith('xstate.after.')) {
       const due = world.timers[event.type];

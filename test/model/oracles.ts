@@ -121,6 +121,7 @@ export const ORACLES: Readonly<Record<string, (before: MachineSnapshot) => Oracl
   // Given up on the network: DISCONNECT still goes out (best effort), so no agent waits for a ghost.
   'poll.failed': () => ({ in: 'disconnecting', endReason: 'network-lost', error: 'aicc:network' }),
   'poll.error (agent DISCONNECT lost in transit)': (b) => ({ in: b.value, endReason: b.context.endReason }),
+  'poll.error (agent DISCONNECT lost, liveness unanswered)': (b) => ({ in: b.value, endReason: b.context.endReason }),
   'poll.error (agent DISCONNECT lost, unconfirmed)': (b) => ({ in: b.value, endReason: b.context.endReason }),
   'session.gone': (b) => ({ in: b.value, endReason: b.context.endReason }),
   // The session is gone at the server: nobody is left to rate, so no survey.

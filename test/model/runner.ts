@@ -645,9 +645,16 @@ export class PathRun implements RunApi {
     }
     if (m.matches({ connected: 'chatting' } as never)) {
       expect(view?.state, 'the simulator has the customer with the same party').toBe(after.world.party);
-      // Still chatting after the server ended (its DISCONNECT lost, not yet confirmed): known, not shown.
-      if (after.world.party === 'ended') expect(this.matched().context.bookkeeping.serverGone, 'the chat knows the server ended it').toBeTruthy();
-      else expect(this.matched().context.servedBy).toBe(after.world.party);
+      // Still chatting after the server ended (its DISCONNECT lost, not yet confirmed): known, not
+      // shown. Known at once when the catch-up's liveness question was answered; when it was not,
+      // after the question asked again beside the next answered poll (the live actor may have
+      // reported the loss by then: session-released).
+      if (after.world.party === 'ended') {
+        await this.eventually(() => {
+          const live = this.actor().getSnapshot().context;
+          return (live.bookkeeping.serverGone ?? null) !== null || live.endReason === 'session-released';
+        }, 'the chat knows the server ended it');
+      } else expect(this.matched().context.servedBy).toBe(after.world.party);
     }
     if (m.matches({ connected: { 'survey-robot': 'form' } } as never)) {
       expect(this.matched().context.bookkeeping.lastInterIdx, 'survey-robot knows the last interIdx').toBe(view?.interIdx);

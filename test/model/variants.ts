@@ -105,15 +105,26 @@ function user(name: string, eventType: string, offer: Variant['offer'], extra: P
 }
 
 function outcome(name: string, invokeId: string, ok: boolean, payload: (s: Active) => Record<string, unknown>, extra: Partial<Variant> = {}): Variant {
+  return workerOutcome(name, `xstate.${ok ? 'done' : 'error'}.actor.${invokeId}`, invokeId, payload, extra);
+}
+
+/** The answer of a worker to the request in flight (`settles`: the worker's id), as the event it sends back. */
+function workerOutcome(name: string, eventType: string, settles: string, payload: (s: Active) => Record<string, unknown>, extra: Partial<Variant> = {}): Variant {
   return {
     name,
     kind: 'outcome',
-    eventType: `xstate.${ok ? 'done' : 'error'}.actor.${invokeId}`,
-    settles: invokeId,
-    offer: (s) => (s.world.inflight.includes(invokeId) ? payload(s) : undefined),
+    eventType,
+    settles,
+    offer: (s) => (s.world.inflight.includes(settles) ? payload(s) : undefined),
     ...extra,
   };
 }
+
+/** The sendMessage worker's answers to the CHAT in flight (src/actors/uplink.ts). */
+const sendMessageSent = (name: string, payload: (s: Active) => Record<string, unknown>, extra: Partial<Variant> = {}) =>
+  workerOutcome(name, 'message.sent', 'sendMessage', payload, extra);
+const sendMessageFailed = (name: string, error: () => unknown, extra: Partial<Variant> = {}) =>
+  workerOutcome(name, 'message.sendFailed', 'sendMessage', (s) => ({ localId: s.machine.context.outbox[0] ?? '', error: error() }), extra);
 
 /**
  * A delayed transition. The SimulatedClock is advanced to exactly the due time of the real
@@ -673,6 +684,25 @@ const CONNECTED: Variant[] = [
     world: (w) => then('session.gone', 'session.lost')({ ...w, party: 'ended' }),
   },
   {
+    // The same, and the catch-up's liveness question fails too (trace chaos-501-165): the polls
+    // after it are answered, empty, and the question is asked again beside them until answered.
+    name: 'poll.error (agent DISCONNECT lost, liveness unanswered)',
+    kind: 'env',
+    eventType: 'poll.error',
+    offer: (s) =>
+      s.world.party === 'agent' && inState(s, CHATTING) && s.machine.context.connection.pollFailures === 0 ? { error: networkError('poll'), failures: 1 } : undefined,
+    arm: (run) => {
+      fault(run, 'poll', { reset: true, afterProcessing: true });
+      // Twice: the queue watcher's last question may still arrive and take one.
+      fault(run, 'queryQueueInfo', { status: 503 }, 2);
+    },
+    act: async (run) => {
+      await run.eventually(() => run.sim.requestsFor('poll', run.userId).some((r) => r.fault === 'reset' && r.endedAt === undefined), 'the poll that loses its answer is open');
+      run.sim.agent.end(run.userId);
+    },
+    world: (w) => then('session.gone', 'session.lost')({ ...w, party: 'ended' }),
+  },
+  {
     // The same, but every poll after the lost one hangs: the loss is never confirmed, and the
     // customer ends first (chat.end then reports the server's end: hasServerGone).
     name: 'poll.error (agent DISCONNECT lost, unconfirmed)',
@@ -739,10 +769,8 @@ const CHAT: Variant[] = [
     whileTimerRuns: true,
   }),
   user('message.send (blank)', 'message.send', () => ({ text: TEXT.customerBlank })),
-  outcome(
+  sendMessageSent(
     'sendMessage.done',
-    'sendMessage',
-    true,
     (s) => ({ output: { resultCode: '0', resultDesc: ResultDesc.chatAgent, localId: s.machine.context.outbox[0] ?? '' } }),
     {
       check: (run) =>
@@ -753,7 +781,7 @@ const CHAT: Variant[] = [
         }, 'every sent message reached the simulator'),
     },
   ),
-  outcome('sendMessage.error', 'sendMessage', false, () => ({ error: httpError('send') }), {
+  sendMessageFailed('sendMessage.error', () => httpError('send'), {
     arm: (run) => fault(run, 'send', { status: 500 }),
     check: (run) => {
       const head = run.previous().context.outbox[0];
@@ -762,16 +790,14 @@ const CHAT: Variant[] = [
       expect(failed?.error, 'HTTP 500 may have been processed: outcome unknown').toMatchObject({ outcomeUnknown: true });
     },
   }),
-  outcome(
+  sendMessageFailed(
     'sendMessage.error (refused: resent later)',
-    'sendMessage',
-    false,
-    () => ({ error: httpError('send', 503) }),
+    () => httpError('send', 503),
     {
       offer: (s) =>
         // One refusal per message is enough to cover the resend path (keeps the graph small).
         s.world.inflight.includes('sendMessage') && (outgoingOf(s.machine).find((e) => e.localId === s.machine.context.outbox[0])?.resends ?? 0) === 0
-          ? { error: httpError('send', 503) }
+          ? { localId: s.machine.context.outbox[0] ?? '', error: httpError('send', 503) }
           : undefined,
       arm: (run) => fault(run, 'send', { status: 503 }),
       check: (run) => {
@@ -781,7 +807,7 @@ const CHAT: Variant[] = [
     },
   ),
   timer('sendRetryDelay', 'chatSession.connected.chatting.outbox.resending'),
-  outcome('sendMessage.error (session gone)', 'sendMessage', false, () => ({ error: SESSION_GONE_CHAT }), {
+  sendMessageFailed('sendMessage.error (session gone)', () => SESSION_GONE_CHAT, {
     // The robot session was lost at the server (its DISCONNECT never reached us): a CHAT is refused.
     arm: (run) => fault(run, 'send', { status: 200, body: { resultCode: '13', resultDesc: SESSION_GONE_CHAT.resultDesc } }),
     world: setParty('ended'),

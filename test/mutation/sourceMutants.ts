@@ -74,6 +74,8 @@ export const SOURCE_MUTANTS: readonly SourceMutant[] = [
     'if (!online) {', 'if (false) {', /offline/),
   m('actor', 'poll-no-liveness', POLL, 'pollLoop: no liveness check of an agent session after a gap',
     "let liveness = servedBy === 'agent' ? checkLiveness(signal) : null;", 'let liveness: Promise<void> | null = null;', /lost|gone|agent/),
+  m('actor', 'poll-no-liveness-recheck', POLL, 'pollLoop: a liveness question that went unanswered is not asked again beside the next polls',
+    'if (failedBefore === 0) recheckLiveness(signal);', '', /liveness unanswered/),
   m('actor', 'poll-history-own-messages', CATCH_UP, "pollLoop: the catch-up also brings the customer's own messages back",
     "m.sourceType !== 'CUSTOMER' && m.controlType === 'CHAT'", "m.controlType === 'CHAT'", /recovered|history copy|lost/),
   // --- uplink
@@ -82,7 +84,7 @@ export const SOURCE_MUTANTS: readonly SourceMutant[] = [
   m('actor', 'connect-lost-since-ignored', UPLINK, 'connect: the retry after a lost answer does not look first',
     "if (typeof input.lostSince === 'number') {", 'if (false) {', /connect|retry/),
   m('actor', 'send-wrong-localId', UPLINK, 'sendMessage: answers without the localId of what it sent',
-    'return { resultCode: result.resultCode, resultDesc: result.resultDesc, localId: input.localId };', 'return { resultCode: result.resultCode, resultDesc: result.resultDesc, localId: undefined as unknown as string };',
+    'output: { resultCode: result.resultCode, resultDesc: result.resultDesc, localId: input.localId } };', 'output: { resultCode: result.resultCode, resultDesc: result.resultDesc, localId: undefined as unknown as string } };',
     /message\.send|sendMessage/),
   m('actor', 'read-receipt-empty', UPLINK, 'sendReadReceipt: READ names no message',
     "content: JSON.stringify(input.messageIds) }", "content: JSON.stringify([]) }", /markRead/),

@@ -11,7 +11,7 @@ export const EQUIVALENT: Readonly<Record<string, string>> = {
     'isBusinessError (kind business) and canRetryConnect (kind network, timeout, http, protocol or aborted) never hold for the same error, so their order does not matter',
   'swap-branches:chatSession.connected.queuing|poll.messages|0':
     'an isOfflineStatus DISCONNECT is a SYSTEM one (docs/protocol.md, "Session ended by the server") and a session ends once, so no batch has both an offline and an AGENT DISCONNECT',
-  'swap-branches:chatSession.connected.chatting.outbox.sending|xstate.error.actor.sendMessage|0':
+  'swap-branches:chatSession.connected.chatting.outbox.sending|message.sendFailed|0':
     'isSessionGone needs a business error (13, "session keep touch failed"); isResendable needs sendFailure() = resend, which a business error never is (it is "failed")',
   'swap-branches:chatSession.connected.ending.fetching-survey|xstate.done.actor.fetchSurveyMode|0':
     "isAgentSurvey needs servedBy agent, isRobotSurvey servedBy robot: they never hold together, so their order does not matter",

@@ -111,12 +111,14 @@ function outgoing(s: Snap): OutgoingEntry[] {
   return transcriptEntries(s.context.transcript).filter((e): e is OutgoingEntry => e.kind === 'outgoing');
 }
 
-/** The invoke in flight whose outcome a step settles (promise actors only). */
+/**
+ * The request in flight whose outcome a step settles: an invoked promise actor, or the CHAT the
+ * sendMessage worker was told to send (while outbox.sending), answered as the worker does.
+ */
 const PROMISE_ACTORS = [
   'authenticate',
   'loadHistory',
   'connect',
-  'sendMessage',
   'requestAgent',
   'suggestPhrases',
   'sendTyping',
@@ -165,15 +167,20 @@ function userEvent(step: Extract<Step, { kind: 'user' }>, s: Snap): Record<strin
 
 function outcomeEvent(step: Extract<Step, { kind: 'outcome' }>, s: Snap): Record<string, unknown> | null {
   const inFlight = PROMISE_ACTORS.filter((id) => s.children[id as keyof typeof s.children]);
+  if (s.matches({ connected: { chatting: { outbox: 'sending' } } })) inFlight.push('sendMessage');
   const id = inFlight[step.variant % Math.max(1, inFlight.length)];
   if (!id) return null;
-  if (!step.ok) return { type: `xstate.error.actor.${id}`, error: step.error };
   const head = s.context.outbox[0];
+  if (id === 'sendMessage') {
+    return step.ok
+      ? { type: 'message.sent', output: { resultCode: '0', resultDesc: 'ok', localId: head ?? '' } }
+      : { type: 'message.sendFailed', localId: head ?? '', error: step.error };
+  }
+  if (!step.ok) return { type: `xstate.error.actor.${id}`, error: step.error };
   const outputs: Record<string, unknown[]> = {
     authenticate: [undefined],
     loadHistory: [[], [{ id: '1', key: 'h1', messageCode: 'h1', sourceType: 'AGENT', controlType: 'CHAT', mediaType: 'TEXT', content: 'old', senderNickname: null, timestamp: 1, callId: null }]],
     connect: [{ resultCode: '0', resultDesc: 'connect to robot successfully.' }, { resultCode: '0', resultDesc: 'success' }, undefined],
-    sendMessage: [{ resultCode: '0', resultDesc: 'ok', localId: head ?? '' }],
     requestAgent: [{ resultCode: '0', resultDesc: 'success' }],
     suggestPhrases: [{ text: s.context.compose.draft, phrases: ['a', 'b'] }, { text: 'stale', phrases: ['c'] }, undefined],
     sendTyping: [undefined],
@@ -309,7 +316,7 @@ function apply(s: Snap, event: Record<string, unknown>, trace: Trace): Snap {
   // A send that failed after it may have reached the server is shown failed with an unknown
   // outcome and leaves the queue; one that certainly did not arrive (refused, 429, 503) stays
   // first and is resent (until the resends run out); one the server refused is failed.
-  if (event.type === 'xstate.error.actor.sendMessage') {
+  if (event.type === 'message.sendFailed') {
     const head = outgoing(s).find((e) => e.localId === s.context.outbox[0]);
     const after = head && outgoing(next).find((e) => e.localId === head.localId);
     const error = event.error as Partial<AiccErrorInfo>;
