@@ -81,7 +81,7 @@ type ExchangeRequest = ClientRequest & { [EXCHANGE]?: Exchange };
 /**
  * One request's state, as one object with shared listeners rather than a closure per event: a
  * long poll keeps all of it for its whole window (what lives that long is promoted, then swept
- * by the major GC), and a dozen closures and their contexts per poll were a good share of that
+ * by the major GC), and six closures and two contexts per poll were a good share of that
  * (docs/performance.md, "What the profiles showed").
  */
 class Exchange {
