@@ -3,7 +3,8 @@
  * createChatSession sessions in `chatting` (one warm-up session first, heap after a full GC
  * minus the heap before the N). With `--snapshots DIR` it writes a heap snapshot before and
  * after the N sessions, to compare by constructor and retainer (Chrome DevTools' comparison
- * view). `BENCH_DIST=<build>` measures another build (bench/lib/library.ts), so two builds can
+ * view), and a third one window later (`later`): compared with `after`, what one poll in flight
+ * holds (bench/lib/heap-diff.ts). `BENCH_DIST=<build>` measures another build (bench/lib/library.ts), so two builds can
  * be measured one after the other in one run.
  *
  *   node --expose-gc --import tsx bench/heap-sessions.ts [--sessions 1000] [--snapshots /tmp/heap] [--transport node|axios|fetch]
@@ -53,7 +54,13 @@ try {
   await sleep(1500); // every session's poll in flight
   fullGc();
   const heapPerSessionKB = (process.memoryUsage().heapUsed - heap0) / N / 1024;
-  if (SNAPSHOTS) writeHeapSnapshot(join(SNAPSHOTS, 'after.heapsnapshot'));
+  if (SNAPSHOTS) {
+    writeHeapSnapshot(join(SNAPSHOTS, 'after.heapsnapshot'));
+    // One window later every idle session has a new poll in flight and nothing else changed:
+    // what `later` holds that `after` did not is what one poll keeps alive for its window.
+    await sleep(LONG_POLL_MS + 1000);
+    writeHeapSnapshot(join(SNAPSHOTS, 'later.heapsnapshot'));
+  }
   console.log(JSON.stringify({ sessions: N, transport: TRANSPORT, build: process.env.BENCH_DIST ?? 'dist', heapPerSessionKB: Math.round(heapPerSessionKB * 100) / 100 }));
 } finally {
   await sim.close();

@@ -24,7 +24,7 @@ import { startSimProcess } from './lib/sim-process.js';
 import type { SimInfo } from './lib/sim-protocol.js';
 import { nextFromParent, startWorker, toParent } from './lib/spawn.js';
 import { cpuMs, fullGc, monoMs, sleep, spread } from './lib/stats.js';
-import { Waiter, identityFor, machineSession, onceChatting, sharedAuth } from './lib/wiring.js';
+import { identityFor, machineSession, onceChatting, sharedAuth, startUsers } from './lib/wiring.js';
 
 const LEVELS = ['raw', 'client', 'session'] as const;
 type Level = (typeof LEVELS)[number];
@@ -124,32 +124,8 @@ async function worker(name: TransportName, level: Level, sim: SimInfo): Promise<
   fullGc();
   const heapBefore = process.memoryUsage().heapUsed;
 
-  const waiter = new Waiter();
-  let started = 0;
-  /**
-   * On a loaded machine a setup call (applyToken, CONNECT) can time out: that user is started
-   * again under a new id (a retried CONNECT could be a second one for the same user), at most
-   * twice. The process fails only when all three did.
-   */
-  const startOne = async (i: number): Promise<void> => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await start(`${prefix}-${i}${attempt > 1 ? `-r${attempt}` : ''}`);
-      } catch (error) {
-        if (attempt >= 3) throw error;
-        await sleep(1000);
-      }
-    }
-  };
-  for (let i = 0; i < SESSIONS; i++) {
-    void startOne(i).then(() => {
-      started++;
-      waiter.notify();
-    });
-    // At most 200 users setting up at once (the simulator and this process share a loaded machine).
-    if (i % 50 === 49) await Promise.all([sleep(50), waiter.until(() => started >= i + 1 - 200)]);
-  }
-  await waiter.until(() => started === SESSIONS);
+  // At most 200 users setting up at once (the simulator and this process share a loaded machine).
+  await startUsers(SESSIONS, prefix, start, 200);
   await sleep(2 * LONG_POLL_MS);
   fullGc();
   const heapPerSessionKB = (process.memoryUsage().heapUsed - heapBefore) / SESSIONS / 1024;

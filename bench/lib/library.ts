@@ -5,7 +5,8 @@
  * own property array (~3 KB more heap per session) — costs no user of the package pays.
  * `BENCH_LIB=src` measures the sources instead (quick checks while developing).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as Library from '../../src/index.js';
 
@@ -23,6 +24,20 @@ export const libraryModule = (path: string): URL => new URL(path, root);
 const entry = libraryModule('src/index.js');
 if (LIBRARY_SOURCE === 'dist' && !existsSync(fileURLToPath(entry))) {
   throw new Error('bench: dist/ is missing; run `npm run build` first (npm run bench does), or set BENCH_LIB=src');
+}
+if (LIBRARY_SOURCE === 'dist' && process.env.BENCH_DIST && !isModuleScope(fileURLToPath(root))) {
+  // Without "type": "module" above it, Node reads the build's .js as CommonJS and tsx compiles
+  // them again (to CommonJS, with keepNames): not the build any more.
+  throw new Error(`bench: BENCH_DIST=${process.env.BENCH_DIST} has no package.json with "type": "module" in or above it; add one (echo '{"type":"module"}' > <dir>/package.json) and a node_modules link next to it`);
+}
+
+/** Whether the nearest package.json at or above `dir` says "type": "module", as Node decides. */
+function isModuleScope(dir: string): boolean {
+  for (let at = resolve(dir); ; at = dirname(at)) {
+    const manifest = join(at, 'package.json');
+    if (existsSync(manifest)) return (JSON.parse(readFileSync(manifest, 'utf8')) as { type?: string }).type === 'module';
+    if (dirname(at) === at) return false;
+  }
 }
 
 export const lib: typeof Library = (await import(entry.href)) as typeof Library;

@@ -15,6 +15,8 @@ export interface SpawnOptions {
   args?: string[];
   /** Inherit stdout (progress lines). Default true. */
   quiet?: boolean;
+  /** Variables added to the child's environment (e.g. BENCH_DIST: which build it measures). */
+  env?: Record<string, string>;
 }
 
 /** Spawns `node --import tsx file` with an IPC channel and the open-file limit raised. */
@@ -22,6 +24,7 @@ export function spawnNode(file: string, options: SpawnOptions = {}): ChildProces
   const script = 'ulimit -n "$(ulimit -Hn)" 2>/dev/null || true; exec "$@"';
   return spawn('/bin/sh', ['-c', script, 'sh', process.execPath, ...(options.nodeFlags ?? []), '--import', 'tsx', file, ...(options.args ?? [])], {
     cwd: ROOT_DIR,
+    ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
     stdio: ['ignore', options.quiet ? 'ignore' : 'inherit', 'inherit', 'ipc'],
   });
 }

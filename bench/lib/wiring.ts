@@ -9,6 +9,7 @@ import type * as Library from '../../src/index.js';
 import type { AiccClient, ChatSessionActor, ChatTiming, GatewayHeadersProvider, HttpTransport } from '../../src/index.js';
 import { lib } from './library.js';
 import type { SimInfo } from './sim-protocol.js';
+import { sleep } from './stats.js';
 
 /** The library a session is built with: the one under test (`lib`), or another build (bench/ab-overhead.ts). */
 export type BenchLibrary = typeof Library;
@@ -51,6 +52,35 @@ export function machineSession(sim: SimInfo, auth: SharedAuth, userId: string, o
     ...(options.transport ? { transport: options.transport } : {}),
   });
   return library.createChatSession({ client, identity, ...(options.timing ? { timing: options.timing } : {}) });
+}
+
+/**
+ * Starts `count` users with `start(`${prefix}-${i}`)`, at most `inFlight` setting up at once, and
+ * resolves when all have. On a loaded machine a set-up call (applyToken, CONNECT) can time out:
+ * that user is started again under a new id (a retried CONNECT could be a second one for the
+ * same user), at most twice; the process fails only when all three did.
+ */
+export async function startUsers(count: number, prefix: string, start: (userId: string) => Promise<void>, inFlight: number): Promise<void> {
+  const waiter = new Waiter();
+  let started = 0;
+  const startOne = async (i: number): Promise<void> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await start(`${prefix}-${i}${attempt > 1 ? `-r${attempt}` : ''}`);
+      } catch (error) {
+        if (attempt >= 3) throw error;
+        await sleep(1000);
+      }
+    }
+  };
+  for (let i = 0; i < count; i++) {
+    void startOne(i).then(() => {
+      started++;
+      waiter.notify();
+    });
+    if (i % 50 === 49) await Promise.all([sleep(50), waiter.until(() => started >= i + 1 - inFlight)]);
+  }
+  await waiter.until(() => started === count);
 }
 
 /** Calls `onChatting` once: the first time the actor is in `connected.chatting`. */

@@ -66,6 +66,13 @@ const missing = (api: ApiName, what: string) => aiccError('protocol', api, `the 
 /** Wire arrays may come as null or hold junk: objects only. */
 const objects = <T>(list: T[] | null | undefined): T[] => (Array.isArray(list) ? list.filter((item: unknown) => item && typeof item === 'object') : []);
 
+/** A poll's answer: its messages, once its resultCode says success. */
+function pollMessages(answer: PollResponse) {
+  expectSuccess('poll', answer.resultCode, answer.resultDesc);
+  // An empty window may come as [], null or no field at all (docs/protocol.md#64-empty-poll).
+  return objects(answer.downlinkMessages).map(parseDownlink);
+}
+
 /** Each client's transport, for `client.http`. */
 const transportOf = new WeakMap<object, Transport>();
 
@@ -88,6 +95,8 @@ export function createAiccClient(options: AiccClientOptions): AiccClient {
   const request = transport.request;
   const downloadMaxBytes = options.downloadMaxBytes ?? LIMITS.downloadMaxBytes;
   const uploadMaxBytes = options.uploadMaxBytes ?? DEFAULT_UPLOAD_MAX_BYTES;
+  /** The last poll's query (never changed once made: see transport.ts, `lastGet`). */
+  let pollQuery: PollQuery | undefined;
 
   /** Sends, then checks resultCode; hands back the whole answer. */
   async function checked<T extends ResultResponse>(api: ApiName, payload: object, call?: CallOptions): Promise<T> {
@@ -195,12 +204,22 @@ export function createAiccClient(options: AiccClientOptions): AiccClient {
       return result(api, body, call);
     },
 
-    async poll(input, call) {
-      const query: PollQuery = { receiverId: requireUserId('poll', 'userId', input?.userId), channel: CHANNEL };
-      if (input.isNeedRead) query.isNeedRead = 'true';
-      const answer = await checked<PollResponse>('poll', query, call);
-      // An empty window may come as [], null or no field at all (docs/protocol.md#64-empty-poll).
-      return objects(answer.downlinkMessages).map(parseDownlink);
+    // Not an async method: its suspended frame, and `checked`'s, would live for the whole
+    // long-poll window, and what lives that long is promoted and swept by the major GC
+    // (docs/performance.md, "What the profiles showed"). A plain `then` keeps nothing of its own.
+    poll(input, call) {
+      try {
+        const receiverId = requireUserId('poll', 'userId', input?.userId);
+        const isNeedRead = input.isNeedRead ? 'true' : undefined;
+        // The same query as last time is the same object, so the transport reuses its URL.
+        if (pollQuery?.receiverId !== receiverId || pollQuery.isNeedRead !== isNeedRead) {
+          pollQuery = { receiverId, channel: CHANNEL };
+          if (isNeedRead) pollQuery.isNeedRead = isNeedRead;
+        }
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return request<PollResponse>('poll', pollQuery, call).then(pollMessages);
     },
 
     async downloadFileStream(file, call) {

@@ -49,6 +49,9 @@ export function akSkGatewayHeaders(options: AkSkGatewayOptions): GatewayHeadersP
   const renewBeforeMs = options.renewBeforeMs ?? Math.min(60_000, lifetimeMs / 10);
   let current: AccessToken | undefined;
   let pending: Promise<AccessToken> | undefined;
+  /** `Bearer <token>` made once per token: every request keeps its header value while in flight. */
+  let bearerOf: AccessToken | undefined;
+  let bearer = '';
 
   /** One renewal shared by every waiting caller; a caller's abort releases only that caller. */
   function renew(signal?: AbortSignal): Promise<AccessToken> {
@@ -63,6 +66,10 @@ export function akSkGatewayHeaders(options: AkSkGatewayOptions): GatewayHeadersP
   return async ({ forceRefresh, signal }) => {
     const fresh = current !== undefined && !forceRefresh && now() < current.expiresAt - renewBeforeMs;
     const token = fresh && current ? current : await renew(signal);
-    return { 'x-app-key': options.appKey, Authorization: `Bearer ${token.accessToken}` };
+    if (token !== bearerOf) {
+      bearerOf = token;
+      bearer = `Bearer ${token.accessToken}`;
+    }
+    return { 'x-app-key': options.appKey, Authorization: bearer };
   };
 }

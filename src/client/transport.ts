@@ -78,6 +78,9 @@ export function createTransport(options: AiccClientOptions): Transport {
 
   let token: string | undefined;
   let pendingToken: Promise<string> | undefined;
+  /** The last GET's payload (never changed by its maker) and the URL made from it. */
+  let lastGet: object | undefined;
+  let lastGetUrl = '';
 
   /** Asks the provider once, however many calls are waiting for a token; one caller's abort stops only that caller. */
   function fetchToken(reason: TokenRequestReason, signal?: AbortSignal): Promise<string> {
@@ -122,9 +125,16 @@ export function createTransport(options: AiccClientOptions): Transport {
     options.onTokenRotated?.(rotated);
   }
 
-  /** One exchange through the client's transport: the caller's, or axios (loaded on first use). */
-  async function exchange(request: HttpRequest): Promise<HttpResponse> {
+  /**
+   * One exchange through the client's transport: the caller's, or axios (loaded on first use).
+   * Not async: an async function returning the transport's promise adds a promise and a
+   * thenable job per request that live as long as the request (a long poll's window).
+   */
+  function exchange(request: HttpRequest): Promise<HttpResponse> {
     if (custom) return custom.request(request);
+    return viaAxios(request);
+  }
+  async function viaAxios(request: HttpRequest): Promise<HttpResponse> {
     const loaded = axiosModule ?? (await loadAxiosTransport());
     return loaded.axiosRequest(own ?? loaded.sharedHttp(), request);
   }
@@ -135,8 +145,14 @@ export function createTransport(options: AiccClientOptions): Transport {
     const method = isGet ? 'GET' : 'POST';
     const session = isSessionApi(api);
     let url = baseUrl + API_PATHS[api];
-    // Built here, not with a library's params serializer (axios' is a good share of a request's CPU).
-    if (isGet) url += `?${Object.entries(payload).map(([key, value]) => `${key}=${encodeURIComponent(String(value))}`).join('&')}`;
+    if (isGet) {
+      // A poll sends the same query every time: its URL is made once (the client passes the same
+      // query object; a long poll keeps its URL for its whole window). Built here, not with a
+      // library's params serializer (axios' is a good share of a request's CPU).
+      if (payload !== lastGet) lastGetUrl = `${url}?${Object.entries(payload).map(([key, value]) => `${key}=${encodeURIComponent(String(value))}`).join('&')}`;
+      lastGet = payload;
+      url = lastGetUrl;
+    }
     const http: HttpRequest = {
       method,
       url,

@@ -74,9 +74,51 @@ export function nodeTransport(options: NodeTransportOptions = {}): NodeTransport
   };
 }
 
+/** The exchange a request belongs to, kept on the request so its listeners can be shared functions. */
+const EXCHANGE = Symbol('exchange');
+type ExchangeRequest = ClientRequest & { [EXCHANGE]?: Exchange };
+
+/**
+ * One request's state, as one object with shared listeners rather than a closure per event: a
+ * long poll keeps all of it for its whole window (what lives that long is promoted, then swept
+ * by the major GC), and six closures and two contexts per poll were a good share of that
+ * (docs/performance.md, "What the profiles showed").
+ */
+class Exchange {
+  done = false;
+  req: ExchangeRequest | undefined = undefined;
+  timer: ReturnType<typeof setTimeout> | undefined = undefined;
+  /** The requests under this exchange's signal, this one among them (see whenAborted). */
+  stops: Set<Exchange> | undefined = undefined;
+
+  constructor(
+    readonly pool: AgentPool<HttpAgent>,
+    readonly slot: number,
+    readonly max: number | undefined,
+    readonly resolve: (response: HttpResponse) => void,
+    readonly reject: (error: TransportError) => void,
+  ) {}
+
+  settle(error: TransportError | undefined, response?: HttpResponse): void {
+    if (this.done) return;
+    this.done = true;
+    this.pool.release(this.slot);
+    clearTimeout(this.timer);
+    this.stops?.delete(this);
+    if (error) this.reject(error);
+    else this.resolve(response!);
+  }
+
+  /** Ends the exchange from our side: the socket goes (a late answer must not be read as another's). */
+  stop(reason: 'aborted' | 'timeout' | 'too-large'): void {
+    this.settle(new TransportError(reason));
+    this.req!.destroy();
+  }
+}
+
 function exchange(request: HttpRequest, pool: AgentPool<HttpAgent>, send: typeof httpRequest): Promise<HttpResponse> {
   return new Promise<HttpResponse>((resolve, reject) => {
-    const { signal, body, maxResponseBytes: max } = request;
+    const { signal, body } = request;
     if (signal?.aborted) {
       reject(new TransportError('aborted'));
       return;
@@ -85,7 +127,7 @@ function exchange(request: HttpRequest, pool: AgentPool<HttpAgent>, send: typeof
     if (body !== undefined) headers['content-length'] = Buffer.byteLength(body);
     const slot = pool.acquire();
     const options: RequestOptions = { method: request.method, headers, agent: pool.agents[slot] };
-    let req: ClientRequest;
+    let req: ExchangeRequest;
     try {
       req = applyTarget(options, request.url) ? send(options) : send(request.url, options);
     } catch (error) {
@@ -94,87 +136,83 @@ function exchange(request: HttpRequest, pool: AgentPool<HttpAgent>, send: typeof
       reject(new TransportError('not-sent', (error as { code?: string }).code));
       return;
     }
-
-    let done = false;
-    const settle = (error: TransportError | undefined, response?: HttpResponse): void => {
-      if (done) return;
-      done = true;
-      pool.release(slot);
-      clearTimeout(timer);
-      forget?.();
-      if (error) reject(error);
-      else resolve(response!);
-    };
-    /** Ends the exchange from our side: the socket goes (a late answer must not be read as another's). */
-    const stop = (reason: 'aborted' | 'timeout' | 'too-large'): void => {
-      settle(new TransportError(reason));
-      req.destroy();
-    };
-    const timer = setTimeout(stop, request.timeoutMs, 'timeout');
-    const forget = signal && whenAborted(signal, () => stop('aborted'));
-
-    req.on('error', (error: Error & { code?: string; errors?: { code?: string }[] }) => {
-      // Happy eyeballs (autoSelectFamily) reports a refusal on every address as an AggregateError.
-      settle(networkFailure(error.code ?? error.errors?.[0]?.code));
-    });
-    req.on('response', (res: IncomingMessage) => {
-      if (max !== undefined && Number(res.headers['content-length']) > max) {
-        stop('too-large');
-        return;
-      }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (max !== undefined && size > max) stop('too-large');
-        else chunks.push(chunk);
-      });
-      res.on('end', () => {
-        const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
-        settle(undefined, { status: res.statusCode ?? 0, headers: res.headers, body: text });
-      });
-      // Cut off mid-answer: 'error' (ECONNRESET, "aborted"), or only 'close' before 'end'.
-      res.on('error', (error: Error & { code?: string }) => settle(networkFailure(error.code ?? 'ECONNRESET')));
-      res.on('close', () => {
-        if (!res.complete) settle(networkFailure('ECONNRESET'));
-      });
-    });
+    const ex = new Exchange(pool, slot, request.maxResponseBytes, resolve, reject);
+    ex.req = req;
+    req[EXCHANGE] = ex;
+    ex.timer = setTimeout(onDeadline, request.timeoutMs, ex);
+    if (signal) whenAborted(signal, ex);
+    req.on('error', onRequestError);
+    req.on('response', onResponse);
     if (request.onUploadProgress && body !== undefined) writeCounted(req, Buffer.from(body), request.onUploadProgress);
     else req.end(body);
   });
 }
 
+function onDeadline(ex: Exchange): void {
+  ex.stop('timeout');
+}
+
+function onRequestError(this: ExchangeRequest, error: Error & { code?: string; errors?: { code?: string }[] }): void {
+  // Happy eyeballs (autoSelectFamily) reports a refusal on every address as an AggregateError.
+  this[EXCHANGE]!.settle(networkFailure(error.code ?? error.errors?.[0]?.code));
+}
+
+function onResponse(this: ExchangeRequest, res: IncomingMessage): void {
+  const ex = this[EXCHANGE]!;
+  const max = ex.max;
+  if (max !== undefined && Number(res.headers['content-length']) > max) {
+    ex.stop('too-large');
+    return;
+  }
+  // The answer's own listeners live only while it is read: closures are fine here.
+  const chunks: Buffer[] = [];
+  let size = 0;
+  res.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (max !== undefined && size > max) ex.stop('too-large');
+    else chunks.push(chunk);
+  });
+  res.on('end', () => {
+    const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+    ex.settle(undefined, { status: res.statusCode ?? 0, headers: res.headers, body: text });
+  });
+  // Cut off mid-answer: 'error' (ECONNRESET, "aborted"), or only 'close' before 'end'.
+  res.on('error', (error: Error & { code?: string }) => ex.settle(networkFailure(error.code ?? 'ECONNRESET')));
+  res.on('close', () => {
+    if (!res.complete) ex.settle(networkFailure('ECONNRESET'));
+  });
+}
+
 /** What to stop when a signal fires: the requests in flight under it. */
-const inFlight = new WeakMap<AbortSignal, Set<() => void>>();
+const inFlight = new WeakMap<AbortSignal, Set<Exchange>>();
 
 /**
- * Runs `stop` when `signal` fires; the returned function forgets it. One 'abort' listener per
- * signal, not one per request: a session passes the same long-lived signal with every poll, and
- * adding and removing an EventTarget listener per request was a visible share of an idle
- * session's CPU (docs/performance.md, scale).
+ * Stops `ex` when `signal` fires; settling `ex` forgets it. One 'abort' listener per signal, not
+ * one per request: a session passes the same long-lived signal with every poll, and adding and
+ * removing an EventTarget listener per request was a visible share of an idle session's CPU
+ * (docs/performance.md, scale).
  */
-function whenAborted(signal: AbortSignal, stop: () => void): () => void {
+function whenAborted(signal: AbortSignal, ex: Exchange): void {
   let stops = inFlight.get(signal);
   if (!stops) {
     stops = new Set();
     inFlight.set(signal, stops);
     stopAllOnAbort(signal, stops);
   }
-  stops.add(stop);
-  const set = stops;
-  return () => set.delete(stop);
+  stops.add(ex);
+  ex.stops = stops;
 }
 
 /**
  * The signal's one listener, made in a scope of its own: a closure made in `whenAborted` would
- * share that call's context, and so keep its `stop` — the first request under the signal, its
- * promise and its answer — for as long as the signal lives (a session's whole life).
+ * share that call's context, and so keep the first request under the signal, its promise and
+ * its answer, for as long as the signal lives (a session's whole life).
  */
-function stopAllOnAbort(signal: AbortSignal, stops: Set<() => void>): void {
+function stopAllOnAbort(signal: AbortSignal, stops: Set<Exchange>): void {
   signal.addEventListener(
     'abort',
     () => {
-      for (const each of [...stops]) each();
+      for (const each of [...stops]) each.stop('aborted');
       stops.clear();
     },
     { once: true },
