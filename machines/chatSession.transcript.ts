@@ -11,8 +11,10 @@
  *   pages of at most INDEX_PAGE keys; an update copies the small outer object, the page list of
  *   each shard it touches and that shard's last page. (One flat object per shard grew with the
  *   history: ~300 µs to copy a shard at 20 000 entries.) A lookup reads the pages of one shard.
+ *   A page holds keys in an array, not as property names: each new name cost V8 a hidden class
+ *   and an interned string (~11 µs per message; docs/performance.md).
  */
-import type { ChatSessionContext, Transcript, TranscriptEntry, TranscriptIndex } from './chatSession.types.js';
+import type { ChatSessionContext, Transcript, TranscriptEntry, TranscriptIndex, TranscriptIndexPage } from './chatSession.types.js';
 import { fnv1a32 } from '../src/client/hash.js';
 
 export const INDEX_SHARDS = 64;
@@ -40,14 +42,13 @@ export function shardOf(key: string): string {
   return String(fnv1a32(key) % INDEX_SHARDS);
 }
 
-const own = (object: object, key: string): boolean => Object.prototype.hasOwnProperty.call(object, key);
-
 export function positionOf(index: TranscriptIndex, key: string): number | undefined {
   const pages = index[shardOf(key)];
   if (!pages) return undefined;
   for (let i = pages.length - 1; i >= 0; i--) {
-    const page = pages[i] as Record<string, number>;
-    if (own(page, key)) return page[key];
+    const page = pages[i] as TranscriptIndexPage;
+    const at = page.keys.indexOf(key);
+    if (at >= 0) return page.positions[at];
   }
   return undefined;
 }
@@ -65,8 +66,10 @@ export function indexTranscript(transcript: Transcript): TranscriptIndex {
   transcriptEntries(transcript).forEach((entry, position) => {
     const pages = (index[shardOf(entry.key)] ??= []);
     const last = pages.at(-1);
-    if (last && Object.keys(last).length < INDEX_PAGE) last[entry.key] = position;
-    else pages.push({ [entry.key]: position });
+    if (last && last.keys.length < INDEX_PAGE) {
+      last.keys.push(entry.key);
+      last.positions.push(position);
+    } else pages.push({ keys: [entry.key], positions: [position] });
   });
   return index;
 }
@@ -155,14 +158,15 @@ export class TranscriptWriter {
     }
     const last = pages.length - 1;
     const page = pages[last];
-    if (!page || Object.keys(page).length >= INDEX_PAGE) {
-      pages.push({ [key]: position });
+    if (!page || page.keys.length >= INDEX_PAGE) {
+      pages.push({ keys: [key], positions: [position] });
       this.copiedPages.add(name);
       return;
     }
-    // Copied once per update; Object.assign, not spread-then-add (docs/performance.md, "No spread followed by new keys").
-    const writable = this.copiedPages.has(name) ? page : Object.assign({}, page);
-    writable[key] = position;
+    // The last page, copied once per update.
+    const writable = this.copiedPages.has(name) ? page : { keys: page.keys.slice(), positions: page.positions.slice() };
+    writable.keys.push(key);
+    writable.positions.push(position);
     pages[last] = writable;
     this.copiedPages.add(name);
   }

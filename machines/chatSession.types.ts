@@ -289,10 +289,16 @@ export interface GapEntry {
 export type TranscriptEntry = IncomingEntry | HistoryEntry | OutgoingEntry | GapEntry;
 
 /**
- * shard → pages of (key → position in the transcript), each page at most 16 keys. Look keys up
- * with `entryAt(context, key)`.
+ * One page of an index shard: at most 16 keys and, at the same offsets, their positions in the
+ * transcript. Keys are values, not property names (V8 would give every new name a hidden class).
  */
-export type TranscriptIndex = Record<string, Record<string, number>[]>;
+export interface TranscriptIndexPage {
+  keys: string[];
+  positions: number[];
+}
+
+/** shard → pages of keys and their positions. Look keys up with `entryAt(context, key)`. */
+export type TranscriptIndex = Record<string, TranscriptIndexPage[]>;
 
 /** The transcript as stored in the context: chunks of up to TRANSCRIPT_CHUNK (256) entries. */
 export interface Transcript {

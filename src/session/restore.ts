@@ -13,14 +13,17 @@
  *   date and marked `resumed`, so it catches up from history before polling;
  * - a file worker the machine had just started (its hello, `*.ready`, not yet handled when the
  *   snapshot was saved) comes back restored, without the bytes or orders it held: its `*.ready`
- *   must read as news of a reload, so the "just started" marks are dropped.
+ *   must read as news of a reload, so the "just started" marks are dropped;
+ * - a snapshot of a version whose index pages mapped keys as properties is re-indexed (pages
+ *   now hold key arrays).
  * `createChatSession` applies this to every snapshot it is given; hosts that restore with plain
  * `createActor` should too.
  */
 import type { Snapshot } from 'xstate';
 import { WORKER_STARTING, abandonInterruptedSends, clearWorkerStarting, type FileWorkerId } from '../../machines/chatSession.updates.js';
 import { latestIncomingTimestamp } from '../../machines/chatSession.selectors.js';
-import type { ChatSessionContext } from '../../machines/chatSession.types.js';
+import { indexTranscript } from '../../machines/chatSession.transcript.js';
+import type { ChatSessionContext, TranscriptIndex } from '../../machines/chatSession.types.js';
 
 /** What `actor.getPersistedSnapshot()` returns: plain JSON, safe to store. */
 export type PersistedChatSession = Snapshot<unknown>;
@@ -62,6 +65,11 @@ function sendWorker(): unknown {
   return { snapshot: { status: 'active' }, src: 'sendMessage', syncSnapshot: false };
 }
 
+/** Every page holds key and position arrays (an older version's pages were key → position objects). */
+function isCurrentIndex(index: TranscriptIndex): boolean {
+  return Object.values(index).every((pages) => Array.isArray(pages) && pages.every((page) => Array.isArray(page?.keys) && Array.isArray(page.positions)));
+}
+
 interface PersistedChild {
   snapshot?: { input?: Record<string, unknown> } & Record<string, unknown>;
 }
@@ -69,8 +77,9 @@ interface PersistedChild {
 export function prepareRestoredSnapshot(snapshot: PersistedChatSession): PersistedChatSession {
   const s = snapshot as unknown as PersistedShape;
   if (!isContext(s.context)) return snapshot;
-  const update = abandonInterruptedSends(s.context);
-  let context: ChatSessionContext = { ...s.context, ...update };
+  const saved = isCurrentIndex(s.context.transcriptIndex) ? s.context : { ...s.context, transcriptIndex: indexTranscript(s.context.transcript) };
+  const update = abandonInterruptedSends(saved);
+  let context: ChatSessionContext = { ...saved, ...update };
   for (const worker of FILE_WORKERS) context = { ...context, ...clearWorkerStarting(context, worker) };
   const children: Record<string, unknown> = { ...(s.children ?? {}) };
   let value = s.value;

@@ -159,4 +159,25 @@ describe('context shape', () => {
     expect(result.grownFast).toBe(false);
     expect(result.keys).toBeLessThanOrEqual(17);
   });
+
+  it('indexes message keys as values, never as property names (a new name costs V8 a new hidden class)', () => {
+    // Every message key is new; as a property name each one made V8 build a hidden class and
+    // internalize the string: indexKey cost ~11 µs per message in a real session (docs/performance.md).
+    const transcriptModule = fileURLToPath(new URL('../../machines/chatSession.transcript.ts', import.meta.url));
+    const script = `
+      const { TranscriptWriter, emptyTranscript } = await import(${JSON.stringify(transcriptModule)});
+      const indexOf = (keys) => {
+        const writer = new TranscriptWriter({ transcript: emptyTranscript(), transcriptIndex: {} });
+        for (const key of keys) writer.append({ kind: 'gap', key, from: 0, at: 0, error: null });
+        return writer.result().transcriptIndex;
+      };
+      const pages = (index) => Object.values(index).flat();
+      const [a] = pages(indexOf(['3F2A9C']));
+      const [b] = pages(indexOf(['out-1796664483729']));
+      const many = pages(indexOf(Array.from({ length: 40 }, (_, i) => 'k' + i)));
+      console.log(JSON.stringify({ same: %HaveSameMap(a, b), allSame: many.every((page) => %HaveSameMap(page, a)), fast: many.every((page) => %HasFastProperties(page)) }));`;
+    const out = execFileSync(process.execPath, ['--allow-natives-syntax', '--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    const result = JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as { same: boolean; allSame: boolean; fast: boolean };
+    expect(result).toEqual({ same: true, allSame: true, fast: true });
+  });
 });

@@ -105,6 +105,27 @@ describe('persisted snapshot', () => {
     }
   });
 
+  it('a snapshot whose index pages map keys as properties (before pages held key arrays) is re-indexed', async () => {
+    const { actor } = await busySession();
+    const persisted = JSON.parse(JSON.stringify(actor.getPersistedSnapshot())) as { context: ChatSessionContext };
+    actor.stop();
+    // That version's index: shard → pages of { key: position }.
+    const oldIndex: Record<string, Record<string, number>[]> = {};
+    for (const [shard, pages] of Object.entries(persisted.context.transcriptIndex)) {
+      oldIndex[shard] = pages.map((page) => Object.fromEntries(page.keys.map((key, i) => [key, page.positions[i]!])));
+    }
+    const old = { ...persisted, context: { ...persisted.context, transcriptIndex: oldIndex } };
+    const { actor: restored, fakes } = restore(prepareRestoredSnapshot(old as unknown as Snapshot<unknown>));
+    const length = restored.getSnapshot().context.transcript.length;
+    // A known message again (a replayed batch) is still recognised, a new one appended once.
+    fakes.pollLoop.emit({ type: 'poll.messages', messages: [agentImage('img1'), agentText('a-new')] });
+    const context = restored.getSnapshot().context;
+    expect(context.transcript.length).toBe(length + 1);
+    expect(entryAt(context, 'img1')).toMatchObject({ kind: 'incoming' });
+    expect(entryAt(context, 'a-new')).toMatchObject({ kind: 'incoming' });
+    restored.stop();
+  });
+
   it('restores a snapshot whose outgoing entries still carry wireTimestamp (written before it was removed)', async () => {
     const { actor } = await busySession();
     const persisted = JSON.parse(JSON.stringify(actor.getPersistedSnapshot())) as { context: { transcript: { chunks: Record<string, unknown>[][] } } };
