@@ -133,7 +133,7 @@ async function main(): Promise<void> {
     poolToOneAgent: spread(ratio),
   };
   console.log(`pool / one agent, CPU per poll: ${summary.poolToOneAgent.median.toFixed(2)} (${ratio.map((x) => x.toFixed(2)).join(', ')})`);
-  writeResult(QUICK ? 'agent-pool-quick' : 'agent-pool', startedAt, { method: { polls: POLLS, rounds: ROUNDS, windowMs: WINDOW_MS, holdMs: HOLD_MS, library: LIBRARY_SOURCE }, rounds, summary }, machine);
+  writeResult('agent-pool', startedAt, { method: { polls: POLLS, rounds: ROUNDS, windowMs: WINDOW_MS, holdMs: HOLD_MS, library: LIBRARY_SOURCE }, rounds, summary }, machine);
 }
 
 const role = process.argv[2];

@@ -84,7 +84,7 @@ async function main(): Promise<void> {
   for (let s = 0; s < SESSIONS; s++) perSession.push(await machineRoundTripsUs(ROUND_TRIPS_PER_SESSION));
   const us = latency(perSession);
   console.log(`machine round trip: p50 ${us.p50.toFixed(0)} µs CPU (p90 ${us.p90.toFixed(0)}), ${SESSIONS} sessions × ${ROUND_TRIPS_PER_SESSION}`);
-  writeResult(QUICK ? 'machine-step-quick' : 'machine-step', startedAt, { library: LIBRARY_SOURCE, sessions: SESSIONS, roundTripsPerSession: ROUND_TRIPS_PER_SESSION, cpuUsPerRoundTrip: us }, machine);
+  writeResult('machine-step', startedAt, { library: LIBRARY_SOURCE, sessions: SESSIONS, roundTripsPerSession: ROUND_TRIPS_PER_SESSION, cpuUsPerRoundTrip: us }, machine);
 }
 
 await main();

@@ -100,7 +100,7 @@ async function main(): Promise<void> {
     rssPerSessionKB: med(rounds.map((r) => r[v].rssPerSessionKB)),
     rounds: rounds.map((r) => r[v].heapPerSessionKB),
   });
-  writeResult(QUICK ? 'memory-quick' : 'memory', startedAt, { sessions: N, library: LIBRARY_SOURCE, machine: summary('machine'), bare: summary('bare'), target: { heapPerSessionKB: 30 } }, machine);
+  writeResult('memory', startedAt, { sessions: N, library: LIBRARY_SOURCE, machine: summary('machine'), bare: summary('bare'), target: { heapPerSessionKB: 30 } }, machine);
 }
 
 const workerIndex = process.argv.indexOf('--worker');

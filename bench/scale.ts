@@ -390,7 +390,7 @@ async function main(): Promise<void> {
     largestPassingN: passing.length ? Math.max(...passing.map((s) => s.n)) : 0,
     target: { sessions: 10_000, heapPerSessionKB: 30 },
   };
-  writeResult(`${QUICK ? 'scale-quick' : 'scale'}${TRANSPORT === 'axios' ? '' : `-${TRANSPORT}`}${SEMI_SPACE_MB ? `-semispace${SEMI_SPACE_MB}` : ''}`, startedAt, result, machine);
+  writeResult(`scale${TRANSPORT === 'axios' ? '' : `-${TRANSPORT}`}${SEMI_SPACE_MB ? `-semispace${SEMI_SPACE_MB}` : ''}`, startedAt, result, machine);
   console.log(`scale: largest N holding p99 < ${P99_LIMIT_MS} ms: ${result.largestPassingN}`);
 }
 

@@ -49,6 +49,14 @@ export interface ResultFile<T> {
   result: T;
 }
 
+/**
+ * The file a result goes to: a quick run's results go to `<name>-quick.json` (git ignores them),
+ * so a development run never overwrites a published figure.
+ */
+export function resultFileName(name: string, quick: boolean = QUICK): string {
+  return quick && !name.endsWith('-quick') ? `${name}-quick` : name;
+}
+
 export function writeResult<T>(name: string, startedAt: number, result: T, machine: MachineInfo = machineInfo()): ResultFile<T> {
   const file: ResultFile<T> = {
     name,
@@ -59,7 +67,7 @@ export function writeResult<T>(name: string, startedAt: number, result: T, machi
     result: roundAll(result),
   };
   mkdirSync(RESULTS_DIR, { recursive: true });
-  writeFileSync(join(RESULTS_DIR, `${name}.json`), `${JSON.stringify(file, null, 2)}\n`);
+  writeFileSync(join(RESULTS_DIR, `${resultFileName(name)}.json`), `${JSON.stringify(file, null, 2)}\n`);
   return file;
 }
 
