@@ -42,11 +42,22 @@ export function shardOf(key: string): string {
   return String(fnv1a32(key) % INDEX_SHARDS);
 }
 
+/**
+ * A page as an earlier version wrote it, `{ [key]: position }`: a tab of that version may lead
+ * and mirror its snapshots to this one, or a host restore one without prepareRestoredSnapshot.
+ */
+const isEarlierPage = (page: TranscriptIndexPage): boolean => !Array.isArray(page.keys);
+const own = (object: object, key: string): boolean => Object.prototype.hasOwnProperty.call(object, key);
+
 export function positionOf(index: TranscriptIndex, key: string): number | undefined {
   const pages = index[shardOf(key)];
   if (!pages) return undefined;
   for (let i = pages.length - 1; i >= 0; i--) {
     const page = pages[i] as TranscriptIndexPage;
+    if (isEarlierPage(page)) {
+      if (own(page, key)) return (page as unknown as Record<string, number>)[key];
+      continue;
+    }
     const at = page.keys.indexOf(key);
     if (at >= 0) return page.positions[at];
   }
@@ -158,7 +169,7 @@ export class TranscriptWriter {
     }
     const last = pages.length - 1;
     const page = pages[last];
-    if (!page || page.keys.length >= INDEX_PAGE) {
+    if (!page || isEarlierPage(page) || page.keys.length >= INDEX_PAGE) {
       pages.push({ keys: [key], positions: [position] });
       this.copiedPages.add(name);
       return;

@@ -115,15 +115,20 @@ describe('persisted snapshot', () => {
       oldIndex[shard] = pages.map((page) => Object.fromEntries(page.keys.map((key, i) => [key, page.positions[i]!])));
     }
     const old = { ...persisted, context: { ...persisted.context, transcriptIndex: oldIndex } };
-    const { actor: restored, fakes } = restore(prepareRestoredSnapshot(old as unknown as Snapshot<unknown>));
-    const length = restored.getSnapshot().context.transcript.length;
-    // A known message again (a replayed batch) is still recognised, a new one appended once.
-    fakes.pollLoop.emit({ type: 'poll.messages', messages: [agentImage('img1'), agentText('a-new')] });
-    const context = restored.getSnapshot().context;
-    expect(context.transcript.length).toBe(length + 1);
-    expect(entryAt(context, 'img1')).toMatchObject({ kind: 'incoming' });
-    expect(entryAt(context, 'a-new')).toMatchObject({ kind: 'incoming' });
-    restored.stop();
+    // Through prepareRestoredSnapshot (createChatSession, a tab taking the lead), and as a tab
+    // following a leader of that version reads it, or a host restoring with plain createActor.
+    for (const snapshot of [prepareRestoredSnapshot(old as unknown as Snapshot<unknown>), old as unknown as Snapshot<unknown>]) {
+      expect(entryAt((snapshot as unknown as { context: ChatSessionContext }).context, 'img1')).toMatchObject({ kind: 'incoming' });
+      const { actor: restored, fakes } = restore(snapshot);
+      const length = restored.getSnapshot().context.transcript.length;
+      // A known message again (a replayed batch) is still recognised, a new one appended once.
+      fakes.pollLoop.emit({ type: 'poll.messages', messages: [agentImage('img1'), agentText('a-new')] });
+      const context = restored.getSnapshot().context;
+      expect(context.transcript.length).toBe(length + 1);
+      expect(entryAt(context, 'img1')).toMatchObject({ kind: 'incoming' });
+      expect(entryAt(context, 'a-new')).toMatchObject({ kind: 'incoming' });
+      restored.stop();
+    }
   });
 
   it('restores a snapshot whose outgoing entries still carry wireTimestamp (written before it was removed)', async () => {
