@@ -1,7 +1,7 @@
 /** Input checks that run before a request leaves, so bad input never reaches the server. */
 import { validationError, type AiccError } from './errors.js';
 import { LIMITS, type ApiName } from './protocol.js';
-import { utf8ByteLength } from './base64.js';
+import { utf8ByteLength } from './bytes.js';
 
 /** `${api}: ${field} must ${rule}`: every validation message has this one shape. */
 export function invalid(api: ApiName, field: string, rule: string): AiccError {
