@@ -8,7 +8,7 @@
 import { AiccError, aiccError, validationError } from './errors.js';
 import { binarySize } from './bytes.js';
 import type { LazyApiName, LazyClient, LazyKit } from './lazyApis.js';
-import { parseDownlink, parseHistoryMessage, parseQueueStatus, parseSurveyMode } from './parse.js';
+import { parseDownlink, parseHistoryMessage, parseQueueStatus } from './parse.js';
 import {
   CALLER_PATTERN,
   CHANNEL,
@@ -29,7 +29,6 @@ import {
   type QueryQueueInfoResponse,
   type ResultResponse,
   type SendMessageRequest,
-  type SurveyModeResponse,
 } from './protocol.js';
 import { asAiccError, createTransport, type Transport } from './transport.js';
 import type { AiccClient, AiccClientOptions, CallOptions, ResultInfo, SendInput } from './types.js';
@@ -245,10 +244,8 @@ export function createAiccClient(options: AiccClientOptions): AiccClient {
 
     queryPhraseByKeyword: lazy('queryPhraseByKeyword'),
 
-    async getSatisfactionSurveyMode(input, call) {
-      const api = 'getSatisfactionSurveyMode';
-      return parseSurveyMode(await checked<SurveyModeResponse>(api, input?.language ? { language: input.language } : {}, call));
-    },
+    getSatisfactionSurveyMode: lazy('getSatisfactionSurveyMode'),
+
 
     saveSatisfaction: lazy('saveSatisfaction'),
 

@@ -1,6 +1,6 @@
 /**
  * The client's APIs a page does not need to start a chat: the server-side token calls, file
- * transfer, leave-message, phrase suggestions and the satisfaction answers. client.ts loads this
+ * transfer, leave-message, phrase suggestions and the satisfaction survey. client.ts loads this
  * module with a dynamic `import()` on a client's first call of one of them, so a bundler puts it
  * in a chunk of its own that only pages using them load (docs/performance.md, section 5).
  *
@@ -19,10 +19,11 @@ import type {
   ResultResponse,
   SaveSatisfactionRequest,
   SaveSatisfactionResponse,
+  SurveyModeResponse,
   TokenByAkSkResponse,
   UploadFileResponse,
 } from './protocol.js';
-import type { AiccClient, AiccClientOptions, CallOptions, ResultInfo } from './types.js';
+import type { AiccClient, AiccClientOptions, CallOptions, ResultInfo, SurveyMode } from './types.js';
 import type { Transport } from './transport.js';
 import type * as validate from './validate.js';
 import type * as protocol from './protocol.js';
@@ -60,6 +61,7 @@ export type LazyApiName =
   | 'downloadFileStream'
   | 'uploadFileStream'
   | 'queryPhraseByKeyword'
+  | 'getSatisfactionSurveyMode'
   | 'saveSatisfaction'
   | 'feedbackSatisfaction';
 
@@ -83,6 +85,17 @@ const missing = (kit: LazyKit, api: ApiName, what: string) => kit.aiccError('pro
 async function result(kit: LazyKit, { request }: LazyClient, api: ApiName, payload: object, call?: CallOptions): Promise<ResultInfo> {
   const answer = await request<ResultResponse>(api, payload, call);
   return kit.expectSuccess(api, answer.resultCode, answer.resultDesc);
+}
+
+/** The survey offer: levels and questions of a WEB survey, anything else none. */
+function parseSurveyMode(body: SurveyModeResponse): SurveyMode {
+  const survey = body.satisfactionSurvey;
+  if (!survey || typeof survey !== 'object' || survey.surveyType !== 'WEB') return { surveyType: 'NO' };
+  const levels = (Array.isArray(survey.satisfactionLevel) ? survey.satisfactionLevel : [])
+    .filter((level) => level && typeof level.satisfactionLevelKey === 'string')
+    .map((level) => ({ key: level.satisfactionLevelKey, label: String(level.satisfactionLevelDesc ?? level.satisfactionLevelKey) }));
+  const questions = Array.isArray(survey.satisfactionQuestion) ? survey.satisfactionQuestion.map(String) : [];
+  return { surveyType: 'WEB', levels, questions };
 }
 
 export const lazyApis: { [K in LazyApiName]: Api<K> } = {
@@ -184,6 +197,13 @@ export const lazyApis: { [K in LazyApiName]: Api<K> } = {
     const { question } = answer;
     const list = Array.isArray(question) ? question : typeof question === 'string' && question !== '' ? [question] : [];
     return list.map(String).slice(0, kit.LIMITS.phraseMaxResults);
+  },
+
+  async getSatisfactionSurveyMode(kit, { request }, input, call) {
+    const api = 'getSatisfactionSurveyMode';
+    const answer = await request<SurveyModeResponse>(api, input?.language ? { language: input.language } : {}, call);
+    kit.expectSuccess(api, answer.resultCode, answer.resultDesc);
+    return parseSurveyMode(answer);
   },
 
   async saveSatisfaction(kit, { request }, input, call) {

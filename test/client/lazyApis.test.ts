@@ -30,6 +30,7 @@ const CALLS: { [K in LazyApiName]: (client: AiccClient) => Promise<unknown> } = 
   downloadFileStream: (c) => c.downloadFileStream({ fileId: 'f', fileType: 'jpg', multiMedia: false }),
   uploadFileStream: (c) => c.uploadFileStream({ fileType: 'jpg', data: new Uint8Array([1]) }),
   queryPhraseByKeyword: (c) => c.queryPhraseByKeyword({ text: 'ver', locale: 'en' }),
+  getSatisfactionSurveyMode: (c) => c.getSatisfactionSurveyMode({ language: 'en' }),
   saveSatisfaction: (c) => c.saveSatisfaction({ userId: 'u', channelConfigId: 'ch', evaluation: '5' }),
   feedbackSatisfaction: (c) => c.feedbackSatisfaction({ satisfied: true, from: 'u', interIdx: '1' }),
 };
