@@ -94,20 +94,27 @@ export function transcriptOf(entries: readonly TranscriptEntry[]): Transcript {
 
 /** Copy-on-write view of transcript + index for one context update. */
 export class TranscriptWriter {
-  private chunks: TranscriptEntry[][];
-  private length: number;
-  private index: TranscriptIndex;
-  private chunksCopied = false;
-  private indexCopied = false;
-  private readonly copiedChunks = new Set<number>();
-  private readonly copiedShards = new Set<string>();
+  // `declare`d and set in the constructor, not class fields: a bundle for an engine older than
+  // ES2022 would lower each field to a helper call (+~150 B gzip, docs/performance.md section 5).
+  private declare chunks: TranscriptEntry[][];
+  private declare length: number;
+  private declare index: TranscriptIndex;
+  private declare chunksCopied: boolean;
+  private declare indexCopied: boolean;
+  private declare readonly copiedChunks: Set<number>;
+  private declare readonly copiedShards: Set<string>;
   /** Shards whose last page this update already copied (or created). */
-  private readonly copiedPages = new Set<string>();
+  private declare readonly copiedPages: Set<string>;
 
   constructor(context: Pick<ChatSessionContext, 'transcript' | 'transcriptIndex'>) {
     this.chunks = context.transcript.chunks;
     this.length = context.transcript.length;
     this.index = context.transcriptIndex;
+    this.chunksCopied = false;
+    this.indexCopied = false;
+    this.copiedChunks = new Set();
+    this.copiedShards = new Set();
+    this.copiedPages = new Set();
   }
 
   has(key: string): boolean {

@@ -11,7 +11,7 @@ import {
   UPLOAD_MEDIA_TYPES,
   type UploadFileType,
 } from '../src/client/protocol.js';
-import { binarySize, utf8ByteLength } from '../src/client/base64.js';
+import { binarySize, utf8ByteLength } from '../src/client/bytes.js';
 import { CALLER_RULE } from '../src/client/validate.js';
 import type {
   ChatInputError,

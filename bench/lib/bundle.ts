@@ -193,8 +193,10 @@ export interface SplitFigures {
   withPeers: boolean;
   /** What the page loads up front: the entry chunk and the chunks it imports statically. */
   initial: ChunkFigures;
-  /** What `import()` would load later (the default axios transport), only if used. */
+  /** What `import()` would load later (the default axios transport, the rarely used client APIs), only if used. */
   lazy: ChunkFigures;
+  /** The same, per chunk a dynamic `import()` names (with what it imports that is not up front). */
+  lazyParts: ChunkFigures[];
   /** node: builtins and forbidden sources in either part (must be empty). */
   forbidden: string[];
 }
@@ -265,7 +267,8 @@ export async function measureSplit(
       inputs: [...inputs].map(([path, bytes]) => ({ path: relative(ROOT_DIR, `${ROOT_DIR}/${path}`), bytes })).sort((a, b) => b.bytes - a.bytes),
     };
   };
-  const parts = { initial: figures(initial), lazy: figures(lazy) };
+  const lazyParts = [...new Set(dynamic)].map((root) => figures(new Set([...closure([root])].filter((path) => !initial.has(path)))));
+  const parts = { initial: figures(initial), lazy: figures(lazy), lazyParts };
   const forbidden = [
     ...builtins,
     ...[...parts.initial.inputs, ...parts.lazy.inputs]

@@ -1,4 +1,7 @@
-/** Bytes: Base64 in and out for Node and browsers (no Buffer polyfills), sizes, UTF-8 length. */
+/**
+ * Base64 in and out for Node and browsers (no Buffer polyfills). Only the file transfer APIs use
+ * it (lazyApis.ts, loaded on first use); the sizes every page needs are in bytes.ts.
+ */
 import type { BinaryInput } from './types.js';
 
 interface BufferLike {
@@ -17,12 +20,6 @@ export function isBase64(text: string): boolean {
 export function base64DecodedLength(text: string): number {
   const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
   return Math.floor((text.length * 3) / 4) - padding;
-}
-
-/** Byte size of a Uint8Array / ArrayBuffer / Blob, or null for anything else. */
-export function binarySize(data: unknown): number | null {
-  if (data instanceof Uint8Array || data instanceof ArrayBuffer) return data.byteLength;
-  return typeof Blob !== 'undefined' && data instanceof Blob ? data.size : null;
 }
 
 export async function toBytes(data: BinaryInput): Promise<Uint8Array> {
@@ -50,8 +47,4 @@ export function decodeBase64(text: string): Uint8Array {
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
   return bytes;
-}
-
-export function utf8ByteLength(text: string): number {
-  return new TextEncoder().encode(text).length;
 }

@@ -2,10 +2,13 @@
  * createAiccClient: one method per documented CC-Messaging API, named after it. Methods take
  * friendly inputs, validate them, put the exact wire fields on the wire and hand back parsed,
  * typed answers. Business failures (non-zero codes) reject with an AiccError of kind 'business'.
+ * The APIs a chat does not need to start (server-side tokens, files, leave-message, phrases,
+ * satisfaction) are in lazyApis.ts, loaded on their first call.
  */
 import { AiccError, aiccError, validationError } from './errors.js';
-import { base64DecodedLength, binarySize, decodeBase64, encodeBase64, isBase64, toBytes } from './base64.js';
-import { parseDownlink, parseHistoryMessage, parseQueueStatus, parseSurveyMode } from './parse.js';
+import { binarySize } from './bytes.js';
+import type { LazyApiName, LazyClient, LazyKit } from './lazyApis.js';
+import { parseDownlink, parseHistoryMessage, parseQueueStatus } from './parse.js';
 import {
   CALLER_PATTERN,
   CHANNEL,
@@ -19,33 +22,21 @@ import {
   DEFAULT_HISTORY_LIMIT,
   DEFAULT_UPLOAD_MAX_BYTES,
   type ApiName,
-  type ApplyTokenResponse,
-  type DownloadFileRequest,
-  type DownloadFileResponse,
-  type FeedbackSatisfactionRequest,
   type PollQuery,
   type PollResponse,
   type QueryHistoryRequest,
   type QueryHistoryResponse,
-  type QueryPhraseResponse,
   type QueryQueueInfoResponse,
   type ResultResponse,
-  type SaveSatisfactionRequest,
-  type SaveSatisfactionResponse,
   type SendMessageRequest,
-  type SurveyModeResponse,
-  type TokenByAkSkResponse,
-  type UploadFileResponse,
 } from './protocol.js';
-import { uploadProgress } from './progress.js';
-import { createTransport, type Transport } from './transport.js';
+import { asAiccError, createTransport, type Transport } from './transport.js';
 import type { AiccClient, AiccClientOptions, CallOptions, ResultInfo, SendInput } from './types.js';
 import {
   CALLER_RULE,
   invalid,
   requireCount,
   requireInt,
-  requireLocale,
   requireMax,
   requireOneOf,
   requireText,
@@ -60,9 +51,6 @@ function expectSuccess(api: ApiName, code: string | undefined, desc: string | un
   throw new AiccError({ kind: 'business', api, message: `${what} failed: resultCode ${code ?? '(none)'}${desc ? ` (${desc})` : ''}`, resultCode: code, resultDesc: desc });
 }
 
-/** The answer lacks what it exists for. */
-const missing = (api: ApiName, what: string) => aiccError('protocol', api, `the answer holds no ${what}`);
-
 /** Wire arrays may come as null or hold junk: objects only. */
 const objects = <T>(list: T[] | null | undefined): T[] => (Array.isArray(list) ? list.filter((item: unknown) => item && typeof item === 'object') : []);
 
@@ -71,6 +59,50 @@ function pollMessages(answer: PollResponse) {
   expectSuccess('poll', answer.resultCode, answer.resultDesc);
   // An empty window may come as [], null or no field at all (docs/protocol.md#64-empty-poll).
   return objects(answer.downlinkMessages).map(parseDownlink);
+}
+
+/** What lazyApis.ts uses from the rest of the client: handed over, not imported (see there). */
+const LAZY_KIT: LazyKit = {
+  expectSuccess,
+  aiccError,
+  binarySize,
+  invalid,
+  requireText,
+  requireMax,
+  requireUserId,
+  requireTextBytes,
+  requireInt,
+  requireOneOf,
+  CALLER_RULE,
+  CALLER_PATTERN,
+  CHANNEL,
+  DEFAULT_UPLOAD_MAX_BYTES,
+  DOWNLOAD_FILE_TYPES,
+  HEADERS,
+  LIMITS,
+  UPLOAD_FILE_TYPES,
+};
+
+type LazyApis = (typeof import('./lazyApis.js'))['lazyApis'];
+/** lazyApis.ts once loaded (every client shares it). */
+let lazyModule: LazyApis | undefined;
+let loadingLazy: Promise<LazyApis> | undefined;
+
+/**
+ * Loads lazyApis.ts (once). A chunk that cannot load (an offline page) rejects the call with a
+ * `network` AiccError of its API, and the next call tries again.
+ */
+function loadLazyApis(api: LazyApiName): Promise<LazyApis> {
+  loadingLazy ??= import('./lazyApis.js').then(
+    (loaded) => (lazyModule = loaded.lazyApis),
+    (error: unknown) => {
+      loadingLazy = undefined;
+      throw error;
+    },
+  );
+  return loadingLazy.catch((error: unknown) => {
+    throw asAiccError(error, api);
+  });
 }
 
 /** Each client's transport, for `client.http`. */
@@ -93,10 +125,19 @@ export function createAiccClient(options: AiccClientOptions): AiccClient {
   }
   const transport = createTransport(options);
   const request = transport.request;
-  const downloadMaxBytes = options.downloadMaxBytes ?? LIMITS.downloadMaxBytes;
-  const uploadMaxBytes = options.uploadMaxBytes ?? DEFAULT_UPLOAD_MAX_BYTES;
+  /** This client's side of a lazyApis.ts call. */
+  const lazyClient: LazyClient = { request, options };
   /** The last poll's query (never changed once made: see transport.ts, `lastGet`). */
   let pollQuery: PollQuery | undefined;
+
+  /** The method `api` of lazyApis.ts, loaded on its first call. */
+  function lazy<K extends LazyApiName>(api: K): AiccClient[K] {
+    const method = async (input: unknown, call?: CallOptions) => {
+      const apis = lazyModule ?? (await loadLazyApis(api));
+      return (apis[api] as (kit: LazyKit, client: LazyClient, input: unknown, call?: CallOptions) => Promise<unknown>)(LAZY_KIT, lazyClient, input, call);
+    };
+    return method as AiccClient[K];
+  }
 
   /** Sends, then checks resultCode; hands back the whole answer. */
   async function checked<T extends ResultResponse>(api: ApiName, payload: object, call?: CallOptions): Promise<T> {
@@ -134,40 +175,11 @@ export function createAiccClient(options: AiccClientOptions): AiccClient {
     return result(api, body, call, `${api} ${controlType}`);
   }
 
+  // The methods no chat needs to start are in lazyApis.ts, loaded on first use (`lazy`).
   const methods: Omit<AiccClient, 'http'> = {
-    async tokenByAkSk(input, call) {
-      const api = 'tokenByAkSk';
-      const appKey = requireText(api, 'appKey', input?.appKey);
-      const body = { app_key: appKey, app_secret: requireText(api, 'appSecret', input.appSecret) };
-      const expires = requireInt(api, 'expiresInSeconds', input.expiresInSeconds ?? LIMITS.accessTokenDefaultSeconds, 1, LIMITS.accessTokenMaxSeconds);
-      const requestedAt = Date.now();
-      const answer = await request<TokenByAkSkResponse>(api, body, call, { headers: { [HEADERS.tokenExpire]: String(expires) } });
-      if (typeof answer.AccessToken !== 'string' || answer.AccessToken === '') throw missing(api, 'AccessToken');
-      const createdSeconds = Number(answer.CreateTime);
-      return {
-        accessToken: answer.AccessToken,
-        appKey: answer.AppKey ?? appKey,
-        scope: answer.Scope ?? '',
-        createdAt: Number.isFinite(createdSeconds) && createdSeconds > 0 ? createdSeconds * 1000 : requestedAt,
-        // Local clock, so a skewed server clock cannot make us use an expired token.
-        expiresAt: requestedAt + (Number(answer.Expires) || expires) * 1000,
-      };
-    },
+    tokenByAkSk: lazy('tokenByAkSk'),
 
-    async applyToken(input, call) {
-      const api = 'applyToken';
-      const body = {
-        userId: requireUserId(api, 'userId', input?.userId, LIMITS.applyTokenUserIdMaxLength),
-        userName: requireText(api, 'userName', input.userName),
-        channelId: requireText(api, 'channelId', input.channelId),
-        locale: requireLocale(api, 'locale', input.locale),
-      };
-      const answer = await request<ApplyTokenResponse>(api, body, call);
-      // Huawei's demo ignores resultCode; an answer with a token and no code counts as success.
-      if (answer.resultCode !== undefined) expectSuccess(api, answer.resultCode, answer.resultDesc);
-      if (typeof answer.token !== 'string' || answer.token === '') throw missing(api, 'token');
-      return { token: answer.token };
-    },
+    applyToken: lazy('applyToken'),
 
     authenticate(call) {
       return transport.authenticate(call?.signal);
@@ -192,17 +204,7 @@ export function createAiccClient(options: AiccClientOptions): AiccClient {
     send: (input, call) => sendVia('send', input, call),
     sendAsync: (input, call) => sendVia('sendAsync', input, call),
 
-    async doLeaveMessage(input, call) {
-      const api = 'doLeaveMessage';
-      const body = {
-        callId: requireUserId(api, 'userId', input?.userId),
-        caller: requireText(api, 'caller', input.caller),
-        leaveMessage: requireText(api, 'message', input.message),
-        channel: CHANNEL,
-      };
-      if (!CALLER_PATTERN.test(body.caller.trim())) throw invalid(api, 'caller', CALLER_RULE);
-      return result(api, body, call);
-    },
+    doLeaveMessage: lazy('doLeaveMessage'),
 
     // Not an async method: its suspended frame, and `checked`'s, would live for the whole
     // long-poll window, and what lives that long is promoted and swept by the major GC
@@ -222,22 +224,7 @@ export function createAiccClient(options: AiccClientOptions): AiccClient {
       return request<PollResponse>('poll', pollQuery, call).then(pollMessages);
     },
 
-    async downloadFileStream(file, call) {
-      const api = 'downloadFileStream';
-      const fileType = requireOneOf(api, 'fileType', requireText(api, 'fileType', file?.fileType).toLowerCase(), DOWNLOAD_FILE_TYPES);
-      const body: DownloadFileRequest = { fileId: requireText(api, 'fileId', file.fileId), channel: CHANNEL, fileType };
-      if (file.multiMedia) body.multiMedia = 'multiMedia';
-      // Base64 inflates by 4/3; a little slack for the JSON around it.
-      const answer = await request<DownloadFileResponse>(api, body, call, { maxResponseBytes: Math.ceil((downloadMaxBytes * 4) / 3) + 64 * 1024 });
-      // The documented example holds only fileStream: a missing code with a stream is success.
-      if (answer.resultCode !== undefined) expectSuccess(api, answer.resultCode, answer.resultDesc);
-      const stream = answer.fileStream;
-      if (typeof stream !== 'string' || !isBase64(stream)) throw missing(api, 'valid Base64 fileStream');
-      if (base64DecodedLength(stream) > downloadMaxBytes) {
-        throw aiccError('protocol', api, `the file is larger than the ${downloadMaxBytes}-byte download cap`);
-      }
-      return { bytes: decodeBase64(stream), fileType, fileUrl: typeof answer.fileUrl === 'string' ? answer.fileUrl : null };
-    },
+    downloadFileStream: lazy('downloadFileStream'),
 
     async queryQueueInfo(input, call) {
       const api = 'queryQueueInfo';
@@ -251,73 +238,16 @@ export function createAiccClient(options: AiccClientOptions): AiccClient {
       return parseQueueStatus(answer) ?? (expectSuccess(api, answer.resultCode, answer.resultDesc) as never);
     },
 
-    async uploadFileStream(input, call) {
-      const api = 'uploadFileStream';
-      let fileType = requireText(api, 'fileType', input?.fileType).toLowerCase();
-      if (fileType === 'jpeg') fileType = 'jpg';
-      requireOneOf(api, 'fileType', fileType, UPLOAD_FILE_TYPES, ' or jpeg');
-      if (binarySize(input.data) === null) throw invalid(api, 'data', 'be a Uint8Array, ArrayBuffer or Blob');
-      const bytes = await toBytes(input.data);
-      if (bytes.length === 0) throw invalid(api, 'data', 'not be empty');
-      requireMax(api, 'data', '', uploadMaxBytes, bytes.length, 'bytes');
-      const onProgress = call?.onProgress;
-      const extra = onProgress ? { onUploadProgress: uploadProgress(bytes.length, onProgress) } : undefined;
-      const answer = await request<UploadFileResponse>(api, { fileType, fileStream: encodeBase64(bytes), channel: CHANNEL }, call, extra);
-      // uploadFileStream answers with returnCode, not resultCode.
-      expectSuccess(api, answer.returnCode, answer.resultDesc);
-      if (typeof answer.objectKey !== 'string' || answer.objectKey === '') throw missing(api, 'objectKey');
-      return { objectKey: answer.objectKey };
-    },
+    uploadFileStream: lazy('uploadFileStream'),
 
-    async queryPhraseByKeyword(input, call) {
-      const api = 'queryPhraseByKeyword';
-      const body = {
-        strContent: requireTextBytes(api, 'text', requireText(api, 'text', input?.text)),
-        locale: requireLocale(api, 'locale', input.locale),
-        channel: CHANNEL,
-      };
-      const { question } = await checked<QueryPhraseResponse>(api, body, call);
-      const list = Array.isArray(question) ? question : typeof question === 'string' && question !== '' ? [question] : [];
-      return list.map(String).slice(0, LIMITS.phraseMaxResults);
-    },
+    queryPhraseByKeyword: lazy('queryPhraseByKeyword'),
 
-    async getSatisfactionSurveyMode(input, call) {
-      const api = 'getSatisfactionSurveyMode';
-      return parseSurveyMode(await checked<SurveyModeResponse>(api, input?.language ? { language: input.language } : {}, call));
-    },
+    getSatisfactionSurveyMode: lazy('getSatisfactionSurveyMode'),
 
-    async saveSatisfaction(input, call) {
-      const api = 'saveSatisfaction';
-      const comment = requireMax(api, 'comment', input?.comment ?? '', LIMITS.commentMaxChars);
-      // Sent flat, as the documented example does (docs/protocol.md#412-savesatisfaction).
-      const body: SaveSatisfactionRequest = {
-        channel: CHANNEL,
-        userId: requireUserId(api, 'userId', input.userId),
-        evaluation: requireText(api, 'evaluation', input.evaluation),
-        comment,
-        channelConfigId: requireText(api, 'channelConfigId', input.channelConfigId),
-      };
-      if (input.npsScore !== undefined) body.npsScore = String(requireInt(api, 'npsScore', input.npsScore, 0, 10));
-      if (input.fcr !== undefined) body.fcrValue = input.fcr ? '1' : '2';
-      const answer = await request<SaveSatisfactionResponse>(api, body, call);
-      // Tables say resultCode, the example answers returnCode (docs/protocol.md#68-savesatisfaction-shape): accept either.
-      return expectSuccess(api, answer.resultCode ?? answer.returnCode, answer.resultDesc);
-    },
 
-    async feedbackSatisfaction(input, call) {
-      const api = 'feedbackSatisfaction';
-      const satisfied = input?.satisfied;
-      if (typeof satisfied !== 'boolean') throw invalid(api, 'satisfied', 'be true or false');
-      const body: FeedbackSatisfactionRequest = {
-        feedback: satisfied ? 1 : 0,
-        from: requireText(api, 'from', input.from),
-        interIdx: requireText(api, 'interIdx', input.interIdx),
-      };
-      const content = input.content?.trim() ?? '';
-      if (!satisfied && content === '') throw invalid(api, 'content', 'be given when the customer is not satisfied');
-      if (content !== '') body.feedbackContent = requireMax(api, 'content', content, LIMITS.feedbackContentMaxChars);
-      return result(api, body, call);
-    },
+    saveSatisfaction: lazy('saveSatisfaction'),
+
+    feedbackSatisfaction: lazy('feedbackSatisfaction'),
   };
   const client = Object.assign(Object.create(clientPrototype) as Pick<AiccClient, 'http'>, methods);
   transportOf.set(client, transport);

@@ -6,8 +6,8 @@
  * Result objects are built as literals (then Object.assign), never `{ ...base, more }`: it runs
  * for every message, and spread-then-add is slow in V8 (docs/performance.md, "No spread followed by new keys").
  */
-import { SOURCE_TYPES, type SourceType, type SurveyModeResponse, type WireDownlinkMessage, type WireHistoryMessage, type QueryQueueInfoResponse, QueueResultCode } from './protocol.js';
-import type { DownlinkContent, DownlinkMessage, FileRef, HistoryMessage, OtherDownlink, QueueStatus, SurveyMode } from './types.js';
+import { SOURCE_TYPES, type SourceType, type WireDownlinkMessage, type WireHistoryMessage, type QueryQueueInfoResponse, QueueResultCode } from './protocol.js';
+import type { DownlinkContent, DownlinkMessage, FileRef, HistoryMessage, OtherDownlink, QueueStatus } from './types.js';
 import { fnv1a32 } from './hash.js';
 
 const DEFAULT_FILE_TYPE: Record<string, string> = { IMAGE: 'jpg', AUDIO: 'mp3', VIDEO: 'mp4', DOCUMENT: 'pdf' };
@@ -153,14 +153,4 @@ export function parseQueueStatus(body: QueryQueueInfoResponse): QueueStatus | nu
   if (code === QueueResultCode.WITH_AGENT) return { status: 'with-agent' };
   if (code === QueueResultCode.IN_IVR) return { status: 'in-ivr' };
   return code === QueueResultCode.SESSION_ENDED || code === QueueResultCode.SESSION_NOT_FOUND ? { status: 'ended', resultCode: code } : null;
-}
-
-export function parseSurveyMode(body: SurveyModeResponse): SurveyMode {
-  const survey = body.satisfactionSurvey;
-  if (!survey || typeof survey !== 'object' || survey.surveyType !== 'WEB') return { surveyType: 'NO' };
-  const levels = (Array.isArray(survey.satisfactionLevel) ? survey.satisfactionLevel : [])
-    .filter((level) => level && typeof level.satisfactionLevelKey === 'string')
-    .map((level) => ({ key: level.satisfactionLevelKey, label: String(level.satisfactionLevelDesc ?? level.satisfactionLevelKey) }));
-  const questions = Array.isArray(survey.satisfactionQuestion) ? survey.satisfactionQuestion.map(String) : [];
-  return { surveyType: 'WEB', levels, questions };
 }

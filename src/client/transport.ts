@@ -12,7 +12,7 @@
 import type { AxiosInstance } from 'axios';
 import { waitUnlessAborted } from './abort.js';
 import { AiccError, aiccError, httpError, validationError } from './errors.js';
-import { isTransportError, type HttpRequest, type HttpResponse, type HttpTransport } from './http.js';
+import { isTransportError, networkFailure, TransportError, utf8Length, type HttpRequest, type HttpResponse, type HttpTransport } from './http.js';
 import { API_PATHS, HEADERS, type ApiName } from './protocol.js';
 import type { AiccClientOptions, CallOptions, TokenRequestReason } from './types.js';
 
@@ -41,6 +41,8 @@ const POLL_TIMEOUT_MARGIN_MS = 10_000;
 const JSON_TYPE = 'application/json; charset=UTF-8';
 
 type AxiosModule = typeof import('./transports/axios.js');
+/** What the axios module uses from http.ts (see AxiosHelpers). Internal: tests call axiosRequest with it. */
+export const AXIOS_HELPERS: import('./transports/axios.js').AxiosHelpers = { TransportError, networkFailure, utf8Length };
 /** The axios transport module once loaded (every client shares it). */
 let axiosModule: AxiosModule | undefined;
 let loadingAxios: Promise<AxiosModule> | undefined;
@@ -136,7 +138,7 @@ export function createTransport(options: AiccClientOptions): Transport {
   }
   async function viaAxios(request: HttpRequest): Promise<HttpResponse> {
     const loaded = axiosModule ?? (await loadAxiosTransport());
-    return loaded.axiosRequest(own ?? loaded.sharedHttp(), request);
+    return loaded.axiosRequest(own ?? loaded.sharedHttp(), request, AXIOS_HELPERS);
   }
 
   async function request<T extends object>(api: ApiName, payload: object, call?: CallOptions, extra?: RequestExtra): Promise<T> {

@@ -1,7 +1,7 @@
 /** Input checks that run before a request leaves, so bad input never reaches the server. */
 import { validationError, type AiccError } from './errors.js';
 import { LIMITS, type ApiName } from './protocol.js';
-import { utf8ByteLength } from './base64.js';
+import { utf8ByteLength } from './bytes.js';
 
 /** `${api}: ${field} must ${rule}`: every validation message has this one shape. */
 export function invalid(api: ApiName, field: string, rule: string): AiccError {
@@ -50,10 +50,3 @@ export function requireOneOf<T extends string>(api: ApiName, field: string, valu
 
 /** doLeaveMessage caller (CALLER_PATTERN), shared with the machine's check. */
 export const CALLER_RULE = 'be a phone number (digits, spaces, dashes, optional leading +)';
-
-/** `zh`, `zh_CN`, `en`, `en_US`: ISO 639 with an optional country, as the newest pages allow. */
-export function requireLocale(api: ApiName, field: string, value: unknown): string {
-  const locale = requireText(api, field, value);
-  if (!/^[a-z]{2}(?:[_-][A-Z]{2})?$/.test(locale)) throw invalid(api, field, `look like "en" or "en_US" (got "${locale}")`);
-  return locale.replace('-', '_');
-}

@@ -80,10 +80,17 @@ const clientsBySystem = new WeakMap<SessionSystem, AiccClient>();
  * process owns a user (docs/guides/node.md).
  */
 export class ChatSessionConflictError extends Error {
-  override readonly name = 'ChatSessionConflictError' as const;
-  readonly code = 'session-already-live' as const;
-  constructor(readonly userId: string) {
+  // `declare`d and set in the constructor, not class fields: a bundle for an engine older than
+  // ES2022 would lower each field to a helper call (docs/performance.md section 5).
+  declare readonly userId: string;
+  declare readonly name: 'ChatSessionConflictError';
+  declare readonly code: 'session-already-live';
+  constructor(userId: string) {
     super(`User "${userId}" already has a live chat session through this client: stop it (or let it end) before starting another.`);
+    const self = this as { -readonly [K in 'userId' | 'name' | 'code']: ChatSessionConflictError[K] };
+    self.userId = userId;
+    self.name = 'ChatSessionConflictError';
+    self.code = 'session-already-live';
   }
 }
 

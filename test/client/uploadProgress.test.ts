@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { utf8Length, type HttpRequest, type HttpTransport } from '../../src/client/http.js';
 import { PROGRESS_INTERVAL_MS, PROGRESS_STEP, uploadProgress } from '../../src/client/progress.js';
-import { loadAxiosTransport } from '../../src/client/transport.js';
+import { AXIOS_HELPERS, loadAxiosTransport } from '../../src/client/transport.js';
 import { API_PATHS } from '../../src/client/protocol.js';
 import type { UploadProgress } from '../../src/client/types.js';
 import type { Simulator } from '../../src/simulator/index.js';
@@ -26,7 +26,7 @@ afterAll(async () => {
 async function rawTransport(transport: HttpTransport | undefined): Promise<HttpTransport> {
   if (transport) return transport;
   const axios = await loadAxiosTransport();
-  return { name: 'axios', request: (request) => axios.axiosRequest(axios.sharedHttp(), request) };
+  return { name: 'axios', request: (request) => axios.axiosRequest(axios.sharedHttp(), request, AXIOS_HELPERS) };
 }
 
 describe.each(TRANSPORTS)('upload progress ($name transport)', ({ name, transport, clientFor }) => {

@@ -4,7 +4,18 @@
  * its own that an app whose clients all bring a transport never loads.
  */
 import axios, { AxiosError, type Axios, type AxiosInstance, type AxiosRequestConfig, type AxiosResponse } from 'axios';
-import { networkFailure, TransportError, utf8Length, type HttpRequest, type HttpResponse } from '../http.js';
+import type { HttpRequest, HttpResponse, TransportError, TransportFailure } from '../http.js';
+
+/**
+ * What this module uses from http.ts, handed over by transport.ts instead of imported: with an
+ * import, a bundler puts http.ts in a chunk of its own that every page loads up front, in a gzip
+ * stream of its own (docs/performance.md, section 5).
+ */
+export interface AxiosHelpers {
+  TransportError: new (reason: TransportFailure, code?: string) => TransportError;
+  networkFailure(code: string | undefined): TransportError;
+  utf8Length(text: string): number;
+}
 
 // No redirects: the API never answers 3xx, following one would replay the token elsewhere, and
 // axios' redirect wrapper (follow-redirects) costs ~0.15 ms CPU per request in Node
@@ -39,7 +50,7 @@ const asIs = [(data: unknown) => data];
 const anyStatus = () => true;
 
 /** One exchange through `http` (the shared instance, the client's own, or the caller's). */
-export async function axiosRequest(http: Axios, request: HttpRequest): Promise<HttpResponse> {
+export async function axiosRequest(http: Axios, request: HttpRequest, helpers: AxiosHelpers): Promise<HttpResponse> {
   const config: AxiosRequestConfig = {
     url: request.url,
     method: request.method,
@@ -57,14 +68,14 @@ export async function axiosRequest(http: Axios, request: HttpRequest): Promise<H
   if (progress) {
     // XHR's upload events in browsers; a counting stream in Node (axios throttles it to ~3/s
     // and always reports the end). Our own total: a browser may not compute one.
-    const total = utf8Length(request.body ?? '');
+    const total = helpers.utf8Length(request.body ?? '');
     config.onUploadProgress = (event) => progress(Math.min(event.loaded, total), total);
   }
   let response: AxiosResponse<unknown>;
   try {
     response = await http.request<unknown>(config);
   } catch (error) {
-    throw asTransportError(error);
+    throw asTransportError(error, helpers);
   }
   // Interceptors of the caller's instance may have turned the text into something else.
   const body = typeof response.data === 'string' ? response.data : '';
@@ -72,7 +83,7 @@ export async function axiosRequest(http: Axios, request: HttpRequest): Promise<H
 }
 
 /** axios' failures as TransportErrors; anything else (an interceptor's own error) as is. */
-function asTransportError(error: unknown): unknown {
+function asTransportError(error: unknown, { TransportError, networkFailure }: AxiosHelpers): unknown {
   if (axios.isCancel(error) || (error instanceof Error && error.name === 'AbortError')) return new TransportError('aborted');
   // Never the AxiosError itself: its config carries the request headers, tokens included.
   if (error instanceof AxiosError) {
