@@ -28,17 +28,18 @@ function scaleTable(name: string): string | undefined {
     f(s.heapPerSessionAfterKB, 1),
     f(s.rssPerSessionKB, 1),
     ms(s.eventLoopDelayP99Ms, 1),
+    s.majorGcs === undefined ? '–' : `${s.majorGcs}${s.majorGcs > 0 ? ` (longest pause ${ms(s.majorGcMaxPauseMs, 0)})` : ''}`,
     ms(s.delivery.p50, 1),
     ms(s.delivery.p99, 1),
     `${f(s.clientCpuPercent, 0)} %`,
     `${f(s.simulator.cpuPercent, 0)} %`,
     String(Object.values(s.errors as Record<string, number>).reduce((a, b) => a + b, 0)),
-    s.invalid ? `invalid (run again): ${s.invalid}` : s.pass ? 'pass' : `fail: ${s.why}`,
+    s.invalid ? `invalid (run again): ${s.invalid}` : s.pass ? `pass${s.note ? ` (${s.note})` : ''}` : `fail: ${s.why}`,
   ]);
   const skipped = (x.skipped as Any[]).map((s) => `N=${s.n} skipped: ${s.why}.`).join(' ');
   const transport = x.method.transport ?? 'axios';
   return [
-    table(['N', 'load avg', 'ramp', 'heap KB/session', 'heap KB/session after chat', 'RSS KB/session', 'loop delay p99', 'delivery p50', 'delivery p99', 'client CPU', 'simulator CPU', 'errors', ''], rows),
+    table(['N', 'load avg', 'ramp', 'heap KB/session', 'heap KB/session after chat', 'RSS KB/session', 'loop delay p99', 'major GCs in window', 'delivery p50', 'delivery p99', 'client CPU', 'simulator CPU', 'errors', ''], rows),
     '',
     `Transport: ${transport === 'axios' ? 'axios (the default)' : `\`${transport}\``}. ` +
       (x.method.semiSpaceMb ? `Worker run with \`--max-semi-space-size=${x.method.semiSpaceMb}\` (Node's default: 16). ` : '') +

@@ -21,7 +21,7 @@
  *   node --import tsx bench/scale.ts [--quick] [--steps 500,1000] [--duration-ms 30000] [--settle-ms 15000] [--transport axios|node|fetch] [--semi-space-mb 64]
  */
 import os from 'node:os';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { PerformanceObserver, constants as perfConstants, monitorEventLoopDelay, type PerformanceEntry } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { QUICK, argValue, machineInfo, writeResult } from './lib/results.js';
 import { startSimProcess, type SimProcess } from './lib/sim-process.js';
@@ -76,6 +76,9 @@ interface StepResult {
   heapPerSessionAfterKB: number;
   eventLoopDelayP99Ms: number;
   eventLoopDelayMaxMs: number;
+  /** Major (mark-compact) GCs of the worker in the window, and the longest one's pause. */
+  majorGcs: number;
+  majorGcMaxPauseMs: number;
   delivery: Latency;
   messagesPerSession: { received: number; sent: number };
   errors: { pollErrors: number; sessionsEnded: number; failedSends: number; injectFailed: number; violations: number };
@@ -83,6 +86,8 @@ interface StepResult {
   simulator: { cpuPercent: number; loopDelayP99Ms: number; requestsPerSec: number; connections: number };
   pass: boolean;
   why?: string;
+  /** On a pass: what the reader should know (no major GC in the window). */
+  note?: string;
   /** Set when the attempt measured nothing (no send, no delivery, no loop sample): neither pass nor fail. */
   invalid?: string;
 }
@@ -102,6 +107,8 @@ interface WorkerDone {
   eventLoopDelayMaxMs: number;
   /** Event-loop delay samples taken in the measured window (0: the histogram saw nothing). */
   eventLoopSamples: number;
+  majorGcs: number;
+  majorGcMaxPauseMs: number;
   heapPerSessionAfterKB: number;
   received: number;
   sent: number;
@@ -193,6 +200,13 @@ async function worker(n: number, sim: SimInfo): Promise<void> {
   measuring = true;
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
+  const majorGcPauses: number[] = [];
+  const gcs = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries() as (PerformanceEntry & { detail?: { kind?: number } })[]) {
+      if (entry.detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) majorGcPauses.push(entry.duration);
+    }
+  });
+  gcs.observe({ entryTypes: ['gc'] });
   const c0 = cpuMs();
   const t0 = monoMs();
   // Customer messages, phases spread evenly like the simulator's injections.
@@ -211,6 +225,7 @@ async function worker(n: number, sim: SimInfo): Promise<void> {
   measuring = false;
   const cpuPercent = ((cpuMs() - c0) / (monoMs() - t0)) * 100;
   loop.disable();
+  gcs.disconnect();
   let failedSends = 0;
   for (const actor of actors) {
     for (const entry of transcriptEntries(actor.getSnapshot().context.transcript)) if (entry.kind === 'outgoing' && entry.status === 'failed') failedSends++;
@@ -223,6 +238,8 @@ async function worker(n: number, sim: SimInfo): Promise<void> {
     eventLoopDelayP99Ms: loop.percentile(99) / 1e6,
     eventLoopDelayMaxMs: loop.max / 1e6,
     eventLoopSamples: loop.count,
+    majorGcs: majorGcPauses.length,
+    majorGcMaxPauseMs: Math.max(0, ...majorGcPauses),
     heapPerSessionAfterKB: (mem2.heapUsed - heap0) / n / 1024,
     received,
     sent,
@@ -247,6 +264,8 @@ function notReady(n: number, attempt: number, loadAverage: number, why: string):
     heapPerSessionAfterKB: Number.NaN,
     eventLoopDelayP99Ms: Number.NaN,
     eventLoopDelayMaxMs: Number.NaN,
+    majorGcs: 0,
+    majorGcMaxPauseMs: Number.NaN,
     delivery: latency([]),
     messagesPerSession: { received: 0, sent: 0 },
     errors: { pollErrors: 0, sessionsEnded: 0, failedSends: 0, injectFailed: 0, violations: 0 },
@@ -300,11 +319,12 @@ async function step(n: number, attempt: number): Promise<StepResult> {
     };
     const errorCount = Object.values(errors).reduce((a, b) => a + b, 0);
     const verdict = judgeAttempt(
-      { n, chatting: ready.chatting, sent: done.sent, injected: injected.sent, received: done.received, eventLoopSamples: done.eventLoopSamples, deliveryP99Ms: delivery.p99, errors: errorCount },
+      { n, chatting: ready.chatting, sent: done.sent, injected: injected.sent, received: done.received, eventLoopSamples: done.eventLoopSamples, deliveryP99Ms: delivery.p99, errors: errorCount, majorGcs: done.majorGcs },
       P99_LIMIT_MS,
     );
     const invalid = 'invalid' in verdict ? verdict.invalid : undefined;
     const why = 'why' in verdict ? verdict.why : undefined;
+    const note = 'note' in verdict ? verdict.note : undefined;
     const result: StepResult = {
       n,
       loadAverage,
@@ -317,6 +337,8 @@ async function step(n: number, attempt: number): Promise<StepResult> {
       heapPerSessionAfterKB: done.heapPerSessionAfterKB,
       eventLoopDelayP99Ms: done.eventLoopDelayP99Ms,
       eventLoopDelayMaxMs: done.eventLoopDelayMaxMs,
+      majorGcs: done.majorGcs,
+      majorGcMaxPauseMs: done.majorGcMaxPauseMs,
       delivery,
       messagesPerSession: { received: done.received / n, sent: done.sent / n },
       errors,
@@ -329,10 +351,11 @@ async function step(n: number, attempt: number): Promise<StepResult> {
       },
       pass: 'pass' in verdict && verdict.pass,
       ...(why !== undefined ? { why } : {}),
+      ...(note !== undefined ? { note } : {}),
       ...(invalid !== undefined ? { invalid } : {}),
     };
     console.log(
-      `scale N=${n}: delivery p50 ${delivery.p50.toFixed(1)} p99 ${delivery.p99.toFixed(1)} ms, loop p99 ${done.eventLoopDelayP99Ms.toFixed(1)} ms, client cpu ${done.cpuPercent.toFixed(0)}%, sim cpu ${result.simulator.cpuPercent.toFixed(0)}% → ${invalid ? `INVALID (${invalid})` : result.pass ? 'pass' : `FAIL (${why})`}`,
+      `scale N=${n}: delivery p50 ${delivery.p50.toFixed(1)} p99 ${delivery.p99.toFixed(1)} ms, loop p99 ${done.eventLoopDelayP99Ms.toFixed(1)} ms, client cpu ${done.cpuPercent.toFixed(0)}%, sim cpu ${result.simulator.cpuPercent.toFixed(0)}%, major GCs ${done.majorGcs} → ${invalid ? `INVALID (${invalid})` : result.pass ? `pass${note ? ` (${note})` : ''}` : `FAIL (${why})`}`,
     );
     return result;
   } finally {

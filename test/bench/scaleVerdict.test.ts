@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { holds, judgeAttempt, type AttemptFigures } from '../../bench/lib/scaleVerdict.js';
 
-const good: AttemptFigures = { n: 100, chatting: 100, sent: 200, injected: 200, received: 200, eventLoopSamples: 3000, deliveryP99Ms: 12, errors: 0 };
+const good: AttemptFigures = { n: 100, chatting: 100, sent: 200, injected: 200, received: 200, eventLoopSamples: 3000, deliveryP99Ms: 12, errors: 0, majorGcs: 1 };
 
 describe('scale bench verdicts', () => {
   it('rejects a round that sent nothing, injected nothing or sampled no event-loop delay as invalid, not as a result', () => {
@@ -19,6 +19,11 @@ describe('scale bench verdicts', () => {
     expect(judgeAttempt({ ...good, errors: 2 }, 250)).toEqual({ pass: false, why: '2 errors' });
     // Nothing received of what was injected is a failure (everything lost), not an invalid round.
     expect(judgeAttempt({ ...good, received: 0 }, 250)).toEqual({ pass: false, why: '200 injected messages not delivered' });
+  });
+
+  it('says when a pass saw no major GC: the stall that decides p99 at scale may not have come yet', () => {
+    expect(judgeAttempt({ ...good, majorGcs: 0 }, 250)).toEqual({ pass: true, note: 'no major GC in the window' });
+    expect(judgeAttempt({ ...good, majorGcs: 0, deliveryP99Ms: 300 }, 250)).toEqual({ pass: false, why: 'p99 delivery 300 ms >= 250 ms' });
   });
 
   it('holds N only with two valid attempts that both passed (invalid ones do not count)', () => {
