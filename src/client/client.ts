@@ -130,13 +130,15 @@ export function createAiccClient(options: AiccClientOptions): AiccClient {
   /** The last poll's query (never changed once made: see transport.ts, `lastGet`). */
   let pollQuery: PollQuery | undefined;
 
-  /** The method `api` of lazyApis.ts, loaded on its first call. */
-  function lazy<K extends LazyApiName>(api: K): AiccClient[K] {
-    const method = async (input: unknown, call?: CallOptions) => {
-      const apis = lazyModule ?? (await loadLazyApis(api));
-      return (apis[api] as (kit: LazyKit, client: LazyClient, input: unknown, call?: CallOptions) => Promise<unknown>)(LAZY_KIT, lazyClient, input, call);
-    };
-    return method as AiccClient[K];
+  /**
+   * Calls the method `api` of lazyApis.ts, loaded on its first call. The methods below call it
+   * from arrows of this scope, not from a closure made per method: a scope of its own per method
+   * cost ~330 B of heap per client (2 560 against 2 230 B per idle client, Node 20).
+   */
+  function callLazy<K extends LazyApiName>(api: K, input: Parameters<AiccClient[K]>[0], call?: CallOptions): ReturnType<AiccClient[K]> {
+    type Method = (kit: LazyKit, client: LazyClient, input: unknown, call?: CallOptions) => ReturnType<AiccClient[K]>;
+    if (lazyModule) return (lazyModule[api] as Method)(LAZY_KIT, lazyClient, input, call);
+    return loadLazyApis(api).then((apis): unknown => (apis[api] as Method)(LAZY_KIT, lazyClient, input, call)) as ReturnType<AiccClient[K]>;
   }
 
   /** Sends, then checks resultCode; hands back the whole answer. */
@@ -175,11 +177,11 @@ export function createAiccClient(options: AiccClientOptions): AiccClient {
     return result(api, body, call, `${api} ${controlType}`);
   }
 
-  // The methods no chat needs to start are in lazyApis.ts, loaded on first use (`lazy`).
+  // The methods no chat needs to start are in lazyApis.ts, loaded on first use (`callLazy`).
   const methods: Omit<AiccClient, 'http'> = {
-    tokenByAkSk: lazy('tokenByAkSk'),
+    tokenByAkSk: (input, call) => callLazy('tokenByAkSk', input, call),
 
-    applyToken: lazy('applyToken'),
+    applyToken: (input, call) => callLazy('applyToken', input, call),
 
     authenticate(call) {
       return transport.authenticate(call?.signal);
@@ -204,7 +206,7 @@ export function createAiccClient(options: AiccClientOptions): AiccClient {
     send: (input, call) => sendVia('send', input, call),
     sendAsync: (input, call) => sendVia('sendAsync', input, call),
 
-    doLeaveMessage: lazy('doLeaveMessage'),
+    doLeaveMessage: (input, call) => callLazy('doLeaveMessage', input, call),
 
     // Not an async method: its suspended frame, and `checked`'s, would live for the whole
     // long-poll window, and what lives that long is promoted and swept by the major GC
@@ -224,7 +226,7 @@ export function createAiccClient(options: AiccClientOptions): AiccClient {
       return request<PollResponse>('poll', pollQuery, call).then(pollMessages);
     },
 
-    downloadFileStream: lazy('downloadFileStream'),
+    downloadFileStream: (input, call) => callLazy('downloadFileStream', input, call),
 
     async queryQueueInfo(input, call) {
       const api = 'queryQueueInfo';
@@ -238,16 +240,16 @@ export function createAiccClient(options: AiccClientOptions): AiccClient {
       return parseQueueStatus(answer) ?? (expectSuccess(api, answer.resultCode, answer.resultDesc) as never);
     },
 
-    uploadFileStream: lazy('uploadFileStream'),
+    uploadFileStream: (input, call) => callLazy('uploadFileStream', input, call),
 
-    queryPhraseByKeyword: lazy('queryPhraseByKeyword'),
+    queryPhraseByKeyword: (input, call) => callLazy('queryPhraseByKeyword', input, call),
 
-    getSatisfactionSurveyMode: lazy('getSatisfactionSurveyMode'),
+    getSatisfactionSurveyMode: (input, call) => callLazy('getSatisfactionSurveyMode', input, call),
 
 
-    saveSatisfaction: lazy('saveSatisfaction'),
+    saveSatisfaction: (input, call) => callLazy('saveSatisfaction', input, call),
 
-    feedbackSatisfaction: lazy('feedbackSatisfaction'),
+    feedbackSatisfaction: (input, call) => callLazy('feedbackSatisfaction', input, call),
   };
   const client = Object.assign(Object.create(clientPrototype) as Pick<AiccClient, 'http'>, methods);
   transportOf.set(client, transport);
