@@ -53,7 +53,6 @@ describe('the lazily loaded APIs when their chunk cannot load', () => {
       );
       expect(error, api).toBeInstanceOf(AiccError);
       expect(error, api).toMatchObject({ kind: 'network', api, message: expect.stringMatching(new RegExp(`^${api}: `)) });
-      console.log((error as Error).message);
     }
     expect(sim.requests).toEqual([]);
     // A failed load is not kept: every call tried again.
