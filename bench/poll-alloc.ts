@@ -36,7 +36,7 @@ import { lib, LIBRARY_SOURCE } from './lib/library.js';
 import { rawLongPoll } from './lib/rawPoller.js';
 import { makeTransport } from './lib/transports.js';
 import { QUICK, argValue, machineInfo, writeResult } from './lib/results.js';
-import { startSimProcess } from './lib/sim-process.js';
+import { measureWindow, startSimProcess } from './lib/sim-process.js';
 import type { SimInfo } from './lib/sim-protocol.js';
 import { nextFromParent, startWorker, toParent } from './lib/spawn.js';
 import { cpuMs, fullGc, monoMs, sleep, spread } from './lib/stats.js';
@@ -341,15 +341,10 @@ async function runRound(round: number, levels: Level[], builds: { name: string; 
       w.send({ type: 'setup' });
       await w.next('ready', 900_000);
     }
-    await sim.resetStats();
-    for (const w of workers) w.send({ type: 'go' });
-    await sleep(WINDOW_MS);
-    const stats = await sim.stats();
-    for (const w of workers) w.send({ type: 'stop' });
-    const results = await Promise.all(workers.map((w) => w.next<{ result: WorkerResult }>('result', 120_000)));
+    const { stats, results } = await measureWindow<WorkerResult>(sim, workers, WINDOW_MS);
     const byWorker: Record<string, PerPoll> = {};
     specs.forEach((spec, i) => {
-      byWorker[spec.level === 'raw' ? 'raw' : `${spec.level}:${spec.build}`] = perPoll(results[i]!.result, stats.byGroup[spec.group]?.byApi.poll ?? 0);
+      byWorker[spec.level === 'raw' ? 'raw' : `${spec.level}:${spec.build}`] = perPoll(results[i]!, stats.byGroup[spec.group]?.byApi.poll ?? 0);
     });
     return { round, loadAverage1m, simulatorCpuPercent: (stats.cpuMs / stats.elapsedMs) * 100, byWorker };
   } finally {

@@ -20,7 +20,7 @@ import { lib, LIBRARY_SOURCE } from './lib/library.js';
 import { rawLongPoll } from './lib/rawPoller.js';
 import { TRANSPORTS, makeTransport, type TransportName } from './lib/transports.js';
 import { QUICK, machineInfo, writeResult } from './lib/results.js';
-import { startSimProcess } from './lib/sim-process.js';
+import { measureWindow, startSimProcess } from './lib/sim-process.js';
 import type { SimInfo } from './lib/sim-protocol.js';
 import { nextFromParent, startWorker, toParent } from './lib/spawn.js';
 import { cpuMs, fullGc, monoMs, sleep, spread } from './lib/stats.js';
@@ -159,12 +159,7 @@ async function runLevel(level: Level, round: number): Promise<LevelRound> {
   const workers = TRANSPORTS.map((t) => startWorker(self, { args: ['--worker', t, level, JSON.stringify(sim), '--sessions', String(SESSIONS)], nodeFlags: ['--expose-gc'] }));
   try {
     await Promise.all(workers.map((w) => w.next('ready', 600_000)));
-    await sim.resetStats();
-    for (const w of workers) w.send({ type: 'go' });
-    await sleep(WINDOW_MS);
-    const stats = await sim.stats();
-    for (const w of workers) w.send({ type: 'stop' });
-    const results = (await Promise.all(workers.map((w) => w.next<{ result: WorkerResult }>('result', 120_000)))).map((r) => r.result);
+    const { stats, results } = await measureWindow<WorkerResult>(sim, workers, WINDOW_MS);
     const byTransport = {} as LevelRound['byTransport'];
     for (const r of results) {
       const group = groupOf(r.transport, level);

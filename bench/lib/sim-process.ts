@@ -1,7 +1,8 @@
 /** Parent side of sim-child.ts: the simulator in its own process, driven over IPC. */
 import { fileURLToPath } from 'node:url';
 import type { ChildCommand, ChildReply, SimChildConfig, SimInfo, SimStats } from './sim-protocol.js';
-import { spawnNode } from './spawn.js';
+import { spawnNode, type Worker } from './spawn.js';
+import { sleep } from './stats.js';
 
 const CHILD = fileURLToPath(new URL('./sim-child.ts', import.meta.url));
 
@@ -79,4 +80,18 @@ export function startSimProcess(config: SimChildConfig): Promise<SimProcess> {
       },
     };
   }
+}
+
+/**
+ * One measured window over workers that are ready: the simulator's counts reset, `go` to every
+ * worker, `windowMs` of running, the counts read, `stop`, and each worker's `result` (in order).
+ */
+export async function measureWindow<R>(sim: SimProcess, workers: readonly Worker[], windowMs: number): Promise<{ stats: SimStats; results: R[] }> {
+  await sim.resetStats();
+  for (const w of workers) w.send({ type: 'go' });
+  await sleep(windowMs);
+  const stats = await sim.stats();
+  for (const w of workers) w.send({ type: 'stop' });
+  const replies = await Promise.all(workers.map((w) => w.next<{ result: R }>('result', 120_000)));
+  return { stats, results: replies.map((reply) => reply.result) };
 }
