@@ -13,17 +13,15 @@
  *   date and marked `resumed`, so it catches up from history before polling;
  * - a file worker the machine had just started (its hello, `*.ready`, not yet handled when the
  *   snapshot was saved) comes back restored, without the bytes or orders it held: its `*.ready`
- *   must read as news of a reload, so the "just started" marks are dropped;
- * - a snapshot of a version whose index pages mapped keys as properties is re-indexed (pages
- *   now hold key arrays).
+ *   must read as news of a reload, so the "just started" marks are dropped.
+ * (Index pages an earlier version wrote need nothing here: positionOf reads them as they are.)
  * `createChatSession` applies this to every snapshot it is given; hosts that restore with plain
  * `createActor` should too.
  */
 import type { Snapshot } from 'xstate';
 import { WORKER_STARTING, abandonInterruptedSends, clearWorkerStarting, type FileWorkerId } from '../../machines/chatSession.updates.js';
 import { latestIncomingTimestamp } from '../../machines/chatSession.selectors.js';
-import { indexTranscript } from '../../machines/chatSession.transcript.js';
-import type { ChatSessionContext, TranscriptIndex } from '../../machines/chatSession.types.js';
+import type { ChatSessionContext } from '../../machines/chatSession.types.js';
 
 /** What `actor.getPersistedSnapshot()` returns: plain JSON, safe to store. */
 export type PersistedChatSession = Snapshot<unknown>;
@@ -65,11 +63,6 @@ function sendWorker(): unknown {
   return { snapshot: { status: 'active' }, src: 'sendMessage', syncSnapshot: false };
 }
 
-/** Every page holds key and position arrays (an older version's pages were key → position objects). */
-function isCurrentIndex(index: TranscriptIndex): boolean {
-  return Object.values(index).every((pages) => Array.isArray(pages) && pages.every((page) => Array.isArray(page?.keys) && Array.isArray(page.positions)));
-}
-
 interface PersistedChild {
   snapshot?: { input?: Record<string, unknown> } & Record<string, unknown>;
 }
@@ -77,9 +70,8 @@ interface PersistedChild {
 export function prepareRestoredSnapshot(snapshot: PersistedChatSession): PersistedChatSession {
   const s = snapshot as unknown as PersistedShape;
   if (!isContext(s.context)) return snapshot;
-  const saved = isCurrentIndex(s.context.transcriptIndex) ? s.context : { ...s.context, transcriptIndex: indexTranscript(s.context.transcript) };
-  const update = abandonInterruptedSends(saved);
-  let context: ChatSessionContext = { ...saved, ...update };
+  const update = abandonInterruptedSends(s.context);
+  let context: ChatSessionContext = { ...s.context, ...update };
   for (const worker of FILE_WORKERS) context = { ...context, ...clearWorkerStarting(context, worker) };
   const children: Record<string, unknown> = { ...(s.children ?? {}) };
   let value = s.value;

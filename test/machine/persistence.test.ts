@@ -105,7 +105,7 @@ describe('persisted snapshot', () => {
     }
   });
 
-  it('a snapshot whose index pages map keys as properties (before pages held key arrays) is re-indexed', async () => {
+  it('a snapshot whose index pages map keys as properties (before pages held key arrays) is still read', async () => {
     const { actor } = await busySession();
     const persisted = JSON.parse(JSON.stringify(actor.getPersistedSnapshot())) as { context: ChatSessionContext };
     actor.stop();
