@@ -100,6 +100,8 @@ export const chatSessionMachine = setup({
     ...guards,
     /** The poll loop runs (it is invoked by `connected`). */
     isPolling: stateIn('#chatSession.connected'),
+    /** The outbox holds its head back after a refused send (`outbox.flush` resends it now). */
+    isResendWaiting: stateIn('#chatSession.connected.chatting.outbox.resending'),
   },
   delays: { authRetryDelay, connectRetryDelay, sendRetryDelay, suggestionDebounce, surveyModeRetryDelay, typingThrottle },
   actions: chatSessionActions,
@@ -288,8 +290,10 @@ export const chatSessionMachine = setup({
           on: {
             'poll.messages': [
               ...serverEnds,
-              // Messages arrived: the connection works, so resend now what waits for it.
-              { actions: ['receiveMessages', 'flushOutbox'] },
+              // Messages arrived: the connection works, so resend now what waits for it. Only then:
+              // an `outbox.flush` nobody handles is still a microstep (test/machine/work.test.ts).
+              { guard: 'isResendWaiting', actions: ['receiveMessages', 'flushOutbox'] },
+              { actions: 'receiveMessages' },
             ],
             ...composing,
             'chat.end': [

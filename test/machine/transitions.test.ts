@@ -371,6 +371,17 @@ describe('chatting: outbox', () => {
     expect(s.children.sendMessage).toBeDefined();
   });
 
+  it('a poll batch resends at once what waits for a resend (the connection works again)', () => {
+    let s = run(chattingWithAgent(), { type: 'message.send', text: 'one' });
+    const [id] = s.context.outbox;
+    s = run(s, sendFailed(new AiccError({ kind: 'http', api: 'send', status: 503, message: 'busy' }), id));
+    expect(s.matches({ connected: { chatting: { outbox: 'resending' } } })).toBe(true);
+    expect(entryAt(s.context, id)).toMatchObject({ status: 'queued', resends: 1 });
+    s = run(s, polled(agentText('a2')));
+    expect(s.matches({ connected: { chatting: { outbox: 'sending' } } })).toBe(true);
+    expect(entryAt(s.context, id)).toMatchObject({ status: 'sending' });
+  });
+
   it('invalid payloads set a typed error and change nothing else', () => {
     const s = chattingWithAgent();
     for (const event of [
