@@ -62,6 +62,8 @@ const isBlank = (value: unknown) => typeof value !== 'string' || value.trim() ==
 export function validateText(event: unknown): ChatInputError | null {
   const text = field(event, 'text');
   if (isBlank(text)) return inputError('empty-text', 'message.send', 'The message is empty.', 'text');
+  // At most 3 UTF-8 bytes per UTF-16 unit: most texts need no count.
+  if ((text as string).length * 3 <= TEXT_MAX_BYTES) return null;
   const bytes = utf8ByteLength(text as string);
   return bytes > TEXT_MAX_BYTES ? tooLarge('text-too-long', 'message.send', 'message', bytes, TEXT_MAX_BYTES, 'text') : null;
 }
