@@ -169,6 +169,11 @@ export const chatSessionActions = {
     assertEvent(event, 'message.send');
     return update.enqueueText(context, event.text, Date.now());
   }),
+  // Queued and marked on the wire in one assign: XState rebuilds the snapshot on every assign.
+  enqueueTextSending: assigns(({ context, event }) => {
+    assertEvent(event, 'message.send');
+    return update.enqueueText(context, event.text, Date.now(), 'sending');
+  }),
   rejectText: assigns(({ event }) => update.setError(validateText(event))),
   enqueueFile: assigns(({ context, event }) => {
     assertEvent(event, 'file.send');

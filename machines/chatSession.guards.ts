@@ -80,6 +80,9 @@ export const guards = {
   /** The head of the outbox is ready to go (not still uploading) and the browser is online. */
   hasSendableMessage: ({ context }: GuardArgs) => context.connection.online && outboxHead(context)?.status === 'queued',
 
+  /** A valid text that can go on the wire at once: online, nothing queued before it (an idle outbox). */
+  canSendTextAtOnce: ({ context, event }: GuardArgs) => context.connection.online && context.outbox.length === 0 && validateText(event) === null,
+
   /** The send certainly did not arrive (refused, 429, 503) and resends are left. */
   isResendable: ({ context, event }: GuardArgs) =>
     sendFailure(errorOf(event)) === 'resend' && (outboxHead(context)?.resends ?? 0) < context.config.timing.sendRetries,

@@ -41,9 +41,13 @@ function endWith<const TReason extends EndReason>(reason: TReason) {
 // Transition blocks that `queuing` and `chatting` share (spread in, so the config and its JSON
 // export read as if written out in both).
 
-/** What the customer sends while connected: queued in the outbox, sent once served. */
-const composing = {
+/** A text the customer sends while connected: queued in the outbox, sent once served. */
+const composeText = {
   'message.send': [{ guard: 'isValidText', actions: 'enqueueText' }, { actions: 'rejectText' }],
+} as const;
+
+/** Files and retries the customer sends while connected (queued like texts). */
+const composeOther = {
   'file.send': [{ guard: 'isValidFile', actions: ['enqueueFile', 'startUpload'] }, { actions: 'rejectFile' }],
   'message.retry': [{ guard: 'isRetryableMessage', actions: 'requeueMessage' }, { actions: 'rejectRetry' }],
 } as const;
@@ -274,7 +278,8 @@ export const chatSessionMachine = setup({
               { guard: 'hasRobotMessage', target: 'chatting', actions: 'receiveMessages' },
               { actions: ['receiveMessages', 'confirmConnect'] },
             ],
-            ...composing,
+            ...composeText,
+            ...composeOther,
             'chat.end': { target: 'ending', actions: endWith('customer-ended') },
             'poll.failed': networkLost,
             // No `session.lost` here: the poll loop checks liveness only after an agent served
@@ -295,7 +300,8 @@ export const chatSessionMachine = setup({
               { guard: 'isResendWaiting', actions: ['receiveMessages', 'flushOutbox'] },
               { actions: 'receiveMessages' },
             ],
-            ...composing,
+            // `message.send` is the outbox region's: one region handles it, so a text is queued once.
+            ...composeOther,
             'chat.end': [
               // The server had already ended (its DISCONNECT lost or still queued): say so, not "you ended".
               { guard: 'hasServerGone', target: 'ending', actions: ['receiveServerEnd', 'markSessionLost', endWith('session-released')] },
@@ -308,12 +314,17 @@ export const chatSessionMachine = setup({
             outbox: {
               description: 'FIFO, one message on the wire at a time; held while offline; refused sends resent in order.',
               initial: 'idle',
+              on: composeText,
               states: {
                 idle: {
-                  always: { guard: 'hasSendableMessage', target: 'sending' },
+                  on: {
+                    // Nothing queued, online: on the wire in this step (no eventless step after it).
+                    'message.send': { guard: 'canSendTextAtOnce', target: 'sending', actions: 'enqueueTextSending' },
+                  },
+                  always: { guard: 'hasSendableMessage', target: 'sending', actions: 'markHeadSending' },
                 },
                 sending: {
-                  entry: ['markHeadSending', 'sendHead'],
+                  entry: 'sendHead',
                   on: {
                     'message.sent': { target: 'idle', actions: 'markSent' },
                     'message.sendFailed': [

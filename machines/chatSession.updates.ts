@@ -293,8 +293,12 @@ function enqueueOutgoing(context: ChatSessionContext, now: number, payload: (tim
   return update;
 }
 
-export function enqueueText(context: ChatSessionContext, text: string, now: number): Update {
-  const update = enqueueOutgoing(context, now, () => ({ mediaType: 'TEXT', text, file: null, content: text, status: 'queued' }));
+/**
+ * Appends a text and queues it: `queued`, or `sending` when it goes on the wire in the same step
+ * (an idle outbox, online: the transition that queues it enters `outbox.sending`).
+ */
+export function enqueueText(context: ChatSessionContext, text: string, now: number, status: 'queued' | 'sending' = 'queued'): Update {
+  const update = enqueueOutgoing(context, now, () => ({ mediaType: 'TEXT', text, file: null, content: text, status }));
   update.compose = { draft: '', suggestions: [] };
   return update;
 }

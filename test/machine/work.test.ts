@@ -23,7 +23,7 @@ async function microstepsDuring(actor: ReturnType<typeof startSession>['actor'],
 }
 
 describe('work per message round trip', () => {
-  it('a message sent and answered takes four microsteps: send, on the wire, sent, the answer', async () => {
+  it('a message sent and answered takes three microsteps: on the wire, sent, the answer', async () => {
     const fakes = fakeActors();
     fakes.connect.answer = () => ok('connect to robot successfully.');
     const { actor } = startSession({ fakes });
@@ -36,9 +36,10 @@ describe('work per message round trip', () => {
       fakes.pollLoop.emit({ type: 'poll.messages', messages: [robotText('r2', 'Version 2', '2')] });
     });
 
-    // message.send: queue it, then outbox.idle → sending (an eventless transition). The answer
-    // needs no `outbox.flush` round: nothing waits for a resend.
-    expect(counts).toEqual({ 'message.send': 2, 'message.sent': 1, 'poll.messages': 1 });
+    // message.send with nothing queued, online: queued and on the wire in one step (no eventless
+    // outbox.idle → sending after it). The answer needs no `outbox.flush` round: nothing waits
+    // for a resend.
+    expect(counts).toEqual({ 'message.send': 1, 'message.sent': 1, 'poll.messages': 1 });
     expect(actor.getSnapshot().context.transcript.length).toBe(3);
   });
 });

@@ -49,6 +49,10 @@ export const BREAKAGES: readonly Breakage[] = [
       machine.provide({
         actions: {
           enqueueText: assign(({ context, event }) => (event.type === 'message.send' ? { ...updates.enqueueText(context, event.text, Date.now()), outbox: context.outbox } : {})),
+          // The same fault on the path a text takes when it goes on the wire at once.
+          enqueueTextSending: assign(({ context, event }) =>
+            event.type === 'message.send' ? { ...updates.enqueueText(context, event.text, Date.now(), 'sending'), outbox: context.outbox } : {},
+          ),
         },
       }),
   },
