@@ -12,7 +12,8 @@ import { pathToFileURL } from 'node:url';
 import { latency, spread, cpuMs, monoMs, sleep } from './lib/stats.js';
 import { QUICK, machineInfo, writeResult } from './lib/results.js';
 import { startSimProcess, type SimProcess } from './lib/sim-process.js';
-import { BareSession, Waiter, bareGatewayHeaders, machineSession, sharedAuth, type BareMessage, type BenchLibrary, type SharedAuth } from './lib/wiring.js';
+import { lib } from './lib/library.js';
+import { BareSession, Waiter, bareGatewayHeaders, identityFor, machineSession, sharedAuth, type BareMessage, type BenchLibrary, type SharedAuth } from './lib/wiring.js';
 import type { ChatSessionActor } from '../src/index.js';
 import { entryAtPosition, transcriptEntries } from '../machines/chatSession.transcript.js';
 
@@ -63,6 +64,46 @@ export async function machineConversation(sim: SimProcess, auth: SharedAuth, use
   if (snapshot.status !== 'done' || snapshot.output?.endReason !== 'customer-ended' || failed > 0) {
     throw new Error(`machine session ended ${snapshot.status} ${snapshot.output?.endReason ?? ''}`);
   }
+}
+
+/**
+ * The same calls in the same order through our client alone (createAiccClient, axios by default),
+ * no machine: how much of the machine's ratio is the client's and how much the statechart's
+ * (bench/layers.ts).
+ */
+export async function clientConversation(sim: SimProcess, auth: SharedAuth, userId: string, library: BenchLibrary = lib): Promise<void> {
+  const identity = identityFor(sim, userId);
+  const client = library.createAiccClient({ baseUrl: sim.url, gatewayHeaders: auth.gatewayHeaders, token: library.applyTokenProvider(auth.tokenClient, identity) });
+  const waiter = new Waiter();
+  const stop = new AbortController();
+  let robot = 0;
+  let newest = 0;
+  await client.authenticate();
+  await client.send({ controlType: 'CONNECT', from: userId, to: sim.channelId });
+  const polling = (async () => {
+    while (!stop.signal.aborted) {
+      try {
+        const messages = await client.poll({ userId }, { signal: stop.signal });
+        for (const m of messages) {
+          if (m.controlType === 'CHAT' && m.sourceType === 'ROBOT') robot++;
+          newest = Math.max(newest, m.timestamp);
+        }
+        if (messages.length > 0) waiter.notify();
+      } catch (error) {
+        if (!stop.signal.aborted) throw error;
+      }
+    }
+  })();
+  await waiter.until(() => robot >= 1);
+  for (let i = 1; i <= MESSAGES; i++) {
+    await client.send({ controlType: 'CHAT', from: userId, to: sim.channelId, content: `question ${i}` });
+    await waiter.until(() => robot >= i + 1);
+  }
+  await client.getSatisfactionSurveyMode({ language: 'en_US' });
+  stop.abort();
+  await polling;
+  await client.send({ controlType: 'DISCONNECT', from: userId, to: sim.channelId });
+  await client.queryHistoryChatMessage({ channelId: sim.channelId, userId, startTime: newest });
 }
 
 export async function bareConversation(sim: SimProcess, gateway: Record<string, string>, userId: string): Promise<void> {

@@ -1,0 +1,76 @@
+/**
+ * Where benchmark 1's CPU ratio comes from: its conversation (bench/overhead.ts) three ways,
+ * against one simulator: bare axios, our client alone (createAiccClient, the same calls in the
+ * same order) and the whole session (createChatSession). Sessions of the three are interleaved
+ * one by one in an order that rotates through all six, so drifting load hits them alike. Per
+ * round (N sessions of each) it reports CPU per session; at the end the medians of client/bare,
+ * session/bare and session/client: the client's share of the ratio and the statechart's
+ * (machine, actors, XState).
+ *
+ *   node --import tsx bench/layers.ts [--rounds 9] [--sessions 20] [--quick]
+ */
+import { loadavg } from 'node:os';
+import { bareConversation, clientConversation, machineConversation } from './overhead.js';
+import { QUICK, argValue, machineInfo, writeResult } from './lib/results.js';
+import { startSimProcess } from './lib/sim-process.js';
+import { cpuMs, spread } from './lib/stats.js';
+import { bareGatewayHeaders, sharedAuth } from './lib/wiring.js';
+
+const ROUNDS = Number(argValue('rounds') ?? (QUICK ? 3 : 9));
+const SESSIONS = Number(argValue('sessions') ?? (QUICK ? 6 : 20));
+const WARM_UP_ROUNDS = QUICK ? 1 : 4;
+
+type Kind = 'bare' | 'client' | 'session';
+const ORDERS: Kind[][] = [
+  ['bare', 'client', 'session'],
+  ['client', 'session', 'bare'],
+  ['session', 'bare', 'client'],
+  ['client', 'bare', 'session'],
+  ['bare', 'session', 'client'],
+  ['session', 'client', 'bare'],
+];
+
+const startedAt = performance.now();
+const machine = machineInfo();
+const sim = await startSimProcess({ scenario: 'robot', timing: { robotReplyDelayMs: 0 } });
+try {
+  const auth = sharedAuth(sim);
+  const gateway = await bareGatewayHeaders(sim);
+  let n = 0;
+  const session = async (kind: Kind): Promise<number> => {
+    const userId = `ly${kind[0]}-${n++}`;
+    const c0 = cpuMs();
+    if (kind === 'bare') await bareConversation(sim, gateway, userId);
+    else if (kind === 'client') await clientConversation(sim, auth, userId);
+    else await machineConversation(sim, auth, userId);
+    return cpuMs() - c0;
+  };
+  const round = async (): Promise<Record<Kind, number>> => {
+    const sum: Record<Kind, number> = { bare: 0, client: 0, session: 0 };
+    for (let s = 0; s < SESSIONS; s++) for (const kind of ORDERS[s % ORDERS.length]!) sum[kind] += await session(kind);
+    return { bare: sum.bare / SESSIONS, client: sum.client / SESSIONS, session: sum.session / SESSIONS };
+  };
+  for (let w = 0; w < WARM_UP_ROUNDS; w++) await round();
+  const rounds: Record<Kind, number>[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const got = await round();
+    rounds.push(got);
+    const ratio = (a: number, b: number) => (a / b).toFixed(3);
+    console.log(
+      `round ${r + 1}/${ROUNDS}: CPU per session bare ${got.bare.toFixed(2)} client ${got.client.toFixed(2)} session ${got.session.toFixed(2)} ms; client/bare ${ratio(got.client, got.bare)} session/bare ${ratio(got.session, got.bare)}, load ${loadavg()[0]!.toFixed(2)}`,
+    );
+  }
+  const round3 = (x: number) => Math.round(x * 1000) / 1000;
+  const result = {
+    sessionsPerRound: SESSIONS,
+    rounds: ROUNDS,
+    clientOverBare: spread(rounds.map((r) => round3(r.client / r.bare))),
+    sessionOverBare: spread(rounds.map((r) => round3(r.session / r.bare))),
+    sessionOverClient: spread(rounds.map((r) => round3(r.session / r.client))),
+    cpuMsPerSession: { bare: spread(rounds.map((r) => r.bare)), client: spread(rounds.map((r) => r.client)), session: spread(rounds.map((r) => r.session)) },
+  };
+  const file = writeResult('layers', startedAt, result, machine);
+  console.log(JSON.stringify({ clientOverBare: file.result.clientOverBare.median, sessionOverBare: file.result.sessionOverBare.median, sessionOverClient: file.result.sessionOverClient.median }));
+} finally {
+  await sim.close();
+}
