@@ -371,6 +371,33 @@ describe('chatting: outbox', () => {
     expect(s.children.sendMessage).toBeDefined();
   });
 
+  it('a text goes on the wire in the step that queues it only when online with nothing queued before it', () => {
+    // Online, idle, nothing queued: queued as `sending`, outbox.sending, the worker has it.
+    let s = run(chattingWithAgent(), { type: 'message.send', text: 'now' });
+    expect(s.matches({ connected: { chatting: { outbox: 'sending' } } })).toBe(true);
+    expect(entryAt(s.context, s.context.outbox[0])).toMatchObject({ status: 'sending', text: 'now' });
+
+    // Offline: it waits, queued, until the connection is back.
+    s = run(chattingWithAgent(), { type: 'connection.offline' }, { type: 'message.send', text: 'later' });
+    const [held] = s.context.outbox;
+    expect(s.matches({ connected: { chatting: { outbox: 'idle' } } })).toBe(true);
+    expect(entryAt(s.context, held)).toMatchObject({ status: 'queued' });
+    s = run(s, { type: 'connection.online' });
+    expect(entryAt(s.context, held)).toMatchObject({ status: 'sending' });
+
+    // A file still uploading heads the queue: the text waits behind it, in typing order.
+    s = run(chattingWithAgent(), { type: 'file.send', data: new Uint8Array([1, 2, 3]), fileType: 'jpg' }, { type: 'message.send', text: 'after the picture' });
+    const [file, text] = s.context.outbox;
+    expect(s.matches({ connected: { chatting: { outbox: 'idle' } } })).toBe(true);
+    expect(entryAt(s.context, file)).toMatchObject({ status: 'uploading' });
+    expect(entryAt(s.context, text)).toMatchObject({ status: 'queued', text: 'after the picture' });
+
+    // Invalid text: refused wherever the outbox is, nothing queued.
+    s = run(chattingWithAgent(), { type: 'message.send', text: '  ' });
+    expect(s.context.outbox).toEqual([]);
+    expect(s.context.error).toMatchObject({ code: 'empty-text' });
+  });
+
   it('a poll batch resends at once what waits for a resend (the connection works again)', () => {
     let s = run(chattingWithAgent(), { type: 'message.send', text: 'one' });
     const [id] = s.context.outbox;
