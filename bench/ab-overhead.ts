@@ -14,22 +14,13 @@ import { pathToFileURL } from 'node:url';
 import { bareConversation, machineConversation } from './overhead.js';
 import { argValue } from './lib/results.js';
 import { startSimProcess } from './lib/sim-process.js';
-import { cpuMs, spread } from './lib/stats.js';
+import { interleavedRound } from './lib/interleave.js';
+import { spread } from './lib/stats.js';
 import { bareGatewayHeaders, sharedAuth, type BenchLibrary } from './lib/wiring.js';
 
 const ROUNDS = Number(argValue('rounds') ?? 9);
 const SESSIONS = Number(argValue('sessions') ?? 20);
 const WARM_UP_ROUNDS = 4;
-
-type Kind = 'a' | 'b' | 'bare';
-const ORDERS: Kind[][] = [
-  ['a', 'b', 'bare'],
-  ['b', 'bare', 'a'],
-  ['bare', 'a', 'b'],
-  ['b', 'a', 'bare'],
-  ['a', 'bare', 'b'],
-  ['bare', 'b', 'a'],
-];
 
 async function build(flag: 'a' | 'b'): Promise<BenchLibrary> {
   const dir = argValue(flag);
@@ -42,21 +33,12 @@ const sim = await startSimProcess({ scenario: 'robot', timing: { robotReplyDelay
 try {
   const auths = { a: sharedAuth(sim, libs.a), b: sharedAuth(sim, libs.b) };
   const gateway = await bareGatewayHeaders(sim);
-  let n = 0;
-  const session = async (kind: Kind): Promise<number> => {
-    const userId = `ab${kind}-${n++}`;
-    const c0 = cpuMs();
+  const round = interleavedRound(['a', 'b', 'bare'] as const, SESSIONS, 'ab', async (kind, userId) => {
     if (kind === 'bare') await bareConversation(sim, gateway, userId);
     else await machineConversation(sim, auths[kind], userId, libs[kind]);
-    return cpuMs() - c0;
-  };
-  const round = async (): Promise<Record<Kind, number>> => {
-    const sum: Record<Kind, number> = { a: 0, b: 0, bare: 0 };
-    for (let s = 0; s < SESSIONS; s++) for (const kind of ORDERS[s % ORDERS.length]!) sum[kind] += await session(kind);
-    return { a: sum.a / SESSIONS, b: sum.b / SESSIONS, bare: sum.bare / SESSIONS };
-  };
+  });
   for (let w = 0; w < WARM_UP_ROUNDS; w++) await round();
-  const rounds: Record<Kind, number>[] = [];
+  const rounds: Awaited<ReturnType<typeof round>>[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     const got = await round();
     rounds.push(got);

@@ -13,22 +13,13 @@ import { loadavg } from 'node:os';
 import { bareConversation, clientConversation, machineConversation } from './overhead.js';
 import { QUICK, argValue, machineInfo, writeResult } from './lib/results.js';
 import { startSimProcess } from './lib/sim-process.js';
-import { cpuMs, spread } from './lib/stats.js';
+import { interleavedRound } from './lib/interleave.js';
+import { spread } from './lib/stats.js';
 import { bareGatewayHeaders, sharedAuth } from './lib/wiring.js';
 
 const ROUNDS = Number(argValue('rounds') ?? (QUICK ? 3 : 9));
 const SESSIONS = Number(argValue('sessions') ?? (QUICK ? 6 : 20));
 const WARM_UP_ROUNDS = QUICK ? 1 : 4;
-
-type Kind = 'bare' | 'client' | 'session';
-const ORDERS: Kind[][] = [
-  ['bare', 'client', 'session'],
-  ['client', 'session', 'bare'],
-  ['session', 'bare', 'client'],
-  ['client', 'bare', 'session'],
-  ['bare', 'session', 'client'],
-  ['session', 'client', 'bare'],
-];
 
 const startedAt = performance.now();
 const machine = machineInfo();
@@ -36,22 +27,13 @@ const sim = await startSimProcess({ scenario: 'robot', timing: { robotReplyDelay
 try {
   const auth = sharedAuth(sim);
   const gateway = await bareGatewayHeaders(sim);
-  let n = 0;
-  const session = async (kind: Kind): Promise<number> => {
-    const userId = `ly${kind[0]}-${n++}`;
-    const c0 = cpuMs();
+  const round = interleavedRound(['bare', 'client', 'session'] as const, SESSIONS, 'ly', async (kind, userId) => {
     if (kind === 'bare') await bareConversation(sim, gateway, userId);
     else if (kind === 'client') await clientConversation(sim, auth, userId);
     else await machineConversation(sim, auth, userId);
-    return cpuMs() - c0;
-  };
-  const round = async (): Promise<Record<Kind, number>> => {
-    const sum: Record<Kind, number> = { bare: 0, client: 0, session: 0 };
-    for (let s = 0; s < SESSIONS; s++) for (const kind of ORDERS[s % ORDERS.length]!) sum[kind] += await session(kind);
-    return { bare: sum.bare / SESSIONS, client: sum.client / SESSIONS, session: sum.session / SESSIONS };
-  };
+  });
   for (let w = 0; w < WARM_UP_ROUNDS; w++) await round();
-  const rounds: Record<Kind, number>[] = [];
+  const rounds: Awaited<ReturnType<typeof round>>[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     const got = await round();
     rounds.push(got);
