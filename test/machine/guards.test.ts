@@ -1,4 +1,3 @@
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { guards } from '../../machines/chatSession.guards.js';
 import {
@@ -24,15 +23,16 @@ describe('validation', () => {
     expect(utf8ByteLength('😀')).toBe(4);
   });
 
-  it('counts what TextEncoder writes for any string, lone surrogates (sent as U+FFFD) included', () => {
-    const units = fc.oneof(fc.integer({ min: 0, max: 0x7f }), fc.integer({ min: 0x80, max: 0xffff }), fc.integer({ min: 0xd800, max: 0xdfff }));
-    const text = fc.oneof(fc.string({ unit: 'binary' }), fc.array(units, { maxLength: 40 }).map((codes) => String.fromCharCode(...codes)));
-    fc.assert(fc.property(text, (value) => utf8ByteLength(value) === new TextEncoder().encode(value).length), { numRuns: 2000 });
-    // Each boundary of the encoding, both sides.
-    const boundaries: [string, number][] = [['\u007f', 1], ['\u0080', 2], ['\u07ff', 2], ['\u0800', 3], ['\ud7ff', 3], ['\ue000', 3], ['\uffff', 3], ['\ud800\udc00', 4], ['\udbff\udfff', 4]];
-    for (const [value, bytes] of boundaries) expect([value, utf8ByteLength(value)]).toEqual([value, bytes]);
-    expect(utf8ByteLength('\ud800')).toBe(3);
-    expect(utf8ByteLength('\udc00\ud800x')).toBe(7);
+  it('counts the bytes only past a third of the limit, and is exact on both sides of it', () => {
+    // 341 three-byte characters (1 023 bytes) pass uncounted; 342 are counted and refused.
+    expect(validateText({ type: 'message.send', text: '版'.repeat(341) })).toBeNull();
+    expect(validateText({ type: 'message.send', text: '版'.repeat(342) })?.code).toBe('text-too-long');
+    // Four-byte characters are two units each: 256 (1 024 bytes) pass, 257 are refused.
+    expect(validateText({ type: 'message.send', text: '😀'.repeat(256) })).toBeNull();
+    expect(validateText({ type: 'message.send', text: '😀'.repeat(257) })).toMatchObject({ code: 'text-too-long', message: 'The message is 1028 bytes; at most 1024 are allowed.' });
+    // A lone surrogate goes out as U+FFFD: 3 bytes.
+    expect(validateText({ type: 'message.send', text: 'a'.repeat(1021) + '\ud800' })).toBeNull();
+    expect(validateText({ type: 'message.send', text: 'a'.repeat(1022) + '\ud800' })?.code).toBe('text-too-long');
   });
 
   it('rejects empty, blank, non-string and oversized text with typed errors', () => {
