@@ -44,7 +44,11 @@ class RobotCounter {
 }
 
 export async function machineConversation(sim: SimProcess, auth: SharedAuth, userId: string, library?: BenchLibrary): Promise<void> {
-  const actor = machineSession(sim, auth, userId, {}, library);
+  await conversationOf(machineSession(sim, auth, userId, {}, library));
+}
+
+/** The machine's side of the conversation, on a session made elsewhere (bench/layers.ts: on an in-process client). */
+export async function conversationOf(actor: ChatSessionActor): Promise<void> {
   const waiter = new Waiter();
   const robot = new RobotCounter();
   let snapshot = actor.getSnapshot();
