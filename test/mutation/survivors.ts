@@ -23,6 +23,8 @@ export const EQUIVALENT: Readonly<Record<string, string>> = {
   'drop-action:chatSession.connected.ending.fetching-survey|xstate.done.actor.fetchSurveyMode|0#2':
     'resetRetryCounts once the survey mode is known (agent survey): `ending` is entered once and the survey form never goes back to fetching-survey, so the surveyModeAttempts it resets is never read again (surveyModeRetryDelay and canRetrySurveyMode are read in fetching-survey and survey-mode-retry only); authAttempts is not read after auth',
   'drop-action:chatSession.connected.ending.fetching-survey|xstate.done.actor.fetchSurveyMode|1#2': 'resetRetryCounts once the survey mode is known (robot survey): as the agent survey branch',
+  'drop-guard:chatSession.connected.chatting|poll.messages|2':
+    'isResendWaiting only spares a microstep: without it every poll batch raises outbox.flush, which only outbox.resending handles, so the states and context are the same. test/machine/work.test.ts counts the microstep it saves',
   'actor:send-wrong-localId':
     'markSent falls back to the outbox head when the answer names no localId, and the outbox sends one message at a time, head first: the head is always the message sent',
 };
