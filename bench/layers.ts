@@ -11,7 +11,7 @@
  *   node --import tsx bench/layers.ts [--rounds 9] [--sessions 20] [--quick]
  */
 import { loadavg } from 'node:os';
-import { bareConversation, clientConversation, conversationOf, machineConversation } from './overhead.js';
+import { bareConversation, clientConversation, conversationOf, machineConversation, withoutPolls } from './overhead.js';
 import { inProcessClient } from './lib/inProcessClient.js';
 import { lib } from './lib/library.js';
 import { QUICK, argValue, machineInfo, writeResult } from './lib/results.js';
@@ -26,10 +26,17 @@ const WARM_UP_ROUNDS = QUICK ? 1 : 4;
 
 const startedAt = performance.now();
 const machine = machineInfo();
-const sim = await startSimProcess({ scenario: 'robot', timing: { robotReplyDelayMs: 0 } });
+const sim = await startSimProcess({ scenario: 'robot', timing: { robotReplyDelayMs: 0 }, keepRequests: true });
 try {
   const auth = sharedAuth(sim);
   const gateway = await bareGatewayHeaders(sim);
+  // The three must make the same calls in the same order (polls aside) for the ratios to mean anything.
+  await bareConversation(sim, gateway, 'ly-seq-bare');
+  await clientConversation(sim, auth, 'ly-seq-client');
+  await machineConversation(sim, auth, 'ly-seq-session');
+  const sequences = await Promise.all(['bare', 'client', 'session'].map(async (kind) => withoutPolls(await sim.requests(`ly-seq-${kind}`)).join()));
+  const sameSequence = sequences.every((sequence) => sequence === sequences[0]);
+  if (!sameSequence) throw new Error(`bench/layers: the three make different calls:\n${sequences.join('\n')}`);
   const round = interleavedRound(['bare', 'client', 'session'] as const, SESSIONS, 'ly', async (kind, userId) => {
     if (kind === 'bare') await bareConversation(sim, gateway, userId);
     else if (kind === 'client') await clientConversation(sim, auth, userId);
@@ -62,6 +69,7 @@ try {
   console.log(`session on an in-process client (no HTTP): ${spread(backToBack).median.toFixed(2)} ms CPU per session back to back, ${spread(withGaps).median.toFixed(2)} ms with 1 ms gaps`);
   const round3 = (x: number) => Math.round(x * 1000) / 1000;
   const result = {
+    sameSequence,
     sessionsPerRound: SESSIONS,
     rounds: ROUNDS,
     clientOverBare: spread(rounds.map((r) => round3(r.client / r.bare))),

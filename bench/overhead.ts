@@ -82,6 +82,12 @@ export async function clientConversation(sim: SimProcess, auth: SharedAuth, user
   const stop = new AbortController();
   let robot = 0;
   let newest = 0;
+  let pollFailure: unknown;
+  // A failed poll fails the conversation instead of leaving it waiting for an answer.
+  const until = async (check: () => boolean): Promise<void> => {
+    await waiter.until(() => pollFailure !== undefined || check());
+    if (pollFailure !== undefined) throw pollFailure;
+  };
   await client.authenticate();
   await client.send({ controlType: 'CONNECT', from: userId, to: sim.channelId });
   const polling = (async () => {
@@ -94,14 +100,17 @@ export async function clientConversation(sim: SimProcess, auth: SharedAuth, user
         }
         if (messages.length > 0) waiter.notify();
       } catch (error) {
-        if (!stop.signal.aborted) throw error;
+        if (stop.signal.aborted) return;
+        pollFailure = error;
+        waiter.notify();
+        return;
       }
     }
   })();
-  await waiter.until(() => robot >= 1);
+  await until(() => robot >= 1);
   for (let i = 1; i <= MESSAGES; i++) {
     await client.send({ controlType: 'CHAT', from: userId, to: sim.channelId, content: `question ${i}` });
-    await waiter.until(() => robot >= i + 1);
+    await until(() => robot >= i + 1);
   }
   await client.getSatisfactionSurveyMode({ language: 'en_US' });
   stop.abort();
@@ -234,7 +243,7 @@ function countBy(list: readonly string[]): Record<string, number> {
   return out;
 }
 
-function withoutPolls(list: readonly string[]): string[] {
+export function withoutPolls(list: readonly string[]): string[] {
   return list.filter((item) => item !== 'poll');
 }
 
