@@ -102,15 +102,26 @@ function takes(real: RealStep, info: StepInfo, bySignature: boolean): boolean {
   );
 }
 
-/** Background the real system may do between two steps: it changes no state. */
+/**
+ * Background the real system may do between two steps: it changes no state. Each is the
+ * unguarded, targetless last branch of its event; an id names a branch by its index, so a branch
+ * added before it would silently move the id onto another one: checked below.
+ */
 const BACKGROUND: ReadonlySet<string> = new Set([
   'chatSession.connected.queuing|queue.updated|0',
   'chatSession.connected.queuing|poll.messages|5',
-  'chatSession.connected.chatting|poll.messages|2',
+  'chatSession.connected.chatting|poll.messages|3',
   'chatSession.connected|poll.messages|0',
   // A file's bytes going out (the model takes it only where a path asks for it).
   'chatSession.connected|upload.progress|0',
 ]);
+for (const id of BACKGROUND) {
+  const branch = TRANSITIONS.find((t) => t.id === id);
+  const last = TRANSITIONS.filter((t) => branch && t.source === branch.source && t.eventType === branch.eventType).at(-1);
+  if (!branch || branch !== last || branch.guard !== null || branch.targets.length > 0) {
+    throw new Error(`test/model/runner.ts BACKGROUND: ${id} is not the unguarded, targetless last branch of its event (the config changed: ${last?.id ?? 'no such event'} is the last one now)`);
+  }
+}
 const BACKGROUND_SIGNATURES: ReadonlySet<string> = new Set(signaturesOf([...BACKGROUND]));
 
 const ACTION_KINDS = new Set(['start', 'user', 'env', 'timer']);
