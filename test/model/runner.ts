@@ -76,6 +76,12 @@ function onlyHistoryCopies(event: RealStep['event']): boolean {
   return messages.length > 0 && messages.every((m) => m.recovered === true);
 }
 
+/** A real macrostep in a failure message: its event, a batch by its keys (h: a history copy). */
+function describeRealStep(step: RealStep): string {
+  const batch = step.event.type === 'poll.messages' && Array.isArray(step.event.messages) ? (step.event.messages as { key?: unknown; recovered?: unknown }[]) : null;
+  return batch ? `poll.messages[${batch.map((m) => `${String(m.key)}${m.recovered === true ? ' h' : ''}`).join(', ')}]` : step.event.type;
+}
+
 /**
  * What a transition does, without which entry of the config it is: source, event, targets. A
  * mutated machine (test/mutation) is matched by this, so a mutant that only moves or renumbers
@@ -608,7 +614,9 @@ export class PathRun implements RunApi {
     const predicted = promises(model);
     // Name the fields that differ: vitest elides most of a 19-field object in its message.
     const differing = Object.keys(predicted).filter((key) => JSON.stringify(real[key]) !== JSON.stringify(predicted[key]));
-    expect(real, `context after step ${index} "${info.event.variant}" (differing: ${differing.map((key) => `${key} ${JSON.stringify(real[key])} ≠ ${JSON.stringify(predicted[key])}`).join('; ')})`).toEqual(predicted);
+    // And the real macrosteps that led here, batches by key (h: a history copy): a race shows in their order.
+    const led = differing.length === 0 ? '' : `; real macrosteps up to it: ${this.log.slice(-6).map(describeRealStep).join(' → ')}`;
+    expect(real, `context after step ${index} "${info.event.variant}" (differing: ${differing.map((key) => `${key} ${JSON.stringify(real[key])} ≠ ${JSON.stringify(predicted[key])}`).join('; ')}${led})`).toEqual(predicted);
     const oracle = info.before.machine ? ORACLES[info.event.variant]?.(info.before.machine) : undefined;
     if (oracle) this.checkOracle(info, oracle);
     await variantOf(info.event.variant).check?.(this, info);
