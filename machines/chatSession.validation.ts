@@ -11,7 +11,7 @@ import {
   UPLOAD_MEDIA_TYPES,
   type UploadFileType,
 } from '../src/client/protocol.js';
-import { binarySize, utf8ByteLength } from '../src/client/bytes.js';
+import { binarySize, utf8ByteLength, utf8BytesOver } from '../src/client/bytes.js';
 import { CALLER_RULE } from '../src/client/validate.js';
 import type {
   ChatInputError,
@@ -62,10 +62,8 @@ const isBlank = (value: unknown) => typeof value !== 'string' || value.trim() ==
 export function validateText(event: unknown): ChatInputError | null {
   const text = field(event, 'text');
   if (isBlank(text)) return inputError('empty-text', 'message.send', 'The message is empty.', 'text');
-  // At most 3 UTF-8 bytes per UTF-16 unit: most texts need no count.
-  if ((text as string).length * 3 <= TEXT_MAX_BYTES) return null;
-  const bytes = utf8ByteLength(text as string);
-  return bytes > TEXT_MAX_BYTES ? tooLarge('text-too-long', 'message.send', 'message', bytes, TEXT_MAX_BYTES, 'text') : null;
+  const bytes = utf8BytesOver(text as string, TEXT_MAX_BYTES);
+  return bytes === null ? null : tooLarge('text-too-long', 'message.send', 'message', bytes, TEXT_MAX_BYTES, 'text');
 }
 
 /** `file.send`'s payload check; only `config.maxUploadBytes` is read (the view's `checkFile` passes just that). */

@@ -1,7 +1,7 @@
 /** Input checks that run before a request leaves, so bad input never reaches the server. */
 import { validationError, type AiccError } from './errors.js';
 import { LIMITS, type ApiName } from './protocol.js';
-import { utf8ByteLength } from './bytes.js';
+import { utf8BytesOver } from './bytes.js';
 
 /** `${api}: ${field} must ${rule}`: every validation message has this one shape. */
 export function invalid(api: ApiName, field: string, rule: string): AiccError {
@@ -25,8 +25,8 @@ export function requireUserId(api: ApiName, field: string, value: unknown, maxLe
 
 export function requireTextBytes(api: ApiName, field: string, value: string): string {
   const max = LIMITS.textMaxBytes;
-  // A UTF-16 unit is at most 3 UTF-8 bytes: most texts need no counting.
-  return value.length * 3 <= max ? value : requireMax(api, field, value, max, utf8ByteLength(value), 'bytes of UTF-8');
+  const bytes = utf8BytesOver(value, max);
+  return bytes === null ? value : requireMax(api, field, value, max, bytes, 'bytes of UTF-8');
 }
 
 /** An integer in min..max. */
