@@ -13,7 +13,8 @@
  * across each scavenge. Polls are counted by the simulator.
  *
  * Levels, each in its own process, all at the same time against one simulator process (same
- * machine load): `raw` — the floor, a long-poller written on node:http (bench/lib/rawPoller.ts);
+ * machine load): `raw` — the floor, a long-poller written on node:http (bench/lib/rawPoller.ts; `--raw node,net`
+ * also on a socket, each in its own process);
  * `transport` — the same poller through `nodeTransport().request`; `client` — `client.poll` in
  * a loop on `nodeTransport()`; `session` — createChatSession sessions in `chatting` that nobody
  * talks to. With `--builds name=dir,name=dir` every client and session
@@ -21,7 +22,7 @@
  * side by side in one round; rounds repeat the whole thing with fresh processes.
  *
  *   node --import tsx bench/poll-alloc.ts [--sessions 2000] [--window-ms 30000] [--rounds 3]
- *        [--levels raw,client,session] [--builds base=/tmp/a,new=/tmp/b] [--semi-space-mb 1]
+ *        [--levels raw,client,session] [--builds base=/tmp/a,new=/tmp/b] [--semi-space-mb 1] [--raw node,net] [--transport node]
  *        [--profile DIR] [--quick]
  */
 import { writeFileSync } from 'node:fs';
@@ -34,7 +35,7 @@ import { API_PATHS, HEADERS } from '../src/client/protocol.js';
 import type { AiccClient } from '../src/index.js';
 import { lib, LIBRARY_SOURCE } from './lib/library.js';
 import { rawLongPoll } from './lib/rawPoller.js';
-import { makeTransport } from './lib/transports.js';
+import { isTransportName, makeTransport, type TransportName } from './lib/transports.js';
 import { QUICK, argValue, machineInfo, writeResult } from './lib/results.js';
 import { measureWindow, startSimProcess } from './lib/sim-process.js';
 import type { SimInfo } from './lib/sim-protocol.js';
@@ -57,6 +58,17 @@ const LONG_POLL_MS = 5_000;
  * by ±15 % between rounds). 0: Node's default.
  */
 const SEMI_SPACE_MB = Number(argValue('semi-space-mb') ?? 1);
+/** `--transport net`: the transport of the transport, client and session levels (default node). */
+const TRANSPORT = transportNamed(argValue('transport') ?? 'node');
+/** `--raw node,net`: the stacks the raw level's floors are written on (bench/lib/rawPoller.ts), side by side. */
+const RAW_STACKS = (argValue('raw') ?? 'node').split(',').map(transportNamed);
+
+function transportNamed(name: string): TransportName {
+  // Every transport has a raw poller of its own.
+  if (!isTransportName(name)) throw new Error(`bench/poll-alloc: no raw poller on ${name}`);
+  return name;
+}
+
 /** `--profile DIR`: each worker writes a CPU profile of the measured window only (bench/lib/top-functions.mjs reads it). */
 const PROFILE_DIR = argValue('profile');
 
@@ -133,7 +145,7 @@ export function gcTotals(entries: readonly GcEntry[], atStart: { used: number; o
 
 interface WorkerSpec {
   level: Level;
-  /** The build's name ('dist' without --builds); the raw level has none of its own. */
+  /** The build's name ('dist' without --builds); for the raw level, the HTTP stack it is written on. */
   build: string;
   /** Simulator group (user-id prefix). */
   group: string;
@@ -148,7 +160,7 @@ interface WorkerResult {
 }
 
 async function worker(spec: WorkerSpec, sim: SimInfo): Promise<void> {
-  const transport = await makeTransport('node');
+  const transport = await makeTransport(TRANSPORT);
   const auth = sharedAuth(sim);
   let pollErrors = 0;
   let stopping = false;
@@ -186,7 +198,7 @@ async function worker(spec: WorkerSpec, sim: SimInfo): Promise<void> {
   };
   const startRaw = async (userId: string): Promise<void> => {
     const { gateway, token } = await connectBare(userId);
-    void rawLongPoll('node', sim.url, userId, gateway, token, () => stopping, () => undefined, () => pollErrors++);
+    void rawLongPoll(transportNamed(spec.build), sim.url, userId, gateway, token, () => stopping, () => undefined, () => pollErrors++);
   };
   // The transport alone: what the raw poller does, through `nodeTransport().request`.
   const startTransport = async (userId: string): Promise<void> => {
@@ -325,8 +337,11 @@ async function runRound(round: number, levels: Level[], builds: { name: string; 
   const self = fileURLToPath(import.meta.url);
   const specs: (WorkerSpec & { dir?: string })[] = [];
   for (const level of levels) {
-    const perBuild = level === 'raw' ? [builds[0]!] : builds;
-    perBuild.forEach((b, i) => specs.push({ level, build: level === 'raw' ? '-' : b.name, group: `pa${level[0]}${i}`, ...(b.dir ? { dir: b.dir } : {}) }));
+    if (level === 'raw') {
+      RAW_STACKS.forEach((stack, i) => specs.push({ level, build: stack, group: `par${i}` }));
+      continue;
+    }
+    builds.forEach((b, i) => specs.push({ level, build: b.name, group: `pa${level[0]}${i}`, ...(b.dir ? { dir: b.dir } : {}) }));
   }
   const workers = specs.map((spec) =>
     startWorker(self, {
@@ -344,7 +359,7 @@ async function runRound(round: number, levels: Level[], builds: { name: string; 
     const { stats, results } = await measureWindow<WorkerResult>(sim, workers, WINDOW_MS);
     const byWorker: Record<string, PerPoll> = {};
     specs.forEach((spec, i) => {
-      byWorker[spec.level === 'raw' ? 'raw' : `${spec.level}:${spec.build}`] = perPoll(results[i]!, stats.byGroup[spec.group]?.byApi.poll ?? 0);
+      byWorker[`${spec.level}:${spec.build}`] = perPoll(results[i]!, stats.byGroup[spec.group]?.byApi.poll ?? 0);
     });
     return { round, loadAverage1m, simulatorCpuPercent: (stats.cpuMs / stats.elapsedMs) * 100, byWorker };
   } finally {
@@ -374,7 +389,7 @@ async function main(): Promise<void> {
   const keys = ['allocatedKB', 'promotedKB', 'oldInflowKB', 'copiedKB', 'cpuUs', 'scavengeUs', 'majorGcUs', 'heapPerSessionKB'] as const;
   const summary = Object.fromEntries(names.map((name) => [name, Object.fromEntries(keys.map((k) => [k, spread(rounds.map((r) => r.byWorker[name]![k]))]))]));
   const result = {
-    method: { sessionsEach: SESSIONS, windowMs: WINDOW_MS, longPollWindowMs: LONG_POLL_MS, semiSpaceMB: SEMI_SPACE_MB, rounds: ROUNDS, levels, builds: builds.map((b) => b.name), library: LIBRARY_SOURCE },
+    method: { transport: TRANSPORT, rawStacks: RAW_STACKS, sessionsEach: SESSIONS, windowMs: WINDOW_MS, longPollWindowMs: LONG_POLL_MS, semiSpaceMB: SEMI_SPACE_MB, rounds: ROUNDS, levels, builds: builds.map((b) => b.name), library: LIBRARY_SOURCE },
     summary,
     rounds,
   };

@@ -2,10 +2,12 @@
  * The floor of issue #16: a long-poller written directly on one HTTP stack, with nothing of the
  * library's on the way — no client, no validation, no parsing beyond JSON.parse, no state
  * machine. `node` is node:http with a keep-alive agent (one per process), `fetch` is Node's
- * global fetch (undici), `axios` one shared axios instance. Each poll sends the session's
- * headers, follows a rotated token, and starts the next poll when the answer is read.
+ * global fetch (undici), `axios` one shared axios instance, `net` HTTP/1.1 written on a socket.
+ * Each poll sends the session's headers, follows a rotated token, and starts the next poll when
+ * the answer is read.
  */
 import { Agent, request } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import axios from 'axios';
 import { API_PATHS, HEADERS } from '../../src/client/protocol.js';
 import type { TransportName } from './transports.js';
@@ -39,7 +41,42 @@ const viaAxios: PollOnce = async (url, headers) => {
   return { body: res.data, rotated: header(res.headers[HEADERS.ccmessagingToken] as string | undefined) };
 };
 
-const STACKS: Record<TransportName, PollOnce> = { node: viaNode, fetch: viaFetch, axios: viaAxios };
+/**
+ * HTTP/1.1 by hand on one socket per poller (the poll's URL names the user), kept open: the
+ * floor under transport-net. Reads only what the simulator answers a poll with: a
+ * Content-Length body.
+ */
+const sockets = new Map<string, { socket: Socket; target: string; host: string }>();
+const ROTATED = new RegExp(`^${HEADERS.ccmessagingToken}: *(.*)$`, 'im');
+const viaNet: PollOnce = (url, headers) =>
+  new Promise((resolve, reject) => {
+    let line = sockets.get(url);
+    if (!line || line.socket.destroyed) {
+      const u = new URL(url);
+      line = { socket: connect(Number(u.port), u.hostname).setNoDelay(true), target: u.pathname + u.search, host: u.host };
+      sockets.set(url, line);
+    }
+    const { socket } = line;
+    let head = `GET ${line.target} HTTP/1.1\r\nhost: ${line.host}\r\n`;
+    for (const name in headers) head += `${name}: ${headers[name]}\r\n`;
+    socket.write(`${head}\r\n`);
+    let received: Buffer | undefined;
+    const onData = (chunk: Buffer) => {
+      received = received ? Buffer.concat([received, chunk]) : chunk;
+      const end = received.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const text = received.toString('latin1', 0, end);
+      const length = Number(/content-length: *(\d+)/i.exec(text)?.[1] ?? 0);
+      if (received.length < end + 4 + length) return;
+      socket.off('data', onData);
+      socket.off('error', reject);
+      resolve({ body: received.toString('utf8', end + 4, end + 4 + length), rotated: ROTATED.exec(text)?.[1]?.trim() });
+    };
+    socket.on('data', onData);
+    socket.on('error', reject);
+  });
+
+const STACKS: Record<TransportName, PollOnce> = { node: viaNode, fetch: viaFetch, axios: viaAxios, net: viaNet };
 
 /**
  * Long-polls `userId` until `stopped()` says so; `onPoll` after each answer, `onError` after a failure. The session must

@@ -1,9 +1,10 @@
 /**
  * The pluggable HTTP layer: one exchange in, one answer (or a TransportError) out. Everything
  * the API needs on top — auth headers, the rotation header, 401 re-apply, 403 renewal, JSON,
- * typed AiccErrors — lives in transport.ts, once, for every transport. Three ship: axios (the
+ * typed AiccErrors — lives in transport.ts, once, for every transport. Four ship: axios (the
  * default, loaded when first used), `aicc-chat-machine/transport-node` (node:http with a
- * keep-alive agent) and `aicc-chat-machine/transport-fetch` (fetch, for small browser bundles).
+ * keep-alive agent), `aicc-chat-machine/transport-net` (HTTP/1.1 on sockets, for thousands of
+ * sessions per process) and `aicc-chat-machine/transport-fetch` (fetch, for small browser bundles).
  */
 
 /** One HTTP exchange as the client asks for it. */

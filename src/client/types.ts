@@ -46,7 +46,9 @@ export interface AiccClientOptions {
   /**
    * How requests go out. Default: axios, loaded on the first request (bundlers put it in a chunk
    * of its own). Others: `nodeTransport()` from `aicc-chat-machine/transport-node` (node:http,
-   * keep-alive; Node back ends with many sessions), `fetchTransport()` from
+   * keep-alive; Node back ends with many sessions), `netTransport()` from
+   * `aicc-chat-machine/transport-net` (HTTP/1.1 on sockets; thousands of sessions per process),
+   * `fetchTransport()` from
    * `aicc-chat-machine/transport-fetch` (the smallest browser bundle), or your own HttpTransport.
    * Every transport behaves the same: timeouts, abort, token rotation, typed errors, answer cap.
    */

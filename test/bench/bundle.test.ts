@@ -121,9 +121,9 @@ describe('statechart descriptions: in the sources and the Stately export, not in
 });
 
 describe('transports in the browser bundle', () => {
-  const TRANSPORTS = ['src/client/transports/node.ts', 'src/client/transports/fetch.ts'];
+  const TRANSPORTS = ['src/client/transports/node.ts', 'src/client/transports/net.ts', 'src/client/transports/fetch.ts'];
 
-  it('the core entry imports neither the node nor the fetch transport (they have entries of their own)', async () => {
+  it('the core entry imports none of the node, net and fetch transports (they have entries of their own)', async () => {
     const core = await measureBundle(CORE_ENTRY, false);
     const paths = core.inputs.map((i) => i.path);
     for (const transport of TRANSPORTS) expect(paths).not.toContain(transport);

@@ -4,6 +4,7 @@ import { akSkGatewayHeaders, applyTokenProvider, createAiccClient } from '../../
 import type { AiccClient, AiccClientOptions, HttpTransport, TokenRequestReason } from '../../src/client/index.js';
 import { fetchTransport } from '../../src/client/transports/fetch.js';
 import { nodeTransport } from '../../src/client/transports/node.js';
+import { netTransport } from '../../src/client/transports/net.js';
 
 export const FAST_TIMING = {
   longPollWindowMs: 150,
@@ -83,7 +84,7 @@ export function chatInput(sim: Simulator, userId: string, text: string) {
  * is shared, as a back end would share it); `closeTransports()` in afterAll releases its sockets.
  */
 export interface TransportCase {
-  name: 'axios' | 'node' | 'fetch';
+  name: 'axios' | 'node' | 'fetch' | 'net';
   /** The transport passed to every client; undefined for axios, the default. */
   transport: HttpTransport | undefined;
   createAiccClient: typeof createAiccClient;
@@ -91,6 +92,7 @@ export interface TransportCase {
 }
 
 const node = nodeTransport();
+const net = netTransport();
 
 function transportCase(name: TransportCase['name'], transport: HttpTransport | undefined): TransportCase {
   const via = transport ? { transport } : {};
@@ -102,9 +104,10 @@ function transportCase(name: TransportCase['name'], transport: HttpTransport | u
   };
 }
 
-export const TRANSPORTS: readonly TransportCase[] = [transportCase('axios', undefined), transportCase('node', node), transportCase('fetch', fetchTransport())];
+export const TRANSPORTS: readonly TransportCase[] = [transportCase('axios', undefined), transportCase('node', node), transportCase('fetch', fetchTransport()), transportCase('net', net)];
 
 /** Closes the node transport's pooled sockets (afterAll of a file that used TRANSPORTS). */
 export function closeTransports(): void {
   node.destroy();
+  net.destroy();
 }

@@ -1,5 +1,5 @@
 /**
- * The node transport and a long-lived signal: a session passes the same AbortSignal with every
+ * The Node transports (node, net) and a long-lived signal: a session passes the same AbortSignal with every
  * poll and call, so the transport listens to a signal once, however many of its requests are in
  * flight, and aborting it still ends every one of them. Real HTTP against a local server.
  */
@@ -10,6 +10,7 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isTransportError } from '../../src/client/http.js';
+import { netTransport } from '../../src/client/transports/net.js';
 import { nodeTransport } from '../../src/client/transports/node.js';
 
 const held: ServerResponse[] = [];
@@ -18,14 +19,15 @@ const server = createServer((_req, res) => {
   else res.end('{}');
 });
 let base = '';
-const transport = nodeTransport();
+const transports = { node: nodeTransport(), net: netTransport() };
 
 beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 afterAll(async () => {
-  transport.destroy();
+  transports.node.destroy();
+  transports.net.destroy();
   server.closeAllConnections();
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
@@ -34,9 +36,9 @@ afterAll(async () => {
 setFlagsFromString('--expose-gc');
 const collectGarbage = runInNewContext('gc') as () => void;
 
-const get = (path: string, signal: AbortSignal) => transport.request({ method: 'GET', url: base + path, headers: {}, body: undefined, timeoutMs: 10_000, signal });
+describe.each(['node', 'net'] as const)('%s transport: one listener per signal', (name) => {
+  const get = (path: string, signal: AbortSignal) => transports[name].request({ method: 'GET', url: base + path, headers: {}, body: undefined, timeoutMs: 10_000, signal });
 
-describe('node transport: one listener per signal', () => {
   it('holds one abort listener for any number of requests under one signal, and the abort ends them all', async () => {
     const controller = new AbortController();
     const { signal } = controller;

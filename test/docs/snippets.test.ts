@@ -70,6 +70,7 @@ const options: ts.CompilerOptions = {
     'aicc-chat-machine/svelte': ['src/svelte/index.ts'],
     'aicc-chat-machine/locales/zh_CN': ['src/locales/zh_CN.ts'],
     'aicc-chat-machine/transport-node': ['src/client/transports/node.ts'],
+    'aicc-chat-machine/transport-net': ['src/client/transports/net.ts'],
     'aicc-chat-machine/transport-fetch': ['src/client/transports/fetch.ts'],
   },
 };

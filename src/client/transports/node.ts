@@ -15,6 +15,8 @@
 import { Agent as HttpAgent, request as httpRequest, type AgentOptions, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { agentPool, type AgentPool } from './agentPool.js';
+import { writeCounted } from './countedWrite.js';
+import { joinAbortGroup, leaveAbortGroup, type Stoppable } from './abortGroup.js';
 import { applyTarget } from './target.js';
 import { networkFailure, TransportError, type HttpRequest, type HttpResponse, type HttpTransport } from '../http.js';
 
@@ -84,12 +86,12 @@ type ExchangeRequest = ClientRequest & { [EXCHANGE]?: Exchange };
  * by the major GC), and six closures and two contexts per poll were a good share of that
  * (docs/performance.md, "What the profiles showed").
  */
-class Exchange {
+class Exchange implements Stoppable {
   done = false;
   req: ExchangeRequest | undefined = undefined;
   timer: ReturnType<typeof setTimeout> | undefined = undefined;
-  /** The requests under this exchange's signal, this one among them (see whenAborted). */
-  stops: Set<Exchange> | undefined = undefined;
+  /** The requests under this exchange's signal, this one among them (abortGroup.ts). */
+  stops: Set<Stoppable> | undefined = undefined;
 
   constructor(
     readonly pool: AgentPool<HttpAgent>,
@@ -104,7 +106,7 @@ class Exchange {
     this.done = true;
     this.pool.release(this.slot);
     clearTimeout(this.timer);
-    this.stops?.delete(this);
+    leaveAbortGroup(this);
     if (error) this.reject(error);
     else this.resolve(response!);
   }
@@ -140,10 +142,10 @@ function exchange(request: HttpRequest, pool: AgentPool<HttpAgent>, send: typeof
     ex.req = req;
     req[EXCHANGE] = ex;
     ex.timer = setTimeout(onDeadline, request.timeoutMs, ex);
-    if (signal) whenAborted(signal, ex);
+    if (signal) joinAbortGroup(signal, ex);
     req.on('error', onRequestError);
     req.on('response', onResponse);
-    if (request.onUploadProgress && body !== undefined) writeCounted(req, Buffer.from(body), request.onUploadProgress);
+    if (request.onUploadProgress && body !== undefined) writeCounted(req, Buffer.from(body), request.onUploadProgress, () => req.end());
     else req.end(body);
   });
 }
@@ -181,68 +183,4 @@ function onResponse(this: ExchangeRequest, res: IncomingMessage): void {
   res.on('close', () => {
     if (!res.complete) ex.settle(networkFailure('ECONNRESET'));
   });
-}
-
-/** What to stop when a signal fires: the requests in flight under it. */
-const inFlight = new WeakMap<AbortSignal, Set<Exchange>>();
-
-/**
- * Stops `ex` when `signal` fires; settling `ex` forgets it. One 'abort' listener per signal, not
- * one per request: a session passes the same long-lived signal with every poll, and adding and
- * removing an EventTarget listener per request was a visible share of an idle session's CPU
- * (docs/performance.md, scale).
- */
-function whenAborted(signal: AbortSignal, ex: Exchange): void {
-  let stops = inFlight.get(signal);
-  if (!stops) {
-    stops = new Set();
-    inFlight.set(signal, stops);
-    stopAllOnAbort(signal, stops);
-  }
-  stops.add(ex);
-  ex.stops = stops;
-}
-
-/**
- * The signal's one listener, made in a scope of its own: a closure made in `whenAborted` would
- * share that call's context, and so keep the first request under the signal, its promise and
- * its answer, for as long as the signal lives (a session's whole life).
- */
-function stopAllOnAbort(signal: AbortSignal, stops: Set<Exchange>): void {
-  signal.addEventListener(
-    'abort',
-    () => {
-      for (const each of [...stops]) each.stop('aborted');
-      stops.clear();
-    },
-    { once: true },
-  );
-}
-
-/** Bytes per write of a counted body: progress moves in steps of this size. */
-const UPLOAD_CHUNK_BYTES = 64 * 1024;
-
-/**
- * Writes the body a chunk at a time, each after the socket took the one before ('drain' when
- * the buffer filled up), reporting the bytes handed to the kernel. A request that ended early
- * (abort, timeout, an answer before the whole body) stops the writes.
- */
-function writeCounted(req: ClientRequest, bytes: Buffer, progress: (sent: number, total: number) => void): void {
-  const total = bytes.length;
-  let sent = 0;
-  const next = (): void => {
-    while (!req.destroyed && sent < total) {
-      const written = Math.min(sent + UPLOAD_CHUNK_BYTES, total);
-      const more = req.write(bytes.subarray(sent, written), (error) => {
-        if (!error) progress(written, total);
-      });
-      sent = written;
-      if (!more) {
-        req.once('drain', next);
-        return;
-      }
-    }
-    if (!req.destroyed) req.end();
-  };
-  next();
 }
