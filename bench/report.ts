@@ -125,6 +125,8 @@ const blocks: Record<string, () => string | undefined> = {
       rows.push(['3 scale: sessions at p99 delivery < 250 ms (axios)', '10 000', String(s.result.largestPassingN), verdict(s.result.largestPassingN >= 10_000)]);
       const sn = readResult<Any>('scale-node');
       if (sn) rows.push(['3 scale: sessions at p99 delivery < 250 ms (`transport-node`)', '10 000', String(sn.result.largestPassingN), verdict(sn.result.largestPassingN >= 10_000)]);
+      const sx = readResult<Any>('scale-net');
+      if (sx) rows.push(['3 scale: sessions at p99 delivery < 250 ms (`transport-net`)', '10 000', String(sx.result.largestPassingN), verdict(sx.result.largestPassingN >= 10_000)]);
       const ss = readResult<Any>('scale-node-semispace64');
       if (ss) rows.push([`3 scale: the same, worker with \`--max-semi-space-size=${ss.result.method.semiSpaceMb}\` (a host setting)`, '10 000', String(ss.result.largestPassingN), verdict(ss.result.largestPassingN >= 10_000)]);
       const mem = readResult<Any>('memory');
@@ -137,7 +139,7 @@ const blocks: Record<string, () => string | undefined> = {
       }
     }
     if (t?.raw && t.session) {
-      for (const name of ['node', 'axios', 'fetch'] as const) {
+      for (const name of ['net', 'node', 'axios', 'fetch'] as const) {
         const heap = t.session[name]?.heapPerSessionKB.median;
         if (heap !== undefined) rows.push([`3 scale: heap per idle session on ${name}, next to the raw ${name} floor (Transports)`, '≤ 30 KB', `${f(heap, 1)} KB (floor ${f(t.raw[name]?.heapPerSessionKB.median, 1)} KB)`, verdict(heap <= 30)]);
       }
@@ -155,10 +157,10 @@ const blocks: Record<string, () => string | undefined> = {
       rows.push(['4 idle: polls in flight per session', '≤ 1', String(i.result.machine.maxPollsInFlightPerSession), verdict(i.result.machine.maxPollsInFlightPerSession <= 1)]);
     }
     if (t?.raw && t.session) {
-      for (const name of ['node', 'axios', 'fetch'] as const) {
+      for (const name of ['net', 'node', 'axios', 'fetch'] as const) {
         const session = t.session[name]?.cpuUsPerPoll.median;
         const floor = t.raw[name]?.cpuUsPerPoll.median;
-        rows.push([`4 idle: CPU per idle poll, session on ${name} next to the raw ${name} floor (Transports)`, 'measured', `${f(session, 0)} µs (floor ${f(floor, 0)} µs, ×${f(session / floor)})`, '–']);
+        if (session !== undefined) rows.push([`4 idle: CPU per idle poll, session on ${name} next to the raw ${name} floor (Transports)`, 'measured', `${f(session, 0)} µs (floor ${f(floor, 0)} µs, ×${f(session / floor)})`, '–']);
       }
     }
     for (const [key, label] of [
@@ -222,6 +224,10 @@ const blocks: Record<string, () => string | undefined> = {
 
   scaleNode() {
     return scaleTable('scale-node');
+  },
+
+  scaleNet() {
+    return scaleTable('scale-net');
   },
 
   scaleNodeSemiSpace() {
@@ -314,9 +320,9 @@ const blocks: Record<string, () => string | undefined> = {
     return [
       table(['level', 'transport', 'CPU µs per long poll', 'CPU ratio to axios', 'heap KB per session', 'heap ratio to axios'], rows),
       '',
-      `${x.method.sessionsEach} long-polling users per transport, the three transports in three processes at the same time, ` +
+      `${x.method.sessionsEach} long-polling users per transport, the ${Object.keys(Object.values(x.summary as Record<string, Any>)[0] ?? {}).length} transports in as many processes at the same time, ` +
         `${x.method.windowMs / 1000} s window on the ${x.method.longPollWindowMs} ms long poll, ${x.method.rounds} rounds (median (min–max, n = rounds); ratios taken within a round). ` +
-        `\`raw\`: the floor, a long-poller written directly on node:http (keep-alive agent), fetch or one axios instance, nothing of the library's on the way (bench/lib/rawPoller.ts); ` +
+        `\`raw\`: the floor, a long-poller written directly on node:http (keep-alive agent), fetch, one axios instance or a socket (HTTP/1.1 by hand, under net), nothing of the library's on the way (bench/lib/rawPoller.ts); ` +
         `\`client\`: the client alone, \`client.poll\` in a loop after CONNECT; \`session\`: createChatSession sessions in \`chatting\`. ` +
         `CPU is the whole process's in the window (not net of its idle CPU, which was ${f(Math.max(...(x.rounds as Any[]).flatMap((r) => Object.values(r.byTransport as Record<string, Any>).map((t) => t.idleCpuPercentOfCore ?? 0))), 2)} % of a core or less before any session started). ` +
         `Library measured: ${x.method.library === 'dist' ? 'the build' : 'the sources through tsx'}.`,

@@ -20,6 +20,7 @@ const BENCHES: { name: string; file: string; flags?: string[]; args?: string[] }
   { name: 'memory', file: 'memory.ts' },
   { name: 'scale', file: 'scale.ts' },
   { name: 'scale-node', file: 'scale.ts', args: ['--transport', 'node'] },
+  { name: 'scale-net', file: 'scale.ts', args: ['--transport', 'net'] },
   { name: 'scale-node-semispace64', file: 'scale.ts', args: ['--transport', 'node', '--semi-space-mb', '64'] },
   { name: 'model', file: 'model.ts' },
 ];

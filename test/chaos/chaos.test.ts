@@ -40,13 +40,16 @@ function runChild(args: string[]): Promise<{ code: number | null; stdout: string
   });
 }
 
-describe('chaos (fast, seeded)', () => {
+// axios: each customer a client and connections of its own, as in browsers; net: one transport-net
+// shared by every customer, as a Node back end serving many would run it (its connections then
+// meet the resets and slow answers of every API).
+describe.each(['axios', 'net'] as const)('chaos (fast, seeded) on %s', (transport) => {
   it(
     'hundreds of concurrent sessions under injected faults: nothing lost, nothing doubled, every session ends typed, the process exits by itself',
     async () => {
       // The customers' patience and the client's timeouts are wall-clock limits too: they scale.
       const scale = ['--time-scale', String(TIME_SCALE)];
-      const { code, stdout, stderr } = await runChild(['--preset', 'fast', '--max-seconds', String(MAX_SECONDS), ...scale, '--json', '--quiet']);
+      const { code, stdout, stderr } = await runChild(['--preset', 'fast', '--max-seconds', String(MAX_SECONDS), ...scale, '--transport', transport, '--json', '--quiet']);
       const line = stdout.trim().split('\n').at(-1) ?? '';
       expect(line, `no report from the child:\n${stderr}`).not.toBe('');
       const report = JSON.parse(line) as ChaosReport;
@@ -67,6 +70,7 @@ describe('chaos (fast, seeded)', () => {
       expect(report.reloads).toBeGreaterThan(20);
       expect(report.offlineEpisodes).toBeGreaterThan(20);
       expect(report.incoming.received).toBe(report.incoming.expected);
+      expect(report.load.transport).toBe(transport);
       expect(Object.keys(report.endReasons).every((r) => r !== 'null')).toBe(true);
     },
     LIMIT_MS + 10_000,

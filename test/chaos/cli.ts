@@ -4,7 +4,7 @@
  *   node --import tsx test/chaos/cli.ts [--preset fast|big] [--profile default|flaky-tenant]
  *                                       [--sessions N] [--concurrency N] [--seed N]
  *                                       [--max-seconds N] [--overload [N]] [--unscaled-timeouts] [--time-scale X]
- *                                       [--json] [--out FILE]
+ *                                       [--transport axios|node|net] [--json] [--out FILE]
  *
  * Prints a summary (stderr) and, with --json, the full report (stdout). Exit code 0 when every
  * session kept every invariant, 1 otherwise. It never calls process.exit: the process must end
@@ -13,8 +13,13 @@
  */
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { FAULT_PROFILES, PRESETS, type ChaosOptions, type FaultProfileName } from './config.js';
+import { FAULT_PROFILES, PRESETS, type ChaosOptions, type ChaosTransport, type FaultProfileName } from './config.js';
 import { runChaos, type ChaosReport } from './run.js';
+
+function transportArg(name: string | undefined): ChaosTransport | undefined {
+  if (name === undefined || name === 'axios' || name === 'node' || name === 'net') return name;
+  throw new Error(`unknown --transport ${name}`);
+}
 
 function parse(argv: string[]): { options: ChaosOptions; json: boolean; out: string | undefined } {
   const args = new Map<string, string>();
@@ -51,6 +56,7 @@ function parse(argv: string[]): { options: ChaosOptions; json: boolean; out: str
       overload: flags.has('overload') ? cpus().length : num('overload', 0),
       unscaledTimeouts: flags.has('unscaled-timeouts'),
       timeScale: Math.max(1, num('time-scale', 1)),
+      transport: transportArg(args.get('transport')),
     },
     json: flags.has('json'),
     out: args.get('out'),
@@ -60,7 +66,7 @@ function parse(argv: string[]): { options: ChaosOptions; json: boolean; out: str
 export function summary(r: ChaosReport): string {
   const lines = [
     `chaos run: seed ${r.seed}, profile ${r.profile}, ${r.sessions}/${r.sessionsPlanned} sessions in ${r.seconds} s (per session p50 ${r.sessionSeconds.p50} s, p95 ${r.sessionSeconds.p95} s; event-loop delay p99 ${r.eventLoopDelayMs.p99} ms, max ${r.eventLoopDelayMs.max} ms)`,
-    `  load: ${r.load.hogs} CPU hogs beside the run; load average (1 min) ${r.load.loadAverageAtStart} at start, max ${r.load.loadAverageMax}, ${r.load.loadAverageAtEnd} at end; patience ×${r.load.patience}, client timeouts ${r.load.clientTimeoutMs} ms, poll ${r.load.pollTimeoutMs} ms`,
+    `  load: ${r.load.hogs} CPU hogs beside the run; load average (1 min) ${r.load.loadAverageAtStart} at start, max ${r.load.loadAverageMax}, ${r.load.loadAverageAtEnd} at end; patience ×${r.load.patience}, client timeouts ${r.load.clientTimeoutMs} ms, poll ${r.load.pollTimeoutMs} ms; transport ${r.load.transport}`,
     `  flows: ${JSON.stringify(r.byFlow)}; end reasons: ${JSON.stringify(r.endReasons)}`,
     `  ended early because of: ${JSON.stringify(r.endErrors)}`,
     `  faults injected: ${r.faults.total} ${JSON.stringify(r.faults.byType)}; batches given back: ${r.faults.batchesGivenBack}`,

@@ -166,7 +166,15 @@ export interface ChaosOptions {
    * are multiplied by it, as by `overload`. 1 by default.
    */
   timeScale?: number;
+  /**
+   * The customers' transport (`--transport net|node`): one shared by every customer of the run,
+   * as a Node back end serving many customers would share it. Default: axios, a client and
+   * a connection each, as browsers have.
+   */
+  transport?: ChaosTransport;
 }
+
+export type ChaosTransport = 'axios' | 'node' | 'net';
 
 export const PRESETS = {
   /** `npm test`: a few hundred sessions, seeded, well under a minute on 2 cores. */

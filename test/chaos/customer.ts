@@ -18,7 +18,7 @@ import {
   type ChatSessionMachine,
   type OutgoingEntry,
 } from '../../src/index.js';
-import { applyTokenProvider, createAiccClient, type AiccClient, type GatewayHeadersProvider } from '../../src/client/index.js';
+import { applyTokenProvider, createAiccClient, type AiccClient, type GatewayHeadersProvider, type HttpTransport } from '../../src/client/index.js';
 import { seededRandom, hashSeed, type Simulator } from '../../src/simulator/index.js';
 import { CLIENT, MACHINE_TIMING, type ClientTimeouts } from './config.js';
 import { transcriptEntries } from '../../machines/chatSession.transcript.js';
@@ -116,6 +116,8 @@ export interface CustomerEnv {
   patience?: number;
   /** The client's timeouts (default CLIENT: the idle ones). */
   timeouts?: ClientTimeouts;
+  /** Every customer's transport (ChaosOptions.transport); none: axios on sockets of their own. */
+  transport?: HttpTransport;
 }
 
 /** How long a customer waits for the agent's end to show before ending the chat themselves. */
@@ -249,7 +251,7 @@ export class Customer {
     const timeouts = this.env.timeouts ?? CLIENT;
     const client = createAiccClient({
       baseUrl: sim.url,
-      axios: http,
+      ...(this.env.transport ? { transport: this.env.transport } : { axios: http }),
       gatewayHeaders,
       token: applyTokenProvider(tokenClient, identity),
       timeoutMs: timeouts.timeoutMs,

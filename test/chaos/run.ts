@@ -9,9 +9,11 @@ import { loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import axios from 'axios';
 import { akSkGatewayHeaders, createAiccClient } from '../../src/client/index.js';
+import { netTransport } from '../../src/client/transports/net.js';
+import { nodeTransport } from '../../src/client/transports/node.js';
 import { PLANNED_FAULTS, startSimulator, type FaultStats, type PlannedFault, type Simulator } from '../../src/simulator/index.js';
 import { checkSession, type ProblemCode, type SessionCheck } from './checks.js';
-import { DELAY_MS, FAULT_PROFILES, SIM_TIMING, clientTimeouts, type ChaosOptions, type FaultProfileName } from './config.js';
+import { DELAY_MS, FAULT_PROFILES, SIM_TIMING, clientTimeouts, type ChaosOptions, type ChaosTransport, type FaultProfileName } from './config.js';
 import { Customer, planFor, type CustomerEnv, type CustomerLog, type Flow } from './customer.js';
 import { transcriptEntries } from '../../machines/chatSession.transcript.js';
 
@@ -80,7 +82,7 @@ export interface ChaosReport {
   /** Event-loop delay of the whole run (clients and simulators share one process), ms. */
   eventLoopDelayMs: { p50: number; p99: number; max: number };
   /** The machine's load: CPU hogs run beside it (`--overload`) and the 1-minute load average. */
-  load: { hogs: number; loadAverageAtStart: number; loadAverageMax: number; loadAverageAtEnd: number; patience: number; clientTimeoutMs: number; pollTimeoutMs: number };
+  load: { hogs: number; loadAverageAtStart: number; loadAverageMax: number; loadAverageAtEnd: number; patience: number; clientTimeoutMs: number; pollTimeoutMs: number; transport: ChaosTransport };
 }
 
 /** `count` busy-loop processes (a CPU each), until `stop` is called. */
@@ -116,6 +118,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     patience,
     clientTimeoutMs: timeouts.timeoutMs,
     pollTimeoutMs: timeouts.pollTimeoutMs,
+    transport: options.transport ?? 'axios',
   };
   const loadSampler = setInterval(() => (load.loadAverageMax = Math.max(load.loadAverageMax, round2(loadavg()[0] ?? 0))), 1_000);
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
@@ -137,6 +140,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const sims = new Map<Flow, Simulator>();
   const agents: Agent[] = [];
   const envs = new Map<Flow, Omit<CustomerEnv, 'index'>>();
+  const transport = options.transport === 'net' ? netTransport() : options.transport === 'node' ? nodeTransport() : undefined;
   const checks: SessionCheck[] = [];
   const logs: CustomerLog[] = [];
   try {
@@ -162,7 +166,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       });
       const tokenClient = createAiccClient({ baseUrl: sim.url, gatewayHeaders, timeoutMs: timeouts.timeoutMs, axios: backEnd() });
       sims.set(flow, sim);
-      envs.set(flow, { sim, gatewayHeaders, tokenClient, seed: options.seed, connectivityEvents: true, patience, timeouts });
+      envs.set(flow, { sim, gatewayHeaders, tokenClient, seed: options.seed, connectivityEvents: true, patience, timeouts, ...(transport ? { transport } : {}) });
     }
 
     const deadline = started + options.maxSeconds * 1000;
@@ -195,6 +199,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     load.loadAverageMax = Math.max(load.loadAverageMax, load.loadAverageAtEnd);
     await Promise.all([...sims.values()].map((sim) => sim.close()));
     for (const agent of agents) agent.destroy();
+    transport?.destroy();
     // Let late rejections surface before counting them.
     await new Promise((resolve) => setTimeout(resolve, 50));
     process.off('unhandledRejection', onUnhandled);

@@ -38,6 +38,13 @@ function serve(socket: Socket): void {
     for (;;) {
       const end = buffered.indexOf('\r\n\r\n');
       if (end < 0) return;
+      // Answered on its head alone, before its body came; the server then stops reading.
+      if (buffered.startsWith('POST /early ')) {
+        socket.pause();
+        socket.write(ok('{"early":1}'));
+        buffered = '';
+        return;
+      }
       const length = Number(/content-length: (\d+)/i.exec(buffered.slice(0, end))?.[1] ?? 0);
       if (buffered.length < end + 4 + length) return;
       const request = buffered.slice(0, end + 4 + length);
@@ -184,6 +191,19 @@ describe('transport-net: connections', () => {
     expect(received[0]).toBe(
       `POST /post?x=1 HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\naccept: application/json, text/plain, */*\r\ncontent-type: application/json\r\nx-token: abc\r\ncontent-length: 10\r\n\r\n{"t":"ü"}`.replace('ü', Buffer.from('ü').toString('latin1')),
     );
+  });
+
+  it('does not reuse a connection whose answer came while an upload was still being written', async () => {
+    transport = netTransport();
+    const progress: number[] = [];
+    // 16 MB, more than loopback's socket buffers hold while the server does not read.
+    const body = 'u'.repeat(16 * 1024 * 1024);
+    const early = await request('/early', { method: 'POST', body, onUploadProgress: (sent) => progress.push(sent) });
+    expect(early.body).toBe('{"early":1}');
+    expect(progress.at(-1)).toBeLessThan(body.length);
+    scripts.set('/quick', (socket) => void socket.write(ok('{}')));
+    expect((await request('/quick')).body).toBe('{}');
+    expect(sockets).toHaveLength(2);
   });
 
   it('does not reuse a connection the answer said to close', async () => {

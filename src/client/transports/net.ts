@@ -284,6 +284,8 @@ class Exchange implements Stoppable {
   remaining = 0;
   /** The connection may carry another exchange after this answer. */
   reusable = true;
+  /** A counted upload is still being written: an early answer must not free the connection under it. */
+  writing = false;
 
   constructor(
     readonly connection: Connection,
@@ -303,7 +305,7 @@ class Exchange implements Stoppable {
       this.connection.socket.destroy();
       this.reject(error);
     } else {
-      if (this.reusable) release(this.connection);
+      if (this.reusable && !this.writing) release(this.connection);
       else this.connection.socket.destroy();
       this.resolve(response!);
     }
@@ -483,7 +485,8 @@ function exchange(request: HttpRequest, origin: Origin, head: string, resolve: (
   if (body === undefined) socket.write(head);
   else if (onUploadProgress) {
     socket.write(head);
-    writeCounted(socket, Buffer.from(body), onUploadProgress, () => undefined);
+    ex.writing = true;
+    writeCounted(socket, Buffer.from(body), onUploadProgress, () => (ex.writing = false));
   } else socket.write(head + body);
 }
 
