@@ -18,7 +18,7 @@
  * `--settle-ms` (default 15 000): how long the sessions keep polling after the forced GC of the
  * heap figure before the window opens, so the window does not measure that GC's aftermath.
  *
- *   node --import tsx bench/scale.ts [--quick] [--steps 500,1000] [--duration-ms 30000] [--settle-ms 15000] [--transport axios|node|fetch] [--semi-space-mb 64]
+ *   node --import tsx bench/scale.ts [--quick] [--steps 500,1000] [--duration-ms 30000] [--settle-ms 15000] [--transport axios|node|fetch|net] [--semi-space-mb 64]
  */
 import os from 'node:os';
 import { PerformanceObserver, constants as perfConstants, monitorEventLoopDelay, type PerformanceEntry } from 'node:perf_hooks';
