@@ -127,8 +127,14 @@ const blocks: Record<string, () => string | undefined> = {
       if (sn) rows.push(['3 scale: sessions at p99 delivery < 250 ms (`transport-node`)', '10 000', String(sn.result.largestPassingN), verdict(sn.result.largestPassingN >= 10_000)]);
       const sx = readResult<Any>('scale-net');
       if (sx) rows.push(['3 scale: sessions at p99 delivery < 250 ms (`transport-net`)', '10 000', String(sx.result.largestPassingN), verdict(sx.result.largestPassingN >= 10_000)]);
+      // The 30 s window holds a major GC or two; a longer one lets the heap grow with the chat (section 3c).
+      const sl = readResult<Any>('scale-net-10000-120s');
+      if (sl) {
+        const p99s = (sl.result.steps as Any[]).map((x) => ms(x.delivery.p99, 0)).join(' and ');
+        rows.push([`3 scale: 10 000 on \`transport-net\`, ${sl.result.method.durationMs / 1000} s window (section 3c)`, 'p99 < 250 ms', `p99 ${p99s}`, verdict(sl.result.largestPassingN >= 10_000)]);
+      }
       const ss = readResult<Any>('scale-node-semispace64');
-      if (ss) rows.push([`3 scale: the same, worker with \`--max-semi-space-size=${ss.result.method.semiSpaceMb}\` (a host setting)`, '10 000', String(ss.result.largestPassingN), verdict(ss.result.largestPassingN >= 10_000)]);
+      if (ss) rows.push([`3 scale: \`transport-node\`, worker with \`--max-semi-space-size=${ss.result.method.semiSpaceMb}\` (a host setting)`, '10 000', String(ss.result.largestPassingN), verdict(ss.result.largestPassingN >= 10_000)]);
       const mem = readResult<Any>('memory');
       if (mem) {
         const heap = mem.result.machine.heapPerSessionKB;
