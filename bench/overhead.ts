@@ -6,15 +6,19 @@
  * Rounds alternate the order (ABBA) and each reports the machine/bare ratio of wall and CPU time,
  * after alternated warm-up blocks whose CPU is recorded beside them (the cold cost).
  *
- *   node --import tsx bench/overhead.ts [--quick]
+ *   node --import tsx bench/overhead.ts [--quick] [--transport node|net|fetch]
+ *
+ * `--transport`: the session on another transport than axios (result `overhead-<transport>`),
+ * against the same bare axios: what choosing that transport saves or costs.
  */
 import { pathToFileURL } from 'node:url';
 import { latency, spread, cpuMs, monoMs, sleep } from './lib/stats.js';
-import { QUICK, machineInfo, writeResult } from './lib/results.js';
+import { QUICK, argValue, machineInfo, writeResult } from './lib/results.js';
+import { isTransportName, makeTransport, type TransportName } from './lib/transports.js';
 import { startSimProcess, type SimProcess } from './lib/sim-process.js';
 import { lib } from './lib/library.js';
 import { BareSession, Waiter, bareGatewayHeaders, identityFor, machineSession, sharedAuth, type BareMessage, type BenchLibrary, type SharedAuth } from './lib/wiring.js';
-import type { ChatSessionActor } from '../src/index.js';
+import type { ChatSessionActor, HttpTransport } from '../src/index.js';
 import { entryAtPosition, transcriptEntries } from '../machines/chatSession.transcript.js';
 
 const MESSAGES = 20;
@@ -43,8 +47,8 @@ class RobotCounter {
   }
 }
 
-export async function machineConversation(sim: SimProcess, auth: SharedAuth, userId: string, library?: BenchLibrary): Promise<void> {
-  await conversationOf(machineSession(sim, auth, userId, {}, library));
+export async function machineConversation(sim: SimProcess, auth: SharedAuth, userId: string, library?: BenchLibrary, transport?: HttpTransport): Promise<void> {
+  await conversationOf(machineSession(sim, auth, userId, transport ? { transport } : {}, library));
 }
 
 /** The machine's side of the conversation, on a session made elsewhere (bench/layers.ts: on an in-process client). */
@@ -149,12 +153,12 @@ interface Run {
   cpuMs: number;
 }
 
-async function run(kind: 'machine' | 'bare', sim: SimProcess, auth: SharedAuth, gateway: Record<string, string>, tag: string): Promise<Run> {
+async function run(kind: 'machine' | 'bare', sim: SimProcess, auth: SharedAuth, gateway: Record<string, string>, tag: string, transport: HttpTransport | undefined): Promise<Run> {
   const wall0 = monoMs();
   const cpu0 = cpuMs();
   for (let s = 0; s < SESSIONS_PER_RUN; s++) {
     const userId = `ov${kind[0]}-${tag}-${s}`;
-    if (kind === 'machine') await machineConversation(sim, auth, userId);
+    if (kind === 'machine') await machineConversation(sim, auth, userId, undefined, transport);
     else await bareConversation(sim, gateway, userId);
   }
   return { wallMs: monoMs() - wall0, cpuMs: cpuMs() - cpu0 };
@@ -164,24 +168,29 @@ const timers = (): number => process.getActiveResourcesInfo().filter((r) => r ==
 
 async function main(): Promise<void> {
   const startedAt = performance.now();
+  // Read here, not at load: other benchmarks import this module's conversations.
+  const transportArg = argValue('transport') ?? 'axios';
+  if (!isTransportName(transportArg)) throw new Error(`bench/overhead: unknown --transport ${transportArg}`);
+  const transportName: TransportName = transportArg;
   const machine = machineInfo();
   const sim = await startSimProcess({ scenario: 'robot', timing: { robotReplyDelayMs: 0 }, keepRequests: true });
   try {
     const auth = sharedAuth(sim);
+    const transport = await makeTransport(transportName);
     const gateway = await bareGatewayHeaders(sim);
     await auth.gatewayHeaders({ forceRefresh: false });
     const timersBefore = timers();
 
     // The request sequences must match for the comparison to mean anything.
-    await machineConversation(sim, auth, 'ovm-seq');
+    await machineConversation(sim, auth, 'ovm-seq', undefined, transport);
     await bareConversation(sim, gateway, 'ovb-seq');
     const machineRequests = await sim.requests('ovm-seq');
     const bareRequests = await sim.requests('ovb-seq');
 
     const warmUp: { machineCpuMsPerSession: number; bareCpuMsPerSession: number }[] = [];
     for (let w = 0; w < WARM_UP_BLOCKS; w++) {
-      const machineRun = await run('machine', sim, auth, gateway, `warm${w}`);
-      const bareRun = await run('bare', sim, auth, gateway, `warm${w}`);
+      const machineRun = await run('machine', sim, auth, gateway, `warm${w}`, transport);
+      const bareRun = await run('bare', sim, auth, gateway, `warm${w}`, transport);
       warmUp.push({ machineCpuMsPerSession: machineRun.cpuMs / SESSIONS_PER_RUN, bareCpuMsPerSession: bareRun.cpuMs / SESSIONS_PER_RUN });
     }
     await sim.resetStats();
@@ -190,7 +199,7 @@ async function main(): Promise<void> {
     for (let r = 0; r < ROUNDS; r++) {
       const order: ('machine' | 'bare')[] = r % 2 === 0 ? ['machine', 'bare'] : ['bare', 'machine'];
       const got: Partial<Record<'machine' | 'bare', Run>> = {};
-      for (const kind of order) got[kind] = await run(kind, sim, auth, gateway, `r${r}`);
+      for (const kind of order) got[kind] = await run(kind, sim, auth, gateway, `r${r}`, transport);
       const m = got.machine as Run;
       const b = got.bare as Run;
       rounds.push({ machine: m, bare: b, wallRatio: m.wallMs / b.wallMs, cpuRatio: m.cpuMs / b.cpuMs });
@@ -203,6 +212,8 @@ async function main(): Promise<void> {
     const perSession = (values: number[]) => spread(values.map((v) => v / SESSIONS_PER_RUN));
     const perMessage = (m: number[], b: number[]) => latency(m.map((v, i) => (v - (b[i] ?? 0)) / SESSIONS_PER_RUN / MESSAGES));
     const result = {
+      // The session's transport; the bare side is always axios, the reference of the target.
+      transport: transportName,
       script: { messages: MESSAGES, sessionsPerRun: SESSIONS_PER_RUN, rounds: ROUNDS, warmUpBlocks: WARM_UP_BLOCKS, scenario: 'robot-only, robotReplyDelayMs 0, longPollWindowMs 5000' },
       requests: {
         machine: countBy(machineRequests),
@@ -230,7 +241,7 @@ async function main(): Promise<void> {
       timersAfter,
       target: { ratio: 1.1 },
     };
-    const file = writeResult('overhead', startedAt, result, machine);
+    const file = writeResult(transportName === 'axios' ? 'overhead' : `overhead-${transportName}`, startedAt, result, machine);
     console.log(JSON.stringify({ wallRatio: file.result.wallRatio, cpuRatio: file.result.cpuRatio, requests: file.result.requests.sameSequence }, null, 1));
   } finally {
     await sim.close();

@@ -50,6 +50,38 @@ function scaleTable(name: string): string | undefined {
   ].join('\n');
 }
 
+/** Benchmark 1 (bench/overhead.ts): the session against bare axios; `overhead-<transport>` has the session on another transport. */
+function overheadTable(name: string): string | undefined {
+  const r = readResult<Any>(name);
+  if (!r) return undefined;
+  const x = r.result;
+  const req = Object.entries(x.requests.machine as Record<string, number>).map(([k, v]) => `${k} ×${v}`).join(', ');
+  const session = !x.transport || x.transport === 'axios' ? 'machine (createChatSession)' : `machine on \`${x.transport}\``;
+  return [
+    table(['', session, 'bare axios', 'ratio, median (min–max)'], [
+      ['wall per session', ms(x.machinePerSession.wallMs.median, 1), ms(x.barePerSession.wallMs.median, 1), sp(x.wallRatio, 3)],
+      ['CPU per session', ms(x.machinePerSession.cpuMs.median, 1), ms(x.barePerSession.cpuMs.median, 1), sp(x.cpuRatio, 3)],
+    ]),
+    '',
+    ...(Array.isArray(x.warmUp)
+      ? [
+          `Warm-up before the measured rounds, CPU per session by block of ${x.script.sessionsPerRun} (machine / bare, not in the ratios): ` +
+            (x.warmUp as { machineCpuMsPerSession: number; bareCpuMsPerSession: number }[])
+              .map((b) => `${ms(b.machineCpuMsPerSession, 1)} / ${ms(b.bareCpuMsPerSession, 1)}`)
+              .join(', ') +
+            '.',
+          '',
+        ]
+      : []),
+    `Added CPU per message round trip (send + reply delivered): p50 ${ms(x.addedCpuPerMessageMs.p50, 3)}. ` +
+      `Same HTTP calls in the same order (polls aside): **${x.requests.sameSequence ? 'yes' : 'no'}** — ${req}. ` +
+      `Keep-alive: ${x.connections} TCP connections for the measured rounds (${f(x.requestsPerConnection, 0)} requests per connection). ` +
+      `Timers left after all sessions ended: ${x.timersAfter} (before: ${x.timersBefore}). Protocol violations: ${Object.keys(x.violations).length === 0 ? 'none' : JSON.stringify(x.violations)}.`,
+    '',
+    stamp(r),
+  ].join('\n');
+}
+
 const verdict = (ok: boolean): string => (ok ? 'met' : '**not met**');
 /** How far a timer may fire from its due time, as seen by another process (the idle check's tolerance). */
 const TIMER_JITTER_MS = 1;
@@ -119,6 +151,8 @@ const blocks: Record<string, () => string | undefined> = {
       rows.push(['1 overhead: wall ratio', '≤ 1.10', f(o.result.wallRatio.median), verdict(o.result.wallRatio.median <= 1.1)]);
       rows.push(['1 overhead: CPU ratio', '≤ 1.10', f(o.result.cpuRatio.median), verdict(o.result.cpuRatio.median <= 1.1)]);
     }
+    const on = readResult<Any>('overhead-net');
+    if (on) rows.push(['1 overhead: CPU ratio, the session on `transport-net` against the same bare axios', 'measured', f(on.result.cpuRatio.median), '–']);
     if (l) rows.push(['2 delivery: added p50', '≤ 2 ms', ms(l.result.addedP50Ms.median, 3), verdict(l.result.addedP50Ms.median <= 2)]);
     if (s) {
       const best = (s.result.steps as Any[]).filter((x) => x.pass).at(-1);
@@ -181,33 +215,11 @@ const blocks: Record<string, () => string | undefined> = {
   },
 
   overhead() {
-    const r = readResult<Any>('overhead');
-    if (!r) return undefined;
-    const x = r.result;
-    const req = Object.entries(x.requests.machine as Record<string, number>).map(([k, v]) => `${k} ×${v}`).join(', ');
-    return [
-      table(['', 'machine (createChatSession)', 'bare axios', 'ratio, median (min–max)'], [
-        ['wall per session', ms(x.machinePerSession.wallMs.median, 1), ms(x.barePerSession.wallMs.median, 1), sp(x.wallRatio, 3)],
-        ['CPU per session', ms(x.machinePerSession.cpuMs.median, 1), ms(x.barePerSession.cpuMs.median, 1), sp(x.cpuRatio, 3)],
-      ]),
-      '',
-      ...(Array.isArray(x.warmUp)
-        ? [
-            `Warm-up before the measured rounds, CPU per session by block of ${x.script.sessionsPerRun} (machine / bare, not in the ratios): ` +
-              (x.warmUp as { machineCpuMsPerSession: number; bareCpuMsPerSession: number }[])
-                .map((b) => `${ms(b.machineCpuMsPerSession, 1)} / ${ms(b.bareCpuMsPerSession, 1)}`)
-                .join(', ') +
-              '.',
-            '',
-          ]
-        : []),
-      `Added CPU per message round trip (send + reply delivered): p50 ${ms(x.addedCpuPerMessageMs.p50, 3)}. ` +
-        `Same HTTP calls in the same order (polls aside): **${x.requests.sameSequence ? 'yes' : 'no'}** — ${req}. ` +
-        `Keep-alive: ${x.connections} TCP connections for the measured rounds (${f(x.requestsPerConnection, 0)} requests per connection). ` +
-        `Timers left after all sessions ended: ${x.timersAfter} (before: ${x.timersBefore}). Protocol violations: ${Object.keys(x.violations).length === 0 ? 'none' : JSON.stringify(x.violations)}.`,
-      '',
-      stamp(r),
-    ].join('\n');
+    return overheadTable('overhead');
+  },
+
+  overheadNet() {
+    return overheadTable('overhead-net');
   },
 
   latency() {

@@ -14,6 +14,7 @@ const BENCHES: { name: string; file: string; flags?: string[]; args?: string[] }
   { name: 'merge', file: 'merge.ts', flags: ['--expose-gc'] },
   { name: 'machine-step', file: 'machine-step.ts' },
   { name: 'overhead', file: 'overhead.ts' },
+  { name: 'overhead-net', file: 'overhead.ts', args: ['--transport', 'net'] },
   { name: 'latency', file: 'latency.ts' },
   { name: 'idle', file: 'idle.ts' },
   { name: 'transport', file: 'transport.ts' },
