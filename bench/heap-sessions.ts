@@ -7,11 +7,16 @@
  * holds (bench/lib/heap-diff.ts). `BENCH_DIST=<build>` measures another build (bench/lib/library.ts), so two builds can
  * be measured one after the other in one run.
  *
- *   node --expose-gc --import tsx bench/heap-sessions.ts [--sessions 1000] [--snapshots /tmp/heap] [--transport node|axios|fetch]
+ * With `--messages M` every session then receives M agent messages and sends M texts (one of
+ * each at a time, all sessions together), and the heap per kept message is printed too (with
+ * `--snapshots`, a `chatted` snapshot: compared with `after`, what the messages hold).
+ *
+ *   node --expose-gc --import tsx bench/heap-sessions.ts [--sessions 1000] [--snapshots /tmp/heap] [--transport node|axios|fetch|net] [--messages 10]
  */
 import { writeHeapSnapshot } from 'node:v8';
 import { join } from 'node:path';
 import { waitFor } from 'xstate';
+import type { ChatSessionActor } from '../src/index.js';
 import { argValue } from './lib/results.js';
 import { startSimProcess } from './lib/sim-process.js';
 import { fullGc, sleep } from './lib/stats.js';
@@ -22,6 +27,7 @@ const N = Number(argValue('sessions') ?? 1000);
 const TRANSPORT = argValue('transport') ?? 'node';
 if (!isTransportName(TRANSPORT)) throw new Error(`bench/heap-sessions: unknown --transport ${TRANSPORT}`);
 const SNAPSHOTS = argValue('snapshots');
+const MESSAGES = Number(argValue('messages') ?? 0);
 const LONG_POLL_MS = 5000;
 
 const sim = await startSimProcess({ scenario: 'agent', timing: { longPollWindowMs: LONG_POLL_MS } });
@@ -37,7 +43,7 @@ try {
   fullGc();
   const heap0 = process.memoryUsage().heapUsed;
   if (SNAPSHOTS) writeHeapSnapshot(join(SNAPSHOTS, 'before.heapsnapshot'));
-  const keep: unknown[] = [];
+  const keep: ChatSessionActor[] = [];
   const waiter = new Waiter();
   let ready = 0;
   for (let i = 0; i < N; i++) {
@@ -61,8 +67,37 @@ try {
     await sleep(LONG_POLL_MS + 1000);
     writeHeapSnapshot(join(SNAPSHOTS, 'later.heapsnapshot'));
   }
-  console.log(JSON.stringify({ sessions: N, transport: TRANSPORT, build: process.env.BENCH_DIST ?? 'dist', heapPerSessionKB: Math.round(heapPerSessionKB * 100) / 100 }));
+  const perMessage = MESSAGES > 0 ? await heapPerKeptMessage(keep) : undefined;
+  console.log(
+    JSON.stringify({
+      sessions: N,
+      transport: TRANSPORT,
+      build: process.env.BENCH_DIST ?? 'dist',
+      heapPerSessionKB: Math.round(heapPerSessionKB * 100) / 100,
+      ...(perMessage === undefined ? {} : { messagesEach: 2 * MESSAGES, heapPerKeptMessageBytes: Math.round(perMessage) }),
+    }),
+  );
 } finally {
   await sim.close();
+}
+
+/** M agent messages and M customer texts per session, all in the transcript and sent; heap per message after a full GC. */
+async function heapPerKeptMessage(actors: ChatSessionActor[]): Promise<number> {
+  fullGc();
+  const heap0 = process.memoryUsage().heapUsed;
+  const length = (a: ChatSessionActor) => a.getSnapshot().context.transcript.length;
+  const base = actors.map(length);
+  const waiter = new Waiter();
+  const subscriptions = actors.map((a) => a.subscribe(() => waiter.notify()));
+  for (let m = 1; m <= MESSAGES; m++) {
+    await sim.say(actors.map((a) => a.getSnapshot().context.identity.userId));
+    for (const actor of actors) actor.send({ type: 'message.send', text: `customer line ${m}, a few words long` });
+    await waiter.until(() => actors.every((a, i) => length(a) >= base[i]! + 2 * m && a.getSnapshot().context.outbox.length === 0));
+  }
+  for (const s of subscriptions) s.unsubscribe();
+  await sleep(500);
+  fullGc();
+  if (SNAPSHOTS) writeHeapSnapshot(join(SNAPSHOTS, 'chatted.heapsnapshot'));
+  return (process.memoryUsage().heapUsed - heap0) / (actors.length * 2 * MESSAGES);
 }
 process.exit(0);

@@ -181,11 +181,14 @@ export class TranscriptWriter {
       this.copiedPages.add(name);
       return;
     }
-    // The last page, copied once per update.
-    const writable = this.copiedPages.has(name) ? page : { keys: page.keys.slice(), positions: page.positions.slice() };
-    writable.keys.push(key);
-    writable.positions.push(position);
-    pages[last] = writable;
+    if (this.copiedPages.has(name)) {
+      page.keys.push(key);
+      page.positions.push(position);
+      return;
+    }
+    // The last page, copied with the key added: concat sizes the copies exactly, where a copy
+    // grown by push keeps room for 16 more keys (~45 B per kept message: docs/performance.md, 3c).
+    pages[last] = { keys: page.keys.concat(key), positions: page.positions.concat(position) };
     this.copiedPages.add(name);
   }
 
