@@ -340,14 +340,10 @@ class Exchange implements Stoppable {
           if (!this.readHead(bytes.toString('latin1', 0, end))) return this.settle(networkFailure('HPE_INVALID_RESPONSE'));
           break;
         }
-        case Phase.Length: {
-          const take = Math.min(this.remaining, chunk.length - at);
-          this.body(chunk.subarray(at, at + take));
-          at += take;
-          this.remaining -= take;
+        case Phase.Length:
+          at += this.take(chunk, at);
           if (this.remaining === 0) this.complete();
           break;
-        }
         case Phase.ChunkSize:
         case Phase.ChunkEnd:
         case Phase.Trailer: {
@@ -365,14 +361,10 @@ class Exchange implements Stoppable {
           if (!this.readLine(text)) return this.settle(networkFailure('HPE_INVALID_CHUNK_SIZE'));
           break;
         }
-        case Phase.ChunkData: {
-          const take = Math.min(this.remaining, chunk.length - at);
-          this.body(chunk.subarray(at, at + take));
-          at += take;
-          this.remaining -= take;
+        case Phase.ChunkData:
+          at += this.take(chunk, at);
           if (this.remaining === 0) this.phase = Phase.ChunkEnd;
           break;
-        }
         case Phase.UntilClose:
           this.body(chunk.subarray(at));
           at = chunk.length;
@@ -458,6 +450,14 @@ class Exchange implements Stoppable {
     this.remaining = parseInt(size[1]!, 16);
     this.phase = this.remaining === 0 ? Phase.Trailer : Phase.ChunkData;
     return true;
+  }
+
+  /** Up to `remaining` body bytes of `chunk` from `at`; how many it took. */
+  take(chunk: Buffer, at: number): number {
+    const count = Math.min(this.remaining, chunk.length - at);
+    this.remaining -= count;
+    this.body(chunk.subarray(at, at + count));
+    return count;
   }
 
   body(bytes: Buffer): void {
