@@ -305,7 +305,8 @@ class Exchange implements Stoppable {
       this.connection.socket.destroy();
       this.reject(error);
     } else {
-      if (this.reusable && !this.writing) release(this.connection);
+      // Bytes of the request still buffered (an answer before the whole body): not reusable.
+      if (this.reusable && !this.writing && this.connection.socket.writableLength === 0) release(this.connection);
       else this.connection.socket.destroy();
       this.resolve(response!);
     }
