@@ -84,7 +84,13 @@ export function netTransport(options: NetTransportOptions = {}): NetTransport {
     },
     connections: () => [...origins.values()].map((o) => ({ origin: o.key, busy: o.open.size - o.idle.length, idle: o.idle.length })),
     destroy() {
-      for (const origin of origins.values()) for (const connection of [...origin.open]) connection.socket.destroy();
+      // Settled here, not on 'close': an answer read until close would end there as complete.
+      for (const origin of origins.values()) {
+        for (const connection of [...origin.open]) {
+          connection.exchange?.settle(networkFailure('ECONNRESET'));
+          connection.socket.destroy();
+        }
+      }
     },
   };
 }
