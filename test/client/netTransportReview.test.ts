@@ -157,6 +157,16 @@ describe('transport-net review: what goes on the wire', () => {
 });
 
 describe('transport-net review: reading answers', () => {
+  it('reads a header named like an Object.prototype member as its value', async () => {
+    // Headers were collected in a plain object: `constructor: x` found Object.prototype.constructor
+    // as an earlier value and came out as 'function Object() { [native code] }, x'. node:http
+    // gives 'x' (its headers object has no prototype).
+    transport = netTransport();
+    scripts.set('/proto', (socket) => void socket.write(ok('{}', 'constructor: x\r\ntoString: y\r\n')));
+    const res = await request('/proto');
+    expect([res.headers.constructor, res.headers.tostring]).toEqual(['x', 'y']);
+  });
+
   it('fails an answer whose head ends lines with LF alone at once, as node:http does (HPE_CR_EXPECTED), rather than at the deadline', async () => {
     transport = netTransport();
     scripts.set('/lf', (socket) => void socket.write('HTTP/1.1 200 OK\ncontent-length: 2\n\n{}'));
