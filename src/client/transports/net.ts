@@ -387,7 +387,8 @@ class Exchange implements Stoppable {
     const lines = text.split('\r\n');
     const status = /^HTTP\/1\.([01]) (\d{3})(?: |$)/.exec(lines[0]!);
     if (!status) return false;
-    const headers: Record<string, string | string[]> = {};
+    // No prototype, as node:http's: a header named `constructor` must not find Object's.
+    const headers = Object.create(null) as Record<string, string | string[]>;
     for (let i = 1; i < lines.length; i++) {
       const line = lines[i]!;
       const colon = line.indexOf(':');
