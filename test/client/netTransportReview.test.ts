@@ -167,6 +167,14 @@ describe('transport-net review: reading answers', () => {
     expect([res.headers.constructor, res.headers.tostring]).toEqual(['x', 'y']);
   });
 
+  it('reads a chunk size written with more than 8 digits of leading zeros, as node:http does', async () => {
+    // The size pattern took 1 to 8 hex digits, zeros included: `000000002` (9) was refused as
+    // HPE_INVALID_CHUNK_SIZE; node:http reads it as 2.
+    transport = netTransport();
+    scripts.set('/padded', (socket) => void socket.write('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n000000002\r\n{}\r\n0000000000\r\n\r\n'));
+    expect((await request('/padded')).body).toBe('{}');
+  });
+
   it('fails an answer whose head ends lines with LF alone at once, as node:http does (HPE_CR_EXPECTED), rather than at the deadline', async () => {
     transport = netTransport();
     scripts.set('/lf', (socket) => void socket.write('HTTP/1.1 200 OK\ncontent-length: 2\n\n{}'));
