@@ -453,7 +453,8 @@ class Exchange implements Stoppable {
       if (line === '') this.complete();
       return true;
     }
-    const size = /^([0-9a-fA-F]{1,8})[ \t]*(?:;.*)?$/.exec(line);
+    // Leading zeros do not count towards the 8 digits (node:http reads `000000002` as 2).
+    const size = /^0*([0-9a-fA-F]{1,8})[ \t]*(?:;.*)?$/.exec(line);
     if (!size) return false;
     this.remaining = parseInt(size[1]!, 16);
     this.phase = this.remaining === 0 ? Phase.Trailer : Phase.ChunkData;
