@@ -96,8 +96,9 @@ describe('transport-net review: destroy()', () => {
     scripts.set('/eof', (socket) => void socket.write('HTTP/1.1 200 OK\r\n\r\n{"partial":', () => wrote()));
     const pending = request('/eof').catch((error: unknown) => error);
     await written;
-    // The client reads the head once it is in its socket; nothing on its side says when (loopback: well under this).
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // On loopback the bytes are in the client's socket once the server's write is done; a turn
+    // of the event loop (its poll phase) reads them.
+    for (let turn = 0; turn < 3; turn++) await new Promise((resolve) => setImmediate(resolve));
     transport.destroy();
     expect(await pending).toMatchObject({ name: 'TransportError', reason: 'network' });
   });
