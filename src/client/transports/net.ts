@@ -82,7 +82,8 @@ export function netTransport(options: NetTransportOptions = {}): NetTransport {
         exchange(request, target.origin, head, resolve, reject);
       });
     },
-    connections: () => [...origins.values()].map((o) => ({ origin: o.key, busy: o.open.size - o.idle.length, idle: o.idle.length })),
+    // The key may hold `user:pass@`: not shown (connections() is for logs).
+    connections: () => [...origins.values()].map((o) => ({ origin: o.key.replace(/\/\/[^/]*@/, '//'), busy: o.open.size - o.idle.length, idle: o.idle.length })),
     destroy() {
       // Settled here, not on 'close': an answer read until close would end there as complete.
       for (const origin of origins.values()) {
