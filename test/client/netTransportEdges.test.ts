@@ -179,6 +179,21 @@ describe('transport-net edges: connections', () => {
 });
 
 describe('transport-net edges: failures that must settle', () => {
+  it('fails an answer cut off in each phase as ECONNRESET: head, after an interim answer, chunk size, chunk data, trailer', async () => {
+    transport = netTransport();
+    const cuts = {
+      '/head': 'HTTP/1.1 200 OK\r\ncontent-len',
+      '/interim': 'HTTP/1.1 100 Continue\r\n\r\n',
+      '/size': 'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n1',
+      '/data': 'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5\r\n{}',
+      '/end': 'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n2\r\n{}',
+      '/trailer': 'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\nx-t: 1\r\n',
+    };
+    for (const [path, answer] of Object.entries(cuts)) scripts.set(path, (socket) => void socket.end(answer));
+    for (const path of Object.keys(cuts)) await expect(request(path), path).rejects.toMatchObject({ reason: 'network', code: 'ECONNRESET' });
+    await expect.poll(() => transport.connections()).toEqual([{ origin: base, busy: 0, idle: 0 }]);
+  });
+
   it('settles a name that does not resolve as not sent', async () => {
     transport = netTransport();
     const failure = await transport.request({ method: 'GET', url: 'http://no-such-host.invalid/x', headers: {}, timeoutMs: 10_000 }).catch((e: unknown) => e);
