@@ -57,6 +57,8 @@ const MAX_HEAD_BYTES = 64 * 1024;
 /** Longest chunk-size or trailer line accepted. */
 const MAX_LINE_BYTES = 8 * 1024;
 const CRLF_CRLF = Buffer.from('\r\n\r\n');
+/** Origins kept while none of their connections is open. */
+const MAX_IDLE_ORIGINS = 64;
 
 /** A transport on raw sockets. Create one and share it: it pools the connections per origin. */
 export function netTransport(options: NetTransportOptions = {}): NetTransport {
@@ -129,10 +131,12 @@ interface Target {
 const PLAIN_PATH = /^\/[\w\-.~!$&()*+,;=:@/?%]*$/;
 const DOT_SEGMENT = /\/\.\.?(?:[/?]|$)/;
 
+/** Scheme and authority: up to the first '/', '?' or '#' after `//`. */
+const ORIGIN_PART = /^[^/]*\/\/[^/?#]*/;
+
 function targetOf(url: string, origins: Map<string, Origin>, settings: Settings): Target {
-  const slash = url.indexOf('/', url.indexOf('//') + 2);
-  const key = slash < 0 ? url : url.slice(0, slash);
-  const path = slash < 0 ? '/' : url.slice(slash);
+  const key = ORIGIN_PART.exec(url)?.[0] ?? url;
+  const path = url.length === key.length ? '/' : url.slice(key.length);
   const origin = origins.get(key) ?? addOrigin(key, origins, settings);
   if (PLAIN_PATH.test(path) && !DOT_SEGMENT.test(path)) return { origin, path };
   // What Node would send for it: the parser's path and query (fragment dropped, characters escaped).
@@ -156,11 +160,15 @@ function addOrigin(key: string, origins: Map<string, Origin>, settings: Settings
     idle: [],
     open: new Set(),
   };
-  // A client has one origin; bounded all the same (a URL per request would grow it forever).
-  if (origins.size < 64) origins.set(key, origin);
+  // A client has one origin, a bridge one per tenant. Past 64, origins with no connection open
+  // are forgotten (made again when next used), so the map holds what is in use.
+  if (origins.size >= MAX_IDLE_ORIGINS) for (const [name, known] of origins) if (known.open.size === 0) origins.delete(name);
+  origins.set(key, origin);
   return origin;
 }
 
+/** Request headers the transport writes itself from the body (names as the client passes them: lower case). */
+const FRAMING = new Set(['content-length', 'transfer-encoding', 'connection']);
 /** RFC 9110 token (a header name); a header value without CR, LF or NUL. */
 const TOKEN = /^[!#$%&'*+\-.^_`|~\w]+$/;
 const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
@@ -168,12 +176,17 @@ const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 /** The request line and headers, or the TransportError for a header Node would refuse (nothing sent). */
 function requestHead(request: HttpRequest, target: Target): string | TransportError {
   const { origin } = target;
-  let head = `${request.method} ${target.path} HTTP/1.1\r\nhost: ${origin.hostHeader}\r\n`;
-  if (request.headers.accept === undefined) head += `accept: ${ACCEPT}\r\n`;
-  if (origin.authorization !== undefined && request.headers.authorization === undefined) head += `authorization: ${origin.authorization}\r\n`;
-  for (const name in request.headers) {
-    const value = request.headers[name]!;
+  const { headers } = request;
+  let head = `${request.method} ${target.path} HTTP/1.1\r\n`;
+  // The caller's host and accept replace the transport's, as in node:http.
+  if (headers.host === undefined) head += `host: ${origin.hostHeader}\r\n`;
+  if (headers.accept === undefined) head += `accept: ${ACCEPT}\r\n`;
+  if (origin.authorization !== undefined && headers.authorization === undefined) head += `authorization: ${origin.authorization}\r\n`;
+  for (const name in headers) {
+    const value = headers[name]!;
     if (!TOKEN.test(name)) return new TransportError('not-sent', 'ERR_INVALID_HTTP_TOKEN');
+    // The body's framing is the transport's: it sends what it writes, one exchange after another.
+    if (FRAMING.has(name)) continue;
     if (BAD_VALUE.test(value)) return new TransportError('not-sent', 'ERR_INVALID_CHAR');
     head += `${name}: ${value}\r\n`;
   }
@@ -281,7 +294,12 @@ class Exchange implements Stoppable {
   timer: ReturnType<typeof setTimeout> | undefined = undefined;
   stops: Set<Stoppable> | undefined = undefined;
   phase = Phase.Head;
-  /** Head bytes so far, or the partial line being read. */
+  /** The head's pieces so far, when it comes in more than one (readHeadPart). */
+  headPieces: Buffer[] | undefined = undefined;
+  /** The last bytes of those pieces (up to 3), where a CRLF CRLF split between pieces starts. */
+  headTail: Buffer | undefined = undefined;
+  headBytes = 0;
+  /** The start of a chunk-size or trailer line that goes on in the next chunk. */
   pending: Buffer | undefined = undefined;
   status = 0;
   headers: Record<string, string | string[]> = {};
@@ -333,21 +351,10 @@ class Exchange implements Stoppable {
     let at = 0;
     while (!this.done && at < chunk.length) {
       switch (this.phase) {
-        case Phase.Head: {
-          const bytes: Buffer = this.pending ? Buffer.concat([this.pending, chunk.subarray(at)]) : chunk.subarray(at);
-          const end = bytes.indexOf(CRLF_CRLF);
-          if (end < 0) {
-            if (bytes.length > MAX_HEAD_BYTES) return this.settle(networkFailure('HPE_HEADER_OVERFLOW'));
-            this.pending = bytes;
-            return;
-          }
-          this.pending = undefined;
-          if (end > MAX_HEAD_BYTES) return this.settle(networkFailure('HPE_HEADER_OVERFLOW'));
-          chunk = bytes;
-          at = end + 4;
-          if (!this.readHead(bytes.toString('latin1', 0, end))) return this.settle(networkFailure('HPE_INVALID_RESPONSE'));
+        case Phase.Head:
+          at = this.readHeadPart(chunk, at);
+          if (at < 0) return;
           break;
-        }
         case Phase.Length:
           at += this.take(chunk, at);
           if (this.remaining === 0) this.complete();
@@ -381,6 +388,38 @@ class Exchange implements Stoppable {
     }
     // Bytes after the answer: nothing asked for them, so the connection cannot be trusted again.
     if (this.done && at < chunk.length) this.connection.socket.destroy();
+  }
+
+  /**
+   * Head bytes from `chunk` at `at`: the offset after the head once it is complete, else -1 (the
+   * head goes on in the next chunk, or the exchange failed). A head in pieces is joined once, at
+   * its end; each piece is searched with the last 3 bytes before it, so a head sent byte by byte
+   * costs O(its length), not O(length²).
+   */
+  readHeadPart(chunk: Buffer, at: number): number {
+    const fresh = chunk.subarray(at);
+    const tail = this.headTail;
+    const window = tail ? Buffer.concat([tail, fresh]) : fresh;
+    const found = window.indexOf(CRLF_CRLF);
+    const headEnd = found < 0 ? window.length : found + 4;
+    // A line ended by LF alone: node:http refuses it at once; waiting for CRLF CRLF would wait for the deadline.
+    for (let lf = window.indexOf(10, tail ? tail.length : 0); lf >= 0 && lf < headEnd; lf = window.indexOf(10, lf + 1)) {
+      if (lf === 0 || window[lf - 1] !== 13) return this.settle(networkFailure('HPE_CR_EXPECTED')), -1;
+    }
+    const freshInHead = headEnd - (tail ? tail.length : 0);
+    this.headBytes += freshInHead;
+    if (this.headBytes > MAX_HEAD_BYTES) return this.settle(networkFailure('HPE_HEADER_OVERFLOW')), -1;
+    if (found < 0) {
+      (this.headPieces ??= []).push(fresh);
+      this.headTail = window.subarray(Math.max(0, window.length - 3));
+      return -1;
+    }
+    const head = this.headPieces ? Buffer.concat([...this.headPieces, fresh.subarray(0, freshInHead)]) : fresh.subarray(0, freshInHead);
+    this.headPieces = undefined;
+    this.headTail = undefined;
+    this.headBytes = 0;
+    if (!this.readHead(head.toString('latin1', 0, head.length - 4))) return this.settle(networkFailure('HPE_INVALID_RESPONSE')), -1;
+    return at + freshInHead;
   }
 
   /** Status line and headers; false when they are not an HTTP/1.x answer. */
@@ -492,12 +531,14 @@ function exchange(request: HttpRequest, origin: Origin, head: string, resolve: (
   if (request.signal) joinAbortGroup(request.signal, ex);
   const { socket } = connection;
   const { body, onUploadProgress } = request;
-  if (body === undefined) socket.write(head);
-  else if (onUploadProgress) {
-    socket.write(head);
+  // The head in latin1 (a header value's \x80-\xff as one byte each, as node:http sends it), the body in UTF-8.
+  socket.cork();
+  socket.write(head, 'latin1');
+  if (body !== undefined && onUploadProgress) {
     ex.writing = true;
     writeCounted(socket, Buffer.from(body), onUploadProgress, () => (ex.writing = false));
-  } else socket.write(head + body);
+  } else if (body !== undefined) socket.write(body, 'utf8');
+  socket.uncork();
 }
 
 function onDeadline(ex: Exchange): void {
