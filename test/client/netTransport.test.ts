@@ -6,79 +6,25 @@
  * transport, over the simulator.
  */
 import { spawn } from 'node:child_process';
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isTransportError, type HttpRequest } from '../../src/client/http.js';
 import { netTransport, type NetTransport } from '../../src/client/transports/net.js';
+import { ok, useRawHttpServer, writePieces } from './rawHttpServer.js';
 import { selfSignedCert } from '../gateway/h2Client.js';
 
-/** What the server answers for a path: raw byte pieces, written one by one (each its own write). */
-type Script = (socket: Socket, request: string) => void | Promise<void>;
-
-const scripts = new Map<string, Script>();
-/** Request heads (and bodies) as the server read them, and the connections it accepted. */
-const received: string[] = [];
-const sockets: Socket[] = [];
-
-const pause = () => new Promise<void>((resolve) => setImmediate(resolve));
-async function writePieces(socket: Socket, pieces: (string | Buffer)[]): Promise<void> {
-  for (const piece of pieces) {
-    socket.write(piece);
-    await pause();
-  }
-}
-
-function serve(socket: Socket): void {
-  sockets.push(socket);
-  let buffered = '';
-  socket.on('data', (chunk: Buffer) => {
-    buffered += chunk.toString('latin1');
-    for (;;) {
-      const end = buffered.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      // Answered on its head alone, before its body came; the server then stops reading.
-      if (buffered.startsWith('POST /early ')) {
-        socket.pause();
-        socket.write(ok('{"early":1}'));
-        buffered = '';
-        return;
-      }
-      const length = Number(/content-length: (\d+)/i.exec(buffered.slice(0, end))?.[1] ?? 0);
-      if (buffered.length < end + 4 + length) return;
-      const request = buffered.slice(0, end + 4 + length);
-      buffered = buffered.slice(end + 4 + length);
-      received.push(request);
-      const path = request.split(' ')[1]!;
-      const script = scripts.get(path.split('?')[0]!);
-      if (script) void script(socket, request);
-      else socket.end('HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n');
-    }
-  });
-  socket.on('error', () => undefined);
-}
-
-const server: Server = createServer(serve);
-let base = '';
 let transport: NetTransport;
-
-beforeAll(async () => {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+const raw = useRawHttpServer(() => transport?.destroy());
+const { scripts, received, sockets } = raw;
+let base = '';
+beforeAll(() => {
+  base = raw.base;
 });
-afterEach(() => {
-  transport?.destroy();
-  for (const socket of sockets.splice(0)) socket.destroy();
-  received.length = 0;
-  scripts.clear();
-});
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 const request = (path: string, extra: Partial<HttpRequest> = {}) =>
   transport.request({ method: 'GET', url: base + path, headers: {}, timeoutMs: 10_000, ...extra });
-
-const ok = (body: string, headers = '') => `HTTP/1.1 200 OK\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${headers}\r\n${body}`;
 
 describe('transport-net: reading answers', () => {
   it('reads an answer split anywhere, head and body, byte by byte', async () => {
@@ -302,7 +248,7 @@ describe('transport-net: connections', () => {
 
 describe('transport-net: https', () => {
   const { key, cert } = selfSignedCert();
-  const tlsServer = createTlsServer({ key, cert }, serve);
+  const tlsServer = createTlsServer({ key, cert }, raw.serve);
   let secureBase = '';
   beforeAll(async () => {
     await new Promise<void>((resolve) => tlsServer.listen(0, '127.0.0.1', resolve));
