@@ -23,6 +23,7 @@ import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { joinAbortGroup, leaveAbortGroup, type Stoppable } from './abortGroup.js';
 import { writeCounted } from './countedWrite.js';
+import { isPlainPath } from './target.js';
 import { networkFailure, TransportError, type HttpRequest, type HttpResponse, type HttpTransport } from '../http.js';
 
 export type { HttpRequest, HttpResponse, HttpTransport } from '../http.js';
@@ -127,10 +128,6 @@ interface Target {
   path: string;
 }
 
-/** A path and query sent as given (the URL parser would leave them unchanged). */
-const PLAIN_PATH = /^\/[\w\-.~!$&()*+,;=:@/?%]*$/;
-const DOT_SEGMENT = /\/\.\.?(?:[/?]|$)/;
-
 /** Scheme and authority: up to the first '/', '?' or '#' after `//`. */
 const ORIGIN_PART = /^[^/]*\/\/[^/?#]*/;
 
@@ -138,7 +135,7 @@ function targetOf(url: string, origins: Map<string, Origin>, settings: Settings)
   const key = ORIGIN_PART.exec(url)?.[0] ?? url;
   const path = url.length === key.length ? '/' : url.slice(key.length);
   const origin = origins.get(key) ?? addOrigin(key, origins, settings);
-  if (PLAIN_PATH.test(path) && !DOT_SEGMENT.test(path)) return { origin, path };
+  if (isPlainPath(path)) return { origin, path };
   // What Node would send for it: the parser's path and query (fragment dropped, characters escaped).
   const parsed = new URL(url);
   return { origin, path: parsed.pathname + parsed.search };

@@ -1,6 +1,6 @@
 /**
  * A request URL as node:http options (protocol, hostname, port, path), each origin parsed once.
- * Used by the node transport (node.ts).
+ * Used by the node transport (node.ts); transport-net (net.ts) shares `isPlainPath`.
  */
 import type { RequestOptions } from 'node:http';
 
@@ -18,6 +18,9 @@ const origins = new Map<string, Origin | null>();
  */
 const PLAIN_PATH = /^\/[\w\-.~!$&()*+,;=:@/?%]*$/;
 const DOT_SEGMENT = /\/\.\.?(?:[/?]|$)/;
+
+/** `path` (and query) goes on the request line as it is: the URL parser would not change it. */
+export const isPlainPath = (path: string): boolean => PLAIN_PATH.test(path) && !DOT_SEGMENT.test(path);
 
 /**
  * Writes `url`'s protocol, hostname, port and path into `options` (http.request options); false,
@@ -38,7 +41,7 @@ export function applyTarget(options: RequestOptions, url: string): boolean {
   }
   if (parsed === null) return false;
   const path = url.slice(slash);
-  if (!PLAIN_PATH.test(path) || DOT_SEGMENT.test(path)) return false;
+  if (!isPlainPath(path)) return false;
   options.protocol = parsed.protocol;
   options.hostname = parsed.hostname;
   options.port = parsed.port;
