@@ -172,8 +172,9 @@ export interface UploadProgress {
 export interface UploadOptions extends CallOptions {
   /**
    * Called while the file goes out, throttled (every 100 ms or 5 % at most), and always with
-   * `loaded === total` once all of it left (the answer may still be on its way). axios and
-   * transport-node report along the way; transport-fetch only that end (fetch cannot tell).
+   * `loaded === total` once all of it left (the answer may still be on its way). axios,
+   * transport-node and transport-net report along the way; transport-fetch only that end (fetch
+   * cannot tell).
    */
   onProgress?: (progress: UploadProgress) => void;
 }
