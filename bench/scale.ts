@@ -18,7 +18,7 @@
  * `--settle-ms` (default 15 000): how long the sessions keep polling after the forced GC of the
  * heap figure before the window opens, so the window does not measure that GC's aftermath.
  *
- *   node --import tsx bench/scale.ts [--quick] [--steps 500,1000] [--duration-ms 30000] [--settle-ms 15000] [--transport axios|node|fetch|net] [--semi-space-mb 64]
+ *   node --import tsx bench/scale.ts [--quick] [--steps 500,1000] [--duration-ms 30000] [--settle-ms 15000] [--transport axios|node|fetch|net] [--semi-space-mb 64] [--result NAME]
  */
 import os from 'node:os';
 import { PerformanceObserver, constants as perfConstants, monitorEventLoopDelay, type PerformanceEntry } from 'node:perf_hooks';
@@ -413,7 +413,8 @@ async function main(): Promise<void> {
     largestPassingN: passing.length ? Math.max(...passing.map((s) => s.n)) : 0,
     target: { sessions: 10_000, heapPerSessionKB: 30 },
   };
-  writeResult(`scale${TRANSPORT === 'axios' ? '' : `-${TRANSPORT}`}${SEMI_SPACE_MB ? `-semispace${SEMI_SPACE_MB}` : ''}`, startedAt, result, machine);
+  const name = argValue('result') ?? `scale${TRANSPORT === 'axios' ? '' : `-${TRANSPORT}`}${SEMI_SPACE_MB ? `-semispace${SEMI_SPACE_MB}` : ''}`;
+  writeResult(name, startedAt, result, machine);
   console.log(`scale: largest N holding p99 < ${P99_LIMIT_MS} ms: ${result.largestPassingN}`);
 }
 
