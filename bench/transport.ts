@@ -1,13 +1,13 @@
 /**
  * Transports side by side (issue #16): CPU per long poll and heap per long-polling session for
- * the axios (default), node:http and fetch transports, at three levels:
- * - `raw`: the floor — a long-poller written directly on node:http, fetch or axios
+ * the axios (default), node:http, net (HTTP/1.1 on sockets) and fetch transports, at three levels:
+ * - `raw`: the floor — a long-poller written directly on node:http, fetch, axios or a socket
  *   (bench/lib/rawPoller.ts), after the library's client applied the token and sent CONNECT;
  * - `client`: the library's client alone, CONNECT then `client.poll` in a loop (one poll in
  *   flight per user) — what the transport itself costs;
  * - `session`: createChatSession sessions in `chatting` that nobody talks to — what a Node back
  *   end pays per idle customer.
- * The three workers of a level run at the same time (same machine load) against one simulator
+ * The workers of a level (one per transport) run at the same time (same machine load) against one simulator
  * process on the real 5000 ms long-poll window; polls are counted by the simulator. Ratios are
  * taken against axios within a round; rounds repeat the whole thing.
  *
