@@ -10,21 +10,14 @@ import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isTransportError, type HttpRequest } from '../../src/client/http.js';
+import { isTransportError } from '../../src/client/http.js';
 import { netTransport, type NetTransport } from '../../src/client/transports/net.js';
 import { ok, useRawHttpServer, writePieces } from './rawHttpServer.js';
 import { selfSignedCert } from '../gateway/h2Client.js';
 
 let transport: NetTransport;
-const raw = useRawHttpServer(() => transport?.destroy());
-const { scripts, received, sockets } = raw;
-let base = '';
-beforeAll(() => {
-  base = raw.base;
-});
-
-const request = (path: string, extra: Partial<HttpRequest> = {}) =>
-  transport.request({ method: 'GET', url: base + path, headers: {}, timeoutMs: 10_000, ...extra });
+const raw = useRawHttpServer(() => transport);
+const { scripts, received, sockets, request } = raw;
 
 describe('transport-net: reading answers', () => {
   it('reads an answer split anywhere, head and body, byte by byte', async () => {
@@ -123,17 +116,17 @@ describe('transport-net: connections', () => {
     const inFlight = [request('/hold'), request('/hold')];
     await expect.poll(() => held.length).toBe(2);
     expect(sockets).toHaveLength(2);
-    expect(transport.connections()).toEqual([{ origin: base, busy: 2, idle: 0 }]);
+    expect(transport.connections()).toEqual([{ origin: raw.base, busy: 2, idle: 0 }]);
     for (const socket of held) socket.write(ok('{"held":1}'));
     expect((await Promise.all(inFlight)).map((r) => r.body)).toEqual(['{"held":1}', '{"held":1}']);
-    expect(transport.connections()).toEqual([{ origin: base, busy: 0, idle: 2 }]);
+    expect(transport.connections()).toEqual([{ origin: raw.base, busy: 0, idle: 2 }]);
   });
 
   it('sends the request line, host, accept, the headers and a body with its byte length', async () => {
     transport = netTransport();
     scripts.set('/post', (socket) => void socket.write(ok('{}')));
     await request('/post?x=1', { method: 'POST', headers: { 'content-type': 'application/json', 'x-token': 'abc' }, body: '{"t":"ü"}' });
-    const port = new URL(base).port;
+    const port = new URL(raw.base).port;
     expect(received[0]).toBe(
       `POST /post?x=1 HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\naccept: application/json, text/plain, */*\r\ncontent-type: application/json\r\nx-token: abc\r\ncontent-length: 10\r\n\r\n{"t":"ü"}`.replace('ü', Buffer.from('ü').toString('latin1')),
     );
@@ -180,9 +173,9 @@ describe('transport-net: connections', () => {
     transport = netTransport();
     scripts.set('/quick', (socket) => void socket.write(ok('{}')));
     await request('/quick');
-    expect(transport.connections()).toEqual([{ origin: base, busy: 0, idle: 1 }]);
+    expect(transport.connections()).toEqual([{ origin: raw.base, busy: 0, idle: 1 }]);
     sockets[0]!.end();
-    await expect.poll(() => transport.connections()).toEqual([{ origin: base, busy: 0, idle: 0 }]);
+    await expect.poll(() => transport.connections()).toEqual([{ origin: raw.base, busy: 0, idle: 0 }]);
     expect((await request('/quick')).status).toBe(200);
     expect(sockets).toHaveLength(2);
   });
@@ -191,11 +184,11 @@ describe('transport-net: connections', () => {
     transport = netTransport();
     scripts.set('/extra', (socket) => void socket.write(ok('{}') + 'HTTP/1.1 200 OK\r\n'));
     await request('/extra');
-    await expect.poll(() => transport.connections()).toEqual([{ origin: base, busy: 0, idle: 0 }]);
+    await expect.poll(() => transport.connections()).toEqual([{ origin: raw.base, busy: 0, idle: 0 }]);
     scripts.set('/quick', (socket) => void socket.write(ok('{}')));
     await request('/quick');
     sockets[1]!.write('unasked');
-    await expect.poll(() => transport.connections()).toEqual([{ origin: base, busy: 0, idle: 0 }]);
+    await expect.poll(() => transport.connections()).toEqual([{ origin: raw.base, busy: 0, idle: 0 }]);
   });
 
   it('refuses a header value with CR or LF, or a bad header name, and sends nothing', async () => {
@@ -225,14 +218,14 @@ describe('transport-net: connections', () => {
     await expect.poll(() => received.length).toBe(2);
     controller.abort();
     await expect(aborted).rejects.toMatchObject({ reason: 'aborted' });
-    await expect.poll(() => transport.connections()).toEqual([{ origin: base, busy: 0, idle: 0 }]);
+    await expect.poll(() => transport.connections()).toEqual([{ origin: raw.base, busy: 0, idle: 0 }]);
   });
 
   it('does not keep a process alive with idle connections', async () => {
     // A script that makes one request and then has nothing left to do must exit on its own.
     const script = `
       import { netTransport } from ${JSON.stringify(fileURLToPath(new URL('../../src/client/transports/net.ts', import.meta.url)))};
-      const res = await netTransport().request({ method: 'GET', url: ${JSON.stringify(base + '/quick')}, headers: {}, timeoutMs: 10000 });
+      const res = await netTransport().request({ method: 'GET', url: ${JSON.stringify(raw.base + '/quick')}, headers: {}, timeoutMs: 10000 });
       console.log(res.status);
     `;
     scripts.set('/quick', (socket) => void socket.write(ok('{}')));

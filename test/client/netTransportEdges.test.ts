@@ -4,24 +4,16 @@
  * and failures that must settle (DNS, TLS that never answers).
  */
 import { createServer as createPlainServer, type AddressInfo } from 'node:net';
-import { beforeAll, describe, expect, it } from 'vitest';
-import type { HttpRequest } from '../../src/client/http.js';
+import { describe, expect, it } from 'vitest';
 import { netTransport, type NetTransport } from '../../src/client/transports/net.js';
 import { ok, useRawHttpServer, writePieces } from './rawHttpServer.js';
 
 let transport: NetTransport;
-const raw = useRawHttpServer(() => transport?.destroy());
-const { scripts, received, sockets, closedSockets } = raw;
-let base = '';
-beforeAll(() => {
-  base = raw.base;
-});
-
-const request = (path: string, extra: Partial<HttpRequest> = {}) =>
-  transport.request({ method: 'GET', url: base + path, headers: {}, timeoutMs: 10_000, ...extra });
+const raw = useRawHttpServer(() => transport);
+const { scripts, received, sockets, closedSockets, request } = raw;
 
 const bytes = (text: string) => [...Buffer.from(text)].map((b) => Buffer.from([b]));
-const idleOnly = () => [{ origin: base, busy: 0, idle: 1 }];
+const idleOnly = () => [{ origin: raw.base, busy: 0, idle: 1 }];
 
 describe('transport-net edges: parsing', () => {
   it('reads a chunked answer split at every byte, then reuses the connection', async () => {
@@ -70,7 +62,7 @@ describe('transport-net edges: connections', () => {
     transport = netTransport();
     scripts.set('/bye', (socket) => void socket.end(ok('{"bye":1}')));
     expect((await request('/bye')).body).toBe('{"bye":1}');
-    await expect.poll(() => transport.connections()).toEqual([{ origin: base, busy: 0, idle: 0 }]);
+    await expect.poll(() => transport.connections()).toEqual([{ origin: raw.base, busy: 0, idle: 0 }]);
   });
 
   it('leaves no connection behind after a timeout, an abort, a too-large answer or a malformed one', async () => {
@@ -88,7 +80,7 @@ describe('transport-net edges: connections', () => {
     await expect.poll(() => received.length).toBe(4);
     controller.abort();
     expect((await ended).map((r) => r.status === 'rejected' && (r.reason as { reason: string }).reason)).toEqual(['timeout', 'aborted', 'too-large', 'network']);
-    await expect.poll(() => transport.connections()).toEqual([{ origin: base, busy: 0, idle: 0 }]);
+    await expect.poll(() => transport.connections()).toEqual([{ origin: raw.base, busy: 0, idle: 0 }]);
     await expect.poll(() => closedSockets.size).toBe(4);
   });
 
@@ -116,7 +108,7 @@ describe('transport-net edges: connections', () => {
   it('sends URL credentials as Basic, decoded first as Node does', async () => {
     transport = netTransport();
     scripts.set('/auth', (socket) => void socket.write(ok('{}')));
-    const port = new URL(base).port;
+    const port = new URL(raw.base).port;
     await transport.request({ method: 'GET', url: `http://us%40er:p%3Ass@127.0.0.1:${port}/auth`, headers: {}, timeoutMs: 10_000 });
     expect(received[0]).toContain(`authorization: Basic ${Buffer.from('us@er:p:ss').toString('base64')}\r\n`);
   });
@@ -135,7 +127,7 @@ describe('transport-net edges: failures that must settle', () => {
     };
     for (const [path, answer] of Object.entries(cuts)) scripts.set(path, (socket) => void socket.end(answer));
     for (const path of Object.keys(cuts)) await expect(request(path), path).rejects.toMatchObject({ reason: 'network', code: 'ECONNRESET' });
-    await expect.poll(() => transport.connections()).toEqual([{ origin: base, busy: 0, idle: 0 }]);
+    await expect.poll(() => transport.connections()).toEqual([{ origin: raw.base, busy: 0, idle: 0 }]);
   });
 
   it('settles a name that does not resolve as not sent', async () => {

@@ -3,21 +3,13 @@
  * against the same kind of raw-socket server as netTransport.test.ts. A test fails until its
  * bug is fixed.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
-import type { HttpRequest } from '../../src/client/http.js';
+import { describe, expect, it } from 'vitest';
 import { netTransport, type NetTransport } from '../../src/client/transports/net.js';
 import { ok, useRawHttpServer, writePieces } from './rawHttpServer.js';
 
 let transport: NetTransport;
-const raw = useRawHttpServer(() => transport?.destroy());
-const { scripts, received, sockets, closedSockets } = raw;
-let base = '';
-beforeAll(() => {
-  base = raw.base;
-});
-
-const request = (path: string, extra: Partial<HttpRequest> = {}) =>
-  transport.request({ method: 'GET', url: base + path, headers: {}, timeoutMs: 10_000, ...extra });
+const raw = useRawHttpServer(() => transport);
+const { scripts, received, sockets, closedSockets, request } = raw;
 
 describe('transport-net review: connection reuse', () => {
   it('does not reuse a connection whose answer came while a plain POST body was still being written', async () => {
@@ -56,11 +48,11 @@ describe('transport-net review: destroy()', () => {
   it('reuses, counts and closes the connections of every origin, also past 64 origins', async () => {
     // Origins past the 64 kept in the map get a pool of their own per request, that nothing
     // refers to: their connections are never reused (a new TCP/TLS handshake per request, for
-    // a bridge with more than 64 tenants' base URLs), each stays open and idle until the server
+    // a bridge with more than 64 tenants' raw.base URLs), each stays open and idle until the server
     // closes it, connections() does not count them and destroy() does not close them.
     transport = netTransport();
     scripts.set('/quick', (socket) => void socket.write(ok('{}')));
-    const port = new URL(base).port;
+    const port = new URL(raw.base).port;
     const get = (i: number) => transport.request({ method: 'GET', url: `http://user${i}@127.0.0.1:${port}/quick`, headers: {}, timeoutMs: 10_000 });
     for (let i = 0; i < 65; i++) await get(i);
     expect(sockets).toHaveLength(65);
@@ -118,7 +110,7 @@ describe('transport-net review: what goes on the wire', () => {
   it('does not show URL credentials in connections()', async () => {
     transport = netTransport();
     scripts.set('/quick', (socket) => void socket.write(ok('{}')));
-    const port = new URL(base).port;
+    const port = new URL(raw.base).port;
     await transport.request({ method: 'GET', url: `http://user:secret@127.0.0.1:${port}/quick`, headers: {}, timeoutMs: 10_000 });
     expect(transport.connections().map((o) => o.origin)).toEqual([`http://127.0.0.1:${port}`]);
   });

@@ -3,12 +3,15 @@
  * (netTransport*.test.ts): each test scripts what a path gets — answers split anywhere,
  * malformed, cut off, never sent — and reads what came in.
  *
- * `useRawHttpServer()` registers the file's hooks: listen before all, after each test run
- * `beforeReset` (close the test's transport) then close every connection and forget scripts and
- * requests, close after all. `serve` is the connection handler, for a TLS server of a test's own.
+ * `useRawHttpServer(() => transport)` registers the file's hooks: listen before all; after each
+ * test destroy the test's transport, close every connection, forget scripts and requests; close
+ * after all. `request(path)` is a GET of `base + path` through the test's transport; `serve` is
+ * the connection handler, for a TLS server of a test's own.
  */
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll } from 'vitest';
+import type { HttpRequest, HttpResponse } from '../../src/client/http.js';
+import type { NetTransport } from '../../src/client/transports/net.js';
 
 /** What the server does with a request for a path (query left out). */
 export type Script = (socket: Socket, request: string) => void | Promise<void>;
@@ -23,6 +26,8 @@ export interface RawHttpServer {
   /** `http://127.0.0.1:<port>`, once listening. */
   readonly base: string;
   serve(socket: Socket): void;
+  /** A GET of `base + path` through the test's transport (`extra` overrides any field). */
+  request(path: string, extra?: Partial<HttpRequest>): Promise<HttpResponse>;
 }
 
 /** A 200 answer with a Content-Length body. */
@@ -36,7 +41,7 @@ export async function writePieces(socket: Socket, pieces: (string | Buffer)[]): 
   }
 }
 
-export function useRawHttpServer(beforeReset: () => void = () => undefined): RawHttpServer {
+export function useRawHttpServer(transport: () => NetTransport | undefined): RawHttpServer {
   const scripts = new Map<string, Script>();
   const received: string[] = [];
   const sockets: Socket[] = [];
@@ -73,13 +78,21 @@ export function useRawHttpServer(beforeReset: () => void = () => undefined): Raw
   }
 
   const server = createServer(serve);
-  const harness = { scripts, received, sockets, closedSockets, base: '', serve };
+  const harness = {
+    scripts,
+    received,
+    sockets,
+    closedSockets,
+    base: '',
+    serve,
+    request: (path: string, extra: Partial<HttpRequest> = {}) => transport()!.request({ method: 'GET', url: harness.base + path, headers: {}, timeoutMs: 10_000, ...extra }),
+  };
   beforeAll(async () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     harness.base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
   afterEach(() => {
-    beforeReset();
+    transport()?.destroy();
     for (const socket of sockets.splice(0)) socket.destroy();
     closedSockets.clear();
     received.length = 0;
